@@ -1,0 +1,658 @@
+/**
+ * Reading and writing datasets as Arrow IPC files.
+ *
+ * Writers never leave a half-written file: each file is written under a
+ * temporary name in the same directory and renamed into place. Readers
+ * validate everything they load and name the file and column at fault.
+ *
+ * @module
+ */
+
+import {
+  type Data,
+  type DataType,
+  Field,
+  Float32,
+  Int32,
+  Int8,
+  List,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  tableFromIPC,
+  tableToIPC,
+  Type,
+  Utf8,
+  vectorFromArray,
+} from "apache-arrow";
+import {
+  arrowSchema,
+  COLUMNS,
+  type Dataset,
+  type DatasetMeta,
+  type ItemsTable,
+  MAX_HISTORY,
+  type PairsTable,
+  type QueriesTable,
+  type Split,
+  SPLITS,
+  type TableName,
+  type UsersTable,
+} from "./schema.ts";
+
+/** A problem with a data file: names the file and, where known, the column. */
+export class DataError extends Error {
+  /** The file at fault. */
+  readonly file: string;
+  /** The column at fault, if any. */
+  readonly column?: string;
+
+  /** Builds the message `file[: column column]: detail`. */
+  constructor(file: string, detail: string, column?: string) {
+    super(`${file}${column ? `: column '${column}'` : ""}: ${detail}`);
+    this.name = "DataError";
+    this.file = file;
+    this.column = column;
+  }
+}
+
+/** Joins path segments with `/` without importing a path library. */
+export function joinPath(...parts: string[]): string {
+  return parts.filter((p) => p.length > 0).join("/").replace(/\/+/g, "/");
+}
+
+/**
+ * Writes bytes to `path` atomically: a temporary sibling file, then a rename.
+ * An existing file at `path` is untouched until the new one is complete.
+ */
+export async function writeFileAtomic(
+  path: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await Deno.writeFile(tmp, bytes);
+    await Deno.rename(tmp, path);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw err;
+  }
+}
+
+/** Writes UTF-8 text atomically (see {@link writeFileAtomic}). */
+export function writeTextAtomic(path: string, text: string): Promise<void> {
+  return writeFileAtomic(path, new TextEncoder().encode(text));
+}
+
+function stringVector(values: string[]) {
+  return vectorFromArray(values, new Utf8());
+}
+
+function int32WithNulls(values: Int32Array): Data<Int32> {
+  // -1 in memory means "unknown"; in the file it is a proper null.
+  const n = values.length;
+  const validity = new Uint8Array(Math.ceil(n / 8));
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    if (values[i] >= 0) validity[i >> 3] |= 1 << (i & 7);
+    else nulls++;
+  }
+  return makeData({
+    type: new Int32(),
+    length: n,
+    nullCount: nulls,
+    data: values,
+    nullBitmap: nulls > 0 ? validity : undefined,
+  });
+}
+
+function listOfInt32(lists: Int32Array[]): Data<List<Int32>> {
+  const offsets = new Int32Array(lists.length + 1);
+  for (let i = 0; i < lists.length; i++) {
+    offsets[i + 1] = offsets[i] + lists[i].length;
+  }
+  const flat = new Int32Array(offsets[lists.length]);
+  for (let i = 0; i < lists.length; i++) flat.set(lists[i], offsets[i]);
+  const child = makeData({
+    type: new Int32(),
+    length: flat.length,
+    data: flat,
+  });
+  return makeData({
+    type: new List(new Field("item", new Int32(), false)),
+    length: lists.length,
+    nullCount: 0,
+    valueOffsets: offsets,
+    child,
+  });
+}
+
+function tableOf(name: TableName, columns: Record<string, Data>): Table {
+  const schema: Schema = arrowSchema(name);
+  const length = Object.values(columns)[0]?.length ?? 0;
+  const children = schema.fields.map((f) => columns[f.name]);
+  const data = makeData({
+    type: new Struct(schema.fields),
+    length,
+    nullCount: 0,
+    children,
+  });
+  return new Table(schema, [new RecordBatch(schema, data)]);
+}
+
+function dataOf<T extends DataType>(
+  v: { readonly data: readonly Data<T>[] },
+): Data<T> {
+  return v.data[0];
+}
+
+/** Builds the Arrow table of an items column set. */
+export function itemsToArrow(t: ItemsTable): Table {
+  return tableOf("items", {
+    item_id: makeData({
+      type: new Int32(),
+      length: t.itemId.length,
+      data: t.itemId,
+    }),
+    source_id: dataOf(stringVector(t.sourceId)),
+    title: dataOf(stringVector(t.title)),
+    category: dataOf(stringVector(t.category)),
+    brand: dataOf(stringVector(t.brand)),
+    attributes: dataOf(stringVector(t.attributes)),
+    popularity: makeData({
+      type: new Float32(),
+      length: t.popularity.length,
+      data: t.popularity,
+    }),
+  });
+}
+
+/** Builds the Arrow table of a queries column set. */
+export function queriesToArrow(t: QueriesTable): Table {
+  return tableOf("queries", {
+    query_id: makeData({
+      type: new Int32(),
+      length: t.queryId.length,
+      data: t.queryId,
+    }),
+    text: dataOf(stringVector(t.text)),
+    user_id: int32WithNulls(t.userId),
+    split: dataOf(stringVector(t.split)),
+  });
+}
+
+/** Builds the Arrow table of a pairs column set. */
+export function pairsToArrow(t: PairsTable): Table {
+  return tableOf("pairs", {
+    query_id: makeData({
+      type: new Int32(),
+      length: t.queryId.length,
+      data: t.queryId,
+    }),
+    item_id: makeData({
+      type: new Int32(),
+      length: t.itemId.length,
+      data: t.itemId,
+    }),
+    relevance: makeData({
+      type: new Int8(),
+      length: t.relevance.length,
+      data: t.relevance,
+    }),
+    split: dataOf(stringVector(t.split)),
+  });
+}
+
+/** Builds the Arrow table of a users column set. */
+export function usersToArrow(t: UsersTable): Table {
+  return tableOf("users", {
+    user_id: makeData({
+      type: new Int32(),
+      length: t.userId.length,
+      data: t.userId,
+    }),
+    history: listOfInt32(t.history),
+  });
+}
+
+/** Options of {@link writeDataset}. */
+export interface WriteOptions {
+  /** Also write `meta.json` (default true). */
+  meta?: boolean;
+}
+
+/**
+ * Writes a dataset into `dir` as `items.arrow`, `queries.arrow`,
+ * `pairs.arrow`, optionally `users.arrow`, and `meta.json`. The dataset is
+ * validated first, so an invalid one never reaches the disk.
+ */
+export async function writeDataset(
+  dir: string,
+  ds: Dataset,
+  options: WriteOptions = {},
+): Promise<string[]> {
+  validateDataset(ds, dir);
+  await Deno.mkdir(dir, { recursive: true });
+  const files: [string, Table][] = [
+    ["items", itemsToArrow(ds.items)],
+    ["queries", queriesToArrow(ds.queries)],
+    ["pairs", pairsToArrow(ds.pairs)],
+  ];
+  if (ds.users) files.push(["users", usersToArrow(ds.users)]);
+  const written: string[] = [];
+  for (const [name, table] of files) {
+    const path = joinPath(dir, `${name}.arrow`);
+    await writeFileAtomic(path, tableToIPC(table, "file"));
+    written.push(path);
+  }
+  if (!ds.users) {
+    await Deno.remove(joinPath(dir, "users.arrow")).catch(() => {});
+  }
+  if (options.meta ?? true) {
+    const path = joinPath(dir, "meta.json");
+    await writeTextAtomic(path, stableJson(ds.meta) + "\n");
+    written.push(path);
+  }
+  return written;
+}
+
+/** JSON with sorted keys, so equal objects give equal bytes. */
+export function stableJson(value: unknown): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v && typeof v === "object") {
+      return Object.fromEntries(
+        Object.keys(v as Record<string, unknown>).sort().map((k) => [
+          k,
+          sort((v as Record<string, unknown>)[k]),
+        ]),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify(sort(value), null, 2);
+}
+
+function typeLabel(t: DataType): string {
+  return String(t);
+}
+
+function sameType(actual: DataType, expected: DataType): boolean {
+  if (expected.typeId === Type.Utf8) {
+    // Strings may also come dictionary-encoded (pandas, tableFromArrays).
+    if (actual.typeId === Type.Utf8 || actual.typeId === Type.LargeUtf8) {
+      return true;
+    }
+    if (actual.typeId === Type.Dictionary) {
+      const dict = (actual as unknown as { dictionary: DataType }).dictionary;
+      return dict.typeId === Type.Utf8 || dict.typeId === Type.LargeUtf8;
+    }
+    return false;
+  }
+  if (expected.typeId === Type.List) {
+    if (actual.typeId !== Type.List) return false;
+    const a = (actual as List).children[0].type;
+    return a.typeId === Type.Int && (a as Int32).bitWidth === 32 &&
+      (a as Int32).isSigned;
+  }
+  if (expected.typeId === Type.Int) {
+    const e = expected as Int32;
+    const a = actual as Int32;
+    return actual.typeId === Type.Int && a.bitWidth === e.bitWidth &&
+      a.isSigned === e.isSigned;
+  }
+  return actual.typeId === expected.typeId &&
+    String(actual) === String(expected);
+}
+
+/**
+ * Reads an Arrow IPC file and checks it against the table's schema:
+ * presence and type of every column, nulls, and a non-empty table. Extra
+ * columns are allowed and ignored.
+ */
+export async function readArrowTable(
+  path: string,
+  name: TableName,
+): Promise<Table> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new DataError(path, `file not found (expected the ${name} table)`);
+    }
+    throw err;
+  }
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (err) {
+    throw new DataError(
+      path,
+      `not an Arrow IPC file (${(err as Error).message})`,
+    );
+  }
+  if (table.schema.fields.length === 0) {
+    throw new DataError(path, "not an Arrow IPC file (no columns found)");
+  }
+  for (const spec of COLUMNS[name]) {
+    const field = table.schema.fields.find((f) => f.name === spec.name);
+    if (!field) {
+      const have = table.schema.fields.map((f) => f.name).join(", ");
+      throw new DataError(
+        path,
+        `missing (the ${name} table needs ${
+          COLUMNS[name].map((c) => c.name).join(", ")
+        }; found ${have})`,
+        spec.name,
+      );
+    }
+    if (!sameType(field.type, spec.type)) {
+      throw new DataError(
+        path,
+        `has type ${typeLabel(field.type)}, expected ${typeLabel(spec.type)}`,
+        spec.name,
+      );
+    }
+    if (!spec.nullable) {
+      const col = table.getChild(spec.name)!;
+      if (col.nullCount > 0) {
+        throw new DataError(
+          path,
+          `has ${col.nullCount} null value(s); nulls are not allowed`,
+          spec.name,
+        );
+      }
+    }
+  }
+  if (table.numRows === 0) throw new DataError(path, "table is empty");
+  return table;
+}
+
+function int32Column(t: Table, name: string, nullAs = -1): Int32Array {
+  const col = t.getChild(name)!;
+  if (col.nullCount === 0) return Int32Array.from(col.toArray() as Int32Array);
+  const out = new Int32Array(col.length);
+  for (let i = 0; i < col.length; i++) {
+    const v = col.get(i);
+    out[i] = v === null ? nullAs : v;
+  }
+  return out;
+}
+
+function stringColumn(t: Table, name: string): string[] {
+  const col = t.getChild(name)!;
+  const out = new Array<string>(col.length);
+  for (let i = 0; i < col.length; i++) out[i] = String(col.get(i));
+  return out;
+}
+
+function splitColumn(t: Table, path: string): Split[] {
+  const values = stringColumn(t, "split");
+  for (let i = 0; i < values.length; i++) {
+    if (!SPLITS.includes(values[i] as Split)) {
+      throw new DataError(
+        path,
+        `row ${i}: '${values[i]}' is not one of ${SPLITS.join(", ")}`,
+        "split",
+      );
+    }
+  }
+  return values as Split[];
+}
+
+/** Reads and validates an items file. */
+export async function readItems(path: string): Promise<ItemsTable> {
+  const t = await readArrowTable(path, "items");
+  return {
+    itemId: int32Column(t, "item_id"),
+    sourceId: stringColumn(t, "source_id"),
+    title: stringColumn(t, "title"),
+    category: stringColumn(t, "category"),
+    brand: stringColumn(t, "brand"),
+    attributes: stringColumn(t, "attributes"),
+    popularity: Float32Array.from(
+      t.getChild("popularity")!.toArray() as Float32Array,
+    ),
+  };
+}
+
+/** Reads and validates a queries file. */
+export async function readQueries(path: string): Promise<QueriesTable> {
+  const t = await readArrowTable(path, "queries");
+  return {
+    queryId: int32Column(t, "query_id"),
+    text: stringColumn(t, "text"),
+    userId: int32Column(t, "user_id", -1),
+    split: splitColumn(t, path),
+  };
+}
+
+/** Reads and validates a pairs file. */
+export async function readPairs(path: string): Promise<PairsTable> {
+  const t = await readArrowTable(path, "pairs");
+  return {
+    queryId: int32Column(t, "query_id"),
+    itemId: int32Column(t, "item_id"),
+    relevance: Int8Array.from(t.getChild("relevance")!.toArray() as Int8Array),
+    split: splitColumn(t, path),
+  };
+}
+
+/** Reads and validates a users file. */
+export async function readUsers(path: string): Promise<UsersTable> {
+  const t = await readArrowTable(path, "users");
+  const col = t.getChild("history")!;
+  const history = new Array<Int32Array>(col.length);
+  for (let i = 0; i < col.length; i++) {
+    const v = col.get(i);
+    history[i] = v
+      ? Int32Array.from(v.toArray() as Int32Array)
+      : new Int32Array();
+  }
+  return { userId: int32Column(t, "user_id"), history };
+}
+
+/**
+ * Reads a dataset folder written by {@link writeDataset} (or by hand in the
+ * same schemas) and validates it, including cross-table references.
+ */
+export async function readDataset(dir: string): Promise<Dataset> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch {
+    throw new DataError(dir, "dataset folder not found");
+  }
+  if (!info.isDirectory) {
+    throw new DataError(dir, "expected a dataset folder (items.arrow, …)");
+  }
+  const items = await readItems(joinPath(dir, "items.arrow"));
+  const queries = await readQueries(joinPath(dir, "queries.arrow"));
+  const pairs = await readPairs(joinPath(dir, "pairs.arrow"));
+  let users: UsersTable | undefined;
+  const usersPath = joinPath(dir, "users.arrow");
+  if (await exists(usersPath)) users = await readUsers(usersPath);
+  let meta: DatasetMeta = { name: dir.split("/").filter(Boolean).pop() ?? dir };
+  const metaPath = joinPath(dir, "meta.json");
+  if (await exists(metaPath)) {
+    try {
+      meta = JSON.parse(await Deno.readTextFile(metaPath));
+    } catch (err) {
+      throw new DataError(metaPath, `invalid JSON (${(err as Error).message})`);
+    }
+  }
+  const ds: Dataset = { items, queries, pairs, users, meta };
+  validateDataset(ds, dir);
+  return ds;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function uniqueIds(
+  ids: Int32Array,
+  file: string,
+  column: string,
+): Set<number> {
+  const seen = new Set<number>();
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id < 0) {
+      throw new DataError(file, `row ${i}: negative id ${id}`, column);
+    }
+    if (seen.has(id)) {
+      throw new DataError(file, `row ${i}: duplicate id ${id}`, column);
+    }
+    seen.add(id);
+  }
+  return seen;
+}
+
+function checkLengths(
+  file: string,
+  cols: Record<string, { length: number }>,
+): void {
+  const entries = Object.entries(cols);
+  const n = entries[0][1].length;
+  for (const [name, col] of entries) {
+    if (col.length !== n) {
+      throw new DataError(
+        file,
+        `has ${col.length} rows, but the table has ${n}`,
+        name,
+      );
+    }
+  }
+  if (n === 0) throw new DataError(file, "table is empty");
+}
+
+/**
+ * Validates a dataset in memory: equal column lengths, unique ids, relevance
+ * in 0–3, pair splits equal to their query's split, sequences no longer than
+ * {@link MAX_HISTORY}, and no dangling ids between tables. `dir` is used to
+ * name files in error messages.
+ */
+export function validateDataset(ds: Dataset, dir = "<memory>"): void {
+  const f = (name: TableName) => joinPath(dir, `${name}.arrow`);
+  const { items, queries, pairs, users } = ds;
+  checkLengths(f("items"), {
+    item_id: items.itemId,
+    source_id: items.sourceId,
+    title: items.title,
+    category: items.category,
+    brand: items.brand,
+    attributes: items.attributes,
+    popularity: items.popularity,
+  });
+  checkLengths(f("queries"), {
+    query_id: queries.queryId,
+    text: queries.text,
+    user_id: queries.userId,
+    split: queries.split,
+  });
+  checkLengths(f("pairs"), {
+    query_id: pairs.queryId,
+    item_id: pairs.itemId,
+    relevance: pairs.relevance,
+    split: pairs.split,
+  });
+  const itemIds = uniqueIds(items.itemId, f("items"), "item_id");
+  const queryIds = uniqueIds(queries.queryId, f("queries"), "query_id");
+  for (let i = 0; i < items.popularity.length; i++) {
+    const p = items.popularity[i];
+    if (!(p >= 0) || !Number.isFinite(p)) {
+      throw new DataError(
+        f("items"),
+        `row ${i}: popularity must be finite and >= 0, got ${p}`,
+        "popularity",
+      );
+    }
+  }
+  const querySplit = new Map<number, Split>();
+  for (let i = 0; i < queries.queryId.length; i++) {
+    if (!SPLITS.includes(queries.split[i])) {
+      throw new DataError(
+        f("queries"),
+        `row ${i}: '${queries.split[i]}' is not one of ${SPLITS.join(", ")}`,
+        "split",
+      );
+    }
+    querySplit.set(queries.queryId[i], queries.split[i]);
+  }
+  for (let i = 0; i < pairs.queryId.length; i++) {
+    const q = pairs.queryId[i];
+    if (!queryIds.has(q)) {
+      throw new DataError(
+        f("pairs"),
+        `row ${i}: query id ${q} is not in queries.arrow`,
+        "query_id",
+      );
+    }
+    if (!itemIds.has(pairs.itemId[i])) {
+      throw new DataError(
+        f("pairs"),
+        `row ${i}: item id ${pairs.itemId[i]} is not in items.arrow`,
+        "item_id",
+      );
+    }
+    const r = pairs.relevance[i];
+    if (r < 0 || r > 3) {
+      throw new DataError(
+        f("pairs"),
+        `row ${i}: relevance ${r} is outside 0–3`,
+        "relevance",
+      );
+    }
+    if (pairs.split[i] !== querySplit.get(q)) {
+      throw new DataError(
+        f("pairs"),
+        `row ${i}: split '${pairs.split[i]}' differs from its query's split '${
+          querySplit.get(q)
+        }'`,
+        "split",
+      );
+    }
+  }
+  if (users) {
+    checkLengths(f("users"), { user_id: users.userId, history: users.history });
+    const userIds = uniqueIds(users.userId, f("users"), "user_id");
+    for (let i = 0; i < users.history.length; i++) {
+      const h = users.history[i];
+      if (h.length > MAX_HISTORY) {
+        throw new DataError(
+          f("users"),
+          `row ${i}: ${h.length} items, at most ${MAX_HISTORY} allowed`,
+          "history",
+        );
+      }
+      for (const id of h) {
+        if (!itemIds.has(id)) {
+          throw new DataError(
+            f("users"),
+            `row ${i}: item id ${id} is not in items.arrow`,
+            "history",
+          );
+        }
+      }
+    }
+    for (let i = 0; i < queries.userId.length; i++) {
+      const u = queries.userId[i];
+      if (u >= 0 && !userIds.has(u)) {
+        throw new DataError(
+          f("queries"),
+          `row ${i}: user id ${u} is not in users.arrow`,
+          "user_id",
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Test assertions on top of `node:assert/strict` (`jsr:@std/assert` cannot
+ * be resolved on machines without JSR access). Only for `*_test.ts` files.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+
+/** Deep, strict equality (typed arrays compared element-wise). */
+export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
+  assert.deepStrictEqual(actual, expected, msg);
+}
+
+/** Asserts a truthy value. */
+export function assertTrue(value: unknown, msg?: string): asserts value {
+  assert.ok(value, msg);
+}
+
+/** Asserts `|actual − expected| <= tol` (absolute), elementwise for arrays. */
+export function assertClose(
+  actual: number | ArrayLike<number>,
+  expected: number | ArrayLike<number>,
+  tol = 1e-6,
+  msg?: string,
+): void {
+  const a = typeof actual === "number" ? [actual] : Array.from(actual);
+  const e = typeof expected === "number" ? [expected] : Array.from(expected);
+  assert.equal(
+    a.length,
+    e.length,
+    `${msg ?? ""} length ${a.length} != ${e.length}`,
+  );
+  for (let i = 0; i < a.length; i++) {
+    if (!(Math.abs(a[i] - e[i]) <= tol)) {
+      assert.fail(
+        `${msg ? msg + ": " : ""}element ${i}: ${a[i]} != ${e[i]} (tol ${tol})`,
+      );
+    }
+  }
+}
+
+// deno-lint-ignore no-explicit-any
+type ErrorClass<E> = new (...args: any[]) => E;
+
+/** Asserts that `fn` throws an instance of `cls`, optionally matching text. */
+export function assertThrows<E extends Error>(
+  fn: () => unknown,
+  cls: ErrorClass<E>,
+  includes?: string | RegExp,
+): E {
+  try {
+    fn();
+  } catch (err) {
+    return checkError(err, cls, includes);
+  }
+  throw new assert.AssertionError({ message: "expected the call to throw" });
+}
+
+/** Asserts that `fn` rejects with an instance of `cls`, optionally matching text. */
+export async function assertRejects<E extends Error>(
+  fn: () => Promise<unknown>,
+  cls: ErrorClass<E>,
+  includes?: string | RegExp,
+): Promise<E> {
+  try {
+    await fn();
+  } catch (err) {
+    return checkError(err, cls, includes);
+  }
+  throw new assert.AssertionError({ message: "expected the call to reject" });
+}
+
+function checkError<E extends Error>(
+  err: unknown,
+  cls: ErrorClass<E>,
+  includes?: string | RegExp,
+): E {
+  if (!(err instanceof cls)) {
+    throw new assert.AssertionError({
+      message: `expected ${cls.name}, got ${String(err)}`,
+    });
+  }
+  if (includes !== undefined) {
+    const ok = typeof includes === "string"
+      ? err.message.includes(includes)
+      : includes.test(err.message);
+    if (!ok) {
+      throw new assert.AssertionError({
+        message: `error message "${err.message}" does not match ${includes}`,
+      });
+    }
+  }
+  return err;
+}
