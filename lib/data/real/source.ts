@@ -1,0 +1,465 @@
+/**
+ * Where the real datasets live, what their files must hash to, and how to
+ * download them again on a machine with internet.
+ *
+ * The table below is the code form of the `SOURCE.md` file in each folder of
+ * `shared/datasets/`. Every URL is pinned to the git commit named there, so a
+ * download gives the same bytes as the shared copy and its sha256 can be
+ * checked. Files whose upstream hash is unknown have `sha256: null`; they are
+ * fetched but reported as unverified.
+ *
+ * @module
+ */
+
+import { DataError, joinPath, writeFileAtomic } from "../io.ts";
+
+/** Names of the real datasets this package converts. */
+export type SourceName = "wands" | "scifact" | "movielens";
+
+/** All real dataset names, in a fixed order. */
+export const SOURCE_NAMES: readonly SourceName[] = [
+  "wands",
+  "scifact",
+  "movielens",
+];
+
+/** One file of a source folder. */
+export interface SourceFile {
+  /** Path inside the dataset folder. */
+  path: string;
+  /** Commit-pinned download URL. */
+  url: string;
+  /** Expected sha256 (lower-case hex), or null when upstream gives none. */
+  sha256: string | null;
+  /** Whether the loader reads this file (others are licences, extras). */
+  read: boolean;
+  /** Why the hash is unknown or anything else worth knowing. */
+  note?: string;
+}
+
+/** A dataset folder: its name under the datasets root and its files. */
+export interface SourceSpec {
+  /** Dataset name. */
+  name: SourceName;
+  /** Folder name under the datasets root. */
+  folder: string;
+  /** The files, with URL and hash. */
+  files: SourceFile[];
+}
+
+const WANDS_RAW =
+  "https://raw.githubusercontent.com/wayfair/WANDS/3b74dcf4ba29ab8ff3e6a50b5b09fc627cb882b5";
+const SHOPPING_RAW =
+  "https://raw.githubusercontent.com/danimtk/chatGPT-goes-shopping/51dad188cf49f64390ca338448be8b3794d181ed/data/datasets/wands";
+const SCIFACT_RAW =
+  "https://raw.githubusercontent.com/sumithra-p-v/claimverifier/b42f1c3444b28884ddcfadffafbfe223646c6c37/data";
+const MOVIELENS_RAW =
+  "https://raw.githubusercontent.com/IvanAziz/QuarentenaDados/7ebf2ef2326948e9c263ff8bf7163f0b06d36c75/Dados/ml-latest-small";
+
+const SUBSET = "chatgpt-goes-shopping-subset";
+
+/**
+ * URLs and sha256 of every file, transcribed from
+ * `shared/datasets/<folder>/SOURCE.md` (see there for provenance and
+ * licences). SciFact and MovieLens point at the carrier repositories named in
+ * SOURCE.md because the official downloads (the SciFact JSONL tarball, the
+ * GroupLens zip) come in other formats or with other line endings, and have
+ * no published hash.
+ */
+export const SOURCES: Record<SourceName, SourceSpec> = {
+  wands: {
+    name: "wands",
+    folder: "wands",
+    files: [
+      {
+        path: "query.csv",
+        url: `${WANDS_RAW}/dataset/query.csv`,
+        sha256:
+          "63b61660560fecc33ec490804c7e2b81402ee3e7c31a9cbb5e03736639f68e95",
+        read: true,
+      },
+      {
+        path: "LICENSE.WANDS.txt",
+        url: `${WANDS_RAW}/LICENSE`,
+        sha256:
+          "e3ce14610132897db9f64e21d7871a7a60c0bc04364ec61e4faa99643c5072d6",
+        read: false,
+      },
+      {
+        path: `${SUBSET}/wands_2800_test_partial.csv`,
+        url: `${SHOPPING_RAW}/wands_2800_test_partial.csv`,
+        sha256:
+          "5b764fd78de8596e5253de13bde017436264d8de738cb6a985ecbc19acf7d133",
+        read: true,
+      },
+      {
+        path: `${SUBSET}/wands_200_train_partial.csv`,
+        url: `${SHOPPING_RAW}/wands_200_train_partial.csv`,
+        sha256:
+          "84f0536846c172300a89b381a39243538b080206d735b6c1e4b92303531b6e54",
+        read: true,
+      },
+      {
+        path: `${SUBSET}/wands_fewshot_partial.csv`,
+        url: `${SHOPPING_RAW}/wands_fewshot_partial.csv`,
+        sha256:
+          "dc8fdcaac83c35283a8a70c1338a04934d07a2b05cc35e09679586f0337783ff",
+        read: false,
+      },
+      {
+        path: `${SUBSET}/wands_fewshot_partial.txt`,
+        url: `${SHOPPING_RAW}/wands_fewshot_partial.txt`,
+        sha256:
+          "f8793411206c20132f6150c29f8c545e8121baf004ae7753068a2ef67b70c635",
+        read: false,
+      },
+      {
+        path: "product.csv",
+        url: `${WANDS_RAW}/dataset/product.csv`,
+        sha256: null,
+        read: true,
+        note: "full WANDS catalogue; not in the shared copy, hash unknown",
+      },
+      {
+        path: "label.csv",
+        url: `${WANDS_RAW}/dataset/label.csv`,
+        sha256: null,
+        read: true,
+        note: "full WANDS judgements; not in the shared copy, hash unknown",
+      },
+    ],
+  },
+  scifact: {
+    name: "scifact",
+    folder: "scifact",
+    files: [
+      {
+        path: "scifact.zip",
+        url: `${SCIFACT_RAW}/scifact.zip`,
+        sha256:
+          "a798a7046af0f6fa04476448459ce7cafeea5bd90d4d99c53a0e27dc5e1a4673",
+        read: true,
+      },
+    ],
+  },
+  movielens: {
+    name: "movielens",
+    folder: "movielens-latest-small",
+    files: [
+      {
+        path: "ratings.csv",
+        url: `${MOVIELENS_RAW}/ratings.csv`,
+        sha256:
+          "80da8b3393dae325bbba5a31f291a6ba55d8d4f4396de3c456f2c1635b1b70e8",
+        read: true,
+      },
+      {
+        path: "movies.csv",
+        url: `${MOVIELENS_RAW}/movies.csv`,
+        sha256:
+          "c47b783f23eb304413307e1bb05335e427737da20ec8d3c0e96335567dd5f3dc",
+        read: true,
+      },
+      {
+        path: "tags.csv",
+        url: `${MOVIELENS_RAW}/tags.csv`,
+        sha256:
+          "68eec00a0820c2faa8863a6df7032f13d5899a4462bce9a97213905297ff3d34",
+        read: false,
+      },
+      {
+        path: "links.csv",
+        url: `${MOVIELENS_RAW}/links.csv`,
+        sha256:
+          "028a4a1d17751ca9276e0e0718cfc22356350f224a996e1ec348c23274b9209d",
+        read: false,
+      },
+      {
+        path: "README.txt",
+        url: `${MOVIELENS_RAW}/README.txt`,
+        sha256:
+          "63d22ac138e80fae37021797ed8e1b9424b5239dc576a137422adf783ae3f404",
+        read: false,
+        note: "the GroupLens licence; keep it with the data",
+      },
+    ],
+  },
+};
+
+/** Environment variable naming the parent folder of all dataset folders. */
+export const DATASETS_ENV = "ADAPTIVE_RETRIEVAL_DATASETS";
+
+/** Options shared by every loader: where the dataset folder is. */
+export interface SourceOptions {
+  /** The dataset folder itself (default: see {@link resolveSource}). */
+  source?: string;
+}
+
+function specOf(name: string): SourceSpec {
+  const spec = (SOURCES as Record<string, SourceSpec | undefined>)[name];
+  if (!spec) {
+    throw new RangeError(
+      `unknown dataset '${name}'; expected one of ${SOURCE_NAMES.join(", ")}`,
+    );
+  }
+  return spec;
+}
+
+function envRoot(): string | undefined {
+  try {
+    const v = Deno.env.get(DATASETS_ENV);
+    return v && v.length > 0 ? v : undefined;
+  } catch {
+    // Without --allow-env the variable simply does not apply.
+    return undefined;
+  }
+}
+
+/**
+ * The folder holding all dataset folders: `$ADAPTIVE_RETRIEVAL_DATASETS` when
+ * set, else `<repo>/../shared/datasets`, found from this file's location so
+ * it does not depend on the working directory.
+ */
+export function datasetsRoot(): string {
+  const env = envRoot();
+  if (env) return env.replace(/\/+$/, "");
+  const url = new URL("../../../../shared/datasets", import.meta.url);
+  if (url.protocol === "file:") return decodeURIComponent(url.pathname);
+  return "../shared/datasets";
+}
+
+/**
+ * The folder a loader reads: `options.source` when given, else
+ * `<datasetsRoot()>/<folder>` (folder names as in {@link SOURCES}).
+ */
+export function resolveSource(
+  name: SourceName,
+  options: SourceOptions = {},
+): string {
+  if (options.source) return options.source.replace(/(.)\/+$/, "$1");
+  return joinPath(datasetsRoot(), specOf(name).folder);
+}
+
+/** Lower-case hex sha256 of some bytes. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    bytes as Uint8Array<ArrayBuffer>,
+  );
+  return Array.from(
+    new Uint8Array(digest),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+}
+
+/** A file read by a loader, with its hash for the dataset's `meta`. */
+export interface SourceBytes {
+  /** Full path that was read. */
+  path: string;
+  /** Its contents. */
+  bytes: Uint8Array;
+  /** Its sha256 (lower-case hex). */
+  sha256: string;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks that a dataset folder exists, with an error that says which files
+ * were expected there and how to get them.
+ */
+export async function requireSourceDir(
+  name: SourceName,
+  dir: string,
+  expected: readonly string[],
+): Promise<void> {
+  if (await isDirectory(dir)) return;
+  throw new DataError(
+    dir,
+    `${name} source folder not found (expected ${
+      expected.join(", ")
+    } in it); pass { source }, set ${DATASETS_ENV} to the folder holding ` +
+      `'${specOf(name).folder}', or download it with fetchSource("${name}")`,
+  );
+}
+
+/** Reads one file of a dataset folder and hashes it. */
+export async function readSourceFile(
+  name: SourceName,
+  dir: string,
+  file: string,
+): Promise<SourceBytes> {
+  const path = joinPath(dir, file);
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new DataError(
+        path,
+        `file not found (the ${name} loader expects '${file}' in ${dir})`,
+      );
+    }
+    throw err;
+  }
+  return { path, bytes, sha256: await sha256Hex(bytes) };
+}
+
+/** Whether a path exists as a regular file. */
+export async function fileExists(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** What happened to one file in {@link fetchSource} or {@link verifySource}. */
+export interface FileReport {
+  /** Path inside the dataset folder. */
+  path: string;
+  /**
+   * `ok`: present and hash matches; `downloaded`: fetched and verified (or
+   * unverifiable, see `verified`); `present`: already there, not fetched
+   * again; `absent`: missing but optional (hash unknown upstream).
+   */
+  status: "ok" | "downloaded" | "present" | "absent";
+  /** sha256 of the file on disk, when there is one. */
+  sha256?: string;
+  /** False when no expected hash is known for the file. */
+  verified: boolean;
+}
+
+/** Options of {@link fetchSource}. */
+export interface FetchOptions {
+  /** Target folder (default: {@link resolveSource}). */
+  dir?: string;
+  /** The fetch function to use (default: global `fetch`); tests inject one. */
+  fetch?: (url: string) => Promise<Response>;
+  /** Download again even when a file with the right hash is present. */
+  force?: boolean;
+  /** Only these paths (default: every file of the dataset). */
+  files?: readonly string[];
+}
+
+/**
+ * Downloads a dataset's files from their pinned URLs into a folder and
+ * checks each against its expected sha256. Each file is written to a
+ * temporary sibling and renamed into place only after the hash matched, so a
+ * mismatch (reported as a {@link DataError} naming the file) never replaces
+ * an existing file. Files already present with the right hash are skipped.
+ */
+export async function fetchSource(
+  name: SourceName,
+  options: FetchOptions = {},
+): Promise<FileReport[]> {
+  const spec = specOf(name);
+  const dir = options.dir ?? resolveSource(name);
+  const doFetch = options.fetch ?? ((url: string) => fetch(url));
+  const wanted = options.files;
+  if (wanted) {
+    for (const w of wanted) {
+      if (!spec.files.some((f) => f.path === w)) {
+        throw new RangeError(
+          `fetchSource: '${w}' is not a file of ${name} (files: ${
+            spec.files.map((f) => f.path).join(", ")
+          })`,
+        );
+      }
+    }
+  }
+  const reports: FileReport[] = [];
+  for (const file of spec.files) {
+    if (wanted && !wanted.includes(file.path)) continue;
+    const path = joinPath(dir, file.path);
+    if (!options.force && file.sha256 && await fileExists(path)) {
+      const have = await sha256Hex(await Deno.readFile(path));
+      if (have === file.sha256) {
+        reports.push({
+          path: file.path,
+          status: "present",
+          sha256: have,
+          verified: true,
+        });
+        continue;
+      }
+    }
+    let bytes: Uint8Array;
+    try {
+      const res = await doFetch(file.url);
+      if (!res.ok) {
+        throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
+      }
+      bytes = new Uint8Array(await res.arrayBuffer());
+    } catch (err) {
+      throw new DataError(
+        path,
+        `download from ${file.url} failed: ${(err as Error).message}`,
+      );
+    }
+    const got = await sha256Hex(bytes);
+    if (file.sha256 && got !== file.sha256) {
+      throw new DataError(
+        path,
+        `downloaded bytes from ${file.url} have sha256 ${got}, expected ` +
+          `${file.sha256} (SOURCE.md); nothing was written`,
+      );
+    }
+    const parent = path.slice(0, path.lastIndexOf("/"));
+    if (parent) await Deno.mkdir(parent, { recursive: true });
+    await writeFileAtomic(path, bytes);
+    reports.push({
+      path: file.path,
+      status: "downloaded",
+      sha256: got,
+      verified: file.sha256 !== null,
+    });
+  }
+  return reports;
+}
+
+/**
+ * Checks a local dataset folder against the hash table: every file with a
+ * known hash must exist and match; files with an unknown hash are reported
+ * (`absent` or `ok` unverified) but never fail. Throws a {@link DataError}
+ * naming the first missing or mismatching file.
+ */
+export async function verifySource(
+  name: SourceName,
+  dir?: string,
+): Promise<FileReport[]> {
+  const spec = specOf(name);
+  const root = dir ?? resolveSource(name);
+  const reports: FileReport[] = [];
+  for (const file of spec.files) {
+    const path = joinPath(root, file.path);
+    if (!(await fileExists(path))) {
+      if (file.sha256 === null) {
+        reports.push({ path: file.path, status: "absent", verified: false });
+        continue;
+      }
+      throw new DataError(path, `file not found (${name} needs it)`);
+    }
+    const got = await sha256Hex(await Deno.readFile(path));
+    if (file.sha256 !== null && got !== file.sha256) {
+      throw new DataError(
+        path,
+        `sha256 ${got} differs from the expected ${file.sha256} (SOURCE.md)`,
+      );
+    }
+    reports.push({
+      path: file.path,
+      status: "ok",
+      sha256: got,
+      verified: file.sha256 !== null,
+    });
+  }
+  return reports;
+}

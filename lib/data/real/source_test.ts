@@ -1,0 +1,265 @@
+import {
+  assertEquals,
+  assertRejects,
+  assertThrows,
+  assertTrue,
+} from "../../testing.ts";
+import { DataError } from "../io.ts";
+import {
+  DATASETS_ENV,
+  datasetsRoot,
+  fetchSource,
+  resolveSource,
+  sha256Hex,
+  SOURCE_NAMES,
+  SOURCES,
+  verifySource,
+} from "./source.ts";
+
+const SHARED = "/work/shared/datasets";
+const haveShared = (() => {
+  try {
+    return Deno.statSync(`${SHARED}/wands/query.csv`).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test("sha256Hex matches the FIPS 180-2 test vector for 'abc'", async () => {
+  assertEquals(
+    await sha256Hex(new TextEncoder().encode("abc")),
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  );
+});
+
+Deno.test("default root is <repo>/../shared/datasets, env var overrides it", () => {
+  const saved = Deno.env.get(DATASETS_ENV);
+  try {
+    Deno.env.delete(DATASETS_ENV);
+    const repo = decodeURIComponent(
+      new URL("../../..", import.meta.url).pathname,
+    ).replace(/\/$/, "");
+    const parent = repo.slice(0, repo.lastIndexOf("/"));
+    assertEquals(datasetsRoot(), `${parent}/shared/datasets`);
+    assertEquals(
+      resolveSource("movielens"),
+      `${parent}/shared/datasets/movielens-latest-small`,
+    );
+    Deno.env.set(DATASETS_ENV, "/data/sets/");
+    assertEquals(resolveSource("scifact"), "/data/sets/scifact");
+    assertEquals(resolveSource("scifact", { source: "/x/y/" }), "/x/y");
+  } finally {
+    if (saved === undefined) Deno.env.delete(DATASETS_ENV);
+    else Deno.env.set(DATASETS_ENV, saved);
+  }
+});
+
+Deno.test("every source URL is pinned to a commit and every hash is hex", () => {
+  for (const name of SOURCE_NAMES) {
+    for (const f of SOURCES[name].files) {
+      assertTrue(/\/[0-9a-f]{40}\//.test(f.url), f.url);
+      assertTrue(f.sha256 === null || /^[0-9a-f]{64}$/.test(f.sha256), f.path);
+    }
+  }
+});
+
+Deno.test({
+  name: "verifySource: the shared copies match SOURCE.md",
+  ignore: !haveShared,
+  fn: async () => {
+    for (const name of SOURCE_NAMES) {
+      const reports = await verifySource(
+        name,
+        resolveSource(name, {
+          source: `${SHARED}/${SOURCES[name].folder}`,
+        }),
+      );
+      for (const r of reports) {
+        const spec = SOURCES[name].files.find((f) => f.path === r.path)!;
+        if (spec.sha256) assertEquals([r.path, r.status], [r.path, "ok"]);
+        else assertEquals(r.status, "absent"); // full WANDS is not shared
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "verifySource names a corrupted or missing file",
+  ignore: !haveShared,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeFile(
+        `${dir}/scifact.zip`,
+        new TextEncoder().encode("not the zip"),
+      );
+      await assertRejects(
+        () => verifySource("scifact", dir),
+        DataError,
+        `${dir}/scifact.zip: sha256`,
+      );
+      await Deno.remove(`${dir}/scifact.zip`);
+      await assertRejects(
+        () => verifySource("scifact", dir),
+        DataError,
+        `${dir}/scifact.zip: file not found`,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** A fetch that serves the shared copies (or given bytes) by URL. */
+function fakeFetch(
+  served: Map<string, Uint8Array | number>,
+  calls: string[],
+): (url: string) => Promise<Response> {
+  return (url: string) => {
+    calls.push(url);
+    const body = served.get(url);
+    if (body === undefined || typeof body === "number") {
+      return Promise.resolve(
+        new Response("nope", { status: typeof body === "number" ? body : 404 }),
+      );
+    }
+    return Promise.resolve(new Response(body as Uint8Array<ArrayBuffer>));
+  };
+}
+
+const wandsFile = (path: string) =>
+  SOURCES.wands.files.find((f) => f.path === path)!;
+
+Deno.test({
+  name: "fetchSource: good hashes are written, then found present",
+  ignore: !haveShared,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const paths = [
+        "query.csv",
+        "chatgpt-goes-shopping-subset/wands_fewshot_partial.csv",
+      ];
+      const served = new Map<string, Uint8Array | number>();
+      for (const p of paths) {
+        served.set(
+          wandsFile(p).url,
+          await Deno.readFile(`${SHARED}/wands/${p}`),
+        );
+      }
+      const calls: string[] = [];
+      const reports = await fetchSource("wands", {
+        dir,
+        files: paths,
+        fetch: fakeFetch(served, calls),
+      });
+      assertEquals(reports.map((r) => [r.path, r.status, r.verified]), [
+        ["query.csv", "downloaded", true],
+        [paths[1], "downloaded", true],
+      ]);
+      for (const p of paths) {
+        assertEquals(
+          await Deno.readFile(`${dir}/${p}`),
+          await Deno.readFile(`${SHARED}/wands/${p}`),
+        );
+      }
+      // No temporary files are left behind.
+      const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+      assertEquals(names, ["chatgpt-goes-shopping-subset", "query.csv"]);
+      // A second run finds them and does not download again.
+      const again = await fetchSource("wands", {
+        dir,
+        files: paths,
+        fetch: fakeFetch(served, calls),
+      });
+      assertEquals(again.map((r) => r.status), ["present", "present"]);
+      assertEquals(calls.length, 2);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "fetchSource: a bad hash is refused and the good file survives",
+  ignore: !haveShared,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const good = await Deno.readFile(`${SHARED}/wands/query.csv`);
+      await Deno.writeFile(`${dir}/query.csv`, good);
+      const url = wandsFile("query.csv").url;
+      const served = new Map<string, Uint8Array | number>([
+        [url, new TextEncoder().encode("query_id\tquery\n0\ttampered\n")],
+      ]);
+      const err = await assertRejects(
+        () =>
+          fetchSource("wands", {
+            dir,
+            files: ["query.csv"],
+            force: true,
+            fetch: fakeFetch(served, []),
+          }),
+        DataError,
+        `${dir}/query.csv: downloaded bytes from ${url} have sha256`,
+      );
+      assertTrue(err.message.includes(wandsFile("query.csv").sha256!));
+      assertEquals(await Deno.readFile(`${dir}/query.csv`), good);
+      assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), [
+        "query.csv",
+      ]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("fetchSource: HTTP errors and unknown hashes are reported", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const product = wandsFile("product.csv");
+    const label = wandsFile("label.csv");
+    const bytes = new TextEncoder().encode("product_id\tproduct_name\n");
+    const served = new Map<string, Uint8Array | number>([
+      [product.url, bytes],
+      [label.url, 503],
+    ]);
+    const reports = await fetchSource("wands", {
+      dir,
+      files: ["product.csv"],
+      fetch: fakeFetch(served, []),
+    });
+    assertEquals(reports, [{
+      path: "product.csv",
+      status: "downloaded",
+      sha256: await sha256Hex(bytes),
+      verified: false,
+    }]);
+    await assertRejects(
+      () =>
+        fetchSource("wands", {
+          dir,
+          files: ["label.csv"],
+          fetch: fakeFetch(served, []),
+        }),
+      DataError,
+      `${dir}/label.csv: download from ${label.url} failed: HTTP 503`,
+    );
+    await assertRejects(
+      () => fetchSource("wands", { dir, files: ["nope.csv"] }),
+      RangeError,
+      "'nope.csv' is not a file of wands",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("unknown dataset names are rejected", () => {
+  assertThrows(
+    // deno-lint-ignore no-explicit-any
+    () => resolveSource("esci" as any),
+    RangeError,
+    "unknown dataset 'esci'",
+  );
+});

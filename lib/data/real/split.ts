@@ -1,0 +1,88 @@
+/**
+ * Small helpers shared by the real-data converters: deterministic carve-outs
+ * of query groups into splits, query ids that encode their split, and counts
+ * for `meta`.
+ *
+ * @module
+ */
+
+import { Rng } from "../rng.ts";
+import { type PairsTable, type Split, SPLITS } from "../schema.ts";
+
+/**
+ * The query id of a source query (`base`, non-negative) in a split:
+ * `3 * base + index(split)` with train 0, valid 1, test 2. A source query
+ * that has pairs in two splits thus becomes two queries whose ids still say
+ * where they came from (`Math.floor(id / 3)`).
+ */
+export function splitQueryId(base: number, split: Split): number {
+  return 3 * base + SPLITS.indexOf(split);
+}
+
+/** Checks a fraction option: finite, in [0, 1). */
+export function checkFraction(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0 || value >= 1) {
+    throw new RangeError(`option ${name} must be in [0, 1), got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Picks `round(fraction · n)` of the given keys at random but
+ * deterministically: the keys are sorted, shuffled with `Rng(seed)` and the
+ * first ones taken. The caller's key order does not matter.
+ */
+export function pickFraction(
+  keys: Iterable<number>,
+  fraction: number,
+  seed: number,
+): Set<number> {
+  const order = shuffledKeys(keys, seed);
+  return new Set(order.subarray(0, Math.round(fraction * order.length)));
+}
+
+/**
+ * The distinct keys in a seeded random order that does not depend on the
+ * order they were given in (they are sorted before the shuffle).
+ */
+export function shuffledKeys(keys: Iterable<number>, seed: number): Int32Array {
+  const sorted = Int32Array.from(new Set(keys)).sort();
+  return new Rng(seed).shuffle(sorted);
+}
+
+/** Number of queries or pairs per split, for `meta`. */
+export function countBySplit(splits: readonly Split[]): Record<Split, number> {
+  const out: Record<Split, number> = { train: 0, valid: 0, test: 0 };
+  for (const s of splits) out[s]++;
+  return out;
+}
+
+/** Number of pairs per split and relevance grade, for `meta`. */
+export function relevanceBySplit(
+  pairs: PairsTable,
+): Record<Split, Record<string, number>> {
+  const out: Record<Split, Record<string, number>> = {
+    train: {},
+    valid: {},
+    test: {},
+  };
+  for (let i = 0; i < pairs.relevance.length; i++) {
+    const m = out[pairs.split[i]];
+    const r = String(pairs.relevance[i]);
+    m[r] = (m[r] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** Sorts pair rows by (query id, item id) so output order is canonical. */
+export function sortedPairs(
+  rows: { q: number; i: number; r: number; s: Split }[],
+): PairsTable {
+  rows.sort((a, b) => a.q - b.q || a.i - b.i);
+  return {
+    queryId: Int32Array.from(rows, (p) => p.q),
+    itemId: Int32Array.from(rows, (p) => p.i),
+    relevance: Int8Array.from(rows, (p) => p.r),
+    split: rows.map((p) => p.s),
+  };
+}
