@@ -1,0 +1,36 @@
+import { assertEquals, assertThrows } from "../../testing.ts";
+import { readDataset, writeDataset } from "../io.ts";
+import { loadRealDataset } from "./load.ts";
+
+Deno.test("loadRealDataset dispatches by name; output survives Arrow", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/movies.csv`,
+      "movieId,title,genres\n1,A (2000),Drama\n2,B (2001),Comedy|Drama\n",
+    );
+    await Deno.writeTextFile(
+      `${dir}/ratings.csv`,
+      "userId,movieId,rating,timestamp\n1,1,5,1\n1,2,2,2\n2,2,1,3\n",
+    );
+    const ds = await loadRealDataset("movielens", { source: dir });
+    assertEquals(ds.meta.name, "movielens");
+    // User 2 has no positive: an empty history must round-trip too.
+    assertEquals(ds.users!.history.map((h) => h.length), [1, 0]);
+    await writeDataset(`${dir}/out`, ds);
+    const back = await readDataset(`${dir}/out`);
+    assertEquals(back.items, ds.items);
+    assertEquals(back.queries, ds.queries);
+    assertEquals(back.pairs, ds.pairs);
+    assertEquals(back.users, ds.users);
+    assertEquals(back.meta, JSON.parse(JSON.stringify(ds.meta)));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  assertThrows(
+    // deno-lint-ignore no-explicit-any
+    () => loadRealDataset("esci" as any),
+    RangeError,
+    "unknown dataset 'esci'",
+  );
+});

@@ -1,0 +1,68 @@
+import { assertEquals, assertThrows } from "../../testing.ts";
+import {
+  checkFraction,
+  countBySplit,
+  pickFraction,
+  relevanceBySplit,
+  shuffledKeys,
+  sortedPairs,
+  splitQueryId,
+} from "./split.ts";
+
+Deno.test("splitQueryId encodes the split in the low base-3 digit", () => {
+  assertEquals(
+    [
+      splitQueryId(0, "train"),
+      splitQueryId(7, "valid"),
+      splitQueryId(7, "test"),
+    ],
+    [0, 22, 23],
+  );
+});
+
+Deno.test("pickFraction: size, determinism, independent of input order", () => {
+  const keys = Array.from({ length: 50 }, (_, i) => i * 3);
+  const a = pickFraction(keys, 0.1, 42);
+  assertEquals(a.size, 5);
+  assertEquals(pickFraction([...keys].reverse(), 0.1, 42), a);
+  assertEquals(pickFraction([...keys, ...keys], 0.1, 42), a);
+  for (const k of a) assertEquals(k % 3, 0);
+  assertEquals(pickFraction(keys, 0, 42).size, 0);
+  // A different seed picks a different set (for these 50 keys).
+  const sorted = (x: Set<number>) => [...x].sort((p, q) => p - q);
+  assertEquals(
+    JSON.stringify(sorted(pickFraction(keys, 0.1, 43))) ===
+      JSON.stringify(sorted(a)),
+    false,
+  );
+  const order = shuffledKeys(keys, 1);
+  assertEquals(Array.from(order).sort((x, y) => x - y), keys);
+});
+
+Deno.test("checkFraction rejects values outside [0, 1)", () => {
+  assertEquals(checkFraction("f", 0.25), 0.25);
+  assertThrows(
+    () => checkFraction("f", 1),
+    RangeError,
+    "option f must be in [0, 1)",
+  );
+  assertThrows(() => checkFraction("f", -0.1), RangeError, "got -0.1");
+  assertThrows(() => checkFraction("f", NaN), RangeError, "got NaN");
+});
+
+Deno.test("sortedPairs orders by query then item; counts per split", () => {
+  const p = sortedPairs([
+    { q: 5, i: 2, r: 3, s: "test" },
+    { q: 1, i: 9, r: 0, s: "train" },
+    { q: 1, i: 4, r: 3, s: "train" },
+  ]);
+  assertEquals(Array.from(p.queryId), [1, 1, 5]);
+  assertEquals(Array.from(p.itemId), [4, 9, 2]);
+  assertEquals(Array.from(p.relevance), [3, 0, 3]);
+  assertEquals(countBySplit(p.split), { train: 2, valid: 0, test: 1 });
+  assertEquals(relevanceBySplit(p), {
+    train: { "0": 1, "3": 1 },
+    valid: {},
+    test: { "3": 1 },
+  });
+});
