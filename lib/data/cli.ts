@@ -1,0 +1,110 @@
+/**
+ * `deno task data <name> [options]`: builds a dataset into `data/<name>`.
+ *
+ * Arguments are parsed with `node:util`'s `parseArgs` because `jsr:@std/cli`
+ * cannot be resolved on machines without JSR access.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { buildDataset, DATASET_NAMES, type DatasetName } from "./build.ts";
+
+const USAGE = `Usage: deno task data <name> [options]
+
+Builds a dataset in the package's Arrow schemas (items, queries, pairs,
+users, meta.json) into a folder.
+
+Names:
+  synthetic   ESCI-like synthetic catalogue, deterministic from --seed
+  wands       WANDS: 480 queries + the 3,000-pair subset
+  scifact     SciFact (BEIR): corpus, claims, qrels
+  movielens   MovieLens latest-small, leave-last-out
+  all         every one of the above
+
+Options:
+  --profile quick|full   synthetic size (default quick)
+  --seed N               synthetic seed (default 1)
+  --out DIR              output folder (default data/<name>[-<profile>])
+  --source DIR           folder holding the original files of a real
+                         dataset (default ../shared/datasets/<name>)
+  --download             fetch the original files first (needs internet);
+                         each file's sha256 is checked
+  -h, --help             this text
+`;
+
+async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        profile: { type: "string", default: "quick" },
+        seed: { type: "string", default: "1" },
+        out: { type: "string" },
+        source: { type: "string" },
+        download: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const [name] = positionals;
+  const names = name === "all" ? DATASET_NAMES : [name];
+  if (!names.every((n) => DATASET_NAMES.includes(n as DatasetName))) {
+    console.error(
+      `error: unknown dataset '${name}' (expected one of ${
+        [...DATASET_NAMES, "all"].join(", ")
+      })`,
+    );
+    return 2;
+  }
+  if (values.out && names.length > 1) {
+    console.error("error: --out needs a single dataset name, not 'all'");
+    return 2;
+  }
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) {
+    console.error(`error: --seed must be an integer, got '${values.seed}'`);
+    return 2;
+  }
+  if (values.profile !== "quick" && values.profile !== "full") {
+    console.error(
+      `error: --profile must be 'quick' or 'full', got '${values.profile}'`,
+    );
+    return 2;
+  }
+  for (const n of names as DatasetName[]) {
+    const t0 = performance.now();
+    const result = await buildDataset(n, {
+      profile: values.profile,
+      seed,
+      out: values.out,
+      source: values.source,
+      download: values.download,
+    });
+    const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    console.log(`${n}: wrote ${result.dir} in ${secs} s`);
+    for (const [table, rows] of Object.entries(result.counts)) {
+      console.log(`  ${table.padEnd(8)} ${rows} rows`);
+    }
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,55 @@
+import { assertEquals, assertTrue } from "../testing.ts";
+import { readDataset } from "./io.ts";
+
+const CLI = new URL("./cli.ts", import.meta.url).pathname;
+
+async function runCli(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", "--allow-env", CLI, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
+}
+
+Deno.test("`data synthetic --profile quick` twice with one seed gives identical bytes", async () => {
+  const a = await Deno.makeTempDir(), b = await Deno.makeTempDir();
+  for (const dir of [a, b]) {
+    const r = await runCli(["synthetic", "--seed", "3", "--out", dir]);
+    assertEquals(r.code, 0, r.stderr);
+    assertTrue(r.stdout.includes(`synthetic: wrote ${dir}`), r.stdout);
+  }
+  for (const f of ["items", "queries", "pairs", "users"]) {
+    assertEquals(
+      await Deno.readFile(`${a}/${f}.arrow`),
+      await Deno.readFile(`${b}/${f}.arrow`),
+      `${f}.arrow differs`,
+    );
+  }
+  assertEquals(
+    await Deno.readTextFile(`${a}/meta.json`),
+    await Deno.readTextFile(`${b}/meta.json`),
+  );
+  const ds = await readDataset(a);
+  assertEquals(ds.meta.seed, 3);
+});
+
+Deno.test("bad command lines get a clear message and exit code 2", async () => {
+  const cases: [string[], string][] = [
+    [["nope"], "unknown dataset 'nope'"],
+    [["synthetic", "--profile", "huge"], "--profile must be 'quick' or 'full'"],
+    [["synthetic", "--seed", "x"], "--seed must be an integer, got 'x'"],
+    [["synthetic", "--bogus"], "Unknown option '--bogus'"],
+    [["all", "--out", "/tmp/x"], "--out needs a single dataset name"],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args);
+    assertEquals(r.code, 2, args.join(" "));
+    assertTrue(r.stderr.includes(message), `${args.join(" ")}: ${r.stderr}`);
+  }
+});
