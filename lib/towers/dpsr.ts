@@ -1,0 +1,248 @@
+/**
+ * DPSR-style towers (Zhang et al., SIGIR 2020, JD): m query heads and the
+ * multi-head attention score, plus DPSR's shared random negatives.
+ *
+ * Query tower: x_q = concat over `families` of the mean embedding of the
+ * query's units; head k = L2-normalise(W2_k · tanh(W1_k x_q + b1_k) + b2_k).
+ * `encodeQueries` returns `[B, m·d]`: head k is columns k·d … (k+1)·d − 1
+ * (reshape to `[B, m, d]` for {@link dpsrScore}).
+ *
+ * Item tower: x_s = concat over `itemFields` × `families` of mean
+ * embeddings (title, brand and category each pooled on its own, so the MLP
+ * knows which field a token came from); g = L2-normalise(W2 · tanh(W1 x_s +
+ * b1) + b2).
+ *
+ * Score: f(q, s) = Σ_k softmax_k(z_k / β) · z_k with z_k = e_kᵀg. The loss
+ * (hinge over random + in-batch negatives) is built by the caller from
+ * `scores`.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import type { Rng } from "../data/rng.ts";
+import type { DpsrConfig } from "./config.ts";
+import { itemKey, type TowerInputs } from "./inputs.ts";
+import { BaseTower } from "./model.ts";
+import { dense, embeddingBag, flatBag, l2Normalize } from "./ops.ts";
+
+/**
+ * DPSR's score of every query against every item: `[B, N]` with
+ * f(q_b, s_n) = Σ_k softmax_k(z_bnk / β) · z_bnk, z_bnk = e_bkᵀ g_n.
+ * `heads` is `[B, m, d]`, `items` `[N, d]`. As β → 0 it tends to max_k z_k;
+ * as β → ∞ to the mean over heads.
+ */
+export function dpsrScore(
+  heads: tf.Tensor3D,
+  items: tf.Tensor2D,
+  options: { beta: number },
+): tf.Tensor2D {
+  const [B, m, d] = heads.shape;
+  const beta = options.beta;
+  if (!(beta > 0) || !Number.isFinite(beta)) {
+    throw new RangeError(
+      `dpsrScore: beta must be a finite number > 0, got ${beta}`,
+    );
+  }
+  if (items.shape[1] !== d) {
+    throw new RangeError(
+      `dpsrScore: heads [${heads.shape}] and items [${items.shape}] disagree on d`,
+    );
+  }
+  return tf.tidy(() => {
+    const N = items.shape[0];
+    const z = tf.transpose(
+      tf.reshape(
+        tf.matMul(
+          tf.reshape(heads, [B * m, d]) as tf.Tensor2D,
+          items,
+          false,
+          true,
+        ),
+        [B, m, N],
+      ),
+      [0, 2, 1],
+    ); // [B, N, m]
+    const w = tf.softmax(tf.mul(z, 1 / beta));
+    return tf.sum(tf.mul(w, z), 2) as tf.Tensor2D;
+  });
+}
+
+/** Options of {@link sampleRandomItems}. */
+export interface SampleItemsOptions {
+  /** Number of items in the catalogue (rows 0 … nItems − 1). */
+  nItems: number;
+  /** Distinct items to draw, k ≤ nItems − |exclude|. */
+  k: number;
+  /** Rows that must not be drawn (e.g. the batch's positives). */
+  exclude?: ReadonlySet<number>;
+}
+
+/**
+ * DPSR's random negatives, shared by the whole batch: `k` distinct item
+ * rows drawn uniformly without replacement (in draw order), skipping
+ * `exclude`. Deterministic given the generator's state.
+ */
+export function sampleRandomItems(
+  rng: Rng,
+  options: SampleItemsOptions,
+): Int32Array {
+  const { nItems, k } = options;
+  const exclude = options.exclude ?? new Set<number>();
+  if (!Number.isInteger(nItems) || nItems < 0) {
+    throw new RangeError(
+      `sampleRandomItems: nItems must be a non-negative integer, got ${nItems}`,
+    );
+  }
+  let excluded = 0;
+  for (const e of exclude) {
+    if (Number.isInteger(e) && e >= 0 && e < nItems) excluded++;
+  }
+  if (!Number.isInteger(k) || k < 0 || k > nItems - excluded) {
+    throw new RangeError(
+      `sampleRandomItems: k must be an integer in [0, ${
+        nItems - excluded
+      }] (items not excluded), got ${k}`,
+    );
+  }
+  // Partial Fisher–Yates over a virtual array [0, nItems): O(k) memory.
+  const swapped = new Map<number, number>();
+  const out = new Int32Array(k);
+  let n = 0;
+  for (let i = 0; n < k; i++) {
+    const j = i + rng.int(nItems - i);
+    const vi = swapped.get(i) ?? i;
+    const vj = swapped.get(j) ?? j;
+    swapped.set(j, vi);
+    if (!exclude.has(vj)) out[n++] = vj;
+  }
+  return out;
+}
+
+/** The DPSR-style tower pair. */
+export class DpsrTower extends BaseTower<DpsrConfig> {
+  /** Creates the weights from `seed`. */
+  constructor(config: DpsrConfig, seed: number) {
+    super(config, seed, {
+      queryFamilies: config.families,
+      itemFamilies: config.families,
+      itemFields: config.itemFields,
+      historyLen: 0,
+      features: config.features,
+    });
+    const { embedDim: e, hidden: h, dim: d, heads: m } = config;
+    const p = this.params;
+    for (const f of config.families) {
+      p.embedding(`query/${f}`, config.features.buckets[f], e);
+      if (!config.shareEmbeddings) {
+        p.embedding(`item/${f}`, config.features.buckets[f], e);
+      }
+    }
+    const qIn = config.families.length * e;
+    // Each head is its own MLP; W1 of all heads side by side, W2 per head.
+    p.uniform("query/w1", [qIn, m * h], Math.sqrt(6 / (qIn + h)));
+    p.zeros("query/b1", [m * h]);
+    p.uniform("query/w2", [m, h, d], Math.sqrt(6 / (h + d)));
+    p.zeros("query/b2", [m, 1, d]);
+    const sIn = config.itemFields.length * config.families.length * e;
+    p.glorot("item/w1", sIn, h);
+    p.zeros("item/b1", [h]);
+    p.glorot("item/w2", h, d);
+    p.zeros("item/b2", [d]);
+  }
+
+  /** m query vectors per query. */
+  override get heads(): number {
+    return this.config.heads;
+  }
+
+  #get(name: string): tf.Tensor {
+    return this.params.get(name);
+  }
+
+  #means(
+    parts: { table: string; ids: Parameters<typeof flatBag>[0] }[],
+    rows: Int32Array,
+  ) {
+    return tf.concat(
+      parts.map((p) =>
+        embeddingBag(this.#get(p.table) as tf.Tensor2D, flatBag(p.ids, rows), {
+          mode: "mean",
+        })
+      ),
+      1,
+    ) as tf.Tensor2D;
+  }
+
+  /** The query heads `[B, m·d]`. */
+  protected queryTower(inputs: TowerInputs, rows: Int32Array): tf.Tensor2D {
+    const { heads: m, hidden: h, dim: d } = this.config;
+    const B = rows.length;
+    const x = this.#means(
+      this.config.families.map((f) => ({
+        table: `query/${f}`,
+        ids: [inputs.queries[f]],
+      })),
+      rows,
+    );
+    const hid = dense(
+      x,
+      this.#get("query/w1") as tf.Tensor2D,
+      this.#get("query/b1") as tf.Tensor1D,
+      { tanh: true },
+    ); // [B, m·h]
+    const perHead = tf.transpose(tf.reshape(hid, [B, m, h]), [1, 0, 2]); // [m, B, h]
+    const out = tf.add(
+      tf.matMul(perHead, this.#get("query/w2") as tf.Tensor3D),
+      this.#get("query/b2"),
+    ); // [m, B, d]
+    const headsBmd = tf.transpose(l2Normalize(out), [1, 0, 2]);
+    return tf.reshape(headsBmd, [B, m * d]);
+  }
+
+  /** The item tower `[B, d]`. */
+  protected itemTower(inputs: TowerInputs, rows: Int32Array): tf.Tensor2D {
+    const share = this.config.shareEmbeddings;
+    const parts = [];
+    for (const field of this.config.itemFields) {
+      for (const f of this.config.families) {
+        parts.push({
+          table: `${share ? "query" : "item"}/${f}`,
+          ids: [inputs.items[itemKey(field, f)]],
+        });
+      }
+    }
+    const x = this.#means(parts, rows);
+    const hid = dense(
+      x,
+      this.#get("item/w1") as tf.Tensor2D,
+      this.#get("item/b1") as tf.Tensor1D,
+      { tanh: true },
+    );
+    return l2Normalize(
+      dense(
+        hid,
+        this.#get("item/w2") as tf.Tensor2D,
+        this.#get("item/b2") as tf.Tensor1D,
+        { tanh: false },
+      ),
+    );
+  }
+
+  /** The multi-head score (see {@link dpsrScore}) with the config's β. */
+  override scores(q: tf.Tensor, v: tf.Tensor2D): tf.Tensor2D {
+    const { heads: m, dim: d } = this.config;
+    if (q.rank !== 2 || q.shape[1] !== m * d || v.shape[1] !== d) {
+      throw new RangeError(
+        `scores: q [${q.shape}] must be [*, ${
+          m * d
+        }] (m·d) and v [${v.shape}] [*, ${d}]`,
+      );
+    }
+    return tf.tidy(() =>
+      dpsrScore(tf.reshape(q, [q.shape[0], m, d]), v, {
+        beta: this.config.beta,
+      })
+    );
+  }
+}

@@ -1,0 +1,337 @@
+/**
+ * MGDSPR-style towers (Li et al., KDD 2021, Taobao) at laptop scale, and
+ * MGDSPR's mixed hard negatives.
+ *
+ * Query tower (every vector `d = dim` wide):
+ * - q_uni, q_bi, q_word: masked means of character-unigram, character-bigram
+ *   and word embeddings of the query;
+ * - q_seq: one self-attention layer (`heads` heads, learned positions,
+ *   residual, no layer norm or feed-forward) over the word embeddings,
+ *   mean-pooled over real words;
+ * - q_mix = q_uni + q_bi + q_word + q_seq (the paper's q_his, attention over
+ *   past queries, has no data here and is left out);
+ * - h_user: attention of q_mix·W_u over the user's behaviour sequence
+ *   (item-id embeddings, the item tower's table) with a zero vector
+ *   prepended as key and value, so a query can attend to nothing; with an
+ *   empty history (unknown user, no users table) h_user is exactly 0;
+ * - fusion: single-head attention with a learned CLS vector as the query
+ *   over [CLS, q_uni, q_bi, q_word, q_seq, q_mix, h_user]:
+ *   out = Σ_k softmax_k(cls·(S_k W_k)/√d) · S_k W_v, then L2-normalised.
+ *
+ * Item tower: H_item = e_id + tanh(W_t · mean of title-word embeddings),
+ * L2-normalised (the paper uses the raw inner product; here both towers are
+ * normalised, like every tower of this package, so `scores` is a cosine).
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import type { Rng } from "../data/rng.ts";
+import type { MgdsprConfig } from "./config.ts";
+import { itemKey, type TowerInputs } from "./inputs.ts";
+import { BaseTower } from "./model.ts";
+import {
+  embeddingBag,
+  flatBag,
+  gatherRows,
+  l2Normalize,
+  lookupPadded,
+  MASK_LOGIT,
+  maskedMean,
+  type PaddedBatch,
+  paddedBatch,
+  project,
+} from "./ops.ts";
+
+/** Number of stacked query units fused by the CLS attention (CLS excluded). */
+export const MGDSPR_UNITS = 6;
+
+/** The MGDSPR-style tower pair. */
+export class MgdsprTower extends BaseTower<MgdsprConfig> {
+  /** Creates the weights from `seed`. */
+  constructor(config: MgdsprConfig, seed: number) {
+    super(config, seed, {
+      queryFamilies: ["charUnigram", "charBigram", "word"],
+      itemFamilies: ["word"],
+      itemFields: config.itemFields,
+      historyLen: config.historyLen,
+      features: config.features,
+    });
+    const d = config.dim;
+    const b = config.features.buckets;
+    const p = this.params;
+    p.embedding("query/charUnigram", b.charUnigram, d);
+    p.embedding("query/charBigram", b.charBigram, d);
+    p.embedding("query/word", b.word, d);
+    p.embedding("query/position", config.features.maxLen.query, d);
+    for (const m of ["wq", "wk", "wv", "wo"]) p.glorot(`query/attn/${m}`, d, d);
+    p.glorot("query/user/wu", d, d);
+    p.embedding("query/fusion/cls", 1, d);
+    p.glorot("query/fusion/wk", d, d);
+    p.glorot("query/fusion/wv", d, d);
+    // Row 0 is the padding row of behaviour sequences (ids are row + 1).
+    p.embedding("item/id", config.numItems + 1, d);
+    if (!config.shareEmbeddings) p.embedding("item/word", b.word, d);
+    p.glorot("item/wt", d, d);
+  }
+
+  /** Item-id rows. */
+  protected override idRows(): number {
+    return this.config.numItems;
+  }
+
+  #table(name: string): tf.Tensor2D {
+    return this.params.get(name) as tf.Tensor2D;
+  }
+
+  /** Self-attention over the query words, mean-pooled: q_seq `[B, d]`. */
+  #wordAttention(x: tf.Tensor3D, p: PaddedBatch): tf.Tensor2D {
+    const { batch: B, len: L } = p;
+    const d = this.config.dim;
+    const h = this.config.heads;
+    const dh = d / h;
+    const pos = tf.slice(this.#table("query/position"), [0, 0], [L, d]);
+    const xp = tf.add(x, pos) as tf.Tensor3D;
+    const split = (w: string) =>
+      tf.transpose(
+        tf.reshape(project(xp, this.#table(`query/attn/${w}`)), [B, L, h, dh]),
+        [0, 2, 1, 3],
+      );
+    const q = split("wq");
+    const k = split("wk");
+    const v = split("wv");
+    // Padded keys get a large negative logit; padded queries are dropped by
+    // the masked mean below.
+    const keyPenalty = tf.tensor4d(
+      Float32Array.from(p.mask, (m) => (1 - m) * MASK_LOGIT),
+      [B, 1, 1, L],
+    );
+    const logits = tf.add(
+      tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)),
+      keyPenalty,
+    );
+    const att = tf.matMul(tf.softmax(logits), v); // [B, h, L, dh]
+    const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B, L, d]);
+    const out = tf.add(xp, project(merged, this.#table("query/attn/wo")));
+    return maskedMean(out as tf.Tensor3D, p);
+  }
+
+  /**
+   * Attention of `qMix` over the behaviour sequence with a zero vector
+   * prepended: `[B, d]`, exactly zero for rows with an empty history.
+   */
+  userAttention(qMix: tf.Tensor2D, hist: PaddedBatch): tf.Tensor2D {
+    const { batch: B, len: L } = hist;
+    const d = this.config.dim;
+    if (L === 0) return tf.zeros([B, d]);
+    const r = lookupPadded(this.#table("item/id"), hist); // [B, L, d]
+    const u = tf.matMul(qMix, this.#table("query/user/wu")); // [B, d]
+    const logits = tf.mul(
+      tf.squeeze(tf.matMul(r, tf.expandDims(u, 2)), [2]),
+      1 / Math.sqrt(d),
+    ); // [B, L]
+    const penalty = tf.tensor2d(
+      Float32Array.from(hist.mask, (m) => (1 - m) * MASK_LOGIT),
+      [B, L],
+    );
+    // Column 0 is the zero vector: logit 0, value 0.
+    const all = tf.concat([tf.zeros([B, 1]), tf.add(logits, penalty)], 1);
+    const w = tf.slice(tf.softmax(all), [0, 1], [B, L]);
+    return tf.squeeze(tf.matMul(tf.expandDims(w, 1), r), [1]) as tf.Tensor2D;
+  }
+
+  /** The stacked query units `[B, 6, d]`: q_uni, q_bi, q_word, q_seq, q_mix, h_user. */
+  queryUnits(inputs: TowerInputs, rows: Int32Array): tf.Tensor3D {
+    const mean = (family: string) =>
+      embeddingBag(
+        this.#table(`query/${family}`),
+        flatBag([inputs.queries[family]], rows),
+        { mode: "mean" },
+      );
+    const qUni = mean("charUnigram");
+    const qBi = mean("charBigram");
+    const wordsPadded = paddedBatch(inputs.queries.word, rows);
+    let qWord: tf.Tensor2D;
+    let qSeq: tf.Tensor2D;
+    if (wordsPadded.len === 0) {
+      qWord = tf.zeros([rows.length, this.config.dim]);
+      qSeq = qWord;
+    } else {
+      const x = lookupPadded(this.#table("query/word"), wordsPadded);
+      qWord = maskedMean(x, wordsPadded);
+      qSeq = this.#wordAttention(x, wordsPadded);
+    }
+    const qMix = tf.addN([qUni, qBi, qWord, qSeq]);
+    const hUser = this.userAttention(
+      qMix,
+      paddedBatch(inputs.queries.history, rows),
+    );
+    return tf.stack([qUni, qBi, qWord, qSeq, qMix, hUser], 1) as tf.Tensor3D;
+  }
+
+  /** CLS attention over [CLS, units]: `[B, d]` before normalisation. */
+  #fuse(units: tf.Tensor3D): tf.Tensor2D {
+    const [B, , d] = units.shape;
+    const cls = this.#table("query/fusion/cls"); // [1, d]
+    const s = tf.concat([tf.tile(tf.expandDims(cls, 0), [B, 1, 1]), units], 1);
+    const keys = project(s, this.#table("query/fusion/wk"));
+    const values = project(s, this.#table("query/fusion/wv"));
+    const logits = tf.mul(
+      tf.squeeze(tf.matMul(keys, tf.tile(tf.expandDims(cls, 2), [B, 1, 1])), [
+        2,
+      ]),
+      1 / Math.sqrt(d),
+    ); // [B, 7]
+    const w = tf.expandDims(tf.softmax(logits), 1); // [B, 1, 7]
+    return tf.squeeze(tf.matMul(w, values), [1]) as tf.Tensor2D;
+  }
+
+  /** The query tower. */
+  protected queryTower(inputs: TowerInputs, rows: Int32Array): tf.Tensor2D {
+    return l2Normalize(this.#fuse(this.queryUnits(inputs, rows)));
+  }
+
+  /** The item tower: e_id + tanh(W_t · mean title words). */
+  protected itemTower(inputs: TowerInputs, rows: Int32Array): tf.Tensor2D {
+    const words = embeddingBag(
+      this.#table(this.config.shareEmbeddings ? "query/word" : "item/word"),
+      flatBag(
+        this.config.itemFields.map((f) => inputs.items[itemKey(f, "word")]),
+        rows,
+      ),
+      { mode: "mean" },
+    );
+    const text = tf.tanh(tf.matMul(words, this.#table("item/wt")));
+    const id = gatherRows(
+      this.#table("item/id"),
+      Int32Array.from(rows, (r) => r + 1),
+    );
+    return l2Normalize(tf.add(id, text));
+  }
+}
+
+/** Options of {@link mgdsprMixedNegatives}. */
+export interface MixedNegativeOptions {
+  /** Candidate items `[N, d]` (e.g. the batch's items or a cached bank). */
+  bank: tf.Tensor2D;
+  /** Hard negatives per query, N_hard ≤ N (MGDSPR: 684). */
+  topN: number;
+  /**
+   * Mixing weight: a range `[lo, hi]` to draw a ~ U(lo, hi) per query from
+   * `rng` (default [0.4, 0.6]), or fixed values, one per query.
+   */
+  a?: readonly [number, number] | Float32Array;
+  /** Draws a when `a` is a range. */
+  rng?: Rng;
+  /**
+   * `[B, N]`, 1 where bank item n must not be a hard negative of query b
+   * (its own positive, accidental hits). Excluded items get score −∞.
+   */
+  exclude?: tf.Tensor2D;
+  /** L2-normalise the mixed negatives (default true; see below). */
+  normalize?: boolean;
+}
+
+/** Result of {@link mgdsprMixedNegatives}. */
+export interface MixedNegatives {
+  /** I_mix `[B, topN, d]`. */
+  mixed: tf.Tensor3D;
+  /** Bank rows of I_hard, `[B·topN]` row-major, best first. */
+  hard: Int32Array;
+  /** The a used for each query. */
+  a: Float32Array;
+}
+
+/**
+ * MGDSPR's mixed hard negatives: I_hard = the `topN` bank items with the
+ * highest q·item, then I_mix = a·i⁺ + (1 − a)·I_hard with one a per query.
+ *
+ * The paper scores with raw inner products. Here every tower outputs unit
+ * vectors, and a mix of two unit vectors is shorter than 1, so by default
+ * I_mix is L2-normalised back onto the sphere: the negative then lies
+ * between i⁺ and I_hard in angle, and its score is a cosine like the
+ * others. `normalize: false` gives the raw mix. Gradients flow into `v`
+ * and `bank` (the top-N selection itself is not differentiable); wrap
+ * them in `stopGradient` to treat the negatives as constants.
+ */
+export function mgdsprMixedNegatives(
+  q: tf.Tensor2D,
+  v: tf.Tensor2D,
+  options: MixedNegativeOptions,
+): MixedNegatives {
+  const { bank, topN } = options;
+  const [B, d] = q.shape;
+  const N = bank.shape[0];
+  if (v.shape[0] !== B || v.shape[1] !== d || bank.shape[1] !== d) {
+    throw new RangeError(
+      `mgdsprMixedNegatives: q [${q.shape}], v [${v.shape}] and bank [${bank.shape}] must be [B, d], [B, d], [N, d]`,
+    );
+  }
+  if (!Number.isInteger(topN) || topN < 1 || topN > N) {
+    throw new RangeError(
+      `mgdsprMixedNegatives: topN must be an integer in [1, ${N}] (bank size), got ${topN}`,
+    );
+  }
+  const a = mixWeights(B, options);
+  const hard = tf.tidy(() => {
+    let s = tf.matMul(q, bank, false, true);
+    if (options.exclude) {
+      if (options.exclude.shape[0] !== B || options.exclude.shape[1] !== N) {
+        throw new RangeError(
+          `mgdsprMixedNegatives: exclude is [${options.exclude.shape}], expected [${B}, ${N}]`,
+        );
+      }
+      s = tf.where(
+        tf.greater(options.exclude, 0),
+        tf.fill([B, N], -Infinity),
+        s,
+      );
+    }
+    return tf.topk(s, topN).indices;
+  });
+  const hardIdx = hard.dataSync() as Int32Array;
+  hard.dispose();
+  const mixed = tf.tidy(() => {
+    const iHard = tf.reshape(gatherRows(bank, hardIdx), [B, topN, d]);
+    const aT = tf.tensor3d(a, [B, 1, 1]);
+    const pos = tf.expandDims(v, 1);
+    const mix = tf.add(tf.mul(aT, pos), tf.mul(tf.sub(1, aT), iHard));
+    return (options.normalize ?? true ? l2Normalize(mix) : mix) as tf.Tensor3D;
+  });
+  return { mixed, hard: Int32Array.from(hardIdx), a };
+}
+
+function mixWeights(B: number, options: MixedNegativeOptions): Float32Array {
+  const a = options.a ?? [0.4, 0.6];
+  if (a instanceof Float32Array) {
+    if (a.length !== B) {
+      throw new RangeError(
+        `mgdsprMixedNegatives: a has ${a.length} values, expected one per query (${B})`,
+      );
+    }
+    return Float32Array.from(a);
+  }
+  const [lo, hi] = a;
+  if (!(lo >= 0 && lo <= hi && hi <= 1)) {
+    throw new RangeError(
+      `mgdsprMixedNegatives: a range [${lo}, ${hi}] must satisfy 0 ≤ lo ≤ hi ≤ 1`,
+    );
+  }
+  const rng = options.rng;
+  if (!rng) {
+    throw new RangeError(
+      "mgdsprMixedNegatives: option rng is required when a is a range",
+    );
+  }
+  return Float32Array.from({ length: B }, () => rng.uniform(lo, hi));
+}
+
+/** Scores of each query against its own mixed negatives: `[B, topN]` = q_b · I_mix[b, k]. */
+export function mixedNegativeScores(
+  q: tf.Tensor2D,
+  mixed: tf.Tensor3D,
+): tf.Tensor2D {
+  return tf.tidy(() =>
+    tf.squeeze(tf.matMul(mixed, tf.expandDims(q, 2)), [2]) as tf.Tensor2D
+  );
+}

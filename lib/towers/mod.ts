@@ -1,0 +1,78 @@
+/**
+ * Retrieval towers: DSSM, MGDSPR-style, DPSR-style and a plain two-tower
+ * model behind one interface, {@link TwoTowerModel}.
+ *
+ * Usage (the training loop lives in `lib/train`):
+ *
+ * ```ts
+ * const model = createTower({ kind: "plain" }, { seed: 1, dataset: ds });
+ * const inputs = model.prepare(ds);             // featurise once
+ * const q = model.encodeQueries(inputs, batch.queryRow);   // [B, heads·d]
+ * const v = model.encodeItems(inputs, batch.itemRow);      // [B, d]
+ * const s = model.scores(q, v);                            // [B, B]
+ * ```
+ *
+ * **Any loss on any tower.** Every tower returns L2-normalised vectors, and
+ * `scores(q, v)` gives the similarity matrix the towers are trained for:
+ * the cosine q·vᵀ, except DPSR, whose query is m head vectors and whose
+ * score is the multi-head attention score ({@link dpsrScore}). A loss
+ * written on `scores` works with all four; a loss that needs the vectors
+ * themselves (e.g. item–item similarities for adaptive margins) takes `q`
+ * and `v` and works with the three single-head towers.
+ *
+ * **Weights.** `variables()` for optimisers, `getWeights()`/`setWeights()`
+ * (plain `{shape, data}` per name) for checkpoints; `config` is
+ * JSON-serialisable and, with the seed, rebuilds the same model.
+ * Initialisation is deterministic per seed (dense layers Glorot uniform,
+ * lookup tables U(±0.05), biases 0).
+ *
+ * **Embedding gradients.** Lookups are computed in JavaScript with a
+ * hand-written gradient (the wasm `GatherV2` is ~65 ns per value, too slow
+ * for trigram bags); a table's gradient is dense `[V, D]` with zero rows
+ * for ids absent from the batch. Optimisers such as Adam still update the
+ * whole table, O(V·D) per step: DSSM's two 30,000 × 300 first layers
+ * (18M weights in all) make its step the slowest (see README timings).
+ *
+ * @module
+ */
+
+export {
+  type DpsrConfig,
+  type DssmConfig,
+  ITEM_FIELDS,
+  type ItemField,
+  type MgdsprConfig,
+  type PlainConfig,
+  TOWER_KINDS,
+  type TowerConfig,
+  towerConfig,
+  type TowerConfigBase,
+  type TowerConfigInput,
+  type TowerConfigOptions,
+  type TowerKind,
+} from "./config.ts";
+export { createTower, type CreateTowerOptions } from "./create.ts";
+export { type EncodeOptions, type TwoTowerModel } from "./model.ts";
+export { type TowerInputs } from "./inputs.ts";
+export {
+  EMBEDDING_INIT_SCALE,
+  glorotLimit,
+  type Weights,
+  type WeightValue,
+} from "./params.ts";
+export { DssmTower } from "./dssm.ts";
+export {
+  mgdsprMixedNegatives,
+  MgdsprTower,
+  type MixedNegativeOptions,
+  type MixedNegatives,
+  mixedNegativeScores,
+} from "./mgdspr.ts";
+export {
+  dpsrScore,
+  DpsrTower,
+  type SampleItemsOptions,
+  sampleRandomItems,
+} from "./dpsr.ts";
+export { PlainTower } from "./plain.ts";
+export { l2Normalize } from "./ops.ts";
