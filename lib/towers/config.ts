@@ -145,6 +145,9 @@ export type TowerConfigInput =
   | Input<DpsrConfig>
   | Input<PlainConfig>;
 
+/** The resolved config type of a kind. */
+export type ConfigOf<K extends TowerKind> = Extract<TowerConfig, { kind: K }>;
+
 /** Options of {@link towerConfig}. */
 export interface TowerConfigOptions {
   /** Supplies `numItems` (its item count) when the input does not set it. */
@@ -254,9 +257,16 @@ function numItemsOf(
  * config as well (e.g. one read back from a checkpoint), so
  * `towerConfig(towerConfig(x))` equals `towerConfig(x)`.
  */
-export function towerConfig(
-  input: TowerConfigInput,
+export function towerConfig<I extends TowerConfigInput>(
+  input: I,
   options: TowerConfigOptions = {},
+): ConfigOf<I["kind"]> {
+  return resolve(input, options) as ConfigOf<I["kind"]>;
+}
+
+function resolve(
+  input: TowerConfigInput,
+  options: TowerConfigOptions,
 ): TowerConfig {
   if (typeof input !== "object" || input === null) {
     throw new RangeError("TowerConfig must be an object with a 'kind'");

@@ -1,0 +1,206 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../backend/mod.ts";
+import { Rng } from "../data/rng.ts";
+import { hashUnit } from "../features/mod.ts";
+import {
+  assertClose,
+  assertEquals,
+  assertThrows,
+  assertTrue,
+} from "../testing.ts";
+import { towerConfig } from "./config.ts";
+import { TINY_FEATURES, tinyDataset } from "./fixtures.ts";
+import {
+  mgdsprMixedNegatives,
+  MgdsprTower,
+  mixedNegativeScores,
+} from "./mgdspr.ts";
+import { paddedBatch } from "./ops.ts";
+
+const D = 8;
+
+function build() {
+  const ds = tinyDataset();
+  const config = towerConfig(
+    { kind: "mgdspr", features: TINY_FEATURES, dim: D, heads: 2 },
+    { dataset: ds },
+  );
+  const model = new MgdsprTower(config, 3);
+  return { model, inputs: model.prepare(ds) };
+}
+
+Deno.test("mgdspr: empty history → the user branch is exactly the zero vector", async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+  const { model, inputs } = build();
+  // Row 0: user 100 (history of 2 items); row 1: user 101 (empty history);
+  // row 2: no user. In one batch, so row 1 and 2 sit next to real ids.
+  const rows = Int32Array.from([0, 1, 2]);
+  const units = model.queryUnits(inputs, rows);
+  assertEquals(units.shape, [3, 6, D]);
+  const u = units.arraySync();
+  assertTrue(u[0][5].some((x) => x !== 0), "user with history");
+  assertEquals(u[1][5], new Array(D).fill(0));
+  assertEquals(u[2][5], new Array(D).fill(0));
+  // q_mix (unit 4) is the sum of the first four.
+  for (let b = 0; b < 3; b++) {
+    const sum = u[b][4].map((_, j) =>
+      u[b][0][j] + u[b][1][j] + u[b][2][j] + u[b][3][j]
+    );
+    assertClose(u[b][4], sum, 1e-6);
+  }
+  // A batch with no history at all takes the zero path too.
+  const none = model.queryUnits(inputs, Int32Array.from([1, 2])).arraySync();
+  assertEquals(none[0][5], new Array(D).fill(0));
+  units.dispose();
+  model.dispose();
+});
+
+Deno.test("mgdspr: behaviour attention and word mean by hand", async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+  const { model, inputs } = build();
+  const w = model.getWeights();
+  const table = w["item/id"].data;
+  const wu = w["query/user/wu"].data;
+  const rows = Int32Array.from([0]);
+  // Query 0's user saw items 11 and 12, i.e. rows 1, 2, id-table rows 2, 3.
+  const hist = paddedBatch(inputs.queries.history, rows);
+  assertEquals(Array.from(hist.ids), [2, 3]);
+  const qMix = Array.from({ length: D }, (_, j) => Math.sin(j + 1));
+  const u = Array.from({ length: D }, (_, j) => {
+    let s = 0;
+    for (let i = 0; i < D; i++) s += qMix[i] * wu[i * D + j];
+    return s;
+  });
+  const r = [2, 3].map((id) =>
+    Array.from(table.subarray(id * D, (id + 1) * D))
+  );
+  const logits = [
+    0,
+    ...r.map((x) => x.reduce((a, xi, j) => a + xi * u[j], 0) / Math.sqrt(D)),
+  ];
+  const e = logits.map(Math.exp);
+  const z = e.reduce((a, b) => a + b, 0);
+  const expected = Array.from(
+    { length: D },
+    (_, j) => (e[1] * r[0][j] + e[2] * r[1][j]) / z,
+  );
+  const h = tf.tidy(() => model.userAttention(tf.tensor2d([qMix]), hist));
+  assertClose(h.dataSync(), expected, 1e-6);
+  h.dispose();
+
+  // q_word of "red chair": mean of the two word rows.
+  const words = w["query/word"].data;
+  const ids = ["red", "chair"].map((x) =>
+    hashUnit(x, "word", { buckets: 256 })
+  );
+  const mean = Array.from(
+    { length: D },
+    (_, j) => (words[ids[0] * D + j] + words[ids[1] * D + j]) / 2,
+  );
+  const units = model.queryUnits(inputs, rows);
+  assertClose(units.arraySync()[0][2], mean, 1e-6);
+  units.dispose();
+  model.dispose();
+});
+
+Deno.test("mgdspr: item = id embedding + tanh(W_t · mean title words), normalised", async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+  const { model, inputs } = build();
+  const w = model.getWeights();
+  const words = w["query/word"].data; // shared with the query tower
+  const wt = w["item/wt"].data;
+  const id = w["item/id"].data;
+  // Item row 3: title "red lamp", id-table row 4.
+  const ids = ["red", "lamp"].map((x) => hashUnit(x, "word", { buckets: 256 }));
+  const m = Array.from(
+    { length: D },
+    (_, j) => (words[ids[0] * D + j] + words[ids[1] * D + j]) / 2,
+  );
+  const raw = Array.from({ length: D }, (_, j) => {
+    let s = 0;
+    for (let i = 0; i < D; i++) s += m[i] * wt[i * D + j];
+    return id[4 * D + j] + Math.tanh(s);
+  });
+  const norm = Math.hypot(...raw);
+  const v = model.encodeItems(inputs, Int32Array.from([3]));
+  assertClose(v.dataSync(), raw.map((x) => x / norm), 1e-6);
+  v.dispose();
+  model.dispose();
+});
+
+Deno.test("mgdsprMixedNegatives: a·i⁺ + (1 − a)·I_hard on a tiny bank", async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+  const q = tf.tensor2d([[1, 0], [0, 1]]);
+  const v = tf.tensor2d([[0.6, 0.8], [1, 0]]);
+  const bank = tf.tensor2d([[1, 0], [0.8, 0.6], [0, 1], [-1, 0]]);
+  // Query 0 may not pick bank row 0 (say, its own positive).
+  const exclude = tf.tensor2d([[1, 0, 0, 0], [0, 0, 0, 0]]);
+  const a = Float32Array.from([0.5, 0.4]);
+  const res = mgdsprMixedNegatives(q, v, {
+    bank,
+    topN: 2,
+    a,
+    exclude,
+    normalize: false,
+  });
+  // q0 scores (1, 0.8, 0, −1) minus row 0 → rows 1, 2; q1 scores
+  // (0, 0.6, 1, 0) → rows 2, 1.
+  assertEquals(Array.from(res.hard), [1, 2, 2, 1]);
+  assertEquals(res.mixed.shape, [2, 2, 2]);
+  const bankRows = [[1, 0], [0.8, 0.6], [0, 1], [-1, 0]];
+  const pos = [[0.6, 0.8], [1, 0]];
+  const expected: number[] = [];
+  for (let b = 0; b < 2; b++) {
+    for (let k = 0; k < 2; k++) {
+      const hard = bankRows[res.hard[b * 2 + k]];
+      for (let j = 0; j < 2; j++) {
+        expected.push(a[b] * pos[b][j] + (1 - a[b]) * hard[j]);
+      }
+    }
+  }
+  assertClose(res.mixed.dataSync(), expected, 1e-6);
+  // Scores of each query against its own mixed negatives.
+  const s = mixedNegativeScores(q, res.mixed);
+  assertClose(s.dataSync(), [
+    expected[0],
+    expected[2],
+    expected[5],
+    expected[7],
+  ], 1e-6);
+
+  // Default: normalised, a ~ U(0.4, 0.6) from the rng, reproducible.
+  const r1 = mgdsprMixedNegatives(q, v, { bank, topN: 3, rng: new Rng(1) });
+  const r2 = mgdsprMixedNegatives(q, v, { bank, topN: 3, rng: new Rng(1) });
+  assertEquals(r1.a, r2.a);
+  assertTrue(r1.a.every((x) => x >= 0.4 && x < 0.6));
+  const m = r1.mixed.arraySync();
+  for (const row of m) {
+    for (const x of row) assertClose(Math.hypot(...x), 1, 1e-5);
+  }
+  assertThrows(
+    () => mgdsprMixedNegatives(q, v, { bank, topN: 5, rng: new Rng(1) }),
+    RangeError,
+    "topN must be an integer in [1, 4]",
+  );
+  assertThrows(
+    () => mgdsprMixedNegatives(q, v, { bank, topN: 2 }),
+    RangeError,
+    "rng is required",
+  );
+  // Gradients reach the positives and the bank rows picked as hard.
+  const [gv, gb] = tf.grads((vv: tf.Tensor, bb: tf.Tensor) => {
+    const r = mgdsprMixedNegatives(q, vv as tf.Tensor2D, {
+      bank: bb as tf.Tensor2D,
+      topN: 2,
+      a,
+      exclude,
+    });
+    return tf.sum(mixedNegativeScores(q, r.mixed));
+  })([v, bank]);
+  assertTrue(gv.dataSync().some((x) => x !== 0));
+  const gbRows = gb.arraySync() as number[][];
+  assertTrue(gbRows[1].some((x) => x !== 0) && gbRows[2].some((x) => x !== 0));
+  assertEquals(gbRows[0], [0, 0]);
+  assertEquals(gbRows[3], [0, 0]);
+  tf.dispose([q, v, bank, exclude, res.mixed, s, r1.mixed, r2.mixed, gv, gb]);
+});

@@ -1,0 +1,111 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../backend/mod.ts";
+import type { PaddedIds } from "../features/mod.ts";
+import { assertClose, assertEquals, assertThrows } from "../testing.ts";
+import {
+  embeddingBag,
+  flatBag,
+  gatherRows,
+  l2Normalize,
+  lookupPadded,
+  maskedMean,
+  paddedBatch,
+} from "./ops.ts";
+
+function padded(rows: number[][], maxLen: number): PaddedIds {
+  const n = rows.length;
+  const ids = new Int32Array(n * maxLen);
+  const mask = new Float32Array(n * maxLen);
+  const lengths = Int32Array.from(rows, (r) => r.length);
+  rows.forEach((r, i) =>
+    r.forEach((id, t) => {
+      ids[i * maxLen + t] = id;
+      mask[i * maxLen + t] = 1;
+    })
+  );
+  return { ids, mask, lengths, n, maxLen };
+}
+
+Deno.test("flatBag and paddedBatch slice rows, merge parts, trim padding", () => {
+  const a = padded([[1, 2], [3], []], 3);
+  const b = padded([[4], [], [5, 5]], 2);
+  const bag = flatBag([a, b], Int32Array.from([2, 0]));
+  assertEquals(Array.from(bag.ids), [5, 5, 1, 2, 4]);
+  assertEquals(Array.from(bag.segments), [0, 0, 1, 1, 1]);
+  assertEquals(Array.from(bag.counts), [2, 3]);
+  const p = paddedBatch(a, Int32Array.from([1, 2]));
+  assertEquals([p.len, Array.from(p.ids), Array.from(p.mask)], [1, [3, 0], [
+    1,
+    0,
+  ]]);
+  assertEquals(paddedBatch(a, Int32Array.from([2])).len, 0);
+});
+
+for (const backend of ["wasm", "cpu"] as const) {
+  Deno.test(`embeddingBag and gatherRows match tf.gather, values and gradients [${backend}]`, async () => {
+    await initBackend({ backend, quiet: true });
+    const table = tf.tensor2d(
+      Array.from({ length: 24 }, (_, i) => Math.sin(i)),
+      [6, 4],
+    );
+    // Row 0 repeats id 2; row 2 is empty.
+    const p = padded([[2, 5, 2], [1], []], 3);
+    const bag = flatBag([p], Int32Array.from([0, 1, 2]));
+    const dy = tf.tensor2d(Array.from({ length: 12 }, (_, i) => (i % 5) - 2), [
+      3,
+      4,
+    ]);
+    for (const mode of ["sum", "mean"] as const) {
+      const ours = tf.valueAndGrad((t: tf.Tensor) =>
+        tf.sum(tf.mul(embeddingBag(t as tf.Tensor2D, bag, { mode }), dy))
+      )(table);
+      const ref = tf.valueAndGrad((t: tf.Tensor) => {
+        const rows = tf.gather(t, tf.tensor1d(bag.ids, "int32"));
+        let s = tf.unsortedSegmentSum(
+          rows,
+          tf.tensor1d(bag.segments, "int32"),
+          3,
+        );
+        if (mode === "mean") s = tf.div(s, tf.tensor2d([3, 1, 1], [3, 1]));
+        return tf.sum(tf.mul(s, dy));
+      })(table);
+      assertClose(ours.value.dataSync(), ref.value.dataSync(), 1e-5, mode);
+      assertClose(ours.grad.dataSync(), ref.grad.dataSync(), 1e-6, mode);
+      // Rows 0, 3, 4 are in no bag: zero gradient.
+      const g = ours.grad.arraySync() as number[][];
+      for (const r of [0, 3, 4]) assertEquals(g[r], [0, 0, 0, 0]);
+      tf.dispose([ours.value, ours.grad, ref.value, ref.grad]);
+    }
+    const out = embeddingBag(table, bag, { mode: "mean" });
+    assertEquals(out.arraySync()[2], [0, 0, 0, 0]);
+    // gatherRows with a duplicate id, and the padded lookup built on it.
+    const ids = Int32Array.from([3, 0, 3]);
+    const dg = tf.tensor2d(Array.from({ length: 12 }, (_, i) => i), [3, 4]);
+    const g1 = tf.grad((t: tf.Tensor) =>
+      tf.sum(tf.mul(gatherRows(t as tf.Tensor2D, ids), dg))
+    )(table);
+    const g2 = tf.grad((t: tf.Tensor) =>
+      tf.sum(tf.mul(tf.gather(t, tf.tensor1d(ids, "int32")), dg))
+    )(table);
+    assertClose(g1.dataSync(), g2.dataSync(), 0);
+    const pb = paddedBatch(p, Int32Array.from([0, 1]));
+    const look = lookupPadded(table, pb);
+    assertEquals(look.shape, [2, 3, 4]);
+    const mean = maskedMean(look, pb);
+    assertClose(mean.dataSync(), out.dataSync().slice(0, 8), 1e-6);
+    assertThrows(
+      () => gatherRows(table, Int32Array.from([6])),
+      RangeError,
+      "id 6 is outside the table's 6 rows",
+    );
+    tf.dispose([table, dy, out, dg, g1, g2, look, mean]);
+  });
+}
+
+Deno.test("l2Normalize: unit rows, zero row stays zero", async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+  const x = tf.tensor2d([[3, 4], [0, 0], [1e-3, 0]]);
+  const y = l2Normalize(x);
+  assertClose(y.dataSync(), [0.6, 0.8, 0, 0, 1, 0], 1e-6);
+  tf.dispose([x, y]);
+});
