@@ -1,0 +1,163 @@
+/**
+ * Input checks shared by the spec builders: every problem becomes a
+ * {@link PlotInputError} that names the builder, the field and the option
+ * that selects it, so a typo in a column name is found before Vega draws an
+ * empty chart.
+ *
+ * @module
+ */
+
+/** Bad rows or options passed to a chart builder. */
+export class PlotInputError extends Error {
+  /** Creates the error; `message` already names builder and field. */
+  constructor(message: string) {
+    super(message);
+    this.name = "PlotInputError";
+  }
+}
+
+/** Where a field comes from, for error messages. */
+export interface FieldRef {
+  /** Builder name, e.g. `"trainingCurves"`. */
+  builder: string;
+  /** Field name in the rows. */
+  field: string;
+  /** Option that names the field, e.g. `"loss"` for `options.loss`. */
+  option: string;
+}
+
+/** Throws unless `rows` is a non-empty array of objects. */
+export function checkRows(
+  rows: readonly object[],
+  builder: string,
+): readonly Record<string, unknown>[] {
+  if (!Array.isArray(rows)) {
+    throw new PlotInputError(`${builder}: rows must be an array of records`);
+  }
+  if (rows.length === 0) {
+    throw new PlotInputError(`${builder}: rows is empty, nothing to plot`);
+  }
+  rows.forEach((row, i) => {
+    if (row === null || typeof row !== "object" || Array.isArray(row)) {
+      throw new PlotInputError(
+        `${builder}: row ${i} is ${JSON.stringify(row)}, expected a record`,
+      );
+    }
+  });
+  return rows as readonly Record<string, unknown>[];
+}
+
+/** True when at least one row has a non-null value for `field`. */
+export function hasField(
+  rows: readonly Record<string, unknown>[],
+  field: string,
+): boolean {
+  return rows.some((r) => r[field] !== undefined && r[field] !== null);
+}
+
+function missingEverywhere(
+  rows: readonly Record<string, unknown>[],
+  ref: FieldRef,
+): PlotInputError {
+  const seen = new Set<string>();
+  for (const r of rows.slice(0, 20)) {
+    for (const k of Object.keys(r)) seen.add(k);
+  }
+  return new PlotInputError(
+    `${ref.builder}: field "${ref.field}" (options.${ref.option}) is missing ` +
+      `from every row; rows have: ${[...seen].join(", ") || "(no fields)"}`,
+  );
+}
+
+/**
+ * Reads a numeric column. `required: "all"` demands a finite number in every
+ * row; `"some"` allows null/undefined in some rows (returned as `undefined`,
+ * e.g. recall logged less often than loss) but not in all of them. Present
+ * values must be finite numbers; `positive` also demands > 0 (log scales).
+ */
+export function numberColumn(
+  rows: readonly Record<string, unknown>[],
+  ref: FieldRef & { required: "all" | "some"; positive?: boolean },
+): (number | undefined)[] {
+  if (!hasField(rows, ref.field)) throw missingEverywhere(rows, ref);
+  return rows.map((r, i) => {
+    const v = r[ref.field];
+    if (v === undefined || v === null) {
+      if (ref.required === "all") {
+        throw new PlotInputError(
+          `${ref.builder}: field "${ref.field}" (options.${ref.option}) ` +
+            `is missing in row ${i}`,
+        );
+      }
+      return undefined;
+    }
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      throw new PlotInputError(
+        `${ref.builder}: field "${ref.field}" in row ${i} is ` +
+          `${typeof v === "number" ? String(v) : JSON.stringify(v)}, ` +
+          `expected a finite number`,
+      );
+    }
+    if (ref.positive && !(v > 0)) {
+      throw new PlotInputError(
+        `${ref.builder}: field "${ref.field}" in row ${i} is ${v}, but a log ` +
+          `scale needs values > 0`,
+      );
+    }
+    return v;
+  });
+}
+
+/**
+ * Reads a grouping column (run, method, dataset…) as strings; numbers are
+ * stringified. Every row must have a value.
+ */
+export function keyColumn(
+  rows: readonly Record<string, unknown>[],
+  ref: FieldRef,
+): string[] {
+  if (!hasField(rows, ref.field)) throw missingEverywhere(rows, ref);
+  return rows.map((r, i) => {
+    const v = r[ref.field];
+    if (typeof v === "string") return v;
+    if (typeof v === "number" && Number.isFinite(v)) return String(v);
+    if (typeof v === "boolean") return String(v);
+    throw new PlotInputError(
+      `${ref.builder}: field "${ref.field}" (options.${ref.option}) in row ` +
+        `${i} is ${v === undefined ? "missing" : JSON.stringify(v)}, ` +
+        `expected a string`,
+    );
+  });
+}
+
+/**
+ * A grouping column that may be absent: when the caller named the field
+ * explicitly it must exist (typo guard); when it is only the default and no
+ * row has it, the chart has a single group and this returns `undefined`.
+ */
+export function optionalKeyColumn(
+  rows: readonly Record<string, unknown>[],
+  ref: FieldRef & { explicit: boolean },
+): string[] | undefined {
+  if (!ref.explicit && !hasField(rows, ref.field)) return undefined;
+  return keyColumn(rows, ref);
+}
+
+/** Distinct values in first-appearance order (the order charts use). */
+export function uniqueInOrder<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+/** Throws unless `value` is a positive integer. */
+export function checkPositiveInt(
+  value: number,
+  ref: { builder: string; option: string },
+): number {
+  const { builder, option } = ref;
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new PlotInputError(
+      `${builder}: options.${option} must be a positive integer, got ${value}`,
+    );
+  }
+  return value;
+}

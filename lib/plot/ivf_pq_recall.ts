@@ -1,0 +1,149 @@
+/**
+ * IVF-PQ search quality: recall@k against the number of probed lists, one
+ * line per index configuration, optionally with throughput beside it.
+ *
+ * @module
+ */
+
+import {
+  checkRows,
+  hasField,
+  keyColumn,
+  numberColumn,
+  uniqueInOrder,
+} from "./input.ts";
+import { seriesColor, type TitleOptions, topLevel } from "./parts.ts";
+import { PANEL_HEIGHT, PANEL_WIDTH, type VegaLiteSpec } from "./theme.ts";
+
+/** One (configuration, nprobe) measurement (default field names). */
+export interface IvfPqRow {
+  /** Configuration label, e.g. `"nlist=256, m=16"`. */
+  config: string;
+  /** Lists probed per query (> 0). */
+  nprobe: number;
+  /** Recall@k against exact search. */
+  recall: number;
+  /** Queries per second (optional; a second panel when present). */
+  qps?: number;
+}
+
+/** Options for {@link ivfPqRecall}. */
+export interface IvfPqRecallOptions extends TitleOptions {
+  /** Field of the configuration; default `"config"`. */
+  config?: string;
+  /** Field of nprobe; default `"nprobe"`. */
+  nprobe?: string;
+  /** Field of the recall; default `"recall"`. */
+  recall?: string;
+  /**
+   * Field of queries/s; default `"qps"`. The panel is drawn when the rows
+   * have it, unless `showQps` is false.
+   */
+  qps?: string;
+  /** Draw the queries/s panel; default: when the field is present. */
+  showQps?: boolean;
+  /** k of recall@k, for the y title. */
+  k?: number;
+  /** Legend title; default `"Index"`. */
+  configTitle?: string;
+  /** Panel width in pixels; default 480. */
+  width?: number;
+  /** Panel height in pixels; default 300. */
+  height?: number;
+}
+
+const BUILDER = "ivfPqRecall";
+
+/**
+ * Recall@k vs nprobe (log₂ x axis), one line per configuration; with
+ * queries/s in the rows, a second panel shows throughput vs nprobe (log y).
+ * Rows: {@link IvfPqRow}.
+ */
+export function ivfPqRecall(
+  rows: readonly object[],
+  options: IvfPqRecallOptions = {},
+): VegaLiteSpec {
+  const recs = checkRows(rows, BUILDER);
+  const configs = keyColumn(recs, {
+    builder: BUILDER,
+    field: options.config ?? "config",
+    option: "config",
+  });
+  const nprobes = numberColumn(recs, {
+    builder: BUILDER,
+    field: options.nprobe ?? "nprobe",
+    option: "nprobe",
+    required: "all",
+    positive: true,
+  }) as number[];
+  const recalls = numberColumn(recs, {
+    builder: BUILDER,
+    field: options.recall ?? "recall",
+    option: "recall",
+    required: "all",
+  }) as number[];
+  const qpsField = options.qps ?? "qps";
+  const showQps = options.showQps ?? (options.qps !== undefined ||
+    hasField(recs, qpsField));
+  const qps = showQps
+    ? numberColumn(recs, {
+      builder: BUILDER,
+      field: qpsField,
+      option: "qps",
+      required: "some",
+      positive: true,
+    })
+    : undefined;
+  const domain = uniqueInOrder(configs);
+  const width = options.width ?? PANEL_WIDTH;
+  const height = options.height ?? PANEL_HEIGHT;
+  const color = seriesColor("config", {
+    title: options.configTitle ?? "Index",
+    domain,
+  });
+  const x = {
+    field: "nprobe",
+    type: "quantitative",
+    title: "nprobe (lists probed)",
+    scale: { type: "log", base: 2 },
+    axis: { tickMinStep: 1 },
+  };
+  const panel = (
+    values: (number | undefined)[],
+    y: Record<string, unknown>,
+  ) => {
+    const data: Record<string, unknown>[] = [];
+    values.forEach((v, i) => {
+      if (v !== undefined) {
+        data.push({ config: configs[i], nprobe: nprobes[i], value: v });
+      }
+    });
+    return {
+      width,
+      height,
+      data: { values: data },
+      mark: { type: "line", point: true },
+      encoding: {
+        x,
+        y: { field: "value", type: "quantitative", ...y },
+        color,
+      },
+    };
+  };
+  const recallTitle = options.k === undefined
+    ? "Recall@k"
+    : `Recall@${options.k}`;
+  const panels = [
+    panel(recalls, { title: recallTitle, scale: { zero: false } }),
+  ];
+  if (qps) {
+    panels.push(
+      panel(qps, { title: "Queries / s", scale: { type: "log", nice: false } }),
+    );
+  }
+  const body = panels.length === 1 ? panels[0] : {
+    hconcat: panels,
+    resolve: { scale: { color: "shared" } },
+  };
+  return topLevel(body, options);
+}

@@ -1,0 +1,157 @@
+/**
+ * Training curves: loss (and optionally recall) against the training step,
+ * one line per run.
+ *
+ * @module
+ */
+
+import {
+  checkRows,
+  numberColumn,
+  optionalKeyColumn,
+  uniqueInOrder,
+} from "./input.ts";
+import {
+  seriesColor,
+  type TitleOptions,
+  topLevel,
+  wantPoints,
+} from "./parts.ts";
+import { PANEL_HEIGHT, PANEL_WIDTH, type VegaLiteSpec } from "./theme.ts";
+
+/**
+ * One logged point of a run (the default field names; rename them with the
+ * options). `recall` may be absent in rows where it was not evaluated.
+ */
+export interface TrainingCurveRow {
+  /** Run / series label, e.g. `"adaptive δ"`; optional for a single run. */
+  run?: string;
+  /** Training step (x). */
+  step: number;
+  /** Loss at that step. */
+  loss: number;
+  /** Evaluation recall at that step, when logged. */
+  recall?: number;
+}
+
+/** Options for {@link trainingCurves}. */
+export interface TrainingCurvesOptions extends TitleOptions {
+  /** Field of the step; default `"step"`. */
+  step?: string;
+  /** Field of the loss; default `"loss"`. */
+  loss?: string;
+  /** Field of a recall metric; when set, a second panel shows it. */
+  recall?: string;
+  /** Field of the run label; default `"run"` (may be absent: one run). */
+  series?: string;
+  /** Log-scale y for the loss panel (loss must then be > 0). */
+  logY?: boolean;
+  /** Y title of the loss panel; default `"Training loss"`. */
+  lossTitle?: string;
+  /** Y title of the recall panel; default `"Recall"`. */
+  recallTitle?: string;
+  /** Legend title; default `"Run"`. */
+  seriesTitle?: string;
+  /** Panel width in pixels; default 480. */
+  width?: number;
+  /** Panel height in pixels; default 300. */
+  height?: number;
+}
+
+const BUILDER = "trainingCurves";
+
+/**
+ * Loss vs step (one line per run), optionally next to recall vs step.
+ * Rows: {@link TrainingCurveRow}; rows lacking a metric are left out of that
+ * metric's panel, a field missing from every row is an error.
+ */
+export function trainingCurves(
+  rows: readonly object[],
+  options: TrainingCurvesOptions = {},
+): VegaLiteSpec {
+  const recs = checkRows(rows, BUILDER);
+  const stepField = options.step ?? "step";
+  const lossField = options.loss ?? "loss";
+  const seriesField = options.series ?? "run";
+  const steps = numberColumn(recs, {
+    builder: BUILDER,
+    field: stepField,
+    option: "step",
+    required: "all",
+  }) as number[];
+  const losses = numberColumn(recs, {
+    builder: BUILDER,
+    field: lossField,
+    option: "loss",
+    required: "some",
+    positive: options.logY === true,
+  });
+  const recalls = options.recall === undefined ? undefined : numberColumn(
+    recs,
+    {
+      builder: BUILDER,
+      field: options.recall,
+      option: "recall",
+      required: "some",
+    },
+  );
+  const series = optionalKeyColumn(recs, {
+    builder: BUILDER,
+    field: seriesField,
+    option: "series",
+    explicit: options.series !== undefined,
+  });
+  const domain = series ? uniqueInOrder(series) : [];
+  const width = options.width ?? PANEL_WIDTH;
+  const height = options.height ?? PANEL_HEIGHT;
+
+  const panel = (
+    values: (number | undefined)[],
+    yTitle: string,
+    scale: Record<string, unknown>,
+  ): Record<string, unknown> => {
+    const data: Record<string, unknown>[] = [];
+    values.forEach((v, i) => {
+      if (v === undefined) return;
+      const row: Record<string, unknown> = { step: steps[i], value: v };
+      if (series) row.series = series[i];
+      data.push(row);
+    });
+    const perSeries = data.length / Math.max(1, domain.length);
+    const encoding: Record<string, unknown> = {
+      x: { field: "step", type: "quantitative", title: "Step" },
+      y: { field: "value", type: "quantitative", title: yTitle, scale },
+    };
+    if (series) {
+      encoding.color = seriesColor("series", {
+        title: options.seriesTitle ?? "Run",
+        domain,
+      });
+    }
+    return {
+      width,
+      height,
+      data: { values: data },
+      mark: { type: "line", point: wantPoints(perSeries) },
+      encoding,
+    };
+  };
+
+  const panels = [
+    panel(
+      losses,
+      options.lossTitle ?? "Training loss",
+      options.logY ? { type: "log", nice: false } : { zero: false },
+    ),
+  ];
+  if (recalls) {
+    panels.push(
+      panel(recalls, options.recallTitle ?? "Recall", { zero: false }),
+    );
+  }
+  const body = panels.length === 1 ? panels[0] : {
+    hconcat: panels,
+    resolve: { scale: { color: "shared" } },
+  };
+  return topLevel(body, options);
+}
