@@ -24,7 +24,7 @@ import type { Rng } from "../data/rng.ts";
 import type { DpsrConfig } from "./config.ts";
 import { itemKey, type TowerInputs } from "./inputs.ts";
 import { BaseTower } from "./model.ts";
-import { dense, embeddingBag, flatBag, l2Normalize } from "./ops.ts";
+import { dense, embeddingBag, flatBag, l2Normalize, matMul } from "./ops.ts";
 
 /**
  * DPSR's score of every query against every item: `[B, N]` with
@@ -37,7 +37,7 @@ export function dpsrScore(
   items: tf.Tensor2D,
   options: { beta: number },
 ): tf.Tensor2D {
-  const [B, m, d] = heads.shape;
+  const [, m, d] = heads.shape;
   const beta = options.beta;
   if (!(beta > 0) || !Number.isFinite(beta)) {
     throw new RangeError(
@@ -50,21 +50,15 @@ export function dpsrScore(
     );
   }
   return tf.tidy(() => {
-    const N = items.shape[0];
-    const z = tf.transpose(
-      tf.reshape(
-        tf.matMul(
-          tf.reshape(heads, [B * m, d]) as tf.Tensor2D,
-          items,
-          false,
-          true,
-        ),
-        [B, m, N],
-      ),
-      [0, 2, 1],
-    ); // [B, N, m]
-    const w = tf.softmax(tf.mul(z, 1 / beta));
-    return tf.sum(tf.mul(w, z), 2) as tf.Tensor2D;
+    // One [B, N] matrix per head and element-wise ops: a softmax over a
+    // last axis of size m (and its gradient) is slow on wasm.
+    const itemsT = tf.transpose(items);
+    const z = tf.unstack(heads, 1).map((e) => matMul(e as tf.Tensor2D, itemsT));
+    let zMax = z[0];
+    for (let k = 1; k < m; k++) zMax = tf.maximum(zMax, z[k]);
+    const e = z.map((zk) => tf.exp(tf.mul(tf.sub(zk, zMax), 1 / beta)));
+    const num = tf.addN(e.map((ek, k) => tf.mul(ek, z[k])));
+    return tf.div(num, tf.addN(e)) as tf.Tensor2D;
   });
 }
 
@@ -193,7 +187,7 @@ export class DpsrTower extends BaseTower<DpsrConfig> {
     ); // [B, m·h]
     const perHead = tf.transpose(tf.reshape(hid, [B, m, h]), [1, 0, 2]); // [m, B, h]
     const out = tf.add(
-      tf.matMul(perHead, this.#get("query/w2") as tf.Tensor3D),
+      matMul(perHead, this.#get("query/w2") as tf.Tensor3D),
       this.#get("query/b2"),
     ); // [m, B, d]
     const headsBmd = tf.transpose(l2Normalize(out), [1, 0, 2]);

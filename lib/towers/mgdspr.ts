@@ -38,6 +38,7 @@ import {
   lookupPadded,
   MASK_LOGIT,
   maskedMean,
+  matMul,
   type PaddedBatch,
   paddedBatch,
   project,
@@ -107,10 +108,10 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
       [B, 1, 1, L],
     );
     const logits = tf.add(
-      tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)),
+      tf.mul(matMul(q, k, { transposeB: true }), 1 / Math.sqrt(dh)),
       keyPenalty,
     );
-    const att = tf.matMul(tf.softmax(logits), v); // [B, h, L, dh]
+    const att = matMul(tf.softmax(logits), v); // [B, h, L, dh]
     const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B, L, d]);
     const out = tf.add(xp, project(merged, this.#table("query/attn/wo")));
     return maskedMean(out as tf.Tensor3D, p);
@@ -125,9 +126,9 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
     const d = this.config.dim;
     if (L === 0) return tf.zeros([B, d]);
     const r = lookupPadded(this.#table("item/id"), hist); // [B, L, d]
-    const u = tf.matMul(qMix, this.#table("query/user/wu")); // [B, d]
+    const u = matMul(qMix, this.#table("query/user/wu")); // [B, d]
     const logits = tf.mul(
-      tf.squeeze(tf.matMul(r, tf.expandDims(u, 2)), [2]),
+      tf.squeeze(matMul(r, tf.expandDims(u, 2)), [2]),
       1 / Math.sqrt(d),
     ); // [B, L]
     const penalty = tf.tensor2d(
@@ -137,7 +138,7 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
     // Column 0 is the zero vector: logit 0, value 0.
     const all = tf.concat([tf.zeros([B, 1]), tf.add(logits, penalty)], 1);
     const w = tf.slice(tf.softmax(all), [0, 1], [B, L]);
-    return tf.squeeze(tf.matMul(tf.expandDims(w, 1), r), [1]) as tf.Tensor2D;
+    return tf.squeeze(matMul(tf.expandDims(w, 1), r), [1]) as tf.Tensor2D;
   }
 
   /** The stacked query units `[B, 6, d]`: q_uni, q_bi, q_word, q_seq, q_mix, h_user. */
@@ -177,13 +178,13 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
     const keys = project(s, this.#table("query/fusion/wk"));
     const values = project(s, this.#table("query/fusion/wv"));
     const logits = tf.mul(
-      tf.squeeze(tf.matMul(keys, tf.tile(tf.expandDims(cls, 2), [B, 1, 1])), [
+      tf.squeeze(matMul(keys, tf.tile(tf.expandDims(cls, 2), [B, 1, 1])), [
         2,
       ]),
       1 / Math.sqrt(d),
     ); // [B, 7]
     const w = tf.expandDims(tf.softmax(logits), 1); // [B, 1, 7]
-    return tf.squeeze(tf.matMul(w, values), [1]) as tf.Tensor2D;
+    return tf.squeeze(matMul(w, values), [1]) as tf.Tensor2D;
   }
 
   /** The query tower. */
@@ -201,7 +202,7 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
       ),
       { mode: "mean" },
     );
-    const text = tf.tanh(tf.matMul(words, this.#table("item/wt")));
+    const text = tf.tanh(matMul(words, this.#table("item/wt")));
     const id = gatherRows(
       this.#table("item/id"),
       Int32Array.from(rows, (r) => r + 1),
@@ -274,7 +275,7 @@ export function mgdsprMixedNegatives(
   }
   const a = mixWeights(B, options);
   const hard = tf.tidy(() => {
-    let s = tf.matMul(q, bank, false, true);
+    let s = matMul(q, bank, { transposeB: true });
     if (options.exclude) {
       if (options.exclude.shape[0] !== B || options.exclude.shape[1] !== N) {
         throw new RangeError(
@@ -332,6 +333,6 @@ export function mixedNegativeScores(
   mixed: tf.Tensor3D,
 ): tf.Tensor2D {
   return tf.tidy(() =>
-    tf.squeeze(tf.matMul(mixed, tf.expandDims(q, 2)), [2]) as tf.Tensor2D
+    tf.squeeze(matMul(mixed, tf.expandDims(q, 2)), [2]) as tf.Tensor2D
   );
 }

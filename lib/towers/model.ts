@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Dataset } from "../data/schema.ts";
 import type { TowerConfig, TowerKind } from "./config.ts";
 import { buildInputs, type InputSpec, type TowerInputs } from "./inputs.ts";
-import { checkRows } from "./ops.ts";
+import { checkRows, matMul } from "./ops.ts";
 import { Params, type Weights } from "./params.ts";
 
 /** Options of `encodeQueries` / `encodeItems`. */
@@ -194,7 +194,7 @@ export abstract class BaseTower<C extends TowerConfig>
         `scores: q [${q.shape}] and v [${v.shape}] must both be [*, ${this.dim}]`,
       );
     }
-    return tf.matMul(q as tf.Tensor2D, v, false, true);
+    return tf.tidy(() => matMul(q as tf.Tensor2D, v, { transposeB: true }));
   }
 
   /** See {@link TwoTowerModel.variables}. */
