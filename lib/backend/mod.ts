@@ -1,7 +1,8 @@
 /**
  * tfjs backend utilities: backend selection ({@link initBackend}), the
- * JavaScript `UnsortedSegmentSum` kernel that makes `tf.gather`'s gradient
- * usable on wasm and fast on cpu, and {@link stopGradient}.
+ * gradients tfjs-core lacks ({@link registerGradients}), the JavaScript
+ * `UnsortedSegmentSum` kernel that makes `tf.gather`'s gradient usable on
+ * wasm and fast on cpu, and {@link stopGradient}.
  *
  * Library code uses `@tensorflow/tfjs-core`'s functional API (`tf.mul(a, b)`)
  * with these backends, never the `@tensorflow/tfjs` union package.
@@ -22,5 +23,6 @@ export {
   initBackend,
   type InitBackendOptions,
 } from "./init.ts";
+export { GRADIENT_KERNELS, matMulT, registerGradients } from "./gradients.ts";
 export { registerSegmentSumKernels, segmentSumInto } from "./segment_sum.ts";
 export { stopGradient } from "./stop_gradient.ts";
