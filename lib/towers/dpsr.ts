@@ -137,7 +137,7 @@ export class DpsrTower extends BaseTower<DpsrConfig> {
     p.uniform("query/w1", [qIn, m * h], Math.sqrt(6 / (qIn + h)));
     p.zeros("query/b1", [m * h]);
     p.uniform("query/w2", [m, h, d], Math.sqrt(6 / (h + d)));
-    p.zeros("query/b2", [m, 1, d]);
+    p.zeros("query/b2", [m, d]);
     const sIn = config.itemFields.length * config.families.length * e;
     p.glorot("item/w1", sIn, h);
     p.zeros("item/b1", [h]);
@@ -170,8 +170,7 @@ export class DpsrTower extends BaseTower<DpsrConfig> {
 
   /** The query heads `[B, m·d]`. */
   protected queryTower(inputs: TowerInputs, rows: Int32Array): tf.Tensor2D {
-    const { heads: m, hidden: h, dim: d } = this.config;
-    const B = rows.length;
+    const m = this.config.heads;
     const x = this.#means(
       this.config.families.map((f) => ({
         table: `query/${f}`,
@@ -185,13 +184,14 @@ export class DpsrTower extends BaseTower<DpsrConfig> {
       this.#get("query/b1") as tf.Tensor1D,
       { tanh: true },
     ); // [B, m·h]
-    const perHead = tf.transpose(tf.reshape(hid, [B, m, h]), [1, 0, 2]); // [m, B, h]
-    const out = tf.add(
-      matMul(perHead, this.#get("query/w2") as tf.Tensor3D),
-      this.#get("query/b2"),
-    ); // [m, B, d]
-    const headsBmd = tf.transpose(l2Normalize(out), [1, 0, 2]);
-    return tf.reshape(headsBmd, [B, m * d]);
+    // One 2-D product per head: wasm's batched BatchMatMul is several times
+    // slower than the same work as separate 2-D products.
+    const w2 = tf.unstack(this.#get("query/w2"));
+    const b2 = tf.unstack(this.#get("query/b2"));
+    const heads = tf.split(hid, m, 1).map((hk, k) =>
+      l2Normalize(tf.add(matMul(hk as tf.Tensor2D, w2[k]), b2[k]))
+    ); // m × [B, d]
+    return tf.concat(heads, 1) as tf.Tensor2D;
   }
 
   /** The item tower `[B, d]`. */

@@ -127,8 +127,10 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
     if (L === 0) return tf.zeros([B, d]);
     const r = lookupPadded(this.#table("item/id"), hist); // [B, L, d]
     const u = matMul(qMix, this.#table("query/user/wu")); // [B, d]
+    // Per-row products as broadcast multiply + sum: wasm's batched
+    // BatchMatMul is slow for these [L, d]·[d, 1] shapes.
     const logits = tf.mul(
-      tf.squeeze(matMul(r, tf.expandDims(u, 2)), [2]),
+      tf.sum(tf.mul(r, tf.expandDims(u, 1)), 2),
       1 / Math.sqrt(d),
     ); // [B, L]
     const penalty = tf.tensor2d(
@@ -138,7 +140,7 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
     // Column 0 is the zero vector: logit 0, value 0.
     const all = tf.concat([tf.zeros([B, 1]), tf.add(logits, penalty)], 1);
     const w = tf.slice(tf.softmax(all), [0, 1], [B, L]);
-    return tf.squeeze(matMul(tf.expandDims(w, 1), r), [1]) as tf.Tensor2D;
+    return tf.sum(tf.mul(tf.expandDims(w, 2), r), 1) as tf.Tensor2D;
   }
 
   /** The stacked query units `[B, 6, d]`: q_uni, q_bi, q_word, q_seq, q_mix, h_user. */

@@ -9,6 +9,7 @@ import {
   l2Normalize,
   lookupPadded,
   maskedMean,
+  matMul,
   paddedBatch,
 } from "./ops.ts";
 
@@ -108,4 +109,50 @@ Deno.test("l2Normalize: unit rows, zero row stays zero", async () => {
   const y = l2Normalize(x);
   assertClose(y.dataSync(), [0.6, 0.8, 0, 0, 1, 0], 1e-6);
   tf.dispose([x, y]);
+});
+
+Deno.test("matMul: values and gradients match tf.matMul (2-D, transposeB, batched)", async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+  const fill = (shape: number[], k: number) =>
+    tf.tensor(
+      Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) =>
+        Math.cos(i * k)),
+      shape,
+    );
+  const cases: [number[], number[], boolean][] = [
+    [[3, 4], [4, 5], false],
+    [[3, 4], [5, 4], true],
+    [[2, 3, 4], [2, 4, 5], false],
+    [[2, 2, 3, 4], [2, 2, 5, 4], true],
+  ];
+  for (const [sa, sb, tB] of cases) {
+    const a = fill(sa, 0.7);
+    const b = fill(sb, 1.3);
+    const outShape = [
+      ...sa.slice(0, -1),
+      tB ? sb[sb.length - 2] : sb[sb.length - 1],
+    ];
+    const dy = fill(outShape, 0.4);
+    const ours = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+      tf.sum(tf.mul(matMul(x, y, { transposeB: tB }), dy))
+    )([a, b]);
+    const ref = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+      tf.sum(tf.mul(tf.matMul(x, y, false, tB), dy))
+    )([a, b]);
+    const value = matMul(a, b, { transposeB: tB });
+    const refValue = tf.matMul(a, b, false, tB);
+    assertEquals(value.shape, refValue.shape);
+    assertClose(value.dataSync(), refValue.dataSync(), 1e-5, `${sa} ${sb}`);
+    assertClose(ours[0].dataSync(), ref[0].dataSync(), 1e-5, `da ${sa}`);
+    assertClose(ours[1].dataSync(), ref[1].dataSync(), 1e-5, `db ${sb}`);
+    tf.dispose([a, b, dy, value, refValue, ...ours, ...ref]);
+  }
+  const a = fill([2, 3, 4], 1);
+  const b = fill([1, 4, 5], 1);
+  assertThrows(
+    () => matMul(a, b),
+    RangeError,
+    "equal batch dimensions required",
+  );
+  tf.dispose([a, b]);
 });
