@@ -1,0 +1,82 @@
+/**
+ * What a notebook cell needs to know about the run it is part of: the
+ * profile, the seed and the output folder. The runner passes them in
+ * environment variables; in a Jupyter kernel (or a plain script) without
+ * them, the defaults apply.
+ *
+ * ```ts
+ * import { outDir, profile, seed } from "../lib/notebook/mod.ts";
+ * const epochs = profile() === "full" ? 20 : 2;
+ * ```
+ *
+ * @module
+ */
+
+import { OUT_ENV, PROFILE_ENV, SEED_ENV } from "./protocol.ts";
+
+/** Size profile of a run. */
+export type Profile = "quick" | "full";
+
+/** The accepted profiles. */
+export const PROFILES: readonly Profile[] = ["quick", "full"];
+
+/** A run setting read from the environment is malformed. */
+export class ContextError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ContextError";
+  }
+}
+
+/** Reads an env var; undefined when unset, empty or not permitted. */
+function env(name: string): string | undefined {
+  try {
+    const v = Deno.env.get(name)?.trim();
+    return v ? v : undefined;
+  } catch {
+    // No env permission: the defaults apply.
+    return undefined;
+  }
+}
+
+/**
+ * The run profile from `ADAPTIVE_RETRIEVAL_PROFILE` (`quick` when unset).
+ * Throws a {@link ContextError} naming the variable for any other value.
+ */
+export function profile(): Profile {
+  const v = env(PROFILE_ENV) ?? "quick";
+  if (!PROFILES.includes(v as Profile)) {
+    throw new ContextError(
+      `${PROFILE_ENV} must be 'quick' or 'full', got '${v}'`,
+    );
+  }
+  return v as Profile;
+}
+
+/**
+ * The run seed from `ADAPTIVE_RETRIEVAL_SEED` (1 when unset). Throws a
+ * {@link ContextError} when it is not an integer.
+ */
+export function seed(): number {
+  const v = env(SEED_ENV) ?? "1";
+  const n = Number(v);
+  if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n)) {
+    throw new ContextError(`${SEED_ENV} must be an integer, got '${v}'`);
+  }
+  return n;
+}
+
+/** Absolute path of the repository root (the folder holding `lib/`). */
+export function repoRoot(): string {
+  return decodeURIComponent(new URL("../../", import.meta.url).pathname)
+    .replace(/\/$/, "");
+}
+
+/**
+ * The run's output folder from `ADAPTIVE_RETRIEVAL_OUT`, else `<repo>/out`
+ * (absolute, so it does not depend on the kernel's working directory).
+ */
+export function outDir(): string {
+  return env(OUT_ENV) ?? `${repoRoot()}/out`;
+}

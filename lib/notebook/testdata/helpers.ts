@@ -1,0 +1,68 @@
+/**
+ * Helpers shared by the notebook tests: building small notebooks on the fly.
+ *
+ * @module
+ */
+
+import { assertTrue } from "../../testing.ts";
+
+/** URL of `lib/notebook/mod.ts`, for notebooks written outside the repo. */
+export const MOD_URL: string = new URL("../mod.ts", import.meta.url).href;
+
+/** Path of a fixture notebook in this folder. */
+export function fixture(name: string): string {
+  return decodeURIComponent(new URL(`./${name}`, import.meta.url).pathname);
+}
+
+/** Minimal notebook JSON (nbformat 4.5, deno kernel) with the given cells. */
+export function nbJson(cells: Record<string, unknown>[], minor = 5): string {
+  return JSON.stringify(
+    {
+      cells: cells.map((c) => ({
+        metadata: {},
+        source: "",
+        ...(c.cell_type === "code"
+          ? { outputs: [], execution_count: null }
+          : {}),
+        ...c,
+      })),
+      metadata: { kernelspec: { name: "deno", display_name: "Deno" } },
+      nbformat: 4,
+      nbformat_minor: minor,
+    },
+    null,
+    1,
+  );
+}
+
+/** Code-cell shorthand for {@link nbJson}. */
+export function codeCell(id: string, source: string): Record<string, unknown> {
+  return { cell_type: "code", id, source };
+}
+
+/** Whether this test process may start subprocesses (runner tests need it). */
+export const CAN_RUN: boolean =
+  Deno.permissions.querySync({ name: "run" }).state === "granted";
+
+/** Every `id="…"` in an HTML page. */
+export function anchors(html: string): Set<string> {
+  return new Set([...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]));
+}
+
+/**
+ * Checks that every `<page>.html#<id>` link in the index names a page in
+ * `pages` holding that anchor; returns the number of links checked.
+ */
+export function checkIndexLinks(
+  index: string,
+  pages: Record<string, string>,
+): number {
+  let n = 0;
+  for (const m of index.matchAll(/href="([^"#]+\.html)#([^"]+)"/g)) {
+    const page = pages[m[1]];
+    assertTrue(page !== undefined, `index links to missing page ${m[1]}`);
+    assertTrue(anchors(page).has(m[2]), `${m[1]} has no anchor #${m[2]}`);
+    n++;
+  }
+  return n;
+}
