@@ -1,0 +1,540 @@
+/**
+ * `deno task reproduce [--profile quick|full] [--seed N] [--out DIR]
+ * [--only NOTEBOOK] [--force] [--jupyter] [--cell-timeout S]`.
+ *
+ * 1. Builds every dataset into `data/` (the synthetic catalogue at the
+ *    chosen profile and seed, and the real datasets from
+ *    `../shared/datasets`); `--skip-data` leaves `data/` as it is.
+ * 2. Executes every `notebooks/*.ipynb` in name order (or `--only`)
+ *    headless (`runner.ts`), stopping at the first failing cell with a
+ *    non-zero exit and a message naming the notebook and the cell id.
+ *    A notebook whose inputs are unchanged since its last successful run
+ *    (its JSON, profile, seed, every non-test `lib/**\/*.ts`, deno.json and
+ *    deno.lock, the dataset files, the Deno version) and whose outputs all
+ *    exist is skipped; `--force` runs it anyway.
+ * 3. Writes into the output folder (default `out/`): executed notebooks
+ *    `<name>.ipynb`, artefacts `<name>/<cell-id>.<ext>`, the report
+ *    (`report.html` + `<name>.html` pages + `report.md`, see `report.ts`)
+ *    and `manifest.json` (versions, backend, seed, dataset and input
+ *    hashes, durations per notebook and cell, profile).
+ * 4. With `--jupyter`, also executes the same notebooks with Jupyter's
+ *    nbconvert on the Deno kernel into `<out>/jupyter/`, and reports cells
+ *    that did not run, failed, or lost outputs (see `jupyter.ts`).
+ *
+ * Starting the notebook processes needs `--allow-run` on this script.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { buildDataset, DATASET_NAMES } from "../data/build.ts";
+import { stableJson, writeTextAtomic } from "../data/io.ts";
+import { formatBackendInfo, initBackend } from "../backend/mod.ts";
+import { type Profile, PROFILES, repoRoot } from "./context.ts";
+import { hashFile, hashTree, listFiles, sha256 } from "./hash.ts";
+import { type JupyterRun, runJupyter } from "./jupyter.ts";
+import { type Notebook, notebookName, readNotebook } from "./notebook.ts";
+import { type ReportEntry, writeReport } from "./report.ts";
+import { absolutePath, type NotebookRun, runNotebook } from "./runner.ts";
+
+/** Options of {@link reproduce}. */
+export interface ReproduceOptions {
+  /** Repository root (default: the one holding this `lib/`). */
+  root?: string;
+  /** Size profile (default quick). */
+  profile?: Profile;
+  /** Seed for datasets and notebooks (default 1). */
+  seed?: number;
+  /** Output folder (default `<root>/out`). */
+  out?: string;
+  /** Folder of the notebooks (default `<root>/notebooks`). */
+  notebooks?: string;
+  /** Run only these notebooks (names, with or without `.ipynb`). */
+  only?: string[];
+  /** Re-run notebooks even when unchanged. */
+  force?: boolean;
+  /** Also run the notebooks through Jupyter. */
+  jupyter?: boolean;
+  /** Do not build the datasets first. */
+  skipData?: boolean;
+  /** Per-cell timeout in seconds (default 3600). */
+  cellTimeoutS?: number;
+  /** Progress lines (default: console.log). */
+  log?: (line: string) => void;
+}
+
+/** What happened to one notebook. */
+export interface NotebookStatus {
+  /** Notebook name. */
+  name: string;
+  /** `ran`, `unchanged` (skipped), `failed`, or `not run` (not selected). */
+  status: ReportEntry["status"];
+  /** SHA-256 of the notebook file. */
+  input: string;
+  /** The resume key of this run's inputs. */
+  key: string;
+  /** Duration of its last run, ms. */
+  ms?: number;
+  /** Per-cell durations of its last run, ms. */
+  cells?: { id: string; ms: number | null }[];
+  /** Artefact files of its last run, relative to the output folder. */
+  files?: string[];
+}
+
+/** The result of {@link reproduce}. */
+export interface ReproduceResult {
+  /** Whether every selected notebook ran (or was unchanged) without error. */
+  ok: boolean;
+  /** Absolute output folder. */
+  out: string;
+  /** Every notebook of the folder, in name order. */
+  notebooks: NotebookStatus[];
+  /** Message naming the notebook and cell of the first failure. */
+  failure?: string;
+  /** Jupyter runs, with `--jupyter`. */
+  jupyter?: JupyterRun[];
+}
+
+/** Bad options, or the run cannot start. */
+export class ReproduceError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ReproduceError";
+  }
+}
+
+/** What a successful run leaves in `<out>/.runner/<name>.json`. */
+interface RunRecord {
+  key: string;
+  ms: number;
+  cells: { id: string; ms: number | null }[];
+  files: string[];
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readJson<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path)) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** SHA-256 of every Arrow file under `<root>/data/<dataset>/`. */
+export async function datasetHashes(
+  root: string,
+): Promise<Record<string, Record<string, string>>> {
+  const dir = `${root}/data`;
+  const out: Record<string, Record<string, string>> = {};
+  if (!(await exists(dir))) return out;
+  for (
+    const f of await listFiles(dir, { filter: (p) => p.endsWith(".arrow") })
+  ) {
+    const slash = f.indexOf("/");
+    if (slash < 0) continue;
+    const name = f.slice(0, slash);
+    (out[name] ??= {})[f.slice(slash + 1)] = await hashFile(`${dir}/${f}`);
+  }
+  return out;
+}
+
+/** Hash of the library sources notebooks can depend on (tests excluded). */
+export async function libHash(root: string): Promise<string> {
+  const files = await listFiles(`${root}/lib`, {
+    filter: (p) =>
+      p.endsWith(".ts") && !p.endsWith("_test.ts") && !p.includes("testdata/"),
+  });
+  return await hashTree(`${root}/lib`, files);
+}
+
+/** `npm:` package versions pinned in the import map of `deno.json`. */
+export async function importMapVersions(
+  root: string,
+): Promise<Record<string, string>> {
+  const cfg = await readJson<{ imports?: Record<string, string> }>(
+    `${root}/deno.json`,
+  );
+  const out: Record<string, string> = {};
+  for (const target of Object.values(cfg?.imports ?? {})) {
+    const m = /^npm:(@?[^@/]+(?:\/[^@/]+)?)@([^/]+)/.exec(target);
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+function checkRunPermission(): void {
+  const state = Deno.permissions.querySync({
+    name: "run",
+    command: Deno.execPath(),
+  }).state;
+  if (state !== "granted") {
+    throw new ReproduceError(
+      "notebooks run in child processes, which needs --allow-run: run `deno run --allow-run ... lib/notebook/reproduce.ts` (the 'reproduce' task in deno.json must include --allow-run)",
+    );
+  }
+}
+
+function selectNotebooks(all: string[], only: string[] | undefined): string[] {
+  if (!only || only.length === 0) return all;
+  const names = only.flatMap((o) => o.split(",")).map((o) =>
+    o.trim().replace(/\.ipynb$/, "").split("/").pop()!
+  ).filter((o) => o);
+  const unknown = names.filter((n) => !all.includes(n));
+  if (unknown.length > 0) {
+    throw new ReproduceError(
+      `--only: no notebook named ${
+        unknown.map((u) => `'${u}'`).join(", ")
+      }; available: ${all.join(", ") || "(none)"}`,
+    );
+  }
+  return all.filter((n) => names.includes(n));
+}
+
+/** Runs the whole reproduction (see the module documentation). */
+export async function reproduce(
+  options: ReproduceOptions = {},
+): Promise<ReproduceResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const root = absolutePath(options.root ?? repoRoot());
+  const profile = options.profile ?? "quick";
+  if (!PROFILES.includes(profile)) {
+    throw new ReproduceError(
+      `--profile must be 'quick' or 'full', got '${profile}'`,
+    );
+  }
+  const seed = options.seed ?? 1;
+  if (!Number.isSafeInteger(seed)) {
+    throw new ReproduceError(`--seed must be an integer, got '${seed}'`);
+  }
+  const out = absolutePath(options.out ?? `${root}/out`);
+  const nbDir = absolutePath(options.notebooks ?? `${root}/notebooks`);
+  const cellTimeoutS = options.cellTimeoutS ?? 3600;
+
+  const all = (await exists(nbDir))
+    ? (await listFiles(nbDir, {
+      filter: (p) => !p.includes("/") && p.endsWith(".ipynb"),
+    })).map((f) => notebookName(`${nbDir}/${f}`))
+    : [];
+  const selected = selectNotebooks(all, options.only);
+  // Checked before the (slow) dataset build; not needed with no notebooks.
+  if (selected.length > 0 || options.jupyter) checkRunPermission();
+
+  if (!options.skipData) {
+    for (const name of DATASET_NAMES) {
+      const t0 = performance.now();
+      const r = await buildDataset(name, { profile, seed });
+      const secs = ((performance.now() - t0) / 1000).toFixed(1);
+      log(`data ${name}: ${r.dir} (${JSON.stringify(r.counts)}) in ${secs} s`);
+    }
+  }
+  const backend = await initBackend({ quiet: true });
+  log(formatBackendInfo(backend));
+
+  const datasets = await datasetHashes(root);
+  const lib = await libHash(root);
+  const config = await sha256(
+    (await Promise.all(
+      ["deno.json", "deno.lock"].map(async (f) =>
+        (await exists(`${root}/${f}`))
+          ? `${f} ${await hashFile(`${root}/${f}`)}`
+          : ""
+      ),
+    )).join("\n"),
+  );
+  const datasetKey = await sha256(stableJson(datasets));
+
+  await Deno.mkdir(`${out}/.runner`, { recursive: true });
+  const statuses: NotebookStatus[] = [];
+  const entries: ReportEntry[] = [];
+  let failure: string | undefined;
+  for (const name of all) {
+    const path = `${nbDir}/${name}.ipynb`;
+    const input = await hashFile(path);
+    const key = await sha256(stableJson({
+      notebook: input,
+      profile,
+      seed,
+      lib,
+      config,
+      datasets: datasetKey,
+      deno: Deno.version.deno,
+    }));
+    const recordPath = `${out}/.runner/${name}.json`;
+    const executedPath = `${out}/${name}.ipynb`;
+    const record = await readJson<RunRecord>(recordPath);
+    const status: NotebookStatus = { name, status: "not run", input, key };
+    statuses.push(status);
+    const entry: ReportEntry = { name, notebook: null, status: "not run" };
+    entries.push(entry);
+    const complete = async (r: RunRecord | null) =>
+      r !== null && (await exists(executedPath)) &&
+      (await Promise.all(r.files.map((f) => exists(`${out}/${f}`))))
+        .every(Boolean);
+
+    if (!selected.includes(name) || failure !== undefined) {
+      // Not part of this run: the report keeps its last successful outputs,
+      // marked "unchanged" only if they are still up to date.
+      if (record && await complete(record)) {
+        status.status = entry.status = record.key === key
+          ? "unchanged"
+          : "not run";
+        Object.assign(status, {
+          ms: record.ms,
+          cells: record.cells,
+          files: record.files,
+        });
+        entry.ms = record.ms;
+        entry.notebook = await readNotebook(executedPath).catch(() => null);
+      }
+      continue;
+    }
+    if (!options.force && record?.key === key && await complete(record)) {
+      log(`notebook ${name}: unchanged, skipped (--force re-runs it)`);
+      Object.assign(status, {
+        status: "unchanged",
+        ms: record!.ms,
+        cells: record!.cells,
+        files: record!.files,
+      });
+      entry.status = "unchanged";
+      entry.ms = record!.ms;
+      entry.notebook = await readNotebook(executedPath);
+      continue;
+    }
+    await Deno.remove(recordPath).catch(() => {});
+    const code = (await readNotebook(path)).cells.filter((c) =>
+      c.cell_type === "code"
+    ).length;
+    log(`notebook ${name}: running ${code} code cells`);
+    let n = 0;
+    const run: NotebookRun = await runNotebook(path, {
+      out,
+      profile,
+      seed,
+      cellTimeoutMs: cellTimeoutS * 1000,
+      config: `${root}/deno.json`,
+      onEvent: (e) => {
+        if (e.t === "end") {
+          n++;
+          log(`  [${n}/${code}] ${e.cell}  ${(e.ms / 1000).toFixed(2)} s`);
+        }
+      },
+    });
+    const cells = run.cells.map((c) => ({ id: c.id, ms: c.ms }));
+    const files = run.cells.flatMap((c) => c.files);
+    const cellMs = cells.reduce((s, c) => s + (c.ms ?? 0), 0);
+    Object.assign(status, { ms: run.ms, cells, files });
+    entry.ms = run.ms;
+    entry.notebook = await readNotebook(run.executedPath);
+    if (!run.ok) {
+      status.status = entry.status = "failed";
+      entry.failure = run.failure!.message;
+      failure = run.failure!.message;
+      log(`notebook ${name}: FAILED\n${run.failure!.traceback.join("\n")}`);
+      continue;
+    }
+    status.status = entry.status = "ran";
+    await writeTextAtomic(
+      recordPath,
+      JSON.stringify({ key, ms: run.ms, cells, files }, null, 1) + "\n",
+    );
+    log(
+      `notebook ${name}: ok in ${(run.ms / 1000).toFixed(2)} s (cells ${
+        (cellMs / 1000).toFixed(2)
+      } s, runner overhead ${((run.ms - cellMs) / 1000).toFixed(2)} s)`,
+    );
+  }
+
+  let jupyter: JupyterRun[] | undefined;
+  if (options.jupyter && failure === undefined) {
+    jupyter = [];
+    for (const name of selected) {
+      const reference = entries.find((e) => e.name === name)?.notebook ?? null;
+      log(`jupyter ${name}: running`);
+      const r = await runJupyter(`${nbDir}/${name}.ipynb`, {
+        out,
+        root,
+        profile,
+        seed,
+        cellTimeoutS,
+        reference: reference as Notebook | null,
+      });
+      jupyter.push(r);
+      const c = r.check;
+      log(
+        `jupyter ${name}: ${r.ok ? "ok" : "FAILED"} in ${
+          (r.ms / 1000).toFixed(2)
+        } s` +
+          (c.unexecuted.length
+            ? `; not executed: ${c.unexecuted.join(", ")}`
+            : "") +
+          (c.errors.length
+            ? `; errors: ${
+              c.errors.map((e) => `${e.id} (${e.ename}: ${e.evalue})`).join(
+                ", ",
+              )
+            }`
+            : "") +
+          (c.missing.length
+            ? `; outputs missing (kernel output race?): ${
+              c.missing.map((m) =>
+                `${m.id} (expected ${m.expected}, found ${m.found})`
+              ).join(", ")
+            }`
+            : ""),
+      );
+      if (!r.ok && failure === undefined) {
+        const first = c.errors[0];
+        failure = first
+          ? `jupyter: notebook ${name}.ipynb failed in cell '${first.id}': ${first.ename}: ${first.evalue}`
+          : `jupyter: notebook ${name}.ipynb: cells not executed: ${
+            c.unexecuted.join(", ")
+          }`;
+      }
+    }
+  }
+
+  const facts = {
+    profile,
+    seed,
+    backend: backend.name,
+    deno: Deno.version.deno,
+  };
+  await writeReport(out, entries, { facts });
+  const manifest = {
+    profile,
+    seed,
+    seeds: { datasets: seed, notebooks: seed },
+    finishedAt: new Date().toISOString(),
+    ok: failure === undefined,
+    failure: failure ?? null,
+    versions: {
+      deno: Deno.version.deno,
+      v8: Deno.version.v8,
+      typescript: Deno.version.typescript,
+      npm: await importMapVersions(root),
+    },
+    backend,
+    datasets,
+    inputs: { lib, config },
+    notebooks: statuses,
+    jupyter: jupyter?.map((j) => ({
+      name: j.name,
+      ok: j.ok,
+      ms: j.ms,
+      check: j.check,
+    })) ?? null,
+  };
+  await writeTextAtomic(
+    `${out}/manifest.json`,
+    JSON.stringify(manifest, null, 2) + "\n",
+  );
+  log(`report: ${out}/report.html, ${out}/report.md, ${out}/manifest.json`);
+  return {
+    ok: failure === undefined,
+    out,
+    notebooks: statuses,
+    failure,
+    jupyter,
+  };
+}
+
+const USAGE = `Usage: deno task reproduce [options]
+
+Builds the datasets, executes every notebooks/*.ipynb headless, and writes
+executed notebooks, artefacts, report.html/report.md and manifest.json.
+
+Options:
+  --profile quick|full   size profile (default quick)
+  --seed N               seed for datasets and notebooks (default 1)
+  --out DIR              output folder (default out/)
+  --only NAME            run only this notebook (repeatable, or a,b)
+  --force                re-run notebooks even when unchanged
+  --jupyter              also execute them with Jupyter (nbconvert + the
+                         Deno kernel) into <out>/jupyter/ and check them
+  --cell-timeout S       stop a cell after S seconds (default 3600)
+  --notebooks DIR        notebook folder (default notebooks/)
+  --skip-data            do not rebuild the datasets first
+  -h, --help             this text
+`;
+
+/** The command line: returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        profile: { type: "string", default: "quick" },
+        seed: { type: "string", default: "1" },
+        out: { type: "string" },
+        only: { type: "string", multiple: true },
+        force: { type: "boolean", default: false },
+        jupyter: { type: "boolean", default: false },
+        "cell-timeout": { type: "string", default: "3600" },
+        notebooks: { type: "string" },
+        "skip-data": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!PROFILES.includes(values.profile as Profile)) {
+    console.error(
+      `error: --profile must be 'quick' or 'full', got '${values.profile}'`,
+    );
+    return 2;
+  }
+  const seed = Number(values.seed);
+  if (!/^-?\d+$/.test(values.seed) || !Number.isSafeInteger(seed)) {
+    console.error(`error: --seed must be an integer, got '${values.seed}'`);
+    return 2;
+  }
+  const timeout = Number(values["cell-timeout"]);
+  if (!(timeout > 0)) {
+    console.error(
+      `error: --cell-timeout must be a positive number of seconds, got '${
+        values["cell-timeout"]
+      }'`,
+    );
+    return 2;
+  }
+  try {
+    const r = await reproduce({
+      profile: values.profile as Profile,
+      seed,
+      out: values.out,
+      only: values.only,
+      force: values.force,
+      jupyter: values.jupyter,
+      cellTimeoutS: timeout,
+      notebooks: values.notebooks,
+      skipData: values["skip-data"],
+    });
+    if (!r.ok) {
+      console.error(`error: ${r.failure}`);
+      return 1;
+    }
+    return 0;
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,197 @@
+import { assertEquals, assertTrue } from "../testing.ts";
+import { sha256 } from "./hash.ts";
+import { readNotebook } from "./notebook.ts";
+import {
+  importMapVersions,
+  reproduce,
+  type ReproduceOptions,
+} from "./reproduce.ts";
+import { repoRoot } from "./context.ts";
+import {
+  anchors,
+  CAN_RUN,
+  checkIndexLinks,
+  codeCell,
+  fixture,
+  MOD_URL,
+  nbJson,
+} from "./testdata/helpers.ts";
+
+const ignore = !CAN_RUN; // needs --allow-run (deno task test has it)
+const IMPORT = `import { display, md, table } from ${
+  JSON.stringify(MOD_URL)
+};\n`;
+
+function notebookA(): string {
+  return nbJson([
+    { cell_type: "markdown", id: "title", source: "# Notebook A" },
+    codeCell("data", `${IMPORT}const rows = [{ k: "x", v: 1 }];`),
+    codeCell("tbl", `${IMPORT}await display(table(rows));`),
+  ]);
+}
+
+function notebookB(extra = ""): string {
+  return nbJson([
+    { cell_type: "markdown", id: "title", source: "# Notebook B" },
+    codeCell("say", `${IMPORT}await display(md("b"));${extra}`),
+  ]);
+}
+
+Deno.test({
+  name:
+    "reproduce: runs notebooks, writes report/manifest, skips unchanged, re-runs changed",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const nbDir = `${dir}/notebooks`;
+    const out = `${dir}/out`;
+    await Deno.mkdir(nbDir);
+    await Deno.writeTextFile(`${nbDir}/a.ipynb`, notebookA());
+    await Deno.writeTextFile(`${nbDir}/b.ipynb`, notebookB());
+    const lines: string[] = [];
+    const opts: ReproduceOptions = {
+      notebooks: nbDir,
+      out,
+      skipData: true,
+      seed: 3,
+      log: (l) => lines.push(l),
+    };
+    const statuses = async (o: Partial<ReproduceOptions> = {}) => {
+      const r = await reproduce({ ...opts, ...o });
+      assertTrue(r.ok, r.failure);
+      return r.notebooks.map((n) => `${n.name}:${n.status}`);
+    };
+    try {
+      assertEquals(await statuses(), ["a:ran", "b:ran"]);
+
+      // Outputs: executed notebooks, artefacts, report pages, manifest.
+      const a = await readNotebook(`${out}/a.ipynb`);
+      assertEquals(a.cells.map((c) => c.id), ["title", "data", "tbl"]);
+      assertEquals(
+        await Deno.readTextFile(`${out}/a/tbl.md`),
+        "| k | v |\n| --- | ---: |\n| x | 1 |\n",
+      );
+      const index = await Deno.readTextFile(`${out}/report.html`);
+      const pages = {
+        "a.html": await Deno.readTextFile(`${out}/a.html`),
+        "b.html": await Deno.readTextFile(`${out}/b.html`),
+      };
+      assertTrue(checkIndexLinks(index, pages) >= 4);
+      for (const id of ["title", "data", "tbl"]) {
+        assertTrue(anchors(pages["a.html"]).has(id), id);
+      }
+      const md = await Deno.readTextFile(`${out}/report.md`);
+      for (
+        const id of ["a--title", "a--data", "a--tbl", "b--title", "b--say"]
+      ) {
+        assertTrue(md.includes(`<a id="${id}"></a>`), id);
+      }
+      const manifest = JSON.parse(
+        await Deno.readTextFile(`${out}/manifest.json`),
+      );
+      assertEquals([manifest.profile, manifest.seed], ["quick", 3]);
+      assertEquals(manifest.versions.deno, Deno.version.deno);
+      assertEquals(manifest.versions.npm, await importMapVersions(repoRoot()));
+      assertTrue(typeof manifest.backend.name === "string");
+      assertTrue(typeof manifest.inputs.lib === "string");
+      const ma = manifest.notebooks[0];
+      assertEquals(
+        ma.input,
+        await sha256(await Deno.readFile(`${nbDir}/a.ipynb`)),
+      );
+      assertEquals(ma.cells.map((c: { id: string }) => c.id), ["data", "tbl"]);
+      assertTrue(ma.cells.every((c: { ms: number }) => c.ms >= 0));
+      assertEquals(ma.files, ["a/tbl.md", "a/tbl.html"]);
+
+      // Unchanged → skipped; executed notebook untouched.
+      const before = (await Deno.stat(`${out}/a.ipynb`)).mtime?.getTime();
+      assertEquals(await statuses(), ["a:unchanged", "b:unchanged"]);
+      assertEquals(
+        (await Deno.stat(`${out}/a.ipynb`)).mtime?.getTime(),
+        before,
+      );
+      assertTrue(lines.some((l) => l.startsWith("notebook a: unchanged")));
+
+      // A changed notebook re-runs; the other is still skipped.
+      await Deno.writeTextFile(
+        `${nbDir}/b.ipynb`,
+        notebookB('\nconsole.log("changed");'),
+      );
+      assertEquals(await statuses(), ["a:unchanged", "b:ran"]);
+      // A different seed changes every key; --force runs regardless.
+      assertEquals(await statuses({ seed: 4 }), ["a:ran", "b:ran"]);
+      assertEquals(await statuses({ seed: 4, force: true }), [
+        "a:ran",
+        "b:ran",
+      ]);
+      // A missing artefact makes the outputs incomplete.
+      await Deno.remove(`${out}/a/tbl.md`);
+      assertEquals(await statuses({ seed: 4 }), ["a:ran", "b:unchanged"]);
+      // --only: the other notebook keeps its (up-to-date) outputs.
+      assertEquals(
+        await statuses({ seed: 4, only: ["b"], force: true }),
+        ["a:unchanged", "b:ran"],
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+async function cli(args: string[], perms: string[]) {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...perms,
+      new URL("./reproduce.ts", import.meta.url).pathname,
+      ...args,
+    ],
+    env: { NO_COLOR: "1" },
+  }).output();
+  return { code: r.code, stderr: new TextDecoder().decode(r.stderr) };
+}
+
+const PERMS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-ffi",
+  "--allow-sys",
+];
+
+Deno.test({
+  name:
+    "reproduce CLI: a failing cell exits non-zero naming notebook and cell; --allow-run required",
+  ignore,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const nbDir = fixture("");
+      const common = ["--notebooks", nbDir, "--out", out, "--skip-data"];
+      let r = await cli([...common, "--only", "failing"], [
+        ...PERMS,
+        "--allow-run",
+      ]);
+      assertEquals(r.code, 1);
+      assertTrue(
+        r.stderr.includes(
+          "error: notebook failing.ipynb failed in cell 'boom' (index 1): RangeError: bad value 3",
+        ),
+        r.stderr,
+      );
+      r = await cli([...common, "--only", "nope"], [...PERMS, "--allow-run"]);
+      assertEquals(r.code, 1);
+      assertTrue(
+        r.stderr.includes("--only: no notebook named 'nope'"),
+        r.stderr,
+      );
+      r = await cli(common, PERMS);
+      assertEquals(r.code, 1);
+      assertTrue(r.stderr.includes("--allow-run"), r.stderr);
+      r = await cli(["--profile", "huge"], PERMS);
+      assertEquals(r.code, 2);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,256 @@
+import { assertEquals, assertRejects, assertTrue } from "../testing.ts";
+import { repoRoot } from "./context.ts";
+import { type Notebook, NotebookError, readNotebook } from "./notebook.ts";
+import { FILES_KEY, runNotebook } from "./runner.ts";
+import {
+  CAN_RUN,
+  codeCell,
+  fixture,
+  MOD_URL,
+  nbJson,
+} from "./testdata/helpers.ts";
+
+const ignore = !CAN_RUN; // needs --allow-run (deno task test has it)
+const CONFIG = `${repoRoot()}/deno.json`;
+
+async function tempNotebook(
+  dir: string,
+  name: string,
+  cells: Record<string, unknown>[],
+): Promise<string> {
+  const path = `${dir}/${name}.ipynb`;
+  await Deno.writeTextFile(path, nbJson(cells));
+  return path;
+}
+
+Deno.test({
+  name:
+    "runNotebook: 3-cell fixture — outputs in the right cells, shared names, env",
+  ignore,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const run = await runNotebook(fixture("basic.ipynb"), {
+        out,
+        profile: "full",
+        seed: 7,
+      });
+      assertTrue(run.ok, run.failure?.message);
+      assertEquals(run.executedPath, `${out}/basic.ipynb`);
+      assertEquals(
+        run.cells.map((c) => [c.id, c.index, c.executionCount]),
+        [["setup", 1, 1], ["show", 2, 2], ["table", 3, 3]],
+      );
+      assertTrue(run.cells.every((c) => c.ms !== null && c.ms >= 0));
+
+      const input = await readNotebook(fixture("basic.ipynb"));
+      const nb: Notebook = await readNotebook(run.executedPath);
+      // Ids, order and sources unchanged by the run.
+      assertEquals(nb.cells.map((c) => c.id), input.cells.map((c) => c.id));
+      assertEquals(
+        nb.cells.map((c) => c.source),
+        input.cells.map((c) => c.source),
+      );
+      const [, setup, show, table] = nb.cells;
+      assertEquals(setup.execution_count, 1);
+      assertEquals(setup.outputs, [
+        { output_type: "stream", name: "stdout", text: ["answer is 21\n"] },
+      ]);
+      // `answer` declared in cell "setup" is visible in cell "show".
+      assertEquals(show.outputs, [
+        { output_type: "stream", name: "stderr", text: ["to stderr\n"] },
+        {
+          output_type: "display_data",
+          data: { "text/markdown": "**42**", "text/plain": "**42**" },
+          metadata: { [FILES_KEY]: { files: ["basic/show.md"] } },
+        },
+      ]);
+      assertEquals(
+        table.outputs!.map((o) => o.output_type),
+        ["display_data", "display_data", "stream"],
+      );
+      assertEquals(table.outputs![2], {
+        output_type: "stream",
+        name: "stdout",
+        text: ["profile=full seed=7\n"],
+      });
+      // Artefacts under <out>/<notebook>/<cell-id>[-n].<ext>.
+      assertEquals(run.cells.flatMap((c) => c.files), [
+        "basic/show.md",
+        "basic/table.md",
+        "basic/table.html",
+        "basic/table-2.svg",
+        "basic/table-2.png",
+      ]);
+      assertEquals(await Deno.readTextFile(`${out}/basic/show.md`), "**42**");
+      assertEquals(
+        await Deno.readTextFile(`${out}/basic/table.md`),
+        "| k | v |\n| --- | ---: |\n| a | 1.5 |\n| b | 2 |\n",
+      );
+      assertTrue(
+        (await Deno.readTextFile(`${out}/basic/table-2.svg`)).startsWith(
+          "<svg",
+        ),
+      );
+      assertEquals(
+        await Deno.readFile(`${out}/basic/table-2.png`),
+        new Uint8Array([137, 80, 78, 71]),
+      );
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "runNotebook: a failing cell stops the run and is named",
+  ignore,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const run = await runNotebook(fixture("failing.ipynb"), { out });
+      assertEquals(run.ok, false);
+      assertEquals(run.failure!.cellId, "boom");
+      assertEquals(
+        run.failure!.message,
+        "notebook failing.ipynb failed in cell 'boom' (index 1): RangeError: bad value 3",
+      );
+      const nb = await readNotebook(`${out}/failing.ipynb`);
+      const [ok, boom, never] = nb.cells;
+      assertEquals(ok.outputs, [
+        { output_type: "stream", name: "stdout", text: ["before 3\n"] },
+      ]);
+      assertEquals(boom.execution_count, 2);
+      const err = boom.outputs![1];
+      assertEquals(err.output_type, "error");
+      if (err.output_type !== "error") throw new Error("unreachable");
+      assertEquals([err.ename, err.evalue], ["RangeError", "bad value 3"]);
+      // Stack locations point into the notebook's cells.
+      assertTrue(
+        err.traceback.some((l) => l.includes("failing.ipynb#boom:2:")),
+        err.traceback.join("\n"),
+      );
+      assertEquals(never.execution_count, null);
+      assertEquals(never.outputs, []);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "runNotebook: missing and duplicate cell ids are refused before running",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const missing = await tempNotebook(dir, "missing", [
+        codeCell("a", "1"),
+        { cell_type: "code", source: "2" },
+      ]);
+      await assertRejects(
+        () => runNotebook(missing, { out: `${dir}/out` }),
+        NotebookError,
+        "missing.ipynb: cell 1: code cell has no id",
+      );
+      const dup = await tempNotebook(dir, "dup", [
+        codeCell("a", "1"),
+        codeCell("a", "2"),
+      ]);
+      await assertRejects(
+        () => runNotebook(dup, { out: `${dir}/out` }),
+        NotebookError,
+        "dup.ipynb: cell 1 (id 'a'): duplicate id: already used by cell 0",
+      );
+      const redeclared = await tempNotebook(dir, "redeclared", [
+        codeCell("a", "const x = 1;"),
+        codeCell("b", "const x = 2;"),
+      ]);
+      await assertRejects(
+        () => runNotebook(redeclared, { out: `${dir}/out` }),
+        NotebookError,
+        "first declared in cell 'a'",
+      );
+      // Nothing ran: no executed notebook.
+      assertEquals(
+        await Deno.stat(`${dir}/out/missing.ipynb`).then(
+          () => true,
+          () => false,
+        ),
+        false,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "runNotebook: load errors, Deno.exit and timeouts are attributed to their cell",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const opts = { out: `${dir}/out`, config: CONFIG };
+    try {
+      const syntax = await tempNotebook(dir, "syntax", [
+        codeCell("fine", "const a = 1;"),
+        codeCell("broken", "const b = a +;"),
+      ]);
+      let run = await runNotebook(syntax, opts);
+      assertEquals([run.ok, run.failure?.cellId], [false, "broken"]);
+
+      const exit = await tempNotebook(dir, "exit", [
+        codeCell("first", 'console.log("hi");'),
+        codeCell("quits", "Deno.exit(3);"),
+      ]);
+      run = await runNotebook(exit, opts);
+      assertEquals([run.ok, run.failure?.cellId], [false, "quits"]);
+      assertTrue(run.failure!.message.includes("exited with code 3"));
+
+      const slow = await tempNotebook(dir, "slow", [
+        codeCell("sleepy", "await new Promise((r) => setTimeout(r, 20000));"),
+      ]);
+      run = await runNotebook(slow, { ...opts, cellTimeoutMs: 300 });
+      assertEquals([run.ok, run.failure?.cellId], [false, "sleepy"]);
+      assertEquals(run.failure!.ename, "TimeoutError");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "runNotebook: display ids name artefacts; a rejected promise fails its cell",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const opts = { out: `${dir}/out`, config: CONFIG };
+    try {
+      const path = await tempNotebook(dir, "ids", [
+        codeCell(
+          "figs",
+          `import { display, md } from ${JSON.stringify(MOD_URL)};\n` +
+            'await display(md("a"), { id: "first" });\nawait display(md("b"));\nawait display(md("c"));',
+        ),
+        codeCell("rejects", 'await Promise.reject(new TypeError("nope"));'),
+      ]);
+      const run = await runNotebook(path, opts);
+      assertEquals(run.cells[0].files, [
+        "ids/figs-first.md",
+        "ids/figs.md",
+        "ids/figs-2.md",
+      ]);
+      assertEquals(await Deno.readTextFile(`${dir}/out/ids/figs-2.md`), "c");
+      assertEquals(run.failure?.cellId, "rejects");
+      assertEquals(
+        run.failure?.message,
+        "notebook ids.ipynb failed in cell 'rejects' (index 1): TypeError: nope",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
