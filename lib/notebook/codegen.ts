@@ -405,7 +405,11 @@ export function generateModule(
     const edits: [number, number, string][] = [];
     const declare = (name: string, kind: string) => {
       const prior = declared.get(name);
-      if (prior && !(prior.kind === "var" && kind === "var")) {
+      const allowed = (prior?.kind === "var" && kind === "var") ||
+        // TypeScript overload signatures repeat a function in one cell.
+        (prior?.kind === "function" && kind === "function" &&
+          prior.cell === id);
+      if (prior && !allowed) {
         const same = prior.cell === id;
         fail(
           `'${name}' is declared again (${kind})${

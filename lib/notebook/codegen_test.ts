@@ -154,8 +154,23 @@ Deno.test("generateModule: a name declared in two cells is refused, naming both"
     NotebookError,
     "imported in cell 'a'",
   );
-  // `var` may be repeated, as in any module.
+  // `var` may be repeated, as in any module, and overloads in one cell.
   generateModule([code("a", "var v = 1;"), code("b", "var v = 2;")], OPTS);
+  generateModule([
+    code(
+      "a",
+      "function f(a: string): string;\nfunction f(a: number): number;\nfunction f(a: unknown) {\n  return a;\n}",
+    ),
+  ], OPTS);
+  assertThrows(
+    () =>
+      generateModule([
+        code("a", "function f() {}"),
+        code("b", "function f() {}"),
+      ], OPTS),
+    NotebookError,
+    "'f' is declared again (function); first declared in cell 'a'",
+  );
 });
 
 Deno.test("generateModule: import.meta is refused (kernel cells lack it)", () => {
