@@ -297,22 +297,15 @@ export class IvfPqIndex {
       for (let q = 0; q < bq; q++) {
         for (let l = 0; l < nlist; l++) probe.push(qc[q * nlist + l], l);
         probe.drainInto(probed, 0);
-        const table = q * m * ksub;
-        let threshold = -Infinity;
+        const table = lut.subarray(q * m * ksub, (q + 1) * m * ksub);
         for (let p = 0; p < nprobe; p++) {
           const l = probed.ids[p];
-          const base = qc[q * nlist + l];
-          const end = offsets[l + 1];
-          for (let e = offsets[l], o = e * m; e < end; e++) {
-            let s = base;
-            for (let t = table; t < table + m * ksub; t += ksub) {
-              s += lut[t + codes[o++]];
-            }
-            if (s >= threshold) {
-              heap.push(s, ids[e]);
-              threshold = heap.threshold;
-            }
-          }
+          scanList(
+            { codes, ids, table, m, ksub, heap },
+            offsets[l],
+            offsets[l + 1],
+            qc[q * nlist + l],
+          );
         }
         heap.drainInto(result, (q0 + q) * k);
       }
@@ -367,6 +360,34 @@ export class IvfPqIndex {
         total: codes + ids + centroids + codebooks,
       },
     };
+  }
+}
+
+// The hot loop of search, kept small so V8 optimises it on its own: score
+// entries start..end−1 of one list as base + Σ_s table[s·ksub + code_s].
+function scanList(
+  ctx: {
+    codes: Uint8Array;
+    ids: Int32Array;
+    table: Float32Array;
+    m: number;
+    ksub: number;
+    heap: TopK;
+  },
+  start: number,
+  end: number,
+  base: number,
+): void {
+  const { codes, ids, table, m, ksub, heap } = ctx;
+  const width = m * ksub;
+  let threshold = heap.threshold;
+  for (let e = start, o = start * m; e < end; e++) {
+    let s = base;
+    for (let t = 0; t < width; t += ksub) s += table[t + codes[o++]];
+    if (s >= threshold) {
+      heap.push(s, ids[e]);
+      threshold = heap.threshold;
+    }
   }
 }
 

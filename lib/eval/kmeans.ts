@@ -8,7 +8,7 @@
  * @module
  */
 
-import { cumulative, Rng } from "../data/rng.ts";
+import { Rng } from "../data/rng.ts";
 import {
   checkInt,
   innerProducts,
@@ -111,35 +111,40 @@ function plusPlusInit(x: Float32Array, d: number, k: number, rng: Rng) {
   const n = x.length / d;
   const c = new Float32Array(k * d);
   const best = new Float64Array(n).fill(Infinity);
+  const cum = new Float64Array(n);
   const norms = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let t = i * d; t < i * d + d; t++) s += x[t] * x[t];
     norms[i] = s;
   }
-  const dots = new Float32Array(n);
+  // Short rows: the exact loop is as cheap as the kernel call.
+  const screen = d > 16;
+  const dots = new Float32Array(screen ? n : 0);
   let pick = rng.int(n);
   for (let j = 0; j < k; j++) {
     const cj = x.subarray(pick * d, pick * d + d);
     c.set(cj, j * d);
     if (j === k - 1) break;
-    // Short rows: the exact loop is as cheap as the kernel call.
-    const screen = d > 16;
     if (screen) innerProducts(x, cj, { d, out: dots });
     const cn = norms[pick];
+    let total = 0;
     for (let i = 0; i < n; i++) {
-      const approx = norms[i] + cn - 2 * dots[i];
-      if (screen && approx > best[i] + 1e-5 * (norms[i] + cn)) continue;
-      let s = 0;
-      for (let t = 0, o = i * d; t < d; t++) {
-        const diff = x[o + t] - cj[t];
-        s += diff * diff;
+      const skip = screen &&
+        norms[i] + cn - 2 * dots[i] > best[i] + 1e-5 * (norms[i] + cn);
+      if (!skip) {
+        let s = 0;
+        for (let t = 0, o = i * d; t < d; t++) {
+          const diff = x[o + t] - cj[t];
+          s += diff * diff;
+        }
+        if (s < best[i]) best[i] = s;
       }
-      if (s < best[i]) best[i] = s;
+      total += best[i];
+      cum[i] = total;
     }
-    const cum = cumulative(best);
     // Fewer distinct vectors than k: every distance is 0, pick uniformly.
-    pick = cum[n - 1] > 0 ? rng.weighted(cum) : rng.int(n);
+    pick = total > 0 ? rng.weighted(cum) : rng.int(n);
   }
   return c;
 }
