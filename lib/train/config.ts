@@ -1,0 +1,704 @@
+/**
+ * The training configuration: one JSON-serialisable object that says what
+ * to train (data, tower, loss), how (optimiser, batch size, steps) and how
+ * to record it (evaluation and checkpoint intervals, backend). A run stores
+ * its resolved config as `config.json`; {@link configHash} names it.
+ *
+ * ```json
+ * {
+ *   "profile": "quick",
+ *   "data": "data/synthetic-quick",
+ *   "tower": { "kind": "dssm", "dim": 128 },
+ *   "loss": { "kind": "adaptive-margin", "alpha": 0.5, "delta0": 0.01 },
+ *   "optimizer": { "lr": 0.001 },
+ *   "seed": 1
+ * }
+ * ```
+ *
+ * Unset fields come from the profile ({@link PROFILES}) and from the loss
+ * kind's defaults ({@link LOSS_DEFAULTS}).
+ *
+ * Learning rate. The paper trains with Adam at 5e-5 on JD's logs (millions
+ * of steps). At laptop scale (hundreds to a few thousand steps) 5e-5 barely
+ * moves the towers away from their initialisation, so both profiles use
+ * 1e-3, Adam's usual default, which learns on the synthetic data within the
+ * quick profile's 200 steps; set `optimizer.lr` to 5e-5 to follow the paper.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { stableJson } from "../data/io.ts";
+import type { Dataset } from "../data/schema.ts";
+import { trainingPairs } from "../data/batches.ts";
+import {
+  TOWER_KINDS,
+  type TowerConfig,
+  towerConfig,
+  type TowerConfigInput,
+} from "../towers/config.ts";
+import { BACKEND_REQUESTS, type BackendRequest } from "../backend/mod.ts";
+
+/** A configuration field is missing, unknown or out of range. */
+export class ConfigError extends Error {
+  /** Dotted path of the offending field, e.g. `loss.kind`. */
+  readonly field: string;
+
+  /** Builds the message `config.<field>: <detail>`. */
+  constructor(field: string, detail: string) {
+    super(`config.${field}: ${detail}`);
+    this.name = "ConfigError";
+    this.field = field;
+  }
+}
+
+/** Presets of the steps, intervals and learning rate. */
+export type Profile = "quick" | "full";
+
+/** All profile names. */
+export const PROFILE_NAMES: readonly Profile[] = ["quick", "full"];
+
+/** The loss families a run can train with. */
+export type LossKind =
+  | "margin"
+  | "softmax"
+  | "adaptive-margin"
+  | "adaptive-softmax"
+  | "adap-tau"
+  | "dssm-softmax"
+  | "mgdspr"
+  | "dpsr-hinge";
+
+/** All loss kinds, in a fixed order. */
+export const LOSS_KINDS: readonly LossKind[] = [
+  "margin",
+  "softmax",
+  "adaptive-margin",
+  "adaptive-softmax",
+  "adap-tau",
+  "dssm-softmax",
+  "mgdspr",
+  "dpsr-hinge",
+];
+
+/** A loss option's value. */
+export type OptionValue = number | boolean | string;
+
+/** A loss configuration: the kind and its options (all resolved). */
+export interface LossConfig {
+  /** Which loss. */
+  kind: LossKind;
+  /** Options of that loss; see {@link LOSS_DEFAULTS}. */
+  [option: string]: OptionValue;
+}
+
+/** Adam settings and gradient clipping. */
+export interface OptimizerConfig {
+  /** Learning rate (> 0); see the module documentation for the default. */
+  lr: number;
+  /** Clip gradients to this global L2 norm; 0 turns clipping off (default 3, as MGDSPR). */
+  clipNorm: number;
+  /** Adam β1 (default 0.9). */
+  beta1: number;
+  /** Adam β2 (default 0.999). */
+  beta2: number;
+  /** Adam ε (default 1e-7, tfjs' and Keras' default). */
+  epsilon: number;
+}
+
+/** A resolved training configuration (every field set). */
+export interface TrainConfig {
+  /** Preset the unset fields came from. */
+  profile: Profile;
+  /** Dataset folder (`items.arrow`, `queries.arrow`, `pairs.arrow`, …). */
+  data: string;
+  /** Tower configuration as written; resolved against the data at train time. */
+  tower: TowerConfigInput;
+  /** Loss and its options. */
+  loss: LossConfig;
+  /** Optimiser. */
+  optimizer: OptimizerConfig;
+  /** Seed of the initialisation, batch order and sampled negatives. */
+  seed: number;
+  /** Pairs per batch (default 350, the paper's); at least 2. */
+  batchSize: number;
+  /** Training length in steps; null when given in epochs. */
+  steps: number | null;
+  /** Training length in epochs; null when given in steps. */
+  epochs: number | null;
+  /** Evaluate batch recall on the valid split every this many steps (0: never). */
+  evalEvery: number;
+  /** Write a checkpoint every this many steps (0: only at the end). */
+  checkpointEvery: number;
+  /** Read the loss diagnostics (δ/τ statistics) every this many steps. */
+  statsEvery: number;
+  /** Relevance a pair needs to be a positive (default 3, ESCI "exact"). */
+  minRelevance: number;
+  /** tfjs backend to ask for. */
+  backend: BackendRequest;
+}
+
+/** What a caller writes: `data` and `tower` plus anything to change. */
+export interface TrainConfigInput {
+  /** Preset (default "quick"). */
+  profile?: Profile;
+  /** Dataset folder. */
+  data: string;
+  /** Tower configuration (kind plus settings to change). */
+  tower: TowerConfigInput;
+  /** Loss kind and options to change (default `{ kind: "softmax" }`). */
+  loss?: { kind: LossKind; [option: string]: OptionValue };
+  /** Optimiser settings to change. */
+  optimizer?: Partial<OptimizerConfig>;
+  /** Seed (default 1). */
+  seed?: number;
+  /** Pairs per batch. */
+  batchSize?: number;
+  /** Steps (give steps or epochs, not both). */
+  steps?: number | null;
+  /** Epochs (give steps or epochs, not both). */
+  epochs?: number | null;
+  /** Evaluation interval in steps. */
+  evalEvery?: number;
+  /** Checkpoint interval in steps. */
+  checkpointEvery?: number;
+  /** Diagnostics interval in steps. */
+  statsEvery?: number;
+  /** Minimum relevance of a positive. */
+  minRelevance?: number;
+  /** Backend request (default "auto"). */
+  backend?: BackendRequest;
+}
+
+/**
+ * Hash buckets of the quick profile when the tower config does not set
+ * them: 4,096 per family (1,024 character unigrams) instead of 30k–50k.
+ * The synthetic quick catalogue has a few thousand distinct units, so
+ * collisions stay rare, and Adam's dense update over the embedding tables
+ * (which dominates a step, see `lib/towers`) shrinks about tenfold.
+ */
+export const QUICK_BUCKETS: Readonly<Record<string, number>> = Object.freeze({
+  charTrigram: 4096,
+  word: 4096,
+  wordBigram: 4096,
+  charUnigram: 1024,
+  charBigram: 4096,
+});
+
+/** The fields a profile sets. */
+export interface ProfileDefaults {
+  /** Steps (quick) or null. */
+  steps: number | null;
+  /** Epochs (full) or null. */
+  epochs: number | null;
+  /** Learning rate. */
+  lr: number;
+  /** Evaluation interval. */
+  evalEvery: number;
+  /** Checkpoint interval. */
+  checkpointEvery: number;
+  /** Diagnostics interval. */
+  statsEvery: number;
+  /** Hash buckets filled into `tower.features.buckets` where unset (null: the tower's defaults). */
+  buckets: Readonly<Record<string, number>> | null;
+}
+
+/**
+ * Profiles. `quick`: 60 steps (≈ 6.5 epochs of the synthetic quick data's
+ * ≈ 3.2k training pairs at batch 350) with {@link QUICK_BUCKETS}, no
+ * intermediate evaluation, a checkpoint half way: a sanity run that learns
+ * (every tower reaches well above the untrained model's test batch recall
+ * on the synthetic quick data). `full`: 10 epochs with the towers' own
+ * sizes, evaluation and checkpoints every 500 steps.
+ */
+export const PROFILES: Readonly<Record<Profile, Readonly<ProfileDefaults>>> =
+  Object.freeze({
+    quick: Object.freeze({
+      steps: 60,
+      epochs: null,
+      lr: 1e-3,
+      evalEvery: 0,
+      checkpointEvery: 30,
+      statsEvery: 1,
+      buckets: QUICK_BUCKETS,
+    }),
+    full: Object.freeze({
+      steps: null,
+      epochs: 10,
+      lr: 1e-3,
+      evalEvery: 500,
+      checkpointEvery: 500,
+      statsEvery: 10,
+      buckets: null,
+    }),
+  });
+
+type OptionSpec =
+  | {
+    type: "number";
+    default: number;
+    min: number;
+    strict?: boolean;
+    max?: number;
+  }
+  | { type: "integer"; default: number; min: number; max?: number }
+  | { type: "boolean"; default: boolean }
+  | { type: "choice"; default: string; choices: readonly string[] };
+
+const ADAPTIVE_COMMON: Record<string, OptionSpec> = {
+  alpha: { type: "number", default: 0.5, min: 0 },
+  stopGradient: { type: "boolean", default: true },
+  trainable: { type: "boolean", default: false },
+  symmetric: { type: "boolean", default: true },
+  w: { type: "number", default: 0.05, min: 0 },
+  combine: { type: "choice", default: "add", choices: ["add", "convex"] },
+  symmetricFrom: {
+    type: "choice",
+    default: "query",
+    choices: ["query", "item"],
+  },
+};
+
+/**
+ * Options of every loss kind with their defaults. Fixed losses use the
+ * paper's values (margin 0.1, τ = 1/30); adaptive ones its α = 0.5,
+ * δ0 = 0.01, τ0 = 1/30, w = 0.05 and the reconstruction's open choices
+ * (see `lib/losses`). Baselines:
+ *
+ * - `dssm-softmax`: DSSM's softmax over the clicked item and `negatives`
+ *   = 4 items drawn uniformly from the catalogue (seeded; redrawn when one
+ *   is the positive or labelled relevant), with smoothing factor γ
+ *   (`gamma`). DSSM sets γ "empirically" on held-out data; 10 is our
+ *   choice: on cosine scores in [−1, 1] it allows a probability ratio of
+ *   e^20 between a perfect and an opposite item, softer than the paper's
+ *   1/τ = 30.
+ * - `mgdspr`: in-batch softmax with τ = 2 on cosine scores plus MGDSPR's
+ *   mixed hard negatives: for each query the `hardNegatives` highest-scoring
+ *   in-batch items are mixed with its positive, a ~ U(`mixLow`, `mixHigh`).
+ * - `dpsr-hinge`: DPSR's hinge with margin `margin` over the in-batch
+ *   negatives plus `randomNegatives` items drawn uniformly from the
+ *   catalogue and shared by the batch, scored with the tower's `scores`
+ *   (DPSR's multi-head attention score for the DPSR tower).
+ * - `adap-tau`: Adap-τ's softmax (official code form): positive logit at
+ *   the global scale 1/τ0 (from data statistics), negatives at the
+ *   per-query scale 1/τ_q from the previous epoch's mean loss of that query
+ *   (first epoch, or `perId: false`: 1/τ0); the denominator holds only the
+ *   negatives unless `positiveInDenominator`. For `warmupEpochs` epochs
+ *   (official `cnt_lr` = 10) the global scale uses the constant gap 0.7;
+ *   `t` is the code's `temperature_2`.
+ */
+export const LOSS_DEFAULTS: Readonly<
+  Record<LossKind, Readonly<Record<string, OptionSpec>>>
+> = {
+  margin: {
+    margin: { type: "number", default: 0.1, min: 0 },
+  },
+  softmax: {
+    temperature: { type: "number", default: 1 / 30, min: 0, strict: true },
+    logQ: { type: "boolean", default: false },
+  },
+  "adaptive-margin": {
+    ...ADAPTIVE_COMMON,
+    delta0: { type: "number", default: 0.01, min: 0 },
+    form: {
+      type: "choice",
+      default: "linear",
+      choices: ["linear", "half", "clipped"],
+    },
+  },
+  "adaptive-softmax": {
+    ...ADAPTIVE_COMMON,
+    tau0: { type: "number", default: 1 / 30, min: 0, strict: true },
+    form: {
+      type: "choice",
+      default: "linear",
+      choices: ["linear", "half", "clipped", "multiplicative"],
+    },
+    logQ: { type: "boolean", default: false },
+  },
+  "adap-tau": {
+    t: { type: "number", default: 1, min: 0, strict: true },
+    warmupEpochs: { type: "integer", default: 10, min: 0 },
+    perId: { type: "boolean", default: true },
+    positiveInDenominator: { type: "boolean", default: false },
+  },
+  "dssm-softmax": {
+    gamma: { type: "number", default: 10, min: 0, strict: true },
+    negatives: { type: "integer", default: 4, min: 1, max: 10_000 },
+  },
+  mgdspr: {
+    temperature: { type: "number", default: 2, min: 0, strict: true },
+    hardNegatives: { type: "integer", default: 8, min: 0, max: 10_000 },
+    mixLow: { type: "number", default: 0.4, min: 0, max: 1 },
+    mixHigh: { type: "number", default: 0.6, min: 0, max: 1 },
+  },
+  "dpsr-hinge": {
+    margin: { type: "number", default: 0.1, min: 0 },
+    randomNegatives: { type: "integer", default: 32, min: 0, max: 100_000 },
+  },
+};
+
+const TOP_KEYS = [
+  "profile",
+  "data",
+  "tower",
+  "loss",
+  "optimizer",
+  "seed",
+  "batchSize",
+  "steps",
+  "epochs",
+  "evalEvery",
+  "checkpointEvery",
+  "statsEvery",
+  "minRelevance",
+  "backend",
+];
+
+const OPTIMIZER_KEYS = ["lr", "clipNorm", "beta1", "beta2", "epsilon"];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function checkKeys(
+  field: string,
+  obj: Record<string, unknown>,
+  allowed: readonly string[],
+) {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) {
+      throw new ConfigError(
+        field ? `${field}.${k}` : k,
+        `unknown field; expected one of ${allowed.join(", ")}`,
+      );
+    }
+  }
+}
+
+function int(field: string, v: unknown, lo: number, hi = 2 ** 31 - 1): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) {
+    throw new ConfigError(
+      field,
+      `must be an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`,
+    );
+  }
+  return v;
+}
+
+function num(
+  field: string,
+  v: unknown,
+  opts: { min: number; strict?: boolean; max?: number },
+): number {
+  const { min, strict = false, max = Infinity } = opts;
+  if (
+    typeof v !== "number" || !Number.isFinite(v) ||
+    (strict ? !(v > min) : !(v >= min)) || v > max
+  ) {
+    const bound = `${strict ? ">" : "≥"} ${min}` +
+      (max < Infinity ? ` and ≤ ${max}` : "");
+    throw new ConfigError(
+      field,
+      `must be a finite number ${bound}, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v;
+}
+
+function choice<T extends string>(
+  field: string,
+  v: unknown,
+  choices: readonly T[],
+): T {
+  if (!choices.includes(v as T)) {
+    throw new ConfigError(
+      field,
+      `must be one of ${choices.map((c) => `"${c}"`).join(", ")}, got ${
+        JSON.stringify(v)
+      }`,
+    );
+  }
+  return v as T;
+}
+
+function option(field: string, v: unknown, spec: OptionSpec): OptionValue {
+  switch (spec.type) {
+    case "number":
+      return num(field, v, spec);
+    case "integer":
+      return int(field, v, spec.min, spec.max);
+    case "boolean":
+      if (typeof v !== "boolean") {
+        throw new ConfigError(
+          field,
+          `must be true or false, got ${JSON.stringify(v)}`,
+        );
+      }
+      return v;
+    case "choice":
+      return choice(field, v, spec.choices);
+  }
+}
+
+/** Fills in a loss kind's defaults and checks every option. */
+export function resolveLoss(input: unknown): LossConfig {
+  if (input === undefined) input = { kind: "softmax" };
+  if (!isObject(input)) {
+    throw new ConfigError("loss", "must be an object with a 'kind'");
+  }
+  const kind = choice("loss.kind", input.kind, LOSS_KINDS);
+  const specs = LOSS_DEFAULTS[kind];
+  checkKeys("loss", input, ["kind", ...Object.keys(specs)]);
+  const out: LossConfig = { kind };
+  for (const [name, spec] of Object.entries(specs)) {
+    out[name] = option(`loss.${name}`, input[name] ?? spec.default, spec);
+  }
+  if (out.combine === "convex" && (out.w as number) > 1) {
+    throw new ConfigError(
+      "loss.w",
+      `must be ≤ 1 with combine "convex" ((1 − w)·L^q + w·L^v), got ${out.w}`,
+    );
+  }
+  if (kind === "mgdspr" && (out.mixLow as number) > (out.mixHigh as number)) {
+    throw new ConfigError(
+      "loss.mixLow",
+      `(${out.mixLow}) must not exceed loss.mixHigh (${out.mixHigh})`,
+    );
+  }
+  return out;
+}
+
+// Kinds whose config needs the dataset's item count.
+const NEEDS_NUM_ITEMS = new Set(["mgdspr", "plain"]);
+
+/**
+ * Checks a tower input without a dataset (a placeholder item count stands
+ * in for `numItems`); returns it unchanged. Errors are re-raised as
+ * {@link ConfigError}s on `tower`.
+ */
+function checkTower(input: unknown): TowerConfigInput {
+  if (!isObject(input)) {
+    throw new ConfigError("tower", "must be an object with a 'kind'");
+  }
+  if (!TOWER_KINDS.includes(input.kind as never)) {
+    throw new ConfigError(
+      "tower.kind",
+      `unknown tower ${JSON.stringify(input.kind)}; expected one of ${
+        TOWER_KINDS.join(", ")
+      }`,
+    );
+  }
+  const probe = NEEDS_NUM_ITEMS.has(input.kind as string) &&
+      input.numItems === undefined
+    ? { ...input, numItems: 1 }
+    : input;
+  try {
+    towerConfig(probe as unknown as TowerConfigInput);
+  } catch (err) {
+    throw new ConfigError("tower", (err as Error).message);
+  }
+  return structuredClone(input) as unknown as TowerConfigInput;
+}
+
+function withProfileBuckets(tower: unknown, preset: ProfileDefaults): unknown {
+  if (preset.buckets === null || !isObject(tower)) return tower;
+  const features = tower.features ?? {};
+  if (!isObject(features)) return tower;
+  const given = features.buckets ?? {};
+  if (!isObject(given)) return tower;
+  return {
+    ...tower,
+    features: { ...features, buckets: { ...preset.buckets, ...given } },
+  };
+}
+
+/**
+ * Fills in the profile's and the loss kind's defaults and validates every
+ * field; throws a {@link ConfigError} naming the first bad field. Accepts
+ * a resolved config too (`resolveConfig(resolveConfig(x))` equals
+ * `resolveConfig(x)`). Dataset-dependent checks are in
+ * {@link checkConfigAgainstData}.
+ */
+export function resolveConfig(input: unknown): TrainConfig {
+  if (!isObject(input)) {
+    throw new ConfigError("(root)", "must be a JSON object");
+  }
+  checkKeys("", input, TOP_KEYS);
+  const profile = choice("profile", input.profile ?? "quick", PROFILE_NAMES);
+  const preset = PROFILES[profile];
+  if (typeof input.data !== "string" || input.data.length === 0) {
+    throw new ConfigError(
+      "data",
+      "must be a dataset folder path (a non-empty string)",
+    );
+  }
+  if (input.tower === undefined) {
+    throw new ConfigError("tower", 'is required, e.g. { "kind": "dssm" }');
+  }
+  const tower = checkTower(withProfileBuckets(input.tower, preset));
+  const loss = resolveLoss(input.loss);
+  const opt = input.optimizer ?? {};
+  if (!isObject(opt)) throw new ConfigError("optimizer", "must be an object");
+  checkKeys("optimizer", opt, OPTIMIZER_KEYS);
+  const optimizer: OptimizerConfig = {
+    lr: num("optimizer.lr", opt.lr ?? preset.lr, { min: 0, strict: true }),
+    clipNorm: num("optimizer.clipNorm", opt.clipNorm ?? 3, { min: 0 }),
+    beta1: num("optimizer.beta1", opt.beta1 ?? 0.9, { min: 0, max: 0.999999 }),
+    beta2: num("optimizer.beta2", opt.beta2 ?? 0.999, {
+      min: 0,
+      max: 0.999999,
+    }),
+    epsilon: num("optimizer.epsilon", opt.epsilon ?? 1e-7, {
+      min: 0,
+      strict: true,
+    }),
+  };
+  let steps = (input.steps ?? null) as unknown;
+  let epochs = (input.epochs ?? null) as unknown;
+  if (steps !== null && epochs !== null) {
+    throw new ConfigError("steps", "give steps or epochs, not both");
+  }
+  if (steps === null && epochs === null) {
+    steps = preset.steps;
+    epochs = preset.epochs;
+  }
+  if (steps !== null) steps = int("steps", steps, 0);
+  if (epochs !== null) epochs = int("epochs", epochs, 0);
+  const batchSize = input.batchSize ?? 350;
+  if (
+    typeof batchSize === "number" && Number.isInteger(batchSize) &&
+    batchSize < 2
+  ) {
+    throw new ConfigError(
+      "batchSize",
+      `must be at least 2 (in-batch negatives need a second pair), got ${batchSize}`,
+    );
+  }
+  return {
+    profile,
+    data: input.data,
+    tower,
+    loss,
+    optimizer,
+    seed: int("seed", input.seed ?? 1, -(2 ** 31)),
+    batchSize: int("batchSize", batchSize, 2, 1_000_000),
+    steps: steps as number | null,
+    epochs: epochs as number | null,
+    evalEvery: int("evalEvery", input.evalEvery ?? preset.evalEvery, 0),
+    checkpointEvery: int(
+      "checkpointEvery",
+      input.checkpointEvery ?? preset.checkpointEvery,
+      0,
+    ),
+    statsEvery: int("statsEvery", input.statsEvery ?? preset.statsEvery, 1),
+    minRelevance: int("minRelevance", input.minRelevance ?? 3, 0, 3),
+    backend: choice("backend", input.backend ?? "auto", BACKEND_REQUESTS),
+  };
+}
+
+/**
+ * Validates a config: {@link resolveConfig}'s checks, and with a dataset
+ * also {@link checkConfigAgainstData}'s. Returns the resolved config and
+ * the warnings (things that run but are probably not what was meant).
+ */
+export function validateConfig(
+  input: unknown,
+  options: { dataset?: Dataset } = {},
+): { config: TrainConfig; warnings: string[] } {
+  const config = resolveConfig(input);
+  const warnings = options.dataset
+    ? checkConfigAgainstData(config, options.dataset).warnings
+    : [];
+  return { config, warnings };
+}
+
+/**
+ * Checks a resolved config against the dataset it will train on and
+ * resolves the tower (filling `numItems` from the data). Errors: no
+ * training pairs at `minRelevance`; a tower option that needs a users
+ * table on data without one; more sampled negatives than the catalogue
+ * has. Warnings: towers that read behaviour sequences on data without
+ * users (they see empty sequences); fewer training pairs than `batchSize`.
+ */
+export function checkConfigAgainstData(
+  config: TrainConfig,
+  ds: Dataset,
+): { tower: TowerConfig; warnings: string[] } {
+  const warnings: string[] = [];
+  const name = ds.meta.name;
+  let tower: TowerConfig;
+  try {
+    tower = towerConfig(config.tower, { dataset: ds });
+  } catch (err) {
+    throw new ConfigError(
+      "tower",
+      `${(err as Error).message} (dataset '${name}')`,
+    );
+  }
+  const hasUsers = ds.users !== undefined && ds.users.userId.length > 0;
+  if (tower.kind === "plain" && tower.userHistory && !hasUsers) {
+    throw new ConfigError(
+      "tower.userHistory",
+      `is true but dataset '${name}' has no users table (no behaviour sequences); set it to false`,
+    );
+  }
+  if (tower.kind === "mgdspr" && !hasUsers) {
+    warnings.push(
+      `tower mgdspr reads user behaviour sequences, but dataset '${name}' has no users table: its behaviour attention sees only the zero vector`,
+    );
+  }
+  const pairs = trainingPairs(ds, {
+    split: "train",
+    minRelevance: config.minRelevance,
+  });
+  const n = pairs.queryId.length;
+  if (n < 2) {
+    throw new ConfigError(
+      "minRelevance",
+      `dataset '${name}' has ${n} training pair(s) with relevance ≥ ${config.minRelevance} in the train split; at least 2 are needed`,
+    );
+  }
+  if (n < config.batchSize) {
+    warnings.push(
+      `batchSize ${config.batchSize} exceeds the ${n} training pairs of dataset '${name}': every batch is the whole training split`,
+    );
+  }
+  if (config.loss.kind === "mgdspr" && tower.kind === "dpsr") {
+    throw new ConfigError(
+      "loss.kind",
+      `"mgdspr" mixes hard negatives with single-vector queries; the dpsr tower has ${tower.heads} query heads (use "softmax" with temperature 2, or another tower)`,
+    );
+  }
+  const numItems = ds.items.itemId.length;
+  const sampled = config.loss.kind === "dssm-softmax"
+    ? config.loss.negatives as number
+    : config.loss.kind === "dpsr-hinge"
+    ? config.loss.randomNegatives as number
+    : 0;
+  if (sampled >= numItems) {
+    throw new ConfigError(
+      config.loss.kind === "dssm-softmax"
+        ? "loss.negatives"
+        : "loss.randomNegatives",
+      `(${sampled}) must be smaller than the ${numItems} items of dataset '${name}'`,
+    );
+  }
+  return { tower, warnings };
+}
+
+/** sha256 of the config's stable JSON (sorted keys), first 12 hex digits. */
+export function configHash(config: TrainConfig): string {
+  return createHash("sha256").update(stableJson(config)).digest("hex").slice(
+    0,
+    12,
+  );
+}
+
+/** Steps of a run: `steps`, or `epochs` × batches per epoch. */
+export function totalSteps(
+  config: TrainConfig,
+  batchesPerEpoch: number,
+): number {
+  return config.steps ?? (config.epochs as number) * batchesPerEpoch;
+}

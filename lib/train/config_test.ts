@@ -1,0 +1,217 @@
+import { assertEquals, assertThrows, assertTrue } from "../testing.ts";
+import { generateSynthetic } from "../data/mod.ts";
+import {
+  checkConfigAgainstData,
+  ConfigError,
+  configHash,
+  PROFILES,
+  QUICK_BUCKETS,
+  resolveConfig,
+  validateConfig,
+} from "./config.ts";
+
+const base = { data: "data/x", tower: { kind: "dssm" } };
+
+function fails(input: unknown, field: string, text?: string | RegExp) {
+  const err = assertThrows(() => resolveConfig(input), ConfigError, text);
+  assertEquals(err.field, field, err.message);
+  assertTrue(err.message.startsWith(`config.${field}`), err.message);
+}
+
+Deno.test("resolveConfig fills the quick profile and the loss defaults", () => {
+  const c = resolveConfig(base);
+  assertEquals(c.profile, "quick");
+  assertEquals(c.steps, PROFILES.quick.steps);
+  assertEquals(c.epochs, null);
+  assertEquals(c.batchSize, 350);
+  assertEquals(c.minRelevance, 3);
+  assertEquals(c.optimizer.lr, 1e-3);
+  assertEquals(c.optimizer.clipNorm, 3);
+  assertEquals(c.loss, { kind: "softmax", temperature: 1 / 30, logQ: false });
+  assertEquals(c.backend, "auto");
+  // The quick profile shrinks hash buckets unless the config sets them.
+  const f = (c.tower as { features: { buckets: Record<string, number> } })
+    .features;
+  assertEquals(f.buckets, { ...QUICK_BUCKETS });
+  const own = resolveConfig({
+    ...base,
+    tower: { kind: "dssm", features: { buckets: { charTrigram: 999 } } },
+  });
+  assertEquals(
+    (own.tower as { features: { buckets: Record<string, number> } }).features
+      .buckets.charTrigram,
+    999,
+  );
+  const full = resolveConfig({ ...base, profile: "full" });
+  assertEquals(full.epochs, 10);
+  assertEquals(full.steps, null);
+  assertEquals((full.tower as { features?: unknown }).features, undefined);
+});
+
+Deno.test("adaptive loss defaults are the paper's values", () => {
+  const m = resolveConfig({ ...base, loss: { kind: "adaptive-margin" } }).loss;
+  assertEquals(m.alpha, 0.5);
+  assertEquals(m.delta0, 0.01);
+  assertEquals(m.w, 0.05);
+  assertEquals(m.symmetric, true);
+  assertEquals(m.stopGradient, true);
+  assertEquals(m.form, "linear");
+  const s = resolveConfig({ ...base, loss: { kind: "adaptive-softmax" } }).loss;
+  assertEquals(s.tau0, 1 / 30);
+  assertEquals(
+    resolveConfig({ ...base, loss: { kind: "dssm-softmax" } }).loss,
+    {
+      kind: "dssm-softmax",
+      gamma: 10,
+      negatives: 4,
+    },
+  );
+  assertEquals(
+    resolveConfig({ ...base, loss: { kind: "mgdspr" } }).loss.temperature,
+    2,
+  );
+});
+
+Deno.test("resolveConfig is idempotent and JSON round-trips", () => {
+  const c = resolveConfig({
+    ...base,
+    loss: { kind: "adaptive-softmax", alpha: 0.3 },
+    epochs: 3,
+  });
+  assertEquals(resolveConfig(c), c);
+  assertEquals(resolveConfig(JSON.parse(JSON.stringify(c))), c);
+});
+
+Deno.test("validation errors name the field", () => {
+  fails({ ...base, loss: { kind: "hinge" } }, "loss.kind", /"margin"/);
+  fails({ ...base, tower: { kind: "bert" } }, "tower.kind", /dssm, mgdspr/);
+  fails({ ...base, tower: { kind: "dssm", hidden: "x" } }, "tower", /hidden/);
+  fails({ ...base, batchSize: 1 }, "batchSize", /at least 2/);
+  fails({ ...base, batchSize: 2.5 }, "batchSize");
+  fails({ ...base, optimizer: { lr: 0 } }, "optimizer.lr", /> 0/);
+  fails({ ...base, optimizer: { lr: -1 } }, "optimizer.lr");
+  fails(
+    { ...base, optimizer: { momentum: 0.9 } },
+    "optimizer.momentum",
+    /unknown/,
+  );
+  fails({ ...base, lr: 0.1 }, "lr", /unknown field/);
+  fails({ ...base, steps: 10, epochs: 1 }, "steps", /not both/);
+  fails({ ...base, steps: -1 }, "steps");
+  fails({ ...base, loss: { kind: "margin", tau: 1 } }, "loss.tau", /margin/);
+  fails({ ...base, loss: { kind: "margin", margin: "big" } }, "loss.margin");
+  fails(
+    { ...base, loss: { kind: "softmax", temperature: 0 } },
+    "loss.temperature",
+  );
+  fails(
+    { ...base, loss: { kind: "adaptive-margin", combine: "convex", w: 2 } },
+    "loss.w",
+  );
+  fails({ ...base, loss: { kind: "mgdspr", mixLow: 0.7 } }, "loss.mixLow");
+  fails({ ...base, profile: "huge" }, "profile");
+  fails({ ...base, backend: "gpu" }, "backend");
+  fails({ ...base, minRelevance: 4 }, "minRelevance");
+  fails({ tower: { kind: "dssm" } }, "data");
+  fails({ data: "x" }, "tower");
+  fails([], "(root)");
+});
+
+Deno.test("checks against the data: users, pairs, towers, sampled negatives", () => {
+  const noUsers = generateSynthetic({
+    seed: 3,
+    numUsers: 0,
+    numItems: 200,
+    numQueries: 300,
+  });
+  const plain = resolveConfig({
+    data: "x",
+    tower: { kind: "plain", userHistory: true },
+  });
+  const err = assertThrows(
+    () => checkConfigAgainstData(plain, noUsers),
+    ConfigError,
+    /no users table/,
+  );
+  assertEquals(err.field, "tower.userHistory");
+  const mg = validateConfig({ data: "x", tower: { kind: "mgdspr" } }, {
+    dataset: noUsers,
+  });
+  assertTrue(
+    mg.warnings.some((w) => w.includes("zero vector")),
+    mg.warnings.join(),
+  );
+  assertEquals(
+    (checkConfigAgainstData(
+      resolveConfig({ data: "x", tower: { kind: "mgdspr" } }),
+      noUsers,
+    )
+      .tower as { numItems: number }).numItems,
+    200,
+  );
+  const err2 = assertThrows(
+    () =>
+      checkConfigAgainstData(
+        resolveConfig({
+          data: "x",
+          tower: { kind: "dpsr" },
+          loss: { kind: "mgdspr" },
+        }),
+        noUsers,
+      ),
+    ConfigError,
+  );
+  assertEquals(err2.field, "loss.kind");
+  const err3 = assertThrows(
+    () =>
+      checkConfigAgainstData(
+        resolveConfig({
+          data: "x",
+          tower: { kind: "dssm" },
+          loss: { kind: "dpsr-hinge", randomNegatives: 500 },
+        }),
+        noUsers,
+      ),
+    ConfigError,
+  );
+  assertEquals(err3.field, "loss.randomNegatives");
+  const empty = {
+    ...noUsers,
+    pairs: {
+      ...noUsers.pairs,
+      relevance: new Int8Array(noUsers.pairs.relevance.length),
+    },
+  };
+  const err4 = assertThrows(
+    () =>
+      checkConfigAgainstData(
+        resolveConfig({ data: "x", tower: { kind: "dssm" } }),
+        empty,
+      ),
+    ConfigError,
+    /training pair/,
+  );
+  assertEquals(err4.field, "minRelevance");
+});
+
+Deno.test("configHash: 12 hex digits, independent of key order, sensitive to values", () => {
+  const a = resolveConfig({
+    data: "d",
+    tower: { kind: "plain", dim: 64 },
+    seed: 2,
+  });
+  const b = resolveConfig({
+    seed: 2,
+    tower: { dim: 64, kind: "plain" },
+    data: "d",
+  });
+  const h = configHash(a);
+  assertTrue(/^[0-9a-f]{12}$/.test(h), h);
+  assertEquals(configHash(b), h);
+  assertTrue(configHash(resolveConfig({ ...a, seed: 3 })) !== h);
+  assertTrue(
+    configHash(
+      resolveConfig({ ...a, optimizer: { ...a.optimizer, lr: 0.002 } }),
+    ) !== h,
+  );
+});
