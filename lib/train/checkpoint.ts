@@ -1,0 +1,386 @@
+/**
+ * Checkpoints: the model weights, Adam's state (moments, step count and the
+ * running β powers) and the training position, so that a killed run
+ * resumes and ends with exactly the weights of an uninterrupted one.
+ *
+ * Files, all in the run folder:
+ * - `weights-<step>.bin`: every weight's float32 values, little-endian,
+ *   concatenated in the model's weight order;
+ * - `optimizer-<step>.bin`: Adam's first moments, then its second moments,
+ *   in the same order;
+ * - `checkpoint.json`: the step, the layout of both files (name, shape,
+ *   offset of every tensor), their sha256, Adam's scalars and the
+ *   objective's state.
+ *
+ * Each file is written atomically (temporary file, then rename), the
+ * binaries first under new, step-stamped names, `checkpoint.json` last; the
+ * previous step's binaries are deleted only after that. A process killed at
+ * any point therefore leaves a `checkpoint.json` whose files are complete.
+ *
+ * Nothing random needs saving: batch order and sampled negatives are
+ * functions of (seed, step) (see `train.ts`).
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import { createHash } from "node:crypto";
+import { joinPath, stableJson, writeFileAtomic } from "../data/io.ts";
+import type { Weights } from "../towers/params.ts";
+
+/** Version of the checkpoint layout. */
+export const CHECKPOINT_FORMAT = 1;
+
+/** Name of the manifest in a run folder. */
+export const CHECKPOINT_FILE = "checkpoint.json";
+
+/** Where one tensor lies in a `.bin` file (offsets in float32 elements). */
+export interface TensorEntry {
+  /** Weight name (optimizer moments: weight name + `/m` or `/v`). */
+  name: string;
+  /** Shape. */
+  shape: number[];
+  /** First element. */
+  offset: number;
+  /** Number of elements. */
+  length: number;
+}
+
+/** A `.bin` file and its contents' layout. */
+export interface BlobManifest {
+  /** File name, relative to the run folder. */
+  file: string;
+  /** sha256 of the file, hex. */
+  sha256: string;
+  /** Tensors, in file order. */
+  tensors: TensorEntry[];
+}
+
+/** Adam's state apart from the moments. */
+export interface AdamScalars {
+  /** Updates applied so far. */
+  iterations: number;
+  /** β1^(iterations+1) as Adam holds it (float32, read back exactly). */
+  accBeta1: number;
+  /** β2^(iterations+1), likewise. */
+  accBeta2: number;
+}
+
+/** Contents of `checkpoint.json`. */
+export interface CheckpointManifest {
+  /** {@link CHECKPOINT_FORMAT}. */
+  format: number;
+  /** Steps completed. */
+  step: number;
+  /** Steps the run is configured for. */
+  totalSteps: number;
+  /** Hash of the run's config. */
+  configHash: string;
+  /** Model weights. */
+  weights: BlobManifest;
+  /** Adam: moments file and scalars; null before the first update. */
+  optimizer: (BlobManifest & AdamScalars) | null;
+  /** The objective's state (e.g. Adap-τ's per-query losses), JSON. */
+  objective: unknown;
+}
+
+/** What a checkpoint holds, in memory. */
+export interface CheckpointData {
+  /** Steps completed. */
+  step: number;
+  /** Steps the run is configured for. */
+  totalSteps: number;
+  /** Hash of the run's config. */
+  configHash: string;
+  /** Model weights by name (model order). */
+  weights: Weights;
+  /** Adam's moments and scalars; null before the first update. */
+  optimizer: AdamState | null;
+  /** The objective's state. */
+  objective: unknown;
+}
+
+/** Adam's complete state, keyed by the model's weight names. */
+export interface AdamState extends AdamScalars {
+  /** First moments, in model weight order. */
+  m: Weights;
+  /** Second moments, in model weight order. */
+  v: Weights;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Concatenates named float32 tensors into one little-endian blob. */
+export function packTensors(
+  named: readonly [string, { shape: number[]; data: Float32Array }][],
+): { bytes: Uint8Array; tensors: TensorEntry[] } {
+  const total = named.reduce((a, [, w]) => a + w.data.length, 0);
+  const all = new Float32Array(total);
+  const tensors: TensorEntry[] = [];
+  let offset = 0;
+  for (const [name, w] of named) {
+    all.set(w.data, offset);
+    tensors.push({ name, shape: [...w.shape], offset, length: w.data.length });
+    offset += w.data.length;
+  }
+  // Float32Array is little-endian on every platform Deno runs on.
+  return { bytes: new Uint8Array(all.buffer), tensors };
+}
+
+/** Splits a blob written by {@link packTensors} back into named tensors. */
+export function unpackTensors(
+  bytes: Uint8Array,
+  tensors: readonly TensorEntry[],
+  file: string,
+): Weights {
+  if (bytes.byteLength % 4 !== 0) {
+    throw new Error(`${file}: size ${bytes.byteLength} is not a multiple of 4`);
+  }
+  const all = new Float32Array(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+  );
+  const out: Weights = {};
+  for (const t of tensors) {
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    if (size !== t.length || t.offset + t.length > all.length) {
+      throw new Error(
+        `${file}: tensor '${t.name}' [${t.shape}] at ${t.offset} does not fit the file`,
+      );
+    }
+    out[t.name] = {
+      shape: [...t.shape],
+      data: all.slice(t.offset, t.offset + t.length),
+    };
+  }
+  return out;
+}
+
+interface AdamInternals {
+  accBeta1?: tf.Variable;
+  accBeta2?: tf.Variable;
+}
+
+function internals(opt: tf.AdamOptimizer): Required<AdamInternals> {
+  const o = opt as unknown as AdamInternals;
+  if (
+    !(o.accBeta1 instanceof tf.Variable) || !(o.accBeta2 instanceof tf.Variable)
+  ) {
+    throw new Error(
+      "AdamOptimizer internals changed (accBeta1/accBeta2 not found): checkpoints of this tfjs version cannot be restored exactly",
+    );
+  }
+  return o as Required<AdamInternals>;
+}
+
+/**
+ * Reads Adam's state. `names` are the model's weight names in the order the
+ * gradients were applied (Adam keeps moments by position). Null before the
+ * first update.
+ */
+export async function getAdamState(
+  opt: tf.AdamOptimizer,
+  names: readonly string[],
+): Promise<AdamState | null> {
+  const list = await opt.getWeights();
+  const iterations = (await list[0].tensor.data())[0];
+  const moments = list.slice(1);
+  if (moments.length === 0) return null;
+  if (moments.length !== 2 * names.length) {
+    throw new Error(
+      `Adam holds ${
+        moments.length / 2
+      } moment pairs but the model has ${names.length} weights`,
+    );
+  }
+  const m: Weights = {}, v: Weights = {};
+  names.forEach((name, i) => {
+    const a = moments[i].tensor, b = moments[names.length + i].tensor;
+    m[name] = {
+      shape: [...a.shape],
+      data: Float32Array.from(a.dataSync() as Float32Array),
+    };
+    v[name] = {
+      shape: [...b.shape],
+      data: Float32Array.from(b.dataSync() as Float32Array),
+    };
+  });
+  const { accBeta1, accBeta2 } = internals(opt);
+  return {
+    iterations,
+    accBeta1: accBeta1.dataSync()[0],
+    accBeta2: accBeta2.dataSync()[0],
+    m,
+    v,
+  };
+}
+
+/**
+ * Restores {@link getAdamState}'s result into a fresh Adam optimiser with
+ * the same hyper-parameters. The running β powers are set to the saved
+ * float32 values, not recomputed with `pow` as `setWeights` does, so the
+ * next updates are bit-identical to an uninterrupted run's.
+ */
+export async function setAdamState(
+  opt: tf.AdamOptimizer,
+  state: AdamState,
+  names: readonly string[],
+): Promise<void> {
+  for (const name of names) {
+    if (!state.m[name] || !state.v[name]) {
+      throw new Error(`optimizer state has no moments for weight '${name}'`);
+    }
+  }
+  const tensors = [
+    { name: "iter", tensor: tf.scalar(state.iterations, "int32") },
+    ...names.map((n) => ({
+      name: `${n}/m`,
+      tensor: tf.tensor(state.m[n].data, state.m[n].shape),
+    })),
+    ...names.map((n) => ({
+      name: `${n}/v`,
+      tensor: tf.tensor(state.v[n].data, state.v[n].shape),
+    })),
+  ];
+  await opt.setWeights(tensors);
+  tf.dispose(tensors.map((t) => t.tensor));
+  const { accBeta1, accBeta2 } = internals(opt);
+  tf.tidy(() => {
+    accBeta1.assign(tf.scalar(state.accBeta1));
+    accBeta2.assign(tf.scalar(state.accBeta2));
+  });
+}
+
+function stamp(step: number): string {
+  return String(step).padStart(7, "0");
+}
+
+async function removeIfExists(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+}
+
+/**
+ * Writes a checkpoint into `dir` (see the module documentation for the
+ * files and the order that makes it safe to kill the process at any time).
+ */
+export async function writeCheckpoint(
+  dir: string,
+  data: CheckpointData,
+): Promise<CheckpointManifest> {
+  const previous = await readManifest(dir).catch(() => null);
+  const w = packTensors(Object.entries(data.weights));
+  const weightsFile = `weights-${stamp(data.step)}.bin`;
+  await writeFileAtomic(joinPath(dir, weightsFile), w.bytes);
+  let optimizer: CheckpointManifest["optimizer"] = null;
+  if (data.optimizer) {
+    const o = data.optimizer;
+    const packed = packTensors([
+      ...Object.entries(o.m).map(([n, t]) =>
+        [`${n}/m`, t] as [string, typeof t]
+      ),
+      ...Object.entries(o.v).map(([n, t]) =>
+        [`${n}/v`, t] as [string, typeof t]
+      ),
+    ]);
+    const file = `optimizer-${stamp(data.step)}.bin`;
+    await writeFileAtomic(joinPath(dir, file), packed.bytes);
+    optimizer = {
+      file,
+      sha256: sha256(packed.bytes),
+      tensors: packed.tensors,
+      iterations: o.iterations,
+      accBeta1: o.accBeta1,
+      accBeta2: o.accBeta2,
+    };
+  }
+  const manifest: CheckpointManifest = {
+    format: CHECKPOINT_FORMAT,
+    step: data.step,
+    totalSteps: data.totalSteps,
+    configHash: data.configHash,
+    weights: { file: weightsFile, sha256: sha256(w.bytes), tensors: w.tensors },
+    optimizer,
+    objective: data.objective ?? null,
+  };
+  await writeFileAtomic(
+    joinPath(dir, CHECKPOINT_FILE),
+    new TextEncoder().encode(stableJson(manifest) + "\n"),
+  );
+  if (previous) {
+    for (const f of [previous.weights.file, previous.optimizer?.file]) {
+      if (f && f !== weightsFile && f !== optimizer?.file) {
+        await removeIfExists(joinPath(dir, f));
+      }
+    }
+  }
+  return manifest;
+}
+
+/** Reads and checks `checkpoint.json` of a run folder. */
+export async function readManifest(dir: string): Promise<CheckpointManifest> {
+  const path = joinPath(dir, CHECKPOINT_FILE);
+  const m = JSON.parse(await Deno.readTextFile(path)) as CheckpointManifest;
+  if (m.format !== CHECKPOINT_FORMAT) {
+    throw new Error(
+      `${path}: checkpoint format ${m.format}, this version reads ${CHECKPOINT_FORMAT}`,
+    );
+  }
+  return m;
+}
+
+async function readBlob(dir: string, blob: BlobManifest): Promise<Weights> {
+  const path = joinPath(dir, blob.file);
+  const bytes = await Deno.readFile(path);
+  if (sha256(bytes) !== blob.sha256) {
+    throw new Error(
+      `${path}: sha256 does not match ${CHECKPOINT_FILE}; the file is damaged`,
+    );
+  }
+  return unpackTensors(bytes, blob.tensors, path);
+}
+
+/** Whether `dir` holds a checkpoint. */
+export async function hasCheckpoint(dir: string): Promise<boolean> {
+  try {
+    await Deno.stat(joinPath(dir, CHECKPOINT_FILE));
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+/** Reads a checkpoint written by {@link writeCheckpoint}, verifying hashes. */
+export async function readCheckpoint(dir: string): Promise<CheckpointData> {
+  const m = await readManifest(dir);
+  const weights = await readBlob(dir, m.weights);
+  let optimizer: AdamState | null = null;
+  if (m.optimizer) {
+    const all = await readBlob(dir, m.optimizer);
+    const mm: Weights = {}, vv: Weights = {};
+    for (const [name, t] of Object.entries(all)) {
+      if (name.endsWith("/m")) mm[name.slice(0, -2)] = t;
+      else if (name.endsWith("/v")) vv[name.slice(0, -2)] = t;
+    }
+    optimizer = {
+      iterations: m.optimizer.iterations,
+      accBeta1: m.optimizer.accBeta1,
+      accBeta2: m.optimizer.accBeta2,
+      m: mm,
+      v: vv,
+    };
+  }
+  return {
+    step: m.step,
+    totalSteps: m.totalSteps,
+    configHash: m.configHash,
+    weights,
+    optimizer,
+    objective: m.objective,
+  };
+}
