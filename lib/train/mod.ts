@@ -1,0 +1,111 @@
+/**
+ * Training: the JSON config and its validation, the seeded, resumable
+ * training loop with Adam and gradient clipping, per-loss objectives for
+ * every tower (including the DSSM, MGDSPR, DPSR and Adap-τ baselines),
+ * checkpoints, Arrow step logs, and the helpers evaluation builds on.
+ *
+ * ```ts
+ * import { train } from "./mod.ts";
+ * const run = await train({
+ *   data: "data/synthetic-quick",
+ *   tower: { kind: "dssm" },
+ *   loss: { kind: "adaptive-margin" },
+ * }, { outDir: "runs/dssm-adaptive" });
+ * console.log(run.eval); // test batch recall@{1,5,10,50}
+ * ```
+ *
+ * @module
+ */
+
+export {
+  checkConfigAgainstData,
+  ConfigError,
+  configHash,
+  LOSS_DEFAULTS,
+  LOSS_KINDS,
+  type LossConfig,
+  type LossKind,
+  type OptimizerConfig,
+  type OptionValue,
+  type Profile,
+  PROFILE_NAMES,
+  type ProfileDefaults,
+  PROFILES,
+  QUICK_BUCKETS,
+  resolveConfig,
+  resolveLoss,
+  totalSteps,
+  type TrainConfig,
+  type TrainConfigInput,
+  validateConfig,
+} from "./config.ts";
+export {
+  type EvaluateContext,
+  train,
+  TrainError,
+  type TrainOptions,
+  type TrainResult,
+} from "./train.ts";
+export {
+  BATCH_RECALL_KS,
+  batchRecallOfModel,
+  encodeAll,
+  type EncodeAllOptions,
+  EVAL_ORDER_SEED,
+  type EvalBatchOptions,
+  type EvaluationBatches,
+  evaluationBatches,
+  type ModelBatchRecall,
+} from "./evaluate.ts";
+export {
+  createObjective,
+  type ModelScores,
+  modelScores,
+  type ModelScoresOptions,
+  type Objective,
+  type ObjectiveContext,
+  type ObjectiveOutput,
+  sampleUnclicked,
+  stepRng,
+} from "./objectives.ts";
+export {
+  type AdamScalars,
+  type AdamState,
+  type BlobManifest,
+  CHECKPOINT_FILE,
+  CHECKPOINT_FORMAT,
+  type CheckpointData,
+  type CheckpointManifest,
+  getAdamState,
+  hasCheckpoint,
+  packTensors,
+  readCheckpoint,
+  readManifest,
+  setAdamState,
+  type TensorEntry,
+  unpackTensors,
+  writeCheckpoint,
+} from "./checkpoint.ts";
+export {
+  readSteps,
+  readValid,
+  STEP_COLUMNS,
+  type StepRow,
+  stepsTable,
+  type ValidRow,
+  validTable,
+  writeSteps,
+  writeValid,
+} from "./logs.ts";
+export {
+  datasetContentHash,
+  datasetFilesHash,
+  type DatasetSummary,
+  type LoadedRun,
+  loadRun,
+  readRunConfig,
+  readRunInfo,
+  RUN_FILES,
+  type RunInfo,
+  type RunSession,
+} from "./run_files.ts";

@@ -1,0 +1,574 @@
+/**
+ * The training loop: seeded, deterministic on one backend, resumable.
+ *
+ * - Step t (1-based) trains on batch t − 1 of the run: epoch
+ *   ⌊(t − 1)/n⌋, position (t − 1) mod n, with n batches per epoch. Each
+ *   epoch's order is a shuffle that depends only on (seed, epoch)
+ *   (`makeBatches`); when the split has at least `batchSize` pairs the
+ *   smaller last batch is dropped, so every step has a full batch of
+ *   in-batch negatives. Sampled negatives depend only on (seed, step).
+ *   Nothing random is therefore carried from step to step, and a run
+ *   restarted from a checkpoint at step s continues with exactly the
+ *   batches and negatives the uninterrupted run would have used.
+ * - Adam (`tf.train.adam`) on every trainable weight (the towers', plus α
+ *   and δ0/τ0 when the adaptive loss has `trainable`), after clipping the
+ *   gradient to global L2 norm `clipNorm`. Weights that a batch does not
+ *   reach get a zero gradient so Adam's moments stay aligned by position.
+ * - One device→host read per step (loss and gradient norm); the loss
+ *   diagnostics (δ/τ statistics) cost one more read on every
+ *   `statsEvery`-th step.
+ * - Logs: `steps.arrow`, written at every checkpoint and at the end;
+ *   `valid.arrow` with batch recall on the valid split every `evalEvery`
+ *   steps. Checkpoints every `checkpointEvery` steps and at the end (see
+ *   `checkpoint.ts`). At the end, `eval.json`: batch recall@{1,5,10,50} on
+ *   the test split (or what `options.evaluate` returns).
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  joinPath,
+  readDataset,
+  stableJson,
+  writeTextAtomic,
+} from "../data/io.ts";
+import type { Dataset } from "../data/schema.ts";
+import {
+  accidentalHitMask,
+  type Batch,
+  batchLogQ,
+  makeBatches,
+  type MaskedBatch,
+  trainingPairs,
+} from "../data/batches.ts";
+import { type BackendInfo, initBackend } from "../backend/mod.ts";
+import type { LossStats } from "../losses/mod.ts";
+import {
+  createTower,
+  type TowerConfig,
+  type TowerInputs,
+  type TwoTowerModel,
+  type Weights,
+} from "../towers/mod.ts";
+import {
+  checkConfigAgainstData,
+  configHash,
+  resolveConfig,
+  totalSteps,
+  type TrainConfig,
+  type TrainConfigInput,
+} from "./config.ts";
+import {
+  getAdamState,
+  hasCheckpoint,
+  readCheckpoint,
+  setAdamState,
+  writeCheckpoint,
+} from "./checkpoint.ts";
+import {
+  readSteps,
+  readValid,
+  type StepRow,
+  type ValidRow,
+  writeSteps,
+  writeValid,
+} from "./logs.ts";
+import { createObjective } from "./objectives.ts";
+import { BATCH_RECALL_KS, batchRecallOfModel } from "./evaluate.ts";
+import {
+  datasetContentHash,
+  datasetFilesHash,
+  type DatasetSummary,
+  readRunInfo,
+  RUN_FILES,
+  type RunInfo,
+  type RunSession,
+} from "./run_files.ts";
+
+/** What {@link TrainOptions.evaluate} receives at the end of training. */
+export interface EvaluateContext {
+  /** The trained model. */
+  model: TwoTowerModel;
+  /** Its inputs for `ds`. */
+  inputs: TowerInputs;
+  /** The training data (all splits). */
+  ds: Dataset;
+  /** The run's config. */
+  config: TrainConfig;
+  /** Run folder. */
+  dir: string;
+}
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  /** Run folder (default `runs/<tower>-<loss>-<config hash>`). */
+  outDir?: string;
+  /** Called after every step with its log row. */
+  onStep?: (row: StepRow) => void;
+  /** Stops the loop before the next step when aborted. */
+  signal?: AbortSignal;
+  /** Continue from the folder's checkpoint (default false: the folder must not hold a run). */
+  resume?: boolean;
+  /** Train on this in-memory dataset instead of reading `config.data`. */
+  dataset?: Dataset;
+  /** Print a progress line with steps/s to stderr every 2 s (default false). */
+  progress?: boolean;
+  /** Do not print the backend line (default false). */
+  quiet?: boolean;
+  /** Write a checkpoint when stopped by `signal` (default true). */
+  checkpointOnAbort?: boolean;
+  /**
+   * Replaces the built-in end-of-training evaluation (test batch recall);
+   * its result is written to `eval.json` next to the config hash and backend.
+   */
+  evaluate?: (ctx: EvaluateContext) => unknown | Promise<unknown>;
+  /** Return the trained model in the result instead of disposing it. */
+  keepModel?: boolean;
+}
+
+/** Result of {@link train}. */
+export interface TrainResult {
+  /** Run folder. */
+  dir: string;
+  /** Resolved config. */
+  config: TrainConfig;
+  /** Its hash. */
+  configHash: string;
+  /** Resolved tower config. */
+  tower: TowerConfig;
+  /** Steps completed. */
+  steps: number;
+  /** Steps the run is configured for. */
+  totalSteps: number;
+  /** False when stopped by the signal. */
+  completed: boolean;
+  /** The per-step log (all sessions). */
+  log: StepRow[];
+  /** Contents of `eval.json` (null when stopped early). */
+  eval: Record<string, unknown> | null;
+  /** Backend the run used. */
+  backend: BackendInfo;
+  /** The model when `keepModel` (caller disposes), else null. */
+  model: TwoTowerModel | null;
+  /** Warnings about the config/data pairing. */
+  warnings: string[];
+}
+
+/** A training failure (e.g. the loss became NaN); names the step. */
+export class TrainError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "TrainError";
+  }
+}
+
+function statsColumns(s: LossStats | null): Partial<StepRow> {
+  if (s === null) return {};
+  return {
+    lossQuery: s.query.loss,
+    lossItem: s.item ? s.item.loss : NaN,
+    paramMean: s.query.mean,
+    paramMin: s.query.min,
+    paramMax: s.query.max,
+    activeShare: s.query.activeShare ?? NaN,
+    positiveTemperature: s.query.positiveTemperature ?? NaN,
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  if (seconds < 90) return `${Math.round(seconds)}s`;
+  return `${Math.floor(seconds / 60)}m${
+    String(Math.round(seconds % 60)).padStart(2, "0")
+  }s`;
+}
+
+/**
+ * Trains a model as `config` says and records the run in a folder (see
+ * `run_files.ts` for its layout). Deterministic: the same config on the
+ * same backend gives the same losses and weights, and a run stopped at any
+ * point and resumed (`resume: true`) ends with exactly the weights of an
+ * uninterrupted one.
+ */
+export async function train(
+  input: TrainConfigInput | TrainConfig,
+  options: TrainOptions = {},
+): Promise<TrainResult> {
+  const config = resolveConfig(input);
+  const hash = configHash(config);
+  const backend = await initBackend({
+    backend: config.backend,
+    quiet: options.quiet,
+  });
+  const ds = options.dataset ?? await readDataset(config.data);
+  const { tower, warnings } = checkConfigAgainstData(config, ds);
+  const dir = options.outDir ??
+    joinPath("runs", `${tower.kind}-${config.loss.kind}-${hash}`);
+  await Deno.mkdir(dir, { recursive: true });
+
+  const resuming = await hasCheckpoint(dir);
+  if (resuming && !options.resume) {
+    throw new TrainError(
+      `${dir} already holds a run (${RUN_FILES.checkpoint}); resume it (resume: true, --resume) or choose another output folder`,
+    );
+  }
+  if (!resuming) {
+    for (const f of [RUN_FILES.steps, RUN_FILES.valid, RUN_FILES.eval]) {
+      await Deno.remove(joinPath(dir, f)).catch(() => {});
+    }
+  }
+  const ckpt = resuming ? await readCheckpoint(dir) : null;
+  if (ckpt && ckpt.configHash !== hash) {
+    throw new TrainError(
+      `${dir}: its checkpoint was made with config ${ckpt.configHash}, this config is ${hash}; a run can only be resumed with the config it started with`,
+    );
+  }
+  await writeTextAtomic(
+    joinPath(dir, RUN_FILES.config),
+    stableJson(config) + "\n",
+  );
+
+  const model = createTower(tower, { seed: config.seed });
+  const inputs = model.prepare(ds);
+  const pairs = trainingPairs(ds, {
+    split: "train",
+    minRelevance: config.minRelevance,
+  });
+  const n = pairs.queryId.length;
+  const dropLast = n >= config.batchSize;
+  const batchesPerEpoch = dropLast ? Math.floor(n / config.batchSize) : 1;
+  const T = totalSteps(config, batchesPerEpoch);
+  const objective = createObjective(config.loss, {
+    model,
+    inputs,
+    ds,
+    pairs,
+    seed: config.seed,
+  });
+  const vars: tf.Variable[] = [...model.variables(), ...objective.variables()];
+  const names = [
+    ...Object.keys(model.getWeights()),
+    ...Object.keys(objective.getWeights()),
+  ];
+  const { lr, beta1, beta2, epsilon, clipNorm } = config.optimizer;
+  const optimizer = tf.train.adam(lr, beta1, beta2, epsilon);
+
+  const datasetSummary: DatasetSummary = options.dataset
+    ? {
+      name: ds.meta.name,
+      dir: null,
+      hash: datasetContentHash(ds),
+      hashOf: "contents",
+      items: ds.items.itemId.length,
+      queries: ds.queries.queryId.length,
+    }
+    : {
+      name: ds.meta.name,
+      dir: config.data,
+      hash: await datasetFilesHash(config.data),
+      hashOf: "files",
+      items: ds.items.itemId.length,
+      queries: ds.queries.queryId.length,
+    };
+
+  let log: StepRow[] = [];
+  let valid: ValidRow[] = [];
+  let step = 0;
+  if (ckpt) {
+    const modelW: Weights = {}, lossW: Weights = {};
+    for (const [k, w] of Object.entries(ckpt.weights)) {
+      (k.startsWith("loss/") ? lossW : modelW)[k] = w;
+    }
+    model.setWeights(modelW);
+    objective.setWeights(lossW);
+    if (ckpt.optimizer) await setAdamState(optimizer, ckpt.optimizer, names);
+    objective.setState(ckpt.objective);
+    step = ckpt.step;
+    const stepsPath = joinPath(dir, RUN_FILES.steps);
+    if (await exists(stepsPath)) {
+      log = (await readSteps(stepsPath)).filter((r) => r.step <= step);
+    }
+    const validPath = joinPath(dir, RUN_FILES.valid);
+    if (await exists(validPath)) {
+      valid = (await readValid(validPath)).filter((r) => r.step <= step);
+    }
+  }
+
+  const previous: RunInfo | null = ckpt
+    ? await readRunInfo(dir).catch(() => null)
+    : null;
+  const session: RunSession = {
+    startedAt: new Date().toISOString(),
+    endedAt: null,
+    fromStep: step,
+    toStep: step,
+    durationMs: 0,
+    trainMs: 0,
+    stepsPerSecond: null,
+    backend,
+    status: "running",
+  };
+  const parameters = vars.reduce((a, v) => a + v.size, 0);
+  const runInfo = (): RunInfo => ({
+    configHash: hash,
+    seed: config.seed,
+    tower,
+    parameters,
+    dataset: datasetSummary,
+    schedule: { batchesPerEpoch, totalSteps: T, trainPairs: n },
+    warnings,
+    status: session.status,
+    steps: step,
+    sessions: [...(previous?.sessions ?? []), session],
+  });
+  const t0 = performance.now();
+  const writeRun = async () => {
+    session.toStep = step;
+    session.durationMs = performance.now() - t0;
+    const trained = step - session.fromStep;
+    session.stepsPerSecond = trained > 0 && session.trainMs > 0
+      ? trained / (session.trainMs / 1000)
+      : null;
+    await writeTextAtomic(
+      joinPath(dir, RUN_FILES.run),
+      stableJson(runInfo()) + "\n",
+    );
+  };
+  await writeRun();
+
+  const checkpoint = async () => {
+    const weights = { ...model.getWeights(), ...objective.getWeights() };
+    await writeCheckpoint(dir, {
+      step,
+      totalSteps: T,
+      configHash: hash,
+      weights,
+      optimizer: await getAdamState(optimizer, names),
+      objective: objective.getState(),
+    });
+    await writeSteps(joinPath(dir, RUN_FILES.steps), log);
+    if (config.evalEvery > 0) {
+      await writeValid(joinPath(dir, RUN_FILES.valid), valid, BATCH_RECALL_KS);
+    }
+    await writeRun();
+  };
+
+  let epochBatches: Batch[] = [];
+  let currentEpoch = -1;
+  let lastProgress = performance.now();
+  let progressFrom = { step, time: performance.now() };
+  let validMissing = false;
+  let aborted = false;
+  try {
+    while (step < T) {
+      if (options.signal?.aborted) {
+        aborted = true;
+        break;
+      }
+      const t = step + 1;
+      const g = t - 1;
+      const epoch = Math.floor(g / batchesPerEpoch);
+      const index = g % batchesPerEpoch;
+      if (epoch !== currentEpoch) {
+        epochBatches = makeBatches(pairs, {
+          batchSize: config.batchSize,
+          seed: config.seed,
+          epoch,
+          dropLast,
+        });
+        currentEpoch = epoch;
+        objective.startEpoch(epoch);
+      }
+      const base = epochBatches[index];
+      const batch: MaskedBatch = {
+        ...base,
+        mask: accidentalHitMask(pairs, base),
+        logQ: batchLogQ(pairs, base),
+      };
+      const wantStats = t === 1 || t % config.statsEvery === 0;
+      const start = performance.now();
+      let stats: LossStats | null = null;
+      let record: tf.Tensor1D | null = null;
+      const packed = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          const out = objective.forward(batch, { step: t, stats: wantStats });
+          stats = out.stats;
+          record = out.record;
+          return out.loss;
+        }, vars);
+        const list = vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
+        const norm = tf.sqrt(tf.addN(list.map((x) => tf.sum(tf.square(x)))));
+        const clipped = clipNorm > 0
+          ? list.map((x) =>
+            tf.mul(x, tf.div(clipNorm, tf.maximum(norm, clipNorm)))
+          )
+          : list;
+        optimizer.applyGradients(
+          vars.map((v, i) => ({ name: v.name, tensor: clipped[i] })),
+        );
+        return tf.stack([value, norm]);
+      });
+      const [loss, gradNorm] = packed.dataSync();
+      packed.dispose();
+      let recorded: Float32Array | null = null;
+      if (record !== null) {
+        const r = record as tf.Tensor1D;
+        recorded = r.dataSync() as Float32Array;
+        r.dispose();
+      }
+      objective.afterStep(batch, recorded);
+      step = t;
+      const ms = performance.now() - start;
+      session.trainMs += ms;
+      const row: StepRow = {
+        step: t,
+        epoch,
+        batch: index,
+        loss,
+        lossQuery: NaN,
+        lossItem: NaN,
+        paramMean: NaN,
+        paramMin: NaN,
+        paramMax: NaN,
+        activeShare: NaN,
+        positiveTemperature: NaN,
+        gradNorm,
+        ms,
+        ...statsColumns(stats),
+      };
+      log.push(row);
+      options.onStep?.(row);
+      if (!Number.isFinite(loss)) {
+        throw new TrainError(
+          `the loss became ${loss} at step ${t} (epoch ${epoch}, batch ${index}); lower optimizer.lr or check the loss options`,
+        );
+      }
+      if (config.evalEvery > 0 && t % config.evalEvery === 0 && !validMissing) {
+        try {
+          const r = batchRecallOfModel(model, { ds, inputs }, {
+            split: "valid",
+            minRelevance: config.minRelevance,
+          });
+          valid.push({ step: t, epoch, recall: r.recall, queries: r.queries });
+        } catch (err) {
+          validMissing = true;
+          warnings.push(`no validation log: ${(err as Error).message}`);
+        }
+      }
+      if (
+        config.checkpointEvery > 0 && t % config.checkpointEvery === 0 && t < T
+      ) {
+        await checkpoint();
+      }
+      const now = performance.now();
+      if (options.progress && (now - lastProgress >= 2000 || t === T)) {
+        const rate = (t - progressFrom.step) /
+          ((now - progressFrom.time) / 1000);
+        console.error(
+          `step ${t}/${T} (${Math.round((100 * t) / T)}%) epoch ${epoch} loss ${
+            loss.toFixed(4)
+          } · ${rate.toFixed(2)} steps/s · eta ${formatEta((T - t) / rate)}`,
+        );
+        lastProgress = now;
+        progressFrom = { step: t, time: now };
+      }
+    }
+  } catch (err) {
+    session.status = "failed";
+    session.error = (err as Error).message;
+    session.endedAt = new Date().toISOString();
+    await writeSteps(joinPath(dir, RUN_FILES.steps), log).catch(() => {});
+    await writeRun().catch(() => {});
+    objective.dispose();
+    optimizer.dispose();
+    model.dispose();
+    throw err;
+  }
+
+  let evalResult: Record<string, unknown> | null = null;
+  if (aborted) {
+    session.status = "aborted";
+    if (options.checkpointOnAbort ?? true) await checkpoint();
+  } else {
+    await checkpoint();
+    evalResult = await finalEval();
+    await writeTextAtomic(
+      joinPath(dir, RUN_FILES.eval),
+      stableJson(evalResult) + "\n",
+    );
+    session.status = "finished";
+  }
+  session.endedAt = new Date().toISOString();
+  await writeRun();
+  objective.dispose();
+  optimizer.dispose();
+  if (!options.keepModel) model.dispose();
+  return {
+    dir,
+    config,
+    configHash: hash,
+    tower,
+    steps: step,
+    totalSteps: T,
+    completed: !aborted,
+    log,
+    eval: evalResult,
+    backend,
+    model: options.keepModel ? model : null,
+    warnings,
+  };
+
+  async function finalEval(): Promise<Record<string, unknown>> {
+    const head = {
+      configHash: hash,
+      backend: {
+        name: backend.name,
+        simd: backend.simd,
+        threads: backend.threads,
+      },
+      dataset: datasetSummary.name,
+      step,
+    };
+    if (options.evaluate) {
+      const out = await options.evaluate({ model, inputs, ds, config, dir });
+      return { ...head, ...(out as Record<string, unknown>) };
+    }
+    try {
+      const r = batchRecallOfModel(model, { ds, inputs }, {
+        split: "test",
+        minRelevance: config.minRelevance,
+      });
+      return {
+        ...head,
+        source: "train",
+        batchRecall: {
+          split: r.split,
+          ks: r.ks,
+          recall: r.recall,
+          queries: r.queries,
+          batches: r.batches,
+          batchSize: r.batchSize,
+        },
+      };
+    } catch (err) {
+      return {
+        ...head,
+        source: "train",
+        batchRecall: null,
+        note: (err as Error).message,
+      };
+    }
+  }
+}
