@@ -1,13 +1,212 @@
 /**
- * `deno task train --config FILE`: not built yet — arrives with issue 3
- * (towers, losses and the training loop).
+ * `deno task train --config FILE [--out DIR] [--backend B] [--data DIR] [--resume]`
+ *
+ * Trains the model a config file describes (see `config.ts` for the
+ * format) and writes a run folder (see `run_files.ts`). `--data` replaces
+ * the config's dataset folder (any folder in the `data/README.md` schemas,
+ * e.g. your own); `--backend` replaces its backend. Both become part of
+ * the run's `config.json` and hash. `--resume` continues the run in
+ * `--out` from its last checkpoint (without `--config` it reads the run's
+ * own `config.json`). Ctrl-C stops after the current step and writes a
+ * checkpoint; `--resume` picks it up.
+ *
+ * Exit status: 0 done, 1 failed (bad config, data or training error),
+ * 2 bad command line, 130 interrupted.
  *
  * @module
  */
 
+import { parseArgs } from "node:util";
+import { joinPath } from "../data/io.ts";
+import { BACKEND_REQUESTS, type BackendRequest } from "../backend/mod.ts";
+import { ConfigError, resolveConfig } from "./config.ts";
+import { RUN_FILES } from "./run_files.ts";
+import { train } from "./train.ts";
+
+const USAGE =
+  `usage: deno task train --config FILE [--out DIR] [--backend B] [--data DIR] [--resume]
+
+  --config FILE   training config (JSON; see lib/train/config.ts)
+  --out DIR       run folder (default runs/<tower>-<loss>-<config hash>)
+  --backend B     ${BACKEND_REQUESTS.join(" | ")} (overrides the config)
+  --data DIR      dataset folder (overrides the config's "data")
+  --resume        continue the run in --out from its last checkpoint
+  --quiet         no progress lines
+  -h, --help      this text
+
+After training: deno task eval --run DIR`;
+
+/** A command-line mistake: printed with the usage, exit status 2. */
+export class UsageError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Parsed flags of the train command. */
+export interface TrainArgs {
+  /** Config file. */
+  config?: string;
+  /** Run folder. */
+  out?: string;
+  /** Backend override. */
+  backend?: BackendRequest;
+  /** Dataset override. */
+  data?: string;
+  /** Resume. */
+  resume: boolean;
+  /** No progress output. */
+  quiet: boolean;
+  /** Print usage. */
+  help: boolean;
+}
+
+/** Parses the command line; throws {@link UsageError} on bad flags. */
+export function parseTrainArgs(args: readonly string[]): TrainArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: {
+        config: { type: "string" },
+        out: { type: "string" },
+        backend: { type: "string" },
+        data: { type: "string" },
+        resume: { type: "boolean", default: false },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return { resume: false, quiet: false, help: true };
+  if (
+    values.backend !== undefined &&
+    !BACKEND_REQUESTS.includes(values.backend as BackendRequest)
+  ) {
+    throw new UsageError(
+      `--backend must be one of ${
+        BACKEND_REQUESTS.join(", ")
+      }, got '${values.backend}'`,
+    );
+  }
+  if (values.config === undefined && !(values.resume && values.out)) {
+    throw new UsageError(
+      "--config FILE is required (or --resume with --out DIR)",
+    );
+  }
+  return {
+    config: values.config,
+    out: values.out,
+    backend: values.backend as BackendRequest | undefined,
+    data: values.data,
+    resume: values.resume ?? false,
+    quiet: values.quiet ?? false,
+    help: false,
+  };
+}
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    throw new ConfigError(
+      "(file)",
+      `cannot read ${path}: ${(err as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(
+      "(file)",
+      `${path} is not valid JSON: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** Runs the train command; returns the exit status. */
+export async function main(args: readonly string[]): Promise<number> {
+  let parsed: TrainArgs;
+  try {
+    parsed = parseTrainArgs(args);
+  } catch (err) {
+    console.error(`deno task train: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const controller = new AbortController();
+  const onInt = () => {
+    console.error(
+      "interrupted: stopping after this step and writing a checkpoint…",
+    );
+    controller.abort();
+  };
+  let listening = false;
+  try {
+    Deno.addSignalListener("SIGINT", onInt);
+    listening = true;
+  } catch { /* signals unavailable (e.g. Windows without support) */ }
+  try {
+    const source = parsed.config ??
+      joinPath(parsed.out as string, RUN_FILES.config);
+    const raw = await readJson(source);
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+      throw new ConfigError("(root)", `${source} must hold a JSON object`);
+    }
+    const input = { ...raw } as Record<string, unknown>;
+    if (parsed.backend) input.backend = parsed.backend;
+    if (parsed.data) input.data = parsed.data;
+    const config = resolveConfig(input);
+    const result = await train(config, {
+      outDir: parsed.out,
+      resume: parsed.resume,
+      progress: !parsed.quiet,
+      signal: controller.signal,
+    });
+    for (const w of result.warnings) console.error(`warning: ${w}`);
+    const last = result.log[result.log.length - 1];
+    console.log(
+      `run: ${result.dir} (config ${result.configHash}, backend ${result.backend.name})`,
+    );
+    console.log(
+      `steps: ${result.steps}/${result.totalSteps}` +
+        (last ? `, final loss ${last.loss.toFixed(4)}` : ""),
+    );
+    if (!result.completed) {
+      console.log(`stopped early; continue with --resume --out ${result.dir}`);
+      return 130;
+    }
+    const br = (result.eval as
+      | { batchRecall?: { recall: Record<string, number> } }
+      | null)
+      ?.batchRecall;
+    if (br) {
+      const text = Object.entries(br.recall).map(([k, v]) =>
+        `@${k} ${v.toFixed(4)}`
+      )
+        .join(", ");
+      console.log(`test batch recall ${text}`);
+    }
+    console.log(`full evaluation: deno task eval --run ${result.dir}`);
+    return 0;
+  } catch (err) {
+    console.error(`deno task train: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    if (listening) Deno.removeSignalListener("SIGINT", onInt);
+  }
+}
+
 if (import.meta.main) {
-  console.error(
-    "deno task train: not yet — arrives with issue 3 (towers, losses, training loop).",
-  );
-  Deno.exit(2);
+  Deno.exit(await main(Deno.args));
 }

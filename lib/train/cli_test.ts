@@ -1,0 +1,111 @@
+import { assertEquals, assertThrows, assertTrue } from "../testing.ts";
+import { generateSynthetic, writeDataset } from "../data/mod.ts";
+import { main, parseTrainArgs, UsageError } from "./cli.ts";
+import { readManifest } from "./checkpoint.ts";
+import { readRunInfo } from "./run_files.ts";
+
+Deno.test("parseTrainArgs: flags and their errors", () => {
+  assertEquals(parseTrainArgs(["--config", "c.json", "--backend", "cpu"]), {
+    config: "c.json",
+    out: undefined,
+    backend: "cpu",
+    data: undefined,
+    resume: false,
+    quiet: false,
+    help: false,
+  });
+  assertThrows(() => parseTrainArgs([]), UsageError, "--config");
+  assertThrows(
+    () => parseTrainArgs(["--config", "c", "--backend", "gpu"]),
+    UsageError,
+    "--backend",
+  );
+  assertThrows(
+    () => parseTrainArgs(["--config", "c", "--epochs", "3"]),
+    UsageError,
+    "epochs",
+  );
+  assertThrows(() => parseTrainArgs(["--config"]), UsageError);
+  assertThrows(() => parseTrainArgs(["c.json"]), UsageError);
+  assertEquals(parseTrainArgs(["--resume", "--out", "r"]).config, undefined);
+  assertEquals(parseTrainArgs(["-h"]).help, true);
+});
+
+Deno.test("deno task train: exit 2 on bad flags, 1 on a bad config, 0 on a run, resume", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "train_cli_test_" });
+  const quiet = console.error;
+  console.error = () => {};
+  try {
+    assertEquals(await main(["--nope"]), 2);
+    assertEquals(await main(["--config", `${dir}/missing.json`]), 1);
+    await Deno.writeTextFile(
+      `${dir}/bad.json`,
+      JSON.stringify({ data: "x", tower: { kind: "bert" } }),
+    );
+    assertEquals(await main(["--config", `${dir}/bad.json`]), 1);
+
+    // A user's own dataset folder.
+    await writeDataset(
+      `${dir}/mydata`,
+      generateSynthetic({
+        seed: 2,
+        numItems: 150,
+        numQueries: 300,
+        numUsers: 0,
+      }),
+    );
+    const cfg = {
+      data: `${dir}/mydata`,
+      tower: {
+        kind: "dssm",
+        dim: 16,
+        hidden: [32],
+        features: { buckets: { charTrigram: 256 } },
+      },
+      loss: { kind: "adaptive-margin" },
+      batchSize: 32,
+      steps: 4,
+      checkpointEvery: 2,
+    };
+    await Deno.writeTextFile(`${dir}/cfg.json`, JSON.stringify(cfg));
+    const out = `${dir}/run`;
+    assertEquals(
+      await main([
+        "--config",
+        `${dir}/cfg.json`,
+        "--out",
+        out,
+        "--backend",
+        "wasm",
+        "--quiet",
+      ]),
+      0,
+    );
+    assertEquals((await readManifest(out)).step, 4);
+    const info = await readRunInfo(out);
+    assertEquals(info.dataset.dir, `${dir}/mydata`);
+    assertEquals(info.dataset.hashOf, "files");
+    assertTrue(/^[0-9a-f]{16}$/.test(info.dataset.hash));
+    const saved = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
+    assertEquals(saved.backend, "wasm");
+    // Same folder again without --resume: refused.
+    assertEquals(
+      await main([
+        "--config",
+        `${dir}/cfg.json`,
+        "--out",
+        out,
+        "--backend",
+        "wasm",
+        "--quiet",
+      ]),
+      1,
+    );
+    // --resume with the run's own config: nothing left to do, still finishes.
+    assertEquals(await main(["--resume", "--out", out, "--quiet"]), 0);
+    assertEquals((await readRunInfo(out)).sessions.length, 2);
+  } finally {
+    console.error = quiet;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
