@@ -16,7 +16,10 @@
  *    accidental-hit masks of real batches; a step is tower forward + loss +
  *    backward (`tf.variableGrads`) + Adam. Median, min and max over the
  *    timed steps after warm-up, and the adaptive/fixed ratio per family.
- *    One model serves all four, reset to the same initial weights per loss.
+ *    One model serves all four, reset to the same initial weights before
+ *    each pass; the losses run in order with half the steps, then in
+ *    reverse order with the other half (each pass warmed up), so load
+ *    that drifts during the run does not favour one loss.
  * 2. the loss alone: forward + backward (`tf.grads`) on fixed random
  *    L2-normalised [B, d] embeddings with a real batch's mask, so the
  *    loss's own cost is visible apart from the tower's.
@@ -135,7 +138,7 @@ export interface StepBench extends Timing {
   fwdBwdMs: number;
   /** Median ms of the Adam update. */
   adamMs: number;
-  /** Loss of the first and of the last timed step. */
+  /** Loss at the first and the last timed step of the first pass. */
   loss: [number, number];
 }
 
@@ -306,12 +309,22 @@ interface StepContext {
   initial: Weights;
   inputs: TowerInputs;
   batches: { queryRow: Int32Array; itemRow: Int32Array; mask: tf.Tensor }[];
-  steps: number;
   warmup: number;
-  batchSize: number;
 }
 
-function timeTraining(ctx: StepContext, loss: BenchLoss): StepBench {
+/** Raw per-step timings of one pass. */
+interface StepTimes {
+  step: number[];
+  fwd: number[];
+  adam: number[];
+  losses: number[];
+}
+
+function timeTraining(
+  ctx: StepContext,
+  loss: BenchLoss,
+  steps: number,
+): StepTimes {
   // One model for all losses, reset to the same initial weights: creating
   // a model per loss would cost an 18M-weight initialisation each time.
   const model = ctx.model;
@@ -323,7 +336,7 @@ function timeTraining(ctx: StepContext, loss: BenchLoss): StepBench {
   const adam: number[] = [];
   const losses: number[] = [];
   try {
-    for (let s = 0; s < ctx.warmup + ctx.steps; s++) {
+    for (let s = 0; s < ctx.warmup + steps; s++) {
       const b = ctx.batches[s % ctx.batches.length];
       const t0 = performance.now();
       const { value, grads } = tf.variableGrads(() =>
@@ -358,14 +371,41 @@ function timeTraining(ctx: StepContext, loss: BenchLoss): StepBench {
   } finally {
     opt.dispose();
   }
-  const t = summarise(step);
+  return { step, fwd, adam, losses };
+}
+
+/**
+ * Runs `run(loss, n)` for every loss in order with the first ⌈steps/2⌉
+ * steps, then in reverse order with the rest (an ABBA design): a machine
+ * whose load drifts during the run then biases no loss against another.
+ */
+function abba<T>(
+  steps: number,
+  run: (loss: BenchLoss, n: number) => T,
+): Record<BenchLoss, T[]> {
+  const out = {} as Record<BenchLoss, T[]>;
+  for (const loss of BENCH_LOSSES) out[loss] = [];
+  const first = Math.ceil(steps / 2);
+  for (const loss of BENCH_LOSSES) out[loss].push(run(loss, first));
+  if (steps > first) {
+    for (const loss of [...BENCH_LOSSES].reverse()) {
+      out[loss].push(run(loss, steps - first));
+    }
+  }
+  return out;
+}
+
+function stepBench(passes: StepTimes[], batchSize: number): StepBench {
+  const all = (k: keyof StepTimes) => passes.flatMap((p) => p[k]);
+  const t = summarise(all("step"));
   const stepsPerSec = 1000 / t.medianMs;
+  const losses = passes[0].losses;
   return {
     ...t,
     stepsPerSec,
-    examplesPerSec: stepsPerSec * ctx.batchSize,
-    fwdBwdMs: median(fwd),
-    adamMs: median(adam),
+    examplesPerSec: stepsPerSec * batchSize,
+    fwdBwdMs: median(all("fwd")),
+    adamMs: median(all("adam")),
     loss: [losses[0], losses[losses.length - 1]],
   };
 }
@@ -389,7 +429,7 @@ function timeLossOnly(
   loss: BenchLoss,
   ctx: { q: tf.Tensor2D; v: tf.Tensor2D; mask: tf.Tensor },
   reps: { steps: number; warmup: number },
-): Timing {
+): number[] {
   const fn = LOSS_FNS[loss];
   const grad = tf.grads((q: tf.Tensor, v: tf.Tensor) =>
     fn(q as tf.Tensor2D, v as tf.Tensor2D, ctx.mask).loss
@@ -403,7 +443,7 @@ function timeLossOnly(
     tf.dispose(g);
     if (s >= reps.warmup) ms.push(t1 - t0);
   }
-  return summarise(ms);
+  return ms;
 }
 
 // ---------------------------------------------------------------------------
@@ -647,20 +687,24 @@ export async function runBench(
       initial: net.getWeights(),
       inputs,
       batches,
-      steps,
       warmup,
-      batchSize,
     };
-    for (const loss of BENCH_LOSSES) {
-      progress(`training steps: ${LOSS_LABELS[loss]}`);
-      training[loss] = timeTraining(ctx, loss);
-    }
+    const stepPasses = abba(steps, (loss, n) => {
+      progress(`training steps: ${LOSS_LABELS[loss]} (${n})`);
+      return timeTraining(ctx, loss, n);
+    });
     progress("loss alone");
+    const lossPasses = abba(
+      steps,
+      (loss, n) =>
+        timeLossOnly(loss, { q, v, mask: batches[0].mask }, {
+          steps: n,
+          warmup,
+        }),
+    );
     for (const loss of BENCH_LOSSES) {
-      lossOnly[loss] = timeLossOnly(loss, { q, v, mask: batches[0].mask }, {
-        steps,
-        warmup,
-      });
+      training[loss] = stepBench(stepPasses[loss], batchSize);
+      lossOnly[loss] = summarise(lossPasses[loss].flat());
     }
   } finally {
     tf.dispose([q, v, ...batches.map((b) => b.mask)]);
@@ -795,7 +839,7 @@ export function formatBench(
       [...r.model.hidden, r.model.dim].join("-")
     } (${
       f2(r.model.weights / 1e6)
-    }M weights); batch ${p.batchSize}, Adam lr ${p.lr}; ${p.steps} timed steps after ${p.warmup} warm-up`,
+    }M weights); batch ${p.batchSize}, Adam lr ${p.lr}; ${p.steps} timed steps per loss in two passes (in order, then reversed), ${p.warmup} warm-up per pass`,
   );
   out.push("");
   out.push(
