@@ -185,6 +185,9 @@ export async function getAdamState(
 ): Promise<AdamState | null> {
   const list = await opt.getWeights();
   const iterations = (await list[0].tensor.data())[0];
+  // getWeights makes a new scalar for the step count; the moments are
+  // Adam's own variables.
+  list[0].tensor.dispose();
   const moments = list.slice(1);
   if (moments.length === 0) return null;
   if (moments.length !== 2 * names.length) {

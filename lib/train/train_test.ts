@@ -1,3 +1,4 @@
+import * as tf from "@tensorflow/tfjs-core";
 import { tableFromIPC } from "apache-arrow";
 import { assertEquals, assertRejects, assertTrue } from "../testing.ts";
 import { generateSynthetic } from "../data/mod.ts";
@@ -176,14 +177,18 @@ Deno.test("train: resume is exact with sampled negatives on the multi-head DPSR 
 Deno.test("train: run folder, Arrow step log and run.json", async () => {
   const dir = await tmp();
   try {
+    const live: number[] = [];
     const r = await train(
       config({ steps: 6, checkpointEvery: 2, evalEvery: 3 }),
       {
         dataset: ds,
         outDir: dir,
         quiet: true,
+        onStep: () => live.push(tf.memory().numTensors),
       },
     );
+    // No tensor leaks from steps, checkpoints (after 2, 4) or evaluation (3).
+    assertEquals(live[4], live[1], `live tensors by step: ${live}`);
     const files = [];
     for await (const e of Deno.readDir(dir)) files.push(e.name);
     files.sort();
