@@ -44,7 +44,7 @@ import {
   evaluationBatches,
   loadRun,
 } from "../train/mod.ts";
-import type { TwoTowerModel } from "../towers/mod.ts";
+import type { TowerInputs, TwoTowerModel } from "../towers/mod.ts";
 import { accidentalHitMask } from "../data/batches.ts";
 import {
   alignment,
@@ -174,9 +174,211 @@ function rowsAt(
   return out;
 }
 
+/** Options of {@link evaluateModel}. */
+export interface EvaluateModelOptions {
+  /** Split to evaluate (default "test"). */
+  split?: Split;
+  /** Relevance of a positive (default 3). */
+  minRelevance?: number;
+  /** Also search through an IVF-PQ index (default false). */
+  ann?: boolean;
+  /** Bootstrap resamples (default 1000). */
+  bootstrapSamples?: number;
+}
+
 /**
- * Evaluates the last checkpoint of the run in `dir` (see the module
- * documentation for the metrics) and returns the `eval.json` object.
+ * The metrics of the module documentation for a model in memory: batch
+ * recall, full corpus, optional IVF-PQ, embedding health. Usable as
+ * `train`'s `evaluate` hook:
+ * `train(config, { evaluate: (ctx) => evaluateModel(ctx, { minRelevance: ctx.config.minRelevance }) })`.
+ */
+export function evaluateModel(
+  run: { model: TwoTowerModel; inputs: TowerInputs; ds: Dataset },
+  options: EvaluateModelOptions = {},
+): Record<string, unknown> {
+  const { model, inputs, ds } = run;
+  const split = options.split ?? "test";
+  const samples = options.bootstrapSamples ?? 1000;
+  const minRelevance = options.minRelevance ?? 3;
+  const d = model.dim;
+  const heads = model.heads;
+  // Batch recall.
+  const { pairs, batches } = evaluationBatches(ds, { split, minRelevance });
+  let hits: Record<number, Float64Array>;
+  let recall: Record<number, number>;
+  if (heads === 1) {
+    const order = Int32Array.from(
+      batches.flatMap((b) => Array.from(b.pairIndex)),
+    );
+    const qRows = order.map((p) => pairs.queryRow[p]);
+    const iRows = order.map((p) => pairs.itemRow[p]);
+    const q = encodeAll(model, inputs, { side: "queries", rows: qRows });
+    const v = encodeAll(model, inputs, { side: "items", rows: iRows });
+    const masks = new Map<number, Uint8Array>();
+    let start = 0;
+    for (const b of batches) {
+      masks.set(start, Uint8Array.from(accidentalHitMask(pairs, b)));
+      start += b.pairIndex.length;
+    }
+    const r = batchRecall(q, v, {
+      d,
+      ks: EVAL_BATCH_KS,
+      batchSize: 350,
+      mask: (s) => masks.get(s),
+    });
+    hits = r.hits;
+    recall = r.recall;
+  } else {
+    const r = batchRecallOfModel(model, { ds, inputs }, {
+      split,
+      minRelevance,
+      ks: EVAL_BATCH_KS,
+    });
+    recall = r.recall;
+    hits = {};
+    for (const k of EVAL_BATCH_KS) {
+      hits[k] = Float64Array.from(r.ranks, (x) => (x <= k ? 1 : 0));
+    }
+  }
+  const batchRecallOut = {
+    ks: EVAL_BATCH_KS,
+    recall: Object.fromEntries(
+      EVAL_BATCH_KS.map((k) => [k, round(recall[k])]),
+    ),
+    ci: Object.fromEntries(
+      EVAL_BATCH_KS.map((k) => [k, ci(hits[k], samples)]),
+    ),
+    queries: pairs.queryId.length,
+    batches: batches.length,
+    batchSize: 350,
+  };
+
+  // Full corpus.
+  const splitQueries: number[] = [];
+  for (let r = 0; r < ds.queries.queryId.length; r++) {
+    if (ds.queries.split[r] === split) splitQueries.push(r);
+  }
+  const queryRows = Int32Array.from(splitQueries);
+  const queryIds = Int32Array.from(queryRows, (r) => ds.queries.queryId[r]);
+  const labels = labelsFromPairs(ds.pairs, {
+    queryIds,
+    itemRow: pairs.itemRowOf,
+  });
+  const Q = encodeAll(model, inputs, { side: "queries", rows: queryRows });
+  const V = encodeAll(model, inputs, { side: "items" });
+  const n = V.length / d;
+  const K = Math.min(Math.max(...EVAL_CORPUS_KS), n);
+  const ks = EVAL_CORPUS_KS.filter((k) => k <= K);
+  const t0 = performance.now();
+  const exact = heads === 1
+    ? exactSearch(Q, V, { k: K, d })
+    : searchWithModel(model, { queries: Q, items: V }, { k: K });
+  const searchMs = performance.now() - t0;
+  const corpus = (ranked: SearchResult) => {
+    const m = rankingMetrics(ranked, labels, { ks, minRelevance });
+    return {
+      ks,
+      recall: Object.fromEntries(ks.map((k) => [k, round(m.recall[k])])),
+      ndcg: Object.fromEntries(ks.map((k) => [k, round(m.ndcg[k])])),
+      mrr: round(m.mrr),
+      ci: {
+        ...Object.fromEntries(
+          ks.map((k) => [`recall@${k}`, ci(m.perQuery.recall[k], samples)]),
+        ),
+        [`ndcg@${ks[0]}`]: ci(m.perQuery.ndcg[ks[0]], samples),
+        mrr: ci(m.perQuery.mrr, samples),
+      },
+      queries: m.evaluated,
+      skipped: m.skipped,
+    };
+  };
+  const fullCorpus = {
+    search: heads === 1
+      ? "exact inner product"
+      : "exact, model score (multi-head)",
+    items: n,
+    searchMs: Math.round(searchMs),
+    ...corpus(exact),
+  };
+
+  let ann: Record<string, unknown> | null = null;
+  if (options.ann) {
+    if (heads !== 1) {
+      ann = { skipped: "IVF-PQ needs single-vector queries (inner product)" };
+    } else if (n < 256 || d % 8 !== 0) {
+      ann = {
+        skipped:
+          `IVF-PQ needs ≥ 256 items and d divisible by 8 (n = ${n}, d = ${d})`,
+      };
+    } else {
+      const nlist = Math.max(1, Math.round(Math.sqrt(n)));
+      const nprobe = Math.max(1, Math.round(nlist / 8));
+      const b0 = performance.now();
+      const index = IvfPqIndex.build(V, {
+        d,
+        nlist,
+        m: d / 8,
+        nbits: 8,
+        seed: 0,
+      });
+      const buildMs = performance.now() - b0;
+      const s0 = performance.now();
+      const approx = index.search(Q, { k: K, nprobe });
+      const annMs = performance.now() - s0;
+      let overlap = 0;
+      for (let q = 0; q < exact.nq; q++) {
+        const truth = new Set(exact.ids.subarray(q * K, (q + 1) * K));
+        for (const id of approx.ids.subarray(q * K, (q + 1) * K)) {
+          if (truth.has(id)) overlap++;
+        }
+      }
+      ann = {
+        nlist,
+        m: d / 8,
+        nbits: 8,
+        nprobe,
+        buildMs: Math.round(buildMs),
+        searchMs: Math.round(annMs),
+        overlapWithExact: round(overlap / (exact.nq * K)),
+        ...corpus(approx),
+      };
+    }
+  }
+
+  // Embedding health.
+  const posQ = singleVectors(
+    encodeAll(model, inputs, { side: "queries", rows: pairs.queryRow }),
+    heads,
+    d,
+  );
+  const posV = rowsAt(V, pairs.itemRow, d);
+  const health = {
+    queryVectors: heads === 1
+      ? "query embedding"
+      : "normalised mean of the query heads",
+    alignment: round(alignment(posQ, posV, { d })),
+    uniformityQueries: queryRows.length >= 2
+      ? round(uniformity(singleVectors(Q, heads, d), { d, seed: 0 }))
+      : null,
+    uniformityItems: round(uniformity(V, { d, seed: 0 })),
+    meanCosine: round(meanCosine(V, { d })),
+    effectiveRank: round(effectiveRank(V, { d })),
+  };
+
+  return {
+    split,
+    minRelevance,
+    batchRecall: batchRecallOut,
+    fullCorpus,
+    ann,
+    health,
+  };
+}
+
+/**
+ * Evaluates the last checkpoint of the run in `dir` with
+ * {@link evaluateModel} and returns the `eval.json` object (with the
+ * config hash, step, backend and dataset hash).
  */
 export async function evaluateRun(
   dir: string,
@@ -191,183 +393,19 @@ export async function evaluateRun(
     quiet: true,
   });
   const run = await loadRun(dir, { data: options.data });
-  const { model, inputs, ds } = run;
   try {
-    const split = options.split ?? "test";
-    const samples = options.bootstrapSamples ?? 1000;
-    const minRelevance = run.config.minRelevance;
-    const d = model.dim;
-    const heads = model.heads;
     const dataHash = typeof options.data === "object"
-      ? { hash: datasetContentHash(ds), hashOf: "contents" }
+      ? { hash: datasetContentHash(run.ds), hashOf: "contents" }
       : {
         hash: await datasetFilesHash(options.data ?? run.config.data),
         hashOf: "files",
       };
-
-    // Batch recall.
-    const { pairs, batches } = evaluationBatches(ds, { split, minRelevance });
-    let hits: Record<number, Float64Array>;
-    let recall: Record<number, number>;
-    if (heads === 1) {
-      const order = Int32Array.from(
-        batches.flatMap((b) => Array.from(b.pairIndex)),
-      );
-      const qRows = order.map((p) => pairs.queryRow[p]);
-      const iRows = order.map((p) => pairs.itemRow[p]);
-      const q = encodeAll(model, inputs, { side: "queries", rows: qRows });
-      const v = encodeAll(model, inputs, { side: "items", rows: iRows });
-      const masks = new Map<number, Uint8Array>();
-      let start = 0;
-      for (const b of batches) {
-        masks.set(start, Uint8Array.from(accidentalHitMask(pairs, b)));
-        start += b.pairIndex.length;
-      }
-      const r = batchRecall(q, v, {
-        d,
-        ks: EVAL_BATCH_KS,
-        batchSize: 350,
-        mask: (s) => masks.get(s),
-      });
-      hits = r.hits;
-      recall = r.recall;
-    } else {
-      const r = batchRecallOfModel(model, { ds, inputs }, {
-        split,
-        minRelevance,
-        ks: EVAL_BATCH_KS,
-      });
-      recall = r.recall;
-      hits = {};
-      for (const k of EVAL_BATCH_KS) {
-        hits[k] = Float64Array.from(r.ranks, (x) => (x <= k ? 1 : 0));
-      }
-    }
-    const batchRecallOut = {
-      ks: EVAL_BATCH_KS,
-      recall: Object.fromEntries(
-        EVAL_BATCH_KS.map((k) => [k, round(recall[k])]),
-      ),
-      ci: Object.fromEntries(
-        EVAL_BATCH_KS.map((k) => [k, ci(hits[k], samples)]),
-      ),
-      queries: pairs.queryId.length,
-      batches: batches.length,
-      batchSize: 350,
-    };
-
-    // Full corpus.
-    const splitQueries: number[] = [];
-    for (let r = 0; r < ds.queries.queryId.length; r++) {
-      if (ds.queries.split[r] === split) splitQueries.push(r);
-    }
-    const queryRows = Int32Array.from(splitQueries);
-    const queryIds = Int32Array.from(queryRows, (r) => ds.queries.queryId[r]);
-    const labels = labelsFromPairs(ds.pairs, {
-      queryIds,
-      itemRow: pairs.itemRowOf,
+    const metrics = evaluateModel(run, {
+      split: options.split,
+      minRelevance: run.config.minRelevance,
+      ann: options.ann,
+      bootstrapSamples: options.bootstrapSamples,
     });
-    const Q = encodeAll(model, inputs, { side: "queries", rows: queryRows });
-    const V = encodeAll(model, inputs, { side: "items" });
-    const n = V.length / d;
-    const K = Math.min(Math.max(...EVAL_CORPUS_KS), n);
-    const ks = EVAL_CORPUS_KS.filter((k) => k <= K);
-    const t0 = performance.now();
-    const exact = heads === 1
-      ? exactSearch(Q, V, { k: K, d })
-      : searchWithModel(model, { queries: Q, items: V }, { k: K });
-    const searchMs = performance.now() - t0;
-    const corpus = (ranked: SearchResult) => {
-      const m = rankingMetrics(ranked, labels, { ks, minRelevance });
-      return {
-        ks,
-        recall: Object.fromEntries(ks.map((k) => [k, round(m.recall[k])])),
-        ndcg: Object.fromEntries(ks.map((k) => [k, round(m.ndcg[k])])),
-        mrr: round(m.mrr),
-        ci: {
-          ...Object.fromEntries(
-            ks.map((k) => [`recall@${k}`, ci(m.perQuery.recall[k], samples)]),
-          ),
-          [`ndcg@${ks[0]}`]: ci(m.perQuery.ndcg[ks[0]], samples),
-          mrr: ci(m.perQuery.mrr, samples),
-        },
-        queries: m.evaluated,
-        skipped: m.skipped,
-      };
-    };
-    const fullCorpus = {
-      search: heads === 1
-        ? "exact inner product"
-        : "exact, model score (multi-head)",
-      items: n,
-      searchMs: Math.round(searchMs),
-      ...corpus(exact),
-    };
-
-    let ann: Record<string, unknown> | null = null;
-    if (options.ann) {
-      if (heads !== 1) {
-        ann = { skipped: "IVF-PQ needs single-vector queries (inner product)" };
-      } else if (n < 256 || d % 8 !== 0) {
-        ann = {
-          skipped:
-            `IVF-PQ needs ≥ 256 items and d divisible by 8 (n = ${n}, d = ${d})`,
-        };
-      } else {
-        const nlist = Math.max(1, Math.round(Math.sqrt(n)));
-        const nprobe = Math.max(1, Math.round(nlist / 8));
-        const b0 = performance.now();
-        const index = IvfPqIndex.build(V, {
-          d,
-          nlist,
-          m: d / 8,
-          nbits: 8,
-          seed: 0,
-        });
-        const buildMs = performance.now() - b0;
-        const s0 = performance.now();
-        const approx = index.search(Q, { k: K, nprobe });
-        const annMs = performance.now() - s0;
-        let overlap = 0;
-        for (let q = 0; q < exact.nq; q++) {
-          const truth = new Set(exact.ids.subarray(q * K, (q + 1) * K));
-          for (const id of approx.ids.subarray(q * K, (q + 1) * K)) {
-            if (truth.has(id)) overlap++;
-          }
-        }
-        ann = {
-          nlist,
-          m: d / 8,
-          nbits: 8,
-          nprobe,
-          buildMs: Math.round(buildMs),
-          searchMs: Math.round(annMs),
-          overlapWithExact: round(overlap / (exact.nq * K)),
-          ...corpus(approx),
-        };
-      }
-    }
-
-    // Embedding health.
-    const posQ = singleVectors(
-      encodeAll(model, inputs, { side: "queries", rows: pairs.queryRow }),
-      heads,
-      d,
-    );
-    const posV = rowsAt(V, pairs.itemRow, d);
-    const health = {
-      queryVectors: heads === 1
-        ? "query embedding"
-        : "normalised mean of the query heads",
-      alignment: round(alignment(posQ, posV, { d })),
-      uniformityQueries: queryRows.length >= 2
-        ? round(uniformity(singleVectors(Q, heads, d), { d, seed: 0 }))
-        : null,
-      uniformityItems: round(uniformity(V, { d, seed: 0 })),
-      meanCosine: round(meanCosine(V, { d })),
-      effectiveRank: round(effectiveRank(V, { d })),
-    };
-
     return {
       source: "eval",
       configHash: run.configHash,
@@ -377,17 +415,12 @@ export async function evaluateRun(
         simd: backend.simd,
         threads: backend.threads,
       },
-      dataset: { name: ds.meta.name, ...dataHash },
-      split,
-      minRelevance,
-      batchRecall: batchRecallOut,
-      fullCorpus,
-      ann,
-      health,
+      dataset: { name: run.ds.meta.name, ...dataHash },
+      ...metrics,
       evalMs: Math.round(performance.now() - started),
     };
   } finally {
-    model.dispose();
+    run.model.dispose();
   }
 }
 

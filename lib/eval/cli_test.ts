@@ -10,6 +10,7 @@ import { createTower } from "../towers/mod.ts";
 import { encodeAll, train } from "../train/mod.ts";
 import {
   evalFileName,
+  evaluateModel,
   evaluateRun,
   main,
   parseEvalArgs,
@@ -147,6 +148,39 @@ Deno.test("deno task eval: evaluates a run, agrees with the training's batch rec
   } finally {
     console.log = log;
     console.error = err;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("evaluateModel as train's evaluate hook writes the full evaluation", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "eval_hook_test_" });
+  try {
+    const ds = generateSynthetic({
+      seed: 8,
+      numItems: 300,
+      numQueries: 500,
+      numUsers: 0,
+    });
+    const r = await train({
+      data: "memory",
+      tower: { kind: "plain", dim: 16, embedDim: 16, hidden: [32], ...small },
+      batchSize: 64,
+      steps: 3,
+      backend: "wasm",
+    }, {
+      dataset: ds,
+      outDir: dir,
+      quiet: true,
+      evaluate: (ctx) =>
+        evaluateModel(ctx, { minRelevance: ctx.config.minRelevance }),
+    });
+    const ev = JSON.parse(await Deno.readTextFile(`${dir}/eval.json`));
+    assertEquals(ev, JSON.parse(JSON.stringify(r.eval)));
+    assertEquals(ev.configHash, r.configHash);
+    assertEquals(ev.split, "test");
+    assertEquals(ev.fullCorpus.ks, [10, 50, 100]);
+    assertTrue(ev.health.meanCosine < 1);
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
