@@ -239,6 +239,12 @@ export interface BenchResult {
   ratios: {
     training: { softmax: number; margin: number };
     lossOnly: { softmax: number; margin: number };
+    /**
+     * 1 + (adaptive − fixed loss-alone median) / fixed step median: the
+     * step ratio the loss's own overhead predicts. Less noisy than
+     * `training` on a loaded machine, whose step medians vary ±15%.
+     */
+    fromLossOnly: { softmax: number; margin: number };
   };
   /** Encode throughput. */
   encode: { items: EncodeBench; queries: EncodeBench };
@@ -792,6 +798,14 @@ export async function runBench(
           lossOnly.margin.medianMs,
         ),
       },
+      fromLossOnly: {
+        softmax: 1 +
+          (lossOnly.adaptiveSoftmax.medianMs - lossOnly.softmax.medianMs) /
+            training.softmax.medianMs,
+        margin: 1 +
+          (lossOnly.adaptiveMargin.medianMs - lossOnly.margin.medianMs) /
+            training.margin.medianMs,
+      },
     },
     encode: { items: encoded.items.bench, queries: encoded.queries.bench },
     ivfPq,
@@ -891,7 +905,11 @@ export function formatBench(
   out.push(
     `adaptive/fixed loss time: softmax ${
       f2(r.ratios.lossOnly.softmax)
-    }×, margin ${f2(r.ratios.lossOnly.margin)}×`,
+    }×, margin ${
+      f2(r.ratios.lossOnly.margin)
+    }×; step ratio this overhead predicts: softmax ${
+      f2(r.ratios.fromLossOnly.softmax)
+    }×, margin ${f2(r.ratios.fromLossOnly.margin)}×`,
   );
   out.push("");
   out.push(

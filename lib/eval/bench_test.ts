@@ -119,6 +119,10 @@ Deno.test("bench: tiny run writes every number, finite and positive", async () =
     for (const a of ["training", "lossOnly"]) {
       for (const f of ["softmax", "margin"]) positive(r, `ratios.${a}.${f}`);
     }
+    for (const f of ["softmax", "margin"]) {
+      const x = at(r, `ratios.fromLossOnly.${f}`);
+      assertTrue(typeof x === "number" && Number.isFinite(x), `${f}: ${x}`);
+    }
     for (const side of ["items", "queries"]) {
       for (const k of ["count", "ms", "perSec"]) {
         positive(r, `encode.${side}.${k}`);
