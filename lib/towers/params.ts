@@ -63,7 +63,11 @@ export class Params {
 
   #add(name: string, shape: number[], values: Float32Array): tf.Variable {
     if (this.#vars.has(name)) throw new Error(`weight '${name}' defined twice`);
-    const v = tf.variable(tf.tensor(values, shape), true, this.#prefix + name);
+    // The variable shares the initial tensor's data; dropping the initial
+    // tensor's reference lets dispose() free the weights.
+    const init = tf.tensor(values, shape);
+    const v = tf.variable(init, true, this.#prefix + name);
+    init.dispose();
     this.#vars.set(name, v);
     return v;
   }
