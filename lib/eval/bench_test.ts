@@ -1,7 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend/mod.ts";
-import { generateSynthetic } from "../data/mod.ts";
-import { createTower } from "../towers/mod.ts";
 import { assertEquals, assertTrue } from "../testing.ts";
 import { BENCH_LOSSES, main, parseBenchArgs } from "./bench.ts";
 
