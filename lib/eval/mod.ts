@@ -67,3 +67,6 @@ export {
   TopK,
 } from "./kernels.ts";
 export { simdAvailable } from "./simd.ts";
+export * from "./experiments.ts";
+export * from "./collapse.ts";
+export * from "./baselines.ts";

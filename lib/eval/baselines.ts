@@ -1,0 +1,7 @@
+/**
+ * Experiment driver (baselines): placeholder, being written.
+ *
+ * @module
+ */
+
+export {};

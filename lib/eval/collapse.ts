@@ -1,0 +1,7 @@
+/**
+ * Experiment driver (collapse): placeholder, being written.
+ *
+ * @module
+ */
+
+export {};

@@ -1,0 +1,7 @@
+/**
+ * Experiment driver (experiments): placeholder, being written.
+ *
+ * @module
+ */
+
+export {};
