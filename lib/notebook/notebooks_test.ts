@@ -1,0 +1,103 @@
+/**
+ * The package's own notebooks, executed for real: headless in the quick
+ * profile, then through Jupyter with the Deno kernel. Training runs are
+ * cached under `runs/` by config hash, so the Jupyter pass reuses them.
+ */
+
+import { assertEquals, assertTrue } from "../testing.ts";
+import { repoRoot } from "./context.ts";
+import { findJupyter } from "./jupyter.ts";
+import { joinSource, readNotebook } from "./notebook.ts";
+import { reproduce, type ReproduceResult } from "./reproduce.ts";
+import { anchors, CAN_RUN, checkIndexLinks } from "./testdata/helpers.ts";
+
+const ROOT = repoRoot();
+const NOTEBOOKS = `${ROOT}/notebooks`;
+const OUT = Deno.makeTempDirSync({ prefix: "notebooks_test_" });
+
+function notebookNames(): string[] {
+  return [...Deno.readDirSync(NOTEBOOKS)]
+    .filter((e) => e.isFile && e.name.endsWith(".ipynb"))
+    .map((e) => e.name.replace(/\.ipynb$/, ""))
+    .sort();
+}
+
+async function sourceHashes(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of notebookNames()) {
+    out[name] = await Deno.readTextFile(`${NOTEBOOKS}/${name}.ipynb`);
+  }
+  return out;
+}
+
+let headless: ReproduceResult | undefined;
+
+Deno.test({
+  name: "every notebook executes headless in the quick profile",
+  ignore: !CAN_RUN,
+  async fn() {
+    const before = await sourceHashes();
+    headless = await reproduce({
+      out: OUT,
+      profile: "quick",
+      force: true,
+      log: () => {},
+    });
+    assertTrue(headless.ok, headless.failure);
+    assertEquals(
+      headless.notebooks.map((n) => n.name),
+      notebookNames(),
+    );
+    const pages: Record<string, string> = {};
+    for (const name of notebookNames()) {
+      const source = await readNotebook(`${NOTEBOOKS}/${name}.ipynb`);
+      const executed = await readNotebook(`${OUT}/${name}.ipynb`);
+      const ids = source.cells.map((c) => c.id);
+      assertEquals(new Set(ids).size, ids.length, `${name}: duplicate ids`);
+      assertEquals(executed.cells.map((c) => c.id), ids, `${name}: ids`);
+      for (const cell of executed.cells) {
+        if (cell.cell_type !== "code") continue;
+        const where = `${name}.ipynb#${cell.id}`;
+        assertTrue(typeof cell.execution_count === "number", `${where} ran`);
+        if (/\bdisplay\s*\(/.test(joinSource(cell.source))) {
+          assertTrue(
+            (cell.outputs ?? []).some((o) => o.output_type === "display_data"),
+            `${where} displays nothing`,
+          );
+        }
+      }
+      const page = await Deno.readTextFile(`${OUT}/${name}.html`);
+      const found = anchors(page);
+      for (const id of ids) assertTrue(found.has(id), `${name}.html#${id}`);
+      pages[`${name}.html`] = page;
+    }
+    const index = await Deno.readTextFile(`${OUT}/report.html`);
+    assertTrue(checkIndexLinks(index, pages) >= notebookNames().length);
+    // Executing never rewrites the notebooks (ids are permalinks).
+    assertEquals(await sourceHashes(), before);
+  },
+});
+
+const jupyter = CAN_RUN ? await findJupyter() : null;
+
+Deno.test({
+  name: "the same notebooks execute through Jupyter with the Deno kernel",
+  ignore: jupyter === null,
+  async fn() {
+    assertTrue(headless?.ok, "the headless run must pass first");
+    const r = await reproduce({
+      out: OUT,
+      profile: "quick",
+      skipData: true,
+      jupyter: true,
+      log: () => {},
+    });
+    assertTrue(r.ok, r.failure);
+    assertEquals(r.jupyter?.map((j) => j.name), notebookNames());
+    for (const run of r.jupyter ?? []) {
+      assertEquals(run.check.unexecuted, [], `${run.name}: cells not run`);
+      assertEquals(run.check.errors, [], `${run.name}: errors`);
+      assertEquals(run.check.missing, [], `${run.name}: outputs missing`);
+    }
+  },
+});
