@@ -88,5 +88,7 @@ export {
   type LossResult,
   type LossStats,
   type Param,
+  readStats,
   type TermStats,
+  termStatsTensor,
 } from "./types.ts";

@@ -41,11 +41,12 @@ import {
   type LossResult,
   type LossStats,
   marginLoss,
+  readStats,
   softmaxLoss,
   softmaxRankingLoss,
+  termStatsTensor,
   totalLoss,
 } from "../losses/mod.ts";
-import { readStats, termStatsTensor } from "../losses/types.ts";
 import { stopGradient } from "../backend/mod.ts";
 import {
   mgdsprMixedNegatives,
