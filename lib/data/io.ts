@@ -27,6 +27,7 @@ import {
   Utf8,
   vectorFromArray,
 } from "apache-arrow";
+import { createHash } from "node:crypto";
 import {
   arrowSchema,
   COLUMNS,
@@ -56,6 +57,11 @@ export class DataError extends Error {
     this.file = file;
     this.column = column;
   }
+}
+
+/** Hex SHA-256 of bytes or of a string's UTF-8 encoding. */
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash("sha256").update(data).digest("hex");
 }
 
 /** Joins path segments with `/` without importing a path library. */

@@ -4,20 +4,11 @@
  * @module
  */
 
-/** Hex SHA-256 of bytes or UTF-8 text. */
-export async function sha256(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === "string"
-    ? new TextEncoder().encode(data)
-    : data;
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    bytes as Uint8Array<ArrayBuffer>,
-  );
-  return Array.from(
-    new Uint8Array(digest),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
+import { sha256Hex } from "../data/io.ts";
+
+/** Hex SHA-256 of bytes or UTF-8 text (async for the callers' convenience). */
+export function sha256(data: Uint8Array | string): Promise<string> {
+  return Promise.resolve(sha256Hex(data));
 }
 
 /** Hex SHA-256 of a file's bytes. */

@@ -24,8 +24,12 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { createHash } from "node:crypto";
-import { joinPath, stableJson, writeFileAtomic } from "../data/io.ts";
+import {
+  joinPath,
+  sha256Hex,
+  stableJson,
+  writeFileAtomic,
+} from "../data/io.ts";
 import type { Weights } from "../towers/params.ts";
 
 /** Version of the checkpoint layout. */
@@ -106,10 +110,6 @@ export interface AdamState extends AdamScalars {
   m: Weights;
   /** Second moments, in model weight order. */
   v: Weights;
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** Concatenates named float32 tensors into one little-endian blob. */
@@ -294,7 +294,7 @@ export async function writeCheckpoint(
     await writeFileAtomic(joinPath(dir, file), packed.bytes);
     optimizer = {
       file,
-      sha256: sha256(packed.bytes),
+      sha256: sha256Hex(packed.bytes),
       tensors: packed.tensors,
       iterations: o.iterations,
       accBeta1: o.accBeta1,
@@ -306,7 +306,11 @@ export async function writeCheckpoint(
     step: data.step,
     totalSteps: data.totalSteps,
     configHash: data.configHash,
-    weights: { file: weightsFile, sha256: sha256(w.bytes), tensors: w.tensors },
+    weights: {
+      file: weightsFile,
+      sha256: sha256Hex(w.bytes),
+      tensors: w.tensors,
+    },
     optimizer,
     objective: data.objective ?? null,
   };
@@ -339,7 +343,7 @@ export async function readManifest(dir: string): Promise<CheckpointManifest> {
 async function readBlob(dir: string, blob: BlobManifest): Promise<Weights> {
   const path = joinPath(dir, blob.file);
   const bytes = await Deno.readFile(path);
-  if (sha256(bytes) !== blob.sha256) {
+  if (sha256Hex(bytes) !== blob.sha256) {
     throw new Error(
       `${path}: sha256 does not match ${CHECKPOINT_FILE}; the file is damaged`,
     );

@@ -17,7 +17,6 @@ export {
   fetchSource,
   type FileReport,
   resolveSource,
-  sha256Hex,
   SOURCE_NAMES,
   type SourceFile,
   type SourceName,

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { DataError, joinPath, writeFileAtomic } from "../io.ts";
+import { DataError, joinPath, sha256Hex, writeFileAtomic } from "../io.ts";
 
 /** Names of the real datasets this package converts. */
 export type SourceName = "wands" | "scifact" | "movielens";
@@ -240,19 +240,6 @@ export function resolveSource(
   return joinPath(datasetsRoot(), specOf(name).folder);
 }
 
-/** Lower-case hex sha256 of some bytes. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    bytes as Uint8Array<ArrayBuffer>,
-  );
-  return Array.from(
-    new Uint8Array(digest),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
-}
-
 /** A file read by a loader, with its hash for the dataset's `meta`. */
 export interface SourceBytes {
   /** Full path that was read. */
@@ -309,7 +296,7 @@ export async function readSourceFile(
     }
     throw err;
   }
-  return { path, bytes, sha256: await sha256Hex(bytes) };
+  return { path, bytes, sha256: sha256Hex(bytes) };
 }
 
 /** Whether a path exists as a regular file. */
@@ -380,7 +367,7 @@ export async function fetchSource(
     if (wanted && !wanted.includes(file.path)) continue;
     const path = joinPath(dir, file.path);
     if (!options.force && file.sha256 && await fileExists(path)) {
-      const have = await sha256Hex(await Deno.readFile(path));
+      const have = sha256Hex(await Deno.readFile(path));
       if (have === file.sha256) {
         reports.push({
           path: file.path,
@@ -404,7 +391,7 @@ export async function fetchSource(
         `download from ${file.url} failed: ${(err as Error).message}`,
       );
     }
-    const got = await sha256Hex(bytes);
+    const got = sha256Hex(bytes);
     if (file.sha256 && got !== file.sha256) {
       throw new DataError(
         path,
@@ -447,7 +434,7 @@ export async function verifySource(
       }
       throw new DataError(path, `file not found (${name} needs it)`);
     }
-    const got = await sha256Hex(await Deno.readFile(path));
+    const got = sha256Hex(await Deno.readFile(path));
     if (file.sha256 !== null && got !== file.sha256) {
       throw new DataError(
         path,
