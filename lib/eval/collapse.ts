@@ -1,7 +1,823 @@
 /**
- * Experiment driver (collapse): placeholder, being written.
+ * Experiment driver behind `notebooks/02_gradient_collapse.ipynb`: trains
+ * variants of the adaptive loss (stop-gradient on/off × symmetric term
+ * on/off × a normal or a collapsed start) and records the health of the
+ * item embeddings (mean item–item cosine, uniformity, effective rank, see
+ * `health.ts`) every `every` steps, then a summary table and a verdict
+ * sentence computed from the numbers.
+ *
+ * Measuring during training. `train` does not hand out the live model
+ * while it runs, so a run is trained in segments: `onStep` aborts the loop
+ * at every multiple of `every`, `train` checkpoints and returns the model
+ * (`keepModel`), the health is measured, and the next segment resumes from
+ * the checkpoint. Resuming is exact (`train`'s guarantee; the tests check
+ * it here too), so a segmented run ends with the weights of an
+ * uninterrupted one; the price is one model rebuild per segment.
+ *
+ * The collapsed start ({@link collapsedInitWeights}). The paper warns that
+ * a bad initialisation, where s(q, v) ≤ s(q, v_j), can collapse even with
+ * the stop-gradient. Construction: the item tower's output layer keeps its
+ * random weights but shrunk by `scale` (default 0.01), the item-id table
+ * likewise, and its bias is one shared random vector of norm `biasNorm`
+ * (default 1). Every item's pre-normalisation output is then that shared
+ * vector plus a small item-specific part, so all items start at cosine ≈ 1
+ * with each other (the step-0 row shows it) and every query scores its
+ * positive about as high as every negative. The query tower and everything
+ * else keep the normal initialisation, and the optimiser may move every
+ * weight, the shared bias included. The modified weights are written as a
+ * step-0 checkpoint that `train` then resumes from.
+ *
+ * Caching. A run lives in `<outDir>/<name>-<key>/`, `key` hashing the
+ * resolved config, the start, `every`, the health options and the dataset
+ * contents. A finished run leaves `collapse.json`; a later call with the
+ * same key reads it instead of training. An interrupted run resumes from
+ * its last segment. The checkpoint files are deleted when a run finishes
+ * unless `keepCheckpoint` (they are large and nothing here reads them).
  *
  * @module
  */
 
-export {};
+import { createHash } from "node:crypto";
+import { joinPath, stableJson, writeTextAtomic } from "../data/io.ts";
+import type { Dataset } from "../data/schema.ts";
+import { Rng } from "../data/rng.ts";
+import { initBackend } from "../backend/mod.ts";
+import { trainingPairs } from "../data/batches.ts";
+import {
+  createTower,
+  type TowerInputs,
+  type TwoTowerModel,
+  type Weights,
+} from "../towers/mod.ts";
+import {
+  batchRecallOfModel,
+  checkConfigAgainstData,
+  CHECKPOINT_FILE,
+  configHash,
+  datasetContentHash,
+  encodeAll,
+  hasCheckpoint,
+  readManifest,
+  resolveConfig,
+  type StepRow,
+  totalSteps,
+  train,
+  type TrainConfig,
+  type TrainConfigInput,
+  writeCheckpoint,
+} from "../train/mod.ts";
+import { effectiveRank, meanCosine, uniformity } from "./health.ts";
+
+/** Version of the files a collapse run writes (part of the cache key). */
+export const COLLAPSE_FORMAT = 1;
+
+/** Name of a finished run's result file in its folder. */
+export const COLLAPSE_RESULT_FILE = "collapse.json";
+
+/** Health rows of an unfinished run, rewritten after every segment. */
+const PARTIAL_FILE = "health.json";
+
+/**
+ * How a run starts: `"normal"`, the tower's own initialisation, or
+ * `"collapsed"`, all items at cosine ≈ 1 ({@link collapsedInitWeights}).
+ */
+export type CollapseInit = "normal" | "collapsed";
+
+/** One training run of a collapse experiment. */
+export interface CollapseVariant {
+  /** Label: run folder prefix, legend entry, table row. */
+  name: string;
+  /** What to train (data label, tower, loss, steps, …). */
+  config: TrainConfigInput | TrainConfig;
+  /** How it starts (default `"normal"`). */
+  init?: CollapseInit;
+}
+
+/** Options of {@link collapsedInitWeights}. */
+export interface CollapsedInitOptions {
+  /** Factor on the item output layer's weights and the item-id table (default 0.01). */
+  scale?: number;
+  /** Norm of the shared output bias (default 1). */
+  biasNorm?: number;
+  /** Seed of the bias direction (default 0). */
+  seed?: number;
+}
+
+/** Options of {@link collapseRun} and {@link collapseExperiment}. */
+export interface CollapseRunOptions {
+  /** The training data (also evaluated on). */
+  dataset: Dataset;
+  /** Folder the run folders go into. */
+  outDir: string;
+  /** Measure the health every this many steps (and at step 0 and the last step). */
+  every: number;
+  /** Items the health is measured on: all up to this many, else a fixed sample (default 2000). */
+  healthItems?: number;
+  /** Also record valid batch recall@10 at every measurement (default true). */
+  recall?: boolean;
+  /** The collapsed start's settings. */
+  collapsedInit?: CollapsedInitOptions;
+  /** Keep the checkpoint files of a finished run (default false: deleted). */
+  keepCheckpoint?: boolean;
+  /** Called with every health row once it is saved (progress; a throw stops the run, which a later call resumes). */
+  onRow?: (row: CollapseHealthRow) => void;
+}
+
+/** The item-embedding health of one run at one step. */
+export interface CollapseHealthRow {
+  /** Run label. */
+  run: string;
+  /** How the run started. */
+  init: CollapseInit;
+  /** Steps trained. */
+  step: number;
+  /** Mean off-diagonal item–item cosine (1: all items one direction). */
+  meanCosine: number;
+  /** Item uniformity log E exp(−2‖x − y‖²) (0: all items equal; lower is more spread). */
+  uniformity: number;
+  /** Effective rank of the item embeddings (1: one direction; at most d). */
+  effectiveRank: number;
+  /** Mean training loss over the steps since the previous row (null at step 0). */
+  loss: number | null;
+  /** Valid batch recall@10 (absent when not asked for or the split is empty). */
+  recall?: number;
+}
+
+/** Result of {@link collapseRun}. */
+export interface CollapseRunResult {
+  /** Run label. */
+  name: string;
+  /** How it started. */
+  init: CollapseInit;
+  /** Run folder. */
+  dir: string;
+  /** Cache key (hex). */
+  key: string;
+  /** Resolved training config. */
+  config: TrainConfig;
+  /** Read from a finished run instead of trained now. */
+  cached: boolean;
+  /** Health rows in step order, starting at step 0. */
+  rows: CollapseHealthRow[];
+  /** Test batch recall@10 at the end (train's `eval.json`; null when unavailable). */
+  testRecall: number | null;
+  /** Steps trained. */
+  steps: number;
+  /** Wall-clock seconds of the training and measuring (when it was trained). */
+  seconds: number;
+}
+
+/** One row of {@link collapseSummary}. */
+export interface CollapseSummaryRow {
+  /** Run label. */
+  run: string;
+  /** How it started. */
+  init: CollapseInit;
+  /** Loss kind. */
+  loss: string;
+  /** The loss's `stopGradient` (null for a loss without it). */
+  stopGradient: boolean | null;
+  /** The loss's `symmetric` (null for a loss without it). */
+  symmetric: boolean | null;
+  /** The loss's α (null for a loss without it). */
+  alpha: number | null;
+  /** Steps trained. */
+  steps: number;
+  /** Mean item cosine at step 0. */
+  startCosine: number;
+  /** Mean item cosine at the end. */
+  finalCosine: number;
+  /** Uniformity at the end. */
+  finalUniformity: number;
+  /** Effective rank at the end. */
+  finalEffectiveRank: number;
+  /** Valid batch recall@10 at the end (null when not recorded). */
+  validRecall: number | null;
+  /** Test batch recall@10 at the end (null when unavailable). */
+  testRecall: number | null;
+  /** Final mean item cosine ≥ the collapse threshold. */
+  collapsed: boolean;
+}
+
+/** Options of {@link collapseSummary} and {@link collapseVerdict}. */
+export interface CollapseVerdictOptions {
+  /** A run counts as collapsed when its final mean item cosine is at least this (default 0.5). */
+  threshold?: number;
+}
+
+/** Result of {@link collapseExperiment}. */
+export interface CollapseExperiment {
+  /** The runs, in the order of the variants. */
+  runs: CollapseRunResult[];
+  /** All health rows (for `lib/plot`'s `embeddingHealth`). */
+  rows: CollapseHealthRow[];
+  /** One summary row per run. */
+  summary: CollapseSummaryRow[];
+  /** The verdict sentence, computed from the summary. */
+  verdict: string;
+}
+
+/** Options of {@link collapseVariants}. */
+export interface CollapseVariantOptions {
+  /** Starts (default both, normal first). */
+  inits?: readonly CollapseInit[];
+  /** Stop-gradient settings (default off, on). */
+  stopGradient?: readonly boolean[];
+  /** Symmetric-term settings (default off, on). */
+  symmetric?: readonly boolean[];
+}
+
+/** An option of the collapse driver is invalid. */
+export class CollapseError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "CollapseError";
+  }
+}
+
+const INIT_LABEL: Record<CollapseInit, string> = {
+  normal: "normal start",
+  collapsed: "collapsed start",
+};
+
+/**
+ * The grid of variants of one adaptive-loss config: every start ×
+ * stop-gradient × symmetric setting, labelled e.g.
+ * `"collapsed start · sg + sym"` (`no sg` without the stop-gradient).
+ * Throws unless `base.loss.kind` is an adaptive loss.
+ */
+export function collapseVariants(
+  base: TrainConfigInput,
+  options: CollapseVariantOptions = {},
+): CollapseVariant[] {
+  const kind = base.loss?.kind;
+  if (kind !== "adaptive-margin" && kind !== "adaptive-softmax") {
+    throw new CollapseError(
+      `collapseVariants: base.loss.kind must be "adaptive-margin" or "adaptive-softmax", got ${
+        JSON.stringify(kind)
+      }`,
+    );
+  }
+  const inits = options.inits ?? ["normal", "collapsed"];
+  const sgs = options.stopGradient ?? [false, true];
+  const syms = options.symmetric ?? [false, true];
+  const out: CollapseVariant[] = [];
+  for (const init of inits) {
+    if (!(init in INIT_LABEL)) {
+      throw new CollapseError(
+        `collapseVariants: options.inits has ${
+          JSON.stringify(init)
+        }; expected "normal" or "collapsed"`,
+      );
+    }
+    for (const symmetric of syms) {
+      for (const stopGradient of sgs) {
+        out.push({
+          name: `${INIT_LABEL[init]} · ${stopGradient ? "sg" : "no sg"}${
+            symmetric ? " + sym" : ""
+          }`,
+          init,
+          config: {
+            ...base,
+            loss: { ...base.loss!, stopGradient, symmetric },
+          },
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The collapsed start: a copy of `weights` (a tower's `getWeights()`) in
+ * which the item tower's output layer `item/w<L>` (highest L) and the
+ * item-id table `item/id` (when present) are multiplied by `scale`, and
+ * the output bias `item/b<L>` is one random vector (seeded) of norm
+ * `biasNorm`. Throws for towers without a separate item output layer
+ * (MGDSPR, a shared-weight DSSM).
+ */
+export function collapsedInitWeights(
+  weights: Weights,
+  options: CollapsedInitOptions = {},
+): Weights {
+  const scale = options.scale ?? 0.01;
+  const biasNorm = options.biasNorm ?? 1;
+  if (!(Number.isFinite(scale) && scale >= 0)) {
+    throw new CollapseError(
+      `collapsedInit.scale must be a finite number ≥ 0, got ${scale}`,
+    );
+  }
+  if (!(Number.isFinite(biasNorm) && biasNorm > 0)) {
+    throw new CollapseError(
+      `collapsedInit.biasNorm must be a finite number > 0, got ${biasNorm}`,
+    );
+  }
+  let last = 0;
+  for (const name of Object.keys(weights)) {
+    const m = /^item\/w(\d+)$/.exec(name);
+    if (m) last = Math.max(last, Number(m[1]));
+  }
+  const w = `item/w${last}`, b = `item/b${last}`;
+  if (last === 0 || !weights[b]) {
+    throw new CollapseError(
+      `collapsedInit: the tower has no item output layer item/w<L> with bias item/b<L> (weights: ${
+        Object.keys(weights).join(", ")
+      }); use the plain, DSSM (shared: false) or DPSR tower`,
+    );
+  }
+  const out: Weights = {};
+  for (const [name, value] of Object.entries(weights)) {
+    out[name] = {
+      shape: [...value.shape],
+      data: Float32Array.from(value.data),
+    };
+  }
+  for (const name of [w, "item/id"]) {
+    if (out[name]) out[name].data.forEach((x, i, a) => (a[i] = x * scale));
+  }
+  const rng = new Rng(options.seed ?? 0);
+  const bias = out[b].data;
+  let norm2 = 0;
+  for (let i = 0; i < bias.length; i++) {
+    bias[i] = rng.normal();
+    norm2 += bias[i] * bias[i];
+  }
+  const f = biasNorm / Math.sqrt(norm2);
+  for (let i = 0; i < bias.length; i++) bias[i] *= f;
+  return out;
+}
+
+/**
+ * The rows of the items the health is measured on: all items when there
+ * are at most `max`, else a fixed seeded sample of `max` rows (sorted), the
+ * same at every step of every run on that catalogue.
+ */
+export function collapseHealthItems(numItems: number, max: number): Int32Array {
+  if (!Number.isInteger(max) || max < 2) {
+    throw new CollapseError(`healthItems must be an integer ≥ 2, got ${max}`);
+  }
+  if (numItems <= max) {
+    return Int32Array.from({ length: numItems }, (_, i) => i);
+  }
+  return new Rng(0).permutation(numItems).slice(0, max).sort();
+}
+
+/** Mean cosine, uniformity and effective rank of `model`'s item embeddings. */
+export function collapseItemHealth(
+  model: TwoTowerModel,
+  inputs: TowerInputs,
+  options: { rows: Int32Array },
+): { meanCosine: number; uniformity: number; effectiveRank: number } {
+  const x = encodeAll(model, inputs, { side: "items", rows: options.rows });
+  const d = model.dim;
+  return {
+    meanCosine: meanCosine(x, { d }),
+    uniformity: uniformity(x, { d }),
+    effectiveRank: effectiveRank(x, { d }),
+  };
+}
+
+function checkEvery(every: number) {
+  if (!Number.isInteger(every) || every < 1) {
+    throw new CollapseError(
+      `options.every must be a positive integer, got ${every}`,
+    );
+  }
+}
+
+function slug(name: string): string {
+  const s = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(
+    /^-+|-+$/g,
+    "",
+  );
+  return s.length > 0 ? s.slice(0, 60) : "run";
+}
+
+async function readJson<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path)) as T;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof SyntaxError) {
+      return null;
+    }
+    throw err;
+  }
+}
+
+interface StoredResult {
+  format: number;
+  key: string;
+  init: CollapseInit;
+  rows: CollapseHealthRow[];
+  testRecall: number | null;
+  steps: number;
+  seconds: number;
+}
+
+// A finished run with this key, whatever its name prefix (a renamed
+// variant reuses its run).
+async function findFinished(
+  outDir: string,
+  key: string,
+): Promise<{ dir: string; result: StoredResult } | null> {
+  let entries: Deno.DirEntry[] = [];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(outDir));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!e.isDirectory || !e.name.endsWith(`-${key}`)) continue;
+    const dir = joinPath(outDir, e.name);
+    const result = await readJson<StoredResult>(
+      joinPath(dir, COLLAPSE_RESULT_FILE),
+    );
+    if (result && result.key === key && result.format === COLLAPSE_FORMAT) {
+      return { dir, result };
+    }
+  }
+  return null;
+}
+
+function testRecallOf(evalJson: unknown): number | null {
+  const r = (evalJson as { batchRecall?: { recall?: Record<string, number> } })
+    ?.batchRecall?.recall?.["10"];
+  return typeof r === "number" ? r : null;
+}
+
+/**
+ * Trains one variant in segments of `every` steps and measures its item
+ * embeddings at step 0, at every multiple of `every` and at the end (see
+ * the module documentation); reuses a finished run with the same key.
+ */
+export async function collapseRun(
+  variant: CollapseVariant,
+  options: CollapseRunOptions,
+): Promise<CollapseRunResult> {
+  const ds = options.dataset;
+  checkEvery(options.every);
+  const init = variant.init ?? "normal";
+  if (!(init in INIT_LABEL)) {
+    throw new CollapseError(
+      `variant "${variant.name}": init must be "normal" or "collapsed", got ${
+        JSON.stringify(init)
+      }`,
+    );
+  }
+  // Segments checkpoint anyway; periodic checkpoints would only cost time.
+  const config = resolveConfig({ ...variant.config, checkpointEvery: 0 });
+  const { tower } = checkConfigAgainstData(config, ds);
+  const healthItems = options.healthItems ?? 2000;
+  const itemRows = collapseHealthItems(ds.items.itemId.length, healthItems);
+  const wantRecall = options.recall ?? true;
+  const initOptions = init === "collapsed"
+    ? {
+      scale: options.collapsedInit?.scale ?? 0.01,
+      biasNorm: options.collapsedInit?.biasNorm ?? 1,
+      seed: options.collapsedInit?.seed ?? 0,
+    }
+    : null;
+  const key = createHash("sha256").update(stableJson({
+    format: COLLAPSE_FORMAT,
+    config,
+    init,
+    initOptions,
+    every: options.every,
+    healthItems,
+    recall: wantRecall,
+    dataset: datasetContentHash(ds),
+  })).digest("hex").slice(0, 12);
+  const dir = joinPath(options.outDir, `${slug(variant.name)}-${key}`);
+  const base = { name: variant.name, init, dir, key, config };
+
+  const found = await findFinished(options.outDir, key);
+  if (found) {
+    const done = found.result;
+    return {
+      ...base,
+      dir: found.dir,
+      cached: true,
+      rows: done.rows.map((r) => ({ ...r, run: variant.name })),
+      testRecall: done.testRecall,
+      steps: done.steps,
+      seconds: done.seconds,
+    };
+  }
+
+  await initBackend({ backend: config.backend, quiet: true });
+  const t0 = performance.now();
+  let rows: CollapseHealthRow[] = [];
+  let step = 0;
+  // Resume an interrupted run only when its rows reach its checkpoint.
+  if (await hasCheckpoint(dir)) {
+    const partial = await readJson<{ key: string; rows: CollapseHealthRow[] }>(
+      joinPath(dir, PARTIAL_FILE),
+    );
+    const at = (await readManifest(dir).catch(() => null))?.step ?? -1;
+    const kept = partial?.key === key
+      ? partial.rows.filter((r) => r.step <= at)
+      : [];
+    if (kept.length > 0 && kept[kept.length - 1].step === at) {
+      rows = kept.map((r) => ({ ...r, run: variant.name }));
+      step = at;
+    } else {
+      await Deno.remove(dir, { recursive: true });
+    }
+  } else {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  await Deno.mkdir(dir, { recursive: true });
+
+  const measure = (
+    model: TwoTowerModel,
+    inputs: TowerInputs,
+    at: number,
+    loss: number | null,
+  ): CollapseHealthRow => {
+    const row: CollapseHealthRow = {
+      run: variant.name,
+      init,
+      step: at,
+      ...collapseItemHealth(model, inputs, { rows: itemRows }),
+      loss,
+    };
+    if (wantRecall) {
+      try {
+        row.recall = batchRecallOfModel(model, { ds, inputs }, {
+          split: "valid",
+          minRelevance: config.minRelevance,
+        }).recall[10];
+      } catch {
+        // No valid pairs: the row simply has no recall.
+      }
+    }
+    return row;
+  };
+  // Saved before onRow sees the row, so a run stopped there resumes at it.
+  const savePartial = async () => {
+    await writeTextAtomic(
+      joinPath(dir, PARTIAL_FILE),
+      stableJson({ key, rows }) + "\n",
+    );
+    options.onRow?.(rows[rows.length - 1]);
+  };
+
+  if (step === 0) {
+    // The model train builds for step 0: same tower config and seed.
+    const model = createTower(tower, { seed: config.seed });
+    try {
+      if (initOptions) {
+        model.setWeights(collapsedInitWeights(model.getWeights(), initOptions));
+      }
+      rows = [measure(model, model.prepare(ds), 0, null)];
+      if (initOptions) {
+        await writeCheckpoint(dir, {
+          step: 0,
+          totalSteps: plannedSteps(config, ds),
+          configHash: configHash(config),
+          weights: model.getWeights(),
+          optimizer: null,
+          objective: null,
+        });
+      }
+    } finally {
+      model.dispose();
+    }
+    await savePartial();
+  }
+
+  let total = Infinity;
+  let log: StepRow[] = [];
+  let evalJson: unknown = null;
+  while (step < total) {
+    const stop = new AbortController();
+    const result = await train(config, {
+      dataset: ds,
+      outDir: dir,
+      quiet: true,
+      resume: await hasCheckpoint(dir),
+      keepModel: true,
+      signal: stop.signal,
+      onStep: (r) => {
+        if (r.step % options.every === 0) stop.abort();
+      },
+    });
+    const model = result.model as TwoTowerModel;
+    try {
+      total = result.totalSteps;
+      log = result.log;
+      evalJson = result.eval;
+      const from = step;
+      step = result.steps;
+      if (step === from) break; // zero-step config
+      const seg = log.filter((r) => r.step > from && r.step <= step);
+      const loss = seg.reduce((a, r) => a + r.loss, 0) / seg.length;
+      rows.push(measure(model, model.prepare(ds), step, loss));
+    } finally {
+      model.dispose();
+    }
+    await savePartial();
+  }
+
+  const seconds = (performance.now() - t0) / 1000;
+  const stored: StoredResult = {
+    format: COLLAPSE_FORMAT,
+    key,
+    init,
+    rows,
+    testRecall: testRecallOf(evalJson),
+    steps: step,
+    seconds,
+  };
+  await writeTextAtomic(
+    joinPath(dir, COLLAPSE_RESULT_FILE),
+    stableJson(stored) + "\n",
+  );
+  if (!options.keepCheckpoint) await pruneCheckpoint(dir);
+  return {
+    ...base,
+    cached: false,
+    rows,
+    testRecall: stored.testRecall,
+    steps: step,
+    seconds,
+  };
+}
+
+// The run length as train computes it (batches per epoch drop the last,
+// smaller batch when the split holds at least one full batch).
+function plannedSteps(config: TrainConfig, ds: Dataset): number {
+  const n = trainingPairs(ds, {
+    split: "train",
+    minRelevance: config.minRelevance,
+  }).queryId.length;
+  const perEpoch = n >= config.batchSize ? Math.floor(n / config.batchSize) : 1;
+  return totalSteps(config, perEpoch);
+}
+
+async function pruneCheckpoint(dir: string) {
+  const manifest = await readManifest(dir).catch(() => null);
+  if (!manifest) return;
+  for (const f of [manifest.weights.file, manifest.optimizer?.file]) {
+    if (f) await Deno.remove(joinPath(dir, f)).catch(() => {});
+  }
+  await Deno.remove(joinPath(dir, CHECKPOINT_FILE)).catch(() => {});
+  await Deno.remove(joinPath(dir, PARTIAL_FILE)).catch(() => {});
+}
+
+function lossOption<T>(config: TrainConfig, name: string): T | null {
+  return name in config.loss ? config.loss[name] as T : null;
+}
+
+/** One summary row per run: start and final health, recalls, collapsed or not. */
+export function collapseSummary(
+  runs: readonly CollapseRunResult[],
+  options: CollapseVerdictOptions = {},
+): CollapseSummaryRow[] {
+  const threshold = options.threshold ?? 0.5;
+  return runs.map((r) => {
+    if (r.rows.length === 0) {
+      throw new CollapseError(`run "${r.name}" has no health rows`);
+    }
+    const first = r.rows[0], last = r.rows[r.rows.length - 1];
+    return {
+      run: r.name,
+      init: r.init,
+      loss: r.config.loss.kind,
+      stopGradient: lossOption<boolean>(r.config, "stopGradient"),
+      symmetric: lossOption<boolean>(r.config, "symmetric"),
+      alpha: lossOption<number>(r.config, "alpha"),
+      steps: r.steps,
+      startCosine: first.meanCosine,
+      finalCosine: last.meanCosine,
+      finalUniformity: last.uniformity,
+      finalEffectiveRank: last.effectiveRank,
+      validRecall: last.recall ?? null,
+      testRecall: r.testRecall,
+      collapsed: last.meanCosine >= threshold,
+    };
+  });
+}
+
+const f3 = (x: number) => x.toFixed(3);
+
+function recallNote(a: CollapseSummaryRow, b: CollapseSummaryRow): string {
+  if (a.testRecall === null || b.testRecall === null) return "";
+  return ` (test batch recall@10 ${f3(a.testRecall)} vs ${f3(b.testRecall)})`;
+}
+
+/**
+ * The verdict on the paper's two collapse claims, from the summary rows of
+ * adaptive-loss runs (others are ignored), each tested only when both runs
+ * it needs are present:
+ * 1. from a normal start the naive heuristic collapses and the
+ *    stop-gradient prevents it (no symmetric term: sg off vs on);
+ * 2. from the collapsed start the stop-gradient alone does not recover and
+ *    the symmetric term does (sg on: symmetric off vs on).
+ * A run counts as collapsed when its final mean item cosine is at least
+ * `threshold` (default 0.5). Says "supported" or "not supported" with the
+ * numbers, or that the runs for a claim are missing.
+ */
+export function collapseVerdict(
+  summary: readonly CollapseSummaryRow[],
+  options: CollapseVerdictOptions = {},
+): string {
+  const threshold = options.threshold ?? 0.5;
+  const find = (init: CollapseInit, sg: boolean, sym: boolean) =>
+    summary.find((s) =>
+      s.init === init && s.stopGradient === sg && s.symmetric === sym
+    );
+  const isCollapsed = (s: CollapseSummaryRow) => s.finalCosine >= threshold;
+  const state = (s: CollapseSummaryRow) =>
+    `${f3(s.finalCosine)} (${isCollapsed(s) ? "collapsed" : "not collapsed"})`;
+  const parts: string[] = [];
+
+  const naive = find("normal", false, false),
+    fixed = find("normal", true, false);
+  if (naive && fixed) {
+    const ok = isCollapsed(naive) && !isCollapsed(fixed);
+    parts.push(
+      `Claim 1 (the naive adaptive margin collapses, the stop-gradient prevents it) is ${
+        ok ? "supported" : "not supported"
+      }: from a normal start (mean item cosine ${
+        f3(naive.startCosine)
+      }), without the symmetric term, the final mean item cosine is ${
+        state(naive)
+      } without the stop-gradient and ${state(fixed)} with it${
+        recallNote(naive, fixed)
+      }.`,
+    );
+  } else {
+    parts.push(
+      "Claim 1 not tested: it needs the normal-start runs without the symmetric term, with and without the stop-gradient.",
+    );
+  }
+
+  const alone = find("collapsed", true, false);
+  const both = find("collapsed", true, true);
+  if (alone && both) {
+    const ok = isCollapsed(alone) && !isCollapsed(both);
+    parts.push(
+      `Claim 2 (from a bad start the stop-gradient alone does not prevent collapse, the symmetric term does) is ${
+        ok ? "supported" : "not supported"
+      }: from the collapsed start (mean item cosine ${
+        f3(alone.startCosine)
+      }), with the stop-gradient, the final mean item cosine is ${
+        state(alone)
+      } without the symmetric term and ${state(both)} with it${
+        recallNote(alone, both)
+      }.`,
+    );
+  } else {
+    parts.push(
+      "Claim 2 not tested: it needs the collapsed-start runs with the stop-gradient, with and without the symmetric term.",
+    );
+  }
+  parts.push(
+    `(Collapsed: final mean item cosine ≥ ${threshold}; ${
+      summary[0] ? `${summary[0].steps} steps` : "no runs"
+    }.)`,
+  );
+  return parts.join(" ");
+}
+
+/**
+ * Runs every variant ({@link collapseRun}, one after the other) and
+ * returns the health rows of all of them, the summary and the verdict.
+ */
+export async function collapseExperiment(
+  variants: readonly CollapseVariant[],
+  options: CollapseRunOptions & CollapseVerdictOptions,
+): Promise<CollapseExperiment> {
+  if (variants.length === 0) {
+    throw new CollapseError("collapseExperiment: no variants");
+  }
+  const names = new Set<string>();
+  for (const v of variants) {
+    if (names.has(v.name)) {
+      throw new CollapseError(
+        `collapseExperiment: two variants are named "${v.name}"`,
+      );
+    }
+    names.add(v.name);
+  }
+  const runs: CollapseRunResult[] = [];
+  for (const v of variants) runs.push(await collapseRun(v, options));
+  const summary = collapseSummary(runs, options);
+  return {
+    runs,
+    rows: runs.flatMap((r) => r.rows),
+    summary,
+    verdict: collapseVerdict(summary, options),
+  };
+}
+
+/** The health rows of the runs with one start (for one chart per start). */
+export function collapseRowsOf(
+  experiment: CollapseExperiment,
+  options: { init: CollapseInit },
+): CollapseHealthRow[] {
+  return experiment.rows.filter((r) => r.init === options.init);
+}
