@@ -1,7 +1,1076 @@
 /**
- * Experiment driver (baselines): placeholder, being written.
+ * Driver behind the baseline notebooks (`04_baseline_dssm`,
+ * `05_baseline_mgdspr`, `05b_baseline_dpsr_adap_tau`): for each baseline
+ * (DSSM, MGDSPR-style, DPSR-style, Adap-τ) a grid of training runs on the
+ * same tower, trained with the baseline's own objective, with the paper's
+ * adaptive losses, and with the fixed-hyper-parameter losses; every run
+ * evaluated with {@link evaluateModel} and cached on disk.
+ *
+ * ```ts
+ * const specs = baselineGrid("dssm", { data: "../data/synthetic-quick" });
+ * const rows = await runBaselineGrid(specs, { runsDir: "../runs/04_baseline_dssm" });
+ * console.log(baselineVerdicts(rows).join("\n"));
+ * ```
+ *
+ * The grid ({@link baselineGrid}), per baseline:
+ *
+ * | baseline | tower    | own objective (`loss.kind`)                                   |
+ * | -------- | -------- | ------------------------------------------------------------- |
+ * | dssm     | `dssm`   | `dssm-softmax`: softmax, γ = 10, clicked item + 4 random ones |
+ * | mgdspr   | `mgdspr` | `mgdspr`: in-batch softmax, τ = 2, plus mixed hard negatives  |
+ * | dpsr     | `dpsr`   | `dpsr-hinge`: hinge δ = 0.1 over in-batch + 32 random items   |
+ * | adap-tau | `plain`  | `adap-tau`: per-query 1/τ_q from last epoch's loss            |
+ *
+ * and on the same tower `adaptive-margin` and `adaptive-softmax` (the
+ * paper's defaults), `margin` (δ = 0.1) and `softmax` (τ = 1/30); Adap-τ
+ * also gets `global-only` (`perId: false`: its data-statistics scale
+ * without the per-query part). Lengths: the `quick` profile's 40 steps;
+ * `full`: {@link BASELINE_FULL_EPOCHS} epochs of the data (the package's
+ * 10-epoch full profile would take hours per notebook on two cores).
+ * Adap-τ's warm-up is shortened to {@link ADAP_TAU_BASELINE_WARMUP} epoch
+ * (official code: 10), so that its data-statistics scale acts within runs
+ * of a few epochs.
+ *
+ * Caching ({@link runBaselineGrid}): run `name` trains in
+ * `<runsDir>/<name>-<config hash>/` (the `lib/train` run folder) and its
+ * evaluation is `eval.json` plus `perquery.json` (per-query values for
+ * paired comparisons). A folder whose run finished, on the same dataset
+ * contents (run.json's hash), with this module's evaluation version and
+ * bootstrap size, is read back instead of retrained; any other folder of
+ * that name is deleted and the run trained afresh.
  *
  * @module
  */
 
-export {};
+import {
+  joinPath,
+  readDataset,
+  stableJson,
+  writeTextAtomic,
+} from "../data/io.ts";
+import type { Dataset } from "../data/schema.ts";
+import { accidentalHitMask } from "../data/batches.ts";
+import type { BackendRequest } from "../backend/mod.ts";
+import {
+  batchRecallOfModel,
+  configHash,
+  datasetContentHash,
+  encodeAll,
+  type EvaluateContext,
+  evaluationBatches,
+  type Profile,
+  readRunInfo,
+  readSteps,
+  resolveConfig,
+  RUN_FILES,
+  train,
+  type TrainConfig,
+  type TrainConfigInput,
+  TrainError,
+} from "../train/mod.ts";
+import { evaluateModel, searchWithModel } from "./cli.ts";
+import {
+  batchRecall,
+  bootstrapCI,
+  exactSearch,
+  type Interval,
+  labelsFromPairs,
+  rankingMetrics,
+} from "./metrics.ts";
+
+/** The baselines this driver knows. */
+export type BaselineName = "dssm" | "mgdspr" | "dpsr" | "adap-tau";
+
+/** All baselines, in notebook order. */
+export const BASELINE_NAMES: readonly BaselineName[] = [
+  "dssm",
+  "mgdspr",
+  "dpsr",
+  "adap-tau",
+];
+
+/**
+ * A run of a baseline's grid: its own objective, the paper's adaptive
+ * losses, the fixed losses, and (Adap-τ) its global scale alone.
+ */
+export type BaselineVariant =
+  | "own"
+  | "adaptive-margin"
+  | "adaptive-softmax"
+  | "margin"
+  | "softmax"
+  | "global-only";
+
+/** What a variant is in the comparison. */
+export type BaselineRole = "own" | "adaptive" | "fixed" | "ablation";
+
+/** The variants of each baseline's grid, in table order. */
+export const BASELINE_VARIANTS: Readonly<
+  Record<BaselineName, readonly BaselineVariant[]>
+> = Object.freeze({
+  dssm: ["own", "adaptive-margin", "adaptive-softmax", "margin", "softmax"],
+  mgdspr: ["own", "adaptive-margin", "adaptive-softmax", "margin", "softmax"],
+  dpsr: ["own", "adaptive-margin", "adaptive-softmax", "margin", "softmax"],
+  "adap-tau": [
+    "own",
+    "global-only",
+    "adaptive-softmax",
+    "adaptive-margin",
+    "softmax",
+  ],
+});
+
+/** Epochs per run in the `full` profile (see the module documentation). */
+export const BASELINE_FULL_EPOCHS: Readonly<Record<BaselineName, number>> =
+  Object.freeze({ dssm: 1, mgdspr: 1, dpsr: 1, "adap-tau": 2 });
+
+/** Adap-τ's warm-up epochs in this grid (official code `cnt_lr`: 10). */
+export const ADAP_TAU_BASELINE_WARMUP = 1;
+
+/** Version of the evaluation files this driver writes (part of the cache check). */
+export const BASELINE_EVAL_VERSION = 1;
+
+/** The file of per-query values in a run folder. */
+export const BASELINE_PER_QUERY_FILE = "perquery.json";
+
+const TOWER_OF: Record<BaselineName, string> = {
+  dssm: "dssm",
+  mgdspr: "mgdspr",
+  dpsr: "dpsr",
+  "adap-tau": "plain",
+};
+
+const DISPLAY_NAME: Record<BaselineName, string> = {
+  dssm: "DSSM",
+  mgdspr: "MGDSPR",
+  dpsr: "DPSR",
+  "adap-tau": "Adap-τ",
+};
+
+const OWN_LOSS: Record<
+  BaselineName,
+  Record<string, string | number | boolean>
+> = {
+  dssm: { kind: "dssm-softmax" },
+  mgdspr: { kind: "mgdspr" },
+  dpsr: { kind: "dpsr-hinge" },
+  "adap-tau": { kind: "adap-tau", warmupEpochs: ADAP_TAU_BASELINE_WARMUP },
+};
+
+const OWN_SHORT: Record<BaselineName, string> = {
+  dssm: "own: softmax γ=10, 4 random neg.",
+  mgdspr: "own: softmax τ=2 + mixed hard neg.",
+  dpsr: "own: hinge δ=0.1, in-batch + random",
+  "adap-tau": "own: Adap-τ per-query τ",
+};
+
+const ROLE: Record<BaselineVariant, BaselineRole> = {
+  own: "own",
+  "adaptive-margin": "adaptive",
+  "adaptive-softmax": "adaptive",
+  margin: "fixed",
+  softmax: "fixed",
+  "global-only": "ablation",
+};
+
+const VARIANT_SHORT: Record<Exclude<BaselineVariant, "own">, string> = {
+  "adaptive-margin": "adaptive margin δ_j",
+  "adaptive-softmax": "adaptive softmax τ_j",
+  margin: "fixed margin δ=0.1",
+  softmax: "fixed softmax τ=1/30",
+  "global-only": "Adap-τ global τ0 only",
+};
+
+function lossOf(
+  baseline: BaselineName,
+  variant: BaselineVariant,
+): Record<string, string | number | boolean> {
+  switch (variant) {
+    case "own":
+      return { ...OWN_LOSS[baseline] };
+    case "global-only":
+      return {
+        kind: "adap-tau",
+        perId: false,
+        warmupEpochs: ADAP_TAU_BASELINE_WARMUP,
+      };
+    default:
+      return { kind: variant };
+  }
+}
+
+/** One run of a grid: names, role and resolved training config. */
+export interface BaselineRunSpec {
+  /** Unique, file-safe name, `<baseline>-<variant>` (the run folder's prefix). */
+  name: string;
+  /** Which baseline's grid. */
+  baseline: BaselineName;
+  /** Which run of it. */
+  variant: BaselineVariant;
+  /** Its role in the comparison. */
+  role: BaselineRole;
+  /** Short label for charts and tables, e.g. `"adaptive margin δ_j"`. */
+  short: string;
+  /** Long label, e.g. `"DSSM + adaptive margin δ_j"`. */
+  method: string;
+  /** The resolved training config. */
+  config: TrainConfig;
+}
+
+/** Options of {@link baselineGrid}. */
+export interface BaselineGridOptions {
+  /** Dataset folder, recorded in every config (and read when no dataset is given to the runner). */
+  data: string;
+  /** Size profile (default `"quick"`): quick 40 steps, full {@link BASELINE_FULL_EPOCHS} epochs. */
+  profile?: Profile;
+  /** Seed of every run (default 1). */
+  seed?: number;
+  /** Runs to include, in this order (default {@link BASELINE_VARIANTS} of the baseline). */
+  variants?: readonly BaselineVariant[];
+  /** Steps per run, replacing the profile's length. */
+  steps?: number;
+  /** Epochs per run, replacing the profile's length. */
+  epochs?: number;
+  /** Pairs per batch (default 350). */
+  batchSize?: number;
+  /** Tower settings merged over the baseline's tower (e.g. smaller sizes in tests). */
+  tower?: Record<string, unknown>;
+  /** Backend request (default `"auto"`). */
+  backend?: BackendRequest;
+  /** Checkpoint interval (default: the profile's). */
+  checkpointEvery?: number;
+}
+
+/**
+ * The runs of one baseline's comparison (see the module documentation),
+ * as resolved training configs; throws a `RangeError` naming the option
+ * for an unknown baseline or variant, and `ConfigError`s from
+ * `resolveConfig` for bad settings.
+ */
+export function baselineGrid(
+  baseline: BaselineName,
+  options: BaselineGridOptions,
+): BaselineRunSpec[] {
+  if (!BASELINE_NAMES.includes(baseline)) {
+    throw new RangeError(
+      `baselineGrid: baseline must be one of ${
+        BASELINE_NAMES.join(", ")
+      }, got ${JSON.stringify(baseline)}`,
+    );
+  }
+  const profile = options.profile ?? "quick";
+  const allowed = [...BASELINE_VARIANTS[baseline]];
+  const variants = options.variants ?? allowed;
+  if (variants.length === 0) {
+    throw new RangeError("baselineGrid: option variants must not be empty");
+  }
+  const seen = new Set<string>();
+  for (const v of variants) {
+    if (!allowed.includes(v)) {
+      throw new RangeError(
+        `baselineGrid: variants has ${
+          JSON.stringify(v)
+        }; the ${baseline} grid has ${allowed.join(", ")}`,
+      );
+    }
+    if (seen.has(v)) {
+      throw new RangeError(`baselineGrid: variants lists "${v}" twice`);
+    }
+    seen.add(v);
+  }
+  if (options.steps !== undefined && options.epochs !== undefined) {
+    throw new RangeError("baselineGrid: give steps or epochs, not both");
+  }
+  const length = options.steps !== undefined
+    ? { steps: options.steps, epochs: null }
+    : options.epochs !== undefined
+    ? { steps: null, epochs: options.epochs }
+    : profile === "full"
+    ? { steps: null, epochs: BASELINE_FULL_EPOCHS[baseline] }
+    : {};
+  const name = DISPLAY_NAME[baseline];
+  return variants.map((variant) => {
+    const input: TrainConfigInput = {
+      profile,
+      data: options.data,
+      tower: {
+        ...(options.tower ?? {}),
+        kind: TOWER_OF[baseline],
+      } as TrainConfigInput["tower"],
+      loss: lossOf(baseline, variant) as TrainConfigInput["loss"],
+      seed: options.seed ?? 1,
+      ...length,
+      ...(options.batchSize !== undefined
+        ? { batchSize: options.batchSize }
+        : {}),
+      ...(options.backend !== undefined ? { backend: options.backend } : {}),
+      ...(options.checkpointEvery !== undefined
+        ? { checkpointEvery: options.checkpointEvery }
+        : {}),
+    };
+    const short = variant === "own"
+      ? OWN_SHORT[baseline]
+      : VARIANT_SHORT[variant];
+    return {
+      name: `${baseline}-${variant}`,
+      baseline,
+      variant,
+      role: ROLE[variant],
+      short,
+      method: `${name} + ${short.replace(/^own: /, "own loss: ")}`,
+      config: resolveConfig(input),
+    };
+  });
+}
+
+/**
+ * The grid as table rows: run name, tower, loss kind and every loss
+ * option, length and config hash (what exactly each run trains).
+ */
+export function baselineGridTable(
+  specs: readonly BaselineRunSpec[],
+): Record<string, unknown>[] {
+  return specs.map((s) => {
+    const { kind, ...opts } = s.config.loss;
+    return {
+      run: s.name,
+      role: s.role,
+      tower: (s.config.tower as { kind: string }).kind,
+      loss: kind,
+      options: Object.entries(opts).map(([k, v]) =>
+        `${k}=${typeof v === "number" ? Number(v.toPrecision(4)) : v}`
+      ).join(", "),
+      length: s.config.steps !== null
+        ? `${s.config.steps} steps`
+        : `${s.config.epochs} epochs`,
+      batch: s.config.batchSize,
+      lr: s.config.optimizer.lr,
+      config: configHash(s.config),
+    };
+  });
+}
+
+/** Per-query values of one run on its test split (for paired comparisons). */
+export interface BaselinePerQuery {
+  /** Rank of every evaluation pair's positive in its batch, in the fixed batch order. */
+  batchRanks: Int32Array;
+  /** Full-corpus recall@10 of every evaluated test query. */
+  recall10: Float64Array;
+  /** Full-corpus NDCG@10 of every evaluated test query. */
+  ndcg10: Float64Array;
+  /** Reciprocal rank of every evaluated test query. */
+  mrr: Float64Array;
+}
+
+/** One evaluated run of a grid. */
+export interface BaselineRow {
+  /** Run name (`<baseline>-<variant>`). */
+  name: string;
+  /** Which baseline's grid. */
+  baseline: BaselineName;
+  /** Which run of it. */
+  variant: BaselineVariant;
+  /** Its role in the comparison. */
+  role: BaselineRole;
+  /** Short label. */
+  short: string;
+  /** Long label. */
+  method: string;
+  /** Tower kind. */
+  tower: string;
+  /** Loss kind. */
+  loss: string;
+  /** Dataset name (`meta.name`). */
+  dataset: string;
+  /** Config hash. */
+  configHash: string;
+  /** Run folder. */
+  dir: string;
+  /** Read back from the folder instead of trained. */
+  cached: boolean;
+  /** `"finished"`, or `"failed"` (training stopped with a `TrainError`). */
+  status: "finished" | "failed";
+  /** Why it failed. */
+  error?: string;
+  /** Steps trained. */
+  steps: number;
+  /** Training time of the run's sessions (s), null when unknown. */
+  trainSeconds: number | null;
+  /** Backend, e.g. `"wasm (simd)"`. */
+  backend: string;
+  /** Test batch recall@{1,5,10,50} (batch 350) with 95% bootstrap intervals. */
+  batchRecall: Record<number, Interval>;
+  /** Full-corpus recall@k with intervals (k ≤ catalogue size of 10, 50, 100). */
+  corpusRecall: Record<number, Interval>;
+  /** Full-corpus NDCG@10 with interval. */
+  ndcg10: Interval;
+  /** Full-corpus MRR with interval. */
+  mrr: Interval;
+  /** Embedding health of the trained model (from `evaluateModel`). */
+  health: Record<string, number | string | null>;
+  /** Per-query values (null for failed runs). */
+  perQuery: BaselinePerQuery | null;
+  /** Training loss per step. */
+  log: { step: number; loss: number }[];
+}
+
+/** Options of {@link runBaselineGrid}. */
+export interface RunBaselineGridOptions {
+  /** Folder of the run folders, e.g. `../runs/04_baseline_dssm`. */
+  runsDir: string;
+  /** The data, in memory (default: read each config's `data` folder once). */
+  dataset?: Dataset;
+  /** Bootstrap resamples of the intervals (default 1000). */
+  bootstrapSamples?: number;
+  /** Progress lines (default none). */
+  log?: (line: string) => void;
+}
+
+const NAN_INTERVAL: Interval = { mean: NaN, lo: NaN, hi: NaN };
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+/**
+ * Per-query values computed along the same code path as `evaluateModel`
+ * (same batches, masks, search and metric functions), so their means are
+ * its point estimates.
+ */
+function perQueryValues(
+  ctx: Pick<EvaluateContext, "model" | "inputs" | "ds">,
+  minRelevance: number,
+): BaselinePerQuery {
+  const { model, inputs, ds } = ctx;
+  const split = "test";
+  const d = model.dim;
+  const { pairs, batches } = evaluationBatches(ds, { split, minRelevance });
+  let batchRanks: Int32Array;
+  if (model.heads === 1) {
+    const order = Int32Array.from(
+      batches.flatMap((b) => Array.from(b.pairIndex)),
+    );
+    const q = encodeAll(model, inputs, {
+      side: "queries",
+      rows: order.map((p) => pairs.queryRow[p]),
+    });
+    const v = encodeAll(model, inputs, {
+      side: "items",
+      rows: order.map((p) => pairs.itemRow[p]),
+    });
+    const masks = new Map<number, Uint8Array>();
+    let start = 0;
+    for (const b of batches) {
+      masks.set(start, Uint8Array.from(accidentalHitMask(pairs, b)));
+      start += b.pairIndex.length;
+    }
+    batchRanks = batchRecall(q, v, {
+      d,
+      ks: [1],
+      batchSize: 350,
+      mask: (s) => masks.get(s),
+    }).ranks;
+  } else {
+    batchRanks = batchRecallOfModel(model, { ds, inputs }, {
+      split,
+      minRelevance,
+    }).ranks;
+  }
+  const rows: number[] = [];
+  for (let r = 0; r < ds.queries.queryId.length; r++) {
+    if (ds.queries.split[r] === split) rows.push(r);
+  }
+  const queryRows = Int32Array.from(rows);
+  const labels = labelsFromPairs(ds.pairs, {
+    queryIds: Int32Array.from(queryRows, (r) => ds.queries.queryId[r]),
+    itemRow: pairs.itemRowOf,
+  });
+  const Q = encodeAll(model, inputs, { side: "queries", rows: queryRows });
+  const V = encodeAll(model, inputs, { side: "items" });
+  const n = V.length / d;
+  const K = Math.min(100, n);
+  const ranked = model.heads === 1
+    ? exactSearch(Q, V, { k: K, d })
+    : searchWithModel(model, { queries: Q, items: V }, { k: K });
+  const ks = [10, 50, 100].filter((k) => k <= K);
+  const m = rankingMetrics(ranked, labels, { ks, minRelevance });
+  const first = ks[0];
+  return {
+    batchRanks,
+    recall10: m.perQuery.recall[first],
+    ndcg10: m.perQuery.ndcg[first],
+    mrr: m.perQuery.mrr,
+  };
+}
+
+interface PerQueryFile {
+  version: number;
+  batchRanks: number[];
+  recall10: number[];
+  ndcg10: number[];
+  mrr: number[];
+}
+
+function perQueryToJson(p: BaselinePerQuery): PerQueryFile {
+  const r = (a: Float64Array) => Array.from(a, round);
+  return {
+    version: BASELINE_EVAL_VERSION,
+    batchRanks: Array.from(p.batchRanks),
+    recall10: r(p.recall10),
+    ndcg10: r(p.ndcg10),
+    mrr: r(p.mrr),
+  };
+}
+
+function perQueryFromJson(j: PerQueryFile): BaselinePerQuery {
+  return {
+    batchRanks: Int32Array.from(j.batchRanks),
+    recall10: Float64Array.from(j.recall10),
+    ndcg10: Float64Array.from(j.ndcg10),
+    mrr: Float64Array.from(j.mrr),
+  };
+}
+
+function intervalOf(x: unknown): Interval {
+  if (x && typeof x === "object" && "mean" in x) {
+    const i = x as Interval;
+    return { mean: i.mean, lo: i.lo, hi: i.hi };
+  }
+  return NAN_INTERVAL;
+}
+
+type EvalJson = {
+  baselineEval?: number;
+  bootstrapSamples?: number;
+  backend?: { name: string; simd?: boolean };
+  batchRecall?: { ci: Record<string, unknown> };
+  fullCorpus?: { ks: number[]; ci: Record<string, unknown> };
+  health?: Record<string, number | string | null>;
+};
+
+/** A finished, evaluated run folder usable for `spec` on data `dataHash`, or null. */
+async function readCached(
+  dir: string,
+  dataHash: string,
+  samples: number,
+): Promise<
+  | { ev: EvalJson; per: BaselinePerQuery; steps: number; ms: number | null }
+  | null
+> {
+  try {
+    const info = await readRunInfo(dir);
+    if (info.status !== "finished" || info.dataset.hash !== dataHash) {
+      return null;
+    }
+    const ev = JSON.parse(
+      await Deno.readTextFile(joinPath(dir, RUN_FILES.eval)),
+    ) as EvalJson;
+    if (
+      ev.baselineEval !== BASELINE_EVAL_VERSION ||
+      ev.bootstrapSamples !== samples
+    ) return null;
+    const pq = JSON.parse(
+      await Deno.readTextFile(joinPath(dir, BASELINE_PER_QUERY_FILE)),
+    ) as PerQueryFile;
+    if (pq.version !== BASELINE_EVAL_VERSION) return null;
+    const ms = info.sessions.reduce((a, s) => a + s.trainMs, 0);
+    return { ev, per: perQueryFromJson(pq), steps: info.steps, ms };
+  } catch {
+    return null;
+  }
+}
+
+function backendName(ev: EvalJson): string {
+  const b = ev.backend;
+  if (!b) return "?";
+  return b.simd ? `${b.name} (simd)` : b.name;
+}
+
+function rowFromEval(
+  base: Omit<
+    BaselineRow,
+    | "batchRecall"
+    | "corpusRecall"
+    | "ndcg10"
+    | "mrr"
+    | "health"
+    | "perQuery"
+    | "backend"
+  >,
+  ev: EvalJson,
+  per: BaselinePerQuery,
+): BaselineRow {
+  const batchCi = ev.batchRecall?.ci ?? {};
+  const corpusCi = ev.fullCorpus?.ci ?? {};
+  const ks = ev.fullCorpus?.ks ?? [];
+  return {
+    ...base,
+    backend: backendName(ev),
+    batchRecall: Object.fromEntries(
+      [1, 5, 10, 50].map((k) => [k, intervalOf(batchCi[k])]),
+    ),
+    corpusRecall: Object.fromEntries(
+      ks.map((k) => [k, intervalOf(corpusCi[`recall@${k}`])]),
+    ),
+    ndcg10: intervalOf(corpusCi[`ndcg@${ks[0]}`]),
+    mrr: intervalOf(corpusCi.mrr),
+    health: ev.health ?? {},
+    perQuery: per,
+  };
+}
+
+/**
+ * Trains and evaluates every run of `specs` (or reads it back from its
+ * folder, see the module documentation) and returns one row per run, in
+ * order. A run whose training fails with a `TrainError` (e.g. a NaN loss)
+ * gives a row with status `"failed"` and NaN metrics; other errors throw.
+ */
+export async function runBaselineGrid(
+  specs: readonly BaselineRunSpec[],
+  options: RunBaselineGridOptions,
+): Promise<BaselineRow[]> {
+  const names = new Set<string>();
+  for (const s of specs) {
+    if (names.has(s.name)) {
+      throw new RangeError(
+        `runBaselineGrid: run name "${s.name}" occurs twice; names must be unique (they name the run folders)`,
+      );
+    }
+    names.add(s.name);
+  }
+  const samples = options.bootstrapSamples ?? 1000;
+  const log = options.log ?? (() => {});
+  const loaded = new Map<string, { ds: Dataset; hash: string }>();
+  const dataFor = async (path: string) => {
+    if (options.dataset) {
+      const key = "(memory)";
+      if (!loaded.has(key)) {
+        loaded.set(key, {
+          ds: options.dataset,
+          hash: datasetContentHash(options.dataset),
+        });
+      }
+      return loaded.get(key)!;
+    }
+    if (!loaded.has(path)) {
+      const ds = await readDataset(path);
+      loaded.set(path, { ds, hash: datasetContentHash(ds) });
+    }
+    return loaded.get(path)!;
+  };
+  await Deno.mkdir(options.runsDir, { recursive: true });
+  const rows: BaselineRow[] = [];
+  for (const spec of specs) {
+    const hash = configHash(spec.config);
+    const dir = joinPath(options.runsDir, `${spec.name}-${hash}`);
+    const { ds, hash: dataHash } = await dataFor(spec.config.data);
+    const base = {
+      name: spec.name,
+      baseline: spec.baseline,
+      variant: spec.variant,
+      role: spec.role,
+      short: spec.short,
+      method: spec.method,
+      tower: (spec.config.tower as { kind: string }).kind,
+      loss: spec.config.loss.kind,
+      dataset: ds.meta.name,
+      configHash: hash,
+      dir,
+    };
+    const cached = await readCached(dir, dataHash, samples);
+    if (cached) {
+      const steps = await readSteps(joinPath(dir, RUN_FILES.steps));
+      log(`${spec.name}: cached (${dir})`);
+      rows.push(rowFromEval(
+        {
+          ...base,
+          cached: true,
+          status: "finished",
+          steps: cached.steps,
+          trainSeconds: cached.ms === null ? null : cached.ms / 1000,
+          log: steps.map((r) => ({ step: r.step, loss: r.loss })),
+        },
+        cached.ev,
+        cached.per,
+      ));
+      continue;
+    }
+    if (await exists(dir)) await Deno.remove(dir, { recursive: true });
+    const held: { per?: BaselinePerQuery } = {};
+    try {
+      const t0 = performance.now();
+      const result = await train(spec.config, {
+        outDir: dir,
+        dataset: ds,
+        quiet: true,
+        evaluate: async (ctx) => {
+          const minRelevance = ctx.config.minRelevance;
+          const metrics = evaluateModel(ctx, {
+            minRelevance,
+            bootstrapSamples: samples,
+          });
+          held.per = perQueryValues(ctx, minRelevance);
+          await writeTextAtomic(
+            joinPath(ctx.dir, BASELINE_PER_QUERY_FILE),
+            stableJson(perQueryToJson(held.per)) + "\n",
+          );
+          return {
+            ...metrics,
+            baselineEval: BASELINE_EVAL_VERSION,
+            bootstrapSamples: samples,
+          };
+        },
+      });
+      const trainMs = result.log.reduce((a, r) => a + r.ms, 0);
+      log(
+        `${spec.name}: trained ${result.steps} steps in ${
+          ((performance.now() - t0) / 1000).toFixed(1)
+        } s (${dir})`,
+      );
+      rows.push(rowFromEval(
+        {
+          ...base,
+          cached: false,
+          status: "finished",
+          steps: result.steps,
+          trainSeconds: trainMs / 1000,
+          log: result.log.map((r) => ({ step: r.step, loss: r.loss })),
+        },
+        result.eval as EvalJson,
+        held.per as BaselinePerQuery,
+      ));
+    } catch (err) {
+      if (!(err instanceof TrainError)) throw err;
+      log(`${spec.name}: failed: ${err.message}`);
+      let steps: { step: number; loss: number }[] = [];
+      try {
+        steps = (await readSteps(joinPath(dir, RUN_FILES.steps))).map((r) => ({
+          step: r.step,
+          loss: r.loss,
+        }));
+      } catch {
+        // No log written: the row keeps an empty curve.
+      }
+      rows.push({
+        ...base,
+        cached: false,
+        status: "failed",
+        error: err.message,
+        steps: steps.length,
+        trainSeconds: null,
+        backend: "?",
+        batchRecall: Object.fromEntries(
+          [1, 5, 10, 50].map((k) => [k, NAN_INTERVAL]),
+        ),
+        corpusRecall: {},
+        ndcg10: NAN_INTERVAL,
+        mrr: NAN_INTERVAL,
+        health: {},
+        perQuery: null,
+        log: steps.filter((r) => Number.isFinite(r.loss)),
+      });
+    }
+  }
+  return rows;
+}
+
+/** A metric the table, chart and verdict helpers know. */
+export type BaselineMetric =
+  | "batchRecall@1"
+  | "batchRecall@5"
+  | "batchRecall@10"
+  | "batchRecall@50"
+  | "recall@10"
+  | "ndcg@10"
+  | "mrr";
+
+/** Display titles of the metrics. */
+export const BASELINE_METRIC_TITLES: Readonly<Record<BaselineMetric, string>> =
+  Object.freeze({
+    "batchRecall@1": "batch recall@1",
+    "batchRecall@5": "batch recall@5",
+    "batchRecall@10": "batch recall@10",
+    "batchRecall@50": "batch recall@50",
+    "recall@10": "corpus recall@10",
+    "ndcg@10": "NDCG@10",
+    mrr: "MRR",
+  });
+
+function intervalFor(row: BaselineRow, metric: BaselineMetric): Interval {
+  switch (metric) {
+    case "recall@10":
+      return row.corpusRecall[10] ?? NAN_INTERVAL;
+    case "ndcg@10":
+      return row.ndcg10;
+    case "mrr":
+      return row.mrr;
+    default:
+      return row.batchRecall[Number(metric.split("@")[1])] ?? NAN_INTERVAL;
+  }
+}
+
+function perQueryFor(
+  p: BaselinePerQuery,
+  metric: BaselineMetric,
+): Float64Array {
+  switch (metric) {
+    case "recall@10":
+      return p.recall10;
+    case "ndcg@10":
+      return p.ndcg10;
+    case "mrr":
+      return p.mrr;
+    default: {
+      const k = Number(metric.split("@")[1]);
+      return Float64Array.from(p.batchRanks, (r) => (r <= k ? 1 : 0));
+    }
+  }
+}
+
+function fmt(x: number, digits: number): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : "–";
+}
+
+function fmtInterval(i: Interval, digits: number): string {
+  if (!Number.isFinite(i.mean)) return "–";
+  return `${fmt(i.mean, digits)} [${fmt(i.lo, digits)}, ${fmt(i.hi, digits)}]`;
+}
+
+/** Options of {@link baselineTable}. */
+export interface BaselineTableOptions {
+  /** Metrics as columns (default all of {@link BASELINE_METRIC_TITLES}). */
+  metrics?: readonly BaselineMetric[];
+  /** Decimals (default 3). */
+  digits?: number;
+  /** Show the 95% interval next to each mean (default true). */
+  intervals?: boolean;
+}
+
+/**
+ * Result rows as table records: the run, its loss, each metric as
+ * `mean [lo, hi]`, steps, training seconds and whether it came from the
+ * cache. Failed runs show `–` and their error.
+ */
+export function baselineTable(
+  rows: readonly BaselineRow[],
+  options: BaselineTableOptions = {},
+): Record<string, unknown>[] {
+  const metrics = options.metrics ??
+    (Object.keys(BASELINE_METRIC_TITLES) as BaselineMetric[]);
+  const digits = options.digits ?? 3;
+  return rows.map((r) => {
+    const out: Record<string, unknown> = {
+      method: r.short,
+      loss: r.loss,
+    };
+    for (const m of metrics) {
+      const i = intervalFor(r, m);
+      out[BASELINE_METRIC_TITLES[m]] = options.intervals === false
+        ? fmt(i.mean, digits)
+        : fmtInterval(i, digits);
+    }
+    out.steps = r.steps;
+    out["train s"] = r.trainSeconds === null
+      ? "–"
+      : Number(r.trainSeconds.toFixed(1));
+    out.cached = r.cached ? "yes" : "no";
+    if (r.status === "failed") out.cached = `failed: ${r.error}`;
+    return out;
+  });
+}
+
+/** Options of {@link baselineChartRows}. */
+export interface BaselineChartOptions {
+  /** One chart panel per metric (default batch recall@1, NDCG@10, MRR). */
+  metrics?: readonly BaselineMetric[];
+}
+
+/**
+ * Rows for `lib/plot`'s `mainTable` (`{ method, panel, mean, lo, hi }`,
+ * one panel per metric; pass `{ dataset: "panel" }`); failed runs are
+ * left out.
+ */
+export function baselineChartRows(
+  rows: readonly BaselineRow[],
+  options: BaselineChartOptions = {},
+): { method: string; panel: string; mean: number; lo: number; hi: number }[] {
+  const metrics = options.metrics ??
+    ["batchRecall@1", "ndcg@10", "mrr"] as BaselineMetric[];
+  return metrics.flatMap((m) =>
+    rows.filter((r) => r.status === "finished").map((r) => {
+      const i = intervalFor(r, m);
+      return {
+        method: r.short,
+        panel: BASELINE_METRIC_TITLES[m],
+        mean: i.mean,
+        lo: Math.min(i.lo, i.mean),
+        hi: Math.max(i.hi, i.mean),
+      };
+    })
+  );
+}
+
+/**
+ * Rows for `lib/plot`'s `trainingCurves` (`{ run, step, loss }`). With
+ * `relative` (default true) each loss is divided by the run's first-step
+ * loss, so that losses of different scales (a hinge summed over 349
+ * negatives, a softmax at τ = 2) share one axis; every run starts at 1.
+ */
+export function baselineCurveRows(
+  rows: readonly BaselineRow[],
+  options: { relative?: boolean } = {},
+): { run: string; step: number; loss: number }[] {
+  const relative = options.relative ?? true;
+  return rows.flatMap((r) => {
+    const first = r.log[0]?.loss ?? NaN;
+    const scale = relative && Number.isFinite(first) && first !== 0 ? first : 1;
+    return r.log.map((p) => ({
+      run: r.short,
+      step: p.step,
+      loss: p.loss / scale,
+    }));
+  });
+}
+
+/** Paired difference of one metric between two runs. */
+export interface BaselineDifference {
+  /** Metric. */
+  metric: BaselineMetric;
+  /** Candidate mean − reference mean, with a paired bootstrap 95% interval. */
+  difference: Interval;
+  /** Queries (or batch pairs) compared. */
+  n: number;
+  /** `"better"` / `"worse"` when the interval excludes 0, else `"no clear difference"`. */
+  outcome: "better" | "worse" | "no clear difference";
+}
+
+/**
+ * Paired bootstrap differences (candidate − reference) over the same test
+ * queries, per metric; both rows must be finished runs on the same data.
+ */
+export function baselineDifferences(
+  candidate: BaselineRow,
+  reference: BaselineRow,
+  options: { metrics?: readonly BaselineMetric[]; samples?: number } = {},
+): BaselineDifference[] {
+  const metrics = options.metrics ??
+    ["batchRecall@1", "batchRecall@10", "ndcg@10", "mrr"] as BaselineMetric[];
+  const a = candidate.perQuery, b = reference.perQuery;
+  if (a === null || b === null) {
+    throw new RangeError(
+      `baselineDifferences: ${
+        a === null ? candidate.name : reference.name
+      } has no per-query values (failed run)`,
+    );
+  }
+  return metrics.map((metric) => {
+    const x = perQueryFor(a, metric), y = perQueryFor(b, metric);
+    if (x.length !== y.length || x.length === 0) {
+      throw new RangeError(
+        `baselineDifferences: ${candidate.name} and ${reference.name} have ${x.length} and ${y.length} values of ${metric}; they must be evaluated on the same data`,
+      );
+    }
+    const diff = Float64Array.from(x, (v, i) => v - y[i]);
+    const ci = bootstrapCI(diff, { seed: 0, samples: options.samples ?? 1000 });
+    const outcome = ci.lo > 0
+      ? "better"
+      : ci.hi < 0
+      ? "worse"
+      : "no clear difference";
+    return { metric, difference: ci, n: x.length, outcome };
+  });
+}
+
+function signed(x: number): string {
+  return (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(3);
+}
+
+/**
+ * One sentence comparing run `candidate` with run `reference` (by name)
+ * from the numbers: the paired differences of {@link baselineDifferences}
+ * with their intervals, and a count of better / worse metrics.
+ */
+export function baselineVerdict(
+  rows: readonly BaselineRow[],
+  options: {
+    candidate: string;
+    reference: string;
+    metrics?: readonly BaselineMetric[];
+  },
+): string {
+  const find = (name: string, option: string) => {
+    const r = rows.find((x) => x.name === name);
+    if (!r) {
+      throw new RangeError(
+        `baselineVerdict: option ${option} "${name}" is not a row; rows: ${
+          rows.map((x) => x.name).join(", ")
+        }`,
+      );
+    }
+    return r;
+  };
+  const cand = find(options.candidate, "candidate");
+  const ref = find(options.reference, "reference");
+  if (cand.status !== "finished" || ref.status !== "finished") {
+    const bad = cand.status !== "finished" ? cand : ref;
+    return `${bad.method} failed to train (${bad.error}); no comparison.`;
+  }
+  const diffs = baselineDifferences(cand, ref, { metrics: options.metrics });
+  const parts = diffs.map((d) =>
+    `${BASELINE_METRIC_TITLES[d.metric]} ${signed(d.difference.mean)} [${
+      signed(d.difference.lo)
+    }, ${signed(d.difference.hi)}] (${d.outcome})`
+  );
+  const better = diffs.filter((d) => d.outcome === "better").length;
+  const worse = diffs.filter((d) => d.outcome === "worse").length;
+  const overall = better > 0 && worse === 0
+    ? "better"
+    : worse > 0 && better === 0
+    ? "worse"
+    : better === 0 && worse === 0
+    ? "not clearly different"
+    : "mixed";
+  return `On ${cand.dataset}, ${cand.short} vs ${ref.short} (${
+    DISPLAY_NAME[cand.baseline]
+  } tower): ${overall}, better on ${better} and worse on ${worse} of ${diffs.length} metrics; ` +
+    `paired differences with 95% bootstrap intervals over the same test queries: ${
+      parts.join("; ")
+    }.`;
+}
+
+/**
+ * The verdicts a baseline notebook shows: every adaptive run against the
+ * baseline's own run, per dataset (rows of one grid, or several grids on
+ * different data concatenated).
+ */
+export function baselineVerdicts(rows: readonly BaselineRow[]): string[] {
+  const out: string[] = [];
+  const groups = new Map<string, BaselineRow[]>();
+  for (const r of rows) {
+    const key = `${r.dataset}\u0000${r.baseline}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(r);
+  }
+  for (const group of groups.values()) {
+    const own = group.find((r) => r.role === "own");
+    if (!own) continue;
+    for (const r of group) {
+      if (r.role !== "adaptive") continue;
+      out.push(baselineVerdict(group, {
+        candidate: r.name,
+        reference: own.name,
+      }));
+    }
+  }
+  return out;
+}
