@@ -191,12 +191,18 @@ export interface CollapseSummaryRow {
   finalUniformity: number;
   /** Effective rank at the end. */
   finalEffectiveRank: number;
+  /** Mean training loss of the last segment. */
+  finalLoss: number | null;
   /** Valid batch recall@10 at the end (null when not recorded). */
   validRecall: number | null;
   /** Test batch recall@10 at the end (null when unavailable). */
   testRecall: number | null;
   /** Final mean item cosine ≥ the collapse threshold. */
   collapsed: boolean;
+  /** First measured step with mean item cosine ≥ the threshold (null: never). */
+  collapseStep: number | null;
+  /** First measured step back below the threshold after a collapsed one (null: never). */
+  recoverStep: number | null;
 }
 
 /** Options of {@link collapseSummary} and {@link collapseVerdict}. */
@@ -237,14 +243,14 @@ export class CollapseError extends Error {
 }
 
 const INIT_LABEL: Record<CollapseInit, string> = {
-  normal: "normal start",
-  collapsed: "collapsed start",
+  normal: "normal",
+  collapsed: "collapsed",
 };
 
 /**
  * The grid of variants of one adaptive-loss config: every start ×
  * stop-gradient × symmetric setting, labelled e.g.
- * `"collapsed start · sg + sym"` (`no sg` without the stop-gradient).
+ * `"collapsed · sg + sym"` (`no sg` without the stop-gradient).
  * Throws unless `base.loss.kind` is an adaptive loss.
  */
 export function collapseVariants(
@@ -671,6 +677,22 @@ function lossOption<T>(config: TrainConfig, name: string): T | null {
   return name in config.loss ? config.loss[name] as T : null;
 }
 
+function crossings(
+  rows: readonly CollapseHealthRow[],
+  threshold: number,
+): { collapseStep: number | null; recoverStep: number | null } {
+  let collapseStep: number | null = null, recoverStep: number | null = null;
+  for (const r of rows) {
+    if (collapseStep === null && r.meanCosine >= threshold) {
+      collapseStep = r.step;
+    } else if (collapseStep !== null && r.meanCosine < threshold) {
+      recoverStep = r.step;
+      break;
+    }
+  }
+  return { collapseStep, recoverStep };
+}
+
 /** One summary row per run: start and final health, recalls, collapsed or not. */
 export function collapseSummary(
   runs: readonly CollapseRunResult[],
@@ -694,9 +716,11 @@ export function collapseSummary(
       finalCosine: last.meanCosine,
       finalUniformity: last.uniformity,
       finalEffectiveRank: last.effectiveRank,
+      finalLoss: last.loss,
       validRecall: last.recall ?? null,
       testRecall: r.testRecall,
       collapsed: last.meanCosine >= threshold,
+      ...crossings(r.rows, threshold),
     };
   });
 }
@@ -759,6 +783,23 @@ export function collapseVerdict(
   const both = find("collapsed", true, true);
   if (alone && both) {
     const ok = isCollapsed(alone) && !isCollapsed(both);
+    const left = (s: CollapseSummaryRow) =>
+      s.recoverStep === null ? "never" : `at step ${s.recoverStep}`;
+    let note = "";
+    if (!isCollapsed(alone) && !isCollapsed(both)) {
+      const a = alone.recoverStep ?? Infinity, b = both.recoverStep ?? Infinity;
+      note = ` Both runs left the collapsed state, without the symmetric term ${
+        left(alone)
+      } and with it ${left(both)}${
+        b < a
+          ? ": the symmetric term sped the recovery up rather than enabling it"
+          : ""
+      }.`;
+    } else if (!ok) {
+      note = ` Without the symmetric term the run left the collapsed state ${
+        left(alone)
+      }, with it ${left(both)}.`;
+    }
     parts.push(
       `Claim 2 (from a bad start the stop-gradient alone does not prevent collapse, the symmetric term does) is ${
         ok ? "supported" : "not supported"
@@ -768,7 +809,7 @@ export function collapseVerdict(
         state(alone)
       } without the symmetric term and ${state(both)} with it${
         recallNote(alone, both)
-      }.`,
+      }.${note}`,
     );
   } else {
     parts.push(
@@ -812,6 +853,28 @@ export async function collapseExperiment(
     summary,
     verdict: collapseVerdict(summary, options),
   };
+}
+
+/**
+ * Where each run's numbers come from: steps, whether they were read from
+ * the cache, the seconds it took when trained, and its folder.
+ */
+export function collapseRunsTable(
+  experiment: CollapseExperiment,
+): {
+  run: string;
+  steps: number;
+  cached: boolean;
+  seconds: number;
+  dir: string;
+}[] {
+  return experiment.runs.map((r) => ({
+    run: r.name,
+    steps: r.steps,
+    cached: r.cached,
+    seconds: Math.round(r.seconds * 10) / 10,
+    dir: r.dir,
+  }));
 }
 
 /** The health rows of the runs with one start (for one chart per start). */

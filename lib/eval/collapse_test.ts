@@ -26,6 +26,8 @@ import {
   collapseItemHealth,
   collapseRowsOf,
   collapseRun,
+  collapseRunsTable,
+  collapseSummary,
   type CollapseSummaryRow,
   collapseVariants,
   collapseVerdict,
@@ -203,6 +205,8 @@ Deno.test("the naive heuristic (no stop-gradient) collapses the items; the stop-
     assertTrue(naive.finalEffectiveRank < sg.finalEffectiveRank, msg);
     assertTrue(naive.finalUniformity > sg.finalUniformity, msg);
     assertEquals([naive.collapsed, sg.collapsed], [true, false]);
+    assertEquals([naive.collapseStep, naive.recoverStep], [10, null]);
+    assertEquals([sg.collapseStep, sg.recoverStep], [null, null]);
     assertTrue(
       exp.verdict.startsWith("Claim 1 (") &&
         exp.verdict.includes("is supported"),
@@ -212,6 +216,11 @@ Deno.test("the naive heuristic (no stop-gradient) collapses the items; the stop-
     assertEquals(exp.rows.length, 2 * 3);
     assertEquals(collapseRowsOf(exp, { init: "normal" }).length, 6);
     assertEquals(collapseRowsOf(exp, { init: "collapsed" }).length, 0);
+    assertEquals(
+      collapseRunsTable(exp).map((r) => [r.run, r.steps, r.cached]),
+      [["normal · no sg", 20, false], ["normal · sg", 20, false]],
+    );
+    assertTrue(naive.finalLoss !== null && Number.isFinite(naive.finalLoss));
   } finally {
     await Deno.remove(out, { recursive: true });
   }
@@ -283,12 +292,12 @@ Deno.test("collapseVariants: the start × stop-gradient × symmetric grid", () =
   const v = collapseVariants(base);
   assertEquals(v.length, 8);
   assertEquals(v.map((x) => x.name).slice(0, 4), [
-    "normal start · no sg",
-    "normal start · sg",
-    "normal start · no sg + sym",
-    "normal start · sg + sym",
+    "normal · no sg",
+    "normal · sg",
+    "normal · no sg + sym",
+    "normal · sg + sym",
   ]);
-  assertEquals(v[7].name, "collapsed start · sg + sym");
+  assertEquals(v[7].name, "collapsed · sg + sym");
   assertEquals(v[7].init, "collapsed");
   const loss = (v[2].config as TrainConfigInput).loss!;
   assertEquals([loss.stopGradient, loss.symmetric, loss.alpha], [
@@ -308,6 +317,7 @@ function summaryRow(
   sg: boolean,
   sym: boolean,
   finalCosine: number,
+  steps: Partial<CollapseSummaryRow> = {},
 ): CollapseSummaryRow {
   return {
     run: `${init} ${sg} ${sym}`,
@@ -321,9 +331,13 @@ function summaryRow(
     finalCosine,
     finalUniformity: -1,
     finalEffectiveRank: 10,
+    finalLoss: 0.1,
     validRecall: null,
     testRecall: 0.9,
     collapsed: finalCosine >= 0.5,
+    collapseStep: init === "normal" ? null : 0,
+    recoverStep: null,
+    ...steps,
   };
 }
 
@@ -349,6 +363,22 @@ Deno.test("collapseVerdict: supported, not supported, not tested", () => {
     summaryRow("collapsed", true, true, 0.9),
   ]);
   assertEquals(bad.match(/is not supported/g)?.length, 2, bad);
+  assertTrue(
+    bad.includes("left the collapsed state never, with it never"),
+    bad,
+  );
+  // Both recover, the symmetric run sooner: not supported, but said so.
+  const sooner = collapseVerdict([
+    summaryRow("collapsed", true, false, 0.05, { recoverStep: 100 }),
+    summaryRow("collapsed", true, true, 0.01, { recoverStep: 40 }),
+  ]);
+  assertTrue(sooner.includes("is not supported"), sooner);
+  assertTrue(
+    sooner.includes(
+      "without the symmetric term at step 100 and with it at step 40: the symmetric term sped the recovery up",
+    ),
+    sooner,
+  );
   // The threshold decides what counts as collapsed.
   const low = collapseVerdict([
     summaryRow("normal", false, false, 0.3),
@@ -378,4 +408,44 @@ Deno.test("collapse driver: clear errors for bad options", async () => {
     CollapseError,
     "two variants",
   );
+});
+
+Deno.test("collapseSummary: start and final values, collapse and recovery steps", () => {
+  const row = (step: number, meanCosine: number): CollapseHealthRow => ({
+    run: "r",
+    init: "collapsed",
+    step,
+    meanCosine,
+    uniformity: -meanCosine,
+    effectiveRank: 1 + step,
+    loss: step === 0 ? null : 1 / step,
+    recall: 0.5,
+  });
+  const run = {
+    name: "r",
+    init: "collapsed" as const,
+    dir: "x",
+    key: "k",
+    config: resolveConfig(base),
+    cached: true,
+    rows: [row(0, 1), row(5, 0.9), row(10, 0.4), row(15, 0.6)],
+    testRecall: 0.7,
+    steps: 15,
+    seconds: 1,
+  };
+  const [s] = collapseSummary([run]);
+  assertEquals(
+    [s.startCosine, s.finalCosine, s.finalEffectiveRank, s.finalLoss],
+    [1, 0.6, 16, 1 / 15],
+  );
+  assertEquals([s.stopGradient, s.symmetric, s.alpha], [true, true, 2]);
+  assertEquals([s.collapsed, s.collapseStep, s.recoverStep], [true, 0, 10]);
+  const [t] = collapseSummary([run], { threshold: 0.95 });
+  assertEquals([t.collapsed, t.collapseStep, t.recoverStep], [false, 0, 5]);
+  const [u] = collapseSummary([{ ...run, rows: [row(0, 0.1), row(5, 0.2)] }]);
+  assertEquals([u.collapsed, u.collapseStep, u.recoverStep], [
+    false,
+    null,
+    null,
+  ]);
 });
