@@ -66,8 +66,8 @@ import {
   train,
   type TrainConfig,
   type TrainConfigInput,
-  TrainError,
 } from "../train/mod.ts";
+import { ConfigError } from "../train/mod.ts";
 import { evaluateModel, searchWithModel } from "./cli.ts";
 import {
   batchRecall,
@@ -140,11 +140,12 @@ const TOWER_OF: Record<BaselineName, string> = {
   "adap-tau": "plain",
 };
 
-const DISPLAY_NAME: Record<BaselineName, string> = {
+/** The tower each grid trains, as long labels name it. */
+const TOWER_LABEL: Record<BaselineName, string> = {
   dssm: "DSSM",
   mgdspr: "MGDSPR",
   dpsr: "DPSR",
-  "adap-tau": "Adap-τ",
+  "adap-tau": "plain tower",
 };
 
 const OWN_LOSS: Record<
@@ -158,10 +159,18 @@ const OWN_LOSS: Record<
 };
 
 const OWN_SHORT: Record<BaselineName, string> = {
-  dssm: "own: softmax γ=10, 4 random neg.",
-  mgdspr: "own: softmax τ=2 + mixed hard neg.",
-  dpsr: "own: hinge δ=0.1, in-batch + random",
-  "adap-tau": "own: Adap-τ per-query τ",
+  dssm: "own γ-softmax",
+  mgdspr: "own τ=2+mixed",
+  dpsr: "own hinge+rand",
+  "adap-tau": "own Adap-τ",
+};
+
+/** What each baseline's own objective is, in words (for long labels). */
+const OWN_LONG: Record<BaselineName, string> = {
+  dssm: "own loss: softmax γ = 10 over the clicked item + 4 random ones",
+  mgdspr: "own loss: in-batch softmax τ = 2 + mixed hard negatives",
+  dpsr: "own loss: hinge δ = 0.1 over in-batch + 32 random negatives",
+  "adap-tau": "Adap-τ (own loss: per-query τ from last epoch's loss)",
 };
 
 const ROLE: Record<BaselineVariant, BaselineRole> = {
@@ -174,11 +183,19 @@ const ROLE: Record<BaselineVariant, BaselineRole> = {
 };
 
 const VARIANT_SHORT: Record<Exclude<BaselineVariant, "own">, string> = {
-  "adaptive-margin": "adaptive margin δ_j",
-  "adaptive-softmax": "adaptive softmax τ_j",
-  margin: "fixed margin δ=0.1",
-  softmax: "fixed softmax τ=1/30",
-  "global-only": "Adap-τ global τ0 only",
+  "adaptive-margin": "adaptive δ_j",
+  "adaptive-softmax": "adaptive τ_j",
+  margin: "fixed δ=0.1",
+  softmax: "fixed τ=1/30",
+  "global-only": "Adap-τ global",
+};
+
+const VARIANT_LONG: Record<Exclude<BaselineVariant, "own">, string> = {
+  "adaptive-margin": "adaptive margin δ_j (the paper's)",
+  "adaptive-softmax": "adaptive temperature τ_j (the paper's)",
+  margin: "fixed margin δ = 0.1",
+  softmax: "fixed softmax τ = 1/30",
+  "global-only": "Adap-τ with its global scale only (perId: false)",
 };
 
 function lossOf(
@@ -209,9 +226,9 @@ export interface BaselineRunSpec {
   variant: BaselineVariant;
   /** Its role in the comparison. */
   role: BaselineRole;
-  /** Short label for charts and tables, e.g. `"adaptive margin δ_j"`. */
+  /** Short label for charts and tables, e.g. `"adaptive δ_j"`. */
   short: string;
-  /** Long label, e.g. `"DSSM + adaptive margin δ_j"`. */
+  /** Long label, e.g. `"DSSM + adaptive margin δ_j (the paper's)"`. */
   method: string;
   /** The resolved training config. */
   config: TrainConfig;
@@ -288,7 +305,7 @@ export function baselineGrid(
     : profile === "full"
     ? { steps: null, epochs: BASELINE_FULL_EPOCHS[baseline] }
     : {};
-  const name = DISPLAY_NAME[baseline];
+  const name = TOWER_LABEL[baseline];
   return variants.map((variant) => {
     const input: TrainConfigInput = {
       profile,
@@ -317,7 +334,9 @@ export function baselineGrid(
       variant,
       role: ROLE[variant],
       short,
-      method: `${name} + ${short.replace(/^own: /, "own loss: ")}`,
+      method: `${name} + ${
+        variant === "own" ? OWN_LONG[baseline] : VARIANT_LONG[variant]
+      }`,
       config: resolveConfig(input),
     };
   });
@@ -388,7 +407,7 @@ export interface BaselineRow {
   dir: string;
   /** Read back from the folder instead of trained. */
   cached: boolean;
-  /** `"finished"`, or `"failed"` (training stopped with a `TrainError`). */
+  /** `"finished"`, or `"failed"` (training stopped with an error). */
   status: "finished" | "failed";
   /** Why it failed. */
   error?: string;
@@ -632,8 +651,9 @@ function rowFromEval(
 /**
  * Trains and evaluates every run of `specs` (or reads it back from its
  * folder, see the module documentation) and returns one row per run, in
- * order. A run whose training fails with a `TrainError` (e.g. a NaN loss)
- * gives a row with status `"failed"` and NaN metrics; other errors throw.
+ * order. A run whose training fails (e.g. its loss becomes NaN) gives a
+ * row with status `"failed"`, the error message and NaN metrics; a
+ * `ConfigError` (settings that do not fit the data) throws.
  */
 export async function runBaselineGrid(
   specs: readonly BaselineRunSpec[],
@@ -750,7 +770,9 @@ export async function runBaselineGrid(
         held.per as BaselinePerQuery,
       ));
     } catch (err) {
-      if (!(err instanceof TrainError)) throw err;
+      // Bad settings are the caller's to fix; a run that breaks while
+      // training (NaN loss, a loss that rejects its statistics) is a result.
+      if (err instanceof ConfigError || !(err instanceof Error)) throw err;
       log(`${spec.name}: failed: ${err.message}`);
       let steps: { step: number; loss: number }[] = [];
       try {
@@ -889,6 +911,31 @@ export function baselineTable(
   });
 }
 
+/**
+ * Embedding health of each run (from `evaluateModel`) as table records:
+ * mean item–item cosine, uniformity of the items (log E e^{−2‖x−y‖²}; more
+ * negative = more spread), effective rank of the item embeddings, and the
+ * alignment of the test positives (E ‖q − v‖²). Crowded items (high mean
+ * cosine, uniformity near 0) are the signature of a collapse.
+ */
+export function baselineHealthTable(
+  rows: readonly BaselineRow[],
+  options: { digits?: number } = {},
+): Record<string, unknown>[] {
+  const digits = options.digits ?? 3;
+  const num = (x: unknown) =>
+    typeof x === "number" && Number.isFinite(x)
+      ? Number(x.toFixed(digits))
+      : "–";
+  return rows.map((r) => ({
+    method: r.short,
+    "mean item cosine": num(r.health.meanCosine),
+    "item uniformity": num(r.health.uniformityItems),
+    "effective rank": num(r.health.effectiveRank),
+    alignment: num(r.health.alignment),
+  }));
+}
+
 /** Options of {@link baselineChartRows}. */
 export interface BaselineChartOptions {
   /** One chart panel per metric (default batch recall@1, NDCG@10, MRR). */
@@ -925,19 +972,22 @@ export function baselineChartRows(
  * `relative` (default true) each loss is divided by the run's first-step
  * loss, so that losses of different scales (a hinge summed over 349
  * negatives, a softmax at τ = 2) share one axis; every run starts at 1.
+ * Values below `floor` (default none) are raised to it, e.g. for a log
+ * axis when a hinge loss reaches 0.
  */
 export function baselineCurveRows(
   rows: readonly BaselineRow[],
-  options: { relative?: boolean } = {},
+  options: { relative?: boolean; floor?: number } = {},
 ): { run: string; step: number; loss: number }[] {
   const relative = options.relative ?? true;
+  const floor = options.floor ?? -Infinity;
   return rows.flatMap((r) => {
     const first = r.log[0]?.loss ?? NaN;
     const scale = relative && Number.isFinite(first) && first !== 0 ? first : 1;
     return r.log.map((p) => ({
       run: r.short,
       step: p.step,
-      loss: p.loss / scale,
+      loss: Math.max(p.loss / scale, floor),
     }));
   });
 }
@@ -992,7 +1042,11 @@ export function baselineDifferences(
 }
 
 function signed(x: number): string {
-  return (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(3);
+  const a = Math.abs(x);
+  // An interval end that rounds to 0.000 but is not 0 keeps one digit of
+  // its own, so "excludes 0" stays visible in the text.
+  const text = a > 0 && a < 0.0005 ? a.toPrecision(1) : a.toFixed(3);
+  return (x >= 0 ? "+" : "−") + text;
 }
 
 /**
@@ -1033,28 +1087,40 @@ export function baselineVerdict(
   );
   const better = diffs.filter((d) => d.outcome === "better").length;
   const worse = diffs.filter((d) => d.outcome === "worse").length;
+  const n = diffs.length;
   const overall = better > 0 && worse === 0
-    ? "better"
+    ? (2 * better >= n ? "better" : "better on some metrics, worse on none")
     : worse > 0 && better === 0
-    ? "worse"
+    ? (2 * worse >= n ? "worse" : "worse on some metrics, better on none")
     : better === 0 && worse === 0
     ? "not clearly different"
     : "mixed";
-  return `On ${cand.dataset}, ${cand.short} vs ${ref.short} (${
-    DISPLAY_NAME[cand.baseline]
-  } tower): ${overall}, better on ${better} and worse on ${worse} of ${diffs.length} metrics; ` +
-    `paired differences with 95% bootstrap intervals over the same test queries: ${
+  return `On ${cand.dataset}, ${cand.method} vs ${ref.method}: ${overall} ` +
+    `(better on ${better}, worse on ${worse} of ${n} metrics). ` +
+    `Paired differences, 95% bootstrap intervals over the same test queries: ${
       parts.join("; ")
     }.`;
 }
 
+/** A pair of runs a notebook compares: `candidate` against `reference`. */
+export interface BaselineComparison {
+  /** Run name of the candidate. */
+  candidate: string;
+  /** Run name of the reference. */
+  reference: string;
+}
+
 /**
- * The verdicts a baseline notebook shows: every adaptive run against the
- * baseline's own run, per dataset (rows of one grid, or several grids on
- * different data concatenated).
+ * The comparisons of a grid's rows (per dataset and baseline, where both
+ * runs exist): every adaptive run against the baseline's own objective,
+ * `adaptive-margin` against fixed `margin` and `adaptive-softmax` against
+ * fixed `softmax` (the paper's claim), and for Adap-τ its own run against
+ * fixed `softmax` (Adap-τ's claim) and `global-only` against its own run.
  */
-export function baselineVerdicts(rows: readonly BaselineRow[]): string[] {
-  const out: string[] = [];
+export function baselineComparisons(
+  rows: readonly BaselineRow[],
+): (BaselineComparison & { dataset: string })[] {
+  const out: (BaselineComparison & { dataset: string })[] = [];
   const groups = new Map<string, BaselineRow[]>();
   for (const r of rows) {
     const key = `${r.dataset}\u0000${r.baseline}`;
@@ -1062,15 +1128,76 @@ export function baselineVerdicts(rows: readonly BaselineRow[]): string[] {
     groups.get(key)!.push(r);
   }
   for (const group of groups.values()) {
-    const own = group.find((r) => r.role === "own");
-    if (!own) continue;
-    for (const r of group) {
-      if (r.role !== "adaptive") continue;
-      out.push(baselineVerdict(group, {
-        candidate: r.name,
-        reference: own.name,
-      }));
+    const by = (v: BaselineVariant) => group.find((r) => r.variant === v);
+    const add = (a?: BaselineRow, b?: BaselineRow) => {
+      if (a && b) {
+        out.push({ candidate: a.name, reference: b.name, dataset: a.dataset });
+      }
+    };
+    const own = by("own");
+    for (const v of ["adaptive-margin", "adaptive-softmax"] as const) {
+      add(by(v), own);
+    }
+    add(by("adaptive-margin"), by("margin"));
+    add(by("adaptive-softmax"), by("softmax"));
+    if (group[0].baseline === "adap-tau") {
+      add(own, by("softmax"));
+      add(by("global-only"), own);
     }
   }
   return out;
+}
+
+/**
+ * One verdict sentence ({@link baselineVerdict}) per comparison of
+ * {@link baselineComparisons}.
+ */
+export function baselineVerdicts(rows: readonly BaselineRow[]): string[] {
+  return baselineComparisons(rows).map((c) =>
+    baselineVerdict(rows.filter((r) => r.dataset === c.dataset), c)
+  );
+}
+
+/** {@link baselineVerdicts} as a Markdown bullet list (for `md()`). */
+export function baselineVerdictMarkdown(rows: readonly BaselineRow[]): string {
+  const v = baselineVerdicts(rows);
+  return v.length === 0
+    ? "_No comparison: the grid has no pair of runs to compare._"
+    : v.map((line) => `- ${line}`).join("\n");
+}
+
+/** Result of {@link readBaselineDataset}. */
+export interface BaselineDatasetRead {
+  /** The dataset, or null when the folder is missing or invalid. */
+  dataset: Dataset | null;
+  /** One line saying what was read, or why not. */
+  note: string;
+}
+
+/**
+ * Reads a dataset folder for an optional section of a notebook (a real
+ * dataset built by `deno task data`): never throws for a missing or
+ * invalid folder, but says so in `note`.
+ */
+export async function readBaselineDataset(
+  dir: string,
+): Promise<BaselineDatasetRead> {
+  try {
+    const ds = await readDataset(dir);
+    const train = ds.pairs.split.filter((s, i) =>
+      s === "train" && ds.pairs.relevance[i] >= 3
+    ).length;
+    return {
+      dataset: ds,
+      note:
+        `\`${dir}\` (${ds.meta.name}): ${ds.items.itemId.length} items, ${ds.queries.queryId.length} queries, ${train} training pairs.`,
+    };
+  } catch (err) {
+    return {
+      dataset: null,
+      note: `\`${dir}\` could not be read (${
+        (err as Error).message
+      }); build it with \`deno task data\` to run this section.`,
+    };
+  }
 }

@@ -13,16 +13,21 @@ import {
   BASELINE_PER_QUERY_FILE,
   BASELINE_VARIANTS,
   baselineChartRows,
+  baselineComparisons,
   baselineCurveRows,
   baselineDifferences,
   baselineGrid,
   baselineGridTable,
+  baselineHealthTable,
   type BaselineRow,
   baselineTable,
   baselineVerdict,
+  baselineVerdictMarkdown,
   baselineVerdicts,
+  readBaselineDataset,
   runBaselineGrid,
 } from "./baselines.ts";
+import { writeDataset } from "../data/mod.ts";
 
 const ds = generateSynthetic({
   seed: 5,
@@ -259,6 +264,48 @@ Deno.test("runBaselineGrid: tiny runs give finite metrics, then come from the ca
   }
 });
 
+Deno.test("runBaselineGrid: a run whose loss becomes NaN is a failed row; bad settings throw", async () => {
+  const runsDir = await Deno.makeTempDir({ prefix: "baselines_test_" });
+  try {
+    const [spec] = baselineGrid("adap-tau", {
+      data: "memory",
+      variants: ["softmax"],
+      steps: 3,
+      batchSize: 64,
+      tower: TINY["adap-tau"],
+      backend: "wasm",
+    });
+    // An absurd step size without clipping overflows float32 at step 2.
+    spec.config.optimizer.lr = 1e30;
+    spec.config.optimizer.clipNorm = 0;
+    const [row] = await runBaselineGrid([spec], {
+      runsDir,
+      dataset: ds,
+      bootstrapSamples: 10,
+    });
+    assertEquals(row.status, "failed");
+    assertTrue(row.error!.includes("NaN"), row.error);
+    assertTrue(Number.isNaN(row.mrr.mean));
+    assertEquals(row.perQuery, null);
+    assertTrue(baselineTable([row])[0].cached !== "no");
+    // More sampled negatives than items: a ConfigError, thrown.
+    const [bad] = baselineGrid("dssm", {
+      data: "memory",
+      variants: ["own"],
+      steps: 1,
+      tower: TINY.dssm,
+    });
+    bad.config.loss.negatives = 5000;
+    await assertRejects(
+      () => runBaselineGrid([bad], { runsDir, dataset: ds }),
+      Error,
+      "loss.negatives",
+    );
+  } finally {
+    await Deno.remove(runsDir, { recursive: true });
+  }
+});
+
 Deno.test("runBaselineGrid: multi-head DPSR with adaptive losses, MGDSPR and Adap-τ", async () => {
   const runsDir = await Deno.makeTempDir({ prefix: "baselines_test_" });
   try {
@@ -384,8 +431,20 @@ Deno.test("baselineVerdict: paired differences decide better / worse / unclear",
     reference: "own",
   });
   assertTrue(s.startsWith("On toy, adaptive vs own"), s);
-  assertTrue(s.includes("better on 3 and worse on 0 of 4"), s);
+  assertTrue(s.includes(": better (better on 3, worse on 0 of 4 metrics)"), s);
   assertTrue(s.includes("batch recall@1 +1.000 [+1.000, +1.000] (better)"), s);
+  // Better on one of three metrics only: said so, not "better".
+  const two = fakeRow("two", {}, Array(40).fill(2));
+  const one = fakeRow("one", {}, Array(40).fill(1));
+  const some = baselineVerdict([one, two], {
+    candidate: "one",
+    reference: "two",
+    metrics: ["batchRecall@1", "batchRecall@10", "ndcg@10"],
+  });
+  assertTrue(
+    some.includes(": better on some metrics, worse on none (better on 1"),
+    some,
+  );
   // Mixed ranks: half better, half worse → an interval around 0.
   const mixed = fakeRow(
     "mixed",
@@ -435,6 +494,14 @@ Deno.test("baselineTable / baselineChartRows / baselineCurveRows", () => {
       .MRR,
     "0.47",
   );
+  const health = baselineHealthTable([
+    { ...own, health: { meanCosine: 0.12345, effectiveRank: 7 } },
+    failed,
+  ]);
+  assertEquals(health[0]["mean item cosine"], 0.123);
+  assertEquals(health[0]["effective rank"], 7);
+  assertEquals(health[0].alignment, "–");
+  assertEquals(health[1]["mean item cosine"], "–");
   const chart = baselineChartRows([own, failed]);
   assertEquals(chart.length, 3);
   assertEquals(chart.map((r) => r.panel), [
@@ -448,4 +515,67 @@ Deno.test("baselineTable / baselineChartRows / baselineCurveRows", () => {
     { run: "own", step: 2, loss: 0.25 },
   ]);
   assertEquals(baselineCurveRows([own], { relative: false })[1].loss, 1);
+  assertEquals(baselineCurveRows([own], { floor: 0.5 })[1].loss, 0.5);
+});
+
+Deno.test("baselineComparisons: adaptive vs own and vs fixed; Adap-τ vs fixed", () => {
+  const ranks = [1, 2, 3];
+  const row = (
+    name: string,
+    variant: BaselineRow["variant"],
+    over: Partial<BaselineRow> = {},
+  ) => fakeRow(name, { variant, role: "own", ...over }, ranks);
+  const dssm = [
+    row("dssm-own", "own"),
+    row("dssm-adaptive-margin", "adaptive-margin"),
+    row("dssm-adaptive-softmax", "adaptive-softmax"),
+    row("dssm-margin", "margin"),
+    row("dssm-softmax", "softmax"),
+  ];
+  const pairs = (rows: BaselineRow[]) =>
+    baselineComparisons(rows).map((c) => `${c.candidate}>${c.reference}`);
+  assertEquals(pairs(dssm), [
+    "dssm-adaptive-margin>dssm-own",
+    "dssm-adaptive-softmax>dssm-own",
+    "dssm-adaptive-margin>dssm-margin",
+    "dssm-adaptive-softmax>dssm-softmax",
+  ]);
+  // The same grid on a second dataset is compared within that dataset.
+  const other = dssm.map((r) => ({ ...r, dataset: "other" }));
+  assertEquals(baselineComparisons([...dssm, ...other]).length, 8);
+  assertEquals(baselineVerdicts([...dssm, ...other]).length, 8);
+  const tau = [
+    row("t-own", "own", { baseline: "adap-tau" }),
+    row("t-global", "global-only", { baseline: "adap-tau" }),
+    row("t-as", "adaptive-softmax", { baseline: "adap-tau" }),
+    row("t-sm", "softmax", { baseline: "adap-tau" }),
+  ];
+  assertEquals(pairs(tau), [
+    "t-as>t-own",
+    "t-as>t-sm",
+    "t-own>t-sm",
+    "t-global>t-own",
+  ]);
+  const text = baselineVerdictMarkdown(tau);
+  assertEquals(text.split("\n").length, 4);
+  assertTrue(text.startsWith("- On toy, t-as vs t-own"), text);
+  assertTrue(baselineVerdictMarkdown([]).includes("No comparison"));
+});
+
+Deno.test("readBaselineDataset: a built folder, or a note instead of an error", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "baselines_test_" });
+  try {
+    const missing = await readBaselineDataset(`${dir}/nope`);
+    assertEquals(missing.dataset, null);
+    assertTrue(missing.note.includes("could not be read"), missing.note);
+    await writeDataset(`${dir}/ds`, ds);
+    const ok = await readBaselineDataset(`${dir}/ds`);
+    assertEquals(ok.dataset?.items.itemId.length, 300);
+    const train = ds.pairs.split.filter((s, i) =>
+      s === "train" && ds.pairs.relevance[i] === 3
+    ).length;
+    assertTrue(ok.note.includes(`${train} training pairs`), ok.note);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
