@@ -364,7 +364,7 @@ export function experimentsMethodGrid(): ExperimentsConfig[] {
       loss: { kind: "adaptive-margin" },
     },
     {
-      name: "fixed margin δ=0.1",
+      name: "fixed δ=0.1",
       group: "method",
       family: "margin",
       value: 0.1,
@@ -379,7 +379,7 @@ export function experimentsMethodGrid(): ExperimentsConfig[] {
       loss: { kind: "adaptive-softmax" },
     },
     {
-      name: "fixed softmax τ=1/30",
+      name: "fixed τ=1/30",
       group: "method",
       family: "softmax",
       value: 1 / 30,
@@ -430,7 +430,7 @@ export function experimentsSensitivityGrid(
   const taus = profile === "quick" ? QUICK_TAUS : EXPERIMENTS_TAUS;
   return [
     ...deltas.map((delta): ExperimentsConfig => ({
-      name: `fixed margin δ=${delta}`,
+      name: `fixed δ=${delta}`,
       group: "sensitivity",
       family: "margin",
       value: delta,
@@ -438,7 +438,7 @@ export function experimentsSensitivityGrid(
       loss: { kind: "margin", margin: delta },
     })),
     ...taus.map((tau): ExperimentsConfig => ({
-      name: `fixed softmax τ=${tauLabel(tau)}`,
+      name: `fixed τ=${tauLabel(tau)}`,
       group: "sensitivity",
       family: "softmax",
       value: tau,
@@ -486,8 +486,8 @@ export function experimentsMainTableGrid(
     m("DPSR", { kind: "dpsr" }, { kind: "dpsr-hinge" }, { datasets: bench }),
     ...(profile === "full" ? mgdspr : []),
     m("Adap-τ", PLAIN, { kind: "adap-tau" }, { datasets: quickBench }),
-    m("fixed margin δ=0.1", PLAIN, { kind: "margin", margin: 0.1 }),
-    m("fixed softmax τ=1/30", PLAIN, { kind: "softmax", temperature: 1 / 30 }),
+    m("fixed δ=0.1", PLAIN, { kind: "margin", margin: 0.1 }),
+    m("fixed τ=1/30", PLAIN, { kind: "softmax", temperature: 1 / 30 }),
     m("adaptive margin", PLAIN, { kind: "adaptive-margin" }),
     m("adaptive softmax", PLAIN, { kind: "adaptive-softmax" }, {
       datasets: quickBench,
@@ -499,9 +499,9 @@ export function experimentsMainTableGrid(
  * The ablation: the adaptive margin and softmax losses with one piece
  * changed at a time (stop-gradient off, symmetric term off, symmetric
  * values from s(v, v_j) instead of s(q, v_j), convex combination, other
- * functional forms); plain tower. `quick` keeps the defaults, stop-gradient
- * and symmetric term off for the margin, and the multiplicative softmax
- * form.
+ * functional forms); plain tower. `quick` runs the margin variants of the
+ * stop-gradient and the symmetric term, and the multiplicative softmax form;
+ * `full` all of them.
  */
 export function experimentsAblationGrid(
   profile: ExperimentsProfile,
@@ -544,6 +544,8 @@ export function experimentsAblationGrid(
     "adaptive margin",
     "margin − stop-gradient",
     "margin − symmetric term",
+    "margin, symmetric δ from item",
+    "margin, convex combination",
     "adaptive softmax",
     "softmax, form multiplicative",
   ]);
@@ -1981,30 +1983,59 @@ export function experimentsMetricsTable(
  * Training-curve rows for lib/plot's `trainingCurves`: per run (label =
  * config name, plus seed when several) every logged step's loss, and the
  * valid batch recall@k (default 10) at the steps where it was measured.
+ * With `relative`, the loss is divided by the run's step-1 loss and
+ * floored at `floor` (default 1e-4), so losses of different scales share a
+ * log axis.
  */
 export function experimentsCurveRows(
   runs: readonly ExperimentsRun[],
-  options: { k?: number } = {},
+  options: { k?: number; relative?: boolean; floor?: number } = {},
 ): { run: string; step: number; loss: number; recall?: number }[] {
   const k = options.k ?? 10;
+  const floor = options.floor ?? 1e-4;
   const seeds = new Set(runs.map((r) => r.seed)).size > 1;
   const rows: { run: string; step: number; loss: number; recall?: number }[] =
     [];
   for (const r of runs) {
-    if (!r.log) continue;
+    if (!r.log || r.log.length === 0) continue;
     const label = seeds ? `${r.name} (seed ${r.seed})` : r.name;
     const recall = new Map(
       (r.validLog ?? []).map((v) => [v.step, v.recall[k]]),
     );
+    const first = r.log[0].loss;
     for (const s of r.log) {
+      const loss = options.relative
+        ? Math.max(floor, first > 0 ? s.loss / first : floor)
+        : s.loss;
       const row: { run: string; step: number; loss: number; recall?: number } =
-        { run: label, step: s.step, loss: s.loss };
+        { run: label, step: s.step, loss };
       const rc = recall.get(s.step);
       if (rc !== undefined) row.recall = rc;
       rows.push(row);
     }
   }
   return rows;
+}
+
+/**
+ * Embedding-health rows of runs (one per run): mean item–item cosine,
+ * effective rank of the item embeddings, item uniformity and alignment of
+ * the test positives, as `evaluateModel` measured them.
+ */
+export function experimentsHealthRows(
+  runs: readonly ExperimentsRun[],
+): Record<string, string | number | null>[] {
+  const several = new Set(runs.map((r) => r.dataset)).size > 1;
+  const seeds = new Set(runs.map((r) => r.seed)).size > 1;
+  return runs.filter((r) => r.skipped === null).map((r) => ({
+    config: `${r.name}${several ? ` (${r.dataset})` : ""}${
+      seeds ? `, seed ${r.seed}` : ""
+    }`,
+    "mean item cosine": r.health.meanCosine as number ?? null,
+    "effective rank": r.health.effectiveRank as number ?? null,
+    "item uniformity": r.health.uniformityItems as number ?? null,
+    alignment: r.health.alignment as number ?? null,
+  }));
 }
 
 /** Run summary rows (for a "what was trained" table). */
@@ -2100,7 +2131,7 @@ function fmt(i: Interval): string {
 /**
  * A sentence comparing config `candidate` with config `baseline` on one
  * dataset (paired, {@link experimentsCompare}), e.g. "benchmark: adaptive
- * margin 0.891 [0.875, 0.906] vs fixed margin δ=0.1 0.805 […]: difference
+ * margin 0.891 [0.875, 0.906] vs fixed δ=0.1 0.805 […]: difference
  * +0.086 [+0.070, +0.102] batch recall@10 (paired bootstrap over 1618 test
  * queries, 1 seed each) → better".
  */
@@ -2203,4 +2234,231 @@ export function experimentsSensitivityVerdict(
   }; the intervals of the worst and best ${
     separated ? "do not overlap (the choice matters)" : "overlap"
   }${ref}.`;
+}
+
+/**
+ * The sensitivity section's sentences for one dataset: how much the fixed
+ * δ and τ matter ({@link experimentsSensitivityVerdict}), and each adaptive
+ * loss against the paper's default fixed value (δ = 0.1, τ = 1/30) and
+ * against the best fixed value chosen on the valid split.
+ */
+export function experimentsSensitivityVerdicts(
+  runs: readonly ExperimentsRun[],
+  options: { dataset: string; k?: number },
+): string[] {
+  const k = options.k ?? 10;
+  const mine = runs.filter((r) => r.dataset === options.dataset);
+  const rows = experimentsAggregate(mine, { metric: `batch@${k}` });
+  const lines: string[] = [];
+  const families = [
+    ["margin", "adaptive margin", "fixed δ=0.1"],
+    ["softmax", "adaptive softmax", "fixed τ=1/30"],
+  ] as const;
+  for (const [family, adaptive, paperDefault] of families) {
+    if (!rows.some((r) => r.family === family)) continue;
+    lines.push(experimentsSensitivityVerdict(rows, { family }));
+    const has = (name: string) =>
+      mine.some((r) => r.name === name && r.skipped === null);
+    if (!has(adaptive)) continue;
+    if (has(paperDefault)) {
+      lines.push(
+        experimentsVerdict(mine, {
+          candidate: adaptive,
+          baseline: paperDefault,
+          dataset: options.dataset,
+          k,
+        }),
+      );
+    }
+    const best = experimentsBestFixed(mine, {
+      family,
+      dataset: options.dataset,
+      k,
+    });
+    if (best !== null && best !== paperDefault) {
+      lines.push(
+        experimentsVerdict(mine, {
+          candidate: adaptive,
+          baseline: best,
+          dataset: options.dataset,
+          k,
+        }) + ` (${best} is the best fixed value on the valid split)`,
+      );
+    }
+  }
+  return lines;
+}
+
+/**
+ * The main table's sentences, per dataset: the adaptive margin against the
+ * fixed margin δ = 0.1, the adaptive softmax against the fixed softmax
+ * τ = 1/30, and the adaptive margin against the strongest other method on
+ * the valid split.
+ */
+export function experimentsMainVerdicts(
+  runs: readonly ExperimentsRun[],
+  options: { k?: number } = {},
+): string[] {
+  const k = options.k ?? 10;
+  const lines: string[] = [];
+  const ours = new Set(["adaptive margin", "adaptive softmax", "untrained"]);
+  for (const dataset of new Set(runs.map((r) => r.dataset))) {
+    const mine = runs.filter((r) => r.dataset === dataset);
+    const has = (name: string) =>
+      mine.some((r) => r.name === name && r.skipped === null);
+    const pairs: [string, string][] = [
+      ["adaptive margin", "fixed δ=0.1"],
+      ["adaptive softmax", "fixed τ=1/30"],
+    ];
+    for (const [a, b] of pairs) {
+      if (has(a) && has(b)) {
+        lines.push(experimentsVerdict(mine, {
+          candidate: a,
+          baseline: b,
+          dataset,
+          k,
+        }));
+      }
+    }
+    const others = experimentsAggregate(
+      mine.filter((r) => !ours.has(r.name) && r.valid !== null),
+      { metric: `valid@${k}`, ci: "seeds" },
+    ).filter((r) => r.skipped === null && Number.isFinite(r.mean));
+    const best = others.length > 0
+      ? others.reduce((x, r) => r.mean > x.mean ? r : x)
+      : null;
+    // Skip when the strongest other method is the fixed margin, already
+    // compared above.
+    if (
+      has("adaptive margin") && best !== null &&
+      !(best.name === "fixed δ=0.1" && has("fixed δ=0.1"))
+    ) {
+      lines.push(
+        experimentsVerdict(mine, {
+          candidate: "adaptive margin",
+          baseline: best.name,
+          dataset,
+          k,
+        }) + ` (${best.name} is the strongest other method on the valid split)`,
+      );
+    }
+  }
+  return lines;
+}
+
+/**
+ * The ablation's sentences: every variant against its family's default
+ * ("adaptive margin" or "adaptive softmax") on one dataset, paired.
+ */
+export function experimentsAblationVerdicts(
+  runs: readonly ExperimentsRun[],
+  options: { dataset: string; k?: number },
+): string[] {
+  const k = options.k ?? 10;
+  const mine = runs.filter((r) => r.dataset === options.dataset);
+  const names = [...new Set(mine.map((r) => r.name))];
+  const defaults: Record<string, string> = {
+    margin: "adaptive margin",
+    softmax: "adaptive softmax",
+  };
+  const lines: string[] = [];
+  for (const name of names) {
+    const family = mine.find((r) => r.name === name)?.family;
+    const base = family ? defaults[family] : undefined;
+    if (!base || base === name || !names.includes(base)) continue;
+    lines.push(experimentsVerdict(mine, {
+      candidate: name,
+      baseline: base,
+      dataset: options.dataset,
+      k,
+    }));
+  }
+  return lines;
+}
+
+/**
+ * What produced the numbers of a profile, as table rows: steps, batch,
+ * seeds, intervals, the grids' values and methods, the datasets.
+ */
+export function experimentsProtocolRows(
+  profile: ExperimentsProfile,
+  seed: number,
+): { item: string; value: string }[] {
+  const s = experimentsSettings(profile);
+  const cat = experimentsCatalogue(profile, seed);
+  const sens = experimentsSensitivityGrid(profile);
+  const main = experimentsMainTableGrid(profile);
+  const abl = experimentsAblationGrid(profile);
+  const values = (family: string) =>
+    sens.filter((c) => c.family === family && c.value !== undefined).map((
+      c,
+    ) => family === "softmax" ? tauLabel(c.value!) : String(c.value)).join(
+      ", ",
+    );
+  const seeds = experimentsSeeds(profile, seed);
+  return [
+    { item: "profile", value: profile },
+    {
+      item: "training",
+      value:
+        `${s.steps} steps of batch 350 (Adam, lr 1e-3, clip 3), lib/train's quick hash buckets; plain tower: word + letter-trigram bags → 64-d embeddings → tanh 256 → 128, plus item-id embedding`,
+    },
+    {
+      item: "seeds",
+      value: `${
+        seeds.join(", ")
+      } (training seed; the catalogue seed is ${seed})`,
+    },
+    {
+      item: "intervals",
+      value: seeds.length >= 3
+        ? "95% Student-t over the seeds (table cells); paired bootstrap over test queries of the seed-averaged hits (comparisons)"
+        : "95% percentile bootstrap over test queries, 1,000 resamples (cells and paired comparisons)",
+    },
+    {
+      item: "benchmark",
+      value:
+        `synthetic, ${cat.numItems} items, ${cat.numQueries} queries, seed ${seed}`,
+    },
+    { item: "sensitivity: fixed δ", value: values("margin") },
+    { item: "sensitivity: fixed τ", value: values("softmax") },
+    {
+      item: "main table",
+      value: main.map((c) =>
+        c.datasets ? `${c.name} (${c.datasets.join(", ")} only)` : c.name
+      ).join("; "),
+    },
+    { item: "ablation", value: abl.map((c) => c.name).join("; ") },
+  ];
+}
+
+/** Size rows of loaded datasets: items, queries, positives per split, users. */
+export async function experimentsDatasetRows(
+  specs: readonly ExperimentsDatasetSpec[],
+): Promise<Record<string, string | number>[]> {
+  const rows: Record<string, string | number>[] = [];
+  for (const spec of specs) {
+    const { ds } = await experimentsLoadDataset(spec);
+    const positives = (split: string) => {
+      let n = 0;
+      for (let i = 0; i < ds.pairs.queryId.length; i++) {
+        if (ds.pairs.split[i] === split && ds.pairs.relevance[i] >= 3) n++;
+      }
+      return n;
+    };
+    const queries = (split: string) =>
+      ds.queries.split.filter((s) => s === split).length;
+    rows.push({
+      dataset: spec.name,
+      items: ds.items.itemId.length,
+      "train positives": positives("train"),
+      "test positives": positives("test"),
+      "test queries": queries("test"),
+      "query text": ds.queries.text.every((t) => t.trim() === "")
+        ? "none (user = query)"
+        : "yes",
+      users: ds.users?.userId.length ?? 0,
+    });
+  }
+  return rows;
 }
