@@ -26,7 +26,8 @@
  * also gets `global-only` (`perId: false`: its data-statistics scale
  * without the per-query part). Lengths: the `quick` profile's 40 steps;
  * `full`: {@link BASELINE_FULL_EPOCHS} epochs of the data (the package's
- * 10-epoch full profile would take hours per notebook on two cores).
+ * 10-epoch full profile would take hours per notebook on two cores). Both
+ * profiles use the quick hash buckets ({@link BASELINE_BUCKETS}).
  * Adap-τ's warm-up is shortened to {@link ADAP_TAU_BASELINE_WARMUP} epoch
  * (official code: 10), so that its data-statistics scale acts within runs
  * of a few epochs.
@@ -64,6 +65,7 @@ import {
   type EvaluateContext,
   evaluationBatches,
   type Profile,
+  QUICK_BUCKETS,
   readRunInfo,
   readSteps,
   resolveConfig,
@@ -124,6 +126,14 @@ export const BASELINE_VARIANTS: Readonly<
     "softmax",
   ],
 });
+
+/**
+ * Hash buckets of the towers in both profiles (the quick profile's
+ * `QUICK_BUCKETS`, 4,096 per family): with the towers' own 30k–50k buckets
+ * Adam's dense update over the embedding tables doubles a step on the full
+ * catalogue, and the full notebooks would not fit their ~15 minutes.
+ */
+export const BASELINE_BUCKETS: Readonly<Record<string, number>> = QUICK_BUCKETS;
 
 /** Epochs per run in the `full` profile (see the module documentation). */
 export const BASELINE_FULL_EPOCHS: Readonly<Record<BaselineName, number>> =
@@ -221,6 +231,16 @@ function lossOf(
   }
 }
 
+/** `tower` with {@link BASELINE_BUCKETS} under any buckets it sets itself. */
+function withBuckets(tower: Record<string, unknown>): Record<string, unknown> {
+  const features = (tower.features ?? {}) as Record<string, unknown>;
+  const buckets = (features.buckets ?? {}) as Record<string, number>;
+  return {
+    ...tower,
+    features: { ...features, buckets: { ...BASELINE_BUCKETS, ...buckets } },
+  };
+}
+
 /** One run of a grid: names, role and resolved training config. */
 export interface BaselineRunSpec {
   /** Unique, file-safe name, `<baseline>-<variant>` (the run folder's prefix). */
@@ -315,10 +335,10 @@ export function baselineGrid(
     const input: TrainConfigInput = {
       profile,
       data: options.data,
-      tower: {
+      tower: withBuckets({
         ...(options.tower ?? {}),
         kind: TOWER_OF[baseline],
-      } as TrainConfigInput["tower"],
+      }) as TrainConfigInput["tower"],
       loss: lossOf(baseline, variant) as TrainConfigInput["loss"],
       seed: options.seed ?? 1,
       ...length,

@@ -5,7 +5,11 @@ import {
   assertTrue,
 } from "../testing.ts";
 import { generateSynthetic } from "../data/mod.ts";
-import { checkConfigAgainstData, configHash } from "../train/mod.ts";
+import {
+  checkConfigAgainstData,
+  configHash,
+  QUICK_BUCKETS,
+} from "../train/mod.ts";
 import {
   ADAP_TAU_BASELINE_WARMUP,
   BASELINE_FULL_EPOCHS,
@@ -103,7 +107,15 @@ Deno.test("baselineGrid: every baseline's runs, towers, losses and lengths", () 
       assertEquals(s.config.profile, "full");
       assertEquals(s.config.steps, null);
       assertEquals(s.config.epochs, BASELINE_FULL_EPOCHS[b]);
+      // The quick hash buckets in both profiles.
+      const tower = s.config.tower as { features: { buckets: object } };
+      assertEquals(tower.features.buckets, { ...QUICK_BUCKETS });
     }
+    assertEquals(
+      (specs[0].config.tower as { features: { buckets: object } }).features
+        .buckets,
+      { ...QUICK_BUCKETS },
+    );
   }
   const tau = baselineGrid("adap-tau", { data: "memory" });
   assertEquals(tau[0].config.loss.perId, true);
@@ -132,6 +144,14 @@ Deno.test("baselineGrid: subsets, overrides and errors naming the option", () =>
   assertEquals(two[0].config.steps, 5);
   assertEquals(two[0].config.batchSize, 64);
   assertEquals((two[0].config.tower as { heads?: number }).heads, 2);
+  // A tower's own buckets win over the grid's.
+  const own = baselineGrid("dssm", {
+    data: "d",
+    profile: "full",
+    tower: { features: { buckets: { charTrigram: 512 } } },
+  })[0].config.tower as { features: { buckets: Record<string, number> } };
+  assertEquals(own.features.buckets.charTrigram, 512);
+  assertEquals(own.features.buckets.word, QUICK_BUCKETS.word);
   assertEquals(
     baselineGrid("dssm", { data: "d", epochs: 3 })[0].config.epochs,
     3,
