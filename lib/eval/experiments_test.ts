@@ -25,6 +25,7 @@ import {
   experimentsCompare,
   type ExperimentsConfig,
   type ExperimentsDatasetSpec,
+  experimentsHealthRows,
   experimentsHits,
   experimentsLoadDataset,
   experimentsMainTableGrid,
@@ -157,7 +158,7 @@ Deno.test("every grid config is a valid training config on the benchmark", async
         checkConfigAgainstData(made.config, bench.ds);
         assertEquals(
           made.config.steps,
-          config.steps ?? (profile === "quick" ? 40 : 150),
+          config.steps ?? 40,
         );
       }
     }
@@ -433,7 +434,16 @@ Deno.test("hits, aggregate and paired comparison by hand", () => {
   const [three] = experimentsAggregate([a1, a2, a3]);
   const t = experimentsSeedInterval([0.5, 0.5, 1]);
   assertEquals(three.ci, "seeds (t)");
-  assertClose(three.lo, t.lo, 1e-12);
+  // mean 2/3, t-interval [−0.05, 1.38], clamped to the metric's [0, 1].
+  assertTrue(t.lo < 0 && t.hi > 1);
+  assertEquals([three.lo, three.hi], [0, 1]);
+  const [tight] = experimentsAggregate([
+    a1,
+    a2,
+    fakeRun("a", 3, [1, 5, 20, 30]),
+  ]);
+  const tt = experimentsSeedInterval([0.5, 0.5, 0.5]);
+  assertEquals([tight.lo, tight.hi], [tt.lo, tt.hi]);
   // Two seeds, "queries": bootstrap of [1, .5, .5, 0], mean 0.5.
   const [two] = experimentsAggregate([a1, a2], { ci: "queries" });
   assertEquals(two.mean, 0.5);
@@ -462,6 +472,17 @@ Deno.test("hits, aggregate and paired comparison by hand", () => {
   assertClose(mrr.lo, 0.5 - 0.15, 1e-12);
   assertClose(mrr.hi, 0.5 + 0.05, 1e-12);
   assertThrows(() => experimentsMetric(a1, "precision@3"), RangeError);
+  // Health rows average over seeds.
+  const h = (seed: number, meanCosine: number) =>
+    fakeRun("h", seed, [1], { health: { meanCosine, effectiveRank: 10 } });
+  assertEquals(experimentsHealthRows([h(1, 0.2), h(2, 0.4)]), [{
+    config: "h",
+    seeds: 2,
+    "mean item cosine": (0.2 + 0.4) / 2,
+    "effective rank": 10,
+    "item uniformity": null,
+    alignment: null,
+  }]);
 });
 
 Deno.test("verdicts are written from the numbers", () => {
@@ -515,6 +536,18 @@ Deno.test("verdicts are written from the numbers", () => {
   assertEquals(
     experimentsSensitivityVerdict(rows, { family: "margin" }),
     "fixed δ (d, batch@10): from 0.700 (δ = 0.01) to 0.800 (δ = 0.1), spread 0.100; the intervals of the worst and best do not overlap (the choice matters); adaptive: 0.780 [0.770, 0.790], between the worst and the best fixed value (rank 2 of 4).",
+  );
+  // With the runs, best vs worst is a paired comparison.
+  const sweep = [
+    fakeRun("δ=0.01", 1, [99, 99, 99, 99], { family: "margin", value: 0.01 }),
+    fakeRun("δ=0.5", 1, [1, 1, 1, 1], { family: "margin", value: 0.5 }),
+  ];
+  assertEquals(
+    experimentsSensitivityVerdict(experimentsAggregate(sweep), {
+      family: "margin",
+      runs: sweep,
+    }),
+    "fixed δ (d, batch@10): from 0.000 (δ = 0.01) to 1.000 (δ = 0.5), spread 1.000; best − worst, paired: +1.000 [+1.000, +1.000] (the choice matters).",
   );
   const sr = experimentsSensitivityRows(rows);
   assertEquals(sr.rows.length, 3);
