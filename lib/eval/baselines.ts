@@ -1,7 +1,7 @@
 /**
  * Driver behind the baseline notebooks (`04_baseline_dssm`,
- * `05_baseline_mgdspr`, `05b_baseline_dpsr`, `05c_baseline_adap_tau`): for each baseline
- * (DSSM, MGDSPR-style, DPSR-style, Adap-τ) a grid of training runs on the
+ * `05_baseline_mgdspr`, `05b_baseline_dpsr`, `05c_baseline_adap_tau`): for
+ * each baseline (DSSM, MGDSPR-style, DPSR-style, Adap-τ) a grid of runs on the
  * same tower, trained with the baseline's own objective, with the paper's
  * adaptive losses, and with the fixed-hyper-parameter losses; every run
  * evaluated with {@link evaluateModel} and cached on disk.
