@@ -607,6 +607,7 @@ function fixedModel(
     encodeItems: (_i, rows) => pick(items, rows),
     scores: (q, v) => tf.matMul(q as tf.Tensor2D, v, false, true),
     variables: () => [],
+    rowSparse: () => [],
     getWeights: () => ({}),
     setWeights: () => {},
     dispose: () => {},

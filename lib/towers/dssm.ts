@@ -44,7 +44,10 @@ export class DssmTower extends BaseTower<DssmConfig> {
     const sides: Side[] = config.shared ? ["query"] : ["query", "item"];
     for (const side of sides) {
       for (let l = 0; l + 1 < sizes.length; l++) {
-        this.params.glorot(`${side}/w${l + 1}`, sizes[l], sizes[l + 1]);
+        // Layer 1 is the embedding bag over trigram buckets.
+        this.params.glorot(`${side}/w${l + 1}`, sizes[l], sizes[l + 1], {
+          rowSparse: l === 0,
+        });
         this.params.zeros(`${side}/b${l + 1}`, [sizes[l + 1]]);
       }
     }

@@ -64,10 +64,12 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
     p.embedding("query/charUnigram", b.charUnigram, d);
     p.embedding("query/charBigram", b.charBigram, d);
     p.embedding("query/word", b.word, d);
-    p.embedding("query/position", config.features.maxLen.query, d);
+    p.embedding("query/position", config.features.maxLen.query, d, {
+      rowSparse: false,
+    });
     for (const m of ["wq", "wk", "wv", "wo"]) p.glorot(`query/attn/${m}`, d, d);
     p.glorot("query/user/wu", d, d);
-    p.embedding("query/fusion/cls", 1, d);
+    p.embedding("query/fusion/cls", 1, d, { rowSparse: false });
     p.glorot("query/fusion/wk", d, d);
     p.glorot("query/fusion/wv", d, d);
     // Row 0 is the padding row of behaviour sequences (ids are row + 1).

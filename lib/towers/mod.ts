@@ -91,4 +91,4 @@ export {
   sampleRandomItems,
 } from "./dpsr.ts";
 export { PlainTower } from "./plain.ts";
-export { l2Normalize } from "./ops.ts";
+export { collectRowGradients, l2Normalize, type RowGradient } from "./ops.ts";

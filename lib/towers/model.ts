@@ -70,6 +70,11 @@ export interface TwoTowerModel {
   scores(q: tf.Tensor, v: tf.Tensor2D): tf.Tensor2D;
   /** Trainable variables (pass to `tf.variableGrads` / an optimiser). */
   variables(): tf.Variable[];
+  /**
+   * Names of the weights read only through row lookups (embedding tables),
+   * which an optimiser may update row-sparsely; see `Params.rowSparse`.
+   */
+  rowSparse(): string[];
   /** Copies of the weights by name, for checkpoints. */
   getWeights(): Weights;
   /** Restores weights from {@link getWeights} of a model with the same config. */
@@ -200,6 +205,11 @@ export abstract class BaseTower<C extends TowerConfig>
   /** See {@link TwoTowerModel.variables}. */
   variables(): tf.Variable[] {
     return this.params.variables();
+  }
+
+  /** See {@link TwoTowerModel.rowSparse}. */
+  rowSparse(): string[] {
+    return this.params.rowSparse();
   }
 
   /** See {@link TwoTowerModel.getWeights}. */

@@ -4,10 +4,13 @@
  *
  * Embedding bags and row lookups read only the non-padding ids of a batch
  * and are computed in JavaScript with a hand-written gradient (see
- * {@link embeddingBag}): the gradient of a table is a dense `[V, D]` tensor
- * whose rows not used in the batch are exactly zero. That is the closest
- * tfjs gets to TensorFlow's IndexedSlices; the optimiser still updates the
- * whole table, so Adam costs O(V·D) per step and per table.
+ * {@link embeddingBag}). By default the gradient of a table is a dense
+ * `[V, D]` tensor whose rows not used in the batch are exactly zero, so a
+ * dense optimiser updates the whole table. Inside
+ * {@link collectRowGradients} the gradient of a registered table is
+ * instead handed over as row-sparse `(ids, rows)` — TensorFlow's
+ * IndexedSlices — and no `[V, D]` tensor is built; `lib/train`'s lazy
+ * Adam uses that.
  *
  * @module
  */
@@ -105,6 +108,8 @@ function weightedRowSum(
   const [V, D] = table.shape;
   const { segments, weights, rows } = options;
   checkIds(ids, V, "embedding lookup");
+  const entry = activeCollector?.get(table.id);
+  if (entry) return sparseRowSum(table, ids, { ...options, entry });
   const op = tf.customGrad(
     ((t: tf.Tensor2D) => {
       const data = t.dataSync() as Float32Array;
@@ -132,6 +137,146 @@ function weightedRowSum(
     }) as unknown as CustomGradFn,
   );
   return op(table) as tf.Tensor2D;
+}
+
+/** Row-sparse gradient of one table: `rows` is `[ids.length, D]`, one row per distinct id. */
+export interface RowGradient {
+  /** Distinct table rows that received a gradient, in the order the backward pass met them. */
+  ids: Int32Array;
+  /** Their gradient rows, row-major `[ids.length, D]`. */
+  rows: Float32Array;
+  /** Row width D. */
+  dim: number;
+}
+
+interface CollectorEntry {
+  probe: tf.Variable;
+  parts: RowGradient[];
+}
+
+// Tables whose gradients go to the collector, by tensor id; set only while
+// `collectRowGradients` runs.
+let activeCollector: Map<number, CollectorEntry> | null = null;
+
+/**
+ * Runs `fn` (a `tf.variableGrads` / `tf.grads` call) so that the embedding
+ * lookups of `tables` hand their gradients over row-sparse instead of as
+ * dense `[V, D]` tensors, and returns them by table name (summed over every
+ * lookup of the table in the pass; a table no lookup reached is absent).
+ *
+ * How: a lookup of a registered table also takes that table's `probe`, a
+ * scalar variable whose gradient is always 0. Differentiate with respect
+ * to the probes instead of the tables (put `probes` in the variable list
+ * and leave the tables out): tfjs then calls the lookup's gradient, which
+ * records the rows and returns nothing for the table. A table left in the
+ * variable list would get no gradient, so that is an error.
+ */
+export function collectRowGradients<T>(
+  tables: Readonly<Record<string, tf.Variable>>,
+  fn: (probes: tf.Variable[]) => T,
+): { result: T; gradients: Map<string, RowGradient> } {
+  if (activeCollector) throw new Error("collectRowGradients cannot nest");
+  const byId = new Map<number, CollectorEntry>();
+  const names = new Map<number, string>();
+  for (const [name, t] of Object.entries(tables)) {
+    if (t.rank !== 2) {
+      throw new RangeError(`collectRowGradients: '${name}' is not a table`);
+    }
+    const zero = tf.scalar(0);
+    byId.set(t.id, { probe: tf.variable(zero, true), parts: [] });
+    zero.dispose();
+    names.set(t.id, name);
+  }
+  const probes = [...byId.values()].map((e) => e.probe);
+  activeCollector = byId;
+  let result: T;
+  try {
+    result = fn(probes);
+  } finally {
+    activeCollector = null;
+    for (const p of probes) p.dispose();
+  }
+  const gradients = new Map<string, RowGradient>();
+  for (const [id, e] of byId) {
+    if (e.parts.length > 0) gradients.set(names.get(id)!, mergeRows(e.parts));
+  }
+  return { result, gradients };
+}
+
+// Sums row-sparse parts of one table; rows keep the order they were met in.
+function mergeRows(parts: RowGradient[]): RowGradient {
+  if (parts.length === 1) return parts[0];
+  const D = parts[0].dim;
+  const slot = new Map<number, number>();
+  for (const p of parts) {
+    for (const id of p.ids) if (!slot.has(id)) slot.set(id, slot.size);
+  }
+  const ids = Int32Array.from(slot.keys());
+  const rows = new Float32Array(ids.length * D);
+  for (const p of parts) {
+    for (let r = 0; r < p.ids.length; r++) {
+      const dst = slot.get(p.ids[r])! * D;
+      for (let j = 0; j < D; j++) rows[dst + j] += p.rows[r * D + j];
+    }
+  }
+  return { ids, rows, dim: D };
+}
+
+// weightedRowSum for a table registered with the collector.
+function sparseRowSum(
+  table: tf.Tensor2D,
+  ids: Int32Array,
+  options: {
+    segments: Int32Array;
+    weights: Float32Array | null;
+    rows: number;
+    entry: CollectorEntry;
+  },
+): tf.Tensor2D {
+  const D = table.shape[1];
+  const { segments, weights, rows, entry } = options;
+  const op = tf.customGrad(
+    ((t: tf.Tensor2D, probe: tf.Tensor) => {
+      const data = t.dataSync() as Float32Array;
+      const out = new Float32Array(rows * D);
+      for (let k = 0; k < ids.length; k++) {
+        const src = ids[k] * D;
+        const dst = segments[k] * D;
+        const w = weights === null ? 1 : weights[k];
+        for (let j = 0; j < D; j++) out[dst + j] += w * data[src + j];
+      }
+      return {
+        value: tf.tensor2d(out, [rows, D]),
+        gradFunc: (dy: tf.Tensor) => {
+          const g = dy.dataSync() as Float32Array;
+          // Slot of each distinct id, in first-use order.
+          const slotOf = new Map<number, number>();
+          const slots = new Int32Array(ids.length);
+          for (let k = 0; k < ids.length; k++) {
+            let s = slotOf.get(ids[k]);
+            if (s === undefined) slotOf.set(ids[k], s = slotOf.size);
+            slots[k] = s;
+          }
+          const grad = new Float32Array(slotOf.size * D);
+          for (let k = 0; k < ids.length; k++) {
+            const dst = slots[k] * D;
+            const src = segments[k] * D;
+            const w = weights === null ? 1 : weights[k];
+            for (let j = 0; j < D; j++) grad[dst + j] += w * g[src + j];
+          }
+          entry.parts.push({
+            ids: Int32Array.from(slotOf.keys()),
+            rows: grad,
+            dim: D,
+          });
+          // The table is not differentiated (it is not in the variable
+          // list), so tfjs never reads its entry; the probe's is 0.
+          return [tf.scalar(0), tf.zerosLike(probe)];
+        },
+      };
+    }) as unknown as CustomGradFn,
+  );
+  return op(table, entry.probe) as tf.Tensor2D;
 }
 
 /**

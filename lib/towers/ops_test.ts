@@ -3,6 +3,7 @@ import { initBackend } from "../backend/mod.ts";
 import type { PaddedIds } from "../features/mod.ts";
 import { assertClose, assertEquals, assertThrows } from "../testing.ts";
 import {
+  collectRowGradients,
   embeddingBag,
   flatBag,
   gatherRows,
@@ -102,6 +103,79 @@ for (const backend of ["wasm", "cpu"] as const) {
     tf.dispose([table, dy, out, dg, g1, g2, look, mean]);
   });
 }
+
+Deno.test("collectRowGradients: row-sparse gradients equal the dense gradient's rows, lookups merged", async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+  const init = tf.tensor2d(
+    Array.from({ length: 24 }, (_, i) => Math.cos(i)),
+    [6, 4],
+  );
+  const table = tf.variable(init, true);
+  const other = tf.variable(tf.ones([4, 2]), true);
+  const p = padded([[2, 5, 2], [1], []], 3);
+  const bag = flatBag([p], Int32Array.from([0, 1, 2]));
+  const ids = Int32Array.from([3, 2, 3]);
+  const dy = tf.tensor2d(Array.from({ length: 6 }, (_, i) => i - 2.5), [3, 2]);
+  // Two lookups of the same table (a mean bag and a row gather), then a
+  // dense layer that is differentiated normally.
+  const loss = () =>
+    tf.sum(
+      tf.mul(
+        tf.matMul(
+          tf.add(
+            embeddingBag(table, bag, { mode: "mean" }),
+            gatherRows(table, ids),
+          ),
+          other,
+        ),
+        dy,
+      ),
+    ) as tf.Scalar;
+  const dense = tf.variableGrads(loss, [table, other]);
+  const sparse = collectRowGradients(
+    { t: table },
+    (probes) => tf.variableGrads(loss, [other, ...probes]),
+  );
+  assertClose(
+    sparse.result.value.dataSync(),
+    dense.value.dataSync(),
+    0,
+    "loss",
+  );
+  assertClose(
+    sparse.result.grads[other.name].dataSync(),
+    dense.grads[other.name].dataSync(),
+    0,
+    "dense weight",
+  );
+  const rg = sparse.gradients.get("t")!;
+  // Distinct rows in the order the backward pass met them: the gather
+  // (last lookup, first differentiated) gives 3, 2; the bag adds 5, 1.
+  assertEquals(Array.from(rg.ids), [3, 2, 5, 1]);
+  const full = dense.grads[table.name].arraySync() as number[][];
+  for (let r = 0; r < rg.ids.length; r++) {
+    assertClose(
+      rg.rows.slice(r * 4, r * 4 + 4),
+      full[rg.ids[r]],
+      1e-6,
+      `row ${rg.ids[r]}`,
+    );
+  }
+  for (const r of [0, 4]) assertEquals(full[r], [0, 0, 0, 0]);
+  // Outside the collector the lookups are dense again.
+  const again = tf.variableGrads(loss, [table, other]);
+  assertClose(
+    again.grads[table.name].dataSync(),
+    dense.grads[table.name].dataSync(),
+    0,
+  );
+  tf.dispose([init, dy, dense.value, sparse.result.value, again.value]);
+  tf.dispose(Object.values(dense.grads));
+  tf.dispose(Object.values(sparse.result.grads));
+  tf.dispose(Object.values(again.grads));
+  table.dispose();
+  other.dispose();
+});
 
 Deno.test("l2Normalize: unit rows, zero row stays zero", async () => {
   await initBackend({ backend: "wasm", quiet: true });

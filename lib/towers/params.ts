@@ -46,6 +46,7 @@ export class Params {
   readonly #seed: number;
   readonly #prefix: string;
   readonly #vars = new Map<string, tf.Variable>();
+  readonly #rowSparse = new Set<string>();
   #disposed = false;
 
   /** An empty set of weights for a model seeded with `seed`. */
@@ -81,14 +82,46 @@ export class Params {
     return this.#add(name, shape, values);
   }
 
-  /** A `[fanIn, fanOut]` matrix with Glorot uniform values. */
-  glorot(name: string, fanIn: number, fanOut: number): tf.Variable {
-    return this.uniform(name, [fanIn, fanOut], glorotLimit(fanIn, fanOut));
+  /**
+   * A `[fanIn, fanOut]` matrix with Glorot uniform values. `rowSparse`:
+   * the tower reads it only through row lookups (DSSM's first layer over
+   * trigram buckets), see {@link Params.rowSparse}.
+   */
+  glorot(
+    name: string,
+    fanIn: number,
+    fanOut: number,
+    options: { rowSparse?: boolean } = {},
+  ): tf.Variable {
+    const v = this.uniform(name, [fanIn, fanOut], glorotLimit(fanIn, fanOut));
+    if (options.rowSparse) this.#rowSparse.add(name);
+    return v;
   }
 
-  /** A lookup table `[rows, dim]` with U(±{@link EMBEDDING_INIT_SCALE}) values. */
-  embedding(name: string, rows: number, dim: number): tf.Variable {
-    return this.uniform(name, [rows, dim], EMBEDDING_INIT_SCALE);
+  /**
+   * A lookup table `[rows, dim]` with U(±{@link EMBEDDING_INIT_SCALE})
+   * values. Row-sparse unless `rowSparse: false` (a table the tower also
+   * reads whole, e.g. sliced position embeddings).
+   */
+  embedding(
+    name: string,
+    rows: number,
+    dim: number,
+    options: { rowSparse?: boolean } = {},
+  ): tf.Variable {
+    const v = this.uniform(name, [rows, dim], EMBEDDING_INIT_SCALE);
+    if (options.rowSparse ?? true) this.#rowSparse.add(name);
+    return v;
+  }
+
+  /**
+   * Names of the weights that the towers read only through the row
+   * lookups of `ops.ts` (`embeddingBag`, `gatherRows`, `lookupPadded`),
+   * in creation order: an optimiser may take their gradients row-sparse
+   * ({@link collectRowGradients}) and update only the rows a batch used.
+   */
+  rowSparse(): string[] {
+    return this.names().filter((n) => this.#rowSparse.has(n));
   }
 
   /** A zero-initialised weight (biases). */

@@ -104,6 +104,14 @@ export interface OptimizerConfig {
   beta2: number;
   /** Adam ε (default 1e-7, tfjs' and Keras' default). */
   epsilon: number;
+  /**
+   * How Adam updates the towers' embedding tables: `"dense"` (default;
+   * tfjs' Adam over the whole table, as every recorded run was trained)
+   * or `"lazy"` (row-sparse gradients, only the rows a batch used move;
+   * see `lazy_adam.ts`). Left out of the config (and its hash) when dense,
+   * so runs cached before the option existed stay valid.
+   */
+  tables?: "dense" | "lazy";
 }
 
 /** A resolved training configuration (every field set). */
@@ -355,7 +363,14 @@ const TOP_KEYS = [
   "backend",
 ];
 
-const OPTIMIZER_KEYS = ["lr", "clipNorm", "beta1", "beta2", "epsilon"];
+const OPTIMIZER_KEYS = [
+  "lr",
+  "clipNorm",
+  "beta1",
+  "beta2",
+  "epsilon",
+  "tables",
+];
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -554,6 +569,14 @@ export function resolveConfig(input: unknown): TrainConfig {
       strict: true,
     }),
   };
+  const tables = opt.tables ?? "dense";
+  if (tables !== "dense" && tables !== "lazy") {
+    throw new ConfigError(
+      "optimizer.tables",
+      `must be "dense" or "lazy", got ${JSON.stringify(tables)}`,
+    );
+  }
+  if (tables === "lazy") optimizer.tables = "lazy";
   let steps = (input.steps ?? null) as unknown;
   let epochs = (input.epochs ?? null) as unknown;
   if (steps !== null && epochs !== null) {

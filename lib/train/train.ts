@@ -14,6 +14,10 @@
  *   and δ0/τ0 when the adaptive loss has `trainable`), after clipping the
  *   gradient to global L2 norm `clipNorm`. Weights that a batch does not
  *   reach get a zero gradient so Adam's moments stay aligned by position.
+ *   With `optimizer.tables: "lazy"` the towers' embedding tables
+ *   (`model.rowSparse()`) instead get row-sparse gradients and lazy Adam
+ *   (`lazy_adam.ts`): only the rows a batch used are updated, and no
+ *   `[V, D]` gradient is built. The clipping norm covers both parts.
  * - One device→host read per step (loss and gradient norm); the loss
  *   diagnostics (δ/τ statistics) cost one more read on every
  *   `statsEvery`-th step.
@@ -45,12 +49,15 @@ import {
 import { type BackendInfo, initBackend } from "../backend/mod.ts";
 import type { LossStats } from "../losses/mod.ts";
 import {
+  collectRowGradients,
   createTower,
+  type RowGradient,
   type TowerConfig,
   type TowerInputs,
   type TwoTowerModel,
   type Weights,
 } from "../towers/mod.ts";
+import { LazyTableAdam } from "./lazy_adam.ts";
 import {
   checkConfigAgainstData,
   configHash,
@@ -264,6 +271,19 @@ export async function train(
   ];
   const { lr, beta1, beta2, epsilon, clipNorm } = config.optimizer;
   const optimizer = tf.train.adam(lr, beta1, beta2, epsilon);
+  // `tables: "lazy"`: the model's row-sparse tables leave tfjs' Adam and
+  // get row-sparse gradients and lazy Adam (see lazy_adam.ts).
+  const lazy = config.optimizer.tables === "lazy"
+    ? new LazyTableAdam(
+      Object.fromEntries(
+        model.rowSparse().map((name) => [name, vars[names.indexOf(name)]]),
+      ),
+      { lr, beta1, beta2, epsilon },
+    )
+    : null;
+  const lazyNames = new Set(lazy?.names() ?? []);
+  const denseVars = vars.filter((_, i) => !lazyNames.has(names[i]));
+  const denseNames = names.filter((n) => !lazyNames.has(n));
 
   const datasetSummary: DatasetSummary = options.dataset
     ? {
@@ -293,7 +313,10 @@ export async function train(
     }
     model.setWeights(modelW);
     objective.setWeights(lossW);
-    if (ckpt.optimizer) await setAdamState(optimizer, ckpt.optimizer, names);
+    if (ckpt.optimizer) {
+      await setAdamState(optimizer, ckpt.optimizer, denseNames);
+      lazy?.setState(ckpt.optimizer);
+    }
     objective.setState(ckpt.objective);
     step = ckpt.step;
     const stepsPath = joinPath(dir, RUN_FILES.steps);
@@ -348,6 +371,18 @@ export async function train(
   };
   await writeRun();
 
+  // Both optimisers' moments in one state, keyed by weight name.
+  const optimizerState = async () => {
+    const dense = await getAdamState(optimizer, denseNames);
+    if (!lazy || !dense) return dense;
+    const sparse = lazy.getState();
+    return {
+      ...dense,
+      m: { ...dense.m, ...sparse.m },
+      v: { ...dense.v, ...sparse.v },
+    };
+  };
+
   const checkpoint = async () => {
     const weights = { ...model.getWeights(), ...objective.getWeights() };
     await writeCheckpoint(dir, {
@@ -355,7 +390,7 @@ export async function train(
       totalSteps: T,
       configHash: hash,
       weights,
-      optimizer: await getAdamState(optimizer, names),
+      optimizer: await optimizerState(),
       objective: objective.getState(),
     });
     await writeSteps(joinPath(dir, RUN_FILES.steps), log);
@@ -401,27 +436,48 @@ export async function train(
       const start = performance.now();
       let stats: LossStats | null = null;
       let record: tf.Tensor1D | null = null;
+      let rowGrads = new Map<string, RowGradient>();
       const packed = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => {
+        const lossFn = () => {
           const out = objective.forward(batch, { step: t, stats: wantStats });
           stats = out.stats;
           record = out.record;
           return out.loss;
-        }, vars);
-        const list = vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
-        const norm = tf.sqrt(tf.addN(list.map((x) => tf.sum(tf.square(x)))));
+        };
+        let value: tf.Scalar, grads: tf.NamedTensorMap;
+        if (lazy) {
+          const c = collectRowGradients(
+            lazy.tables(),
+            (probes) => tf.variableGrads(lossFn, [...denseVars, ...probes]),
+          );
+          ({ value, grads } = c.result);
+          rowGrads = c.gradients;
+        } else {
+          ({ value, grads } = tf.variableGrads(lossFn, denseVars));
+        }
+        const list = denseVars.map((v) => grads[v.name] ?? tf.zerosLike(v));
+        const squares = list.map((x) => tf.sum(tf.square(x)));
+        if (lazy) squares.push(tf.scalar(lazy.sumSquares(rowGrads)));
+        const norm = tf.sqrt(tf.addN(squares));
         const clipped = clipNorm > 0
           ? list.map((x) =>
             tf.mul(x, tf.div(clipNorm, tf.maximum(norm, clipNorm)))
           )
           : list;
         optimizer.applyGradients(
-          vars.map((v, i) => ({ name: v.name, tensor: clipped[i] })),
+          denseVars.map((v, i) => ({ name: v.name, tensor: clipped[i] })),
         );
         return tf.stack([value, norm]);
       });
       const [loss, gradNorm] = packed.dataSync();
       packed.dispose();
+      if (lazy) {
+        // The same float32 factor the dense weights were scaled by.
+        const c = Math.fround(clipNorm);
+        lazy.apply(rowGrads, {
+          scale: clipNorm > 0 ? Math.fround(c / Math.max(gradNorm, c)) : 1,
+        });
+      }
       let recorded: Float32Array | null = null;
       if (record !== null) {
         const r = record as tf.Tensor1D;

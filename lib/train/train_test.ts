@@ -158,6 +158,18 @@ Deno.test("train: resume is exact across epochs with stateful Adap-τ and traina
   }, 11);
 });
 
+Deno.test("train: resume is exact with lazy Adam on the embedding tables", async () => {
+  // Lazy Adam's moments live in JavaScript and go into the same
+  // optimizer file; an item-id table exercises the merged lookups.
+  await resumeMatches({
+    tower: { ...plain, hidden: [32], itemIdEmbedding: true },
+    loss: { kind: "adaptive-margin" },
+    optimizer: { tables: "lazy" },
+    steps: 9,
+    checkpointEvery: 4,
+  }, 6);
+});
+
 Deno.test("train: resume is exact with sampled negatives on the multi-head DPSR tower", async () => {
   await resumeMatches({
     tower: {
