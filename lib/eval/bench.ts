@@ -20,14 +20,18 @@
  *    each pass; the losses run in order with half the steps, then in
  *    reverse order with the other half (each pass warmed up), so load
  *    that drifts during the run does not favour one loss.
+ *    Then the adaptive-margin step again with dense and with lazy Adam on
+ *    the embedding tables (`optimizer.tables`), ABBA-ordered, and the
+ *    dense/lazy step-time ratio.
  * 2. the loss alone: forward + backward (`tf.grads`) on fixed random
  *    L2-normalised [B, d] embeddings with a real batch's mask, so the
  *    loss's own cost is visible apart from the tower's.
  * 3. encode throughput (forward only, `tf.tidy` + `dataSync`) of all
  *    catalogue items and of the test queries, in batches of 1,000.
  * 4. IVF-PQ over two sets of the same size: the UNTRAINED DSSM's item
- *    embeddings (no trained checkpoint is read) with the encoded test
- *    queries, and a seeded clustered random set; build time, then per
+ *    embeddings with the encoded test queries, and a seeded clustered
+ *    random set — plus, with `--run DIR`, a trained run's item and
+ *    test-query embeddings (its own catalogue); build time, then per
  *    nprobe ∈ {1, 4, 16, 64} queries/s and recall@10 against exact search,
  *    and exact search's own queries/s. With isotropic noise inside a
  *    cluster the clustered set is PQ's hardest case: once nprobe covers a
@@ -58,7 +62,9 @@ import {
   writeTextAtomic,
 } from "../data/mod.ts";
 import {
+  collectRowGradients,
   createTower,
+  type RowGradient,
   type TowerConfigInput,
   type TowerInputs,
   type TwoTowerModel,
@@ -71,6 +77,8 @@ import {
   marginLoss,
   softmaxLoss,
 } from "../losses/mod.ts";
+import { LazyTableAdam } from "../train/lazy_adam.ts";
+import { loadRun } from "../train/run_files.ts";
 import { exactSearch, IvfPqIndex, type SearchResult } from "./mod.ts";
 
 /** Version of the JSON written by `--json`. */
@@ -86,6 +94,9 @@ export const BENCH_LOSSES = [
 
 /** Name of a timed loss. */
 export type BenchLoss = typeof BENCH_LOSSES[number];
+
+/** How Adam updates the embedding tables (`optimizer.tables` of lib/train). */
+export type TablesMode = "dense" | "lazy";
 
 /** nprobe values searched (those above nlist are skipped). */
 export const BENCH_NPROBES: readonly number[] = [1, 4, 16, 64];
@@ -114,6 +125,11 @@ export interface BenchOptions {
   tower?: Record<string, unknown>;
   /** Seed of data, weights, random embeddings and index (default 1). */
   seed?: number;
+  /**
+   * A trained run folder (`deno task train`): IVF-PQ is also measured on
+   * its item and test-query embeddings (default: none).
+   */
+  run?: string;
   /** Progress lines (default: none). */
   progress?: (line: string) => void;
 }
@@ -235,6 +251,11 @@ export interface BenchResult {
   training: Record<BenchLoss, StepBench>;
   /** Forward + backward of the loss alone per loss. */
   lossOnly: Record<BenchLoss, Timing>;
+  /**
+   * The adaptive-margin step with dense and with lazy Adam on the
+   * embedding tables, and dense / lazy median ms.
+   */
+  tables: { dense: StepBench; lazy: StepBench; speedup: number };
   /** Adaptive / fixed median ms, per family. */
   ratios: {
     training: { softmax: number; margin: number };
@@ -329,14 +350,28 @@ interface StepTimes {
 function timeTraining(
   ctx: StepContext,
   loss: BenchLoss,
-  steps: number,
+  options: { steps: number; tables?: TablesMode },
 ): StepTimes {
+  const { steps, tables = "dense" } = options;
   // One model for all losses, reset to the same initial weights: creating
   // a model per loss would cost an 18M-weight initialisation each time.
   const model = ctx.model;
   model.setWeights(ctx.initial);
   const opt = tf.train.adam(LR);
   const fn = LOSS_FNS[loss];
+  // Lazy: the row-sparse tables leave tfjs' Adam (as lib/train does).
+  const names = Object.keys(ctx.initial);
+  const all = model.variables();
+  const sparse = new Set(tables === "lazy" ? model.rowSparse() : []);
+  const denseVars = all.filter((_, i) => !sparse.has(names[i]));
+  const lazy = tables === "lazy"
+    ? new LazyTableAdam(
+      Object.fromEntries(
+        all.flatMap((v, i) => sparse.has(names[i]) ? [[names[i], v]] : []),
+      ),
+      { lr: LR, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+    )
+    : null;
   const step: number[] = [];
   const fwd: number[] = [];
   const adam: number[] = [];
@@ -345,7 +380,7 @@ function timeTraining(
     for (let s = 0; s < ctx.warmup + steps; s++) {
       const b = ctx.batches[s % ctx.batches.length];
       const t0 = performance.now();
-      const { value, grads } = tf.variableGrads(() =>
+      const lossFn = () =>
         tf.tidy(() => {
           const q = model.encodeQueries(ctx.inputs, b.queryRow, {
             training: true,
@@ -354,15 +389,32 @@ function timeTraining(
             training: true,
           });
           return fn(q, v, b.mask).loss;
-        }), model.variables());
+        });
+      let value: tf.Scalar, grads: tf.NamedTensorMap;
+      let rows = new Map<string, RowGradient>();
+      if (lazy) {
+        const c = collectRowGradients(
+          lazy.tables(),
+          (probes) => tf.variableGrads(lossFn, [...denseVars, ...probes]),
+        );
+        ({ value, grads } = c.result);
+        rows = c.gradients;
+      } else {
+        ({ value, grads } = tf.variableGrads(lossFn, denseVars));
+      }
       const lossValue = value.dataSync()[0];
       const t1 = performance.now();
-      // Adam types its argument as variables; gradients work at runtime.
-      opt.applyGradients(grads as Parameters<typeof opt.applyGradients>[0]);
+      const denseGrads = denseVars.map((v) => ({
+        name: v.name,
+        tensor: grads[v.name] ?? tf.zerosLike(v),
+      }));
+      opt.applyGradients(denseGrads);
+      lazy?.apply(rows);
       // Reading a weight waits for the update on asynchronous backends.
       model.variables()[0].dataSync();
       const t2 = performance.now();
       tf.dispose(grads);
+      tf.dispose(denseGrads.map((g) => g.tensor));
       value.dispose();
       if (!Number.isFinite(lossValue)) {
         throw new Error(`bench: ${loss} loss is ${lossValue} at step ${s}`);
@@ -582,6 +634,56 @@ function benchIndex(
   };
 }
 
+/**
+ * IVF-PQ on a trained run's embeddings: every item of its dataset and its
+ * test queries, encoded with the run's last checkpoint.
+ */
+async function benchRun(
+  dir: string,
+  options: { seed: number; progress: (s: string) => void },
+): Promise<IndexBench> {
+  options.progress(`loading the trained run ${dir}`);
+  const run = await loadRun(dir);
+  try {
+    if (run.model.heads !== 1) {
+      throw new RangeError(
+        `bench: --run ${dir} is a ${run.model.heads}-head tower; IVF-PQ here indexes one vector per query`,
+      );
+    }
+    const inputs = run.model.prepare(run.ds);
+    const itemRows = Int32Array.from(run.ds.items.itemId, (_, i) => i);
+    const testRows: number[] = [];
+    run.ds.queries.split.forEach((s, i) => {
+      if (s === "test") testRows.push(i);
+    });
+    if (testRows.length === 0) {
+      throw new RangeError(
+        `bench: the dataset of --run ${dir} has no test queries`,
+      );
+    }
+    const enc = (side: "item" | "query", rows: Int32Array) =>
+      encodeRows(run.model, inputs, { side, rows, batch: 1000 }).vectors;
+    const items = enc("item", itemRows);
+    const queries = enc("query", Int32Array.from(testRows));
+    const n = itemRows.length;
+    return benchIndex(
+      {
+        name: `run:${dir.replace(/\/+$/, "").split("/").pop()}`,
+        description:
+          `item and test-query embeddings of the trained run ${dir} (${run.model.kind}, step ${run.step}, ${run.ds.meta.name})`,
+      },
+      { items, queries, d: run.model.dim },
+      {
+        nlist: defaultNlist(n),
+        seed: options.seed,
+        progress: options.progress,
+      },
+    );
+  } finally {
+    run.model.dispose();
+  }
+}
+
 // ---------------------------------------------------------------------------
 // The run
 
@@ -653,6 +755,7 @@ export async function runBench(
   }
 
   const training = {} as Record<BenchLoss, StepBench>;
+  let tables: BenchResult["tables"];
   const lossOnly = {} as Record<BenchLoss, Timing>;
   const rng = new Rng(seed);
   const q = tf.tensor2d(randomUnitRows(rng, batchSize, d), [batchSize, d]);
@@ -697,8 +800,35 @@ export async function runBench(
     };
     const stepPasses = abba(steps, (loss, n) => {
       progress(`training steps: ${LOSS_LABELS[loss]} (${n})`);
-      return timeTraining(ctx, loss, n);
+      return timeTraining(ctx, loss, { steps: n });
     });
+    // Dense vs lazy table updates, ABBA again (the dense passes are new
+    // ones, timed next to the lazy ones).
+    const tablePasses: Record<TablesMode, StepTimes[]> = {
+      dense: [],
+      lazy: [],
+    };
+    const first = Math.ceil(steps / 2);
+    for (
+      const [mode, n] of [
+        ["dense", first],
+        ["lazy", first],
+        ["lazy", steps - first],
+        ["dense", steps - first],
+      ] as [TablesMode, number][]
+    ) {
+      if (n === 0) continue;
+      progress(`training steps: adaptive margin, ${mode} table updates (${n})`);
+      tablePasses[mode].push(
+        timeTraining(ctx, "adaptiveMargin", { steps: n, tables: mode }),
+      );
+    }
+    tables = {
+      dense: stepBench(tablePasses.dense, batchSize),
+      lazy: stepBench(tablePasses.lazy, batchSize),
+      speedup: 0,
+    };
+    tables.speedup = tables.dense.medianMs / tables.lazy.medianMs;
     progress("loss alone");
     const lossPasses = abba(
       steps,
@@ -719,7 +849,9 @@ export async function runBench(
 
   const nq = encoded.queries.bench.count;
   const ivfOptions = { nlist, seed, progress };
-  const ivfPq = [
+  const ivfPq: IndexBench[] = [];
+  if (options.run) ivfPq.push(await benchRun(options.run, { seed, progress }));
+  ivfPq.push(
     benchIndex({
       name: "dssm-untrained",
       description:
@@ -729,7 +861,7 @@ export async function runBench(
       queries: encoded.queries.vectors,
       d,
     }, ivfOptions),
-  ];
+  );
   const clusters = Math.max(1, Math.round(nItems / 100));
   const random = clusteredSet(new Rng(seed).fork(1), {
     n: nItems,
@@ -777,6 +909,7 @@ export async function runBench(
     model,
     training,
     lossOnly,
+    tables: tables!,
     ratios: {
       training: {
         softmax: ratio(
@@ -893,6 +1026,26 @@ export function formatBench(
   );
   out.push("");
   out.push(
+    "Embedding-table updates (adaptive margin): dense Adam over whole tables vs lazy Adam on the rows a batch used (optimizer.tables)",
+  );
+  out.push(...table(
+    ["tables", "median ms", "min", "max", "fwd+bwd", "adam", "steps/s"],
+    (["dense", "lazy"] as const).map((m) => {
+      const t = r.tables[m];
+      return [
+        m,
+        f1(t.medianMs),
+        f1(t.minMs),
+        f1(t.maxMs),
+        f1(t.fwdBwdMs),
+        f1(t.adamMs),
+        f2(t.stepsPerSec),
+      ];
+    }),
+  ));
+  out.push(`dense/lazy step time: ${f2(r.tables.speedup)}×`);
+  out.push("");
+  out.push(
     `Loss alone (forward + backward on fixed random unit [${p.batchSize}, ${r.model.dim}] embeddings, real mask)`,
   );
   out.push(...table(
@@ -962,7 +1115,9 @@ export interface BenchArgs {
 const USAGE =
   `usage: deno task bench [--quick] [--backend auto|node|wasm|cpu] [--steps N] [--warmup N]
        [--items N] [--queries N] [--nlist N] [--batch N] [--encode-batch N]
-       [--tower JSON] [--seed N] [--json FILE]`;
+       [--tower JSON] [--seed N] [--run DIR] [--json FILE]
+
+  --run DIR   also measure IVF-PQ on a trained run's item and test-query embeddings`;
 
 function intArg(name: string, s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
@@ -995,6 +1150,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
         "encode-batch": { type: "string" },
         tower: { type: "string" },
         seed: { type: "string" },
+        run: { type: "string" },
         json: { type: "string" },
         quick: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -1038,6 +1194,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       encodeBatch: intArg("encode-batch", v["encode-batch"]),
       tower,
       seed: intArg("seed", v.seed),
+      run: v.run,
     },
     json: v.json ?? null,
     help: v.help ?? false,

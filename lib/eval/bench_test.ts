@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend/mod.ts";
 import { assertEquals, assertTrue } from "../testing.ts";
+import { generateSynthetic, writeDataset } from "../data/mod.ts";
+import { train } from "../train/mod.ts";
 import { BENCH_LOSSES, main, parseBenchArgs } from "./bench.ts";
 
 // Tiny sizes: a small DSSM on a 300-item quick catalogue, batch 64.
@@ -55,16 +57,38 @@ Deno.test("bench: tiny run writes every number, finite and positive", async () =
   try {
     const file = `${dir}/bench.json`;
     const out: string[] = [];
+    // A tiny trained run for --run.
+    await writeDataset(
+      `${dir}/data`,
+      generateSynthetic({ seed: 2, numItems: 300, numQueries: 400 }),
+    );
+    await train({
+      data: `${dir}/data`,
+      tower: { kind: "plain", dim: 16, embedDim: 16, hidden: [16] },
+      loss: { kind: "margin" },
+      batchSize: 64,
+      steps: 3,
+      checkpointEvery: 0,
+      backend: "wasm",
+    }, { outDir: `${dir}/run`, quiet: true });
     await initBackend({ backend: "wasm", quiet: true });
     const tensors = tf.memory().numTensors;
-    const code = await main([...TINY, "--json", file], {
+    const code = await main([...TINY, "--run", `${dir}/run`, "--json", file], {
       out: (s) => out.push(s),
-      err: () => {},
+      err: (s) => out.push(s),
     });
-    assertEquals(code, 0);
+    assertEquals(code, 0, out.join("\n"));
     assertEquals(tf.memory().numTensors - tensors, 0, "tensors leaked");
     const text = out.join("\n");
-    for (const word of ["adaptive/fixed", "nprobe 16", "exact", "items"]) {
+    for (
+      const word of [
+        "adaptive/fixed",
+        "dense/lazy",
+        "nprobe 16",
+        "exact",
+        "items",
+      ]
+    ) {
       assertTrue(text.includes(word), `report lacks '${word}'`);
     }
     const r = JSON.parse(await Deno.readTextFile(file));
@@ -105,6 +129,12 @@ Deno.test("bench: tiny run writes every number, finite and positive", async () =
         positive(r, `lossOnly.${loss}.${k}`);
       }
     }
+    for (const m of ["dense", "lazy"]) {
+      for (const k of ["medianMs", "stepsPerSec", "fwdBwdMs", "adamMs"]) {
+        positive(r, `tables.${m}.${k}`);
+      }
+    }
+    positive(r, "tables.speedup");
     for (const a of ["training", "lossOnly"]) {
       for (const f of ["softmax", "margin"]) positive(r, `ratios.${a}.${f}`);
     }
@@ -121,8 +151,9 @@ Deno.test("bench: tiny run writes every number, finite and positive", async () =
     const sets = at(r, "ivfPq") as unknown[];
     assertEquals(
       sets.map((s) => at(s, "set")),
-      ["dssm-untrained", "clustered-random"],
+      ["run:run", "dssm-untrained", "clustered-random"],
     );
+    assertEquals(at(sets[0], "n"), 300);
     for (const s of sets) {
       for (
         const k of ["n", "nq", "d", "nlist", "buildMs", "memoryBytes"]
