@@ -130,6 +130,8 @@ export interface BenchOptions {
    * its item and test-query embeddings (default: none).
    */
   run?: string;
+  /** Dataset folder of `run` (default: the run's `config.data`). */
+  runData?: string;
   /** Progress lines (default: none). */
   progress?: (line: string) => void;
 }
@@ -640,10 +642,14 @@ function benchIndex(
  */
 async function benchRun(
   dir: string,
-  options: { seed: number; progress: (s: string) => void },
+  options: {
+    data: string | undefined;
+    seed: number;
+    progress: (s: string) => void;
+  },
 ): Promise<IndexBench> {
   options.progress(`loading the trained run ${dir}`);
-  const run = await loadRun(dir);
+  const run = await loadRun(dir, { data: options.data });
   try {
     if (run.model.heads !== 1) {
       throw new RangeError(
@@ -850,12 +856,16 @@ export async function runBench(
   const nq = encoded.queries.bench.count;
   const ivfOptions = { nlist, seed, progress };
   const ivfPq: IndexBench[] = [];
-  if (options.run) ivfPq.push(await benchRun(options.run, { seed, progress }));
+  if (options.run) {
+    ivfPq.push(
+      await benchRun(options.run, { data: options.runData, seed, progress }),
+    );
+  }
   ivfPq.push(
     benchIndex({
       name: "dssm-untrained",
       description:
-        `item and test-query embeddings of the untrained DSSM (seed ${seed}); no trained checkpoint is read`,
+        `item and test-query embeddings of the untrained DSSM (seed ${seed})`,
     }, {
       items: encoded.items.vectors,
       queries: encoded.queries.vectors,
@@ -1115,9 +1125,10 @@ export interface BenchArgs {
 const USAGE =
   `usage: deno task bench [--quick] [--backend auto|node|wasm|cpu] [--steps N] [--warmup N]
        [--items N] [--queries N] [--nlist N] [--batch N] [--encode-batch N]
-       [--tower JSON] [--seed N] [--run DIR] [--json FILE]
+       [--tower JSON] [--seed N] [--run DIR [--run-data DIR]] [--json FILE]
 
-  --run DIR   also measure IVF-PQ on a trained run's item and test-query embeddings`;
+  --run DIR        also measure IVF-PQ on a trained run's item and test-query embeddings
+  --run-data DIR   that run's dataset folder (default: its config's data)`;
 
 function intArg(name: string, s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
@@ -1151,6 +1162,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
         tower: { type: "string" },
         seed: { type: "string" },
         run: { type: "string" },
+        "run-data": { type: "string" },
         json: { type: "string" },
         quick: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -1195,6 +1207,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       tower,
       seed: intArg("seed", v.seed),
       run: v.run,
+      runData: v["run-data"],
     },
     json: v.json ?? null,
     help: v.help ?? false,
