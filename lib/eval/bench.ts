@@ -62,9 +62,7 @@ import {
   writeTextAtomic,
 } from "../data/mod.ts";
 import {
-  collectRowGradients,
   createTower,
-  type RowGradient,
   type TowerConfigInput,
   type TowerInputs,
   type TwoTowerModel,
@@ -77,7 +75,7 @@ import {
   marginLoss,
   softmaxLoss,
 } from "../losses/mod.ts";
-import { LazyTableAdam } from "../train/lazy_adam.ts";
+import { LazyTableAdam, variableGradsWithTables } from "../train/lazy_adam.ts";
 import { loadRun } from "../train/run_files.ts";
 import { exactSearch, IvfPqIndex, type SearchResult } from "./mod.ts";
 
@@ -392,18 +390,11 @@ function timeTraining(
           });
           return fn(q, v, b.mask).loss;
         });
-      let value: tf.Scalar, grads: tf.NamedTensorMap;
-      let rows = new Map<string, RowGradient>();
-      if (lazy) {
-        const c = collectRowGradients(
-          lazy.tables(),
-          (probes) => tf.variableGrads(lossFn, [...denseVars, ...probes]),
-        );
-        ({ value, grads } = c.result);
-        rows = c.gradients;
-      } else {
-        ({ value, grads } = tf.variableGrads(lossFn, denseVars));
-      }
+      const { value, grads, rows } = variableGradsWithTables(
+        lossFn,
+        denseVars,
+        { lazy },
+      );
       const lossValue = value.dataSync()[0];
       const t1 = performance.now();
       const denseGrads = denseVars.map((v) => ({

@@ -88,6 +88,25 @@ function checkIds(ids: Int32Array, rows: number, what: string): void {
   }
 }
 
+// out[seg[k]] += w[k] · table[ids[k]], the forward pass of both lookups.
+function rowSumForward(
+  table: tf.Tensor2D,
+  ids: Int32Array,
+  options: { segments: Int32Array; weights: Float32Array | null; rows: number },
+): tf.Tensor2D {
+  const D = table.shape[1];
+  const { segments, weights, rows } = options;
+  const data = table.dataSync() as Float32Array;
+  const out = new Float32Array(rows * D);
+  for (let k = 0; k < ids.length; k++) {
+    const src = ids[k] * D;
+    const dst = segments[k] * D;
+    const w = weights === null ? 1 : weights[k];
+    for (let j = 0; j < D; j++) out[dst + j] += w * data[src + j];
+  }
+  return tf.tensor2d(out, [rows, D]);
+}
+
 /**
  * Weighted sums of table rows, computed in JavaScript with a hand-written
  * gradient: `out[seg[k]] += w[k] · table[ids[k]]`. The gradient of the
@@ -106,22 +125,14 @@ function weightedRowSum(
   options: { segments: Int32Array; weights: Float32Array | null; rows: number },
 ): tf.Tensor2D {
   const [V, D] = table.shape;
-  const { segments, weights, rows } = options;
+  const { segments, weights } = options;
   checkIds(ids, V, "embedding lookup");
   const entry = activeCollector?.get(table.id);
   if (entry) return sparseRowSum(table, ids, { ...options, entry });
   const op = tf.customGrad(
     ((t: tf.Tensor2D) => {
-      const data = t.dataSync() as Float32Array;
-      const out = new Float32Array(rows * D);
-      for (let k = 0; k < ids.length; k++) {
-        const src = ids[k] * D;
-        const dst = segments[k] * D;
-        const w = weights === null ? 1 : weights[k];
-        for (let j = 0; j < D; j++) out[dst + j] += w * data[src + j];
-      }
       return {
-        value: tf.tensor2d(out, [rows, D]),
+        value: rowSumForward(t, ids, options),
         gradFunc: (dy: tf.Tensor) => {
           const g = dy.dataSync() as Float32Array;
           const grad = new Float32Array(V * D);
@@ -234,19 +245,11 @@ function sparseRowSum(
   },
 ): tf.Tensor2D {
   const D = table.shape[1];
-  const { segments, weights, rows, entry } = options;
+  const { segments, weights, entry } = options;
   const op = tf.customGrad(
     ((t: tf.Tensor2D, probe: tf.Tensor) => {
-      const data = t.dataSync() as Float32Array;
-      const out = new Float32Array(rows * D);
-      for (let k = 0; k < ids.length; k++) {
-        const src = ids[k] * D;
-        const dst = segments[k] * D;
-        const w = weights === null ? 1 : weights[k];
-        for (let j = 0; j < D; j++) out[dst + j] += w * data[src + j];
-      }
       return {
-        value: tf.tensor2d(out, [rows, D]),
+        value: rowSumForward(t, ids, options),
         gradFunc: (dy: tf.Tensor) => {
           const g = dy.dataSync() as Float32Array;
           // Slot of each distinct id, in first-use order.

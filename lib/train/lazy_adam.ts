@@ -27,7 +27,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import type { RowGradient } from "../towers/mod.ts";
+import { collectRowGradients, type RowGradient } from "../towers/mod.ts";
 import type { Weights } from "../towers/params.ts";
 
 /** Adam's hyper-parameters. */
@@ -211,4 +211,32 @@ export class LazyTableAdam {
     this.#accBeta1 = f(state.accBeta1);
     this.#accBeta2 = f(state.accBeta2);
   }
+}
+
+/** What {@link variableGradsWithTables} returns. */
+export interface TableGradients {
+  /** The loss. */
+  value: tf.Scalar;
+  /** Dense gradients by variable name (tfjs' `variableGrads`). */
+  grads: tf.NamedTensorMap;
+  /** Row-sparse gradients of the lazy tables, by table name (empty without `lazy`). */
+  rows: Map<string, RowGradient>;
+}
+
+/**
+ * `tf.variableGrads(lossFn, denseVars)`, and with `lazy` also the row-sparse
+ * gradients of its tables (which must not be among `denseVars`).
+ */
+export function variableGradsWithTables(
+  lossFn: () => tf.Scalar,
+  denseVars: tf.Variable[],
+  options: { lazy: LazyTableAdam | null },
+): TableGradients {
+  const { lazy } = options;
+  if (!lazy) return { ...tf.variableGrads(lossFn, denseVars), rows: new Map() };
+  const c = collectRowGradients(
+    lazy.tables(),
+    (probes) => tf.variableGrads(lossFn, [...denseVars, ...probes]),
+  );
+  return { ...c.result, rows: c.gradients };
 }

@@ -40,6 +40,13 @@ export {
   validateConfig,
 } from "./config.ts";
 export {
+  type LazyAdamOptions,
+  type LazyAdamState,
+  LazyTableAdam,
+  type TableGradients,
+  variableGradsWithTables,
+} from "./lazy_adam.ts";
+export {
   type EvaluateContext,
   train,
   TrainError,

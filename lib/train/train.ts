@@ -57,7 +57,7 @@ import {
   type TwoTowerModel,
   type Weights,
 } from "../towers/mod.ts";
-import { LazyTableAdam } from "./lazy_adam.ts";
+import { LazyTableAdam, variableGradsWithTables } from "./lazy_adam.ts";
 import {
   checkConfigAgainstData,
   configHash,
@@ -444,17 +444,12 @@ export async function train(
           record = out.record;
           return out.loss;
         };
-        let value: tf.Scalar, grads: tf.NamedTensorMap;
-        if (lazy) {
-          const c = collectRowGradients(
-            lazy.tables(),
-            (probes) => tf.variableGrads(lossFn, [...denseVars, ...probes]),
-          );
-          ({ value, grads } = c.result);
-          rowGrads = c.gradients;
-        } else {
-          ({ value, grads } = tf.variableGrads(lossFn, denseVars));
-        }
+        const { value, grads, rows } = variableGradsWithTables(
+          lossFn,
+          denseVars,
+          { lazy },
+        );
+        rowGrads = rows;
         const list = denseVars.map((v) => grads[v.name] ?? tf.zerosLike(v));
         const squares = list.map((x) => tf.sum(tf.square(x)));
         if (lazy) squares.push(tf.scalar(lazy.sumSquares(rowGrads)));
