@@ -1,13 +1,17 @@
 /**
  * `deno task reproduce [--profile quick|full] [--seed N] [--out DIR]
- * [--only NOTEBOOK] [--force] [--jupyter] [--cell-timeout S]`.
+ * [--only NOTEBOOK] [--force] [--jupyter] [--cell-timeout S] [--jobs N]`.
  *
  * 1. Builds every dataset into `data/` (the synthetic catalogue at the
  *    chosen profile and seed, and the real datasets from
  *    `../shared/datasets`); `--skip-data` leaves `data/` as it is.
- * 2. Executes every `notebooks/*.ipynb` in name order (or `--only`)
- *    headless (`runner.ts`), stopping at the first failing cell with a
- *    non-zero exit and a message naming the notebook and the cell id.
+ * 2. Executes every `notebooks/*.ipynb` (or `--only`) headless
+ *    (`runner.ts`), each in its own process, up to `--jobs` at once (one
+ *    per core by default), starting them in name order; a notebook's
+ *    metadata `adaptive_retrieval.after` makes it wait for others and
+ *    `adaptive_retrieval.threads` reserves several cores for it. At the
+ *    first failing cell no further notebook starts; the run exits
+ *    non-zero with a message naming the notebook and the cell id.
  *    A notebook whose inputs are unchanged since its last successful run
  *    (its JSON, profile, seed, every non-test `lib/**\/*.ts`, deno.json and
  *    deno.lock, the dataset files, the Deno version) and whose outputs all
@@ -59,6 +63,8 @@ export interface ReproduceOptions {
   skipData?: boolean;
   /** Per-cell timeout in seconds (default 3600). */
   cellTimeoutS?: number;
+  /** Notebooks executed at once (default {@link defaultJobs}). */
+  jobs?: number;
   /** Progress lines (default: console.log). */
   log?: (line: string) => void;
 }
@@ -199,6 +205,94 @@ function selectNotebooks(all: string[], only: string[] | undefined): string[] {
   return all.filter((n) => names.includes(n));
 }
 
+/**
+ * Default `--jobs`: one notebook per core, at most 4 (each notebook process
+ * runs one wasm thread and holds its own datasets in memory).
+ */
+export function defaultJobs(): number {
+  return Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1));
+}
+
+/**
+ * How a notebook is scheduled, from its metadata
+ * `adaptive_retrieval: { after?: string[], threads?: number }`: `after`
+ * lists notebooks that must finish first (e.g. 06 reads the runs 03
+ * trains), `threads` how many cores it keeps busy (03 and 06 train in
+ * parallel workers).
+ */
+export interface NotebookPlan {
+  /** Notebooks (of this folder) to wait for. */
+  after: string[];
+  /** Cores it occupies (default 1). */
+  threads: number;
+}
+
+async function notebookPlan(
+  path: string,
+  all: readonly string[],
+): Promise<NotebookPlan> {
+  const meta = (await readNotebook(path)).metadata.adaptive_retrieval as
+    | { after?: unknown; threads?: unknown }
+    | undefined;
+  const after = meta?.after ?? [];
+  const threads = meta?.threads ?? 1;
+  const self = notebookName(path);
+  if (
+    !Array.isArray(after) ||
+    after.some((a) => typeof a !== "string" || !all.includes(a) || a >= self)
+  ) {
+    throw new ReproduceError(
+      `${path}: metadata.adaptive_retrieval.after must list notebooks of the folder that come before it, got ${
+        JSON.stringify(after)
+      }`,
+    );
+  }
+  if (!Number.isSafeInteger(threads) || (threads as number) < 1) {
+    throw new ReproduceError(
+      `${path}: metadata.adaptive_retrieval.threads must be an integer ≥ 1, got ${
+        JSON.stringify(threads)
+      }`,
+    );
+  }
+  return { after: after as string[], threads: threads as number };
+}
+
+/** A counting semaphore over `size` slots; waiters start in arrival order. */
+class Slots {
+  #free: number;
+  #queue: { need: number; start: () => void }[] = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  async run<T>(need: number, fn: () => Promise<T>): Promise<T> {
+    await new Promise<void>((start) => {
+      this.#queue.push({ need, start });
+      this.#drain();
+    });
+    try {
+      return await fn();
+    } finally {
+      this.#free += need;
+      this.#drain();
+    }
+  }
+
+  // Starts every waiter that fits, in order; a big one does not block
+  // smaller ones behind it (it starts when enough slots are free).
+  #drain(): void {
+    for (let i = 0; i < this.#queue.length;) {
+      const w = this.#queue[i];
+      if (w.need <= this.#free) {
+        this.#free -= w.need;
+        this.#queue.splice(i, 1);
+        w.start();
+      } else i++;
+    }
+  }
+}
+
 /** Runs the whole reproduction (see the module documentation). */
 export async function reproduce(
   options: ReproduceOptions = {},
@@ -256,7 +350,21 @@ export async function reproduce(
   const statuses: NotebookStatus[] = [];
   const entries: ReportEntry[] = [];
   let failure: string | undefined;
+  const jobs = options.jobs ?? defaultJobs();
+  if (!Number.isSafeInteger(jobs) || jobs < 1) {
+    throw new ReproduceError(`--jobs must be an integer ≥ 1, got '${jobs}'`);
+  }
+  const plans = new Map<string, NotebookPlan>();
   for (const name of all) {
+    plans.set(name, await notebookPlan(`${nbDir}/${name}.ipynb`, all));
+  }
+  const slots = new Slots(jobs);
+  const finished = new Map<string, Promise<void>>();
+  const tag = (name: string) => jobs > 1 ? `${name} ` : "";
+
+  // One notebook: skipped, kept or executed. Runs once its `after`
+  // notebooks are done and enough slots are free.
+  const processNotebook = async (name: string) => {
     const path = `${nbDir}/${name}.ipynb`;
     const input = await hashFile(path);
     const key = await sha256(stableJson({
@@ -272,9 +380,9 @@ export async function reproduce(
     const executedPath = `${out}/${name}.ipynb`;
     const record = await readJson<RunRecord>(recordPath);
     const status: NotebookStatus = { name, status: "not run", input, key };
-    statuses.push(status);
+    statuses[all.indexOf(name)] = status;
     const entry: ReportEntry = { name, notebook: null, status: "not run" };
-    entries.push(entry);
+    entries[all.indexOf(name)] = entry;
     const complete = async (r: RunRecord | null) =>
       r !== null && (await exists(executedPath)) &&
       (await Promise.all(r.files.map((f) => exists(`${out}/${f}`))))
@@ -295,7 +403,7 @@ export async function reproduce(
         entry.ms = record.ms;
         entry.notebook = await readNotebook(executedPath).catch(() => null);
       }
-      continue;
+      return;
     }
     if (!options.force && record?.key === key && await complete(record)) {
       log(`notebook ${name}: unchanged, skipped (--force re-runs it)`);
@@ -308,12 +416,12 @@ export async function reproduce(
       entry.status = "unchanged";
       entry.ms = record!.ms;
       entry.notebook = await readNotebook(executedPath);
-      continue;
+      return;
     }
     await Deno.remove(recordPath).catch(() => {});
-    const code = (await readNotebook(path)).cells.filter((c) =>
-      c.cell_type === "code"
-    ).length;
+    const code =
+      (await readNotebook(path)).cells.filter((c) => c.cell_type === "code")
+        .length;
     log(`notebook ${name}: running ${code} code cells`);
     let n = 0;
     const run: NotebookRun = await runNotebook(path, {
@@ -325,7 +433,11 @@ export async function reproduce(
       onEvent: (e) => {
         if (e.t === "end") {
           n++;
-          log(`  [${n}/${code}] ${e.cell}  ${(e.ms / 1000).toFixed(2)} s`);
+          log(
+            `  [${tag(name)}${n}/${code}] ${e.cell}  ${
+              (e.ms / 1000).toFixed(2)
+            } s`,
+          );
         }
       },
     });
@@ -338,9 +450,9 @@ export async function reproduce(
     if (!run.ok) {
       status.status = entry.status = "failed";
       entry.failure = run.failure!.message;
-      failure = run.failure!.message;
+      failure ??= run.failure!.message;
       log(`notebook ${name}: FAILED\n${run.failure!.traceback.join("\n")}`);
-      continue;
+      return;
     }
     status.status = entry.status = "ran";
     await writeTextAtomic(
@@ -352,7 +464,24 @@ export async function reproduce(
         (cellMs / 1000).toFixed(2)
       } s, runner overhead ${((run.ms - cellMs) / 1000).toFixed(2)} s)`,
     );
+  };
+
+  // Statuses and report entries keep name order whatever the schedule.
+  for (const name of all) {
+    const plan = plans.get(name)!;
+    const deps = plan.after.map((d) => finished.get(d)!);
+    finished.set(
+      name,
+      (async () => {
+        await Promise.all(deps);
+        await slots.run(
+          Math.min(plan.threads, jobs),
+          () => processNotebook(name),
+        );
+      })(),
+    );
   }
+  await Promise.all(finished.values());
 
   let jupyter: JupyterRun[] | undefined;
   if (options.jupyter && failure === undefined) {
@@ -462,6 +591,9 @@ Options:
   --jupyter              also execute them with Jupyter (nbconvert + the
                          Deno kernel) into <out>/jupyter/ and check them
   --cell-timeout S       stop a cell after S seconds (default 3600)
+  --jobs N               notebooks executed at once (default: one per core,
+                         at most 4; a notebook's metadata can ask to wait for
+                         another or to take several cores)
   --notebooks DIR        notebook folder (default notebooks/)
   --skip-data            do not rebuild the datasets first
   -h, --help             this text
@@ -481,6 +613,7 @@ export async function main(args: string[]): Promise<number> {
         force: { type: "boolean", default: false },
         jupyter: { type: "boolean", default: false },
         "cell-timeout": { type: "string", default: "3600" },
+        jobs: { type: "string" },
         notebooks: { type: "string" },
         "skip-data": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -514,8 +647,17 @@ export async function main(args: string[]): Promise<number> {
     );
     return 2;
   }
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  if (
+    jobs !== undefined &&
+    (!/^\d+$/.test(values.jobs!) || !Number.isSafeInteger(jobs) || jobs < 1)
+  ) {
+    console.error(`error: --jobs must be an integer ≥ 1, got '${values.jobs}'`);
+    return 2;
+  }
   try {
     const r = await reproduce({
+      jobs,
       profile: values.profile as Profile,
       seed,
       out: values.out,

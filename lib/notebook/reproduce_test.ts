@@ -1,9 +1,10 @@
-import { assertEquals, assertTrue } from "../testing.ts";
+import { assertEquals, assertRejects, assertTrue } from "../testing.ts";
 import { sha256 } from "./hash.ts";
 import { readNotebook } from "./notebook.ts";
 import {
   importMapVersions,
   reproduce,
+  ReproduceError,
   type ReproduceOptions,
 } from "./reproduce.ts";
 import { repoRoot } from "./context.ts";
@@ -192,6 +193,79 @@ Deno.test({
       assertEquals(r.code, 2);
     } finally {
       await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+// A notebook whose one cell waits `ms`, with scheduling metadata.
+function sleeper(ms: number, meta?: Record<string, unknown>): string {
+  const nb = JSON.parse(nbJson([
+    codeCell("wait", `await new Promise((r) => setTimeout(r, ${ms}));`),
+  ]));
+  if (meta) nb.metadata.adaptive_retrieval = meta;
+  return JSON.stringify(nb, null, 1);
+}
+
+Deno.test({
+  name:
+    "reproduce --jobs: notebooks run side by side; `after` waits, `threads` reserves cores",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const nbDir = `${dir}/notebooks`;
+    await Deno.mkdir(nbDir);
+    // a is slow; b runs next to it; c must wait for a; d takes both slots.
+    await Deno.writeTextFile(`${nbDir}/a.ipynb`, sleeper(1500));
+    await Deno.writeTextFile(`${nbDir}/b.ipynb`, sleeper(10));
+    await Deno.writeTextFile(`${nbDir}/c.ipynb`, sleeper(10, { after: ["a"] }));
+    await Deno.writeTextFile(`${nbDir}/d.ipynb`, sleeper(10, { threads: 2 }));
+    const lines: string[] = [];
+    try {
+      const r = await reproduce({
+        notebooks: nbDir,
+        out: `${dir}/out`,
+        skipData: true,
+        jobs: 2,
+        log: (l) => lines.push(l),
+      });
+      assertTrue(r.ok, r.failure);
+      assertEquals(r.notebooks.map((n) => `${n.name}:${n.status}`), [
+        "a:ran",
+        "b:ran",
+        "c:ran",
+        "d:ran",
+      ]);
+      const at = (prefix: string) => {
+        const i = lines.findIndex((l) => l.startsWith(prefix));
+        assertTrue(i >= 0, `no line '${prefix}' in\n${lines.join("\n")}`);
+        return i;
+      };
+      // b started and finished while a was still running.
+      assertTrue(at("notebook b: ok") < at("notebook a: ok"), lines.join("\n"));
+      // c started only after a; d only when no other notebook ran.
+      assertTrue(at("notebook c: running") > at("notebook a: ok"));
+      assertTrue(at("notebook d: running") > at("notebook b: ok"));
+      assertTrue(at("notebook d: running") > at("notebook a: ok"));
+      // Cell lines name their notebook when several run at once.
+      assertTrue(lines.some((l) => l.startsWith("  [a 1/1] wait")));
+
+      await Deno.writeTextFile(
+        `${nbDir}/b.ipynb`,
+        sleeper(10, { after: ["c"] }),
+      );
+      await assertRejects(
+        () =>
+          reproduce({
+            notebooks: nbDir,
+            out: `${dir}/out`,
+            skipData: true,
+            log: () => {},
+          }),
+        ReproduceError,
+        "metadata.adaptive_retrieval.after must list notebooks of the folder that come before it",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });
