@@ -8,7 +8,7 @@
  *
  * ```ts
  * const specs = baselineGrid("dssm", { data: "../data/synthetic-quick" });
- * const rows = await runBaselineGrid(specs, { runsDir: "../runs/04_baseline_dssm" });
+ * const rows = await runBaselineGrid(specs, { runsDir: runsDir("04_baseline_dssm") });
  * console.log(baselineVerdicts(rows).join("\n"));
  * ```
  *
@@ -460,7 +460,7 @@ export interface BaselineRow {
 
 /** Options of {@link runBaselineGrid}. */
 export interface RunBaselineGridOptions {
-  /** Folder of the run folders, e.g. `../runs/04_baseline_dssm`. */
+  /** Folder of the run folders, e.g. `runsDir("04_baseline_dssm")` in a notebook. */
   runsDir: string;
   /** The data, in memory (default: read each config's `data` folder once). */
   dataset?: Dataset;

@@ -1078,7 +1078,7 @@ export function experimentsWorkers(): number {
 
 /** Options of {@link runExperimentGrid}. */
 export interface RunGridOptions {
-  /** Root of the run folders (e.g. `../runs/experiments`). */
+  /** Root of the run folders (in a notebook `runsDir("experiments")`). */
   runsDir: string;
   /** Datasets to run every config on (subject to `config.datasets`). */
   datasets: ExperimentsDatasetSpec[];

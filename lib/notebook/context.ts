@@ -1,11 +1,11 @@
 /**
  * What a notebook cell needs to know about the run it is part of: the
- * profile, the seed and the output folder. The runner passes them in
+ * profile, the seed, the output folder and where its training runs go. The runner passes them in
  * environment variables; in a Jupyter kernel (or a plain script) without
  * them, the defaults apply.
  *
  * ```ts
- * import { outDir, profile, seed } from "../lib/notebook/mod.ts";
+ * import { outDir, profile, runsDir, seed } from "../lib/notebook/mod.ts";
  * const epochs = profile() === "full" ? 20 : 2;
  * ```
  *
@@ -79,4 +79,18 @@ export function repoRoot(): string {
  */
 export function outDir(): string {
   return env(OUT_ENV) ?? `${repoRoot()}/out`;
+}
+
+/**
+ * Where a notebook caches its training runs: `<out>/runs/<name>` (see
+ * {@link outDir}). Inside the output folder, so `deno task reproduce`
+ * writes nowhere else but `data/`, and one `--out` keeps its runs together.
+ */
+export function runsDir(name: string): string {
+  if (!/^[\w.-]+$/.test(name)) {
+    throw new ContextError(
+      `runsDir: '${name}' is not a plain folder name (letters, digits, _ . -)`,
+    );
+  }
+  return `${outDir()}/runs/${name}`;
 }

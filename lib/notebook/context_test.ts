@@ -1,5 +1,12 @@
 import { assertEquals, assertThrows, assertTrue } from "../testing.ts";
-import { ContextError, outDir, profile, repoRoot, seed } from "./context.ts";
+import {
+  ContextError,
+  outDir,
+  profile,
+  repoRoot,
+  runsDir,
+  seed,
+} from "./context.ts";
 import { OUT_ENV, PROFILE_ENV, SEED_ENV } from "./protocol.ts";
 
 function withEnv(vars: Record<string, string | undefined>, fn: () => void) {
@@ -53,4 +60,21 @@ Deno.test("profile/seed: malformed values name the variable", () => {
   withEnv({ [SEED_ENV]: "1.5" }, () => {
     assertThrows(() => seed(), ContextError, SEED_ENV);
   });
+});
+
+Deno.test("runsDir: under the run's output folder; plain names only", () => {
+  withEnv({ [OUT_ENV]: "/tmp/x/out" }, () => {
+    assertEquals(
+      runsDir("04_baseline_dssm"),
+      "/tmp/x/out/runs/04_baseline_dssm",
+    );
+  });
+  withEnv({ [OUT_ENV]: undefined }, () => {
+    assertEquals(runsDir("experiments"), `${repoRoot()}/out/runs/experiments`);
+  });
+  assertThrows(
+    () => runsDir("../runs"),
+    ContextError,
+    "not a plain folder name",
+  );
 });

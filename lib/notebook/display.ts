@@ -247,10 +247,12 @@ function escapeHtml(s: string): string {
  * `.html` and, when `arrow` bytes are given, `.arrow`.
  */
 export function table(
-  rows: readonly Record<string, unknown>[],
+  rows: readonly object[],
   options: TableOptions = {},
 ): Displayable {
-  const columns = options.columns ?? Object.keys(rows[0] ?? {});
+  // Any plain objects (interfaces have no index signature).
+  const records = rows as readonly Record<string, unknown>[];
+  const columns = options.columns ?? Object.keys(records[0] ?? {});
   if (columns.length === 0) {
     throw new DisplayError("table: no columns (empty rows and no `columns`)");
   }
@@ -263,12 +265,12 @@ export function table(
       `table: option "digits" must be an integer in [0, 20], got ${options.digits}`,
     );
   }
-  const cells = rows.map((r) =>
+  const cells = records.map((r) =>
     columns.map((c) => cellText(r[c], options.digits))
   );
   const numeric = columns.map((c) =>
-    rows.length > 0 &&
-    rows.every((r) => typeof r[c] === "number" || r[c] == null)
+    records.length > 0 &&
+    records.every((r) => typeof r[c] === "number" || r[c] == null)
   );
   const mdCell = (s: string) =>
     s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");

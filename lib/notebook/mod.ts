@@ -1,6 +1,6 @@
 /**
  * The notebook layer: `display()` and its helpers for cells, the run context
- * (`profile()`, `seed()`, `outDir()`), the headless runner behind
+ * (`profile()`, `seed()`, `outDir()`, `runsDir()`), the headless runner behind
  * `deno task reproduce`, the static report and the Jupyter check.
  *
  * ```ts
@@ -17,8 +17,9 @@
  *   re-importing the same binding in several cells is fine;
  * - no `import.meta` in cells (kernel cells lack it): put such code in lib/;
  * - read sizes from `profile()` and the seed from `seed()`; write files
- *   under `outDir()` (or `../data`, `../runs`): the runner allows writes
- *   only there. The working directory is the notebook's folder.
+ *   under `outDir()` (training runs under `runsDir(name)`) or `../data`:
+ *   the runner allows writes only there. The working directory is the
+ *   notebook's folder.
  *
  * @module
  */

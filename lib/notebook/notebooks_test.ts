@@ -1,12 +1,14 @@
 /**
  * The package's own notebooks, executed for real: headless in the quick
  * profile, then through Jupyter with the Deno kernel. Training runs are
- * cached under `runs/` by config hash, so the Jupyter pass reuses them.
+ * cached under `<out>/runs/` by config hash, so the Jupyter pass (same
+ * output folder) reuses them.
  */
 
 import { assertEquals, assertTrue } from "../testing.ts";
 import { repoRoot } from "./context.ts";
 import { findJupyter } from "./jupyter.ts";
+import { generateModule } from "./codegen.ts";
 import { joinSource, readNotebook } from "./notebook.ts";
 import { reproduce, type ReproduceResult } from "./reproduce.ts";
 import { anchors, CAN_RUN, checkIndexLinks } from "./testdata/helpers.ts";
@@ -31,6 +33,38 @@ async function sourceHashes(): Promise<Record<string, string>> {
 }
 
 let headless: ReproduceResult | undefined;
+
+Deno.test({
+  name:
+    "every notebook type-checks (its cells as the module the runner builds)",
+  ignore: !CAN_RUN,
+  async fn() {
+    // The runner executes without type checking; a wrong import or a
+    // changed lib signature should fail here, not halfway through a run.
+    const dir = await Deno.makeTempDir({ prefix: "notebooks_check_" });
+    try {
+      const files: string[] = [];
+      for (const name of notebookNames()) {
+        const nb = await readNotebook(`${NOTEBOOKS}/${name}.ipynb`);
+        const gen = generateModule(nb.cells, {
+          notebook: `${name}.ipynb`,
+          notebookDir: NOTEBOOKS,
+          runtimeUrl: new URL("./runtime.ts", import.meta.url).href,
+        });
+        files.push(`${dir}/${name}.ts`);
+        await Deno.writeTextFile(files[files.length - 1], gen.source);
+      }
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: ["check", "--config", `${ROOT}/deno.json`, ...files],
+        env: { NO_COLOR: "1" },
+      }).output();
+      const err = new TextDecoder().decode(r.stderr);
+      assertEquals(r.code, 0, err);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
 
 Deno.test({
   name: "every notebook executes headless in the quick profile",

@@ -7,8 +7,8 @@
  * `<out>/.runner/<name>.ts`; a child `deno run` (this binary,
  * `Deno.execPath()`) executes it with the notebook's folder as working
  * directory (like the kernel) and explicit permissions: read everywhere,
- * write only to the output folder, `data/` and `runs/` (beside the
- * `deno.json` in use), env, and ffi + sys (native
+ * write only to the output folder (training runs go to `<out>/runs/`) and
+ * `data/` (beside the `deno.json` in use), env, and ffi + sys (native
  * addons: `@resvg/resvg-js` for PNG needs both, as does tfjs-node where it is
  * built). The child reports per cell (begin, console text, displays, end
  * with duration, error with stack) as events on its stdout (`protocol.ts`);
@@ -56,12 +56,11 @@ export interface RunOptions {
   seed?: number;
   /** Kill the run when one cell takes longer (milliseconds; default none). */
   cellTimeoutMs?: number;
-  /** Further folders the notebook may write to (besides out, data/, runs/). */
+  /** Further folders the notebook may write to (besides out and data/). */
   allowWrite?: string[];
   /**
    * The `deno.json` giving the import map (default: the nearest one at or
-   * above the notebook's folder); its folder's `data/` and `runs/` are
-   * writable.
+   * above the notebook's folder); its folder's `data/` is writable.
    */
   config?: string;
   /** Extra environment variables for the child. */
@@ -259,11 +258,10 @@ export async function runNotebook(
     ? absolutePath(options.config)
     : await findConfig(nbDir);
   const root = config ? dirname(config) : nbDir;
-  // data/: notebooks may build datasets; runs/: training run folders.
+  // data/: notebooks may build datasets (training runs go under out).
   const writable = [
     out,
     `${root}/data`,
-    `${root}/runs`,
     ...(options.allowWrite ?? []),
   ]
     .map(absolutePath);
