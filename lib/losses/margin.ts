@@ -15,7 +15,12 @@ import {
   candidates,
 } from "./batch.ts";
 import { hingeRankingLoss } from "./ranking.ts";
-import { checkSymmetric, type SymmetricOptions, totalLoss } from "./total.ts";
+import {
+  ADAPTIVE_LOSS_KEYS,
+  checkSymmetric,
+  type SymmetricOptions,
+  totalLoss,
+} from "./total.ts";
 import {
   checkKeys,
   LossError,
@@ -96,15 +101,8 @@ export function adaptiveMarginLoss(
 ): LossResult {
   const fn = "adaptiveMarginLoss";
   checkKeys(fn, options, [
-    "alpha",
     "delta0",
-    "form",
-    "stopGradient",
-    "trainable",
-    "symmetric",
-    "w",
-    "combine",
-    "symmetricFrom",
+    ...ADAPTIVE_LOSS_KEYS,
     ...CANDIDATE_KEYS,
   ]);
   checkSymmetric(fn, options);

@@ -21,7 +21,12 @@ import {
   checkEmbeddings,
 } from "./batch.ts";
 import { softmaxRankingLoss } from "./ranking.ts";
-import { checkSymmetric, type SymmetricOptions, totalLoss } from "./total.ts";
+import {
+  ADAPTIVE_LOSS_KEYS,
+  checkSymmetric,
+  type SymmetricOptions,
+  totalLoss,
+} from "./total.ts";
 import {
   checkKeys,
   LossError,
@@ -218,18 +223,11 @@ export function adaptiveSoftmaxLoss(
 ): LossResult {
   const fn = "adaptiveSoftmaxLoss";
   checkKeys(fn, options, [
-    "alpha",
     "tau0",
-    "form",
-    "stopGradient",
-    "trainable",
-    "symmetric",
-    "w",
-    "combine",
-    "symmetricFrom",
     "positiveTemperature",
     "logQ",
     "extraLogQ",
+    ...ADAPTIVE_LOSS_KEYS,
     ...CANDIDATE_KEYS,
   ]);
   checkSymmetric(fn, options);

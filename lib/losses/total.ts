@@ -68,6 +68,21 @@ export interface SymmetricOptions {
 /** Accepted values of {@link SymmetricOptions.symmetricFrom}. */
 export const SYMMETRIC_FROM: readonly ("query" | "item")[] = ["query", "item"];
 
+/**
+ * Options both adaptive losses accept besides their own (δ0 or τ0 and the
+ * softmax's logQ options) and the candidate options.
+ */
+export const ADAPTIVE_LOSS_KEYS: readonly string[] = [
+  "alpha",
+  "form",
+  "stopGradient",
+  "trainable",
+  "symmetric",
+  "w",
+  "combine",
+  "symmetricFrom",
+];
+
 /** Checks the symmetric options (before any tensor is made). */
 export function checkSymmetric(fn: string, options: SymmetricOptions): void {
   const combine = checkChoice(
