@@ -480,10 +480,10 @@ export async function readDataset(dir: string): Promise<Dataset> {
   const pairs = await readPairs(joinPath(dir, "pairs.arrow"));
   let users: UsersTable | undefined;
   const usersPath = joinPath(dir, "users.arrow");
-  if (await exists(usersPath)) users = await readUsers(usersPath);
+  if (await pathExists(usersPath)) users = await readUsers(usersPath);
   let meta: DatasetMeta = { name: dir.split("/").filter(Boolean).pop() ?? dir };
   const metaPath = joinPath(dir, "meta.json");
-  if (await exists(metaPath)) {
+  if (await pathExists(metaPath)) {
     try {
       meta = JSON.parse(await Deno.readTextFile(metaPath));
     } catch (err) {
@@ -495,12 +495,17 @@ export async function readDataset(dir: string): Promise<Dataset> {
   return ds;
 }
 
-async function exists(path: string): Promise<boolean> {
+/**
+ * Whether anything exists at `path`. Only "not found" reads as false; any
+ * other error (e.g. no permission) is thrown, not taken for absence.
+ */
+export async function pathExists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
   }
 }
 

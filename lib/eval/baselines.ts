@@ -50,6 +50,7 @@
 
 import {
   joinPath,
+  pathExists,
   readDataset,
   stableJson,
   writeTextAtomic,
@@ -476,16 +477,6 @@ function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
-}
-
 /**
  * Per-query values computed along the same code path as `evaluateModel`
  * (same batches, masks, search and metric functions), so their means are
@@ -750,7 +741,7 @@ export async function runBaselineGrid(
       ));
       continue;
     }
-    if (await exists(dir)) await Deno.remove(dir, { recursive: true });
+    if (await pathExists(dir)) await Deno.remove(dir, { recursive: true });
     const held: { per?: BaselinePerQuery } = {};
     try {
       const t0 = performance.now();

@@ -31,6 +31,7 @@ import { createHash } from "node:crypto";
 import { tableFromArrays, tableFromIPC, tableToIPC } from "apache-arrow";
 import {
   joinPath,
+  pathExists,
   readDataset,
   stableJson,
   writeFileAtomic,
@@ -757,15 +758,6 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
   return JSON.parse(await Deno.readTextFile(path));
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function writePairValues(
   dir: string,
   list: ExperimentsPairValues[],
@@ -805,7 +797,7 @@ async function readPairValues(
   dir: string,
 ): Promise<ExperimentsPairValues[] | null> {
   const metaPath = joinPath(dir, PAIR_META);
-  if (!(await exists(metaPath))) return null;
+  if (!(await pathExists(metaPath))) return null;
   const meta = await readJson(metaPath) as { kind: string; steps: number[] };
   const table = tableFromIPC(await Deno.readFile(joinPath(dir, PAIR_FILE)));
   const col = <T>(name: string) => table.getChild(name)!.toArray() as T;
@@ -979,7 +971,7 @@ export async function experimentsRunTask(
     ) => a - b);
   const evalPath = joinPath(dir, RUN_FILES.eval);
   let cached = false;
-  if (await exists(evalPath)) {
+  if (await pathExists(evalPath)) {
     const ev: Record<string, unknown> = await readJson(evalPath).catch(
       () => ({}),
     );
@@ -1046,9 +1038,11 @@ export async function experimentsRunTask(
   const run = runFromEval(task, { key, dir, cached, warnings }, ev, info);
   if (task.logs) {
     const stepsPath = joinPath(dir, RUN_FILES.steps);
-    run.log = await exists(stepsPath) ? await readSteps(stepsPath) : [];
+    run.log = await pathExists(stepsPath) ? await readSteps(stepsPath) : [];
     const validPath = joinPath(dir, RUN_FILES.valid);
-    run.validLog = await exists(validPath) ? await readValid(validPath) : [];
+    run.validLog = await pathExists(validPath)
+      ? await readValid(validPath)
+      : [];
   }
   if (snapshots.length > 0) {
     const pv = await readPairValues(dir);

@@ -32,7 +32,7 @@
 
 import { parseArgs } from "node:util";
 import { buildDataset, DATASET_NAMES } from "../data/build.ts";
-import { stableJson, writeTextAtomic } from "../data/io.ts";
+import { pathExists, stableJson, writeTextAtomic } from "../data/io.ts";
 import { formatBackendInfo, initBackend } from "../backend/mod.ts";
 import { type Profile, PROFILES, repoRoot } from "./context.ts";
 import { hashFile, hashTree, listFiles, sha256 } from "./hash.ts";
@@ -118,15 +118,6 @@ interface RunRecord {
   files: string[];
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function readJson<T>(path: string): Promise<T | null> {
   try {
     return JSON.parse(await Deno.readTextFile(path)) as T;
@@ -141,7 +132,7 @@ export async function datasetHashes(
 ): Promise<Record<string, Record<string, string>>> {
   const dir = `${root}/data`;
   const out: Record<string, Record<string, string>> = {};
-  if (!(await exists(dir))) return out;
+  if (!(await pathExists(dir))) return out;
   for (
     const f of await listFiles(dir, { filter: (p) => p.endsWith(".arrow") })
   ) {
@@ -313,7 +304,7 @@ export async function reproduce(
   const nbDir = absolutePath(options.notebooks ?? `${root}/notebooks`);
   const cellTimeoutS = options.cellTimeoutS ?? 3600;
 
-  const all = (await exists(nbDir))
+  const all = (await pathExists(nbDir))
     ? (await listFiles(nbDir, {
       filter: (p) => !p.includes("/") && p.endsWith(".ipynb"),
     })).map((f) => notebookName(`${nbDir}/${f}`))
@@ -338,7 +329,7 @@ export async function reproduce(
   const config = await sha256(
     (await Promise.all(
       ["deno.json", "deno.lock"].map(async (f) =>
-        (await exists(`${root}/${f}`))
+        (await pathExists(`${root}/${f}`))
           ? `${f} ${await hashFile(`${root}/${f}`)}`
           : ""
       ),
@@ -384,8 +375,8 @@ export async function reproduce(
     const entry: ReportEntry = { name, notebook: null, status: "not run" };
     entries[all.indexOf(name)] = entry;
     const complete = async (r: RunRecord | null) =>
-      r !== null && (await exists(executedPath)) &&
-      (await Promise.all(r.files.map((f) => exists(`${out}/${f}`))))
+      r !== null && (await pathExists(executedPath)) &&
+      (await Promise.all(r.files.map((f) => pathExists(`${out}/${f}`))))
         .every(Boolean);
 
     if (!selected.includes(name) || failure !== undefined) {

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { writeTextAtomic } from "../data/io.ts";
+import { pathExists, writeTextAtomic } from "../data/io.ts";
 import { cellAtLine, type GeneratedModule, generateModule } from "./codegen.ts";
 import type { Profile } from "./context.ts";
 import {
@@ -154,19 +154,10 @@ function fileUrl(path: string): string {
   return new URL(`file://${encodeURI(path)}`).href;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The nearest `deno.json` at or above a folder, or null. */
 export async function findConfig(dir: string): Promise<string | null> {
   for (let d = absolutePath(dir);; d = dirname(d)) {
-    if (await exists(`${d}/deno.json`)) return `${d}/deno.json`;
+    if (await pathExists(`${d}/deno.json`)) return `${d}/deno.json`;
     if (d === "/") return null;
   }
 }

@@ -33,6 +33,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   joinPath,
+  pathExists,
   readDataset,
   stableJson,
   writeTextAtomic,
@@ -49,7 +50,6 @@ import {
 import { type BackendInfo, initBackend } from "../backend/mod.ts";
 import type { LossStats } from "../losses/mod.ts";
 import {
-  collectRowGradients,
   createTower,
   type RowGradient,
   type TowerConfig,
@@ -184,16 +184,6 @@ function statsColumns(s: LossStats | null): Partial<StepRow> {
   };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
-}
-
 function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
   if (seconds < 90) return `${Math.round(seconds)}s`;
@@ -320,11 +310,11 @@ export async function train(
     objective.setState(ckpt.objective);
     step = ckpt.step;
     const stepsPath = joinPath(dir, RUN_FILES.steps);
-    if (await exists(stepsPath)) {
+    if (await pathExists(stepsPath)) {
       log = (await readSteps(stepsPath)).filter((r) => r.step <= step);
     }
     const validPath = joinPath(dir, RUN_FILES.valid);
-    if (await exists(validPath)) {
+    if (await pathExists(validPath)) {
       valid = (await readValid(validPath)).filter((r) => r.step <= step);
     }
   }
