@@ -885,12 +885,7 @@ function runFromEval(
   const fc = ev.fullCorpus as ExperimentsRun["corpus"];
   const sessions = (info.sessions ?? []) as { durationMs: number }[];
   return {
-    name: task.config.name,
-    group: task.config.group,
-    family: task.config.family ?? null,
-    value: task.config.value ?? null,
-    dataset: task.dataset.name,
-    seed: task.seed,
+    ...runIdentity(task),
     key: base.key,
     dir: base.dir,
     skipped: null,
@@ -915,8 +910,8 @@ function runFromEval(
   };
 }
 
-/** A skipped run (config not applicable to the data). */
-function skippedRun(task: ExperimentsTask, reason: string): ExperimentsRun {
+// The fields that name a run: its config, dataset and seed.
+function runIdentity(task: ExperimentsTask) {
   return {
     name: task.config.name,
     group: task.config.group,
@@ -924,6 +919,13 @@ function skippedRun(task: ExperimentsTask, reason: string): ExperimentsRun {
     value: task.config.value ?? null,
     dataset: task.dataset.name,
     seed: task.seed,
+  };
+}
+
+/** A skipped run (config not applicable to the data). */
+function skippedRun(task: ExperimentsTask, reason: string): ExperimentsRun {
+  return {
+    ...runIdentity(task),
     key: "",
     dir: null,
     skipped: reason,
