@@ -968,6 +968,18 @@ const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
 const f3 = (x: number) => x.toFixed(3);
 
+// Median, min, max, fwd+bwd, adam ms and steps/s of a step timing.
+function stepCells(t: StepBench): string[] {
+  return [
+    f1(t.medianMs),
+    f1(t.minMs),
+    f1(t.maxMs),
+    f1(t.fwdBwdMs),
+    f1(t.adamMs),
+    f2(t.stepsPerSec),
+  ];
+}
+
 /** Options of {@link formatBench}. */
 export interface FormatBenchOptions {
   /** Start with the backend line (default true). */
@@ -1009,12 +1021,7 @@ export function formatBench(
       const t = r.training[l];
       return [
         LOSS_LABELS[l],
-        f1(t.medianMs),
-        f1(t.minMs),
-        f1(t.maxMs),
-        f1(t.fwdBwdMs),
-        f1(t.adamMs),
-        f2(t.stepsPerSec),
+        ...stepCells(t),
         f0(t.examplesPerSec),
         `${f3(t.loss[0])}→${f3(t.loss[1])}`,
       ];
@@ -1032,16 +1039,7 @@ export function formatBench(
   out.push(...table(
     ["tables", "median ms", "min", "max", "fwd+bwd", "adam", "steps/s"],
     (["dense", "lazy"] as const).map((m) => {
-      const t = r.tables[m];
-      return [
-        m,
-        f1(t.medianMs),
-        f1(t.minMs),
-        f1(t.maxMs),
-        f1(t.fwdBwdMs),
-        f1(t.adamMs),
-        f2(t.stepsPerSec),
-      ];
+      return [m, ...stepCells(r.tables[m])];
     }),
   ));
   out.push(`dense/lazy step time: ${f2(r.tables.speedup)}×`);

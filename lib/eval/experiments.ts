@@ -1895,6 +1895,20 @@ export function experimentsSensitivityRows(
   };
 }
 
+/** A column of the wide tables: a value field with optional interval fields. */
+export interface IntervalColumn {
+  /** Value field. */
+  field: string;
+  /** Header (default: the field). */
+  title?: string;
+  /** Field of the interval's lower end. */
+  lo?: string;
+  /** Field of the interval's upper end. */
+  hi?: string;
+  /** Decimals shown. */
+  digits?: number;
+}
+
 /**
  * A wide table for lib/plot's `tableMarkdown`: one row per config name,
  * one interval column per dataset (`<dataset>`, `<dataset>_lo`,
@@ -1905,13 +1919,7 @@ export function experimentsWideTable(
   options: { digits?: number } = {},
 ): {
   rows: Record<string, string | number | null>[];
-  columns: {
-    field: string;
-    title?: string;
-    lo?: string;
-    hi?: string;
-    digits?: number;
-  }[];
+  columns: IntervalColumn[];
 } {
   const datasets = [...new Set(rows.map((r) => r.dataset))];
   const byName = new Map<string, Record<string, string | number | null>>();
@@ -1949,13 +1957,7 @@ export function experimentsMetricsTable(
   options: { metrics?: string[]; ci?: AggregateOptions["ci"] } = {},
 ): {
   rows: Record<string, string | number | null>[];
-  columns: {
-    field: string;
-    title?: string;
-    lo?: string;
-    hi?: string;
-    digits?: number;
-  }[];
+  columns: IntervalColumn[];
 } {
   const metrics = options.metrics ??
     ["batch@1", "batch@5", "batch@10", "batch@50", "recall@10", "mrr"];
