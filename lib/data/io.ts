@@ -428,6 +428,15 @@ export async function readItems(path: string): Promise<ItemsTable> {
 /** Reads and validates a queries file. */
 export async function readQueries(path: string): Promise<QueriesTable> {
   const t = await readArrowTable(path, "queries");
+  // In memory -1 stands for a null user; a negative value in the file would
+  // silently become "no user", so it is refused here, where the two differ.
+  const users = t.getChild("user_id")!;
+  for (let i = 0; i < users.length; i++) {
+    const u = users.get(i);
+    if (u !== null && u < 0) {
+      throw new DataError(path, `row ${i}: negative id ${u}`, "user_id");
+    }
+  }
   return {
     queryId: int32Column(t, "query_id"),
     text: stringColumn(t, "text"),
@@ -454,6 +463,16 @@ export async function readUsers(path: string): Promise<UsersTable> {
   const history = new Array<Int32Array>(col.length);
   for (let i = 0; i < col.length; i++) {
     const v = col.get(i);
+    if (v && v.nullCount > 0) {
+      // toArray() would read a null element as item 0.
+      let k = 0;
+      while (v.get(k) !== null) k++;
+      throw new DataError(
+        path,
+        `row ${i}: position ${k} is null; histories hold item ids only`,
+        "history",
+      );
+    }
     history[i] = v
       ? Int32Array.from(v.toArray() as Int32Array)
       : new Int32Array();

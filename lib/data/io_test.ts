@@ -1,4 +1,12 @@
-import { tableFromArrays, tableToIPC } from "apache-arrow";
+import {
+  Field,
+  Int32,
+  List,
+  Table,
+  tableFromArrays,
+  tableToIPC,
+  vectorFromArray,
+} from "apache-arrow";
 import {
   assertEquals,
   assertRejects,
@@ -222,5 +230,53 @@ Deno.test("writing the same dataset twice gives identical bytes", async () => {
   assertEquals(
     await Deno.readTextFile(`${a}/meta.json`),
     await Deno.readTextFile(`${b}/meta.json`),
+  );
+});
+
+/** A List<Int32> column whose elements may be null, as pyarrow writes it. */
+function historyColumn(rows: (number | null)[][]) {
+  return vectorFromArray(rows, new List(new Field("item", new Int32(), true)));
+}
+
+Deno.test("a null inside users.history is refused with file, column and row", async () => {
+  const dir = await writtenTiny();
+  // pyarrow writes a nullable child by default: [[2, null]] must not read as item 0.
+  const t = new Table({
+    user_id: vectorFromArray(Int32Array.from([5])),
+    history: historyColumn([[2, null]]),
+  });
+  await Deno.writeFile(`${dir}/users.arrow`, tableToIPC(t, "file"));
+  await assertRejects(
+    () => readDataset(dir),
+    DataError,
+    `${dir}/users.arrow: column 'history': row 0: position 1 is null`,
+  );
+});
+
+Deno.test("a negative user_id is refused in users.arrow and queries.arrow", async () => {
+  const dir = await writtenTiny();
+  const users = new Table({
+    user_id: vectorFromArray(Int32Array.from([-5])),
+    history: historyColumn([[2, 0]]),
+  });
+  await Deno.writeFile(`${dir}/users.arrow`, tableToIPC(users, "file"));
+  await assertRejects(
+    () => readDataset(dir),
+    DataError,
+    `${dir}/users.arrow: column 'user_id': row 0: negative id -5`,
+  );
+  const dir2 = await writtenTiny();
+  // -1 is how memory spells "no user"; in a file only a null means that.
+  const queries = tableFromArrays({
+    query_id: Int32Array.from([10, 11]),
+    text: ["red chair", "table"],
+    user_id: Int32Array.from([5, -1]),
+    split: ["train", "test"],
+  });
+  await Deno.writeFile(`${dir2}/queries.arrow`, tableToIPC(queries, "file"));
+  await assertRejects(
+    () => readDataset(dir2),
+    DataError,
+    `${dir2}/queries.arrow: column 'user_id': row 1: negative id -1`,
   );
 });
