@@ -16,7 +16,10 @@
  * ```
  *
  * Unset fields come from the profile ({@link PROFILES}) and from the loss
- * kind's defaults ({@link LOSS_DEFAULTS}).
+ * kind's defaults ({@link LOSS_DEFAULTS}). To use a default, leave the
+ * field out: `null` is refused (except `steps`/`epochs`, where it means
+ * "given in the other"), and so is a number that is not finite (JSON
+ * `1e999` reads as Infinity).
  *
  * Learning rate. The paper trains with Adam at 5e-5 on JD's logs (millions
  * of steps). At laptop scale (hundreds to a few thousand steps) 5e-5 barely
@@ -391,11 +394,48 @@ function checkKeys(
   }
 }
 
+// Top-level fields where null is a value: a resolved config gives its
+// length in steps or in epochs and sets the other to null.
+const NULLABLE = new Set(["steps", "epochs"]);
+
+/**
+ * Refuses, anywhere in the input, null (which `??` would silently turn into
+ * the default) and non-finite numbers (JSON.parse reads 1e999 as Infinity,
+ * which JSON.stringify would then print as "null" in a message).
+ */
+function checkValues(field: string, v: unknown): void {
+  if (v === null) {
+    if (NULLABLE.has(field)) return;
+    throw new ConfigError(
+      field,
+      "is null; give a value, or leave the option out to use its default",
+    );
+  }
+  if (typeof v === "number" && !Number.isFinite(v)) {
+    throw new ConfigError(
+      field,
+      `must be a finite number, got ${v} (a JSON number too large for a double reads as Infinity)`,
+    );
+  }
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => checkValues(`${field}[${i}]`, x));
+  } else if (isObject(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      checkValues(field ? `${field}.${k}` : k, x);
+    }
+  }
+}
+
+/** A value for a message: numbers as JavaScript prints them (Infinity, NaN). */
+function show(v: unknown): string {
+  return typeof v === "number" ? String(v) : JSON.stringify(v);
+}
+
 function int(field: string, v: unknown, lo: number, hi = 2 ** 31 - 1): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) {
     throw new ConfigError(
       field,
-      `must be an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`,
+      `must be an integer in [${lo}, ${hi}], got ${show(v)}`,
     );
   }
   return v;
@@ -415,7 +455,7 @@ function num(
       (max < Infinity ? ` and ≤ ${max}` : "");
     throw new ConfigError(
       field,
-      `must be a finite number ${bound}, got ${JSON.stringify(v)}`,
+      `must be a finite number ${bound}, got ${show(v)}`,
     );
   }
   return v;
@@ -430,7 +470,7 @@ function choice<T extends string>(
     throw new ConfigError(
       field,
       `must be one of ${choices.map((c) => `"${c}"`).join(", ")}, got ${
-        JSON.stringify(v)
+        show(v)
       }`,
     );
   }
@@ -447,7 +487,7 @@ function option(field: string, v: unknown, spec: OptionSpec): OptionValue {
       if (typeof v !== "boolean") {
         throw new ConfigError(
           field,
-          `must be true or false, got ${JSON.stringify(v)}`,
+          `must be true or false, got ${show(v)}`,
         );
       }
       return v;
@@ -540,6 +580,7 @@ export function resolveConfig(input: unknown): TrainConfig {
     throw new ConfigError("(root)", "must be a JSON object");
   }
   checkKeys("", input, TOP_KEYS);
+  checkValues("", input);
   const profile = choice("profile", input.profile ?? "quick", PROFILE_NAMES);
   const preset = PROFILES[profile];
   if (typeof input.data !== "string" || input.data.length === 0) {

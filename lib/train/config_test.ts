@@ -215,3 +215,41 @@ Deno.test("configHash: 12 hex digits, independent of key order, sensitive to val
     ) !== h,
   );
 });
+
+Deno.test("a non-finite number (JSON 1e999) is reported as such, with the option path", () => {
+  // JSON.parse turns 1e999 into Infinity; JSON.stringify would print null.
+  const input = JSON.parse(
+    '{"data":"d","tower":{"kind":"dssm"},"loss":{"kind":"adaptive-margin","alpha":1e999}}',
+  );
+  fails(input, "loss.alpha", "got Infinity");
+  fails({ ...base, optimizer: { lr: -Infinity } }, "optimizer.lr", "-Infinity");
+  fails({ ...base, seed: NaN }, "seed", "got NaN");
+  const err = assertThrows(
+    () => resolveConfig({ ...base, tower: { kind: "dssm", dim: Infinity } }),
+    ConfigError,
+    "got Infinity",
+  );
+  assertTrue(err.message.includes("dim"), err.message);
+});
+
+Deno.test("null is refused for an option instead of meaning its default", () => {
+  fails(
+    { ...base, loss: { kind: "adaptive-margin", alpha: null } },
+    "loss.alpha",
+    "is null",
+  );
+  fails({ ...base, optimizer: { lr: null } }, "optimizer.lr", "is null");
+  fails({ ...base, batchSize: null }, "batchSize", "is null");
+  fails(
+    { ...base, tower: { kind: "dssm", dim: null } },
+    "tower.dim",
+    "is null",
+  );
+  fails(
+    { ...base, tower: { kind: "dssm", features: { buckets: { word: null } } } },
+    "tower.features.buckets.word",
+    "is null",
+  );
+  // steps/epochs: null is how a resolved config says "given in the other".
+  assertEquals(resolveConfig({ ...base, steps: 5, epochs: null }).steps, 5);
+});
