@@ -2,12 +2,17 @@
  * Headless rendering: Vega-Lite → Vega → SVG (no canvas, `renderer: "none"`),
  * SVG → PNG through resvg, and the Jupyter MIME bundle.
  *
- * resvg is a native Node-API module; it is imported lazily so that SVG-only
- * use (and every import of this module) works where it cannot load.
+ * PNG uses resvg's WebAssembly build, not its native Node-API module: a
+ * native addon needs Deno's `--allow-ffi`, which escapes every other
+ * permission. The wasm build cannot read system fonts, so it gets DejaVu
+ * Sans from the `dejavu-fonts-ttf` npm package: the same glyphs on every
+ * machine, so a PNG does not depend on the fonts installed. Both load
+ * lazily, on the first PNG, so SVG-only use never reads them.
  *
  * @module
  */
 
+import { createRequire } from "node:module";
 import * as vega from "vega";
 import * as vl from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
@@ -123,25 +128,49 @@ export interface PngOptions extends SvgOptions {
   scale?: number;
 }
 
-// deno-lint-ignore no-explicit-any
-type ResvgModule = { Resvg: new (svg: string, opts: any) => any };
-let resvgModule: ResvgModule | undefined;
+/** Font files (of `dejavu-fonts-ttf`) handed to resvg: text in charts. */
+const FONT_FILES = [
+  "DejaVuSans.ttf",
+  "DejaVuSans-Bold.ttf",
+  "DejaVuSans-Oblique.ttf",
+  "DejaVuSans-BoldOblique.ttf",
+];
 
-async function loadResvg(): Promise<ResvgModule> {
-  if (resvgModule) return resvgModule;
-  try {
-    const mod = await import("@resvg/resvg-js");
-    resvgModule = (mod.Resvg ? mod : mod.default) as ResvgModule;
-    return resvgModule;
-  } catch (err) {
-    throw new Error(
-      "toPng: could not load @resvg/resvg-js (a native Node-API module; " +
-        "Deno needs --allow-ffi --allow-sys --allow-read --allow-env and the " +
-        "@resvg/resvg-js-<platform> package). SVG output (toSvg) does not " +
-        `need it. Cause: ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err },
-    );
-  }
+interface Rasteriser {
+  Resvg: typeof import("@resvg/resvg-wasm").Resvg;
+  fonts: Uint8Array[];
+}
+let rasteriser: Promise<Rasteriser> | undefined;
+
+// initWasm may run once per process, so every caller shares one promise.
+function loadRasteriser(): Promise<Rasteriser> {
+  rasteriser ??= (async () => {
+    try {
+      const resvg = await import("@resvg/resvg-wasm");
+      // The packages' files, resolved the way Node resolves them (Deno's
+      // npm support); import.meta.resolve gives no path for non-JS files.
+      const require = createRequire(import.meta.url);
+      await resvg.initWasm(
+        await Deno.readFile(require.resolve("@resvg/resvg-wasm/index_bg.wasm")),
+      );
+      const fonts = await Promise.all(
+        FONT_FILES.map((f) =>
+          Deno.readFile(require.resolve(`dejavu-fonts-ttf/ttf/${f}`))
+        ),
+      );
+      return { Resvg: resvg.Resvg, fonts };
+    } catch (err) {
+      rasteriser = undefined; // let a later call try again
+      throw new Error(
+        "toPng: could not load @resvg/resvg-wasm and the dejavu-fonts-ttf " +
+          "fonts (npm packages; Deno needs --allow-read for their files). " +
+          "SVG output (toSvg) does not need them. Cause: " +
+          (err instanceof Error ? err.message : String(err)),
+        { cause: err },
+      );
+    }
+  })();
+  return rasteriser;
 }
 
 function isSvgText(x: unknown): x is string {
@@ -150,8 +179,8 @@ function isSvgText(x: unknown): x is string {
 
 /**
  * Rasterises an SVG document (or renders a Vega-Lite spec first) to PNG
- * bytes with resvg, at `scale` × the SVG size, using system fonts
- * (DejaVu Sans as the fallback family).
+ * bytes with resvg (wasm), at `scale` × the SVG size, with DejaVu Sans for
+ * every font family (the theme's first choice, see `theme.ts`).
  */
 export async function toPng(
   svgOrSpec: string | VegaLiteSpec,
@@ -172,10 +201,14 @@ export async function toPng(
   } else {
     svg = await toSvg(svgOrSpec, options);
   }
-  const { Resvg } = await loadResvg();
+  const { Resvg, fonts } = await loadRasteriser();
   const png = new Resvg(svg, {
     fitTo: { mode: "zoom", value: scale },
-    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },
+    font: {
+      fontBuffers: fonts,
+      defaultFontFamily: "DejaVu Sans",
+      sansSerifFamily: "DejaVu Sans",
+    },
   }).render().asPng();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }

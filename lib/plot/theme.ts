@@ -14,7 +14,7 @@ export const SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v5.json";
 
 /**
  * Font stack for all text. DejaVu Sans ships with most Linux images (and is
- * what resvg falls back to here); Arial covers macOS/Windows viewers.
+ * what `toPng` renders with, from npm); Arial covers macOS/Windows viewers.
  */
 export const FONT = "DejaVu Sans, Arial, sans-serif";
 
