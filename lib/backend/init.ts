@@ -6,6 +6,11 @@
  * and Deno does not run by default (environment notes §2a, §2e); where it is
  * missing, the import throws and "auto" carries on with wasm.
  *
+ * Loading a native addon needs Deno's `--allow-ffi`, which escapes every
+ * other permission, so only the `*:native` tasks grant it. Without it
+ * tfjs-node is not even imported (an import would ask for the permission at
+ * a terminal prompt) and the attempt records why.
+ *
  * @module
  */
 
@@ -159,10 +164,17 @@ export function shortReason(err: unknown): string {
   return line.length > 160 ? line.slice(0, 157) + "..." : line;
 }
 
+/** Why tfjs-node is not tried in a process without `--allow-ffi`. */
+export const NO_FFI_REASON =
+  "not tried: its native addon needs --allow-ffi (use the task's :native variant, e.g. deno task train:native)";
+
 // One import attempt per process: a failed import fails the same way again.
 let nodeImport: Promise<string | null> | null = null;
 
 function importTfjsNode(): Promise<string | null> {
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    return Promise.resolve(NO_FFI_REASON);
+  }
   nodeImport ??= import("@tensorflow/tfjs-node").then(
     () => null,
     (err) => shortReason(err),

@@ -13,6 +13,7 @@ import {
   backendInfo,
   formatBackendInfo,
   initBackend,
+  NO_FFI_REASON,
   shortReason,
 } from "./init.ts";
 
@@ -64,6 +65,66 @@ Deno.test("auto: tfjs-node first, else wasm; tfjs-core stays usable", async () =
   sum.dispose();
   const g = tf.grad((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.tensor1d([3]));
   assertClose(g.dataSync(), [6], 1e-6);
+});
+
+const HAS_FFI = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+const CAN_SPAWN =
+  Deno.permissions.querySync({ name: "run", command: Deno.execPath() })
+    .state === "granted";
+
+Deno.test({
+  name: "without --allow-ffi, tfjs-node is not imported and the log says why",
+  ignore: HAS_FFI,
+  fn: async () => {
+    const info = await initBackend({ backend: "auto", quiet: true });
+    assertEquals(info.tried[0], {
+      name: "tensorflow",
+      ok: false,
+      error: NO_FFI_REASON,
+    });
+    assertTrue(formatBackendInfo(info).includes("--allow-ffi"));
+  },
+});
+
+Deno.test({
+  name:
+    "with --allow-ffi (the :native tasks), tfjs-node is tried and a failure leaves wasm working",
+  ignore: !CAN_SPAWN,
+  fn: async () => {
+    // A child process: the test task itself has no --allow-ffi.
+    const code = `
+      import * as tf from "@tensorflow/tfjs-core";
+      import { initBackend } from "${
+      new URL("./init.ts", import.meta.url).href
+    }";
+      const info = await initBackend({ quiet: true });
+      const s = tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).dataSync();
+      const g = tf.grad((x) => tf.sum(tf.square(x)))(tf.tensor1d([3])).dataSync();
+      console.log(JSON.stringify({ info, s: [...s], g: [...g] }));`;
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        "--config",
+        new URL("../../deno.json", import.meta.url).pathname,
+        "--allow-read",
+        "--allow-env",
+        "--allow-ffi",
+        "--allow-sys",
+        code,
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(r.stderr);
+    assertTrue(r.success, err);
+    const out = JSON.parse(new TextDecoder().decode(r.stdout).trim());
+    assertEquals(out.info.tried[0].name, "tensorflow");
+    assertTrue(out.info.tried[0].error !== NO_FFI_REASON, err);
+    assertTrue(["tensorflow", "wasm"].includes(out.info.name));
+    assertEquals(out.s, [4, 6]);
+    assertEquals(out.g, [6]);
+  },
 });
 
 Deno.test("explicit node: error names it and why, or it loads", async () => {

@@ -8,9 +8,8 @@
  * `Deno.execPath()`) executes it with the notebook's folder as working
  * directory (like the kernel) and explicit permissions: read everywhere,
  * write only to the output folder (training runs go to `<out>/runs/`) and
- * `data/` (beside the `deno.json` in use), env, and ffi + sys (native
- * addons: `@resvg/resvg-js` for PNG needs both, as does tfjs-node where it is
- * built). The child reports per cell (begin, console text, displays, end
+ * `data/` (beside the `deno.json` in use), env, and ffi + sys only when
+ * this process has ffi (the `reproduce:native` task: tfjs-node's addon). The child reports per cell (begin, console text, displays, end
  * with duration, error with stack) as events on its stdout (`protocol.ts`);
  * the runner turns them into `stream`, `display_data` and `error` outputs
  * and sets `execution_count`. The run stops at the first failing cell.
@@ -263,8 +262,10 @@ export async function runNotebook(
     "--allow-read",
     `--allow-write=${writable.join(",")}`,
     "--allow-env",
-    "--allow-ffi",
-    "--allow-sys",
+    // Native addons (tfjs-node) only where this process may load them too.
+    ...(Deno.permissions.querySync({ name: "ffi" }).state === "granted"
+      ? ["--allow-ffi", "--allow-sys"]
+      : []),
     driverPath,
   ];
   const child = new Deno.Command(Deno.execPath(), {
