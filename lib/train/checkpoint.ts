@@ -331,10 +331,20 @@ export async function writeCheckpoint(
 /** Reads and checks `checkpoint.json` of a run folder. */
 export async function readManifest(dir: string): Promise<CheckpointManifest> {
   const path = joinPath(dir, CHECKPOINT_FILE);
-  const m = JSON.parse(await Deno.readTextFile(path)) as CheckpointManifest;
-  if (m.format !== CHECKPOINT_FORMAT) {
+  const text = await Deno.readTextFile(path);
+  let m: CheckpointManifest;
+  try {
+    m = JSON.parse(text) as CheckpointManifest;
+  } catch (err) {
     throw new Error(
-      `${path}: checkpoint format ${m.format}, this version reads ${CHECKPOINT_FORMAT}`,
+      `${path}: not valid JSON (${
+        (err as Error).message
+      }); the checkpoint is damaged`,
+    );
+  }
+  if (m?.format !== CHECKPOINT_FORMAT) {
+    throw new Error(
+      `${path}: checkpoint format ${m?.format}, this version reads ${CHECKPOINT_FORMAT}`,
     );
   }
   return m;

@@ -15,6 +15,7 @@ import {
   unpackTensors,
   writeCheckpoint,
 } from "./checkpoint.ts";
+import { readRunInfo } from "./run_files.ts";
 
 await initBackend({ backend: "wasm", quiet: true });
 
@@ -131,6 +132,32 @@ Deno.test("writeCheckpoint: step-stamped files, old ones removed, damage detecte
     bytes[0] ^= 1;
     await Deno.writeFile(`${dir}/${m.weights.file}`, bytes);
     await assertRejects(() => readCheckpoint(dir), Error, "sha256");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a corrupt checkpoint.json is named in the error", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ckpt_test_" });
+  try {
+    await Deno.writeTextFile(`${dir}/checkpoint.json`, '{"format": 1, "st');
+    await assertRejects(
+      () => readManifest(dir),
+      Error,
+      `${dir}/checkpoint.json: not valid JSON`,
+    );
+    await Deno.writeTextFile(`${dir}/checkpoint.json`, "[1]");
+    await assertRejects(
+      () => readCheckpoint(dir),
+      Error,
+      `${dir}/checkpoint.json: checkpoint format undefined`,
+    );
+    await Deno.writeTextFile(`${dir}/run.json`, "{");
+    await assertRejects(
+      () => readRunInfo(dir),
+      Error,
+      `${dir}/run.json: not valid JSON`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

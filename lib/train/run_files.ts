@@ -162,7 +162,13 @@ export function datasetContentHash(ds: Dataset): string {
 
 /** Reads `run.json` of a run folder. */
 export async function readRunInfo(dir: string): Promise<RunInfo> {
-  return JSON.parse(await Deno.readTextFile(joinPath(dir, RUN_FILES.run)));
+  const path = joinPath(dir, RUN_FILES.run);
+  const text = await Deno.readTextFile(path);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+  }
 }
 
 /** Reads and re-validates `config.json` of a run folder. */
