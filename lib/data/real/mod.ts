@@ -16,13 +16,17 @@ export {
   type FetchOptions,
   fetchSource,
   type FileReport,
+  requiredSourceFiles,
   resolveSource,
   SOURCE_NAMES,
   type SourceFile,
+  sourceHint,
   type SourceName,
   type SourceOptions,
   SOURCES,
   type SourceSpec,
+  type SourceStatus,
+  sourceStatus,
   verifySource,
 } from "./source.ts";
 export {

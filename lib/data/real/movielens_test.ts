@@ -2,15 +2,9 @@ import { assertEquals, assertRejects, assertTrue } from "../../testing.ts";
 import { DataError, validateDataset } from "../io.ts";
 import { MAX_HISTORY } from "../schema.ts";
 import { loadMovielens } from "./movielens.ts";
+import { realSource } from "./testing.ts";
 
-const SHARED = "/work/shared/datasets/movielens-latest-small";
-const haveShared = (() => {
-  try {
-    return Deno.statSync(`${SHARED}/ratings.csv`).isFile;
-  } catch {
-    return false;
-  }
-})();
+const REAL = await realSource("movielens");
 
 const MOVIES = "movieId,title,genres\n" +
   '10,"Ten, The (1990)",Action|Comedy\n' +
@@ -165,10 +159,12 @@ Deno.test("loadMovielens: bad input names file, column and row", async () => {
 });
 
 Deno.test({
-  name: "loadMovielens on the shared copy: counts, no leakage, determinism",
-  ignore: !haveShared,
+  name: "loadMovielens on the real files: counts, no leakage, determinism" +
+    REAL.skipNote,
+  ignore: REAL.ignore,
   fn: async () => {
-    const ds = await loadMovielens({ source: SHARED });
+    REAL.require();
+    const ds = await loadMovielens({ source: REAL.dir });
     validateDataset(ds);
     const c = ds.meta.counts as Record<string, unknown>;
     assertEquals(ds.items.itemId.length, 9742);
@@ -216,6 +212,6 @@ Deno.test({
     });
     assertEquals(longest, MAX_HISTORY);
 
-    assertEquals(await loadMovielens({ source: SHARED }), ds);
+    assertEquals(await loadMovielens({ source: REAL.dir }), ds);
   },
 });

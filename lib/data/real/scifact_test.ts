@@ -12,15 +12,9 @@ import {
   parseStringList,
   SCIFACT_MEMBERS,
 } from "./scifact.ts";
+import { realSource } from "./testing.ts";
 
-const SHARED = "/work/shared/datasets/scifact";
-const haveShared = (() => {
-  try {
-    return Deno.statSync(`${SHARED}/scifact.zip`).isFile;
-  } catch {
-    return false;
-  }
-})();
+const REAL = await realSource("scifact");
 
 Deno.test("parseStringList: numpy repr with both quote styles and escapes", () => {
   assertEquals(parseStringList("['First.'\n 'Second.']"), [
@@ -241,10 +235,12 @@ Deno.test("loadScifact: corrupted zip, missing member/column, bad ids", async ()
 
 Deno.test({
   name:
-    "loadScifact on the shared copy: BEIR counts, evidence counts, determinism",
-  ignore: !haveShared,
+    "loadScifact on the real files: BEIR counts, evidence counts, determinism" +
+    REAL.skipNote,
+  ignore: REAL.ignore,
   fn: async () => {
-    const ds = await loadScifact({ source: SHARED });
+    REAL.require();
+    const ds = await loadScifact({ source: REAL.dir });
     validateDataset(ds);
     const c = ds.meta.counts as Record<string, unknown>;
     assertEquals(ds.items.itemId.length, 5183);
@@ -268,7 +264,7 @@ Deno.test({
     );
     assertTrue(ds.items.title.every((t) => t.length <= 1000));
 
-    const ev = await loadScifact({ source: SHARED, relevance: "evidence" });
+    const ev = await loadScifact({ source: REAL.dir, relevance: "evidence" });
     validateDataset(ev);
     const e = ev.meta.counts as Record<string, unknown>;
     assertEquals(e.claimsDroppedWithoutRelevantDoc, { train: 304, dev: 112 });
@@ -277,6 +273,6 @@ Deno.test({
     assertEquals([q.train + q.valid, q.test], [505, 188]);
     assertEquals([p.train + p.valid, p.test], [564, 209]);
 
-    assertEquals(await loadScifact({ source: SHARED }), ds);
+    assertEquals(await loadScifact({ source: REAL.dir }), ds);
   },
 });

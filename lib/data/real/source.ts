@@ -259,8 +259,77 @@ async function isDirectory(path: string): Promise<boolean> {
 }
 
 /**
+ * The commands that bring a dataset's source files, as one sentence for
+ * error messages and skip lines: download it, or point at a copy.
+ */
+export function sourceHint(name: SourceName): string {
+  const folder = specOf(name).folder;
+  return `get it with \`deno task data ${name} --download\` (needs ` +
+    `internet; checks each file's sha256), or use a copy: ` +
+    `\`deno task data ${name} --source DIR\`, or set ` +
+    `${DATASETS_ENV}=DIR where DIR holds '${folder}/'`;
+}
+
+/**
+ * Files a loader cannot do without: the ones it reads that have a known
+ * hash (the full WANDS files, hash unknown, are optional extras).
+ */
+export function requiredSourceFiles(name: SourceName): string[] {
+  return specOf(name).files.filter((f) => f.read && f.sha256 !== null)
+    .map((f) => f.path);
+}
+
+/** Whether a dataset's source files are at hand, from {@link sourceStatus}. */
+export interface SourceStatus {
+  /** Dataset name. */
+  name: SourceName;
+  /** The folder looked at. */
+  dir: string;
+  /** Whether every {@link requiredSourceFiles} file is there. */
+  present: boolean;
+  /** The required files that are not there. */
+  missing: string[];
+  /** What is missing, e.g. "source folder DIR not found"; "" when present. */
+  problem: string;
+  /**
+   * When not present, one line saying what is missing and the commands
+   * that bring it; "" when present.
+   */
+  reason: string;
+}
+
+/**
+ * Checks (without reading them) that a dataset's required source files are
+ * in its folder, `dir` or {@link resolveSource}'s default.
+ */
+export async function sourceStatus(
+  name: SourceName,
+  dir?: string,
+): Promise<SourceStatus> {
+  const root = dir ?? resolveSource(name);
+  const required = requiredSourceFiles(name);
+  const missing: string[] = [];
+  for (const f of required) {
+    if (!(await fileExists(joinPath(root, f)))) missing.push(f);
+  }
+  const problem = missing.length === 0
+    ? ""
+    : !(await isDirectory(root))
+    ? `source folder ${root} not found`
+    : `${missing.join(", ")} not found in ${root}`;
+  return {
+    name,
+    dir: root,
+    present: missing.length === 0,
+    missing,
+    problem,
+    reason: problem && `${name}: ${problem}; ${sourceHint(name)}`,
+  };
+}
+
+/**
  * Checks that a dataset folder exists, with an error that says which files
- * were expected there and how to get them.
+ * were expected there and the commands that bring them.
  */
 export async function requireSourceDir(
   name: SourceName,
@@ -270,10 +339,9 @@ export async function requireSourceDir(
   if (await isDirectory(dir)) return;
   throw new DataError(
     dir,
-    `${name} source folder not found (expected ${
-      expected.join(", ")
-    } in it); pass { source }, set ${DATASETS_ENV} to the folder holding ` +
-      `'${specOf(name).folder}', or download it with fetchSource("${name}")`,
+    `${name} source folder not found (expected ${expected.join(", ")} in it); ${
+      sourceHint(name)
+    }`,
   );
 }
 
@@ -291,7 +359,9 @@ export async function readSourceFile(
     if (err instanceof Deno.errors.NotFound) {
       throw new DataError(
         path,
-        `file not found (the ${name} loader expects '${file}' in ${dir})`,
+        `file not found (the ${name} loader expects '${file}' in ${dir}); ${
+          sourceHint(name)
+        }`,
       );
     }
     throw err;

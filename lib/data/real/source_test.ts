@@ -10,20 +10,22 @@ import {
   DATASETS_ENV,
   datasetsRoot,
   fetchSource,
+  requiredSourceFiles,
   resolveSource,
   SOURCE_NAMES,
   SOURCES,
+  sourceStatus,
   verifySource,
 } from "./source.ts";
+import { realSource } from "./testing.ts";
+import { loadRealDataset } from "./load.ts";
 
-const SHARED = "/work/shared/datasets";
-const haveShared = (() => {
-  try {
-    return Deno.statSync(`${SHARED}/wands/query.csv`).isFile;
-  } catch {
-    return false;
-  }
-})();
+const REAL = {
+  wands: await realSource("wands"),
+  scifact: await realSource("scifact"),
+  movielens: await realSource("movielens"),
+};
+const WANDS = REAL.wands.dir;
 
 Deno.test("sha256Hex matches the FIPS 180-2 test vector for 'abc'", () => {
   assertEquals(
@@ -63,29 +65,25 @@ Deno.test("every source URL is pinned to a commit and every hash is hex", () => 
   }
 });
 
-Deno.test({
-  name: "verifySource: the shared copies match SOURCE.md",
-  ignore: !haveShared,
-  fn: async () => {
-    for (const name of SOURCE_NAMES) {
-      const reports = await verifySource(
-        name,
-        resolveSource(name, {
-          source: `${SHARED}/${SOURCES[name].folder}`,
-        }),
-      );
+for (const name of SOURCE_NAMES) {
+  Deno.test({
+    name: `verifySource: the real ${name} files match SOURCE.md` +
+      REAL[name].skipNote,
+    ignore: REAL[name].ignore,
+    fn: async () => {
+      REAL[name].require();
+      const reports = await verifySource(name, REAL[name].dir);
       for (const r of reports) {
         const spec = SOURCES[name].files.find((f) => f.path === r.path)!;
         if (spec.sha256) assertEquals([r.path, r.status], [r.path, "ok"]);
-        else assertEquals(r.status, "absent"); // full WANDS is not shared
+        else assertTrue(r.status === "absent" || r.status === "ok", r.path);
       }
-    }
-  },
-});
+    },
+  });
+}
 
 Deno.test({
   name: "verifySource names a corrupted or missing file",
-  ignore: !haveShared,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     try {
@@ -131,9 +129,11 @@ const wandsFile = (path: string) =>
   SOURCES.wands.files.find((f) => f.path === path)!;
 
 Deno.test({
-  name: "fetchSource: good hashes are written, then found present",
-  ignore: !haveShared,
+  name: "fetchSource: good hashes are written, then found present" +
+    REAL.wands.skipNote,
+  ignore: REAL.wands.ignore,
   fn: async () => {
+    REAL.wands.require();
     const dir = await Deno.makeTempDir();
     try {
       const paths = [
@@ -144,7 +144,7 @@ Deno.test({
       for (const p of paths) {
         served.set(
           wandsFile(p).url,
-          await Deno.readFile(`${SHARED}/wands/${p}`),
+          await Deno.readFile(`${WANDS}/${p}`),
         );
       }
       const calls: string[] = [];
@@ -160,7 +160,7 @@ Deno.test({
       for (const p of paths) {
         assertEquals(
           await Deno.readFile(`${dir}/${p}`),
-          await Deno.readFile(`${SHARED}/wands/${p}`),
+          await Deno.readFile(`${WANDS}/${p}`),
         );
       }
       // No temporary files are left behind.
@@ -181,12 +181,14 @@ Deno.test({
 });
 
 Deno.test({
-  name: "fetchSource: a bad hash is refused and the good file survives",
-  ignore: !haveShared,
+  name: "fetchSource: a bad hash is refused and the good file survives" +
+    REAL.wands.skipNote,
+  ignore: REAL.wands.ignore,
   fn: async () => {
+    REAL.wands.require();
     const dir = await Deno.makeTempDir();
     try {
-      const good = await Deno.readFile(`${SHARED}/wands/query.csv`);
+      const good = await Deno.readFile(`${WANDS}/query.csv`);
       await Deno.writeFile(`${dir}/query.csv`, good);
       const url = wandsFile("query.csv").url;
       const served = new Map<string, Uint8Array | number>([
@@ -262,4 +264,109 @@ Deno.test("unknown dataset names are rejected", () => {
     RangeError,
     "unknown dataset 'esci'",
   );
+});
+
+Deno.test("a missing source says what is missing and the commands that bring it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const gone = await sourceStatus("wands", `${dir}/nope`);
+    assertEquals([gone.present, gone.missing], [
+      false,
+      requiredSourceFiles("wands"),
+    ]);
+    for (
+      const part of [
+        `wands: source folder ${dir}/nope not found`,
+        "`deno task data wands --download`",
+        "`deno task data wands --source DIR`",
+        `${DATASETS_ENV}=DIR where DIR holds 'wands/'`,
+      ]
+    ) {
+      assertTrue(gone.reason.includes(part), gone.reason);
+    }
+    assertTrue(!gone.reason.includes("fetchSource"), gone.reason);
+    assertTrue(!gone.reason.includes("\n"), "one line");
+
+    // A folder with some of the files names the others.
+    await Deno.writeTextFile(`${dir}/movies.csv`, "movieId,title,genres\n");
+    const part = await sourceStatus("movielens", dir);
+    assertEquals(part.missing, ["ratings.csv"]);
+    assertTrue(
+      part.reason.startsWith(`movielens: ratings.csv not found in ${dir};`),
+      part.reason,
+    );
+    assertTrue(part.reason.includes("holds 'movielens-latest-small/'"));
+    await Deno.writeTextFile(`${dir}/ratings.csv`, "userId\n");
+    assertEquals(await sourceStatus("movielens", dir), {
+      name: "movielens",
+      dir,
+      present: true,
+      missing: [],
+      problem: "",
+      reason: "",
+    });
+
+    // The loaders' errors carry the same commands.
+    const err = await assertRejects(
+      () => loadRealDataset("scifact", { source: `${dir}/nope` }),
+      DataError,
+      `${dir}/nope: scifact source folder not found`,
+    );
+    assertTrue(
+      err.message.includes("`deno task data scifact --download`"),
+      err.message,
+    );
+    assertTrue(err.message.includes(DATASETS_ENV), err.message);
+    assertTrue(!err.message.includes("fetchSource"), err.message);
+    const file = await assertRejects(
+      () => loadRealDataset("wands", { source: dir }),
+      DataError,
+      `${dir}/query.csv: file not found`,
+    );
+    assertTrue(file.message.includes("--download"), file.message);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("realSource: missing files skip a test with the reason, or fail it under CI", async () => {
+  const dir = await Deno.makeTempDir();
+  const saved = {
+    ci: Deno.env.get("CI"),
+    root: Deno.env.get(DATASETS_ENV),
+  };
+  const restore = (k: string, v: string | undefined) =>
+    v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+  try {
+    Deno.env.set(DATASETS_ENV, dir);
+    Deno.env.delete("CI");
+    const user = await realSource("scifact");
+    assertEquals([user.present, user.ignore], [false, true]);
+    assertTrue(
+      user.skipNote.startsWith(
+        ` [skipped: scifact source folder ${dir}/scifact not found; \`deno task data scifact --download\``,
+      ),
+      user.skipNote,
+    );
+    Deno.env.set("CI", "true");
+    const ci = await realSource("scifact");
+    assertEquals([ci.ignore, ci.skipNote], [false, ""]);
+    assertThrows(() => ci.require(), Error, "CI=true");
+    assertThrows(() => ci.require(), Error, `${dir}/scifact not found`);
+
+    await Deno.mkdir(`${dir}/scifact`);
+    await Deno.writeTextFile(`${dir}/scifact/scifact.zip`, "");
+    const there = await realSource("scifact");
+    assertEquals([there.present, there.ignore, there.skipNote], [
+      true,
+      false,
+      "",
+    ]);
+    assertEquals(there.dir, `${dir}/scifact`);
+    there.require();
+  } finally {
+    restore("CI", saved.ci);
+    restore(DATASETS_ENV, saved.root);
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -2,15 +2,9 @@ import { assertEquals, assertRejects, assertTrue } from "../../testing.ts";
 import { DataError, validateDataset } from "../io.ts";
 import type { Dataset } from "../schema.ts";
 import { loadWands, matchKey, WANDS_SUBSET_FILES } from "./wands.ts";
+import { realSource } from "./testing.ts";
 
-const SHARED = "/work/shared/datasets/wands";
-const haveShared = (() => {
-  try {
-    return Deno.statSync(`${SHARED}/query.csv`).isFile;
-  } catch {
-    return false;
-  }
-})();
+const REAL = await realSource("wands");
 
 async function writeFiles(files: Record<string, string>): Promise<string> {
   const dir = await Deno.makeTempDir();
@@ -262,10 +256,12 @@ Deno.test("loadWands full: three grades, categories, auto-detected", async () =>
 });
 
 Deno.test({
-  name: "loadWands on the shared copy: counts, labels, no train/test overlap",
-  ignore: !haveShared,
+  name: "loadWands on the real files: counts, labels, no train/test overlap" +
+    REAL.skipNote,
+  ignore: REAL.ignore,
   fn: async () => {
-    const ds = await loadWands({ source: SHARED });
+    REAL.require();
+    const ds = await loadWands({ source: REAL.dir });
     validateDataset(ds);
     const counts = ds.meta.counts as Record<string, unknown>;
     assertEquals(ds.meta.variant, "subset");
@@ -308,6 +304,6 @@ Deno.test({
         '48" sliding single track , barn door for laundry',
       ),
     );
-    assertEquals(await loadWands({ source: SHARED }), ds);
+    assertEquals(await loadWands({ source: REAL.dir }), ds);
   },
 });

@@ -1,0 +1,84 @@
+/**
+ * For tests that read a real dataset: find its source files the way the
+ * package does ({@link resolveSource}: `$ADAPTIVE_RETRIEVAL_DATASETS`, else
+ * `../shared/datasets` beside the clone) and, when they are not there, skip
+ * the test with the reason in its name (so `deno test` prints it) and one
+ * console line, or fail it under CI (`CI=true`), where the files are always
+ * beside the clone. Only for `*_test.ts` files.
+ *
+ * ```ts
+ * const src = await realSource("wands");
+ * Deno.test({
+ *   name: "loadWands on the real files" + src.skipNote,
+ *   ignore: src.ignore,
+ *   fn: async () => {
+ *     src.require();
+ *     const ds = await loadWands({ source: src.dir });
+ *   },
+ * });
+ * ```
+ *
+ * @module
+ */
+
+import { DATASETS_ENV, type SourceName, sourceStatus } from "./source.ts";
+
+/** A real dataset's source folder as a test sees it. */
+export interface RealSource {
+  /** The folder (absolute unless the env var is relative). */
+  dir: string;
+  /** Whether its required files are there. */
+  present: boolean;
+  /** Whether the test must be ignored (files missing, not under CI). */
+  ignore: boolean;
+  /** Appended to the test name: the skip reason when ignored, else "". */
+  skipNote: string;
+  /** Throws the reason when the files are missing (call first in `fn`). */
+  require: () => void;
+}
+
+/** Whether the tests run under CI (`CI=true` or `CI=1`). */
+export function underCi(): boolean {
+  try {
+    const ci = Deno.env.get("CI");
+    return ci === "true" || ci === "1";
+  } catch {
+    // Without --allow-env the test cannot know; treat it as a user's run.
+    return false;
+  }
+}
+
+const warned = new Set<string>();
+
+/**
+ * Looks up a real dataset's source folder for a test module (call at the
+ * module's top level, before `Deno.test`).
+ */
+export async function realSource(name: SourceName): Promise<RealSource> {
+  const status = await sourceStatus(name);
+  const ci = underCi();
+  if (!status.present && !ci && !warned.has(name)) {
+    warned.add(name);
+    console.warn(
+      `skipping the tests on the real ${name} files: ${status.reason}`,
+    );
+  }
+  const ignore = !status.present && !ci;
+  return {
+    dir: status.dir,
+    present: status.present,
+    ignore,
+    // Short, so the summary line stays readable; the console line above
+    // has the whole hint.
+    skipNote: ignore
+      ? ` [skipped: ${name} ${status.problem}; \`deno task data ${name} --download\` or ${DATASETS_ENV}=DIR]`
+      : "",
+    require: () => {
+      if (!status.present) {
+        throw new Error(
+          `CI=true, where the real datasets must be beside the clone, but ${status.reason}`,
+        );
+      }
+    },
+  };
+}
