@@ -3,8 +3,8 @@
  * wasm backend (SIMD), else the pure-JavaScript cpu backend.
  *
  * tfjs-node needs `tfjs_binding.node`, which its npm install script downloads
- * and Deno does not run by default (environment notes §2a, §2e); where it is
- * missing, the import throws and "auto" carries on with wasm.
+ * and Deno does not run by default (docs/environment.md#tfjs-node); where it
+ * is missing, the import throws and "auto" carries on with wasm.
  *
  * Loading a native addon needs Deno's `--allow-ffi`, which escapes every
  * other permission, so only the `*:native` tasks grant it. Without it

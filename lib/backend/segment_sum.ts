@@ -3,8 +3,9 @@
  *
  * `UnsortedSegmentSum` is the gradient of `tf.gather`. The wasm backend has no
  * kernel for it, and the cpu backend's own kernel costs O(numSegments × N),
- * which makes an embedding-table gradient take minutes (environment notes
- * §2b). This one is a single O(N × rowSize) pass.
+ * which makes an embedding-table gradient take minutes
+ * (docs/environment.md#missing-kernels). This one is a single O(N × rowSize)
+ * pass.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
- * Stop-gradient for tfjs, which has no `tf.stopGradient` (environment notes
- * §2b).
+ * Stop-gradient for tfjs, which has no `tf.stopGradient`
+ * (docs/environment.md#stop-gradient).
  *
  * @module
  */

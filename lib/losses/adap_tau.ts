@@ -1,6 +1,7 @@
 /**
  * Adap-τ (Chen et al., WWW 2023) as its official code defines it
- * (github.com/junkangwu/Adap_tau; paper.md §4.6): a global scale 1/τ0 from
+ * (github.com/junkangwu/Adap_tau; docs/reconstruction.md#adap-tau): a global
+ * scale 1/τ0 from
  * data statistics, and a per-id scale 1/τ_u from each id's loss in the
  * previous epoch. The "ids" are the anchors' ids (users in the original;
  * users or queries here). It needs them: it cannot score an id it has not
@@ -36,7 +37,7 @@ import {
 /** The gap p̄ − ā used during warm-up epochs (official code: b = −0.7). */
 export const ADAP_TAU_WARMUP_GAP = 0.7;
 
-/** Data statistics behind the global scale (paper.md §4.6). */
+/** Data statistics behind the global scale (docs/reconstruction.md#adap-tau). */
 export interface AdapTauDataStats {
   /** |U'|: ids with more interactions than the 20% quantile. */
   anchors: number;

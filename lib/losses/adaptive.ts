@@ -1,7 +1,9 @@
 /**
  * Adaptive margin and temperature from batch similarity, eq. (3), (5) and
- * their stop-gradient versions, eq. (7) (paper.md §1.4, §1.5, §1.7). The
- * functional form is a reconstruction; the alternatives are options.
+ * their stop-gradient versions, eq. (7) (docs/reconstruction.md#eq-3,
+ * docs/reconstruction.md#eq-5, docs/reconstruction.md#eq-7). The functional
+ * form is a reconstruction (open choice A1, docs/reconstruction.md#a1); the
+ * alternatives are options.
  *
  * @module
  */
@@ -41,7 +43,8 @@ export interface AdaptiveValueOptions {
   form?: AdaptiveForm;
   /**
    * Stop the gradient through the similarity, eq. (7) (default true). With
-   * false the loss can be lowered by pulling items together (collapse, §1.6).
+   * false the loss can be lowered by pulling items together (collapse,
+   * docs/reconstruction.md#collapse).
    */
   stopGradient?: boolean;
   /**

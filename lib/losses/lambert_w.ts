@@ -1,5 +1,6 @@
 /**
- * Lambert W function, principal branch W0, for Adap-τ (paper.md §4.6).
+ * Lambert W function, principal branch W0, for Adap-τ
+ * (docs/reconstruction.md#adap-tau).
  *
  * @module
  */

@@ -1,7 +1,9 @@
 /**
  * Margin losses: fixed margin, eq. (1), and the paper's adaptive, symmetric
- * margin loss, eq. (4), (7), (8), (9) (paper.md §1.2–1.9). Conventions
- * (inputs, mask, normalisation) are in batch.ts.
+ * margin loss, eq. (4), (7), (8), (9) (docs/reconstruction.md#eq-1,
+ * docs/reconstruction.md#eq-4, docs/reconstruction.md#eq-8,
+ * docs/reconstruction.md#eq-9). Conventions (inputs, mask, normalisation)
+ * are in batch.ts.
  *
  * @module
  */
@@ -84,7 +86,8 @@ export function marginLoss(
 }
 
 /**
- * The paper's adaptive margin loss (reconstruction, paper.md §1.4–1.9):
+ * The paper's adaptive margin loss (reconstruction,
+ * docs/reconstruction.md#eq-4, docs/reconstruction.md#eq-8):
  * - L^q, eq. (4): hinge with δ_bj = adaptiveMargin(s(v_b, c_j)), eq. (3)/(7);
  * - L^v, eq. (8) (when `symmetric`): anchor v_b, positive q_b, the same
  *   negatives c_j, hinge max(0, δ^v_bj − s(v_b, q_b) + s(v_b, c_j)) with

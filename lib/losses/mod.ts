@@ -5,7 +5,9 @@
  * the losses do not normalise), optional accidental-hit `mask` ([B, B]) and
  * extra negatives. Every loss returns `{ loss, stats }`; `stats` (plain
  * numbers, one device sync) only with `stats: true`. Equation numbers refer
- * to /work/shared/notes/paper.md §1; each equation is one function:
+ * to docs/reconstruction.md#method (the reconstructed equations, their
+ * sources and open choices; one anchor per equation, e.g.
+ * docs/reconstruction.md#eq-4); each equation is one function:
  *
  * | eq. | function |
  * |---|---|
@@ -16,7 +18,7 @@
  * | (9) total | {@link totalLoss} |
  * | fixed δ / τ baselines | {@link marginLoss}, {@link softmaxLoss} |
  * | the method | {@link adaptiveMarginLoss}, {@link adaptiveSoftmaxLoss} |
- * | Adap-τ (§4.6) | {@link adapTauLoss}, {@link AdapTau}, {@link adapTauGlobalScale}, {@link adapTauScales}, {@link lambertW} |
+ * | Adap-τ (docs/reconstruction.md#adap-tau) | {@link adapTauLoss}, {@link AdapTau}, {@link adapTauGlobalScale}, {@link adapTauScales}, {@link lambertW} |
  *
  * @module
  */

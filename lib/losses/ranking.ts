@@ -1,7 +1,7 @@
 /**
  * The two ranking losses every loss here is an instance of, on similarity
  * (or logit) matrices: the hinge of eq. (1)/(4)/(8) and the softmax
- * cross-entropy of eq. (2)/(6)/(10) (paper.md §1).
+ * cross-entropy of eq. (2)/(6)/(10) (docs/reconstruction.md#method).
  *
  * @module
  */

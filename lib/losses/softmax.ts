@@ -1,6 +1,7 @@
 /**
  * Softmax losses: fixed temperature, eq. (2), and the paper's adaptive,
- * symmetric softmax loss, eq. (6), (7), (10) (paper.md §1.3, §1.5, §1.10),
+ * symmetric softmax loss, eq. (6), (7), (10) (docs/reconstruction.md#eq-2,
+ * docs/reconstruction.md#eq-6, docs/reconstruction.md#eq-10),
  * with an optional logQ (sampling-bias) correction. Conventions (inputs,
  * mask, normalisation) are in batch.ts.
  *
@@ -204,7 +205,8 @@ export function softmaxLoss(
 }
 
 /**
- * The paper's adaptive softmax loss (reconstruction, paper.md §1.5, §1.10):
+ * The paper's adaptive softmax loss (reconstruction,
+ * docs/reconstruction.md#eq-6, docs/reconstruction.md#eq-10):
  * - L^q, eq. (6): positive logit s(q_b, v_b)/τ0, negative logits
  *   s(q_b, c_j)/τ_bj with τ_bj = adaptiveTemperature(s(v_b, c_j));
  * - L^v (when `symmetric`): anchor v_b, positive logit s(v_b, q_b)/τ0,

@@ -1,5 +1,6 @@
 /**
- * The total loss of the symmetric method, eq. (9) (paper.md §1.9).
+ * The total loss of the symmetric method, eq. (9)
+ * (docs/reconstruction.md#eq-9).
  *
  * @module
  */

@@ -18,8 +18,9 @@
  * - Relative specifiers (`"../lib/…"`, also in `import("…")`) are rewritten
  *   to absolute `file://` URLs based on the notebook's folder, so the module
  *   can live under the output folder.
- * - `import.meta` is refused: it does not exist in kernel cells (environment
- *   notes §5.4), so a notebook using it would only work headless.
+ * - `import.meta` is refused: it does not exist in kernel cells
+ *   (docs/environment.md#kernel-cells), so a notebook using it would only
+ *   work headless.
  * - A cell's last expression is not shown (a kernel shows it as
  *   `execute_result`); cells `await display(...)` instead.
  *

@@ -132,8 +132,9 @@ Deno.test({
     assertTrue(r.ok, r.failure);
     assertEquals(r.jupyter?.map((j) => j.name), notebookNames());
     // The Deno kernel sometimes publishes an output after reporting idle,
-    // and nbclient then drops it (environment notes §5.5). A notebook that
-    // lost an output gets one more Jupyter run; the retry must be complete.
+    // and nbclient then drops it (docs/environment.md#output-order). A
+    // notebook that lost an output gets one more Jupyter run; the retry must
+    // be complete.
     const lost = (r.jupyter ?? []).filter((j) => j.check.missing.length > 0)
       .map((j) => j.name);
     const retry = lost.length > 0 ? await run(lost) : null;
