@@ -5,8 +5,14 @@
  * @module
  */
 
-import { joinPath, writeDataset } from "./io.ts";
-import { fetchSource, loadRealDataset } from "./real/mod.ts";
+import { joinPath, pathExists, writeDataset } from "./io.ts";
+import {
+  type FetchOptions,
+  fetchSource,
+  loadRealDataset,
+  sourceHint,
+  sourceStatus,
+} from "./real/mod.ts";
 import type { Dataset } from "./schema.ts";
 import { generateSynthetic, SYNTHETIC_PROFILES } from "./synthetic.ts";
 
@@ -33,6 +39,8 @@ export interface BuildOptions {
   source?: string;
   /** Download the original files into `source` first (needs internet). */
   download?: boolean;
+  /** The fetch function for `download` (default: global `fetch`; tests). */
+  fetch?: FetchOptions["fetch"];
 }
 
 /** What {@link buildDataset} wrote. */
@@ -69,7 +77,7 @@ export async function loadNamedDataset(
   if (options.download) {
     // Downloads into --source (or the default shared folder), verifying
     // every file's sha256 before it replaces anything.
-    await fetchSource(name, { dir: options.source });
+    await fetchSource(name, { dir: options.source, fetch: options.fetch });
   }
   return await loadRealDataset(name, { source: options.source });
 }
@@ -89,4 +97,111 @@ export async function buildDataset(
   };
   if (ds.users) counts.users = ds.users.userId.length;
   return { dir, counts };
+}
+
+/** What {@link buildIfAvailable} did with one dataset. */
+export interface AvailableResult {
+  /** Dataset name. */
+  name: DatasetName;
+  /**
+   * `built`: built now; `earlier`: its source files are missing but an
+   * earlier build is in the output folder, which is kept and used;
+   * `skipped`: neither, so there is no dataset.
+   */
+  status: "built" | "earlier" | "skipped";
+  /** The output folder. */
+  dir: string;
+  /** Row counts, when built now. */
+  counts?: Record<string, number>;
+  /**
+   * For `earlier` and `skipped`: one line saying what is missing and the
+   * commands that bring it. For `built`: "" or a download problem that did
+   * not stop the build (an optional file such as the full WANDS).
+   */
+  reason: string;
+}
+
+/**
+ * Builds a dataset if its source files are at hand (downloading them first
+ * with `download`), instead of failing when they are not: the real
+ * datasets live outside the repository and a fresh clone has none. A
+ * synthetic dataset is always built. A real one whose files stay missing
+ * is `earlier` when a previous build is in the output folder, else
+ * `skipped`; either way `reason` names the commands that bring it. Errors
+ * other than missing files (a corrupt file, a bad hash) still throw.
+ */
+export async function buildIfAvailable(
+  name: DatasetName,
+  options: BuildOptions = {},
+): Promise<AvailableResult> {
+  const dir = options.out ?? defaultDatasetDir(name, options);
+  if (name === "synthetic") {
+    const r = await buildDataset(name, { ...options, out: dir });
+    return { name, status: "built", dir, counts: r.counts, reason: "" };
+  }
+  let downloadError = "";
+  if (options.download) {
+    try {
+      await fetchSource(name, { dir: options.source, fetch: options.fetch });
+    } catch (err) {
+      // Reported below: fatal only when a required file is still missing.
+      downloadError = `--download failed: ${(err as Error).message}`;
+    }
+  }
+  const source = await sourceStatus(name, options.source);
+  if (source.present) {
+    const r = await buildDataset(name, {
+      ...options,
+      out: dir,
+      download: false,
+    });
+    return {
+      name,
+      status: "built",
+      dir,
+      counts: r.counts,
+      reason: downloadError,
+    };
+  }
+  const problem = downloadError
+    ? `${downloadError}; ${source.problem}`
+    : source.problem;
+  const hint = sourceHint(name);
+  if (await pathExists(joinPath(dir, "items.arrow"))) {
+    return {
+      name,
+      status: "earlier",
+      dir,
+      reason:
+        `${name}: using the earlier build in ${dir} (${problem}); ${hint}`,
+    };
+  }
+  return {
+    name,
+    status: "skipped",
+    dir,
+    reason: `${name}: ${problem}; ${hint}`,
+  };
+}
+
+/**
+ * Why a dataset folder a notebook wants is not there, or null when it is
+ * (it has `items.arrow`). For a real dataset's folder (`…/wands`,
+ * `…/scifact`, `…/movielens`) the line says whether its source files are
+ * beside the clone and names the command that brings them.
+ */
+export async function missingDatasetNote(dir: string): Promise<string | null> {
+  if (await pathExists(joinPath(dir, "items.arrow"))) return null;
+  const base = dir.replace(/\/+$/, "").split("/").pop() ?? "";
+  const head = `\`${dir}\` has not been built`;
+  if (base === "wands" || base === "scifact" || base === "movielens") {
+    const source = await sourceStatus(base);
+    return source.present
+      ? `${head}; \`deno task data ${base}\` builds it from ${source.dir}`
+      : `${head} (${base}: ${source.problem}); ${sourceHint(base)}`;
+  }
+  const profile = /^synthetic-(quick|full)$/.exec(base)?.[1];
+  return profile
+    ? `${head}; \`deno task data synthetic --profile ${profile}\` builds it`
+    : `${head}; \`deno task data <name> --out ${dir}\` builds one`;
 }

@@ -8,7 +8,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { buildDataset, DATASET_NAMES, type DatasetName } from "./build.ts";
+import { buildIfAvailable, DATASET_NAMES, type DatasetName } from "./build.ts";
+import { DATASETS_ENV } from "./real/mod.ts";
 
 const USAGE = `Usage: deno task data <name> [options]
 
@@ -20,16 +21,19 @@ Names:
   wands       WANDS: 480 queries + the 3,000-pair subset
   scifact     SciFact (BEIR): corpus, claims, qrels
   movielens   MovieLens latest-small, leave-last-out
-  all         every one of the above
+  all         every one of the above; a real dataset whose source files
+              are missing is skipped with a line saying how to get it
 
 Options:
   --profile quick|full   synthetic size (default quick)
   --seed N               synthetic seed (default 1)
   --out DIR              output folder (default data/<name>[-<profile>])
   --source DIR           folder holding the original files of a real
-                         dataset (default ../shared/datasets/<name>)
-  --download             fetch the original files first (needs internet);
-                         each file's sha256 is checked
+                         dataset (default: <folder> under
+                         $${DATASETS_ENV} when set, else under
+                         ../shared/datasets beside the repository)
+  --download             fetch the original files into that folder first
+                         (needs internet); each file's sha256 is checked
   -h, --help             this text
 `;
 
@@ -67,9 +71,11 @@ async function main(args: string[]): Promise<number> {
     );
     return 2;
   }
-  if (values.out && names.length > 1) {
-    console.error("error: --out needs a single dataset name, not 'all'");
-    return 2;
+  for (const opt of ["out", "source"] as const) {
+    if (values[opt] && names.length > 1) {
+      console.error(`error: --${opt} needs a single dataset name, not 'all'`);
+      return 2;
+    }
   }
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) {
@@ -82,21 +88,40 @@ async function main(args: string[]): Promise<number> {
     );
     return 2;
   }
+  let failed = false;
   for (const n of names as DatasetName[]) {
     const t0 = performance.now();
-    const result = await buildDataset(n, {
-      profile: values.profile,
+    const options = {
+      profile: values.profile as "quick" | "full",
       seed,
       out: values.out,
       source: values.source,
       download: values.download,
-    });
+    };
+    const result = await buildIfAvailable(n, options);
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    if (result.status !== "built") {
+      // One named dataset must be built; `all` goes on without the real
+      // ones whose files are not at hand (an error only with --download).
+      if (names.length === 1) {
+        console.error(`error: ${result.reason}`);
+        return 1;
+      }
+      // The reason starts with the dataset's name.
+      console.log(
+        `${result.status === "skipped" ? "skipped " : ""}${result.reason}`,
+      );
+      failed ||= values.download;
+      continue;
+    }
     console.log(`${n}: wrote ${result.dir} in ${secs} s`);
-    for (const [table, rows] of Object.entries(result.counts)) {
+    if (result.reason) console.log(`  warning: ${result.reason}`);
+    for (const [table, rows] of Object.entries(result.counts ?? {})) {
       console.log(`  ${table.padEnd(8)} ${rows} rows`);
     }
   }
+  // With --download a dataset that could not be fetched is an error.
+  if (failed) return 1;
   return 0;
 }
 

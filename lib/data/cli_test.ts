@@ -53,3 +53,51 @@ Deno.test("bad command lines get a clear message and exit code 2", async () => {
     assertTrue(r.stderr.includes(message), `${args.join(" ")}: ${r.stderr}`);
   }
 });
+
+Deno.test("`data all` without real source files builds synthetic and skips the rest with the commands; one name fails", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli_test_" });
+  const run = async (args: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        CLI,
+        ...args,
+      ],
+      cwd: dir,
+      env: { ADAPTIVE_RETRIEVAL_DATASETS: `${dir}/none`, NO_COLOR: "1" },
+    }).output();
+    const dec = new TextDecoder();
+    return {
+      code: out.code,
+      stdout: dec.decode(out.stdout),
+      stderr: dec.decode(out.stderr),
+    };
+  };
+  try {
+    const all = await run(["all"]);
+    assertEquals(all.code, 0, all.stderr);
+    assertTrue(all.stdout.includes("synthetic: wrote data/synthetic-quick"));
+    for (const name of ["wands", "scifact", "movielens"]) {
+      const line = all.stdout.split("\n").find((l) =>
+        l.startsWith(`skipped ${name}: source folder ${dir}/none/`)
+      );
+      assertTrue(line, all.stdout);
+      assertTrue(line.includes(`\`deno task data ${name} --download\``), line);
+    }
+    const one = await run(["wands"]);
+    assertEquals(one.code, 1);
+    assertTrue(
+      one.stderr.includes(`error: wands: source folder ${dir}/none/wands`),
+      one.stderr,
+    );
+    assertTrue(one.stderr.includes("--source DIR"), one.stderr);
+    const both = await run(["all", "--source", dir]);
+    assertEquals(both.code, 2);
+    assertTrue(both.stderr.includes("--source needs a single dataset name"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
