@@ -141,10 +141,11 @@ function where(u: Unit, index: number): string {
 
 /**
  * Absolute paths that name a location on some machine. The look-behind keeps
- * URL paths (`https://host/home/…`) and relative paths (`../tmp/`) out.
+ * URL paths (`https://host/home/…`), relative paths (`../tmp/`) and paths
+ * under a template variable (`${dir}/root/`) out.
  */
 const MACHINE_PATH =
-  /(?<![\w.~-])\/(?:work|home|Users|root|tmp|mnt|scratch)\/[^\s"'`)\]]*/g;
+  /(?<![\w.~}-])\/(?:work|home|Users|root|tmp|mnt|scratch)\/[^\s"'`)\]]*/g;
 
 /**
  * Absolute paths that are not locations of project files: made-up values
