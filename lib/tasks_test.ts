@@ -103,3 +103,22 @@ Deno.test("the test suite itself runs without ffi, sys and net", () => {
     assertEquals(Deno.permissions.querySync({ name }).state, "prompt", name);
   }
 });
+
+Deno.test("README's two commands and .ci/run use the Deno that tools/package.json pins", async () => {
+  const root = new URL("../", import.meta.url);
+  const pin = JSON.parse(
+    await Deno.readTextFile(new URL("tools/package.json", root)),
+  ).devDependencies.deno as string;
+  const readme = await Deno.readTextFile(new URL("README.md", root));
+  for (const task of ["reproduce", "test"]) {
+    assertTrue(
+      readme.includes(`\nnpx --yes deno@${pin} task ${task} `),
+      `README quick start: npx --yes deno@${pin} task ${task}`,
+    );
+  }
+  const versions = [...readme.matchAll(/deno@([0-9.]+)/g)].map((m) => m[1]);
+  assertEquals([...new Set(versions)], [pin]);
+  // .ci/run takes its command from the README, so it cannot drift.
+  const ci = await Deno.readTextFile(new URL(".ci/run", root));
+  assertTrue(ci.includes("task test"), ".ci/run runs the README's command");
+});
