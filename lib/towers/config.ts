@@ -70,7 +70,10 @@ export interface MgdsprConfig extends TowerConfigBase {
   kind: "mgdspr";
   /** Heads of the self-attention over query words (default 2). */
   heads: number;
-  /** Item-id embedding rows, padding excluded (the dataset's item count). */
+  /**
+   * Item-id embedding rows, padding excluded: the id space, largest
+   * `item_id` + 1 (the table is keyed by id; ids 0 … n − 1 give n).
+   */
   numItems: number;
   /** Items of the behaviour sequence kept (default `features.maxLen.history`). */
   historyLen: number;
@@ -119,8 +122,9 @@ export interface PlainConfig extends TowerConfigBase {
   /** Items of the behaviour sequence kept (default `features.maxLen.history`). */
   historyLen: number;
   /**
-   * Item-id rows (the dataset's item count); always 0 when neither
-   * `itemIdEmbedding` nor `userHistory` needs the id table.
+   * Item-id rows, padding excluded: the id space, largest `item_id` + 1
+   * (the table is keyed by id); always 0 when neither `itemIdEmbedding`
+   * nor `userHistory` needs the id table.
    */
   numItems: number;
   /** Query and item share the embedding tables (default true). */
@@ -150,7 +154,7 @@ export type ConfigOf<K extends TowerKind> = Extract<TowerConfig, { kind: K }>;
 
 /** Options of {@link towerConfig}. */
 export interface TowerConfigOptions {
-  /** Supplies `numItems` (its item count) when the input does not set it. */
+  /** Supplies `numItems` (its largest item_id + 1) when the input does not set it. */
   dataset?: Dataset;
 }
 
@@ -235,11 +239,14 @@ function numItemsOf(
   options: TowerConfigOptions,
 ): number {
   if (v === undefined && options.dataset) {
-    const n = options.dataset.items.itemId.length;
-    if (n < 1) {
+    const ids = options.dataset.items.itemId;
+    if (ids.length < 1) {
       fail(kind, "numItems", "cannot come from a dataset with no items");
     }
-    return n;
+    // The id table is keyed by item_id, so it spans the ids, not the rows.
+    let max = -1;
+    for (const id of ids) max = Math.max(max, id);
+    return posInt(kind, "numItems (largest item_id + 1)", max + 1);
   }
   if (v === undefined) {
     fail(

@@ -46,7 +46,8 @@ Deno.test("towerConfig: defaults of each kind", () => {
     itemIdEmbedding: true,
     userHistory: false,
     historyLen: 100,
-    numItems: 5,
+    // Keyed by item_id: the tiny items are ids 10–14, so ids 0–14.
+    numItems: 15,
     shareEmbeddings: true,
   });
   // No id table: numItems is not needed and stored as 0.

@@ -24,9 +24,13 @@ import type { ItemField, TowerKind } from "./config.ts";
  *
  * Keys of `queries`: a feature family (`"word"`, `"charTrigram"`, …) for
  * the query text, and `"history"` for the behaviour sequence of the query's
- * user (ids are item row + 1, 0 = padding; an unknown user or a dataset
+ * user (ids are item_id + 1, 0 = padding; an unknown user or a dataset
  * without users gives an empty row). Keys of `items`: `"<field>:<family>"`,
  * e.g. `"title:charTrigram"`.
+ *
+ * Item-id tables are keyed by `item_id` (row `item_id + 1`), never by
+ * table row: the same items in another row order, or a dataset with other
+ * rows around them, meet the same learned rows.
  */
 export interface TowerInputs {
   /** Kind of the model that built them. */
@@ -37,6 +41,8 @@ export interface TowerInputs {
   readonly numQueries: number;
   /** Rows of the items table. */
   readonly numItems: number;
+  /** `item_id` of each items-table row (what item-id tables are keyed by). */
+  readonly itemIds: Int32Array;
   /** Per-query padded ids. */
   readonly queries: Readonly<Record<string, PaddedIds>>;
   /** Per-item padded ids. */
@@ -107,14 +113,10 @@ export function buildInputs(
     for (const f of spec.itemFamilies) items[itemKey(field, f)] = enc[f]!;
   }
   if (spec.historyLen > 0) {
-    const itemRowOf = rowIndex(ds.items.itemId, {
-      table: "items",
-      column: "item_id",
-    });
     try {
+      // No rowOf: the padded ids are item_id + 1, the id table's keys.
       queries.history = encodeSequences(queryHistories(ds), {
         maxLen: spec.historyLen,
-        rowOf: itemRowOf,
       });
     } catch (err) {
       throw new RangeError(
@@ -127,6 +129,7 @@ export function buildInputs(
     signature: options.signature,
     numQueries: ds.queries.queryId.length,
     numItems: ds.items.itemId.length,
+    itemIds: Int32Array.from(ds.items.itemId),
     queries,
     items,
   };

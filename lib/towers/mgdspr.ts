@@ -72,7 +72,8 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
     p.embedding("query/fusion/cls", 1, d, { rowSparse: false });
     p.glorot("query/fusion/wk", d, d);
     p.glorot("query/fusion/wv", d, d);
-    // Row 0 is the padding row of behaviour sequences (ids are row + 1).
+    // Keyed by item_id: row item_id + 1; row 0 is the padding row of
+    // behaviour sequences.
     p.embedding("item/id", config.numItems + 1, d);
     if (!config.shareEmbeddings) p.embedding("item/word", b.word, d);
     p.glorot("item/wt", d, d);
@@ -209,7 +210,7 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
     const text = tf.tanh(matMul(words, this.#table("item/wt")));
     const id = gatherRows(
       this.#table("item/id"),
-      Int32Array.from(rows, (r) => r + 1),
+      Int32Array.from(rows, (r) => inputs.itemIds[r] + 1),
     );
     return l2Normalize(tf.add(id, text));
   }

@@ -62,16 +62,16 @@ Deno.test("mgdspr: behaviour attention and word mean by hand", async () => {
   const table = w["item/id"].data;
   const wu = w["query/user/wu"].data;
   const rows = Int32Array.from([0]);
-  // Query 0's user saw items 11 and 12, i.e. rows 1, 2, id-table rows 2, 3.
+  // Query 0's user saw items 11 and 12: id-table rows 12, 13 (item_id + 1).
   const hist = paddedBatch(inputs.queries.history, rows);
-  assertEquals(Array.from(hist.ids), [2, 3]);
+  assertEquals(Array.from(hist.ids), [12, 13]);
   const qMix = Array.from({ length: D }, (_, j) => Math.sin(j + 1));
   const u = Array.from({ length: D }, (_, j) => {
     let s = 0;
     for (let i = 0; i < D; i++) s += qMix[i] * wu[i * D + j];
     return s;
   });
-  const r = [2, 3].map((id) =>
+  const r = [12, 13].map((id) =>
     Array.from(table.subarray(id * D, (id + 1) * D))
   );
   const logits = [
@@ -110,7 +110,7 @@ Deno.test("mgdspr: item = id embedding + tanh(W_t · mean title words), normalis
   const words = w["query/word"].data; // shared with the query tower
   const wt = w["item/wt"].data;
   const id = w["item/id"].data;
-  // Item row 3: title "red lamp", id-table row 4.
+  // Item row 3: title "red lamp", item_id 13, id-table row 14.
   const ids = ["red", "lamp"].map((x) => hashUnit(x, "word", { buckets: 256 }));
   const m = Array.from(
     { length: D },
@@ -119,7 +119,7 @@ Deno.test("mgdspr: item = id embedding + tanh(W_t · mean title words), normalis
   const raw = Array.from({ length: D }, (_, j) => {
     let s = 0;
     for (let i = 0; i < D; i++) s += m[i] * wt[i * D + j];
-    return id[4 * D + j] + Math.tanh(s);
+    return id[14 * D + j] + Math.tanh(s);
   });
   const norm = Math.hypot(...raw);
   const v = model.encodeItems(inputs, Int32Array.from([3]));

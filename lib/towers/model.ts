@@ -126,20 +126,34 @@ export abstract class BaseTower<C extends TowerConfig>
     return 0;
   }
 
-  /** Featurises the dataset; checks its item count against the id table. */
+  /** Featurises the dataset; checks its item ids against the id table. */
   prepare(ds: Dataset): TowerInputs {
-    const n = ds.items.itemId.length;
     const rows = this.idRows();
-    if (rows > 0 && n !== rows) {
-      throw new RangeError(
-        `${this.kind} tower: config.numItems is ${rows} but the dataset '${ds.meta.name}' has ${n} items; build the tower with towerConfig(..., { dataset })`,
-      );
-    }
-    return buildInputs(ds, {
+    const inputs = buildInputs(ds, {
       kind: this.kind,
       signature: this.#signature,
       spec: this.spec,
     });
+    if (rows > 0) {
+      // The id table is keyed by item_id (row item_id + 1); an id past its
+      // end has no learned row.
+      const outside = (id: number) => id < 0 || id >= rows;
+      const r = inputs.itemIds.findIndex(outside);
+      const h = inputs.queries.history?.ids.findIndex((x) => x > rows) ?? -1;
+      if (r >= 0 || h >= 0) {
+        const what = r >= 0
+          ? `item_id ${inputs.itemIds[r]} (items row ${r})`
+          : `history item_id ${inputs.queries.history!.ids[h] - 1} (query row ${
+            Math.floor(h / inputs.queries.history!.maxLen)
+          })`;
+        throw new RangeError(
+          `${this.kind} tower: its item-id table has config.numItems = ${rows} rows (item_id 0–${
+            rows - 1
+          }), but dataset '${ds.meta.name}' has ${what}; build the tower with towerConfig(..., { dataset })`,
+        );
+      }
+    }
+    return inputs;
   }
 
   #check(inputs: TowerInputs, rows: Int32Array, side: "query" | "item") {

@@ -48,7 +48,8 @@ export class PlainTower extends BaseTower<PlainConfig> {
       }
     }
     if (config.numItems > 0) {
-      // Row 0 is the padding row of behaviour sequences (ids are row + 1).
+      // Keyed by item_id: row item_id + 1; row 0 is the padding row of
+      // behaviour sequences.
       p.embedding("item/id", config.numItems + 1, d);
     }
     const textIn = config.families.length * e;
@@ -98,7 +99,7 @@ export class PlainTower extends BaseTower<PlainConfig> {
       )
     );
     if (this.config.userHistory) {
-      // History ids are item row + 1, which is the id table's row.
+      // History ids are item_id + 1, which is the id table's row.
       parts.push(
         embeddingBag(
           this.#table("item/id"),
@@ -127,7 +128,7 @@ export class PlainTower extends BaseTower<PlainConfig> {
     );
     let out = this.#mlp(tf.concat(parts, 1), "item");
     if (this.config.itemIdEmbedding) {
-      const ids = Int32Array.from(rows, (r) => r + 1);
+      const ids = Int32Array.from(rows, (r) => inputs.itemIds[r] + 1);
       out = tf.add(out, gatherRows(this.#table("item/id"), ids));
     }
     return l2Normalize(out);

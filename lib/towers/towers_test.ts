@@ -75,8 +75,9 @@ function usedRows(
       }
       return ["query/word", used];
     default:
-      // Item-id table: the batch's items (row + 1) and its users' histories.
-      for (const r of rows) used.add(r + 1);
+      // Item-id table: the batch's items (item_id + 1) and its users'
+      // histories.
+      for (const r of rows) used.add(inputs.itemIds[r] + 1);
       add(inputs.queries.history);
       return ["item/id", used];
   }
@@ -297,7 +298,7 @@ for (const config of CONFIGS) {
   });
 }
 
-Deno.test("towers with an item-id table refuse a dataset of another size", async () => {
+Deno.test("towers with an item-id table refuse item ids past its end", async () => {
   await initBackend({ backend: "wasm", quiet: true });
   const model = createTower(
     { kind: "mgdspr", features: TINY_FEATURES, dim: 8, numItems: 6 },
@@ -305,9 +306,15 @@ Deno.test("towers with an item-id table refuse a dataset of another size", async
   assertThrows(
     () => model.prepare(tinyDataset()),
     RangeError,
-    "config.numItems is 6 but the dataset 'tiny-towers' has 5 items",
+    "config.numItems = 6 rows (item_id 0–5), but dataset 'tiny-towers' has item_id 10 (items row 0)",
   );
   model.dispose();
+  // Fewer items than the table is fine: the ids still have their rows.
+  const wide = createTower(
+    { kind: "plain", features: TINY_FEATURES, dim: 8, numItems: 20 },
+  );
+  assertEquals(wide.prepare(tinyDataset()).itemIds, tinyDataset().items.itemId);
+  wide.dispose();
 });
 
 Deno.test("a dataset without users: histories are empty, towers still run", async () => {
@@ -323,6 +330,44 @@ Deno.test("a dataset without users: histories are empty, towers still run", asyn
     const q = model.encodeQueries(inputs, ALL_Q);
     assertTrue(q.dataSync().every(Number.isFinite));
     q.dispose();
+    model.dispose();
+  }
+});
+
+/** The tiny dataset with its items table in reverse row order (same ids). */
+function reversedItems() {
+  const ds = tinyDataset();
+  const it = ds.items;
+  const rev = <T>(a: ArrayLike<T>) => Array.from(a).reverse();
+  ds.items = {
+    itemId: Int32Array.from(rev(it.itemId)),
+    sourceId: rev(it.sourceId),
+    title: rev(it.title),
+    category: rev(it.category),
+    brand: rev(it.brand),
+    attributes: rev(it.attributes),
+    popularity: Float32Array.from(rev(it.popularity)),
+  };
+  return ds;
+}
+
+Deno.test("item-id tables and histories are keyed by item_id, not by table row", async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+  const a = tinyDataset();
+  const b = reversedItems();
+  for (const config of CONFIGS.filter((c) => c.kind !== "dssm")) {
+    const model = createTower(config, { seed: 1, dataset: a });
+    const [ia, ib] = [model.prepare(a), model.prepare(b)];
+    // Same queries, same users: a query's history must not depend on where
+    // its items sit in items.arrow.
+    const qa = model.encodeQueries(ia, ALL_Q);
+    const qb = model.encodeQueries(ib, ALL_Q);
+    assertClose(qb.dataSync(), qa.dataSync(), 1e-6, `${config.kind} queries`);
+    // Item with id 10 is row 0 of a and row 4 of b: one vector.
+    const va = model.encodeItems(ia, ALL_I);
+    const vb = model.encodeItems(ib, Int32Array.from([4, 3, 2, 1, 0]));
+    assertClose(vb.dataSync(), va.dataSync(), 1e-6, `${config.kind} items`);
+    tf.dispose([qa, qb, va, vb]);
     model.dispose();
   }
 });
