@@ -45,6 +45,11 @@ export interface ReportOptions {
   title?: string;
   /** Free-form facts shown under the title (profile, seed, backend, …). */
   facts?: Record<string, string | number>;
+  /**
+   * Lines (Markdown) shown as a list under the facts, e.g. which real
+   * datasets were skipped and the command that brings each.
+   */
+  notes?: readonly string[];
 }
 
 /** The title of a notebook: its first Markdown heading, else its name. */
@@ -228,6 +233,10 @@ function factsHtml(facts: Record<string, string | number> | undefined): string {
     }</p>\n`;
 }
 
+function notesMarkdown(notes: readonly string[] | undefined): string {
+  return (notes ?? []).map((n) => `- ${n.replace(/\n/g, " ")}`).join("\n");
+}
+
 function seconds(ms: number | undefined): string {
   return ms === undefined ? "" : `${(ms / 1000).toFixed(1)} s`;
 }
@@ -264,8 +273,12 @@ export function indexPage(
   }).join("\n");
   return page(
     title,
-    `<h1>${escapeHtml(title)}</h1>\n${
-      factsHtml(options.facts)
+    `<h1>${escapeHtml(title)}</h1>\n${factsHtml(options.facts)}${
+      options.notes?.length
+        ? `<div class="notes">${
+          renderMarkdown(notesMarkdown(options.notes))
+        }</div>\n`
+        : ""
     }<p>Cite a cell as <code>&lt;notebook&gt;.html#&lt;cell-id&gt;</code>; see also <a href="report.md">report.md</a> and <a href="manifest.json">manifest.json</a>.</p>\n<ol>\n${items}\n</ol>`,
   );
 }
@@ -334,6 +347,7 @@ export function reportMarkdown(
   if (facts.length > 0) {
     parts.push(facts.map(([k, v]) => `${k}: \`${v}\``).join(" · "));
   }
+  if (options.notes?.length) parts.push(notesMarkdown(options.notes));
   parts.push(
     entries.map((e) =>
       `- [${

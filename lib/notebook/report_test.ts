@@ -113,3 +113,19 @@ Deno.test("notebookTitle and writeReport", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("report notes (e.g. skipped datasets) appear in report.html and report.md", () => {
+  const notes = [
+    "Real datasets the notebooks ran on: scifact; not on wands.",
+    "Skipped wands: folder not found; get it with `deno task data wands --download`",
+  ];
+  const html = indexPage(ENTRIES, { notes });
+  assertTrue(html.includes('<div class="notes">'), html);
+  assertTrue(
+    html.includes("get it with <code>deno task data wands --download</code>"),
+    html,
+  );
+  const md = reportMarkdown(ENTRIES, { facts: { profile: "quick" }, notes });
+  assertTrue(md.includes(`\n\n- ${notes[0]}\n- ${notes[1]}\n\n`), md);
+  assertTrue(!indexPage(ENTRIES).includes('class="notes"'));
+});

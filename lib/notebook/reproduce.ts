@@ -1,10 +1,17 @@
 /**
  * `deno task reproduce [--profile quick|full] [--seed N] [--out DIR]
- * [--only NOTEBOOK] [--force] [--jupyter] [--cell-timeout S] [--jobs N]`.
+ * [--only NOTEBOOK] [--force] [--jupyter] [--cell-timeout S] [--jobs N]
+ * [--download]`.
  *
- * 1. Builds every dataset into `data/` (the synthetic catalogue at the
- *    chosen profile and seed, and the real datasets from
- *    `../shared/datasets`); `--skip-data` leaves `data/` as it is.
+ * 1. Builds every dataset into `data/`: the synthetic catalogue at the
+ *    chosen profile and seed, and each real dataset whose source files are
+ *    at hand (`$ADAPTIVE_RETRIEVAL_DATASETS`, else `../shared/datasets`
+ *    beside the clone; `--download` fetches missing ones first, checking
+ *    their sha256). A real dataset without files is skipped (an earlier
+ *    build in `data/` is kept and used): one console line, a line in the
+ *    report and an entry in the manifest say what is missing and the
+ *    command that brings it, and the notebooks run without it.
+ *    `--skip-data` leaves `data/` as it is.
  * 2. Executes every `notebooks/*.ipynb` (or `--only`) headless
  *    (`runner.ts`), each in its own process, up to `--jobs` at once (one
  *    per core by default), starting them in name order; a notebook's
@@ -20,7 +27,9 @@
  *    `<name>.ipynb`, artefacts `<name>/<cell-id>.<ext>`, the report
  *    (`report.html` + `<name>.html` pages + `report.md`, see `report.ts`)
  *    and `manifest.json` (versions, backend, seed, dataset and input
- *    hashes, durations per notebook and cell, profile).
+ *    hashes, which real datasets were used or skipped and why, durations
+ *    per notebook and cell, profile). An output folder that is, contains
+ *    or lies inside the notebook sources or `lib/` is refused.
  * 4. With `--jupyter`, also executes the same notebooks with Jupyter's
  *    nbconvert on the Deno kernel into `<out>/jupyter/`, and reports cells
  *    that did not run, failed, or lost outputs (see `jupyter.ts`).
@@ -31,7 +40,13 @@
  */
 
 import { parseArgs } from "node:util";
-import { buildDataset, DATASET_NAMES } from "../data/build.ts";
+import {
+  buildIfAvailable,
+  DATASET_NAMES,
+  defaultDatasetDir,
+  missingDatasetNote,
+} from "../data/build.ts";
+import { DATASETS_ENV, type FetchOptions } from "../data/real/mod.ts";
 import { pathExists, stableJson, writeTextAtomic } from "../data/io.ts";
 import { formatBackendInfo, initBackend } from "../backend/mod.ts";
 import { type Profile, PROFILES, repoRoot } from "./context.ts";
@@ -39,7 +54,12 @@ import { hashFile, hashTree, listFiles, sha256 } from "./hash.ts";
 import { type JupyterRun, runJupyter } from "./jupyter.ts";
 import { type Notebook, notebookName, readNotebook } from "./notebook.ts";
 import { type ReportEntry, writeReport } from "./report.ts";
-import { absolutePath, type NotebookRun, runNotebook } from "./runner.ts";
+import {
+  absolutePath,
+  dirname,
+  type NotebookRun,
+  runNotebook,
+} from "./runner.ts";
 
 /** Options of {@link reproduce}. */
 export interface ReproduceOptions {
@@ -61,6 +81,10 @@ export interface ReproduceOptions {
   jupyter?: boolean;
   /** Do not build the datasets first. */
   skipData?: boolean;
+  /** Download the missing real datasets' source files first. */
+  download?: boolean;
+  /** The fetch function for `download` (default: global `fetch`; tests). */
+  fetch?: FetchOptions["fetch"];
   /** Per-cell timeout in seconds (default 3600). */
   cellTimeoutS?: number;
   /** Notebooks executed at once (default {@link defaultJobs}). */
@@ -99,6 +123,22 @@ export interface ReproduceResult {
   failure?: string;
   /** Jupyter runs, with `--jupyter`. */
   jupyter?: JupyterRun[];
+  /** What became of each real dataset (also in the manifest). */
+  realDatasets: RealDatasetStatus[];
+}
+
+/** Whether the notebooks had a real dataset, and if not, why. */
+export interface RealDatasetStatus {
+  /** Dataset name (`wands`, `scifact`, `movielens`). */
+  name: string;
+  /**
+   * `built`: built from its source files; `earlier`: its files are
+   * missing, an earlier build in `data/` was used; `present`: found in
+   * `data/` (`--skip-data`); `skipped`: not available to the notebooks.
+   */
+  status: "built" | "earlier" | "present" | "skipped";
+  /** For `earlier` and `skipped`: what is missing and the command. */
+  reason: string;
 }
 
 /** Bad options, or the run cannot start. */
@@ -284,6 +324,152 @@ class Slots {
   }
 }
 
+/** A path with the symbolic links of its existing part resolved. */
+async function resolvedPath(path: string): Promise<string> {
+  try {
+    return await Deno.realPath(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    const parent = dirname(path);
+    if (parent === path) return path;
+    const base = path.slice(path.lastIndexOf("/") + 1);
+    const p = await resolvedPath(parent);
+    return p === "/" ? `/${base}` : `${p}/${base}`;
+  }
+}
+
+/**
+ * Refuses an output folder that is, contains or lies inside one of the
+ * source folders: reproduce writes `<out>/<notebook>.ipynb` and clears
+ * artefact folders, so `--out notebooks` would overwrite the notebooks.
+ */
+async function checkOutFolder(
+  out: string,
+  sources: readonly string[],
+): Promise<void> {
+  const o = await resolvedPath(out);
+  for (const source of sources) {
+    const s = await resolvedPath(source);
+    const clash = o === s
+      ? "is"
+      : s.startsWith(`${o}/`) || o === "/"
+      ? "contains"
+      : o.startsWith(`${s}/`)
+      ? "is inside"
+      : null;
+    if (clash) {
+      throw new ReproduceError(
+        `--out ${out}: refused, it ${clash} the source folder ${source}; reproduce writes <out>/<notebook>.ipynb and replaces <out>/<notebook>/, which would overwrite the sources or mix generated files into them. Choose a folder outside the notebooks and lib/ (the default is out/ in the repository)`,
+      );
+    }
+  }
+}
+
+const REAL_NAMES = DATASET_NAMES.filter((n) => n !== "synthetic");
+
+/** Options of {@link prepareData}. */
+export interface PrepareDataOptions {
+  /** Synthetic size profile. */
+  profile: Profile;
+  /** Synthetic seed. */
+  seed: number;
+  /** Build nothing; only report which real datasets `data/` holds. */
+  skipData?: boolean;
+  /** Download missing real datasets' source files first. */
+  download?: boolean;
+  /** The fetch function for `download` (tests). */
+  fetch?: FetchOptions["fetch"];
+  /** Progress lines. */
+  log: (line: string) => void;
+}
+
+/**
+ * Step 1 of {@link reproduce}: builds the datasets into `<root>/data/`
+ * (each real one only if its source files are at hand) and returns what
+ * became of each real dataset. A skipped one gets one log line naming what
+ * is missing and the command that brings it.
+ */
+export async function prepareData(
+  root: string,
+  options: PrepareDataOptions,
+): Promise<RealDatasetStatus[]> {
+  const { profile, seed, log } = options;
+  const statuses: RealDatasetStatus[] = [];
+  // The reasons start with "<name>: "; the lines below say the name once.
+  const skip = (name: string, reason: string) => {
+    log(
+      `data ${name}: SKIPPED, the notebooks run without it: ${
+        reason.replace(`${name}: `, "")
+      }`,
+    );
+    statuses.push({ name, status: "skipped", reason });
+  };
+  if (options.skipData) {
+    for (const name of REAL_NAMES) {
+      const note = await missingDatasetNote(`${root}/data/${name}`);
+      if (note === null) statuses.push({ name, status: "present", reason: "" });
+      else skip(name, `${name}: ${note}`);
+    }
+    return statuses;
+  }
+  for (const name of DATASET_NAMES) {
+    const t0 = performance.now();
+    const r = await buildIfAvailable(name, {
+      profile,
+      seed,
+      out: `${root}/${defaultDatasetDir(name, { profile })}`,
+      download: options.download,
+      fetch: options.fetch,
+    });
+    const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    if (r.status === "skipped") {
+      skip(name, r.reason);
+      continue;
+    }
+    if (r.status === "built") {
+      log(`data ${name}: ${r.dir} (${JSON.stringify(r.counts)}) in ${secs} s`);
+      if (r.reason) log(`  warning: ${r.reason}`);
+    } else log(`data ${r.reason}`);
+    if (name !== "synthetic") {
+      statuses.push({
+        name,
+        status: r.status,
+        reason: r.status === "earlier" ? r.reason : "",
+      });
+    }
+  }
+  return statuses;
+}
+
+/**
+ * The report's lines about the real datasets: which ones the notebooks
+ * had, and one line per skipped (or earlier-built) dataset with its reason.
+ */
+export function realDatasetNotes(
+  statuses: readonly RealDatasetStatus[],
+): string[] {
+  const names = (skipped: boolean) =>
+    statuses.filter((d) => (d.status === "skipped") === skipped)
+      .map((d) => d.name);
+  const used = names(false), skipped = names(true);
+  const lines = [
+    `Real datasets the notebooks ran on: ${
+      used.length > 0 ? used.join(", ") : "none"
+    }${
+      skipped.length > 0
+        ? `; not on ${
+          skipped.join(", ")
+        }, which every table and verdict leaves out`
+        : ""
+    }.`,
+  ];
+  for (const d of statuses) {
+    if (d.status === "skipped") lines.push(`Skipped ${d.reason}`);
+    else if (d.status === "earlier") lines.push(d.reason);
+  }
+  return lines;
+}
+
 /** Runs the whole reproduction (see the module documentation). */
 export async function reproduce(
   options: ReproduceOptions = {},
@@ -302,6 +488,9 @@ export async function reproduce(
   }
   const out = absolutePath(options.out ?? `${root}/out`);
   const nbDir = absolutePath(options.notebooks ?? `${root}/notebooks`);
+  await checkOutFolder(out, [
+    ...new Set([nbDir, `${root}/notebooks`, `${root}/lib`]),
+  ]);
   const cellTimeoutS = options.cellTimeoutS ?? 3600;
 
   const all = (await pathExists(nbDir))
@@ -313,14 +502,14 @@ export async function reproduce(
   // Checked before the (slow) dataset build; not needed with no notebooks.
   if (selected.length > 0 || options.jupyter) checkRunPermission();
 
-  if (!options.skipData) {
-    for (const name of DATASET_NAMES) {
-      const t0 = performance.now();
-      const r = await buildDataset(name, { profile, seed });
-      const secs = ((performance.now() - t0) / 1000).toFixed(1);
-      log(`data ${name}: ${r.dir} (${JSON.stringify(r.counts)}) in ${secs} s`);
-    }
-  }
+  const realDatasets = await prepareData(root, {
+    profile,
+    seed,
+    skipData: options.skipData,
+    download: options.download,
+    fetch: options.fetch,
+    log,
+  });
   const backend = await initBackend({ quiet: true });
   log(formatBackendInfo(backend));
 
@@ -529,7 +718,10 @@ export async function reproduce(
     backend: backend.name,
     deno: Deno.version.deno,
   };
-  await writeReport(out, entries, { facts });
+  await writeReport(out, entries, {
+    facts,
+    notes: realDatasetNotes(realDatasets),
+  });
   const manifest = {
     profile,
     seed,
@@ -545,6 +737,7 @@ export async function reproduce(
     },
     backend,
     datasets,
+    realDatasets,
     inputs: { lib, config },
     notebooks: statuses,
     jupyter: jupyter?.map((j) => ({
@@ -558,13 +751,23 @@ export async function reproduce(
     `${out}/manifest.json`,
     JSON.stringify(manifest, null, 2) + "\n",
   );
-  log(`report: ${out}/report.html, ${out}/report.md, ${out}/manifest.json`);
+  const skipped = realDatasets.filter((d) => d.status === "skipped");
+  log(
+    `report: ${out}/report.html, ${out}/report.md, ${out}/manifest.json${
+      skipped.length > 0
+        ? ` (without ${
+          skipped.map((d) => d.name).join(", ")
+        }: see the "data … SKIPPED" lines above)`
+        : ""
+    }`,
+  );
   return {
     ok: failure === undefined,
     out,
     notebooks: statuses,
     failure,
     jupyter,
+    realDatasets,
   };
 }
 
@@ -586,7 +789,16 @@ Options:
                          at most 4; a notebook's metadata can ask to wait for
                          another or to take several cores)
   --notebooks DIR        notebook folder (default notebooks/)
+  --download             fetch the source files of the real datasets that
+                         are missing (needs internet; each file's sha256 is
+                         checked) into $${DATASETS_ENV}, else
+                         ../shared/datasets beside the repository
   --skip-data            do not rebuild the datasets first
+
+The real datasets (WANDS, SciFact, MovieLens) are not part of the
+repository; without their files the notebooks run on the synthetic
+catalogues alone, and the console, report and manifest say which datasets
+were skipped and the command that brings each.
   -h, --help             this text
 `;
 
@@ -607,6 +819,7 @@ export async function main(args: string[]): Promise<number> {
         jobs: { type: "string" },
         notebooks: { type: "string" },
         "skip-data": { type: "boolean", default: false },
+        download: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -658,6 +871,7 @@ export async function main(args: string[]): Promise<number> {
       cellTimeoutS: timeout,
       notebooks: values.notebooks,
       skipData: values["skip-data"],
+      download: values.download,
     });
     if (!r.ok) {
       console.error(`error: ${r.failure}`);

@@ -3,10 +3,14 @@ import { sha256 } from "./hash.ts";
 import { readNotebook } from "./notebook.ts";
 import {
   importMapVersions,
+  prepareData,
+  realDatasetNotes,
   reproduce,
   ReproduceError,
   type ReproduceOptions,
 } from "./reproduce.ts";
+import { pathExists } from "../data/io.ts";
+import { DATASETS_ENV } from "../data/real/mod.ts";
 import { repoRoot } from "./context.ts";
 import {
   anchors,
@@ -268,4 +272,145 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("reproduce refuses an --out that is, contains or is inside the notebooks or lib/", async () => {
+  const root = repoRoot();
+  const dir = await Deno.makeTempDir({ prefix: "reproduce_out_" });
+  try {
+    await Deno.symlink(`${root}/notebooks`, `${dir}/link`);
+    const cases: [string, string][] = [
+      [`${root}/notebooks`, "is the source folder"],
+      [`${root}/notebooks/`, "is the source folder"],
+      [`${root}/notebooks/../notebooks`, "is the source folder"],
+      [root, "contains the source folder"],
+      [`${root}/lib`, `is the source folder ${root}/lib`],
+      [`${root}/lib/new`, "is inside the source folder"],
+      [`${root}/notebooks/run`, "is inside the source folder"],
+      [`${dir}/link`, "is the source folder"],
+      ["/", "contains the source folder"],
+    ];
+    for (const [out, message] of cases) {
+      await assertRejects(
+        () => reproduce({ out, log: () => {} }),
+        ReproduceError,
+        message,
+      );
+    }
+    // Nothing was written: the refusal comes before any work.
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["link"]);
+    assertEquals(
+      [...Deno.readDirSync(`${root}/notebooks`)].filter((e) =>
+        !e.name.endsWith(".ipynb")
+      ),
+      [],
+    );
+    // The repository's notebooks are protected whatever --notebooks says.
+    await assertRejects(
+      () =>
+        reproduce({
+          out: `${root}/notebooks`,
+          notebooks: `${dir}/none`,
+          skipData: true,
+          log: () => {},
+        }),
+      ReproduceError,
+      "is the source folder",
+    );
+    // The CLI says so and exits 1 (a temporary folder, in case it did not).
+    await Deno.mkdir(`${dir}/nb`);
+    const r = await cli(
+      ["--out", `${dir}/nb`, "--notebooks", `${dir}/nb`, "--skip-data"],
+      PERMS,
+    );
+    assertEquals(r.code, 1);
+    assertTrue(
+      r.stderr.includes(
+        `error: --out ${dir}/nb: refused, it is the source folder ${dir}/nb;`,
+      ),
+      r.stderr,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("prepareData: without real source files, synthetic is built and each real dataset skipped with one line naming the command", async () => {
+  const root = await Deno.makeTempDir({ prefix: "reproduce_data_" });
+  const saved = Deno.env.get(DATASETS_ENV);
+  Deno.env.set(DATASETS_ENV, `${root}/none`);
+  try {
+    const lines: string[] = [];
+    const statuses = await prepareData(root, {
+      profile: "quick",
+      seed: 1,
+      log: (l) => lines.push(l),
+    });
+    assertTrue(await pathExists(`${root}/data/synthetic-quick/items.arrow`));
+    assertEquals(
+      statuses.map((s) => `${s.name}:${s.status}`),
+      ["wands:skipped", "scifact:skipped", "movielens:skipped"],
+    );
+    for (const name of ["wands", "scifact", "movielens"]) {
+      const mine = lines.filter((l) => l.startsWith(`data ${name}:`));
+      assertEquals(mine.length, 1, lines.join("\n"));
+      assertTrue(
+        mine[0].startsWith(
+          `data ${name}: SKIPPED, the notebooks run without it: source folder ${root}/none/`,
+        ),
+        mine[0],
+      );
+      assertTrue(mine[0].includes(`\`deno task data ${name} --download\``));
+    }
+    const notes = realDatasetNotes(statuses);
+    assertEquals(
+      notes[0],
+      "Real datasets the notebooks ran on: none; not on wands, scifact, movielens, which every table and verdict leaves out.",
+    );
+    assertTrue(notes[1].startsWith("Skipped wands: source folder"), notes[1]);
+
+    // --skip-data: only looks at data/; an earlier build counts.
+    await Deno.mkdir(`${root}/data/scifact`);
+    await Deno.copyFile(
+      `${root}/data/synthetic-quick/items.arrow`,
+      `${root}/data/scifact/items.arrow`,
+    );
+    const kept = await prepareData(root, {
+      profile: "quick",
+      seed: 1,
+      skipData: true,
+      log: () => {},
+    });
+    assertEquals(
+      kept.map((s) => `${s.name}:${s.status}`),
+      ["wands:skipped", "scifact:present", "movielens:skipped"],
+    );
+    assertTrue(
+      kept[0].reason.startsWith(
+        `wands: \`${root}/data/wands\` has not been built`,
+      ),
+      kept[0].reason,
+    );
+    assertEquals(
+      realDatasetNotes(kept)[0],
+      "Real datasets the notebooks ran on: scifact; not on wands, movielens, which every table and verdict leaves out.",
+    );
+    // A rebuild without files keeps that earlier build and says so.
+    const earlier = await prepareData(root, {
+      profile: "quick",
+      seed: 1,
+      log: () => {},
+    });
+    assertEquals(earlier[1].status, "earlier");
+    assertTrue(
+      earlier[1].reason.startsWith(
+        `scifact: using the earlier build in ${root}/data/scifact`,
+      ),
+      earlier[1].reason,
+    );
+  } finally {
+    if (saved === undefined) Deno.env.delete(DATASETS_ENV);
+    else Deno.env.set(DATASETS_ENV, saved);
+    await Deno.remove(root, { recursive: true });
+  }
 });
