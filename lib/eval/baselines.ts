@@ -57,6 +57,7 @@ import {
 } from "../data/io.ts";
 import type { Dataset } from "../data/schema.ts";
 import { accidentalHitMask } from "../data/batches.ts";
+import { missingDatasetNote } from "../data/build.ts";
 import type { BackendRequest } from "../backend/mod.ts";
 import {
   batchRecallOfModel,
@@ -1193,11 +1194,19 @@ export interface BaselineDatasetRead {
 /**
  * Reads a dataset folder for an optional section of a notebook (a real
  * dataset built by `deno task data`): never throws for a missing or
- * invalid folder, but says so in `note`.
+ * invalid folder, but says so in `note`, with the command that builds a
+ * missing one (a fresh clone has no real datasets).
  */
 export async function readBaselineDataset(
   dir: string,
 ): Promise<BaselineDatasetRead> {
+  const missing = await missingDatasetNote(dir);
+  if (missing !== null) {
+    return {
+      dataset: null,
+      note: `**Not available, so this section does not run:** ${missing}.`,
+    };
+  }
   try {
     const ds = await readDataset(dir);
     const train = ds.pairs.split.filter((s, i) =>

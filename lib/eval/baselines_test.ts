@@ -587,7 +587,20 @@ Deno.test("readBaselineDataset: a built folder, or a note instead of an error", 
   try {
     const missing = await readBaselineDataset(`${dir}/nope`);
     assertEquals(missing.dataset, null);
-    assertTrue(missing.note.includes("could not be read"), missing.note);
+    assertTrue(
+      missing.note.startsWith(
+        `**Not available, so this section does not run:** \`${dir}/nope\` has not been built;`,
+      ),
+      missing.note,
+    );
+    // A missing real dataset names the command that brings it.
+    const real = await readBaselineDataset(`${dir}/scifact`);
+    assertTrue(real.note.includes("`deno task data scifact"), real.note);
+    await Deno.mkdir(`${dir}/bad`);
+    await Deno.writeTextFile(`${dir}/bad/items.arrow`, "not arrow");
+    const bad = await readBaselineDataset(`${dir}/bad`);
+    assertEquals(bad.dataset, null);
+    assertTrue(bad.note.includes("could not be read"), bad.note);
     await writeDataset(`${dir}/ds`, ds);
     const ok = await readBaselineDataset(`${dir}/ds`);
     assertEquals(ok.dataset?.items.itemId.length, 300);

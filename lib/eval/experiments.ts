@@ -39,6 +39,7 @@ import {
 } from "../data/io.ts";
 import type { Dataset, Split } from "../data/schema.ts";
 import { accidentalHitMask } from "../data/batches.ts";
+import { missingDatasetNote } from "../data/build.ts";
 import {
   generateSyntheticWithTruth,
   SYNTHETIC_PROFILES,
@@ -289,6 +290,63 @@ export function experimentsRealDatasets(
     name,
     path: joinPath(dataDir, name),
   }));
+}
+
+/** The real datasets a notebook has, from {@link experimentsAvailableRealDatasets}. */
+export interface ExperimentsRealData {
+  /** Specs of the built ones, in the order of {@link experimentsRealDatasets}. */
+  datasets: ExperimentsDatasetSpec[];
+  /** The others, each with what is missing and the command that brings it. */
+  missing: { name: string; reason: string }[];
+  /** A Markdown paragraph saying which ones the notebook runs on. */
+  note: string;
+}
+
+/**
+ * The real datasets that `deno task data` (or `deno task reproduce`) has
+ * built under `dataDir`, and why the others are missing: the real datasets
+ * live outside the repository, so a fresh clone runs without them, and a
+ * notebook must say so instead of failing or implying they were included.
+ */
+export async function experimentsAvailableRealDatasets(
+  dataDir = "../data",
+): Promise<ExperimentsRealData> {
+  const datasets: ExperimentsDatasetSpec[] = [];
+  const missing: { name: string; reason: string }[] = [];
+  for (const spec of experimentsRealDatasets(dataDir)) {
+    const note = "path" in spec ? await missingDatasetNote(spec.path) : null;
+    if (note === null) datasets.push(spec);
+    else missing.push({ name: spec.name, reason: note });
+  }
+  const names = (xs: readonly { name: string }[]) =>
+    xs.map((x) => `**${x.name}**`).join(", ");
+  const note = [
+    `Real datasets: ${datasets.length > 0 ? names(datasets) : "none"}.`,
+    ...(missing.length > 0
+      ? [
+        `Not available, so left out of every table, chart and verdict ` +
+        `below: ${names(missing)}.`,
+        ...missing.map((m) => `${m.name}: ${m.reason}.`),
+      ]
+      : []),
+  ].join(" ");
+  return { datasets, missing, note };
+}
+
+/**
+ * "on a, b (not on c: not available)": which datasets a set of results
+ * covers, for headings above tables and verdicts.
+ */
+export function experimentsDatasetsLabel(
+  specs: readonly { name: string }[],
+  missing: readonly { name: string }[] = [],
+): string {
+  const on = specs.map((s) => s.name).join(", ");
+  return missing.length === 0
+    ? `on ${on}`
+    : `on ${on} (not on ${
+      missing.map((m) => m.name).join(", ")
+    }: not available)`;
 }
 
 const dataCache = new Map<string, Promise<ExperimentsData>>();

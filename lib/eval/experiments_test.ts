@@ -19,11 +19,13 @@ import {
   EXPERIMENTS_RELATIONS,
   experimentsAblationGrid,
   experimentsAggregate,
+  experimentsAvailableRealDatasets,
   experimentsBenchmark,
   experimentsBestFixed,
   experimentsCatalogueRows,
   experimentsCompare,
   type ExperimentsConfig,
+  experimentsDatasetsLabel,
   type ExperimentsDatasetSpec,
   experimentsHealthRows,
   experimentsHits,
@@ -770,4 +772,46 @@ Deno.test("pair summaries, plot rows and verdict", () => {
     [...new Set(byRel.map((r) => r.kind))],
     EXPERIMENTS_RELATIONS.map((r) => `δ_j: ${r}`),
   );
+});
+
+Deno.test("experimentsAvailableRealDatasets: only built folders, the others named with the command", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "experiments_real_" });
+  try {
+    const { generateSynthetic } = await import("../data/synthetic.ts");
+    const { writeDataset } = await import("../data/io.ts");
+    await writeDataset(
+      `${dir}/scifact`,
+      generateSynthetic({ profile: "quick", seed: 1 }),
+    );
+    const real = await experimentsAvailableRealDatasets(dir);
+    assertEquals(real.datasets, [{
+      name: "scifact",
+      path: `${dir}/scifact`,
+    }]);
+    assertEquals(real.missing.map((m) => m.name), ["wands", "movielens"]);
+    assertTrue(
+      real.missing[0].reason.startsWith(
+        `\`${dir}/wands\` has not been built`,
+      ),
+      real.missing[0].reason,
+    );
+    assertTrue(real.missing[0].reason.includes("deno task data wands"));
+    assertTrue(
+      real.note.startsWith(
+        "Real datasets: **scifact**. Not available, so left out of every " +
+          "table, chart and verdict below: **wands**, **movielens**.",
+      ),
+      real.note,
+    );
+    assertEquals(
+      experimentsDatasetsLabel(
+        [{ name: "benchmark" }, ...real.datasets],
+        real.missing,
+      ),
+      "on benchmark, scifact (not on wands, movielens: not available)",
+    );
+    assertEquals(experimentsDatasetsLabel([{ name: "a" }]), "on a");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
