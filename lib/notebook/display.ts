@@ -2,9 +2,14 @@
  * `display()` for notebook cells: one call that does the right thing in a
  * Jupyter kernel, under the headless runner, and in a plain script.
  *
- * - In the Deno Jupyter kernel it sends one MIME bundle with
- *   `Deno.jupyter.display(bundle, { raw: true })` (awaited, which avoids the
- *   kernel's late-output race; environment notes §5.5).
+ * - In the Deno Jupyter kernel it publishes one MIME bundle as
+ *   `display_data` and resolves only once the kernel has written it to the
+ *   frontend, so the output is on the wire before the cell's `idle`: Deno's
+ *   own `Deno.jupyter.display` resolves when the message is queued, and the
+ *   kernel may report `idle` first, after which frontends drop it
+ *   (docs/jupyter.md). It tells by subscribing to the kernel's own iopub
+ *   socket ({@link IopubSubscriber}); where that is not possible it falls
+ *   back to `Deno.jupyter.display(bundle, { raw: true })`.
  * - Under the headless runner (`deno task reproduce`) it records the bundle
  *   as a `display_data` output of the running cell and writes its artefacts
  *   to `<out>/<notebook>/<cell-id>.<ext>` (`-2`, `-3`, … for a cell's later
@@ -90,14 +95,27 @@ export class DisplayError extends Error {
 
 const ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
-/** The kernel's `Deno.jupyter`, or null outside the kernel. */
-function kernel(): {
+/** The part of the kernel's `Deno.jupyter` that {@link display} uses. */
+export interface KernelApi {
+  /** Queues one iopub message with optional message-level metadata. */
+  broadcast(
+    msgType: string,
+    content: Record<string, unknown>,
+    extra?: { metadata?: Record<string, unknown> },
+  ): void | Promise<void>;
+  /** Deno's display: resolves once the message is queued. */
   display(b: MimeBundle, o: { raw: boolean }): Promise<void>;
-} | null {
+}
+
+/** The kernel's `Deno.jupyter`, or null outside the kernel. */
+function kernel(): KernelApi | null {
   try {
     // Outside `deno jupyter` even reading the property throws.
     const j = (Deno as unknown as { jupyter?: unknown }).jupyter;
-    return j && typeof j === "object" && "display" in j ? j as never : null;
+    return j && typeof j === "object" && "display" in j &&
+        "broadcast" in j
+      ? j as never
+      : null;
   } catch {
     return null;
   }
@@ -162,7 +180,7 @@ export async function display(
   const headless = sink();
   if (headless) return await headless.display(bundle, files, options.id);
   const jupyter = kernel();
-  if (jupyter) return await jupyter.display(bundle, { raw: true });
+  if (jupyter) return await kernelDisplay(jupyter, bundle);
   console.log(plainText(bundle));
 }
 
@@ -341,4 +359,312 @@ export function artefactsOf(bundle: MimeBundle, files: Artefacts): Artefacts {
     ) ?? (bundle["application/json"] !== undefined ? "application/json" : null);
   if (spec) out.json = JSON.stringify(bundle[spec], null, 2) + "\n";
   return { ...out, ...files };
+}
+
+// --- Inside the Deno kernel: a display is on the wire before the cell ends ---
+
+/**
+ * Message-level metadata key of the id that lets {@link IopubSubscriber} see
+ * its own message come back (frontends ignore message-level metadata; the
+ * saved output's metadata is the content's).
+ */
+export const PUBLISHED_KEY = "adaptive_retrieval.published";
+
+/** How long a display waits to see its message published, ms. */
+export const PUBLISH_TIMEOUT_MS = 10_000;
+
+const ZMTP_DELIMITER = "<IDS|MSG>";
+// Frames longer than this are skipped unread: ids and metadata are short.
+const KEEP_FRAME_BYTES = 4096;
+
+/** Buffered exact reads from a connection. */
+class ByteReader {
+  #buf = new Uint8Array(1 << 16);
+  #start = 0;
+  #end = 0;
+
+  constructor(readonly conn: Deno.Conn) {}
+
+  /** The next `n` bytes (a view, valid until the next call). */
+  async take(n: number): Promise<Uint8Array> {
+    if (this.#end - this.#start < n) {
+      if (this.#buf.length - this.#start < n) {
+        const next = this.#buf.length < n
+          ? new Uint8Array(Math.max(n, 2 * this.#buf.length))
+          : this.#buf;
+        next.set(this.#buf.subarray(this.#start, this.#end));
+        this.#end -= this.#start;
+        this.#start = 0;
+        this.#buf = next;
+      }
+      while (this.#end - this.#start < n) {
+        const k = await this.conn.read(this.#buf.subarray(this.#end));
+        if (k === null) throw new Error("iopub connection closed");
+        this.#end += k;
+      }
+    }
+    const out = this.#buf.subarray(this.#start, this.#start + n);
+    this.#start += n;
+    return out;
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let off = 0; off < bytes.length;) {
+    off += await conn.write(bytes.subarray(off));
+  }
+}
+
+/** A ZMTP 3.0 frame: flag byte (more 1, long 2, command 4), size, body. */
+function zmtpFrame(body: Uint8Array, flags: number): Uint8Array {
+  const long = body.length > 255;
+  const head = long ? 9 : 2;
+  const out = new Uint8Array(head + body.length);
+  out[0] = flags | (long ? 2 : 0);
+  if (long) new DataView(out.buffer).setBigUint64(1, BigInt(body.length));
+  else out[1] = body.length;
+  out.set(body, head);
+  return out;
+}
+
+/**
+ * A subscriber on the Deno kernel's own iopub socket. Deno 2.9's kernel
+ * queues what cells publish on a channel that another task drains, and sends
+ * `idle` without waiting for it, so an awaited `Deno.jupyter.display` can
+ * still reach the frontend after `idle`, when nbclient, nbconvert and
+ * JupyterLab have stopped listening (docs/jupyter.md). The kernel writes
+ * each message to its subscribers in the order they connected, and drains
+ * its queue in order, so once a tagged message comes back here it and
+ * everything queued before it have been written to every earlier
+ * subscriber — the frontend.
+ */
+export class IopubSubscriber {
+  #reader: ByteReader;
+  #waiting = new Map<string, (seen: boolean) => void>();
+  #open = true;
+
+  private constructor(readonly conn: Deno.Conn) {
+    this.#reader = new ByteReader(conn);
+  }
+
+  /**
+   * Connects to the iopub socket at `hostname:port` as a ZMTP 3.0 SUB
+   * socket subscribed to everything, and starts reading.
+   */
+  static async connect(
+    address: { hostname: string; port: number },
+  ): Promise<IopubSubscriber> {
+    const conn = await Deno.connect({ ...address, transport: "tcp" });
+    const sub = new IopubSubscriber(conn);
+    try {
+      const enc = new TextEncoder();
+      const greeting = new Uint8Array(64);
+      greeting.set([0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f, 3, 0]);
+      greeting.set(enc.encode("NULL"), 12);
+      const ready = [
+        [5],
+        enc.encode("READY"),
+        [11],
+        enc.encode("Socket-Type"),
+        [0, 0, 0, 3],
+        enc.encode("SUB"),
+      ].flatMap((p) => [...p]);
+      await writeAll(conn, greeting);
+      await writeAll(conn, zmtpFrame(new Uint8Array(ready), 4));
+      // Subscribe to every topic (ZMTP 3.0: a message 0x01 + topic).
+      await writeAll(conn, zmtpFrame(new Uint8Array([1]), 0));
+      const peer = await sub.#reader.take(64);
+      if (peer[0] !== 0xff || peer[10] < 3) {
+        throw new DisplayError("iopub: not a ZMTP 3 peer");
+      }
+      await sub.#frame(); // the kernel's READY
+    } catch (err) {
+      sub.close();
+      throw err;
+    }
+    sub.#readLoop();
+    return sub;
+  }
+
+  /** Whether the connection is still open. */
+  get open(): boolean {
+    return this.#open;
+  }
+
+  async #frame(): Promise<{ body: Uint8Array | null; more: boolean }> {
+    const flag = (await this.#reader.take(1))[0];
+    const size = flag & 2
+      ? Number(new DataView((await this.#reader.take(8)).slice().buffer)
+        .getBigUint64(0))
+      : (await this.#reader.take(1))[0];
+    const body = await this.#reader.take(size);
+    return {
+      body: size <= KEEP_FRAME_BYTES && !(flag & 4) ? body.slice() : null,
+      more: (flag & 1) !== 0,
+    };
+  }
+
+  async #readLoop(): Promise<void> {
+    const dec = new TextDecoder();
+    try {
+      // Read everything, always: a subscriber that stops reading would
+      // stall the kernel's writes to the frontend too.
+      while (true) {
+        const frames: (Uint8Array | null)[] = [];
+        for (let more = true; more;) {
+          const f = await this.#frame();
+          frames.push(f.body);
+          more = f.more;
+        }
+        const d = frames.findIndex((f) =>
+          f !== null && f.length === ZMTP_DELIMITER.length &&
+          dec.decode(f) === ZMTP_DELIMITER
+        );
+        const meta = d >= 0 ? frames[d + 4] : null;
+        if (!meta) continue;
+        const text = dec.decode(meta);
+        if (!text.includes(PUBLISHED_KEY)) continue;
+        try {
+          const id = JSON.parse(text)[PUBLISHED_KEY];
+          this.#waiting.get(id)?.(true);
+        } catch {
+          // Not our JSON: someone else's metadata mentioning the key.
+        }
+      }
+    } catch {
+      // Closed (kernel shutdown, or close()).
+    } finally {
+      this.close();
+    }
+  }
+
+  /**
+   * Queues a message through `kernel.broadcast`, tagged with a fresh id, and
+   * resolves true once it has come back here (so the kernel has written it
+   * to every subscriber that connected earlier), or false after `timeoutMs`
+   * or when the connection closes.
+   */
+  publish(
+    kernel: KernelApi,
+    msgType: string,
+    content: Record<string, unknown>,
+    timeoutMs: number = PUBLISH_TIMEOUT_MS,
+  ): Promise<boolean> {
+    if (!this.#open) return Promise.resolve(false);
+    const id = crypto.randomUUID();
+    return new Promise<boolean>((resolve, reject) => {
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const done = (seen: boolean) => {
+        clearTimeout(timer);
+        this.#waiting.delete(id);
+        resolve(seen);
+      };
+      this.#waiting.set(id, done);
+      const fail = (err: unknown) => {
+        clearTimeout(timer);
+        this.#waiting.delete(id);
+        reject(err);
+      };
+      try {
+        Promise.resolve(
+          kernel.broadcast(msgType, content, {
+            metadata: { [PUBLISHED_KEY]: id },
+          }),
+        ).catch(fail);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  }
+
+  /**
+   * Waits until the kernel publishes to this subscriber: it adds a
+   * subscriber only after reading its subscription, which races with the
+   * first publish. Probes with a `status: busy` message (a repeat of the
+   * state the running cell is in, which frontends ignore) every
+   * `intervalMs`, at most `attempts` times.
+   */
+  async ready(
+    kernel: KernelApi,
+    options: { attempts?: number; intervalMs?: number } = {},
+  ): Promise<boolean> {
+    for (let i = 0; i < (options.attempts ?? 25); i++) {
+      const seen = await this.publish(
+        kernel,
+        "status",
+        { execution_state: "busy" },
+        options.intervalMs ?? 200,
+      );
+      if (seen) return true;
+      if (!this.#open) return false;
+    }
+    return false;
+  }
+
+  /** Closes the connection; pending publishes resolve false. */
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    for (const done of [...this.#waiting.values()]) done(false);
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
+/**
+ * The kernel's connection file from its command line (`deno jupyter
+ * --kernel --conn <file>`), or null.
+ */
+export function connectionFileOf(args: readonly string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--conn" && args[i + 1]) return args[i + 1];
+    if (args[i].startsWith("--conn=")) return args[i].slice(7) || null;
+  }
+  return null;
+}
+
+let subscriber: Promise<IopubSubscriber | null> | undefined;
+
+async function openSubscriber(
+  jupyter: KernelApi,
+): Promise<IopubSubscriber | null> {
+  try {
+    // The kernel's Deno.args are the cell's, not the process's (Linux only).
+    const args = (await Deno.readTextFile("/proc/self/cmdline")).split("\0");
+    const file = connectionFileOf(args);
+    if (file === null) return null;
+    const info = JSON.parse(await Deno.readTextFile(file));
+    if ((info.transport ?? "tcp") !== "tcp") return null;
+    const sub = await IopubSubscriber.connect({
+      hostname: info.ip,
+      port: info.iopub_port,
+    });
+    if (await sub.ready(jupyter)) return sub;
+    sub.close();
+  } catch {
+    // No /proc, no permission, or no connection: plain display.
+  }
+  return null;
+}
+
+async function kernelDisplay(
+  jupyter: KernelApi,
+  bundle: MimeBundle,
+): Promise<void> {
+  subscriber ??= openSubscriber(jupyter);
+  const sub = await subscriber;
+  if (sub?.open) {
+    await sub.publish(jupyter, "display_data", {
+      data: bundle,
+      metadata: {},
+      transient: {},
+    });
+    return;
+  }
+  // Reconnect on the next display if the connection dropped.
+  if (sub) subscriber = undefined;
+  await jupyter.display(bundle, { raw: true });
 }

@@ -8,14 +8,18 @@ import {
   ARTEFACTS,
   artefactsOf,
   chart,
+  connectionFileOf,
   DISPLAY,
   display,
   DisplayError,
   type DisplaySink,
   html,
+  IopubSubscriber,
+  type KernelApi,
   md,
   type MimeBundle,
   plainText,
+  PUBLISHED_KEY,
   SINK_KEY,
   table,
   toBundle,
@@ -160,4 +164,264 @@ Deno.test("display: goes to the headless sink when one is installed", async () =
     DisplayError,
     "must start with a letter",
   );
+});
+
+// --- A fake of Deno 2.9's kernel iopub: a queue drained by another task ---
+
+// The fake listens on loopback: these tests need --allow-net=127.0.0.1.
+const NET = Deno.permissions.querySync({ name: "net", host: "127.0.0.1" })
+  .state === "granted";
+
+const enc = new TextEncoder();
+
+function frame(body: Uint8Array, flags: number): Uint8Array {
+  const long = body.length > 255;
+  const out = new Uint8Array((long ? 9 : 2) + body.length);
+  out[0] = flags | (long ? 2 : 0);
+  if (long) new DataView(out.buffer).setBigUint64(1, BigInt(body.length));
+  else out[1] = body.length;
+  out.set(body, long ? 9 : 2);
+  return out;
+}
+
+async function readExact(conn: Deno.Conn, n: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(n);
+  for (let off = 0; off < n;) {
+    const k = await conn.read(buf.subarray(off));
+    if (k === null) throw new Error("closed");
+    off += k;
+  }
+  return buf;
+}
+
+async function readMessage(conn: Deno.Conn): Promise<void> {
+  for (let more = true; more;) {
+    const flag = (await readExact(conn, 1))[0];
+    const size = flag & 2
+      ? Number(new DataView((await readExact(conn, 8)).buffer).getBigUint64(0))
+      : (await readExact(conn, 1))[0];
+    await readExact(conn, size);
+    more = (flag & 1) !== 0;
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let off = 0; off < bytes.length;) {
+    off += await conn.write(bytes.subarray(off));
+  }
+}
+
+/**
+ * What matters of the kernel: subscribers are added once their subscription
+ * is read; `broadcast` only queues; a separate task publishes each queued
+ * message after `delayMs`, to every subscriber in the order they connected.
+ */
+class FakeKernel implements KernelApi {
+  readonly listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  readonly conns: Deno.Conn[] = [];
+  readonly events: string[] = [];
+  #queue: Uint8Array[][] = [];
+  #wake: (() => void) | null = null;
+  #closed = false;
+  #tasks: Promise<void>[] = [];
+
+  constructor(readonly delayMs: number, readonly drop = false) {
+    this.#tasks.push(this.#accept(), this.#drain());
+  }
+
+  get port(): number {
+    return (this.listener.addr as Deno.NetAddr).port;
+  }
+
+  async #accept(): Promise<void> {
+    for await (const conn of this.listener) {
+      this.#tasks.push(
+        (async () => {
+          const greeting = new Uint8Array(64);
+          greeting.set([0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f, 3, 0]);
+          await writeAll(conn, greeting);
+          await readExact(conn, 64);
+          await writeAll(conn, frame(enc.encode("\x05READY"), 4));
+          await readMessage(conn); // READY
+          await readMessage(conn); // subscription
+          this.conns.push(conn);
+        })().catch(() => {}),
+      );
+    }
+  }
+
+  async #drain(): Promise<void> {
+    while (!this.#closed) {
+      const msg = this.#queue.shift();
+      if (!msg) {
+        await new Promise<void>((r) => this.#wake = r);
+        continue;
+      }
+      await new Promise((r) => setTimeout(r, this.delayMs));
+      const bytes = msg.map((f, i) => frame(f, i < msg.length - 1 ? 1 : 0));
+      for (const [i, conn] of this.conns.entries()) {
+        for (const b of bytes) await writeAll(conn, b).catch(() => {});
+        this.events.push(`written to ${i}`);
+      }
+    }
+  }
+
+  broadcast(
+    msgType: string,
+    content: Record<string, unknown>,
+    extra: { metadata?: Record<string, unknown> } = {},
+  ): void {
+    if (this.drop && msgType !== "status") return;
+    this.events.push(`queued ${msgType}`);
+    this.#queue.push([
+      "<IDS|MSG>",
+      "",
+      JSON.stringify({ msg_type: msgType }),
+      "{}",
+      JSON.stringify(extra.metadata ?? {}),
+      JSON.stringify(content),
+    ].map((s) => enc.encode(s)));
+    this.#wake?.();
+  }
+
+  display(): Promise<void> {
+    throw new Error("not used");
+  }
+
+  /** A plain subscriber, connected before the one under test. */
+  async frontend(): Promise<Deno.Conn> {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: this.port });
+    const greeting = new Uint8Array(64);
+    greeting.set([0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f, 3, 0]);
+    await writeAll(conn, greeting);
+    await writeAll(conn, frame(enc.encode("\x05READY"), 4));
+    await writeAll(conn, frame(new Uint8Array([1]), 0));
+    await readExact(conn, 64);
+    await readMessage(conn);
+    while (this.conns.length === 0) await new Promise((r) => setTimeout(r, 5));
+    // Read what the kernel sends, as a frontend does.
+    this.#tasks.push((async () => {
+      try {
+        while (true) await readMessage(conn);
+      } catch {
+        // closed
+      }
+    })());
+    return conn;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#wake?.();
+    this.listener.close();
+    for (const c of this.conns) {
+      try {
+        c.close();
+      } catch {
+        // closed already
+      }
+    }
+    await Promise.all(this.#tasks);
+  }
+}
+
+Deno.test({
+  name:
+    "IopubSubscriber: a display resolves only after the kernel wrote it to earlier subscribers",
+  ignore: !NET,
+  async fn() {
+    const kernel = new FakeKernel(50);
+    const front = await kernel.frontend();
+    const sub = await IopubSubscriber.connect({
+      hostname: "127.0.0.1",
+      port: kernel.port,
+    });
+    try {
+      assertTrue(await sub.ready(kernel));
+      kernel.events.length = 0;
+      const big = "x".repeat(200_000); // a long ZMTP frame
+      for (const data of [{ "text/plain": "a" }, { "text/plain": big }]) {
+        assertTrue(
+          await sub.publish(kernel, "display_data", { data, metadata: {} }),
+        );
+        kernel.events.push("resolved");
+      }
+      assertEquals(kernel.events, [
+        "queued display_data",
+        "written to 0",
+        "written to 1",
+        "resolved",
+        "queued display_data",
+        "written to 0",
+        "written to 1",
+        "resolved",
+      ]);
+    } finally {
+      sub.close();
+      front.close();
+      await kernel.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "IopubSubscriber: gives up after the timeout, and when the kernel goes away",
+  ignore: !NET,
+  async fn() {
+    const kernel = new FakeKernel(0, true);
+    const sub = await IopubSubscriber.connect({
+      hostname: "127.0.0.1",
+      port: kernel.port,
+    });
+    try {
+      assertTrue(await sub.ready(kernel, { intervalMs: 100 }));
+      // The kernel never publishes it.
+      assertEquals(await sub.publish(kernel, "display_data", {}, 50), false);
+      assertTrue(sub.open);
+      const pending = sub.publish(kernel, "display_data", {}, 10_000);
+      for (const c of kernel.conns) c.close();
+      assertEquals(await pending, false);
+      assertEquals(sub.open, false);
+      assertEquals(await sub.publish(kernel, "display_data", {}), false);
+    } finally {
+      sub.close();
+      await kernel.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "IopubSubscriber: tags only the message-level metadata",
+  ignore: !NET,
+  async fn() {
+    const seen: [string, Record<string, unknown>, unknown][] = [];
+    const kernel: KernelApi = {
+      broadcast: (t, c, e) => void seen.push([t, c, e?.metadata]),
+      display: () => Promise.resolve(),
+    };
+    const fake = new FakeKernel(0);
+    const sub = await IopubSubscriber.connect({
+      hostname: "127.0.0.1",
+      port: fake.port,
+    });
+    try {
+      const r = await sub.publish(kernel, "display_data", { data: {} }, 20);
+      assertEquals(r, false); // this kernel publishes nothing
+      assertEquals(seen[0][0], "display_data");
+      assertEquals(seen[0][1], { data: {} });
+      assertEquals(Object.keys(seen[0][2] as object), [PUBLISHED_KEY]);
+    } finally {
+      sub.close();
+      await fake.close();
+    }
+  },
+});
+
+Deno.test("connectionFileOf: the file after --conn in the kernel's command line", () => {
+  const argv = ["deno", "jupyter", "--kernel", "--conn", "/tmp/k.json", ""];
+  assertEquals(connectionFileOf(argv), "/tmp/k.json");
+  assertEquals(connectionFileOf(["deno", "--conn=/tmp/a.json"]), "/tmp/a.json");
+  assertEquals(connectionFileOf(["deno", "jupyter", "--kernel"]), null);
+  assertEquals(connectionFileOf(["deno", "--conn"]), null);
 });
