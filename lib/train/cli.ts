@@ -7,8 +7,10 @@
  * e.g. your own); `--backend` replaces its backend. Both become part of
  * the run's `config.json` and hash. `--resume` continues the run in
  * `--out` from its last checkpoint (without `--config` it reads the run's
- * own `config.json`). Ctrl-C stops after the current step and writes a
- * checkpoint; `--resume` picks it up.
+ * own `config.json`); resuming a finished run does nothing and says so.
+ * Ctrl-C stops after the current step and writes a checkpoint; `--resume`
+ * picks it up. One training at a time writes to a folder (`train.lock`,
+ * see `train.ts`).
  *
  * Exit status: 0 done, 1 failed (bad config, data or training error),
  * 2 bad command line, 130 interrupted.
@@ -31,6 +33,7 @@ const USAGE =
   --backend B     ${BACKEND_REQUESTS.join(" | ")} (overrides the config)
   --data DIR      dataset folder (overrides the config's "data")
   --resume        continue the run in --out from its last checkpoint
+                  (a finished run: nothing to do)
   --quiet         no progress lines
   -h, --help      this text
 
@@ -174,6 +177,13 @@ export async function main(args: readonly string[]): Promise<number> {
       signal: controller.signal,
     });
     for (const w of result.warnings) console.error(`warning: ${w}`);
+    if (result.alreadyFinished) {
+      console.log(
+        `run ${result.dir} already finished (step ${result.steps}/${result.totalSteps}); nothing to do, its ${RUN_FILES.eval} is kept`,
+      );
+      console.log(`full evaluation: deno task eval --run ${result.dir}`);
+      return 0;
+    }
     const last = result.log[result.log.length - 1];
     console.log(
       `run: ${result.dir} (config ${result.configHash}, backend ${result.backend.name})`,

@@ -101,9 +101,23 @@ Deno.test("deno task train: exit 2 on bad flags, 1 on a bad config, 0 on a run, 
       ]),
       1,
     );
-    // --resume with the run's own config: nothing left to do, still finishes.
-    assertEquals(await main(["--resume", "--out", out, "--quiet"]), 0);
-    assertEquals((await readRunInfo(out)).sessions.length, 2);
+    // --resume of a finished run: a no-op that says so; run.json and
+    // eval.json stay as they were.
+    const evalBefore = await Deno.readTextFile(`${out}/eval.json`);
+    const said: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => said.push(a.join(" "));
+    try {
+      assertEquals(await main(["--resume", "--out", out, "--quiet"]), 0);
+    } finally {
+      console.log = log;
+    }
+    assertTrue(
+      said.some((l) => l.includes("already finished")),
+      said.join("\n"),
+    );
+    assertEquals((await readRunInfo(out)).sessions.length, 1);
+    assertEquals(await Deno.readTextFile(`${out}/eval.json`), evalBefore);
   } finally {
     console.error = quiet;
     await Deno.remove(dir, { recursive: true });

@@ -5,14 +5,16 @@
  * ```
  * <run>/
  *   config.json            resolved TrainConfig (stable JSON; its hash names the run)
- *   run.json               config hash, backend, seed, dataset name + hash, tower,
- *                          sessions with start/end times and durations, status
+ *   run.json               config hash, backend, seed, dataset name + hashes, tower,
+ *                          sessions with start/end times, durations, code version, status
  *   steps.arrow            per-step log (see logs.ts)
  *   valid.arrow            batch recall on the valid split (only with evalEvery > 0)
  *   checkpoint.json        last checkpoint: step, file layout, Adam scalars, sha256s
  *   weights-<step>.bin     model weights of that checkpoint
  *   optimizer-<step>.bin   Adam moments of that checkpoint
  *   eval.json              evaluation at the end (written by training, then by `deno task eval`)
+ *   eval-<split>[-<data>-<hash>].json   `deno task eval` of another split or other data
+ *   train.lock             while a process trains into the folder: its pid, host, start
  * ```
  *
  * Only `run.json` holds wall-clock times, so two runs of one config on one
@@ -29,6 +31,7 @@ import type { BackendInfo } from "../backend/mod.ts";
 import {
   createTower,
   type TowerConfig,
+  towerConfig,
   type TowerInputs,
   type TwoTowerModel,
 } from "../towers/mod.ts";
@@ -67,6 +70,8 @@ export interface RunSession {
   stepsPerSecond: number | null;
   /** Backend it ran on. */
   backend: BackendInfo;
+  /** {@link codeVersion} of the code that ran it (absent in older runs). */
+  code?: string;
   /** "running", "finished", "aborted" or "failed". */
   status: "running" | "finished" | "aborted" | "failed";
   /** Error message of a failed session. */
@@ -107,10 +112,96 @@ export interface DatasetSummary {
   hash: string;
   /** What was hashed. */
   hashOf: "files" | "contents";
+  /**
+   * {@link datasetContentHash} of the tables, so that a folder and the same
+   * data in memory can be compared (absent in runs recorded before it).
+   */
+  contentHash?: string;
   /** Items. */
   items: number;
   /** Queries. */
   queries: number;
+}
+
+/**
+ * The {@link DatasetSummary} of data read from `folder` (files hash), or
+ * of in-memory data when `folder` is null (contents hash).
+ */
+export async function summarizeDataset(
+  ds: Dataset,
+  folder: string | null,
+): Promise<DatasetSummary> {
+  const contentHash = datasetContentHash(ds);
+  return {
+    name: ds.meta.name,
+    dir: folder,
+    hash: folder === null ? contentHash : await datasetFilesHash(folder),
+    hashOf: folder === null ? "contents" : "files",
+    contentHash,
+    items: ds.items.itemId.length,
+    queries: ds.queries.queryId.length,
+  };
+}
+
+function contentHashOf(s: DatasetSummary): string | undefined {
+  return s.contentHash ?? (s.hashOf === "contents" ? s.hash : undefined);
+}
+
+/**
+ * Whether two summaries describe the same data: equal hashes of one kind
+ * (files or contents); null when they hold no hash of a common kind (a run
+ * recorded before `contentHash` existed, compared with in-memory data).
+ */
+export function sameDataset(
+  a: DatasetSummary,
+  b: DatasetSummary,
+): boolean | null {
+  if (a.hashOf === b.hashOf) return a.hash === b.hash;
+  const [ca, cb] = [contentHashOf(a), contentHashOf(b)];
+  return ca !== undefined && cb !== undefined ? ca === cb : null;
+}
+
+/** "folder F (files hash H)" or "in-memory data 'N' (contents hash H)", for messages. */
+export function describeDataset(s: DatasetSummary): string {
+  return s.dir === null
+    ? `in-memory data '${s.name}' (contents hash ${s.hash})`
+    : `dataset folder ${s.dir} ('${s.name}', files hash ${s.hash})`;
+}
+
+/**
+ * A version of the code that produced a result: sha256 (12 hex digits)
+ * over the package's TypeScript sources under `lib/` (tests excluded), in
+ * path order; "unknown" when they cannot be read. Computed once per
+ * process.
+ */
+export function codeVersion(): Promise<string> {
+  codeVersionCache ??= hashSources().catch(() => "unknown");
+  return codeVersionCache;
+}
+
+let codeVersionCache: Promise<string> | null = null;
+
+async function hashSources(): Promise<string> {
+  const root = new URL("../", import.meta.url);
+  if (root.protocol !== "file:") return "unknown";
+  const files: string[] = [];
+  const walk = async (rel: string) => {
+    for await (const e of Deno.readDir(new URL(rel || ".", root))) {
+      const p = rel + e.name;
+      if (e.isDirectory) await walk(p + "/");
+      else if (
+        e.isFile && p.endsWith(".ts") && !p.endsWith("_test.ts")
+      ) files.push(p);
+    }
+  };
+  await walk("");
+  files.sort();
+  const h = createHash("sha256");
+  for (const f of files) {
+    h.update(f + "\0");
+    h.update(await Deno.readFile(new URL(f, root)));
+  }
+  return h.digest("hex").slice(0, 12);
 }
 
 /**
@@ -187,7 +278,7 @@ export async function readRunConfig(dir: string): Promise<TrainConfig> {
 export interface LoadedRun {
   /** The run's config. */
   config: TrainConfig;
-  /** The resolved tower config. */
+  /** The resolved tower config (the one the run trained). */
   tower: TowerConfig;
   /** The data it is evaluated on. */
   ds: Dataset;
@@ -197,26 +288,76 @@ export interface LoadedRun {
   inputs: TowerInputs;
   /** Step of the loaded checkpoint. */
   step: number;
+  /** Steps the run is configured for (step < totalSteps: not finished). */
+  totalSteps: number;
   /** Hash of the config. */
   configHash: string;
+  /** The data `ds` came from (folder or memory) and its hashes. */
+  data: DatasetSummary;
+  /** The data the run trained on, as `run.json` records it. */
+  runData: DatasetSummary;
+  /** Whether `data` is the run's own data (null: the hashes cannot tell). */
+  sameData: boolean | null;
+}
+
+/** Evaluation data that is not the data the run trained on. */
+export class DataMismatchError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "DataMismatchError";
+  }
+}
+
+/** Options of {@link loadRun}. */
+export interface LoadRunOptions {
+  /** A dataset folder or in-memory dataset replacing the config's. */
+  data?: string | Dataset;
+  /**
+   * Accept data whose hash differs from the one `run.json` records (e.g.
+   * transfer to another dataset on purpose); default false: refused.
+   */
+  allowOtherData?: boolean;
 }
 
 /**
  * Loads the last checkpoint of a run folder into a fresh model. `data`
  * (a folder or an in-memory dataset) replaces the config's dataset, e.g.
- * to evaluate on a copy elsewhere; it must have the same catalogue size
- * when the tower has an item-id table. Call `initBackend` first.
+ * a copy elsewhere. The data's hash is compared with `run.json`'s: data
+ * other than the run's own (or the run's folder changed since training)
+ * throws a {@link DataMismatchError} naming both hashes, unless
+ * `allowOtherData`. The tower is the one the run trained: its item-id
+ * table covers the training data's ids. Call `initBackend` first.
  */
 export async function loadRun(
   dir: string,
-  options: { data?: string | Dataset } = {},
+  options: LoadRunOptions = {},
 ): Promise<LoadedRun> {
   const config = await readRunConfig(dir);
+  const info = await readRunInfo(dir);
   const ckpt = await readCheckpoint(dir);
-  const ds = typeof options.data === "object"
-    ? options.data
-    : await readDataset(options.data ?? config.data);
-  const { tower } = checkConfigAgainstData(config, ds);
+  const folder = typeof options.data === "object"
+    ? null
+    : options.data ?? config.data;
+  const ds = folder === null
+    ? options.data as Dataset
+    : await readDataset(folder);
+  const data = await summarizeDataset(ds, folder);
+  const same = sameDataset(info.dataset, data);
+  if (same !== true && !options.allowOtherData) {
+    const now = describeDataset(data), then = describeDataset(info.dataset);
+    const own = options.data === undefined || options.data === config.data;
+    throw new DataMismatchError(
+      same === null
+        ? `${dir}: cannot tell whether ${now} is the data the run trained on: run.json records only ${then}. Pass --allow-other-data (allowOtherData) to evaluate on it anyway.`
+        : own
+        ? `${dir}: the ${now} has changed since the run trained on it: run.json records hash ${info.dataset.hash} (${then}). Restore that data, or pass --allow-other-data (allowOtherData) to evaluate on the changed data anyway.`
+        : `${dir}: ${now} is not the data the run trained on: run.json records hash ${info.dataset.hash} (${then}). To evaluate on other data on purpose (e.g. transfer), pass --allow-other-data (allowOtherData); the result then says so.`,
+    );
+  }
+  const checked = checkConfigAgainstData(config, ds);
+  // The run's own tower: sized by the training data's ids, not by `ds`'s.
+  const tower = info.tower ? towerConfig(info.tower) : checked.tower;
   const model = createTower(tower, { seed: config.seed });
   const modelNames = new Set(
     Object.keys(ckpt.weights).filter((n) => !n.startsWith("loss/")),
@@ -224,8 +365,10 @@ export async function loadRun(
   const weights = Object.fromEntries(
     Object.entries(ckpt.weights).filter(([n]) => modelNames.has(n)),
   );
+  let inputs: TowerInputs;
   try {
     model.setWeights(weights);
+    inputs = model.prepare(ds);
   } catch (err) {
     model.dispose();
     throw new Error(`${dir}: ${(err as Error).message}`);
@@ -235,8 +378,12 @@ export async function loadRun(
     tower,
     ds,
     model,
-    inputs: model.prepare(ds),
+    inputs,
     step: ckpt.step,
+    totalSteps: ckpt.totalSteps,
     configHash: ckpt.configHash,
+    data,
+    runData: info.dataset,
+    sameData: same,
   };
 }

@@ -24,13 +24,31 @@
  * - Logs: `steps.arrow`, written at every checkpoint and at the end;
  *   `valid.arrow` with batch recall on the valid split every `evalEvery`
  *   steps. Checkpoints every `checkpointEvery` steps and at the end (see
- *   `checkpoint.ts`). At the end, `eval.json`: batch recall@{1,5,10,50} on
- *   the test split (or what `options.evaluate` returns).
+ *   `checkpoint.ts`), each written after the logs, so a kill between them
+ *   never leaves a checkpoint past its log; a resume whose log does not
+ *   cover every step up to the checkpoint is refused. At the end,
+ *   `eval.json`: batch recall@{1,5,10,50} on the test split (or what
+ *   `options.evaluate` returns), with the config hash, data hash and code
+ *   version.
+ * - Safety: one process at a time trains into a folder (`train.lock`,
+ *   {@link acquireRunLock}); the folder may not be, or lie inside, the
+ *   dataset folder; a resume refuses data whose hash differs from the one
+ *   `run.json` records; resuming a finished run changes nothing
+ *   (`alreadyFinished`), so its `eval.json` is never replaced by a lesser
+ *   one.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs-core";
+import {
+  basename,
+  dirname,
+  isAbsolute,
+  join,
+  relative,
+  resolve,
+} from "node:path";
 import {
   joinPath,
   pathExists,
@@ -67,6 +85,7 @@ import {
   type TrainConfigInput,
 } from "./config.ts";
 import {
+  type CheckpointData,
   getAdamState,
   hasCheckpoint,
   readCheckpoint,
@@ -84,13 +103,14 @@ import {
 import { createObjective } from "./objectives.ts";
 import { BATCH_RECALL_KS, batchRecallOfModel } from "./evaluate.ts";
 import {
-  datasetContentHash,
-  datasetFilesHash,
-  type DatasetSummary,
+  codeVersion,
+  describeDataset,
   readRunInfo,
   RUN_FILES,
   type RunInfo,
   type RunSession,
+  sameDataset,
+  summarizeDataset,
 } from "./run_files.ts";
 
 /** What {@link TrainOptions.evaluate} receives at the end of training. */
@@ -150,6 +170,11 @@ export interface TrainResult {
   totalSteps: number;
   /** False when stopped by the signal. */
   completed: boolean;
+  /**
+   * True when `resume` found the run already finished: nothing was
+   * trained or written, `eval` is the folder's `eval.json` as it was.
+   */
+  alreadyFinished: boolean;
   /** The per-step log (all sessions). */
   log: StepRow[];
   /** Contents of `eval.json` (null when stopped early). */
@@ -184,6 +209,21 @@ function statsColumns(s: LossStats | null): Partial<StepRow> {
   };
 }
 
+/** A model with a checkpoint's weights (for `keepModel` on a finished run). */
+function restoredModel(
+  tower: TowerConfig,
+  config: TrainConfig,
+  ckpt: CheckpointData,
+): TwoTowerModel {
+  const model = createTower(tower, { seed: config.seed });
+  model.setWeights(
+    Object.fromEntries(
+      Object.entries(ckpt.weights).filter(([k]) => !k.startsWith("loss/")),
+    ),
+  );
+  return model;
+}
+
 function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
   if (seconds < 90) return `${Math.round(seconds)}s`;
@@ -213,18 +253,181 @@ export async function train(
   const { tower, warnings } = checkConfigAgainstData(config, ds);
   const dir = options.outDir ??
     joinPath("runs", `${tower.kind}-${config.loss.kind}-${hash}`);
+  if (!options.dataset) await refuseOutInsideData(dir, config.data);
   await Deno.mkdir(dir, { recursive: true });
+  const lock = await acquireRunLock(dir);
+  if (lock.warning) warnings.push(lock.warning);
+  try {
+    return await trainLocked({
+      config,
+      hash,
+      backend,
+      ds,
+      tower,
+      warnings,
+      dir,
+    }, options);
+  } finally {
+    await lock.release();
+  }
+}
 
+/** Name of the lock file a training process holds in its run folder. */
+export const LOCK_FILE = "train.lock";
+
+/** A held {@link LOCK_FILE}. */
+export interface RunLock {
+  /** The lock file. */
+  path: string;
+  /** Set when a stale lock of a dead process was taken over. */
+  warning: string | null;
+  /** Removes the lock (only if it is still this process's). */
+  release(): Promise<void>;
+}
+
+interface LockHolder {
+  pid?: number;
+  host?: string;
+  startedAt?: string;
+  token?: string;
+}
+
+function hostName(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return ""; // no --allow-sys: other hosts cannot be told apart
+  }
+}
+
+/**
+ * Whether the process that wrote a lock may still run: true unless it is
+ * on this host and `/proc` (Linux) shows that its pid is gone. Where that
+ * cannot be told, the lock is taken as held.
+ */
+async function holderAlive(holder: LockHolder): Promise<boolean> {
+  if (typeof holder.pid !== "number") return true;
+  if (holder.host && holder.host !== hostName()) return true;
+  if (holder.pid === Deno.pid) return true;
+  if (!(await pathExists("/proc/self"))) return true;
+  return await pathExists(`/proc/${holder.pid}`);
+}
+
+/**
+ * Takes the run folder's {@link LOCK_FILE} (created with `createNew`, so
+ * of two processes only one gets it; it holds the pid, host and start
+ * time). A lock whose process is known to be dead is taken over, and the
+ * result's `warning` says so; a live one (or one that cannot be checked)
+ * throws a {@link TrainError} naming the lock file and its process.
+ */
+export async function acquireRunLock(dir: string): Promise<RunLock> {
+  const path = joinPath(dir, LOCK_FILE);
+  const token = crypto.randomUUID();
+  const body = JSON.stringify({
+    pid: Deno.pid,
+    host: hostName(),
+    startedAt: new Date().toISOString(),
+    token,
+  }) + "\n";
+  let warning: string | null = null;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const file = await Deno.open(path, { createNew: true, write: true });
+      try {
+        await file.write(new TextEncoder().encode(body));
+      } finally {
+        file.close();
+      }
+      const release = async () => {
+        // Someone may have removed a lock they took for stale; leave theirs.
+        const now = await Deno.readTextFile(path).catch(() => "");
+        if (now.includes(token)) await Deno.remove(path).catch(() => {});
+      };
+      return { path, warning, release };
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    }
+    let holder: LockHolder = {};
+    try {
+      holder = JSON.parse(await Deno.readTextFile(path));
+    } catch { /* being written, or damaged: held by an unknown process */ }
+    const who = typeof holder.pid === "number"
+      ? `process ${holder.pid}${holder.host ? ` on ${holder.host}` : ""}${
+        holder.startedAt ? ` (since ${holder.startedAt})` : ""
+      }`
+      : "an unknown process";
+    if (attempt === 0 && !(await holderAlive(holder))) {
+      await Deno.remove(path).catch(() => {});
+      warning =
+        `took over ${path} of ${who}, which no longer runs (a run killed before it could remove its lock)`;
+      continue;
+    }
+    throw new TrainError(
+      `${path} is held by ${who}: another training is writing to ${dir}. Wait for it to end; if no such process runs any more, delete ${path}`,
+    );
+  }
+  throw new TrainError(`${path}: could not take the lock`);
+}
+
+async function absolutePath(path: string): Promise<string> {
+  try {
+    return await Deno.realPath(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    const parent = dirname(resolve(path));
+    if (parent === resolve(path)) return resolve(path);
+    return join(await absolutePath(parent), basename(resolve(path)));
+  }
+}
+
+/** Refuses an output folder that is, or lies inside, the dataset folder. */
+async function refuseOutInsideData(out: string, data: string): Promise<void> {
+  const [o, d] = [await absolutePath(out), await absolutePath(data)];
+  const rel = relative(d, o);
+  if (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel))) {
+    throw new TrainError(
+      `output folder ${out} ${
+        rel === "" ? "is" : "is inside"
+      } the dataset folder ${data}: a run writes checkpoints and logs there, which would mix into the data. Choose another --out (outDir)`,
+    );
+  }
+}
+
+/** The missing steps among 1 … `step`, as ranges ("4–6", "2, 9–10"). */
+function missingSteps(rows: readonly StepRow[], step: number): string {
+  const have = new Set(rows.map((r) => r.step));
+  const ranges: string[] = [];
+  for (let s = 1; s <= step; s++) {
+    if (have.has(s)) continue;
+    let e = s;
+    while (e + 1 <= step && !have.has(e + 1)) e++;
+    ranges.push(s === e ? `${s}` : `${s}–${e}`);
+    s = e;
+  }
+  return ranges.join(", ");
+}
+
+interface Prepared {
+  config: TrainConfig;
+  hash: string;
+  backend: BackendInfo;
+  ds: Dataset;
+  tower: TowerConfig;
+  warnings: string[];
+  dir: string;
+}
+
+/** {@link train} once its folder is locked. */
+async function trainLocked(
+  prepared: Prepared,
+  options: TrainOptions,
+): Promise<TrainResult> {
+  const { config, hash, backend, ds, tower, warnings, dir } = prepared;
   const resuming = await hasCheckpoint(dir);
   if (resuming && !options.resume) {
     throw new TrainError(
       `${dir} already holds a run (${RUN_FILES.checkpoint}); resume it (resume: true, --resume) or choose another output folder`,
     );
-  }
-  if (!resuming) {
-    for (const f of [RUN_FILES.steps, RUN_FILES.valid, RUN_FILES.eval]) {
-      await Deno.remove(joinPath(dir, f)).catch(() => {});
-    }
   }
   const ckpt = resuming ? await readCheckpoint(dir) : null;
   if (ckpt && ckpt.configHash !== hash) {
@@ -232,13 +435,23 @@ export async function train(
       `${dir}: its checkpoint was made with config ${ckpt.configHash}, this config is ${hash}; a run can only be resumed with the config it started with`,
     );
   }
-  await writeTextAtomic(
-    joinPath(dir, RUN_FILES.config),
-    stableJson(config) + "\n",
+  const datasetSummary = await summarizeDataset(
+    ds,
+    options.dataset ? null : config.data,
   );
+  const previous: RunInfo | null = ckpt
+    ? await readRunInfo(dir).catch(() => null)
+    : null;
+  if (previous && sameDataset(previous.dataset, datasetSummary) !== true) {
+    throw new TrainError(
+      `${dir}: ${
+        describeDataset(datasetSummary)
+      } is not the data this run trained on: run.json records hash ${previous.dataset.hash} (${
+        describeDataset(previous.dataset)
+      }). Resume it with that data, or train a new run in another folder`,
+    );
+  }
 
-  const model = createTower(tower, { seed: config.seed });
-  const inputs = model.prepare(ds);
   const pairs = trainingPairs(ds, {
     split: "train",
     minRelevance: config.minRelevance,
@@ -247,6 +460,74 @@ export async function train(
   const dropLast = n >= config.batchSize;
   const batchesPerEpoch = dropLast ? Math.floor(n / config.batchSize) : 1;
   const T = totalSteps(config, batchesPerEpoch);
+
+  let log: StepRow[] = [];
+  let valid: ValidRow[] = [];
+  let step = 0;
+  if (ckpt) {
+    step = ckpt.step;
+    const stepsPath = joinPath(dir, RUN_FILES.steps);
+    // The log is written before the checkpoint that points past it, so a
+    // log that stops short means lost rows: refuse rather than resume with
+    // a hole in it.
+    if (!(await pathExists(stepsPath))) {
+      if (step > 0) {
+        throw new TrainError(
+          `${stepsPath} is missing but the checkpoint is at step ${step}: resuming would lose steps 1–${step} of the log. Train again in a new folder`,
+        );
+      }
+    } else {
+      log = (await readSteps(stepsPath)).filter((r) => r.step <= step);
+      const missing = missingSteps(log, step);
+      if (missing !== "") {
+        const held = log.length > 0
+          ? `steps ${log[0].step}–${log[log.length - 1].step}`
+          : "no steps";
+        throw new TrainError(
+          `${stepsPath} holds ${held} but the checkpoint is at step ${step} (missing ${missing}): resuming would leave a hole in the log. Train again in a new folder`,
+        );
+      }
+    }
+    const validPath = joinPath(dir, RUN_FILES.valid);
+    if (await pathExists(validPath)) {
+      valid = (await readValid(validPath)).filter((r) => r.step <= step);
+    }
+  }
+  const evalPath = joinPath(dir, RUN_FILES.eval);
+  if (
+    ckpt && step >= T && previous?.status === "finished" &&
+    await pathExists(evalPath)
+  ) {
+    // A finished run: nothing to train, and its eval.json (perhaps the
+    // full evaluation of `deno task eval`) is kept, not replaced.
+    return {
+      dir,
+      config,
+      configHash: hash,
+      tower,
+      steps: step,
+      totalSteps: T,
+      completed: true,
+      alreadyFinished: true,
+      log,
+      eval: JSON.parse(await Deno.readTextFile(evalPath)),
+      backend,
+      model: options.keepModel ? restoredModel(tower, config, ckpt) : null,
+      warnings,
+    };
+  }
+  if (!resuming) {
+    for (const f of [RUN_FILES.steps, RUN_FILES.valid, RUN_FILES.eval]) {
+      await Deno.remove(joinPath(dir, f)).catch(() => {});
+    }
+  }
+  await writeTextAtomic(
+    joinPath(dir, RUN_FILES.config),
+    stableJson(config) + "\n",
+  );
+
+  const model = createTower(tower, { seed: config.seed });
+  const inputs = model.prepare(ds);
   const objective = createObjective(config.loss, {
     model,
     inputs,
@@ -275,27 +556,6 @@ export async function train(
   const denseVars = vars.filter((_, i) => !lazyNames.has(names[i]));
   const denseNames = names.filter((n) => !lazyNames.has(n));
 
-  const datasetSummary: DatasetSummary = options.dataset
-    ? {
-      name: ds.meta.name,
-      dir: null,
-      hash: datasetContentHash(ds),
-      hashOf: "contents",
-      items: ds.items.itemId.length,
-      queries: ds.queries.queryId.length,
-    }
-    : {
-      name: ds.meta.name,
-      dir: config.data,
-      hash: await datasetFilesHash(config.data),
-      hashOf: "files",
-      items: ds.items.itemId.length,
-      queries: ds.queries.queryId.length,
-    };
-
-  let log: StepRow[] = [];
-  let valid: ValidRow[] = [];
-  let step = 0;
   if (ckpt) {
     const modelW: Weights = {}, lossW: Weights = {};
     for (const [k, w] of Object.entries(ckpt.weights)) {
@@ -308,20 +568,9 @@ export async function train(
       lazy?.setState(ckpt.optimizer);
     }
     objective.setState(ckpt.objective);
-    step = ckpt.step;
-    const stepsPath = joinPath(dir, RUN_FILES.steps);
-    if (await pathExists(stepsPath)) {
-      log = (await readSteps(stepsPath)).filter((r) => r.step <= step);
-    }
-    const validPath = joinPath(dir, RUN_FILES.valid);
-    if (await pathExists(validPath)) {
-      valid = (await readValid(validPath)).filter((r) => r.step <= step);
-    }
   }
 
-  const previous: RunInfo | null = ckpt
-    ? await readRunInfo(dir).catch(() => null)
-    : null;
+  const code = await codeVersion();
   const session: RunSession = {
     startedAt: new Date().toISOString(),
     endedAt: null,
@@ -331,6 +580,7 @@ export async function train(
     trainMs: 0,
     stepsPerSecond: null,
     backend,
+    code,
     status: "running",
   };
   const parameters = vars.reduce((a, v) => a + v.size, 0);
@@ -374,6 +624,12 @@ export async function train(
   };
 
   const checkpoint = async () => {
+    // Logs first, then the manifest that points past them: a process
+    // killed in between leaves a log that covers the old checkpoint.
+    await writeSteps(joinPath(dir, RUN_FILES.steps), log);
+    if (config.evalEvery > 0) {
+      await writeValid(joinPath(dir, RUN_FILES.valid), valid, BATCH_RECALL_KS);
+    }
     const weights = { ...model.getWeights(), ...objective.getWeights() };
     await writeCheckpoint(dir, {
       step,
@@ -383,10 +639,6 @@ export async function train(
       optimizer: await optimizerState(),
       objective: objective.getState(),
     });
-    await writeSteps(joinPath(dir, RUN_FILES.steps), log);
-    if (config.evalEvery > 0) {
-      await writeValid(joinPath(dir, RUN_FILES.valid), valid, BATCH_RECALL_KS);
-    }
     await writeRun();
   };
 
@@ -564,6 +816,7 @@ export async function train(
     steps: step,
     totalSteps: T,
     completed: !aborted,
+    alreadyFinished: false,
     log,
     eval: evalResult,
     backend,
@@ -580,6 +833,8 @@ export async function train(
         threads: backend.threads,
       },
       dataset: datasetSummary.name,
+      dataHash: { hash: datasetSummary.hash, hashOf: datasetSummary.hashOf },
+      code,
       step,
     };
     if (options.evaluate) {

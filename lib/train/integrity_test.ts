@@ -1,0 +1,241 @@
+// What a run folder must survive: kills between files, resumes of finished
+// runs, changed data, a second process, an output folder inside the data.
+
+import { assertEquals, assertRejects, assertTrue } from "../testing.ts";
+import { generateSynthetic, writeDataset } from "../data/mod.ts";
+import { pathExists } from "../data/io.ts";
+import { readManifest } from "./checkpoint.ts";
+import { readSteps, type StepRow, writeSteps } from "./logs.ts";
+import { readRunInfo, RUN_FILES } from "./run_files.ts";
+import { acquireRunLock, LOCK_FILE, train, TrainError } from "./train.ts";
+import type { TrainConfigInput } from "./config.ts";
+
+const ds = generateSynthetic({
+  seed: 5,
+  numItems: 300,
+  numQueries: 600,
+  numUsers: 40,
+});
+
+const config: TrainConfigInput = {
+  data: "memory",
+  tower: {
+    kind: "plain",
+    dim: 16,
+    embedDim: 16,
+    hidden: [32],
+    features: { buckets: { word: 512, charTrigram: 512 } },
+  },
+  loss: { kind: "margin" },
+  batchSize: 64,
+  steps: 10,
+  checkpointEvery: 3,
+  backend: "wasm",
+};
+
+const noMs = (rows: StepRow[]) => rows.map(({ ms: _ms, ...r }) => r);
+
+async function withTmp(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "train_integrity_test_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Trains `config` into `dir` and stops after `step` without a last checkpoint. */
+async function killedAfter(dir: string, step: number) {
+  const stop = new AbortController();
+  await train(config, {
+    dataset: ds,
+    outDir: dir,
+    quiet: true,
+    signal: stop.signal,
+    checkpointOnAbort: false,
+    onStep: (r) => {
+      if (r.step === step) stop.abort();
+    },
+  });
+}
+
+Deno.test("a crash while writing a checkpoint loses no step of the log on resume", async () => {
+  await withTmp(async (dir) => {
+    const straight = await train(config, {
+      dataset: ds,
+      outDir: `${dir}/straight`,
+      quiet: true,
+    });
+    const out = `${dir}/run`;
+    await Deno.mkdir(out);
+    // A folder where steps.arrow goes makes its write fail: the process
+    // "dies" between the step log and the checkpoint manifest.
+    await Deno.mkdir(`${out}/${RUN_FILES.steps}/blocked`, { recursive: true });
+    await assertRejects(
+      () => train(config, { dataset: ds, outDir: out, quiet: true }),
+      Error,
+    );
+    await Deno.remove(`${out}/${RUN_FILES.steps}`, { recursive: true });
+    const resumed = await train(config, {
+      dataset: ds,
+      outDir: out,
+      quiet: true,
+      resume: true,
+    });
+    assertEquals(resumed.steps, 10);
+    assertEquals(
+      noMs(await readSteps(`${out}/${RUN_FILES.steps}`)),
+      noMs(straight.log),
+    );
+  });
+});
+
+Deno.test("resume refuses a step log that does not cover the checkpoint", async () => {
+  await withTmp(async (dir) => {
+    await killedAfter(dir, 7);
+    assertEquals((await readManifest(dir)).step, 6);
+    const path = `${dir}/${RUN_FILES.steps}`;
+    const rows = await readSteps(path);
+    await writeSteps(path, rows.filter((r) => r.step <= 3));
+    await assertRejects(
+      () =>
+        train(config, { dataset: ds, outDir: dir, quiet: true, resume: true }),
+      TrainError,
+      `${path} holds steps 1–3 but the checkpoint is at step 6 (missing 4–6)`,
+    );
+    await Deno.remove(path);
+    await assertRejects(
+      () =>
+        train(config, { dataset: ds, outDir: dir, quiet: true, resume: true }),
+      TrainError,
+      `${path} is missing but the checkpoint is at step 6`,
+    );
+    // Nothing was changed by the refusals.
+    assertEquals((await readManifest(dir)).step, 6);
+    assertEquals((await readRunInfo(dir)).sessions.length, 1);
+  });
+});
+
+Deno.test("resuming a finished run is a no-op that says so and keeps its eval.json", async () => {
+  await withTmp(async (dir) => {
+    const full = { fullCorpus: { mrr: 0.5 }, health: { effectiveRank: 3 } };
+    await train(config, {
+      dataset: ds,
+      outDir: dir,
+      quiet: true,
+      evaluate: () => full,
+    });
+    const evalBefore = await Deno.readTextFile(`${dir}/${RUN_FILES.eval}`);
+    const runBefore = await Deno.readTextFile(`${dir}/${RUN_FILES.run}`);
+    const again = await train(config, {
+      dataset: ds,
+      outDir: dir,
+      quiet: true,
+      resume: true,
+    });
+    assertEquals(again.alreadyFinished, true);
+    assertEquals(again.completed, true);
+    assertEquals(again.steps, 10);
+    assertEquals(again.log.length, 10);
+    assertEquals(
+      (again.eval as { fullCorpus: unknown }).fullCorpus,
+      full.fullCorpus,
+    );
+    assertEquals(
+      await Deno.readTextFile(`${dir}/${RUN_FILES.eval}`),
+      evalBefore,
+    );
+    assertEquals(await Deno.readTextFile(`${dir}/${RUN_FILES.run}`), runBefore);
+  });
+});
+
+Deno.test("resume refuses data whose hash differs from run.json's", async () => {
+  await withTmp(async (dir) => {
+    await killedAfter(dir, 4);
+    const other = generateSynthetic({
+      seed: 6,
+      numItems: 300,
+      numQueries: 600,
+      numUsers: 40,
+    });
+    const info = await readRunInfo(dir);
+    const err = await assertRejects(
+      () =>
+        train(config, {
+          dataset: other,
+          outDir: dir,
+          quiet: true,
+          resume: true,
+        }),
+      TrainError,
+      "not the data this run trained on",
+    );
+    assertTrue(err.message.includes(info.dataset.hash), err.message);
+  });
+});
+
+Deno.test("a second train into the same folder is refused by its lock", async () => {
+  await withTmp(async (dir) => {
+    const lock = `${dir}/${LOCK_FILE}`;
+    // A live process (this one) holds the folder.
+    await Deno.writeTextFile(lock, JSON.stringify({ pid: Deno.pid }));
+    await assertRejects(
+      () => train(config, { dataset: ds, outDir: dir, quiet: true }),
+      TrainError,
+      `${lock} is held by process ${Deno.pid}`,
+    );
+    assertTrue(await pathExists(lock), "the refused run left the lock alone");
+    assertTrue(!(await pathExists(`${dir}/${RUN_FILES.config}`)));
+    await Deno.remove(lock);
+
+    // Two at once: one trains, the other is refused.
+    const both = await Promise.allSettled([
+      train(config, { dataset: ds, outDir: `${dir}/two`, quiet: true }),
+      train(config, { dataset: ds, outDir: `${dir}/two`, quiet: true }),
+    ]);
+    assertEquals(both.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+    const refused = both.find((r) => r.status === "rejected") as
+      | PromiseRejectedResult
+      | undefined;
+    assertTrue(
+      String(refused?.reason).includes(`${dir}/two/${LOCK_FILE}`),
+      String(refused?.reason),
+    );
+    assertTrue(!(await pathExists(`${dir}/two/${LOCK_FILE}`)), "lock removed");
+  });
+});
+
+Deno.test("a stale lock of a dead process is taken over, with a warning", async () => {
+  await withTmp(async (dir) => {
+    const lock = `${dir}/${LOCK_FILE}`;
+    // Above Linux's largest pid_max (2^22): no such process.
+    await Deno.writeTextFile(lock, JSON.stringify({ pid: 2 ** 30 }));
+    const canTell = await pathExists("/proc/self");
+    if (!canTell) {
+      await assertRejects(() => acquireRunLock(dir), TrainError, lock);
+      return;
+    }
+    const r = await train(config, { dataset: ds, outDir: dir, quiet: true });
+    assertTrue(
+      r.warnings.some((w) => w.includes(`took over ${lock}`)),
+      r.warnings.join("\n"),
+    );
+    assertTrue(!(await pathExists(lock)));
+  });
+});
+
+Deno.test("an output folder equal to or inside the dataset folder is refused", async () => {
+  await withTmp(async (dir) => {
+    const data = `${dir}/data`;
+    await writeDataset(data, ds);
+    const before = [...Deno.readDirSync(data)].map((e) => e.name).sort();
+    for (const out of [data, `${data}/run`, `${dir}/./data/`]) {
+      await assertRejects(
+        () => train({ ...config, data }, { outDir: out, quiet: true }),
+        TrainError,
+        new RegExp(`${out} is (inside )?the dataset folder ${data}:`),
+      );
+    }
+    assertEquals([...Deno.readDirSync(data)].map((e) => e.name).sort(), before);
+  });
+});
