@@ -9,8 +9,10 @@
  * `--out` from its last checkpoint (without `--config` it reads the run's
  * own `config.json`); resuming a finished run does nothing and says so.
  * Ctrl-C stops after the current step and writes a checkpoint; `--resume`
- * picks it up. One training at a time writes to a folder (`train.lock`,
- * see `train.ts`).
+ * picks it up. Relative `--config`, `--out` and `--data` paths are the
+ * user's: `deno task` runs in the repository root, so they are resolved
+ * against `INIT_CWD` (see `lib/data/user_path.ts`). One training at a time
+ * writes to a folder (`train.lock`, see `train.ts`).
  *
  * Exit status: 0 done, 1 failed (bad config, data or training error),
  * 2 bad command line, 130 interrupted.
@@ -20,6 +22,7 @@
 
 import { parseArgs } from "node:util";
 import { joinPath } from "../data/io.ts";
+import { userPath } from "../data/user_path.ts";
 import { BACKEND_REQUESTS, type BackendRequest } from "../backend/mod.ts";
 import { ConfigError, resolveConfig } from "./config.ts";
 import { RUN_FILES } from "./run_files.ts";
@@ -146,6 +149,10 @@ export async function main(args: readonly string[]): Promise<number> {
   if (parsed.help) {
     console.log(USAGE);
     return 0;
+  }
+  // Relative to where the user typed them, not to the repository root.
+  for (const k of ["config", "out", "data"] as const) {
+    if (parsed[k] !== undefined) parsed[k] = userPath(parsed[k]);
   }
   const controller = new AbortController();
   const onInt = () => {

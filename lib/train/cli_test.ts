@@ -123,3 +123,40 @@ Deno.test("deno task train: exit 2 on bad flags, 1 on a bad config, 0 on a run, 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task train: relative paths are the user's (INIT_CWD), not the repository root's", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "train_cli_cwd_test_" });
+  const before = Deno.env.get("INIT_CWD");
+  const quiet = [console.log, console.error];
+  console.log = console.error = () => {};
+  try {
+    await writeDataset(
+      `${dir}/mydata`,
+      generateSynthetic({
+        seed: 3,
+        numItems: 120,
+        numQueries: 240,
+        numUsers: 0,
+      }),
+    );
+    await Deno.writeTextFile(
+      `${dir}/cfg.json`,
+      JSON.stringify({
+        data: "ignored-by-the-flag",
+        tower: { kind: "dssm", dim: 8, hidden: [16] },
+        batchSize: 32,
+        steps: 2,
+      }),
+    );
+    // What deno task does when started in `dir`.
+    Deno.env.set("INIT_CWD", dir);
+    const args = ["--config", "cfg.json", "--data", "mydata", "--out", "run"];
+    assertEquals(await main([...args, "--backend", "wasm", "--quiet"]), 0);
+    assertEquals((await readManifest(`${dir}/run`)).step, 2);
+  } finally {
+    [console.log, console.error] = quiet;
+    if (before === undefined) Deno.env.delete("INIT_CWD");
+    else Deno.env.set("INIT_CWD", before);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

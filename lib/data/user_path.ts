@@ -1,0 +1,45 @@
+/**
+ * Paths typed on a command line, resolved where the user typed them.
+ *
+ * `deno task` runs a task with the working directory set to the folder of
+ * `deno.json` (the repository root) and passes the directory it was
+ * started from in the environment variable `INIT_CWD`. A relative path
+ * such as `--out runs/a` typed in `notebooks/` therefore means
+ * `notebooks/runs/a`, not `runs/a` of the root. Paths inside config files
+ * are not command-line paths: they stay relative to the working directory.
+ *
+ * @module
+ */
+
+import { isAbsolute, relative, resolve } from "node:path";
+
+/** Options of {@link userPath} (both default to the real process's). */
+export interface UserPathOptions {
+  /** The working directory (default `Deno.cwd()`). */
+  cwd?: string;
+  /** Reads an environment variable (default `Deno.env.get`, undefined without permission). */
+  env?: (name: string) => string | undefined;
+}
+
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined; // no --allow-env: behave as outside deno task
+  }
+}
+
+/**
+ * A command-line path as the process can open it: absolute paths and, when
+ * `INIT_CWD` is unset or is the working directory, every path unchanged;
+ * otherwise the path resolved against `INIT_CWD`, written relative to the
+ * working directory (so that it stays short and machine-independent, e.g.
+ * in a run's `config.json`).
+ */
+export function userPath(path: string, options: UserPathOptions = {}): string {
+  if (isAbsolute(path)) return path;
+  const cwd = options.cwd ?? Deno.cwd();
+  const init = (options.env ?? readEnv)("INIT_CWD");
+  if (!init || resolve(init) === resolve(cwd)) return path;
+  return relative(cwd, resolve(init, path)) || ".";
+}

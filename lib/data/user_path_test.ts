@@ -1,0 +1,28 @@
+import { assertEquals } from "../testing.ts";
+import { userPath } from "./user_path.ts";
+
+Deno.test("userPath: relative paths resolve against INIT_CWD, the user's directory", () => {
+  const env = (v?: string) => (name: string) =>
+    name === "INIT_CWD" ? v : undefined;
+  // `deno task` from <repo>/notebooks: cwd is <repo>, INIT_CWD the subfolder.
+  const o = { cwd: "/repo", env: env("/repo/notebooks") };
+  assertEquals(userPath("runs/a", o), "notebooks/runs/a");
+  assertEquals(userPath("../data/x", o), "data/x");
+  assertEquals(userPath(".", o), "notebooks");
+  assertEquals(userPath("/abs/path", o), "/abs/path");
+  // From outside the repository: a path relative to cwd that leaves it.
+  assertEquals(
+    userPath("my/data", { cwd: "/repo", env: env("/home/me") }),
+    "../home/me/my/data",
+  );
+  // Run from the repository root, or without deno task: unchanged.
+  assertEquals(
+    userPath("./data/x", { cwd: "/repo", env: env("/repo") }),
+    "./data/x",
+  );
+  assertEquals(
+    userPath("data/x", { cwd: "/repo", env: env(undefined) }),
+    "data/x",
+  );
+  assertEquals(userPath("data/x", { cwd: "/repo", env: env("") }), "data/x");
+});
