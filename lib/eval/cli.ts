@@ -1,9 +1,20 @@
 /**
- * `deno task eval --run DIR [--data DIR] [--split test] [--ann]`
+ * `deno task eval --run DIR [--data DIR [--allow-other-data]] [--split test] [--ann]`
  *
  * Evaluates the last checkpoint of a training run (`deno task train`) and
  * writes the result next to it: `eval.json` for the run's own data and the
- * test split, `eval-<split>[-<dataset>].json` otherwise.
+ * test split, `eval-<split>.json` for another split, and
+ * `eval-<split>-<dataset>-<hash>.json` for other data (name and the first
+ * 8 digits of its hash, so that two datasets never share a file).
+ *
+ * The data is checked against the hash `run.json` records: other data (a
+ * `--data` folder that is not a copy of the run's, or the run's own folder
+ * changed since training) is refused unless `--allow-other-data`, and a
+ * result on other data says so (`otherData`, `runData`). A checkpoint
+ * before the configured last step (a stopped run) is evaluated with a
+ * warning, printed and recorded in `warnings`. Every result records the
+ * config hash, data hash and code version. Relative `--run`/`--data` paths
+ * are the user's (`INIT_CWD`, see `lib/data/user_path.ts`).
  *
  * What is measured ({@link evaluateRun}):
  * - batch recall@{1,5,10,50}: the split's (query, positive) pairs in the
@@ -38,12 +49,14 @@ import {
 } from "../backend/mod.ts";
 import {
   batchRecallOfModel,
-  datasetContentHash,
-  datasetFilesHash,
+  codeVersion,
+  describeDataset,
   encodeAll,
   evaluationBatches,
   loadRun,
+  readRunConfig,
 } from "../train/mod.ts";
+import { userPath } from "../data/user_path.ts";
 import type { TowerInputs, TwoTowerModel } from "../towers/mod.ts";
 import { accidentalHitMask } from "../data/batches.ts";
 // Direct imports, not ./mod.ts: mod.ts re-exports the experiment drivers,
@@ -79,6 +92,11 @@ export interface EvaluateRunOptions {
   bootstrapSamples?: number;
   /** Backend request (default: the run's config). */
   backend?: BackendRequest;
+  /**
+   * Evaluate on data whose hash differs from the run's (default false:
+   * refused with a `DataMismatchError`); the result then says so.
+   */
+  allowOtherData?: boolean;
 }
 
 function round(x: number): number {
@@ -377,44 +395,72 @@ export function evaluateModel(
 /**
  * Evaluates the last checkpoint of the run in `dir` with
  * {@link evaluateModel} and returns the `eval.json` object (with the
- * config hash, step, backend and dataset hash).
+ * config hash, step, backend, dataset hashes and code version). Refuses
+ * data other than the run's unless `allowOtherData` (see `loadRun`); a
+ * checkpoint before the run's last step adds a warning to `warnings`.
  */
 export async function evaluateRun(
   dir: string,
   options: EvaluateRunOptions = {},
 ): Promise<Record<string, unknown>> {
   const started = performance.now();
-  const config = JSON.parse(
-    await Deno.readTextFile(joinPath(dir, "config.json")),
-  );
+  const config = await readRunConfig(dir);
   const backend = await initBackend({
     backend: options.backend ?? config.backend,
     quiet: true,
   });
-  const run = await loadRun(dir, { data: options.data });
+  const run = await loadRun(dir, {
+    data: options.data,
+    allowOtherData: options.allowOtherData,
+  });
   try {
-    const dataHash = typeof options.data === "object"
-      ? { hash: datasetContentHash(run.ds), hashOf: "contents" }
-      : {
-        hash: await datasetFilesHash(options.data ?? run.config.data),
-        hashOf: "files",
-      };
+    const warnings: string[] = [];
+    if (run.step < run.totalSteps) {
+      warnings.push(
+        `the checkpoint is at step ${run.step} of ${run.totalSteps}: the run did not finish, so these are a half-trained model's numbers (finish it with deno task train --resume --out ${dir})`,
+      );
+    }
+    const otherData = run.sameData !== true;
+    if (otherData) {
+      warnings.push(
+        `evaluated on ${
+          describeDataset(run.data)
+        }, not the data the run trained on (${
+          describeDataset(run.runData)
+        }), as asked (--allow-other-data)`,
+      );
+    }
     const metrics = evaluateModel(run, {
       split: options.split,
       minRelevance: run.config.minRelevance,
       ann: options.ann,
       bootstrapSamples: options.bootstrapSamples,
     });
+    const { name, dir: folder, hash, hashOf } = run.data;
     return {
       source: "eval",
       configHash: run.configHash,
+      code: await codeVersion(),
       step: run.step,
+      totalSteps: run.totalSteps,
       backend: {
         name: backend.name,
         simd: backend.simd,
         threads: backend.threads,
       },
-      dataset: { name: run.ds.meta.name, ...dataHash },
+      dataset: { name, dir: folder, hash, hashOf },
+      otherData,
+      ...(otherData
+        ? {
+          runData: {
+            name: run.runData.name,
+            dir: run.runData.dir,
+            hash: run.runData.hash,
+            hashOf: run.runData.hashOf,
+          },
+        }
+        : {}),
+      warnings,
       ...metrics,
       evalMs: Math.round(performance.now() - started),
     };
@@ -424,10 +470,14 @@ export async function evaluateRun(
 }
 
 const USAGE =
-  `usage: deno task eval --run DIR [--data DIR] [--split test|valid|train] [--ann] [--backend B]
+  `usage: deno task eval --run DIR [--data DIR] [--allow-other-data] [--split test|valid|train] [--ann] [--backend B]
 
   --run DIR      run folder written by deno task train
   --data DIR     evaluate on this dataset folder instead of the run's
+                 (e.g. a copy of it elsewhere)
+  --allow-other-data
+                 accept data whose hash differs from the run's (another
+                 dataset on purpose, e.g. transfer); the result says so
   --split S      split to evaluate (default test)
   --ann          also search through an IVF-PQ index
   --backend B    ${BACKEND_REQUESTS.join(" | ")} (default: the run's)
@@ -439,6 +489,8 @@ export interface EvalArgs {
   run?: string;
   /** Dataset override. */
   data?: string;
+  /** Accept data other than the run's. */
+  allowOtherData: boolean;
   /** Split. */
   split: Split;
   /** IVF-PQ too. */
@@ -456,6 +508,7 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
     options: {
       run: { type: "string" },
       data: { type: "string" },
+      "allow-other-data": { type: "boolean", default: false },
       split: { type: "string", default: "test" },
       ann: { type: "boolean", default: false },
       backend: { type: "string" },
@@ -464,7 +517,9 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
     strict: true,
     allowPositionals: false,
   });
-  if (values.help) return { split: "test", ann: false, help: true };
+  if (values.help) {
+    return { split: "test", ann: false, allowOtherData: false, help: true };
+  }
   if (!values.run) throw new Error("--run DIR is required");
   if (!SPLITS.includes(values.split as Split)) {
     throw new Error(
@@ -484,6 +539,7 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
   return {
     run: values.run,
     data: values.data,
+    allowOtherData: values["allow-other-data"] ?? false,
     split: values.split as Split,
     ann: values.ann ?? false,
     backend: values.backend as BackendRequest | undefined,
@@ -491,13 +547,21 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
   };
 }
 
-/** The file an evaluation is written to inside the run folder. */
-export function evalFileName(split: Split, datasetName: string | null): string {
-  if (split === "test" && datasetName === null) return "eval.json";
-  const safe = datasetName === null
-    ? ""
-    : "-" + datasetName.replace(/[^A-Za-z0-9._-]+/g, "_");
-  return `eval-${split}${safe}.json`;
+/**
+ * The file an evaluation is written to inside the run folder: `eval.json`
+ * or `eval-<split>.json` for the run's own data (`data` null), else
+ * `eval-<split>-<name>-<first 8 digits of the data hash>.json`: the name
+ * alone (meta.json's) is shared by e.g. two seeds of one generator.
+ */
+export function evalFileName(
+  split: Split,
+  data: { name: string; hash: string } | null,
+): string {
+  if (data === null) {
+    return split === "test" ? "eval.json" : `eval-${split}.json`;
+  }
+  const safe = data.name.replace(/[^A-Za-z0-9._-]+/g, "_");
+  return `eval-${split}-${safe}-${data.hash.slice(0, 8)}.json`;
 }
 
 /** Runs the eval command; returns the exit status. */
@@ -514,17 +578,23 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    const dir = parsed.run as string;
+    // Relative to where the user typed them, not to the repository root.
+    const dir = userPath(parsed.run as string);
     const result = await evaluateRun(dir, {
-      data: parsed.data,
+      data: parsed.data === undefined ? undefined : userPath(parsed.data),
       split: parsed.split,
       ann: parsed.ann,
       backend: parsed.backend,
+      allowOtherData: parsed.allowOtherData,
     });
-    const name = (result.dataset as { name: string }).name;
+    for (const w of result.warnings as string[]) {
+      console.error(`warning: ${w}`);
+    }
+    // Other data never writes the run's own eval.json / eval-<split>.json.
+    const data = result.dataset as { name: string; hash: string };
     const file = joinPath(
       dir,
-      evalFileName(parsed.split, parsed.data ? name : null),
+      evalFileName(parsed.split, result.otherData ? data : null),
     );
     await writeTextAtomic(file, stableJson(result) + "\n");
     const br = result.batchRecall as { recall: Record<string, number> };

@@ -1,13 +1,15 @@
 import {
   assertClose,
   assertEquals,
+  assertRejects,
   assertThrows,
   assertTrue,
 } from "../testing.ts";
 import { generateSynthetic, writeDataset } from "../data/mod.ts";
+import type { Dataset } from "../data/schema.ts";
 import { initBackend } from "../backend/mod.ts";
 import { createTower } from "../towers/mod.ts";
-import { encodeAll, train } from "../train/mod.ts";
+import { DataMismatchError, encodeAll, train } from "../train/mod.ts";
 import {
   evalFileName,
   evaluateModel,
@@ -24,6 +26,7 @@ Deno.test("parseEvalArgs and file names", () => {
   assertEquals(parseEvalArgs(["--run", "r"]), {
     run: "r",
     data: undefined,
+    allowOtherData: false,
     split: "test",
     ann: false,
     backend: undefined,
@@ -38,7 +41,15 @@ Deno.test("parseEvalArgs and file names", () => {
   assertThrows(() => parseEvalArgs(["--run", "r", "--k", "3"]), Error);
   assertEquals(evalFileName("test", null), "eval.json");
   assertEquals(evalFileName("valid", null), "eval-valid.json");
-  assertEquals(evalFileName("test", "my data/v2"), "eval-test-my_data_v2.json");
+  // Other data: its name and hash, so that two datasets never share a file.
+  assertEquals(
+    evalFileName("test", { name: "my data/v2", hash: "0123456789abcdef" }),
+    "eval-test-my_data_v2-01234567.json",
+  );
+  assertTrue(
+    evalFileName("test", { name: "d", hash: "aaaaaaaa11" }) !==
+      evalFileName("test", { name: "d", hash: "bbbbbbbb11" }),
+  );
 });
 
 Deno.test("searchWithModel equals exact inner-product search on a single-head tower", async () => {
@@ -136,12 +147,15 @@ Deno.test("deno task eval: evaluates a run, agrees with the training's batch rec
     const out = `${dir}/run-plain`;
     assertEquals(await main(["--run", out, "--split", "valid"]), 0);
     assertTrue((await Deno.stat(`${out}/eval-valid.json`)).isFile);
-    assertEquals(await main(["--run", out, "--data", `${dir}/data`]), 0);
-    const name = (await evaluateRun(out, { split: "test" })).dataset as {
-      name: string;
-    };
+    // A copy of the run's own data elsewhere is its own data: eval.json.
+    await Deno.mkdir(`${dir}/copy`);
+    for (const e of Deno.readDirSync(`${dir}/data`)) {
+      await Deno.copyFile(`${dir}/data/${e.name}`, `${dir}/copy/${e.name}`);
+    }
+    const before = await Deno.stat(`${out}/eval.json`);
+    assertEquals(await main(["--run", out, "--data", `${dir}/copy`]), 0);
     assertTrue(
-      (await Deno.stat(`${out}/${evalFileName("test", name.name)}`)).isFile,
+      (await Deno.stat(`${out}/eval.json`)).mtime! >= before.mtime!,
     );
     assertEquals(await main(["--run", `${dir}/nothing`]), 1);
     assertEquals(await main(["--bad"]), 2);
@@ -181,6 +195,204 @@ Deno.test("evaluateModel as train's evaluate hook writes the full evaluation", a
     assertEquals(ev.fullCorpus.ks, [10, 50, 100]);
     assertTrue(ev.health.meanCosine < 1);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** `ds` with its items table in reverse row order: same items, same ids. */
+function reversedItems(ds: Dataset): Dataset {
+  const it = ds.items;
+  const rev = <T>(a: ArrayLike<T>) => Array.from(a).reverse();
+  return {
+    ...ds,
+    items: {
+      itemId: Int32Array.from(rev(it.itemId)),
+      sourceId: rev(it.sourceId),
+      title: rev(it.title),
+      category: rev(it.category),
+      brand: rev(it.brand),
+      attributes: rev(it.attributes),
+      popularity: Float32Array.from(rev(it.popularity)),
+    },
+  };
+}
+
+/** Runs `main` and returns its exit status with what it printed. */
+async function run(args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const [log, err] = [console.log, console.error];
+  console.log = console.error = (...a: unknown[]) => lines.push(a.join(" "));
+  try {
+    return { code: await main(args), out: lines.join("\n") };
+  } finally {
+    [console.log, console.error] = [log, err];
+  }
+}
+
+const synth = (seed: number) =>
+  generateSynthetic({ seed, numItems: 300, numQueries: 500, numUsers: 20 });
+
+async function trainedRun(dir: string, steps = 6): Promise<string> {
+  await writeDataset(`${dir}/data`, synth(6));
+  const out = `${dir}/run`;
+  await train({
+    data: `${dir}/data`,
+    tower: {
+      kind: "plain",
+      dim: 16,
+      embedDim: 16,
+      hidden: [32],
+      userHistory: true,
+      ...small,
+    },
+    loss: { kind: "margin" },
+    batchSize: 64,
+    steps,
+    backend: "wasm",
+  }, { outDir: out, quiet: true });
+  return out;
+}
+
+Deno.test("deno task eval: data other than the run's is refused unless asked for", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "eval_cli_data_test_" });
+  try {
+    const out = await trainedRun(dir);
+    const own = await run(["--run", out]);
+    assertEquals(own.code, 0, own.out);
+    const ownEval = JSON.parse(await Deno.readTextFile(`${out}/eval.json`));
+    const trained = ownEval.dataset.hash;
+
+    // The same items in another row order: other files, refused …
+    await writeDataset(`${dir}/reordered`, reversedItems(synth(6)));
+    const refused = await run(["--run", out, "--data", `${dir}/reordered`]);
+    assertEquals(refused.code, 1);
+    assertTrue(refused.out.includes(`${dir}/reordered`), refused.out);
+    assertTrue(refused.out.includes(trained), refused.out);
+    assertTrue(refused.out.includes("--allow-other-data"), refused.out);
+    await assertRejects(
+      () => evaluateRun(out, { data: `${dir}/reordered` }),
+      DataMismatchError,
+      trained,
+    );
+    // … and with the flag scored exactly as the original: ids, not rows.
+    const args = ["--run", out, "--data", `${dir}/reordered`];
+    const asked = await run([...args, "--allow-other-data"]);
+    assertEquals(asked.code, 0, asked.out);
+    const file = asked.out.match(/^(\S+\.json):/m)![1];
+    assertTrue(file !== `${out}/eval.json`, file);
+    const other = JSON.parse(await Deno.readTextFile(file));
+    assertEquals(other.otherData, true);
+    assertEquals(other.runData.hash, trained);
+    assertTrue(other.dataset.hash !== trained);
+    assertClose(other.fullCorpus.mrr, ownEval.fullCorpus.mrr, 1e-6);
+    for (const k of [10, 50, 100]) {
+      assertClose(
+        other.fullCorpus.recall[k],
+        ownEval.fullCorpus.recall[k],
+        1e-6,
+      );
+    }
+    assertClose(
+      other.batchRecall.recall[10],
+      ownEval.batchRecall.recall[10],
+      1e-6,
+    );
+
+    // The run's own folder regenerated with another seed: refused, naming
+    // the folder and both hashes; eval.json untouched.
+    await writeDataset(`${dir}/data`, synth(9));
+    const changed = await run(["--run", out]);
+    assertEquals(changed.code, 1);
+    assertTrue(changed.out.includes(`${dir}/data`), changed.out);
+    assertTrue(changed.out.includes(trained), changed.out);
+    const now = changed.out.match(/files hash ([0-9a-f]{16})/)![1];
+    assertTrue(now !== trained, changed.out);
+    assertEquals(
+      JSON.parse(await Deno.readTextFile(`${out}/eval.json`)),
+      ownEval,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task eval: two datasets with one name write two result files", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "eval_cli_names_test_" });
+  try {
+    const out = await trainedRun(dir);
+    const files: string[] = [];
+    for (const seed of [7, 8]) {
+      const ds = synth(seed);
+      assertEquals(ds.meta.name, synth(6).meta.name);
+      await writeDataset(`${dir}/other-${seed}`, ds);
+      const r = await run([
+        "--run",
+        out,
+        "--data",
+        `${dir}/other-${seed}`,
+        "--allow-other-data",
+      ]);
+      assertEquals(r.code, 0, r.out);
+      files.push(r.out.match(/^(\S+\.json):/m)![1]);
+    }
+    assertTrue(files[0] !== files[1], files.join(" "));
+    for (const f of files) {
+      const ev = JSON.parse(await Deno.readTextFile(f));
+      assertTrue(f.includes(ev.dataset.hash.slice(0, 8)), f);
+      assertEquals(typeof ev.code, "string");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task eval: a half-trained run is evaluated with a warning it records", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "eval_cli_half_test_" });
+  try {
+    await writeDataset(`${dir}/data`, synth(6));
+    const stop = new AbortController();
+    const out = `${dir}/run`;
+    await train({
+      data: `${dir}/data`,
+      tower: { kind: "plain", dim: 16, embedDim: 16, hidden: [32], ...small },
+      batchSize: 64,
+      steps: 8,
+      backend: "wasm",
+    }, {
+      outDir: out,
+      quiet: true,
+      signal: stop.signal,
+      onStep: (r) => {
+        if (r.step === 4) stop.abort();
+      },
+    });
+    const r = await run(["--run", out]);
+    assertEquals(r.code, 0, r.out);
+    assertTrue(/warning: .*step 4 of 8/.test(r.out), r.out);
+    const ev = JSON.parse(await Deno.readTextFile(`${out}/eval.json`));
+    assertEquals(ev.step, 4);
+    assertEquals(ev.totalSteps, 8);
+    assertTrue(
+      ev.warnings.some((w: string) => w.includes("step 4 of 8")),
+      JSON.stringify(ev.warnings),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task eval: relative --run and --data are the user's (INIT_CWD)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "eval_cli_cwd_test_" });
+  const before = Deno.env.get("INIT_CWD");
+  try {
+    await trainedRun(dir, 2);
+    Deno.env.set("INIT_CWD", dir);
+    const r = await run(["--run", "run", "--data", "data"]);
+    assertEquals(r.code, 0, r.out);
+    assertTrue((await Deno.stat(`${dir}/run/eval.json`)).isFile);
+  } finally {
+    if (before === undefined) Deno.env.delete("INIT_CWD");
+    else Deno.env.set("INIT_CWD", before);
     await Deno.remove(dir, { recursive: true });
   }
 });

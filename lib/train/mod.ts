@@ -47,7 +47,10 @@ export {
   variableGradsWithTables,
 } from "./lazy_adam.ts";
 export {
+  acquireRunLock,
   type EvaluateContext,
+  LOCK_FILE,
+  type RunLock,
   train,
   TrainError,
   type TrainOptions,
@@ -105,14 +108,20 @@ export {
   writeValid,
 } from "./logs.ts";
 export {
+  codeVersion,
+  DataMismatchError,
   datasetContentHash,
   datasetFilesHash,
   type DatasetSummary,
+  describeDataset,
   type LoadedRun,
   loadRun,
+  type LoadRunOptions,
   readRunConfig,
   readRunInfo,
   RUN_FILES,
   type RunInfo,
   type RunSession,
+  sameDataset,
+  summarizeDataset,
 } from "./run_files.ts";
