@@ -40,7 +40,7 @@ Deno.test("buildIfAvailable: synthetic always; a real dataset without files is s
         skipped.reason,
       );
       assertTrue(
-        skipped.reason.includes("`deno task data scifact --download`"),
+        skipped.reason.includes("`deno task download scifact`"),
       );
       assertTrue(!skipped.reason.includes("\n"), "one line");
 
@@ -120,7 +120,7 @@ Deno.test("missingDatasetNote: null for a built folder, else the command", async
       const wands = await missingDatasetNote(`${dir}/wands`);
       assertTrue(
         wands?.startsWith(
-          `\`${dir}/wands\` has not been built (wands: source folder ${dir}/none/wands not found); get it with \`deno task data wands --download\``,
+          `\`${dir}/wands\` has not been built (wands: source folder ${dir}/none/wands not found); get it with \`deno task download wands\``,
         ),
         wands ?? "null",
       );

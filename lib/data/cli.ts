@@ -9,9 +9,10 @@
 
 import { parseArgs } from "node:util";
 import { buildIfAvailable, DATASET_NAMES, type DatasetName } from "./build.ts";
-import { DATASETS_ENV } from "./real/mod.ts";
+import { DATASETS_ENV, downloadDenied } from "./real/mod.ts";
 
 const USAGE = `Usage: deno task data <name> [options]
+       deno task download <name> [options]   (the same with --download)
 
 Builds a dataset in the package's Arrow schemas (items, queries, pairs,
 users, meta.json) into a folder.
@@ -33,7 +34,9 @@ Options:
                          $${DATASETS_ENV} when set, else under
                          ../shared/datasets beside the repository)
   --download             fetch the original files into that folder first
-                         (needs internet); each file's sha256 is checked
+                         (needs internet and network permission: run it as
+                         \`deno task download <name>\`); each file's sha256
+                         is checked
   -h, --help             this text
 `;
 
@@ -86,6 +89,11 @@ async function main(args: string[]): Promise<number> {
     console.error(
       `error: --profile must be 'quick' or 'full', got '${values.profile}'`,
     );
+    return 2;
+  }
+  const denied = values.download ? downloadDenied() : null;
+  if (denied) {
+    console.error(`error: --download: ${denied}`);
     return 2;
   }
   let failed = false;

@@ -85,7 +85,7 @@ Deno.test("`data all` without real source files builds synthetic and skips the r
         l.startsWith(`skipped ${name}: source folder ${dir}/none/`)
       );
       assertTrue(line, all.stdout);
-      assertTrue(line.includes(`\`deno task data ${name} --download\``), line);
+      assertTrue(line.includes(`\`deno task download ${name}\``), line);
     }
     const one = await run(["wands"]);
     assertEquals(one.code, 1);

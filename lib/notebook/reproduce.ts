@@ -6,8 +6,9 @@
  * 1. Builds every dataset into `data/`: the synthetic catalogue at the
  *    chosen profile and seed, and each real dataset whose source files are
  *    at hand (`$ADAPTIVE_RETRIEVAL_DATASETS`, else `../shared/datasets`
- *    beside the clone; `--download` fetches missing ones first, checking
- *    their sha256). A real dataset without files is skipped (an earlier
+ *    beside the clone; `--download`, given network permission, fetches
+ *    missing ones first, checking their sha256; `deno task download all`
+ *    does that for the task, which has no network permission). A real dataset without files is skipped (an earlier
  *    build in `data/` is kept and used): one console line, a line in the
  *    report and an entry in the manifest say what is missing and the
  *    command that brings it, and the notebooks run without it.
@@ -46,7 +47,11 @@ import {
   defaultDatasetDir,
   missingDatasetNote,
 } from "../data/build.ts";
-import { DATASETS_ENV, type FetchOptions } from "../data/real/mod.ts";
+import {
+  DATASETS_ENV,
+  downloadDenied,
+  type FetchOptions,
+} from "../data/real/mod.ts";
 import { pathExists, stableJson, writeTextAtomic } from "../data/io.ts";
 import { formatBackendInfo, initBackend } from "../backend/mod.ts";
 import { type Profile, PROFILES, repoRoot } from "./context.ts";
@@ -501,6 +506,12 @@ export async function reproduce(
   const selected = selectNotebooks(all, options.only);
   // Checked before the (slow) dataset build; not needed with no notebooks.
   if (selected.length > 0 || options.jupyter) checkRunPermission();
+  const denied = options.download && !options.fetch ? downloadDenied() : null;
+  if (denied) {
+    throw new ReproduceError(
+      `--download: ${denied}, then run \`deno task reproduce\``,
+    );
+  }
 
   const realDatasets = await prepareData(root, {
     profile,
@@ -790,16 +801,19 @@ Options:
                          another or to take several cores)
   --notebooks DIR        notebook folder (default notebooks/)
   --download             fetch the source files of the real datasets that
-                         are missing (needs internet; each file's sha256 is
-                         checked) into $${DATASETS_ENV}, else
-                         ../shared/datasets beside the repository
+                         are missing first (sha256-checked) into
+                         $${DATASETS_ENV}, else
+                         ../shared/datasets beside the repository; needs
+                         network permission, which the reproduce task does
+                         not grant: run \`deno task download all\` instead,
+                         then reproduce
   --skip-data            do not rebuild the datasets first
+  -h, --help             this text
 
 The real datasets (WANDS, SciFact, MovieLens) are not part of the
 repository; without their files the notebooks run on the synthetic
 catalogues alone, and the console, report and manifest say which datasets
 were skipped and the command that brings each.
-  -h, --help             this text
 `;
 
 /** The command line: returns the exit status. */

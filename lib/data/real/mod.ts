@@ -13,6 +13,7 @@
 export {
   DATASETS_ENV,
   datasetsRoot,
+  downloadDenied,
   type FetchOptions,
   fetchSource,
   type FileReport,

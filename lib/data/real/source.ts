@@ -240,6 +240,34 @@ export function resolveSource(
   return joinPath(datasetsRoot(), specOf(name).folder);
 }
 
+/** The hosts the pinned URLs of {@link SOURCES} point at. */
+export function sourceHosts(): string[] {
+  return [
+    ...new Set(
+      SOURCE_NAMES.flatMap((n) =>
+        SOURCES[n].files.map((f) => new URL(f.url).host)
+      ),
+    ),
+  ].sort();
+}
+
+/**
+ * Null when this process may download the sources (network access to
+ * {@link sourceHosts}), else why not: the `data` and `reproduce` tasks have
+ * no network permission, only the `download` task has.
+ */
+export function downloadDenied(): string | null {
+  const hosts = sourceHosts();
+  const denied = hosts.filter((host) =>
+    Deno.permissions.querySync({ name: "net", host }).state !== "granted"
+  );
+  return denied.length === 0
+    ? null
+    : `downloading needs network access to ${denied.join(", ")}, which ` +
+      `this task does not have; use \`deno task download <name>\` ` +
+      `(or \`all\`), which has it`;
+}
+
 /** A file read by a loader, with its hash for the dataset's `meta`. */
 export interface SourceBytes {
   /** Full path that was read. */
@@ -264,7 +292,7 @@ async function isDirectory(path: string): Promise<boolean> {
  */
 export function sourceHint(name: SourceName): string {
   const folder = specOf(name).folder;
-  return `get it with \`deno task data ${name} --download\` (needs ` +
+  return `get it with \`deno task download ${name}\` (needs ` +
     `internet; checks each file's sha256), or use a copy: ` +
     `\`deno task data ${name} --source DIR\`, or set ` +
     `${DATASETS_ENV}=DIR where DIR holds '${folder}/'`;

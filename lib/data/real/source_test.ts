@@ -277,7 +277,7 @@ Deno.test("a missing source says what is missing and the commands that bring it"
     for (
       const part of [
         `wands: source folder ${dir}/nope not found`,
-        "`deno task data wands --download`",
+        "`deno task download wands`",
         "`deno task data wands --source DIR`",
         `${DATASETS_ENV}=DIR where DIR holds 'wands/'`,
       ]
@@ -313,7 +313,7 @@ Deno.test("a missing source says what is missing and the commands that bring it"
       `${dir}/nope: scifact source folder not found`,
     );
     assertTrue(
-      err.message.includes("`deno task data scifact --download`"),
+      err.message.includes("`deno task download scifact`"),
       err.message,
     );
     assertTrue(err.message.includes(DATASETS_ENV), err.message);
@@ -323,7 +323,10 @@ Deno.test("a missing source says what is missing and the commands that bring it"
       DataError,
       `${dir}/query.csv: file not found`,
     );
-    assertTrue(file.message.includes("--download"), file.message);
+    assertTrue(
+      file.message.includes("`deno task download wands`"),
+      file.message,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -344,7 +347,7 @@ Deno.test("realSource: missing files skip a test with the reason, or fail it und
     assertEquals([user.present, user.ignore], [false, true]);
     assertTrue(
       user.skipNote.startsWith(
-        ` [skipped: scifact source folder ${dir}/scifact not found; \`deno task data scifact --download\``,
+        ` [skipped: scifact source folder ${dir}/scifact not found; \`deno task download scifact\``,
       ),
       user.skipNote,
     );

@@ -71,7 +71,7 @@ export async function realSource(name: SourceName): Promise<RealSource> {
     // Short, so the summary line stays readable; the console line above
     // has the whole hint.
     skipNote: ignore
-      ? ` [skipped: ${name} ${status.problem}; \`deno task data ${name} --download\` or ${DATASETS_ENV}=DIR]`
+      ? ` [skipped: ${name} ${status.problem}; \`deno task download ${name}\` or ${DATASETS_ENV}=DIR]`
       : "",
     require: () => {
       if (!status.present) {

@@ -6,7 +6,7 @@
  *   plus the 3,000 binary-labelled (query, product name) pairs of the
  *   "ChatGPT goes shopping" subset. There is no catalogue, so the items are
  *   the distinct product names in those pairs.
- * - `full` (after `deno task data wands --download` on a machine with
+ * - `full` (after `deno task download wands` on a machine with
  *   internet): `product.csv` + `label.csv` with WANDS's three grades.
  *
  * @module
