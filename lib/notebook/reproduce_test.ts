@@ -14,7 +14,6 @@ import { DATASETS_ENV } from "../data/real/mod.ts";
 import { repoRoot } from "./context.ts";
 import {
   anchors,
-  CAN_RUN,
   checkIndexLinks,
   codeCell,
   fixture,
@@ -22,7 +21,14 @@ import {
   nbJson,
 } from "./testdata/helpers.ts";
 
-const ignore = !CAN_RUN; // needs --allow-run (deno task test has it)
+/** Whether this process may start `command` (the test task scopes --allow-run). */
+function mayRun(command: string): boolean {
+  return Deno.permissions.querySync({ name: "run", command }).state ===
+    "granted";
+}
+
+// The runner starts this Deno binary (deno task test allows it).
+const ignore = !mayRun(Deno.execPath());
 const IMPORT = `import { display, md, table } from ${
   JSON.stringify(MOD_URL)
 };\n`;
@@ -360,7 +366,7 @@ Deno.test("prepareData: without real source files, synthetic is built and each r
         ),
         mine[0],
       );
-      assertTrue(mine[0].includes(`\`deno task data ${name} --download\``));
+      assertTrue(mine[0].includes(`\`deno task download ${name}\``));
     }
     const notes = realDatasetNotes(statuses);
     assertEquals(
@@ -413,4 +419,125 @@ Deno.test("prepareData: without real source files, synthetic is built and each r
     else Deno.env.set(DATASETS_ENV, saved);
     await Deno.remove(root, { recursive: true });
   }
+});
+
+// The fresh-clone check: the repository's files copied into an empty
+// temporary folder (so nothing is beside the copy, as in a user's first
+// clone), $ADAPTIVE_RETRIEVAL_DATASETS unset, and `deno task reproduce` run
+// there on one notebook that uses a real dataset. 05c is the cheapest such
+// notebook (about a minute). The full quick reproduce in a fresh clone takes
+// minutes more and is run by hand (README).
+const FRESH_NOTEBOOK = "05c_baseline_adap_tau";
+
+/** The repository's files as a clone has them, or why they cannot be listed. */
+async function repoFiles(): Promise<string[] | string> {
+  if (!mayRun(Deno.execPath()) || !mayRun("git")) {
+    return "needs --allow-run for this Deno binary and git";
+  }
+  try {
+    const r = await new Deno.Command("git", {
+      args: ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+      cwd: repoRoot(),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (r.code !== 0) {
+      return `git ls-files failed: ${new TextDecoder().decode(r.stderr)}`;
+    }
+    return new TextDecoder().decode(r.stdout).split("\0").filter((f) => f);
+  } catch (err) {
+    return `git is not available (${(err as Error).message})`;
+  }
+}
+
+const FILES = await repoFiles();
+
+Deno.test({
+  name:
+    `reproduce in a fresh copy with no datasets beside it runs ${FRESH_NOTEBOOK} to the end and names the skipped datasets` +
+    (typeof FILES === "string" ? ` [skipped: ${FILES}]` : ""),
+  ignore: typeof FILES === "string",
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "fresh_clone_" });
+    const clone = `${tmp}/clone`;
+    try {
+      // Working-tree files (uncommitted work included), not a `git clone`,
+      // so a change is tested before it is committed.
+      for (const f of FILES as string[]) {
+        const from = `${repoRoot()}/${f}`;
+        if (!(await pathExists(from))) continue; // deleted, not committed
+        await Deno.mkdir(`${clone}/${f}`.replace(/\/[^/]*$/, ""), {
+          recursive: true,
+        });
+        await Deno.copyFile(from, `${clone}/${f}`);
+      }
+      const env = Deno.env.toObject();
+      delete env[DATASETS_ENV];
+      env.NO_COLOR = "1";
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "task",
+          "reproduce",
+          "--profile",
+          "quick",
+          "--only",
+          FRESH_NOTEBOOK,
+        ],
+        cwd: clone,
+        clearEnv: true,
+        env,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(r.stdout);
+      const all = `${stdout}\n${new TextDecoder().decode(r.stderr)}`;
+      assertEquals(r.code, 0, all);
+
+      const names = ["wands", "scifact", "movielens"];
+      for (const name of names) {
+        // One line each, naming the folder looked at and the command.
+        const lines = stdout.split("\n").filter((l) =>
+          l.startsWith(`data ${name}: SKIPPED`)
+        );
+        assertEquals(lines.length, 1, all);
+        assertTrue(lines[0].includes(`${tmp}/shared/datasets/`), lines[0]);
+        assertTrue(
+          lines[0].includes(`\`deno task download ${name}\``),
+          lines[0],
+        );
+      }
+      const out = `${clone}/out`;
+      const md = await Deno.readTextFile(`${out}/report.md`);
+      assertTrue(
+        md.includes(
+          "- Real datasets the notebooks ran on: none; not on wands, scifact, movielens",
+        ),
+        md.slice(0, 2000),
+      );
+      const html = await Deno.readTextFile(`${out}/report.html`);
+      for (const name of names) {
+        assertTrue(md.includes(`- Skipped ${name}: source folder`), name);
+        assertTrue(html.includes(`Skipped ${name}: source folder`), name);
+      }
+      const manifest = JSON.parse(
+        await Deno.readTextFile(`${out}/manifest.json`),
+      );
+      assertEquals(manifest.ok, true);
+      assertEquals(
+        manifest.realDatasets.map((d: { name: string; status: string }) =>
+          `${d.name}:${d.status}`
+        ),
+        names.map((n) => `${n}:skipped`),
+      );
+      // The notebook ran to its end and says why its SciFact part is empty.
+      const nb = await readNotebook(`${out}/${FRESH_NOTEBOOK}.ipynb`);
+      const code = nb.cells.filter((c) => c.cell_type === "code");
+      assertTrue(code.every((c) => typeof c.execution_count === "number"));
+      const text = JSON.stringify(nb.cells.map((c) => c.outputs ?? []));
+      assertTrue(text.includes("Not available, so this section does not run"));
+      assertTrue(text.includes("deno task download scifact"));
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
 });
