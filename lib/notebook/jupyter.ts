@@ -3,11 +3,15 @@
  * --jupyter`): a project-local kernelspec for this Deno binary and Debian's
  * `jupyter nbconvert --execute`, then a check of the executed notebook.
  *
- * Why the check: the Deno kernel sometimes publishes output after reporting
- * idle, and nbclient stops collecting at idle, so an output can be missing
- * from the saved notebook (environment notes §5.5). Awaited `display()`
- * calls were not seen to race; bare last-line values and `console.log`
- * occasionally were.
+ * Why the check: Deno's kernel (2.9) queues what a cell publishes on a
+ * channel that another task drains, and reports `idle` without waiting for
+ * it; nbclient stops collecting a cell's outputs at `idle`, so an output can
+ * be missing from the saved notebook (docs/jupyter.md has the measured
+ * orders). `display()` from this package resolves only once the kernel has
+ * written its message, so displays are never lost; bare last-line values
+ * (`execute_result`) and `console.log` output after a cell's last display
+ * still can be, which is why notebooks end cells with `await display(...)`.
+ * A missing output is a failure of the Jupyter pass, not a flake to retry.
  *
  * Needs the Debian packages `jupyter-nbconvert python3-nbclient
  * jupyter-client` (not Python from pyenv: the `jupyter` scripts run with
@@ -99,8 +103,12 @@ export async function findJupyter(): Promise<string | null> {
 export interface ExecutionCheck {
   /** Code cells without an execution count (did not run). */
   unexecuted: string[];
-  /** Cells whose outputs are missing, with what was expected and found. */
-  missing: { id: string; expected: string; found: string }[];
+  /**
+   * Cells whose outputs are missing, with what was expected and found, and
+   * how many outputs are lost (displays short, plus one for a missing
+   * stdout).
+   */
+  missing: { id: string; expected: string; found: string; lost: number }[];
   /** Cells with an error output. */
   errors: { id: string; ename: string; evalue: string }[];
 }
@@ -151,10 +159,20 @@ export function checkExecution(
         id: cell.id,
         expected: describe(want),
         found: describe(got),
+        lost: Math.max(0, want.display - got.display) +
+          (want.stdout && !got.stdout ? 1 : 0),
       });
     }
   }
   return check;
+}
+
+/** How many outputs the checks found missing, over all cells. */
+export function lostOutputs(checks: readonly ExecutionCheck[]): number {
+  return checks.reduce(
+    (n, c) => n + c.missing.reduce((m, x) => m + x.lost, 0),
+    0,
+  );
 }
 
 /** Options of {@link runJupyter}. */

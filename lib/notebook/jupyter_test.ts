@@ -2,6 +2,7 @@ import { assertEquals, assertTrue } from "../testing.ts";
 import {
   checkExecution,
   findJupyter,
+  lostOutputs,
   runJupyter,
   writeKernelspec,
 } from "./jupyter.ts";
@@ -62,11 +63,13 @@ Deno.test("checkExecution: unexecuted cells, errors, outputs missing vs the refe
   assertEquals(checkExecution(executed, reference), {
     unexecuted: ["c2"],
     missing: [
-      { id: "c0", expected: "2 display", found: "1 display" },
-      { id: "c1", expected: "0 display + stdout", found: "0 display" },
+      { id: "c0", expected: "2 display", found: "1 display", lost: 1 },
+      { id: "c1", expected: "0 display + stdout", found: "0 display", lost: 1 },
     ],
     errors: [{ id: "c3", ename: "Error", evalue: "boom" }],
   });
+  assertEquals(lostOutputs([checkExecution(executed, reference)]), 2);
+  assertEquals(lostOutputs([checkExecution(reference, reference)]), 0);
 });
 
 Deno.test("checkExecution: without a reference, display( calls expect output", () => {
@@ -76,7 +79,7 @@ Deno.test("checkExecution: without a reference, display( calls expect output", (
     { source: "const displayed = 1;", outputs: [] },
   ]);
   assertEquals(checkExecution(executed).missing, [
-    { id: "c0", expected: "1 display", found: "0 display" },
+    { id: "c0", expected: "1 display", found: "0 display", lost: 1 },
   ]);
 });
 
