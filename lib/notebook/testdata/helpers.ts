@@ -40,9 +40,14 @@ export function codeCell(id: string, source: string): Record<string, unknown> {
   return { cell_type: "code", id, source };
 }
 
-/** Whether this test process may start subprocesses (runner tests need it). */
+/**
+ * Whether this test process may start this Deno binary (the runner's child
+ * processes). Asked per command: the test task scopes `--allow-run`, so the
+ * unscoped query says "prompt" even where the runner may start Deno.
+ */
 export const CAN_RUN: boolean =
-  Deno.permissions.querySync({ name: "run" }).state === "granted";
+  Deno.permissions.querySync({ name: "run", command: Deno.execPath() })
+    .state === "granted";
 
 /** Every `id="…"` in an HTML page. */
 export function anchors(html: string): Set<string> {
