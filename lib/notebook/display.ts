@@ -377,13 +377,23 @@ const ZMTP_DELIMITER = "<IDS|MSG>";
 // Frames longer than this are skipped unread: ids and metadata are short.
 const KEEP_FRAME_BYTES = 4096;
 
+/** The part of a connection (`Deno.Conn`) {@link IopubSubscriber} uses. */
+export interface ByteStream {
+  /** Reads into `p`; the number of bytes, or null at the end. */
+  read(p: Uint8Array): Promise<number | null>;
+  /** Writes some of `p`; the number of bytes written. */
+  write(p: Uint8Array): Promise<number>;
+  /** Closes both directions. */
+  close(): void;
+}
+
 /** Buffered exact reads from a connection. */
 class ByteReader {
   #buf = new Uint8Array(1 << 16);
   #start = 0;
   #end = 0;
 
-  constructor(readonly conn: Deno.Conn) {}
+  constructor(readonly conn: ByteStream) {}
 
   /** The next `n` bytes (a view, valid until the next call). */
   async take(n: number): Promise<Uint8Array> {
@@ -409,7 +419,7 @@ class ByteReader {
   }
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+async function writeAll(conn: ByteStream, bytes: Uint8Array): Promise<void> {
   for (let off = 0; off < bytes.length;) {
     off += await conn.write(bytes.subarray(off));
   }
@@ -443,7 +453,7 @@ export class IopubSubscriber {
   #waiting = new Map<string, (seen: boolean) => void>();
   #open = true;
 
-  private constructor(readonly conn: Deno.Conn) {
+  private constructor(readonly conn: ByteStream) {
     this.#reader = new ByteReader(conn);
   }
 
@@ -454,7 +464,17 @@ export class IopubSubscriber {
   static async connect(
     address: { hostname: string; port: number },
   ): Promise<IopubSubscriber> {
-    const conn = await Deno.connect({ ...address, transport: "tcp" });
+    return await IopubSubscriber.open(
+      await Deno.connect({ ...address, transport: "tcp" }),
+    );
+  }
+
+  /**
+   * Subscribes over an open connection to a ZMTP 3.0 PUB socket (the
+   * handshake as a SUB socket, subscribed to everything), and starts
+   * reading. Closes the connection if the handshake fails.
+   */
+  static async open(conn: ByteStream): Promise<IopubSubscriber> {
     const sub = new IopubSubscriber(conn);
     try {
       const enc = new TextEncoder();

@@ -7,6 +7,7 @@ import {
 import {
   ARTEFACTS,
   artefactsOf,
+  type ByteStream,
   chart,
   connectionFileOf,
   DISPLAY,
@@ -168,11 +169,56 @@ Deno.test("display: goes to the headless sink when one is installed", async () =
 
 // --- A fake of Deno 2.9's kernel iopub: a queue drained by another task ---
 
-// The fake listens on loopback: these tests need --allow-net=127.0.0.1.
-const NET = Deno.permissions.querySync({ name: "net", host: "127.0.0.1" })
-  .state === "granted";
-
 const enc = new TextEncoder();
+
+/** One direction of an in-memory connection. */
+class Pipe {
+  #chunks: Uint8Array[] = [];
+  #wake: (() => void) | null = null;
+  closed = false;
+
+  push(bytes: Uint8Array): void {
+    if (this.closed) throw new Error("closed");
+    this.#chunks.push(bytes.slice());
+    this.#wake?.();
+  }
+
+  async read(p: Uint8Array): Promise<number | null> {
+    while (this.#chunks.length === 0) {
+      if (this.closed) return null;
+      await new Promise<void>((r) => this.#wake = r);
+    }
+    const c = this.#chunks[0];
+    const n = Math.min(p.length, c.length);
+    p.set(c.subarray(0, n));
+    if (n < c.length) this.#chunks[0] = c.subarray(n);
+    else this.#chunks.shift();
+    return n;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.#wake?.();
+  }
+}
+
+/** Both ends of an in-memory connection. */
+function connection(): [ByteStream, ByteStream] {
+  const ab = new Pipe();
+  const ba = new Pipe();
+  const end = (rx: Pipe, tx: Pipe): ByteStream => ({
+    read: (p) => rx.read(p),
+    write: (p) => {
+      tx.push(p);
+      return Promise.resolve(p.length);
+    },
+    close: () => {
+      rx.close();
+      tx.close();
+    },
+  });
+  return [end(ba, ab), end(ab, ba)];
+}
 
 function frame(body: Uint8Array, flags: number): Uint8Array {
   const long = body.length > 255;
@@ -184,7 +230,7 @@ function frame(body: Uint8Array, flags: number): Uint8Array {
   return out;
 }
 
-async function readExact(conn: Deno.Conn, n: number): Promise<Uint8Array> {
+async function readExact(conn: ByteStream, n: number): Promise<Uint8Array> {
   const buf = new Uint8Array(n);
   for (let off = 0; off < n;) {
     const k = await conn.read(buf.subarray(off));
@@ -194,7 +240,7 @@ async function readExact(conn: Deno.Conn, n: number): Promise<Uint8Array> {
   return buf;
 }
 
-async function readMessage(conn: Deno.Conn): Promise<void> {
+async function readMessage(conn: ByteStream): Promise<void> {
   for (let more = true; more;) {
     const flag = (await readExact(conn, 1))[0];
     const size = flag & 2
@@ -205,20 +251,16 @@ async function readMessage(conn: Deno.Conn): Promise<void> {
   }
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let off = 0; off < bytes.length;) {
-    off += await conn.write(bytes.subarray(off));
-  }
-}
+const GREETING = new Uint8Array(64);
+GREETING.set([0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f, 3, 0]);
 
 /**
- * What matters of the kernel: subscribers are added once their subscription
+ * What matters of the kernel: a subscriber is added once its subscription
  * is read; `broadcast` only queues; a separate task publishes each queued
  * message after `delayMs`, to every subscriber in the order they connected.
  */
 class FakeKernel implements KernelApi {
-  readonly listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  readonly conns: Deno.Conn[] = [];
+  readonly subscribers: ByteStream[] = [];
   readonly events: string[] = [];
   #queue: Uint8Array[][] = [];
   #wake: (() => void) | null = null;
@@ -226,28 +268,23 @@ class FakeKernel implements KernelApi {
   #tasks: Promise<void>[] = [];
 
   constructor(readonly delayMs: number, readonly drop = false) {
-    this.#tasks.push(this.#accept(), this.#drain());
+    this.#tasks.push(this.#drain());
   }
 
-  get port(): number {
-    return (this.listener.addr as Deno.NetAddr).port;
-  }
-
-  async #accept(): Promise<void> {
-    for await (const conn of this.listener) {
-      this.#tasks.push(
-        (async () => {
-          const greeting = new Uint8Array(64);
-          greeting.set([0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f, 3, 0]);
-          await writeAll(conn, greeting);
-          await readExact(conn, 64);
-          await writeAll(conn, frame(enc.encode("\x05READY"), 4));
-          await readMessage(conn); // READY
-          await readMessage(conn); // subscription
-          this.conns.push(conn);
-        })().catch(() => {}),
-      );
-    }
+  /** A new connection to the iopub socket: the client's end. */
+  connect(): ByteStream {
+    const [client, server] = connection();
+    this.#tasks.push(
+      (async () => {
+        await server.write(GREETING);
+        await readExact(server, 64);
+        await server.write(frame(enc.encode("\x05READY"), 4));
+        await readMessage(server); // READY
+        await readMessage(server); // subscription
+        this.subscribers.push(server);
+      })().catch(() => {}),
+    );
+    return client;
   }
 
   async #drain(): Promise<void> {
@@ -259,9 +296,13 @@ class FakeKernel implements KernelApi {
       }
       await new Promise((r) => setTimeout(r, this.delayMs));
       const bytes = msg.map((f, i) => frame(f, i < msg.length - 1 ? 1 : 0));
-      for (const [i, conn] of this.conns.entries()) {
-        for (const b of bytes) await writeAll(conn, b).catch(() => {});
-        this.events.push(`written to ${i}`);
+      for (const [i, conn] of this.subscribers.entries()) {
+        try {
+          for (const b of bytes) await conn.write(b);
+          this.events.push(`written to ${i}`);
+        } catch {
+          // A closed subscriber.
+        }
       }
     }
   }
@@ -280,7 +321,7 @@ class FakeKernel implements KernelApi {
       "{}",
       JSON.stringify(extra.metadata ?? {}),
       JSON.stringify(content),
-    ].map((s) => enc.encode(s)));
+    ].map((x) => enc.encode(x)));
     this.#wake?.();
   }
 
@@ -288,18 +329,17 @@ class FakeKernel implements KernelApi {
     throw new Error("not used");
   }
 
-  /** A plain subscriber, connected before the one under test. */
-  async frontend(): Promise<Deno.Conn> {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: this.port });
-    const greeting = new Uint8Array(64);
-    greeting.set([0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f, 3, 0]);
-    await writeAll(conn, greeting);
-    await writeAll(conn, frame(enc.encode("\x05READY"), 4));
-    await writeAll(conn, frame(new Uint8Array([1]), 0));
+  /** A plain subscriber that reads everything, as a frontend does. */
+  async frontend(): Promise<void> {
+    const conn = this.connect();
+    await conn.write(GREETING);
+    await conn.write(frame(enc.encode("\x05READY"), 4));
+    await conn.write(frame(new Uint8Array([1]), 0));
     await readExact(conn, 64);
     await readMessage(conn);
-    while (this.conns.length === 0) await new Promise((r) => setTimeout(r, 5));
-    // Read what the kernel sends, as a frontend does.
+    while (this.subscribers.length === 0) {
+      await new Promise((r) => setTimeout(r, 1));
+    }
     this.#tasks.push((async () => {
       try {
         while (true) await readMessage(conn);
@@ -307,115 +347,92 @@ class FakeKernel implements KernelApi {
         // closed
       }
     })());
-    return conn;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     this.#wake?.();
-    this.listener.close();
-    for (const c of this.conns) {
-      try {
-        c.close();
-      } catch {
-        // closed already
-      }
-    }
+    for (const c of this.subscribers) c.close();
     await Promise.all(this.#tasks);
   }
 }
 
-Deno.test({
-  name:
-    "IopubSubscriber: a display resolves only after the kernel wrote it to earlier subscribers",
-  ignore: !NET,
-  async fn() {
-    const kernel = new FakeKernel(50);
-    const front = await kernel.frontend();
-    const sub = await IopubSubscriber.connect({
-      hostname: "127.0.0.1",
-      port: kernel.port,
-    });
-    try {
-      assertTrue(await sub.ready(kernel));
-      kernel.events.length = 0;
-      const big = "x".repeat(200_000); // a long ZMTP frame
-      for (const data of [{ "text/plain": "a" }, { "text/plain": big }]) {
-        assertTrue(
-          await sub.publish(kernel, "display_data", { data, metadata: {} }),
-        );
-        kernel.events.push("resolved");
-      }
-      assertEquals(kernel.events, [
-        "queued display_data",
-        "written to 0",
-        "written to 1",
-        "resolved",
-        "queued display_data",
-        "written to 0",
-        "written to 1",
-        "resolved",
-      ]);
-    } finally {
-      sub.close();
-      front.close();
-      await kernel.close();
+Deno.test("IopubSubscriber: a display resolves only after the kernel wrote it to earlier subscribers", async () => {
+  const kernel = new FakeKernel(20);
+  await kernel.frontend();
+  const sub = await IopubSubscriber.open(kernel.connect());
+  try {
+    assertTrue(await sub.ready(kernel));
+    kernel.events.length = 0;
+    const big = "x".repeat(200_000); // a long ZMTP frame
+    for (const data of [{ "text/plain": "a" }, { "text/plain": big }]) {
+      assertTrue(
+        await sub.publish(kernel, "display_data", { data, metadata: {} }),
+      );
+      kernel.events.push("resolved");
     }
-  },
+    // The frontend (subscriber 0) has it before display() resolves; when
+    // the kernel logs its write to subscriber 1 (ours) is beside the point.
+    assertEquals(kernel.events.filter((e) => e !== "written to 1"), [
+      "queued display_data",
+      "written to 0",
+      "resolved",
+      "queued display_data",
+      "written to 0",
+      "resolved",
+    ]);
+  } finally {
+    sub.close();
+    await kernel.close();
+  }
 });
 
-Deno.test({
-  name:
-    "IopubSubscriber: gives up after the timeout, and when the kernel goes away",
-  ignore: !NET,
-  async fn() {
-    const kernel = new FakeKernel(0, true);
-    const sub = await IopubSubscriber.connect({
-      hostname: "127.0.0.1",
-      port: kernel.port,
-    });
-    try {
-      assertTrue(await sub.ready(kernel, { intervalMs: 100 }));
-      // The kernel never publishes it.
-      assertEquals(await sub.publish(kernel, "display_data", {}, 50), false);
-      assertTrue(sub.open);
-      const pending = sub.publish(kernel, "display_data", {}, 10_000);
-      for (const c of kernel.conns) c.close();
-      assertEquals(await pending, false);
-      assertEquals(sub.open, false);
-      assertEquals(await sub.publish(kernel, "display_data", {}), false);
-    } finally {
-      sub.close();
-      await kernel.close();
-    }
-  },
+Deno.test("IopubSubscriber: gives up after the timeout, and when the kernel goes away", async () => {
+  const kernel = new FakeKernel(0, true);
+  const sub = await IopubSubscriber.open(kernel.connect());
+  try {
+    assertTrue(await sub.ready(kernel, { intervalMs: 100 }));
+    // The kernel never publishes it.
+    assertEquals(await sub.publish(kernel, "display_data", {}, 30), false);
+    assertTrue(sub.open);
+    const pending = sub.publish(kernel, "display_data", {}, 10_000);
+    for (const c of kernel.subscribers) c.close();
+    assertEquals(await pending, false);
+    assertEquals(sub.open, false);
+    assertEquals(await sub.publish(kernel, "display_data", {}), false);
+  } finally {
+    sub.close();
+    await kernel.close();
+  }
 });
 
-Deno.test({
-  name: "IopubSubscriber: tags only the message-level metadata",
-  ignore: !NET,
-  async fn() {
-    const seen: [string, Record<string, unknown>, unknown][] = [];
-    const kernel: KernelApi = {
-      broadcast: (t, c, e) => void seen.push([t, c, e?.metadata]),
-      display: () => Promise.resolve(),
-    };
-    const fake = new FakeKernel(0);
-    const sub = await IopubSubscriber.connect({
-      hostname: "127.0.0.1",
-      port: fake.port,
-    });
-    try {
-      const r = await sub.publish(kernel, "display_data", { data: {} }, 20);
-      assertEquals(r, false); // this kernel publishes nothing
-      assertEquals(seen[0][0], "display_data");
-      assertEquals(seen[0][1], { data: {} });
-      assertEquals(Object.keys(seen[0][2] as object), [PUBLISHED_KEY]);
-    } finally {
-      sub.close();
-      await fake.close();
-    }
-  },
+Deno.test("IopubSubscriber: tags only the message-level metadata; a failed handshake closes", async () => {
+  const seen: [string, Record<string, unknown>, unknown][] = [];
+  const kernel: KernelApi = {
+    broadcast: (t, c, e) => void seen.push([t, c, e?.metadata]),
+    display: () => Promise.resolve(),
+  };
+  const fake = new FakeKernel(0);
+  const sub = await IopubSubscriber.open(fake.connect());
+  try {
+    const r = await sub.publish(kernel, "display_data", { data: {} }, 10);
+    assertEquals(r, false); // this kernel publishes nothing
+    assertEquals(seen[0][0], "display_data");
+    assertEquals(seen[0][1], { data: {} });
+    assertEquals(Object.keys(seen[0][2] as object), [PUBLISHED_KEY]);
+  } finally {
+    sub.close();
+    await fake.close();
+  }
+  const [client, server] = connection();
+  await server.write(new Uint8Array(64)); // not a ZMTP greeting
+  await assertRejects(() => IopubSubscriber.open(client), DisplayError);
+  // The subscriber closed its end: the peer reads what was sent, then the end.
+  const buf = new Uint8Array(1024);
+  let reads = 0;
+  while (await server.read(buf) !== null) reads++;
+  assertTrue(reads > 0);
+  server.close();
 });
 
 Deno.test("connectionFileOf: the file after --conn in the kernel's command line", () => {
