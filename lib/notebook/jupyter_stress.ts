@@ -1,0 +1,216 @@
+/**
+ * `deno task jupyter-stress [--runs N] [--out DIR] [--only NAME] [--no-load]`:
+ * runs the Jupyter pass of `deno task reproduce --jupyter` over the notebooks
+ * N times (default 10) while a child process keeps one core busy, and prints
+ * the outputs each run lost (cells whose outputs are missing compared with
+ * the headless run), per run and in total. Exits 1 if any output was lost or
+ * a cell failed. Not part of CI: it takes about N × 1.2 min after the
+ * headless pass.
+ *
+ * The headless pass runs first, as in the notebooks test, into the same
+ * output folder (`reproduce --profile quick`; notebooks unchanged since
+ * their last run there are skipped), so the Jupyter runs find the training
+ * runs cached and have a reference to compare with.
+ *
+ * Why: the Deno kernel can report a cell idle before its outputs go out, and
+ * frontends stop listening at idle (docs/jupyter.md); a load on the machine
+ * makes that race likelier.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { repoRoot } from "./context.ts";
+import {
+  type JupyterRun,
+  lostOutputs,
+  runJupyter,
+  writeKernelspec,
+} from "./jupyter.ts";
+import { type Notebook, readNotebook } from "./notebook.ts";
+import { reproduce } from "./reproduce.ts";
+
+/** Options of {@link jupyterStress}. */
+export interface StressOptions {
+  /** Jupyter passes (default 10). */
+  runs?: number;
+  /** Output folder shared with the headless pass (default `<root>/out`). */
+  out?: string;
+  /** Only these notebooks (default all). */
+  only?: string[];
+  /** Keep one core busy meanwhile (default true). */
+  load?: boolean;
+  /** Progress lines (default console.log). */
+  log?: (line: string) => void;
+}
+
+/** What {@link jupyterStress} found. */
+export interface StressResult {
+  /** Outputs lost in each run, in order. */
+  lostPerRun: number[];
+  /** Notebooks with a failed or unexecuted cell, per run. */
+  failedPerRun: string[][];
+}
+
+/** Keeps one core busy until the returned function is called. */
+function busyCore(): () => Promise<void> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "for (;;) {}"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  return async () => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await child.status;
+  };
+}
+
+function describe(run: JupyterRun): string {
+  const c = run.check;
+  return [
+    ...c.missing.map((m) =>
+      `${m.id} lost ${m.lost} (expected ${m.expected}, found ${m.found})`
+    ),
+    ...c.errors.map((e) => `${e.id} failed (${e.ename}: ${e.evalue})`),
+    ...c.unexecuted.map((id) => `${id} not executed`),
+  ].join("; ");
+}
+
+/**
+ * The headless pass once, then `runs` Jupyter passes over the notebooks,
+ * each checked against the headless outputs (see the module documentation).
+ */
+export async function jupyterStress(
+  options: StressOptions = {},
+): Promise<StressResult> {
+  const log = options.log ?? console.log;
+  const root = repoRoot();
+  const out = options.out ?? `${root}/out`;
+  const runs = options.runs ?? 10;
+  log(`headless pass (quick) into ${out}`);
+  const headless = await reproduce({
+    out,
+    profile: "quick",
+    only: options.only,
+    log: (line) => {
+      if (/^notebook |^error/.test(line)) log(`  ${line}`);
+    },
+  });
+  if (!headless.ok) {
+    throw new Error(`the headless pass failed: ${headless.failure}`);
+  }
+  const selected = headless.notebooks.filter((n) => n.status !== "not run");
+  const references = new Map<string, Notebook>();
+  for (const n of selected) {
+    references.set(n.name, await readNotebook(`${out}/${n.name}.ipynb`));
+  }
+  await writeKernelspec(root);
+  const stop = options.load === false ? null : busyCore();
+  const result: StressResult = { lostPerRun: [], failedPerRun: [] };
+  try {
+    for (let i = 1; i <= runs; i++) {
+      const t0 = performance.now();
+      const jupyterRuns: JupyterRun[] = [];
+      for (const { name } of selected) {
+        // The same call as `reproduce --jupyter` makes.
+        const r = await runJupyter(`${root}/notebooks/${name}.ipynb`, {
+          out,
+          root,
+          profile: "quick",
+          reference: references.get(name) ?? null,
+        });
+        jupyterRuns.push(r);
+        const what = describe(r);
+        if (what) log(`  run ${i} ${name}: ${what}`);
+      }
+      const lost = lostOutputs(jupyterRuns.map((r) => r.check));
+      const failed = jupyterRuns.filter((r) => !r.ok).map((r) => r.name);
+      result.lostPerRun.push(lost);
+      result.failedPerRun.push(failed);
+      log(
+        `run ${i}/${runs}: ${lost} lost output${
+          lost === 1 ? "" : "s"
+        } in ${jupyterRuns.length} notebooks` +
+          (failed.length ? `, failed: ${failed.join(", ")}` : "") +
+          ` (${((performance.now() - t0) / 1000).toFixed(1)} s${
+            stop ? ", one core busy" : ""
+          })`,
+      );
+    }
+  } finally {
+    await stop?.();
+  }
+  const total = result.lostPerRun.reduce((a, b) => a + b, 0);
+  const failedRuns = result.failedPerRun.filter((f) => f.length > 0).length;
+  log(
+    `total: ${total} lost output${total === 1 ? "" : "s"} in ${runs} run${
+      runs === 1 ? "" : "s"
+    }` +
+      (failedRuns ? `; ${failedRuns} run(s) with failed cells` : ""),
+  );
+  return result;
+}
+
+const USAGE = `Usage: deno task jupyter-stress [options]
+
+Runs the headless pass once (skipped where unchanged), then the Jupyter pass
+over the notebooks N times with one core kept busy, and prints lost outputs
+per run and in total. Exits 1 if any output was lost or a cell failed.
+
+Options:
+  --runs N      Jupyter passes (default 10)
+  --out DIR     output folder shared with the headless pass (default out/)
+  --only NAME   only this notebook (repeatable)
+  --no-load     do not keep a core busy
+  -h, --help    this text
+`;
+
+/** The command line: returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        runs: { type: "string", default: "10" },
+        out: { type: "string" },
+        only: { type: "string", multiple: true },
+        "no-load": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const runs = Number(values.runs);
+  if (!/^\d+$/.test(values.runs) || runs < 1) {
+    console.error(`error: --runs must be an integer ≥ 1, got '${values.runs}'`);
+    return 2;
+  }
+  try {
+    const r = await jupyterStress({
+      runs,
+      out: values.out,
+      only: values.only,
+      load: !values["no-load"],
+    });
+    const lost = r.lostPerRun.some((n) => n > 0);
+    const failed = r.failedPerRun.some((f) => f.length > 0);
+    return lost || failed ? 1 : 0;
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
