@@ -22,11 +22,10 @@ export interface UserPathOptions {
 }
 
 function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined; // no --allow-env: behave as outside deno task
-  }
+  // Asked only when granted: without --allow-env a terminal would prompt.
+  const env = { name: "env", variable: name } as const;
+  if (Deno.permissions.querySync(env).state !== "granted") return undefined;
+  return Deno.env.get(name);
 }
 
 /**

@@ -177,8 +177,8 @@ Deno.test("resume refuses data whose hash differs from run.json's", async () => 
 Deno.test("a second train into the same folder is refused by its lock", async () => {
   await withTmp(async (dir) => {
     const lock = `${dir}/${LOCK_FILE}`;
-    // A live process (this one) holds the folder.
-    await Deno.writeTextFile(lock, JSON.stringify({ pid: Deno.pid }));
+    // A live holder (here: this process, through another open file).
+    const held = await acquireRunLock(dir);
     await assertRejects(
       () => train(config, { dataset: ds, outDir: dir, quiet: true }),
       TrainError,
@@ -186,7 +186,8 @@ Deno.test("a second train into the same folder is refused by its lock", async ()
     );
     assertTrue(await pathExists(lock), "the refused run left the lock alone");
     assertTrue(!(await pathExists(`${dir}/${RUN_FILES.config}`)));
-    await Deno.remove(lock);
+    await held.release();
+    assertTrue(!(await pathExists(lock)));
 
     // Two at once: one trains, the other is refused.
     const both = await Promise.allSettled([
@@ -208,19 +209,49 @@ Deno.test("a second train into the same folder is refused by its lock", async ()
 Deno.test("a stale lock of a dead process is taken over, with a warning", async () => {
   await withTmp(async (dir) => {
     const lock = `${dir}/${LOCK_FILE}`;
-    // Above Linux's largest pid_max (2^22): no such process.
+    // The file a killed run leaves: its OS lock went with its process.
     await Deno.writeTextFile(lock, JSON.stringify({ pid: 2 ** 30 }));
-    const canTell = await pathExists("/proc/self");
-    if (!canTell) {
-      await assertRejects(() => acquireRunLock(dir), TrainError, lock);
-      return;
-    }
     const r = await train(config, { dataset: ds, outDir: dir, quiet: true });
     assertTrue(
-      r.warnings.some((w) => w.includes(`took over ${lock}`)),
+      r.warnings.some((w) =>
+        w.includes(`took over ${lock} of process ${2 ** 30}`)
+      ),
       r.warnings.join("\n"),
     );
     assertTrue(!(await pathExists(lock)));
+  });
+});
+
+Deno.test("a killed training process leaves a lock the next one takes over", async () => {
+  await withTmp(async (dir) => {
+    // A real second process holds the lock until it is killed.
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `const f = await Deno.open(${
+          JSON.stringify(`${dir}/${LOCK_FILE}`)
+        }, { read: true, write: true, create: true });
+await f.lock(true);
+await f.write(new TextEncoder().encode(JSON.stringify({ pid: Deno.pid })));
+console.log("locked");
+setInterval(() => {}, 1000);`,
+      ],
+      stdout: "piped",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    await reader.read(); // "locked"
+    await assertRejects(
+      () => acquireRunLock(dir),
+      TrainError,
+      `is held by process ${child.pid}`,
+    );
+    child.kill("SIGKILL");
+    await child.status;
+    reader.releaseLock();
+    await child.stdout.cancel();
+    const lock = await acquireRunLock(dir);
+    assertTrue(lock.warning?.includes(`process ${child.pid}`) ?? false);
+    await lock.release();
   });
 });
 

@@ -30,8 +30,8 @@
  *   `eval.json`: batch recall@{1,5,10,50} on the test split (or what
  *   `options.evaluate` returns), with the config hash, data hash and code
  *   version.
- * - Safety: one process at a time trains into a folder (`train.lock`,
- *   {@link acquireRunLock}); the folder may not be, or lie inside, the
+ * - Safety: one process at a time trains into a folder (`train.lock`, an
+ *   OS file lock, {@link acquireRunLock}); the folder may not be, or lie inside, the
  *   dataset folder; a resume refuses data whose hash differs from the one
  *   `run.json` records; resuming a finished run changes nothing
  *   (`alreadyFinished`), so its `eval.json` is never replaced by a lesser
@@ -279,94 +279,98 @@ export const LOCK_FILE = "train.lock";
 export interface RunLock {
   /** The lock file. */
   path: string;
-  /** Set when a stale lock of a dead process was taken over. */
+  /** Set when a stale lock, left by a process that died, was taken over. */
   warning: string | null;
-  /** Removes the lock (only if it is still this process's). */
+  /** Unlocks and removes the lock file. */
   release(): Promise<void>;
 }
 
-interface LockHolder {
-  pid?: number;
-  host?: string;
-  startedAt?: string;
-  token?: string;
-}
-
 function hostName(): string {
+  // Asked only when granted: without --allow-sys a terminal would prompt.
+  const sys = { name: "sys", kind: "hostname" } as const;
+  if (Deno.permissions.querySync(sys).state !== "granted") return "";
   try {
     return Deno.hostname();
   } catch {
-    return ""; // no --allow-sys: other hosts cannot be told apart
+    return "";
   }
 }
 
-/**
- * Whether the process that wrote a lock may still run: true unless it is
- * on this host and `/proc` (Linux) shows that its pid is gone. Where that
- * cannot be told, the lock is taken as held.
- */
-async function holderAlive(holder: LockHolder): Promise<boolean> {
-  if (typeof holder.pid !== "number") return true;
-  if (holder.host && holder.host !== hostName()) return true;
-  if (holder.pid === Deno.pid) return true;
-  if (!(await pathExists("/proc/self"))) return true;
-  return await pathExists(`/proc/${holder.pid}`);
+function holderOf(text: string): string {
+  try {
+    const h = JSON.parse(text) as {
+      pid?: number;
+      host?: string;
+      startedAt?: string;
+    };
+    if (typeof h.pid === "number") {
+      return `process ${h.pid}${h.host ? ` on ${h.host}` : ""}${
+        h.startedAt ? ` (since ${h.startedAt})` : ""
+      }`;
+    }
+  } catch { /* empty or being written */ }
+  return "an unknown process";
 }
 
 /**
- * Takes the run folder's {@link LOCK_FILE} (created with `createNew`, so
- * of two processes only one gets it; it holds the pid, host and start
- * time). A lock whose process is known to be dead is taken over, and the
- * result's `warning` says so; a live one (or one that cannot be checked)
- * throws a {@link TrainError} naming the lock file and its process.
+ * Takes the run folder's {@link LOCK_FILE}: an exclusive OS file lock
+ * (`FsFile.tryLock`), held open for the whole run, on a file that names
+ * the holder (pid, host, start time). The OS drops the lock when its
+ * process ends, however it ends, so a lock file whose lock is free was
+ * left by a process that died: it is taken over, and `warning` says so.
+ * A lock held by a live process throws a {@link TrainError} naming the
+ * file and that process.
  */
 export async function acquireRunLock(dir: string): Promise<RunLock> {
   const path = joinPath(dir, LOCK_FILE);
-  const token = crypto.randomUUID();
-  const body = JSON.stringify({
-    pid: Deno.pid,
-    host: hostName(),
-    startedAt: new Date().toISOString(),
-    token,
-  }) + "\n";
-  let warning: string | null = null;
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const file = await Deno.open(path, {
+      read: true,
+      write: true,
+      create: true,
+    });
+    let ok = false;
     try {
-      const file = await Deno.open(path, { createNew: true, write: true });
-      try {
-        await file.write(new TextEncoder().encode(body));
-      } finally {
-        file.close();
+      if (!(await file.tryLock(true))) {
+        const who = holderOf(await Deno.readTextFile(path).catch(() => ""));
+        throw new TrainError(
+          `${path} is held by ${who}: another training is writing to ${dir}. Wait for it to end, or train into another folder`,
+        );
       }
-      const release = async () => {
-        // Someone may have removed a lock they took for stale; leave theirs.
-        const now = await Deno.readTextFile(path).catch(() => "");
-        if (now.includes(token)) await Deno.remove(path).catch(() => {});
+      // The holder before us may have removed the file as we opened it: a
+      // lock on a removed file guards nothing, so try again.
+      const [mine, now] = [await file.stat(), await Deno.stat(path)];
+      if (mine.ino !== null && now.ino !== null && mine.ino !== now.ino) {
+        continue;
+      }
+      const left = await Deno.readTextFile(path);
+      const warning = left.trim() === ""
+        ? null
+        : `took over ${path} of ${
+          holderOf(left)
+        }, which no longer runs (a run killed before it could remove its lock)`;
+      const body = JSON.stringify({
+        pid: Deno.pid,
+        host: hostName(),
+        startedAt: new Date().toISOString(),
+      }) + "\n";
+      await file.truncate(0);
+      await file.write(new TextEncoder().encode(body));
+      ok = true;
+      return {
+        path,
+        warning,
+        release: async () => {
+          // Removed while still locked, so no one locks the old file.
+          await Deno.remove(path).catch(() => {});
+          file.close();
+        },
       };
-      return { path, warning, release };
-    } catch (err) {
-      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    } finally {
+      if (!ok) file.close();
     }
-    let holder: LockHolder = {};
-    try {
-      holder = JSON.parse(await Deno.readTextFile(path));
-    } catch { /* being written, or damaged: held by an unknown process */ }
-    const who = typeof holder.pid === "number"
-      ? `process ${holder.pid}${holder.host ? ` on ${holder.host}` : ""}${
-        holder.startedAt ? ` (since ${holder.startedAt})` : ""
-      }`
-      : "an unknown process";
-    if (attempt === 0 && !(await holderAlive(holder))) {
-      await Deno.remove(path).catch(() => {});
-      warning =
-        `took over ${path} of ${who}, which no longer runs (a run killed before it could remove its lock)`;
-      continue;
-    }
-    throw new TrainError(
-      `${path} is held by ${who}: another training is writing to ${dir}. Wait for it to end; if no such process runs any more, delete ${path}`,
-    );
   }
-  throw new TrainError(`${path}: could not take the lock`);
+  throw new TrainError(`${path}: could not take the lock (it kept changing)`);
 }
 
 async function absolutePath(path: string): Promise<string> {
