@@ -32,13 +32,29 @@ function readEnv(name: string): string | undefined {
  * A command-line path as the process can open it: absolute paths and, when
  * `INIT_CWD` is unset or is the working directory, every path unchanged;
  * otherwise the path resolved against `INIT_CWD`, written relative to the
- * working directory (so that it stays short and machine-independent, e.g.
- * in a run's `config.json`).
+ * working directory when it lies inside it (short and machine-independent,
+ * e.g. in a run's `config.json`), else absolute.
  */
 export function userPath(path: string, options: UserPathOptions = {}): string {
   if (isAbsolute(path)) return path;
   const cwd = options.cwd ?? Deno.cwd();
   const init = (options.env ?? readEnv)("INIT_CWD");
   if (!init || resolve(init) === resolve(cwd)) return path;
-  return relative(cwd, resolve(init, path)) || ".";
+  const full = resolve(init, path);
+  const rel = relative(cwd, full);
+  if (rel === "") return ".";
+  return rel.startsWith("..") || isAbsolute(rel) ? full : rel;
+}
+
+/**
+ * The inverse for output: a path the process uses, as the user would type
+ * it where they started the task (relative to `INIT_CWD`); unchanged
+ * outside `deno task`, and for absolute paths.
+ */
+export function shownPath(path: string, options: UserPathOptions = {}): string {
+  if (isAbsolute(path)) return path;
+  const cwd = options.cwd ?? Deno.cwd();
+  const init = (options.env ?? readEnv)("INIT_CWD");
+  if (!init || resolve(init) === resolve(cwd)) return path;
+  return relative(init, resolve(cwd, path)) || ".";
 }

@@ -1,5 +1,5 @@
 import { assertEquals } from "../testing.ts";
-import { userPath } from "./user_path.ts";
+import { shownPath, userPath } from "./user_path.ts";
 
 Deno.test("userPath: relative paths resolve against INIT_CWD, the user's directory", () => {
   const env = (v?: string) => (name: string) =>
@@ -10,10 +10,10 @@ Deno.test("userPath: relative paths resolve against INIT_CWD, the user's directo
   assertEquals(userPath("../data/x", o), "data/x");
   assertEquals(userPath(".", o), "notebooks");
   assertEquals(userPath("/abs/path", o), "/abs/path");
-  // From outside the repository: a path relative to cwd that leaves it.
+  // From outside the repository: absolute.
   assertEquals(
     userPath("my/data", { cwd: "/repo", env: env("/home/me") }),
-    "../home/me/my/data",
+    "/home/me/my/data",
   );
   // Run from the repository root, or without deno task: unchanged.
   assertEquals(
@@ -25,4 +25,19 @@ Deno.test("userPath: relative paths resolve against INIT_CWD, the user's directo
     "data/x",
   );
   assertEquals(userPath("data/x", { cwd: "/repo", env: env("") }), "data/x");
+});
+
+Deno.test("shownPath: a path of the process as the user would type it", () => {
+  const o = {
+    cwd: "/repo",
+    env: (n: string) => n === "INIT_CWD" ? "/repo/notebooks" : undefined,
+  };
+  assertEquals(shownPath("notebooks/runs/a", o), "runs/a");
+  assertEquals(shownPath("runs/b", o), "../runs/b");
+  assertEquals(shownPath("/abs", o), "/abs");
+  assertEquals(shownPath(userPath("x/y", o), o), "x/y");
+  assertEquals(
+    shownPath("runs/b", { cwd: "/repo", env: () => undefined }),
+    "runs/b",
+  );
 });

@@ -56,7 +56,7 @@ import {
   loadRun,
   readRunConfig,
 } from "../train/mod.ts";
-import { userPath } from "../data/user_path.ts";
+import { shownPath, userPath } from "../data/user_path.ts";
 import type { TowerInputs, TwoTowerModel } from "../towers/mod.ts";
 import { accidentalHitMask } from "../data/batches.ts";
 // Direct imports, not ./mod.ts: mod.ts re-exports the experiment drivers,
@@ -603,7 +603,9 @@ export async function main(args: readonly string[]): Promise<number> {
       ndcg: Record<string, number>;
       mrr: number;
     };
-    console.log(`${file}: ${parsed.split} split, step ${result.step}`);
+    console.log(
+      `${shownPath(file)}: ${parsed.split} split, step ${result.step}`,
+    );
     console.log(
       `batch recall ${
         Object.entries(br.recall).map(([k, v]) => `@${k} ${v.toFixed(4)}`).join(

@@ -22,7 +22,7 @@
 
 import { parseArgs } from "node:util";
 import { joinPath } from "../data/io.ts";
-import { userPath } from "../data/user_path.ts";
+import { shownPath, userPath } from "../data/user_path.ts";
 import { BACKEND_REQUESTS, type BackendRequest } from "../backend/mod.ts";
 import { ConfigError, resolveConfig } from "./config.ts";
 import { RUN_FILES } from "./run_files.ts";
@@ -184,23 +184,25 @@ export async function main(args: readonly string[]): Promise<number> {
       signal: controller.signal,
     });
     for (const w of result.warnings) console.error(`warning: ${w}`);
+    // As the user would type it where they started the task.
+    const dir = shownPath(result.dir);
     if (result.alreadyFinished) {
       console.log(
-        `run ${result.dir} already finished (step ${result.steps}/${result.totalSteps}); nothing to do, its ${RUN_FILES.eval} is kept`,
+        `run ${dir} already finished (step ${result.steps}/${result.totalSteps}); nothing to do, its ${RUN_FILES.eval} is kept`,
       );
-      console.log(`full evaluation: deno task eval --run ${result.dir}`);
+      console.log(`full evaluation: deno task eval --run ${dir}`);
       return 0;
     }
     const last = result.log[result.log.length - 1];
     console.log(
-      `run: ${result.dir} (config ${result.configHash}, backend ${result.backend.name})`,
+      `run: ${dir} (config ${result.configHash}, backend ${result.backend.name})`,
     );
     console.log(
       `steps: ${result.steps}/${result.totalSteps}` +
         (last ? `, final loss ${last.loss.toFixed(4)}` : ""),
     );
     if (!result.completed) {
-      console.log(`stopped early; continue with --resume --out ${result.dir}`);
+      console.log(`stopped early; continue with --resume --out ${dir}`);
       return 130;
     }
     const br = (result.eval as
@@ -214,7 +216,7 @@ export async function main(args: readonly string[]): Promise<number> {
         .join(", ");
       console.log(`test batch recall ${text}`);
     }
-    console.log(`full evaluation: deno task eval --run ${result.dir}`);
+    console.log(`full evaluation: deno task eval --run ${dir}`);
     return 0;
   } catch (err) {
     console.error(`deno task train: ${(err as Error).message}`);
