@@ -149,7 +149,7 @@ export abstract class BaseTower<C extends TowerConfig>
         throw new RangeError(
           `${this.kind} tower: its item-id table has config.numItems = ${rows} rows (item_id 0–${
             rows - 1
-          }), but dataset '${ds.meta.name}' has ${what}; build the tower with towerConfig(..., { dataset })`,
+          }), but dataset '${ds.meta.name}' has ${what}, which has no row in it (a tower for this dataset: towerConfig(..., { dataset }))`,
         );
       }
     }

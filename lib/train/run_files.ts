@@ -351,8 +351,8 @@ export async function loadRun(
       same === null
         ? `${dir}: cannot tell whether ${now} is the data the run trained on: run.json records only ${then}. Pass --allow-other-data (allowOtherData) to evaluate on it anyway.`
         : own
-        ? `${dir}: the ${now} has changed since the run trained on it: run.json records hash ${info.dataset.hash} (${then}). Restore that data, or pass --allow-other-data (allowOtherData) to evaluate on the changed data anyway.`
-        : `${dir}: ${now} is not the data the run trained on: run.json records hash ${info.dataset.hash} (${then}). To evaluate on other data on purpose (e.g. transfer), pass --allow-other-data (allowOtherData); the result then says so.`,
+        ? `${dir}: the ${now} has changed since the run trained on it: run.json records ${then}. Restore that data, or pass --allow-other-data (allowOtherData) to evaluate on the changed data anyway.`
+        : `${dir}: ${now} is not the data the run trained on: run.json records ${then}. To evaluate on other data on purpose (e.g. transfer), pass --allow-other-data (allowOtherData); the result then says so.`,
     );
   }
   const checked = checkConfigAgainstData(config, ds);
@@ -371,7 +371,10 @@ export async function loadRun(
     inputs = model.prepare(ds);
   } catch (err) {
     model.dispose();
-    throw new Error(`${dir}: ${(err as Error).message}`);
+    const why = same === true
+      ? ""
+      : ". The run's item-id table covers the ids of the data it trained on; items with other ids cannot be scored by it";
+    throw new Error(`${dir}: ${(err as Error).message}${why}`);
   }
   return {
     config,

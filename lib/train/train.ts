@@ -450,9 +450,9 @@ async function trainLocked(
     throw new TrainError(
       `${dir}: ${
         describeDataset(datasetSummary)
-      } is not the data this run trained on: run.json records hash ${previous.dataset.hash} (${
+      } is not the data this run trained on: run.json records ${
         describeDataset(previous.dataset)
-      }). Resume it with that data, or train a new run in another folder`,
+      }. Resume it with that data, or train a new run in another folder`,
     );
   }
 
