@@ -334,8 +334,8 @@ export async function experimentsAvailableRealDatasets(
 }
 
 /**
- * "on a, b (not on c: not available)": which datasets a set of results
- * covers, for headings above tables and verdicts.
+ * "on a, b; not on c, which is not available": which datasets a set of
+ * results covers, for headings above tables and verdicts.
  */
 export function experimentsDatasetsLabel(
   specs: readonly { name: string }[],
@@ -344,9 +344,9 @@ export function experimentsDatasetsLabel(
   const on = specs.map((s) => s.name).join(", ");
   return missing.length === 0
     ? `on ${on}`
-    : `on ${on} (not on ${
-      missing.map((m) => m.name).join(", ")
-    }: not available)`;
+    : `on ${on}; not on ${missing.map((m) => m.name).join(", ")}, which ${
+      missing.length === 1 ? "is" : "are"
+    } not available`;
 }
 
 const dataCache = new Map<string, Promise<ExperimentsData>>();

@@ -808,7 +808,7 @@ Deno.test("experimentsAvailableRealDatasets: only built folders, the others name
         [{ name: "benchmark" }, ...real.datasets],
         real.missing,
       ),
-      "on benchmark, scifact (not on wands, movielens: not available)",
+      "on benchmark, scifact; not on wands, movielens, which are not available",
     );
     assertEquals(experimentsDatasetsLabel([{ name: "a" }]), "on a");
   } finally {
