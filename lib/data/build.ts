@@ -41,6 +41,8 @@ export interface BuildOptions {
   download?: boolean;
   /** The fetch function for `download` (default: global `fetch`; tests). */
   fetch?: FetchOptions["fetch"];
+  /** With `download`, also fetch files that have no pinned sha256. */
+  unverified?: boolean;
 }
 
 /** What {@link buildDataset} wrote. */
@@ -77,7 +79,11 @@ export async function loadNamedDataset(
   if (options.download) {
     // Downloads into --source (or the default shared folder), verifying
     // every file's sha256 before it replaces anything.
-    await fetchSource(name, { dir: options.source, fetch: options.fetch });
+    await fetchSource(name, {
+      dir: options.source,
+      fetch: options.fetch,
+      unverified: options.unverified,
+    });
   }
   return await loadRealDataset(name, { source: options.source });
 }
@@ -142,7 +148,11 @@ export async function buildIfAvailable(
   let downloadError = "";
   if (options.download) {
     try {
-      await fetchSource(name, { dir: options.source, fetch: options.fetch });
+      await fetchSource(name, {
+        dir: options.source,
+        fetch: options.fetch,
+        unverified: options.unverified,
+      });
     } catch (err) {
       // Reported below: fatal only when a required file is still missing.
       downloadError = `--download failed: ${(err as Error).message}`;

@@ -37,6 +37,10 @@ Options:
                          (needs internet and network permission: run it as
                          \`deno task download <name>\`); each file's sha256
                          is checked
+  --unverified           with --download, also fetch files that have no
+                         pinned sha256 (the full WANDS product.csv and
+                         label.csv): unchecked bytes, and the WANDS loader
+                         then reads the full dataset instead of the subset
   -h, --help             this text
 `;
 
@@ -52,6 +56,7 @@ async function main(args: string[]): Promise<number> {
         out: { type: "string" },
         source: { type: "string" },
         download: { type: "boolean", default: false },
+        unverified: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -105,6 +110,7 @@ async function main(args: string[]): Promise<number> {
       out: values.out,
       source: values.source,
       download: values.download,
+      unverified: values.unverified,
     };
     const result = await buildIfAvailable(n, options);
     const secs = ((performance.now() - t0) / 1000).toFixed(1);

@@ -2,11 +2,12 @@
  * Where the real datasets live, what their files must hash to, and how to
  * download them again on a machine with internet.
  *
- * The table below is the code form of the `SOURCE.md` file in each folder of
- * `shared/datasets/`. Every URL is pinned to the git commit named there, so a
- * download gives the same bytes as the shared copy and its sha256 can be
- * checked. Files whose upstream hash is unknown have `sha256: null`; they are
- * fetched but reported as unverified.
+ * The table below lists every file with its commit-pinned URL and sha256
+ * (provenance and licences: docs/datasets.md), so a download gives the same
+ * bytes as the development copies and each is checked. Files whose upstream
+ * hash is unknown (the full WANDS catalogue and judgements) have
+ * `sha256: null`; they are fetched only when asked for explicitly
+ * (`unverified`), because they also change which WANDS the loader reads.
  *
  * @module
  */
@@ -59,9 +60,8 @@ const MOVIELENS_RAW =
 const SUBSET = "chatgpt-goes-shopping-subset";
 
 /**
- * URLs and sha256 of every file, transcribed from
- * `shared/datasets/<folder>/SOURCE.md` (see there for provenance and
- * licences). SciFact and MovieLens point at the carrier repositories named in
+ * URLs and sha256 of every file (provenance and licences:
+ * docs/datasets.md). SciFact and MovieLens point at the carrier repositories named in
  * SOURCE.md because the official downloads (the SciFact JSONL tarball, the
  * GroupLens zip) come in other formats or with other line endings, and have
  * no published hash.
@@ -413,9 +413,11 @@ export interface FileReport {
   /**
    * `ok`: present and hash matches; `downloaded`: fetched and verified (or
    * unverifiable, see `verified`); `present`: already there, not fetched
-   * again; `absent`: missing but optional (hash unknown upstream).
+   * again; `absent`: missing but optional (hash unknown upstream);
+   * `unpinned`: not fetched because no hash is pinned for it (see
+   * {@link FetchOptions.unverified}).
    */
-  status: "ok" | "downloaded" | "present" | "absent";
+  status: "ok" | "downloaded" | "present" | "absent" | "unpinned";
   /** sha256 of the file on disk, when there is one. */
   sha256?: string;
   /** False when no expected hash is known for the file. */
@@ -432,6 +434,11 @@ export interface FetchOptions {
   force?: boolean;
   /** Only these paths (default: every file of the dataset). */
   files?: readonly string[];
+  /**
+   * Also fetch files with no pinned sha256 (default false): their bytes
+   * cannot be checked, so a plain download leaves them out.
+   */
+  unverified?: boolean;
 }
 
 /**
@@ -463,6 +470,10 @@ export async function fetchSource(
   const reports: FileReport[] = [];
   for (const file of spec.files) {
     if (wanted && !wanted.includes(file.path)) continue;
+    if (file.sha256 === null && !options.unverified) {
+      reports.push({ path: file.path, status: "unpinned", verified: false });
+      continue;
+    }
     const path = joinPath(dir, file.path);
     if (!options.force && file.sha256 && await fileExists(path)) {
       const have = sha256Hex(await Deno.readFile(path));
@@ -494,7 +505,7 @@ export async function fetchSource(
       throw new DataError(
         path,
         `downloaded bytes from ${file.url} have sha256 ${got}, expected ` +
-          `${file.sha256} (SOURCE.md); nothing was written`,
+          `${file.sha256} (pinned in SOURCES); nothing was written`,
       );
     }
     const parent = path.slice(0, path.lastIndexOf("/"));

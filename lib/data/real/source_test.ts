@@ -226,9 +226,20 @@ Deno.test("fetchSource: HTTP errors and unknown hashes are reported", async () =
       [product.url, bytes],
       [label.url, 503],
     ]);
+    // Without `unverified`, a file with no pinned hash is not fetched.
+    assertEquals(
+      await fetchSource("wands", {
+        dir,
+        files: ["product.csv"],
+        fetch: fakeFetch(served, []),
+      }),
+      [{ path: "product.csv", status: "unpinned", verified: false }],
+    );
+    assertEquals([...Deno.readDirSync(dir)], []);
     const reports = await fetchSource("wands", {
       dir,
       files: ["product.csv"],
+      unverified: true,
       fetch: fakeFetch(served, []),
     });
     assertEquals(reports, [{
@@ -242,6 +253,7 @@ Deno.test("fetchSource: HTTP errors and unknown hashes are reported", async () =
         fetchSource("wands", {
           dir,
           files: ["label.csv"],
+          unverified: true,
           fetch: fakeFetch(served, []),
         }),
       DataError,
