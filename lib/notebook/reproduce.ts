@@ -53,6 +53,7 @@ import {
   type FetchOptions,
 } from "../data/real/mod.ts";
 import { pathExists, stableJson, writeTextAtomic } from "../data/io.ts";
+import { userPath } from "../data/user_path.ts";
 import { formatBackendInfo, initBackend } from "../backend/mod.ts";
 import { type Profile, PROFILES, repoRoot } from "./context.ts";
 import { hashFile, hashTree, listFiles, sha256 } from "./hash.ts";
@@ -878,12 +879,15 @@ export async function main(args: string[]): Promise<number> {
       jobs,
       profile: values.profile as Profile,
       seed,
-      out: values.out,
+      // Relative paths are the user's (deno task runs in the repository).
+      out: values.out === undefined ? undefined : userPath(values.out),
       only: values.only,
       force: values.force,
       jupyter: values.jupyter,
       cellTimeoutS: timeout,
-      notebooks: values.notebooks,
+      notebooks: values.notebooks === undefined
+        ? undefined
+        : userPath(values.notebooks),
       skipData: values["skip-data"],
       download: values.download,
     });
