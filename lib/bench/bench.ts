@@ -77,7 +77,7 @@ import {
 } from "../losses/mod.ts";
 import { LazyTableAdam, variableGradsWithTables } from "../train/lazy_adam.ts";
 import { loadRun } from "../train/run_files.ts";
-import { exactSearch, IvfPqIndex, type SearchResult } from "./mod.ts";
+import { exactSearch, IvfPqIndex, type SearchResult } from "../eval/mod.ts";
 
 /** Version of the JSON written by `--json`. */
 export const BENCH_FORMAT = 1;

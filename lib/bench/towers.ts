@@ -5,7 +5,7 @@
  * nothing (timings depend on the machine and its load).
  *
  * ```sh
- * deno run -A lib/towers/bench.ts [--backend wasm] [--steps 5] \
+ * deno run -A lib/bench/towers.ts [--backend wasm] [--steps 5] \
  *   [--kinds dssm,mgdspr,dpsr,plain] [--config '{"hidden":[128,128]}']
  * ```
  *
@@ -17,8 +17,11 @@ import { type BackendRequest, initBackend } from "../backend/mod.ts";
 import { makeBatches, trainingPairs } from "../data/batches.ts";
 import { generateSynthetic } from "../data/synthetic.ts";
 import type { Dataset } from "../data/schema.ts";
-import { type TowerConfigInput, type TowerKind } from "./config.ts";
-import { createTower } from "./create.ts";
+import {
+  createTower,
+  type TowerConfigInput,
+  type TowerKind,
+} from "../towers/mod.ts";
 
 /** Timings of one tower. */
 export interface StepTiming {

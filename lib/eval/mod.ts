@@ -67,6 +67,3 @@ export {
   TopK,
 } from "./kernels.ts";
 export { simdAvailable } from "./simd.ts";
-export * from "./experiments.ts";
-export * from "./collapse.ts";
-export * from "./baselines.ts";

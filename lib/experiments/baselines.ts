@@ -77,7 +77,7 @@ import {
   type TrainConfigInput,
 } from "../train/mod.ts";
 import { ConfigError } from "../train/mod.ts";
-import { evaluateModel, searchWithModel } from "./cli.ts";
+import { evaluateModel, searchWithModel } from "./eval_cli.ts";
 import {
   batchRecall,
   bootstrapCI,
@@ -85,7 +85,7 @@ import {
   type Interval,
   labelsFromPairs,
   rankingMetrics,
-} from "./metrics.ts";
+} from "../eval/mod.ts";
 
 /** The baselines this driver knows. */
 export type BaselineName = "dssm" | "mgdspr" | "dpsr" | "adap-tau";

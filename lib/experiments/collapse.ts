@@ -66,7 +66,7 @@ import {
   type TrainConfigInput,
   writeCheckpoint,
 } from "../train/mod.ts";
-import { effectiveRank, meanCosine, uniformity } from "./health.ts";
+import { effectiveRank, meanCosine, uniformity } from "../eval/mod.ts";
 
 /** Version of the files a collapse run writes (part of the cache key). */
 export const COLLAPSE_FORMAT = 1;

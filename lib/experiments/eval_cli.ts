@@ -59,20 +59,21 @@ import {
 import { shownPath, userPath } from "../data/user_path.ts";
 import type { TowerInputs, TwoTowerModel } from "../towers/mod.ts";
 import { accidentalHitMask } from "../data/batches.ts";
-// Direct imports, not ./mod.ts: mod.ts re-exports the experiment drivers,
-// which import this file (evaluateModel); going through mod.ts would make
-// a cycle.
 import {
+  alignment,
   batchRecall,
   bootstrapCI,
+  effectiveRank,
   exactSearch,
   type Interval,
+  IvfPqIndex,
   labelsFromPairs,
+  meanCosine,
   rankingMetrics,
-} from "./metrics.ts";
-import { alignment, effectiveRank, meanCosine, uniformity } from "./health.ts";
-import { IvfPqIndex } from "./ivf_pq.ts";
-import { type SearchResult, TopK } from "./kernels.ts";
+  type SearchResult,
+  TopK,
+  uniformity,
+} from "../eval/mod.ts";
 
 /** Cut-offs of batch recall. */
 export const EVAL_BATCH_KS: readonly number[] = [1, 5, 10, 50];

@@ -17,8 +17,8 @@ import {
   main,
   parseEvalArgs,
   searchWithModel,
-} from "./cli.ts";
-import { exactSearch } from "./mod.ts";
+} from "./eval_cli.ts";
+import { exactSearch } from "../eval/mod.ts";
 
 const small = { features: { buckets: { word: 512, charTrigram: 512 } } };
 

@@ -69,8 +69,8 @@ import {
   type TrainConfigInput,
   type ValidRow,
 } from "../train/mod.ts";
-import { evaluateModel } from "./cli.ts";
-import { bootstrapCI, type Interval } from "./metrics.ts";
+import { evaluateModel } from "./eval_cli.ts";
+import { bootstrapCI, type Interval } from "../eval/mod.ts";
 
 /** Version of the run layout and metrics; part of every run key. */
 export const EXPERIMENTS_VERSION = 1;
@@ -1172,7 +1172,7 @@ async function runInWorkers(
   try {
     for (let i = 0; i < workers; i++) {
       pool.push(
-        new Worker(new URL("./experiments_worker.ts", import.meta.url), {
+        new Worker(new URL("./worker.ts", import.meta.url), {
           type: "module",
         }) as unknown as WorkerLike,
       );

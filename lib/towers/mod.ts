@@ -33,7 +33,7 @@
  * whole table, O(V·D) per step: DSSM's two 30,000 × 300 first layers
  * (18M weights in all) make its Adam update the slowest.
  *
- * **Step time** (`lib/towers/bench.ts`: synthetic `full` data, 20k items,
+ * **Step time** (`lib/bench/towers.ts`: synthetic `full` data, 20k items,
  * B = 350, in-batch softmax over `scores`, `tf.variableGrads` + Adam, wasm
  * SIMD single thread on a shared 2-core machine; medians of 8 steps, two
  * runs, ±15% between runs):
