@@ -167,12 +167,17 @@ export function checkExecution(
   return check;
 }
 
-/** How many outputs the checks found missing, over all cells. */
+/**
+ * How many outputs the checks found missing from cells that ran without an
+ * error (a failed cell lacks its outputs for another reason).
+ */
 export function lostOutputs(checks: readonly ExecutionCheck[]): number {
-  return checks.reduce(
-    (n, c) => n + c.missing.reduce((m, x) => m + x.lost, 0),
-    0,
-  );
+  let lost = 0;
+  for (const c of checks) {
+    const failed = new Set(c.errors.map((e) => e.id));
+    for (const m of c.missing) if (!failed.has(m.id)) lost += m.lost;
+  }
+  return lost;
 }
 
 /** Options of {@link runJupyter}. */

@@ -69,6 +69,13 @@ Deno.test("checkExecution: unexecuted cells, errors, outputs missing vs the refe
     errors: [{ id: "c3", ename: "Error", evalue: "boom" }],
   });
   assertEquals(lostOutputs([checkExecution(executed, reference)]), 2);
+  // A cell that failed lacks its display for that reason: not lost.
+  const failed = checkExecution(
+    nb([{ outputs: executed.cells[3].outputs }]),
+    nb([{ outputs: [DISPLAY] }]),
+  );
+  assertEquals(failed.missing.map((m) => m.id), ["c0"]);
+  assertEquals(lostOutputs([failed]), 0);
   assertEquals(lostOutputs([checkExecution(reference, reference)]), 0);
 });
 
