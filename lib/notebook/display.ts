@@ -374,7 +374,7 @@ export const PUBLISHED_KEY = "adaptive_retrieval.published";
 export const PUBLISH_TIMEOUT_MS = 10_000;
 
 const ZMTP_DELIMITER = "<IDS|MSG>";
-// Frames longer than this are skipped unread: ids and metadata are short.
+// Longer frames are read past, not kept: delimiters and metadata are short.
 const KEEP_FRAME_BYTES = 4096;
 
 /** The part of a connection (`Deno.Conn`) {@link IopubSubscriber} uses. */
