@@ -19,3 +19,4 @@ export * from "./batches.ts";
 export * from "./synthetic.ts";
 export * from "./real/mod.ts";
 export * from "./build.ts";
+export { shownPath, userPath, type UserPathOptions } from "./user_path.ts";

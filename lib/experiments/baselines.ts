@@ -40,32 +40,26 @@
  * bootstrap size, is read back instead of retrained; any other folder of
  * that name is deleted and the run trained afresh.
  *
- * Cost: `evaluateModel` does not return per-query values, so
- * `perquery.json` repeats its encoding and search along the same code path
- * (a test checks that the means agree); this doubles the evaluation time
- * (on synthetic-full about 13 → 27 s per DSSM run, 26 → 50 s per DPSR run).
+ * Per-query values come from the same evaluation pass as the metrics
+ * (`evaluateModelPerQuery`), so their means are its point estimates.
  *
  * @module
  */
 
 import {
+  type Dataset,
   joinPath,
+  missingDatasetNote,
   pathExists,
   readDataset,
   stableJson,
   writeTextAtomic,
-} from "../data/io.ts";
-import type { Dataset } from "../data/schema.ts";
-import { accidentalHitMask } from "../data/batches.ts";
-import { missingDatasetNote } from "../data/build.ts";
+} from "../data/mod.ts";
 import type { BackendRequest } from "../backend/mod.ts";
 import {
-  batchRecallOfModel,
+  ConfigError,
   configHash,
   datasetContentHash,
-  encodeAll,
-  type EvaluateContext,
-  evaluationBatches,
   type Profile,
   QUICK_BUCKETS,
   readRunInfo,
@@ -76,16 +70,8 @@ import {
   type TrainConfig,
   type TrainConfigInput,
 } from "../train/mod.ts";
-import { ConfigError } from "../train/mod.ts";
-import { evaluateModel, searchWithModel } from "./eval_cli.ts";
-import {
-  batchRecall,
-  bootstrapCI,
-  exactSearch,
-  type Interval,
-  labelsFromPairs,
-  rankingMetrics,
-} from "../eval/mod.ts";
+import { evaluateModelPerQuery, type PerQueryValues } from "./evaluate.ts";
+import { bootstrapCI, DEFAULT_KS, type Interval } from "../eval/mod.ts";
 
 /** The baselines this driver knows. */
 export type BaselineName = "dssm" | "mgdspr" | "dpsr" | "adap-tau";
@@ -396,18 +382,6 @@ export function baselineGridTable(
   });
 }
 
-/** Per-query values of one run on its test split (for paired comparisons). */
-export interface BaselinePerQuery {
-  /** Rank of every evaluation pair's positive in its batch, in the fixed batch order. */
-  batchRanks: Int32Array;
-  /** Full-corpus recall@10 of every evaluated test query. */
-  recall10: Float64Array;
-  /** Full-corpus NDCG@10 of every evaluated test query. */
-  ndcg10: Float64Array;
-  /** Reciprocal rank of every evaluated test query. */
-  mrr: Float64Array;
-}
-
 /** One evaluated run of a grid. */
 export interface BaselineRow {
   /** Run name (`<baseline>-<variant>`). */
@@ -455,7 +429,7 @@ export interface BaselineRow {
   /** Embedding health of the trained model (from `evaluateModel`). */
   health: Record<string, number | string | null>;
   /** Per-query values (null for failed runs). */
-  perQuery: BaselinePerQuery | null;
+  perQuery: PerQueryValues | null;
   /** Training loss per step. */
   log: { step: number; loss: number }[];
 }
@@ -478,77 +452,6 @@ function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-/**
- * Per-query values computed along the same code path as `evaluateModel`
- * (same batches, masks, search and metric functions), so their means are
- * its point estimates.
- */
-function perQueryValues(
-  ctx: Pick<EvaluateContext, "model" | "inputs" | "ds">,
-  minRelevance: number,
-): BaselinePerQuery {
-  const { model, inputs, ds } = ctx;
-  const split = "test";
-  const d = model.dim;
-  const { pairs, batches } = evaluationBatches(ds, { split, minRelevance });
-  let batchRanks: Int32Array;
-  if (model.heads === 1) {
-    const order = Int32Array.from(
-      batches.flatMap((b) => Array.from(b.pairIndex)),
-    );
-    const q = encodeAll(model, inputs, {
-      side: "queries",
-      rows: order.map((p) => pairs.queryRow[p]),
-    });
-    const v = encodeAll(model, inputs, {
-      side: "items",
-      rows: order.map((p) => pairs.itemRow[p]),
-    });
-    const masks = new Map<number, Uint8Array>();
-    let start = 0;
-    for (const b of batches) {
-      masks.set(start, Uint8Array.from(accidentalHitMask(pairs, b)));
-      start += b.pairIndex.length;
-    }
-    batchRanks = batchRecall(q, v, {
-      d,
-      ks: [1],
-      batchSize: 350,
-      mask: (s) => masks.get(s),
-    }).ranks;
-  } else {
-    batchRanks = batchRecallOfModel(model, { ds, inputs }, {
-      split,
-      minRelevance,
-    }).ranks;
-  }
-  const rows: number[] = [];
-  for (let r = 0; r < ds.queries.queryId.length; r++) {
-    if (ds.queries.split[r] === split) rows.push(r);
-  }
-  const queryRows = Int32Array.from(rows);
-  const labels = labelsFromPairs(ds.pairs, {
-    queryIds: Int32Array.from(queryRows, (r) => ds.queries.queryId[r]),
-    itemRow: pairs.itemRowOf,
-  });
-  const Q = encodeAll(model, inputs, { side: "queries", rows: queryRows });
-  const V = encodeAll(model, inputs, { side: "items" });
-  const n = V.length / d;
-  const K = Math.min(100, n);
-  const ranked = model.heads === 1
-    ? exactSearch(Q, V, { k: K, d })
-    : searchWithModel(model, { queries: Q, items: V }, { k: K });
-  const ks = [10, 50, 100].filter((k) => k <= K);
-  const m = rankingMetrics(ranked, labels, { ks, minRelevance });
-  const first = ks[0];
-  return {
-    batchRanks,
-    recall10: m.perQuery.recall[first],
-    ndcg10: m.perQuery.ndcg[first],
-    mrr: m.perQuery.mrr,
-  };
-}
-
 interface PerQueryFile {
   version: number;
   batchRanks: number[];
@@ -557,7 +460,7 @@ interface PerQueryFile {
   mrr: number[];
 }
 
-function perQueryToJson(p: BaselinePerQuery): PerQueryFile {
+function perQueryToJson(p: PerQueryValues): PerQueryFile {
   const r = (a: Float64Array) => Array.from(a, round);
   return {
     version: BASELINE_EVAL_VERSION,
@@ -568,7 +471,7 @@ function perQueryToJson(p: BaselinePerQuery): PerQueryFile {
   };
 }
 
-function perQueryFromJson(j: PerQueryFile): BaselinePerQuery {
+function perQueryFromJson(j: PerQueryFile): PerQueryValues {
   return {
     batchRanks: Int32Array.from(j.batchRanks),
     recall10: Float64Array.from(j.recall10),
@@ -600,7 +503,7 @@ async function readCached(
   dataHash: string,
   samples: number,
 ): Promise<
-  | { ev: EvalJson; per: BaselinePerQuery; steps: number; ms: number | null }
+  | { ev: EvalJson; per: PerQueryValues; steps: number; ms: number | null }
   | null
 > {
   try {
@@ -644,7 +547,7 @@ function rowFromEval(
     | "backend"
   >,
   ev: EvalJson,
-  per: BaselinePerQuery,
+  per: PerQueryValues,
 ): BaselineRow {
   const batchCi = ev.batchRecall?.ci ?? {};
   const corpusCi = ev.fullCorpus?.ci ?? {};
@@ -653,7 +556,7 @@ function rowFromEval(
     ...base,
     backend: backendName(ev),
     batchRecall: Object.fromEntries(
-      [1, 5, 10, 50].map((k) => [k, intervalOf(batchCi[k])]),
+      DEFAULT_KS.map((k) => [k, intervalOf(batchCi[k])]),
     ),
     corpusRecall: Object.fromEntries(
       ks.map((k) => [k, intervalOf(corpusCi[`recall@${k}`])]),
@@ -743,7 +646,7 @@ export async function runBaselineGrid(
       continue;
     }
     if (await pathExists(dir)) await Deno.remove(dir, { recursive: true });
-    const held: { per?: BaselinePerQuery } = {};
+    const held: { per?: PerQueryValues } = {};
     try {
       const t0 = performance.now();
       const result = await train(spec.config, {
@@ -751,12 +654,11 @@ export async function runBaselineGrid(
         dataset: ds,
         quiet: true,
         evaluate: async (ctx) => {
-          const minRelevance = ctx.config.minRelevance;
-          const metrics = evaluateModel(ctx, {
-            minRelevance,
+          const { metrics, perQuery } = evaluateModelPerQuery(ctx, {
+            minRelevance: ctx.config.minRelevance,
             bootstrapSamples: samples,
           });
-          held.per = perQueryValues(ctx, minRelevance);
+          held.per = perQuery;
           await writeTextAtomic(
             joinPath(ctx.dir, BASELINE_PER_QUERY_FILE),
             stableJson(perQueryToJson(held.per)) + "\n",
@@ -784,7 +686,7 @@ export async function runBaselineGrid(
           log: result.log.map((r) => ({ step: r.step, loss: r.loss })),
         },
         result.eval as EvalJson,
-        held.per as BaselinePerQuery,
+        held.per as PerQueryValues,
       ));
     } catch (err) {
       // Bad settings are the caller's to fix; a run that breaks while
@@ -809,7 +711,7 @@ export async function runBaselineGrid(
         trainSeconds: null,
         backend: "?",
         batchRecall: Object.fromEntries(
-          [1, 5, 10, 50].map((k) => [k, NAN_INTERVAL]),
+          DEFAULT_KS.map((k) => [k, NAN_INTERVAL]),
         ),
         corpusRecall: {},
         ndcg10: NAN_INTERVAL,
@@ -859,7 +761,7 @@ function intervalFor(row: BaselineRow, metric: BaselineMetric): Interval {
 }
 
 function perQueryFor(
-  p: BaselinePerQuery,
+  p: PerQueryValues,
   metric: BaselineMetric,
 ): Float64Array {
   switch (metric) {

@@ -5,20 +5,10 @@ import {
   assertThrows,
   assertTrue,
 } from "../testing.ts";
-import { generateSynthetic, writeDataset } from "../data/mod.ts";
-import type { Dataset } from "../data/schema.ts";
-import { initBackend } from "../backend/mod.ts";
-import { createTower } from "../towers/mod.ts";
-import { DataMismatchError, encodeAll, train } from "../train/mod.ts";
-import {
-  evalFileName,
-  evaluateModel,
-  evaluateRun,
-  main,
-  parseEvalArgs,
-  searchWithModel,
-} from "./eval_cli.ts";
-import { exactSearch } from "../eval/mod.ts";
+import { type Dataset, generateSynthetic, writeDataset } from "../data/mod.ts";
+import { DataMismatchError, train } from "../train/mod.ts";
+import { evalFileName, main, parseEvalArgs } from "./eval_cli.ts";
+import { evaluateRun } from "./evaluate.ts";
 
 const small = { features: { buckets: { word: 512, charTrigram: 512 } } };
 
@@ -50,34 +40,6 @@ Deno.test("parseEvalArgs and file names", () => {
     evalFileName("test", { name: "d", hash: "aaaaaaaa11" }) !==
       evalFileName("test", { name: "d", hash: "bbbbbbbb11" }),
   );
-});
-
-Deno.test("searchWithModel equals exact inner-product search on a single-head tower", async () => {
-  await initBackend({ backend: "wasm", quiet: true });
-  const ds = generateSynthetic({
-    seed: 4,
-    numItems: 200,
-    numQueries: 100,
-    numUsers: 0,
-  });
-  const model = createTower({
-    kind: "plain",
-    dim: 8,
-    embedDim: 8,
-    hidden: [16],
-    ...small,
-  }, {
-    seed: 1,
-    dataset: ds,
-  });
-  const inputs = model.prepare(ds);
-  const queries = encodeAll(model, inputs, { side: "queries" });
-  const items = encodeAll(model, inputs, { side: "items", batchSize: 37 });
-  const a = searchWithModel(model, { queries, items }, { k: 10 });
-  const b = exactSearch(queries, items, { k: 10, d: 8 });
-  assertEquals(a.ids, b.ids);
-  assertClose(a.scores, b.scores, 1e-5);
-  model.dispose();
 });
 
 Deno.test("deno task eval: evaluates a run, agrees with the training's batch recall", async () => {
@@ -162,39 +124,6 @@ Deno.test("deno task eval: evaluates a run, agrees with the training's batch rec
   } finally {
     console.log = log;
     console.error = err;
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("evaluateModel as train's evaluate hook writes the full evaluation", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "eval_hook_test_" });
-  try {
-    const ds = generateSynthetic({
-      seed: 8,
-      numItems: 300,
-      numQueries: 500,
-      numUsers: 0,
-    });
-    const r = await train({
-      data: "memory",
-      tower: { kind: "plain", dim: 16, embedDim: 16, hidden: [32], ...small },
-      batchSize: 64,
-      steps: 3,
-      backend: "wasm",
-    }, {
-      dataset: ds,
-      outDir: dir,
-      quiet: true,
-      evaluate: (ctx) =>
-        evaluateModel(ctx, { minRelevance: ctx.config.minRelevance }),
-    });
-    const ev = JSON.parse(await Deno.readTextFile(`${dir}/eval.json`));
-    assertEquals(ev, JSON.parse(JSON.stringify(r.eval)));
-    assertEquals(ev.configHash, r.configHash);
-    assertEquals(ev.split, "test");
-    assertEquals(ev.fullCorpus.ks, [10, 50, 100]);
-    assertTrue(ev.health.meanCosine < 1);
-  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -69,7 +69,7 @@ import {
   type TrainConfigInput,
   type ValidRow,
 } from "../train/mod.ts";
-import { evaluateModel } from "./eval_cli.ts";
+import { evaluateModel } from "./evaluate.ts";
 import { bootstrapCI, type Interval } from "../eval/mod.ts";
 
 /** Version of the run layout and metrics; part of every run key. */

@@ -133,7 +133,6 @@ export {
   baselineHealthTable,
   type BaselineMetric,
   type BaselineName,
-  type BaselinePerQuery,
   type BaselineRole,
   type BaselineRow,
   type BaselineRunSpec,
@@ -148,11 +147,13 @@ export {
   type RunBaselineGridOptions,
 } from "./baselines.ts";
 export {
-  EVAL_BATCH_KS,
   EVAL_CORPUS_KS,
   evaluateModel,
   type EvaluateModelOptions,
+  evaluateModelPerQuery,
   evaluateRun,
   type EvaluateRunOptions,
+  type ModelOnData,
+  type PerQueryValues,
   searchWithModel,
-} from "./eval_cli.ts";
+} from "./evaluate.ts";
