@@ -17,6 +17,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import type { PaddedIds } from "../features/mod.ts";
+import { readFloat32View } from "../backend/mod.ts";
 
 /** The non-padding ids of a batch of rows, flattened, with their row. */
 export interface FlatBag {
@@ -96,7 +97,8 @@ function rowSumForward(
 ): tf.Tensor2D {
   const D = table.shape[1];
   const { segments, weights, rows } = options;
-  const data = table.dataSync() as Float32Array;
+  // A view of the table, read before anything else is allocated.
+  const data = readFloat32View(table);
   const out = new Float32Array(rows * D);
   for (let k = 0; k < ids.length; k++) {
     const src = ids[k] * D;
