@@ -23,19 +23,53 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { batchScores, CANDIDATE_KEYS, type CandidateOptions } from "./batch.ts";
+import {
+  type BatchScores,
+  CANDIDATE_KEYS,
+  type CandidateOptions,
+  withBatchScores,
+} from "./batch.ts";
 import { LAMBERT_W_MIN, lambertW } from "./lambert_w.ts";
+import { flag, integer, lossOptions, number, type Options } from "./options.ts";
 import { softmaxRankingLoss } from "./ranking.ts";
 import {
-  checkKeys,
   LossError,
   type LossResult,
-  readStats,
+  runLoss,
   termStatsTensor,
 } from "./types.ts";
 
 /** The gap p̄ − ā used during warm-up epochs (official code: b = −0.7). */
 export const ADAP_TAU_WARMUP_GAP = 0.7;
+
+/** The options of {@link AdapTau} (the schedule of the scales), declared once. */
+export const ADAP_TAU_OPTIONS = {
+  t: number({
+    default: 1,
+    min: 0,
+    strict: true,
+    doc:
+      "t (the code's temperature_2), dividing the loss deviation in the per-id scale",
+  }),
+  warmupEpochs: integer({
+    default: 10,
+    min: 0,
+    doc: "epochs whose global scale uses the gap 0.7 (the code's cnt_lr)",
+  }),
+  perId: flag({
+    default: true,
+    doc:
+      "per-id scales 1/τ_u from last epoch's losses; false: 1/τ0 for every id",
+  }),
+};
+
+/** The options of {@link adapTauLoss} proper, declared once. */
+export const ADAP_TAU_LOSS_OPTIONS = {
+  positiveInDenominator: flag({
+    default: false,
+    doc: "the positive in the denominator too (the code: only the negatives)",
+  }),
+};
 
 /** Data statistics behind the global scale (docs/reconstruction.md#adap-tau). */
 export interface AdapTauDataStats {
@@ -209,10 +243,9 @@ export function adapTauScales(
   idLosses: ArrayLike<number>,
   options: AdapTauScalesOptions,
 ): Float32Array {
-  const t = options.t ?? 1;
-  if (!(t > 0)) {
-    throw new LossError(`adapTauScales: option "t" must be > 0, got ${t}`);
-  }
+  const { t } = lossOptions("adapTauScales", { t: ADAP_TAU_OPTIONS.t }, {
+    t: options.t,
+  });
   let sum = 0;
   let seen = 0;
   for (let i = 0; i < idLosses.length; i++) {
@@ -235,15 +268,8 @@ export function adapTauScales(
   return out;
 }
 
-/** Options of {@link AdapTau}. */
-export interface AdapTauOptions {
-  /** t of {@link adapTauScales} (default 1). */
-  t?: number;
-  /** Epochs that use the warm-up gap 0.7 (official default cnt_lr = 10). */
-  warmupEpochs?: number;
-  /** Per-id scales (default true); false: the global scale for every id. */
-  perId?: boolean;
-}
+/** Options of {@link AdapTau}; see {@link ADAP_TAU_OPTIONS}. */
+export type AdapTauOptions = Options<typeof ADAP_TAU_OPTIONS>;
 
 /**
  * Adap-τ state: the global scale, the per-id scales, and the per-id losses
@@ -269,10 +295,11 @@ export class AdapTau {
         `AdapTau: numIds must be a positive integer, got ${numIds}`,
       );
     }
+    const o = lossOptions("AdapTau", ADAP_TAU_OPTIONS, options);
     this.numIds = numIds;
-    this.t = options.t ?? 1;
-    this.warmupEpochs = options.warmupEpochs ?? 10;
-    this.perId = options.perId ?? true;
+    this.t = o.t;
+    this.warmupEpochs = o.warmupEpochs;
+    this.perId = o.perId;
     this.#scales = new Float32Array(numIds);
   }
 
@@ -340,29 +367,90 @@ export class AdapTau {
   }
 }
 
-/** Options of {@link adapTauLoss}. */
-export interface AdapTauLossOptions extends CandidateOptions {
-  /** Required: the anchors' ids ([B] integers in 0 … numIds − 1). */
-  ids: ArrayLike<number>;
-  /** Required: the {@link AdapTau} state. */
-  adapTau: AdapTau;
-  /**
-   * Include the positive in the denominator (default false, as in the
-   * official code: −log(e^{pos/τ0} / Σ_neg e^{neg/τ_u})).
-   */
-  positiveInDenominator?: boolean;
-  /** Record this batch's per-id losses for the next epoch (default true). */
-  record?: boolean;
+/** Options of {@link adapTauLossFromScores}. */
+export type AdapTauScoreOptions = Options<typeof ADAP_TAU_LOSS_OPTIONS> & {
+  /** Required: the global scale 1/τ0 (the positive logit's). */
+  globalScale: number;
+  /** Required: [B] the anchors' scales 1/τ_u (the negative logits'). */
+  scales: ArrayLike<number>;
+  /** Also return the per-anchor loss at scale 1 (default false). */
+  unscaled?: boolean;
+  /** Return {@link LossResult.stats} (one device sync; default false). */
+  stats?: boolean;
+};
+
+/** Result of {@link adapTauLossFromScores}. */
+export interface AdapTauResult extends LossResult {
+  /** [B] the per-anchor loss at scale 1 when asked (the caller owns it). */
+  unscaled: tf.Tensor1D | null;
 }
 
 /**
- * Adap-τ loss (official code form): mean over anchors b of
- * −log(e^{s(q_b,v_b)·(1/τ0)} / Σ_{j negative} e^{s(q_b,c_j)·(1/τ_u(b))}):
- * the positive logit on the global scale, the negatives on the anchor id's
+ * Adap-τ loss (official code form) on a score bundle: mean over anchors b
+ * of −log(e^{s(q_b,v_b)·(1/τ0)} / Σ_{j negative} e^{s(q_b,c_j)·(1/τ_u(b))}):
+ * the positive logit on the global scale, the negatives on the anchor's
  * scale, and (by default) only negatives in the denominator. Scales carry
- * no gradient. With `record` it stores the per-example loss at scale 1 (the
+ * no gradient. `unscaled` also returns the per-anchor loss at scale 1 (the
  * code's detached "loss_" with the same denominator), from which the next
- * epoch's per-id scales are computed. Needs `ids`: throws without them.
+ * epoch's per-id scales are computed.
+ */
+export function adapTauLossFromScores(
+  s: BatchScores,
+  options: AdapTauScoreOptions,
+): AdapTauResult {
+  const { positiveInDenominator } = lossOptions(
+    "adapTauLoss",
+    ADAP_TAU_LOSS_OPTIONS,
+    { positiveInDenominator: options.positiveInDenominator },
+  );
+  const global = options.globalScale;
+  const stats = options.stats ?? false;
+  let unscaled: tf.Tensor1D | null = null;
+  const result = runLoss(() => {
+    const scale = tf.tensor1d(Array.from(options.scales));
+    const perAnchor = softmaxRankingLoss(
+      tf.mul(s.positive, global) as tf.Tensor1D,
+      tf.mul(s.query, tf.expandDims(scale, 1)) as tf.Tensor2D,
+      { negatives: s.negatives, positiveInDenominator },
+    );
+    const loss = tf.mean(perAnchor) as tf.Scalar;
+    if (options.unscaled) {
+      unscaled = tf.keep(softmaxRankingLoss(s.positive, s.query, {
+        negatives: s.negatives,
+        positiveInDenominator,
+      }));
+    }
+    const rows = stats
+      ? [termStatsTensor(
+        loss,
+        tf.expandDims(tf.div(1, scale), 1),
+        s.negatives,
+        { positiveTemperature: tf.scalar(1 / global) },
+      )]
+      : [];
+    return { loss, rows };
+  }, { parameter: "temperature", stats });
+  return { ...result, unscaled };
+}
+
+/** Options of {@link adapTauLoss}. */
+export type AdapTauLossOptions =
+  & Options<typeof ADAP_TAU_LOSS_OPTIONS>
+  & CandidateOptions
+  & {
+    /** Required: the anchors' ids ([B] integers in 0 … numIds − 1). */
+    ids: ArrayLike<number>;
+    /** Required: the {@link AdapTau} state. */
+    adapTau: AdapTau;
+    /** Record this batch's per-id losses for the next epoch (default true). */
+    record?: boolean;
+  };
+
+/**
+ * {@link adapTauLossFromScores} of the (q, v) bundle with the scales of
+ * {@link AdapTau} for the anchors' `ids`; with `record` (default) it stores
+ * the per-anchor losses at scale 1 in `adapTau` for the next epoch. Needs
+ * `ids`: throws without them.
  */
 export function adapTauLoss(
   q: tf.Tensor2D,
@@ -375,10 +463,9 @@ export function adapTauLoss(
       `${fn}: option "ids" is required: Adap-τ's temperature is per anchor id (user or query)`,
     );
   }
-  checkKeys(fn, options, [
+  const o = lossOptions(fn, ADAP_TAU_LOSS_OPTIONS, options, [
     "ids",
     "adapTau",
-    "positiveInDenominator",
     "record",
     ...CANDIDATE_KEYS,
   ]);
@@ -402,44 +489,21 @@ export function adapTauLoss(
       );
     }
   }
-  const global = adapTau.globalScale;
-  const positiveInDenominator = options.positiveInDenominator ?? false;
-  let rows: tf.Tensor1D[] = [];
-  let unscaled: tf.Tensor1D | null = null;
-  const loss = tf.tidy(() => {
-    const s = batchScores(q, v, {
-      mask: options.mask,
-      extraNegatives: options.extraNegatives,
-      inBatchNegatives: options.inBatchNegatives,
-      caller: fn,
-    });
-    const scale = adapTau.scalesFor(ids);
-    const perAnchor = softmaxRankingLoss(
-      tf.mul(s.positive, global) as tf.Tensor1D,
-      tf.mul(s.query, tf.expandDims(scale, 1)) as tf.Tensor2D,
-      { negatives: s.negatives, positiveInDenominator },
-    );
-    const l = tf.mean(perAnchor) as tf.Scalar;
-    if (options.record ?? true) {
-      unscaled = tf.keep(softmaxRankingLoss(s.positive, s.query, {
-        negatives: s.negatives,
-        positiveInDenominator,
-      }));
-    }
-    if (options.stats) {
-      rows = [
-        tf.keep(
-          termStatsTensor(l, tf.expandDims(tf.div(1, scale), 1), s.negatives, {
-            positiveTemperature: tf.scalar(1 / global),
-          }),
-        ),
-      ];
-    }
-    return l;
-  });
+  const record = options.record ?? true;
+  const scales = adapTau.scales;
+  const { loss, stats, unscaled } = withBatchScores(q, v, {
+    mask: options.mask,
+    extraNegatives: options.extraNegatives,
+    inBatchNegatives: options.inBatchNegatives,
+    caller: fn,
+  }, (s) =>
+    adapTauLossFromScores(s, {
+      globalScale: adapTau.globalScale,
+      scales: Array.from(ids, (id) => scales[id]),
+      positiveInDenominator: o.positiveInDenominator,
+      unscaled: record,
+      stats: options.stats,
+    }));
   if (unscaled !== null) adapTau.record(ids, unscaled);
-  return {
-    loss,
-    stats: options.stats ? readStats(loss, rows, "temperature") : null,
-  };
+  return { loss, stats };
 }

@@ -10,7 +10,15 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { stopGradient as sg } from "../backend/mod.ts";
-import { checkChoice, checkParam, type Param, paramTensor } from "./types.ts";
+import {
+  choice,
+  flag,
+  lossOptions,
+  type Options,
+  param,
+  type ResolvedArguments,
+} from "./options.ts";
+import { type Param, paramTensor } from "./types.ts";
 
 /**
  * How the adaptive value depends on h = 1 − s (s: positive–negative
@@ -35,50 +43,86 @@ export const TEMPERATURE_FORMS: readonly AdaptiveForm[] = [
   "multiplicative",
 ];
 
-/** Options shared by {@link adaptiveMargin} and {@link adaptiveTemperature}. */
-export interface AdaptiveValueOptions {
-  /** Slope α (default 0.5). A number, or a scalar tensor / tf.Variable. */
-  alpha?: Param;
-  /** Functional form (default "linear"). */
-  form?: AdaptiveForm;
-  /**
-   * Stop the gradient through the similarity, eq. (7) (default true). With
-   * false the loss can be lowered by pulling items together (collapse,
-   * docs/reconstruction.md#collapse).
-   */
-  stopGradient?: boolean;
-  /**
-   * Let gradients reach α and the base when they are tensors (default
-   * false: tensors are then treated as constants).
-   */
-  trainable?: boolean;
-}
+// Options shared by δ_j and τ_j (declared once, see options.ts).
+const VALUE_OPTIONS = {
+  alpha: param({
+    default: 0.5,
+    min: 0,
+    doc: "slope α of δ_j and τ_j (the paper's 0.5), eq. (3), (5)",
+  }),
+  stopGradient: flag({
+    default: true,
+    doc:
+      "stop the gradient through the similarity, eq. (7); false lets the loss pull items together (collapse)",
+  }),
+  trainable: flag({
+    default: false,
+    doc: "α and δ0/τ0 are trained (tf.Variables); false: constants",
+  }),
+};
 
-/** Options of {@link adaptiveMargin}. */
-export interface AdaptiveMarginOptions extends AdaptiveValueOptions {
-  /** δ0, the margin of the hardest negative (default 0.01). */
-  delta0?: Param;
-}
+/** The options of {@link adaptiveMargin}: α, δ0, form, stop-gradient. */
+export const ADAPTIVE_MARGIN_OPTIONS = {
+  ...VALUE_OPTIONS,
+  delta0: param({
+    default: 0.01,
+    min: 0,
+    doc: "δ0, the margin of the hardest negative (the paper's 0.01)",
+  }),
+  form: choice({
+    choices: MARGIN_FORMS,
+    default: "linear",
+    doc: "how δ_j depends on h = 1 − s(v, v_j) (open choice A1)",
+  }),
+};
 
-/** Options of {@link adaptiveTemperature}. */
-export interface AdaptiveTemperatureOptions extends AdaptiveValueOptions {
-  /** τ0, the temperature of the hardest negative (default 1/30). */
-  tau0?: Param;
-}
+/** The options of {@link adaptiveTemperature}: α, τ0, form, stop-gradient. */
+export const ADAPTIVE_TEMPERATURE_OPTIONS = {
+  ...VALUE_OPTIONS,
+  tau0: param({
+    default: 1 / 30,
+    min: 0,
+    strict: true,
+    doc:
+      "τ0, the temperature of the hardest negative and of the positive (the paper's 1/30)",
+  }),
+  form: choice({
+    choices: TEMPERATURE_FORMS,
+    default: "linear",
+    doc: "how τ_j depends on h = 1 − s(v, v_j) (open choice A1)",
+  }),
+};
+
+/**
+ * Options shared by {@link adaptiveMargin} and {@link adaptiveTemperature}:
+ * `alpha` (default 0.5, a number or a scalar tensor / tf.Variable), `form`
+ * (default "linear"), `stopGradient` (eq. (7), default true) and
+ * `trainable` (gradients reach tensor-valued α and base; default false).
+ */
+export type AdaptiveValueOptions =
+  & Options<typeof VALUE_OPTIONS>
+  & { form?: AdaptiveForm };
+
+/** Options of {@link adaptiveMargin}; see {@link ADAPTIVE_MARGIN_OPTIONS}. */
+export type AdaptiveMarginOptions = Options<typeof ADAPTIVE_MARGIN_OPTIONS>;
+
+/** Options of {@link adaptiveTemperature}; see {@link ADAPTIVE_TEMPERATURE_OPTIONS}. */
+export type AdaptiveTemperatureOptions = Options<
+  typeof ADAPTIVE_TEMPERATURE_OPTIONS
+>;
 
 // The single implementation of the forms; the two exported functions below
 // fix which base (δ0 or τ0) and which forms apply.
 function adaptiveValue(
   similarity: tf.Tensor,
   base: Param,
-  options: AdaptiveValueOptions,
+  o: ResolvedArguments<typeof VALUE_OPTIONS> & { form: AdaptiveForm },
 ): tf.Tensor {
-  const trainable = options.trainable ?? false;
-  const s = (options.stopGradient ?? true) ? sg(similarity) : similarity;
-  const a = paramTensor(options.alpha ?? 0.5, trainable);
-  const b = paramTensor(base, trainable);
+  const s = o.stopGradient ? sg(similarity) : similarity;
+  const a = paramTensor(o.alpha, o.trainable);
+  const b = paramTensor(base, o.trainable);
   const h = tf.sub(1, s);
-  switch (options.form ?? "linear") {
+  switch (o.form) {
     case "linear":
       return tf.add(b, tf.mul(a, h));
     case "half":
@@ -100,11 +144,8 @@ export function adaptiveMargin(
   similarity: tf.Tensor,
   options: AdaptiveMarginOptions = {},
 ): tf.Tensor {
-  const fn = "adaptiveMargin";
-  checkChoice(fn, "form", options.form ?? "linear", MARGIN_FORMS);
-  checkParam(fn, "alpha", options.alpha ?? 0.5, { min: 0 });
-  checkParam(fn, "delta0", options.delta0 ?? 0.01, { min: 0 });
-  return adaptiveValue(similarity, options.delta0 ?? 0.01, options);
+  const o = lossOptions("adaptiveMargin", ADAPTIVE_MARGIN_OPTIONS, options);
+  return adaptiveValue(similarity, o.delta0, o);
 }
 
 /**
@@ -118,9 +159,10 @@ export function adaptiveTemperature(
   similarity: tf.Tensor,
   options: AdaptiveTemperatureOptions = {},
 ): tf.Tensor {
-  const fn = "adaptiveTemperature";
-  checkChoice(fn, "form", options.form ?? "linear", TEMPERATURE_FORMS);
-  checkParam(fn, "alpha", options.alpha ?? 0.5, { min: 0 });
-  checkParam(fn, "tau0", options.tau0 ?? 1 / 30, { min: 0, strict: true });
-  return adaptiveValue(similarity, options.tau0 ?? 1 / 30, options);
+  const o = lossOptions(
+    "adaptiveTemperature",
+    ADAPTIVE_TEMPERATURE_OPTIONS,
+    options,
+  );
+  return adaptiveValue(similarity, o.tau0, o);
 }

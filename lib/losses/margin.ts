@@ -2,91 +2,119 @@
  * Margin losses: fixed margin, eq. (1), and the paper's adaptive, symmetric
  * margin loss, eq. (4), (7), (8), (9) (docs/reconstruction.md#eq-1,
  * docs/reconstruction.md#eq-4, docs/reconstruction.md#eq-8,
- * docs/reconstruction.md#eq-9). Conventions (inputs, mask, normalisation)
- * are in batch.ts.
+ * docs/reconstruction.md#eq-9). Each is a function of a score bundle
+ * (`…FromScores`) plus its (q, v) wrapper; conventions (inputs, mask,
+ * normalisation) are in batch.ts.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { adaptiveMargin, type AdaptiveMarginOptions } from "./adaptive.ts";
+import { ADAPTIVE_MARGIN_OPTIONS, adaptiveMargin } from "./adaptive.ts";
 import {
-  batchScores,
+  type BatchScores,
   CANDIDATE_KEYS,
   type CandidateOptions,
   candidates,
+  itemScoresOf,
+  withBatchScores,
 } from "./batch.ts";
+import { lossOptions, number, type Options } from "./options.ts";
 import { hingeRankingLoss } from "./ranking.ts";
-import {
-  ADAPTIVE_LOSS_KEYS,
-  checkSymmetric,
-  type SymmetricOptions,
-  totalLoss,
-} from "./total.ts";
-import {
-  checkKeys,
-  LossError,
-  type LossResult,
-  readStats,
-  termStatsTensor,
-} from "./types.ts";
+import { SYMMETRIC_OPTIONS, totalLoss } from "./total.ts";
+import { type LossResult, runLoss, termStatsTensor } from "./types.ts";
+
+/** The options of {@link marginLoss}, declared once. */
+export const MARGIN_LOSS_OPTIONS = {
+  margin: number({
+    default: 0.1,
+    min: 0,
+    doc: "fixed margin δ (the paper's 0.1), eq. (1)",
+  }),
+};
+
+/**
+ * The options of {@link adaptiveMarginLoss}, declared once: eq. (3)'s
+ * (α, δ0, form, stop-gradient, trainable) and the symmetric term's.
+ */
+export const ADAPTIVE_MARGIN_LOSS_OPTIONS = {
+  ...ADAPTIVE_MARGIN_OPTIONS,
+  ...SYMMETRIC_OPTIONS,
+};
+
+/** Return {@link LossResult.stats} (one device sync; default false). */
+type StatsOption = { stats?: boolean };
+
+/** Options of {@link marginLossFromScores}. */
+export type MarginScoreOptions =
+  & Options<typeof MARGIN_LOSS_OPTIONS>
+  & StatsOption;
 
 /** Options of {@link marginLoss}. */
-export interface MarginLossOptions extends CandidateOptions {
-  /** Fixed margin δ (default 0.1). */
-  margin?: number;
-}
+export type MarginLossOptions = MarginScoreOptions & CandidateOptions;
+
+/** Options of {@link adaptiveMarginLossFromScores}. */
+export type AdaptiveMarginScoreOptions =
+  & Options<typeof ADAPTIVE_MARGIN_LOSS_OPTIONS>
+  & StatsOption;
 
 /** Options of {@link adaptiveMarginLoss}. */
-export interface AdaptiveMarginLossOptions
-  extends AdaptiveMarginOptions, SymmetricOptions, CandidateOptions {}
+export type AdaptiveMarginLossOptions =
+  & AdaptiveMarginScoreOptions
+  & CandidateOptions;
 
 function active(argument: tf.Tensor2D): tf.Tensor2D {
   return tf.cast(tf.greater(argument, 0), "float32");
 }
 
 /**
- * Fixed-margin loss, eq. (1): mean over anchors b of
+ * Fixed-margin loss, eq. (1), on a score bundle: mean over anchors b of
  * Σ_{j negative of b} max(0, δ − s(q_b, v_b) + s(q_b, c_j)), δ = 0.1.
  */
+export function marginLossFromScores(
+  s: BatchScores,
+  options: MarginScoreOptions = {},
+): LossResult {
+  const { margin } = lossOptions(
+    "marginLoss",
+    MARGIN_LOSS_OPTIONS,
+    options,
+    ["stats"],
+  );
+  const stats = options.stats ?? false;
+  return runLoss(() => {
+    const h = hingeRankingLoss(s.positive, s.query, {
+      margin,
+      negatives: s.negatives,
+    });
+    const loss = tf.mean(h.perAnchor) as tf.Scalar;
+    const rows = stats
+      ? [termStatsTensor(loss, tf.scalar(margin), s.negatives, {
+        active: active(h.argument),
+      })]
+      : [];
+    return { loss, rows };
+  }, { parameter: "margin", stats });
+}
+
+/** {@link marginLossFromScores} of the (q, v) bundle ([B, d] each). */
 export function marginLoss(
   q: tf.Tensor2D,
   v: tf.Tensor2D,
   options: MarginLossOptions = {},
 ): LossResult {
   const fn = "marginLoss";
-  checkKeys(fn, options, ["margin", ...CANDIDATE_KEYS]);
-  const margin = options.margin ?? 0.1;
-  if (typeof margin !== "number" || !Number.isFinite(margin)) {
-    throw new LossError(
-      `${fn}: option "margin" must be a finite number, got ${margin}`,
-    );
-  }
-  let rows: tf.Tensor1D[] = [];
-  const loss = tf.tidy(() => {
-    const s = batchScores(q, v, candidates(fn, options, false));
-    const h = hingeRankingLoss(s.positive, s.query, {
-      margin,
-      negatives: s.negatives,
-    });
-    const l = tf.mean(h.perAnchor) as tf.Scalar;
-    if (options.stats) {
-      rows = [
-        tf.keep(termStatsTensor(l, tf.scalar(margin), s.negatives, {
-          active: active(h.argument),
-        })),
-      ];
-    }
-    return l;
-  });
-  return {
-    loss,
-    stats: options.stats ? readStats(loss, rows, "margin") : null,
-  };
+  const o = lossOptions(fn, MARGIN_LOSS_OPTIONS, options, CANDIDATE_KEYS);
+  return withBatchScores(
+    q,
+    v,
+    candidates(fn, options, false),
+    (s) => marginLossFromScores(s, { ...o, stats: options.stats }),
+  );
 }
 
 /**
- * The paper's adaptive margin loss (reconstruction,
+ * The paper's adaptive margin loss on a score bundle (reconstruction,
  * docs/reconstruction.md#eq-4, docs/reconstruction.md#eq-8):
  * - L^q, eq. (4): hinge with δ_bj = adaptiveMargin(s(v_b, c_j)), eq. (3)/(7);
  * - L^v, eq. (8) (when `symmetric`): anchor v_b, positive q_b, the same
@@ -95,61 +123,71 @@ export function marginLoss(
  * - total, eq. (9): {@link totalLoss}.
  * Defaults: α = 0.5, δ0 = 0.01, linear form, stop-gradient on, symmetric,
  * w = 0.05 added. With α = 0 and `symmetric: false` it is
- * {@link marginLoss} with margin δ0.
+ * {@link marginLoss} with margin δ0. Needs the bundle's item scores.
  */
-export function adaptiveMarginLoss(
-  q: tf.Tensor2D,
-  v: tf.Tensor2D,
-  options: AdaptiveMarginLossOptions = {},
+export function adaptiveMarginLossFromScores(
+  s: BatchScores,
+  options: AdaptiveMarginScoreOptions = {},
 ): LossResult {
   const fn = "adaptiveMarginLoss";
-  checkKeys(fn, options, [
-    "delta0",
-    ...ADAPTIVE_LOSS_KEYS,
-    ...CANDIDATE_KEYS,
-  ]);
-  checkSymmetric(fn, options);
-  const symmetric = options.symmetric ?? true;
-  const marginOptions: AdaptiveMarginOptions = {
-    alpha: options.alpha,
-    delta0: options.delta0,
-    form: options.form,
-    stopGradient: options.stopGradient,
-    trainable: options.trainable,
+  const o = lossOptions(fn, ADAPTIVE_MARGIN_LOSS_OPTIONS, options, ["stats"]);
+  const stats = options.stats ?? false;
+  const item = itemScoresOf(fn, s);
+  const value = {
+    alpha: o.alpha,
+    delta0: o.delta0,
+    form: o.form,
+    stopGradient: o.stopGradient,
+    trainable: o.trainable,
   };
-  let rows: tf.Tensor1D[] = [];
-  const loss = tf.tidy(() => {
-    const s = batchScores(q, v, candidates(fn, options, true));
-    const item = s.item as tf.Tensor2D;
-    const deltaQ = adaptiveMargin(item, marginOptions);
+  return runLoss(() => {
+    const rows: tf.Tensor1D[] = [];
+    const deltaQ = adaptiveMargin(item, value);
     const hq = hingeRankingLoss(s.positive, s.query, {
       margin: deltaQ,
       negatives: s.negatives,
     });
     const lq = tf.mean(hq.perAnchor) as tf.Scalar;
-    if (options.stats) {
-      rows.push(tf.keep(termStatsTensor(lq, deltaQ, s.negatives, {
+    if (stats) {
+      rows.push(termStatsTensor(lq, deltaQ, s.negatives, {
         active: active(hq.argument),
-      })));
+      }));
     }
-    if (!symmetric) return lq;
-    const deltaV = (options.symmetricFrom ?? "query") === "query"
-      ? adaptiveMargin(s.query, marginOptions)
+    if (!o.symmetric) return { loss: lq, rows };
+    const deltaV = o.symmetricFrom === "query"
+      ? adaptiveMargin(s.query, value)
       : deltaQ;
     const hv = hingeRankingLoss(s.positive, item, {
       margin: deltaV,
       negatives: s.negatives,
     });
     const lv = tf.mean(hv.perAnchor) as tf.Scalar;
-    if (options.stats) {
-      rows.push(tf.keep(termStatsTensor(lv, deltaV, s.negatives, {
+    if (stats) {
+      rows.push(termStatsTensor(lv, deltaV, s.negatives, {
         active: active(hv.argument),
-      })));
+      }));
     }
-    return totalLoss(lq, lv, { w: options.w, combine: options.combine });
-  });
-  if (!options.stats) return { loss, stats: null };
-  const stats = readStats(loss, rows, "margin");
-  rows = [];
-  return { loss, stats };
+    return { loss: totalLoss(lq, lv, { w: o.w, combine: o.combine }), rows };
+  }, { parameter: "margin", stats });
+}
+
+/** {@link adaptiveMarginLossFromScores} of the (q, v) bundle ([B, d] each). */
+export function adaptiveMarginLoss(
+  q: tf.Tensor2D,
+  v: tf.Tensor2D,
+  options: AdaptiveMarginLossOptions = {},
+): LossResult {
+  const fn = "adaptiveMarginLoss";
+  const o = lossOptions(
+    fn,
+    ADAPTIVE_MARGIN_LOSS_OPTIONS,
+    options,
+    CANDIDATE_KEYS,
+  );
+  return withBatchScores(
+    q,
+    v,
+    candidates(fn, options, true),
+    (s) => adaptiveMarginLossFromScores(s, { ...o, stats: options.stats }),
+  );
 }

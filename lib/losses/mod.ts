@@ -1,10 +1,18 @@
 /**
  * Losses of the paper and of its baselines, on tfjs tensors.
  *
- * Inputs: L2-normalised query and positive-item embeddings `q`, `v` ([B, d];
- * the losses do not normalise), optional accidental-hit `mask` ([B, B]) and
- * extra negatives. Every loss returns `{ loss, stats }`; `stats` (plain
- * numbers, one device sync) only with `stats: true`. Equation numbers refer
+ * Every loss is a function of a score bundle ({@link BatchScores}: the
+ * query–item scores, the item–item scores the adaptive values and the
+ * symmetric term need, which candidates are negatives after the
+ * accidental-hit mask, and the logQ offsets), named `…FromScores`. Its
+ * (q, v) form takes L2-normalised query and positive-item embeddings
+ * ([B, d]; the losses do not normalise), builds the bundle with
+ * {@link batchScores} and calls it; a multi-head tower (DPSR) builds the
+ * bundle with its own score function instead, so each equation exists
+ * once. Every loss returns `{ loss, stats }`; `stats` (plain numbers, one
+ * device sync) only with `stats: true`. Each loss declares its options once,
+ * as a table (options.ts) that gives their types, defaults, checks and
+ * documentation. Equation numbers refer
  * to docs/reconstruction.md#method (the reconstructed equations, their
  * sources and open choices; one anchor per equation, e.g.
  * docs/reconstruction.md#eq-4); each equation is one function:
@@ -16,14 +24,16 @@
  * | (3), (7) adaptive margin | {@link adaptiveMargin} |
  * | (5), (7) adaptive temperature | {@link adaptiveTemperature} |
  * | (9) total | {@link totalLoss} |
- * | fixed δ / τ baselines | {@link marginLoss}, {@link softmaxLoss} |
- * | the method | {@link adaptiveMarginLoss}, {@link adaptiveSoftmaxLoss} |
- * | Adap-τ (docs/reconstruction.md#adap-tau) | {@link adapTauLoss}, {@link AdapTau}, {@link adapTauGlobalScale}, {@link adapTauScales}, {@link lambertW} |
+ * | fixed δ / τ baselines | {@link marginLossFromScores}, {@link softmaxLossFromScores} ((q, v): {@link marginLoss}, {@link softmaxLoss}) |
+ * | the method | {@link adaptiveMarginLossFromScores}, {@link adaptiveSoftmaxLossFromScores} ((q, v): {@link adaptiveMarginLoss}, {@link adaptiveSoftmaxLoss}) |
+ * | Adap-τ (docs/reconstruction.md#adap-tau) | {@link adapTauLossFromScores} ((q, v): {@link adapTauLoss}), {@link AdapTau}, {@link adapTauGlobalScale}, {@link adapTauScales}, {@link lambertW} |
  *
  * @module
  */
 
 export {
+  ADAPTIVE_MARGIN_OPTIONS,
+  ADAPTIVE_TEMPERATURE_OPTIONS,
   type AdaptiveForm,
   adaptiveMargin,
   type AdaptiveMarginOptions,
@@ -34,16 +44,21 @@ export {
   TEMPERATURE_FORMS,
 } from "./adaptive.ts";
 export {
+  ADAP_TAU_LOSS_OPTIONS,
+  ADAP_TAU_OPTIONS,
   ADAP_TAU_WARMUP_GAP,
   AdapTau,
   type AdapTauDataStats,
   adapTauGlobalScale,
   type AdapTauGlobalScaleOptions,
   adapTauLoss,
+  adapTauLossFromScores,
   type AdapTauLossOptions,
   type AdapTauOptions,
+  type AdapTauResult,
   adapTauScales,
   type AdapTauScalesOptions,
+  type AdapTauScoreOptions,
   adapTauStatistics,
   type AdapTauStatisticsOptions,
 } from "./adap_tau.ts";
@@ -54,14 +69,48 @@ export {
   batchScores,
   type BatchScoresOptions,
   type CandidateOptions,
+  disposeScores,
+  type LogQOptions,
+  type ScoreFunction,
+  withBatchScores,
 } from "./batch.ts";
 export { LAMBERT_W_MIN, lambertW } from "./lambert_w.ts";
 export {
+  ADAPTIVE_MARGIN_LOSS_OPTIONS,
   adaptiveMarginLoss,
+  adaptiveMarginLossFromScores,
   type AdaptiveMarginLossOptions,
+  type AdaptiveMarginScoreOptions,
+  MARGIN_LOSS_OPTIONS,
   marginLoss,
+  marginLossFromScores,
   type MarginLossOptions,
+  type MarginScoreOptions,
 } from "./margin.ts";
+export {
+  type ArgumentOf,
+  type BooleanSpec,
+  choice,
+  type ChoiceSpec,
+  flag,
+  integer,
+  type IntegerSpec,
+  lossOptions,
+  number,
+  type NumberSpec,
+  optionProblem,
+  type Options,
+  type OptionSpec,
+  optionsTable,
+  type OptionTable,
+  param,
+  type Resolved,
+  type ResolvedArguments,
+  resolveOptions,
+  showValue,
+  unknownOption,
+  type ValueOf,
+} from "./options.ts";
 export {
   type HingeRanking,
   hingeRankingLoss,
@@ -71,17 +120,24 @@ export {
   type SoftmaxRankingOptions,
 } from "./ranking.ts";
 export {
+  ADAPTIVE_SOFTMAX_LOSS_OPTIONS,
   adaptiveSoftmaxLoss,
+  adaptiveSoftmaxLossFromScores,
   type AdaptiveSoftmaxLossOptions,
-  type LogQOptions,
+  type AdaptiveSoftmaxScoreOptions,
+  SOFTMAX_LOSS_OPTIONS,
   softmaxLoss,
+  softmaxLossFromScores,
   type SoftmaxLossOptions,
+  type SoftmaxScoreOptions,
 } from "./softmax.ts";
 export {
   type Combine,
   COMBINE_MODES,
   SYMMETRIC_FROM,
+  SYMMETRIC_OPTIONS,
   type SymmetricOptions,
+  TOTAL_LOSS_OPTIONS,
   totalLoss,
   type TotalLossOptions,
 } from "./total.ts";
@@ -89,8 +145,10 @@ export {
   LossError,
   type LossResult,
   type LossStats,
+  type LossTerms,
   type Param,
   readStats,
+  runLoss,
   type TermStats,
   termStatsTensor,
 } from "./types.ts";

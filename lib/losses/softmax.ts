@@ -1,211 +1,152 @@
 /**
  * Softmax losses: fixed temperature, eq. (2), and the paper's adaptive,
  * symmetric softmax loss, eq. (6), (7), (10) (docs/reconstruction.md#eq-2,
- * docs/reconstruction.md#eq-6, docs/reconstruction.md#eq-10),
- * with an optional logQ (sampling-bias) correction. Conventions (inputs,
- * mask, normalisation) are in batch.ts.
+ * docs/reconstruction.md#eq-6, docs/reconstruction.md#eq-10), with the
+ * bundle's optional logQ (sampling-bias) correction. Each is a function of
+ * a score bundle (`…FromScores`) plus its (q, v) wrapper; conventions
+ * (inputs, mask, normalisation, logQ) are in batch.ts.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs-core";
 import {
+  ADAPTIVE_TEMPERATURE_OPTIONS,
   adaptiveTemperature,
-  type AdaptiveTemperatureOptions,
 } from "./adaptive.ts";
 import {
   type BatchScores,
-  batchScores,
   CANDIDATE_KEYS,
   type CandidateOptions,
   candidates,
-  checkEmbeddings,
+  itemScoresOf,
+  LOGQ_KEYS,
+  type LogQOptions,
+  withBatchScores,
 } from "./batch.ts";
+import { choice, lossOptions, number, type Options } from "./options.ts";
 import { softmaxRankingLoss } from "./ranking.ts";
+import { SYMMETRIC_OPTIONS, totalLoss } from "./total.ts";
 import {
-  ADAPTIVE_LOSS_KEYS,
-  checkSymmetric,
-  type SymmetricOptions,
-  totalLoss,
-} from "./total.ts";
-import {
-  checkKeys,
-  LossError,
   type LossResult,
   paramTensor,
-  readStats,
+  runLoss,
   termStatsTensor,
 } from "./types.ts";
 
-/** The logQ options of the softmax losses. */
-export interface LogQOptions {
+/** The options of {@link softmaxLoss}, declared once. */
+export const SOFTMAX_LOSS_OPTIONS = {
+  temperature: number({
+    default: 1 / 30,
+    min: 0,
+    strict: true,
+    doc: "fixed temperature τ (the paper's 1/30), eq. (2)",
+  }),
+};
+
+/**
+ * The options of {@link adaptiveSoftmaxLoss}, declared once: eq. (5)'s (α,
+ * τ0, form, stop-gradient, trainable), the symmetric term's, and the
+ * positive logit's temperature.
+ */
+export const ADAPTIVE_SOFTMAX_LOSS_OPTIONS = {
+  ...ADAPTIVE_TEMPERATURE_OPTIONS,
+  ...SYMMETRIC_OPTIONS,
   /**
-   * [B]: log of the probability with which item b (row b of `v`) enters a
-   * batch. Subtracted from every in-batch logit of column b, the positive's
-   * included (the sampled-softmax correction of Yi et al. 2019): popular
-   * items, which show up as negatives more often, are penalised less.
+   * Only "tau0": every form of {@link adaptiveTemperature} equals τ0 at
+   * s(v, v) = 1, so τ0 is what the formula gives the positive; no other
+   * choice is derived from the paper (open choice A7).
    */
-  logQ?: tf.Tensor;
-  /**
-   * [K] or [B, K]: the same for the extra negatives. Required when both
-   * `logQ` and `extraNegatives` are given.
-   */
-  extraLogQ?: tf.Tensor;
-}
+  positiveTemperature: choice({
+    choices: ["tau0"],
+    default: "tau0",
+    doc: "temperature of the positive logit (open choice A7)",
+  }),
+};
+
+/** Return {@link LossResult.stats} (one device sync; default false). */
+type StatsOption = { stats?: boolean };
+
+/** Options of {@link softmaxLossFromScores}. */
+export type SoftmaxScoreOptions =
+  & Options<typeof SOFTMAX_LOSS_OPTIONS>
+  & StatsOption;
 
 /** Options of {@link softmaxLoss}. */
-export interface SoftmaxLossOptions extends CandidateOptions, LogQOptions {
-  /** Fixed temperature τ (default 1/30); DSSM's smoothing factor γ is 1/τ. */
-  temperature?: number;
-}
+export type SoftmaxLossOptions =
+  & SoftmaxScoreOptions
+  & CandidateOptions
+  & LogQOptions;
+
+/** Options of {@link adaptiveSoftmaxLossFromScores}. */
+export type AdaptiveSoftmaxScoreOptions =
+  & Options<typeof ADAPTIVE_SOFTMAX_LOSS_OPTIONS>
+  & StatsOption;
 
 /** Options of {@link adaptiveSoftmaxLoss}. */
-export interface AdaptiveSoftmaxLossOptions
-  extends
-    AdaptiveTemperatureOptions,
-    SymmetricOptions,
-    CandidateOptions,
-    LogQOptions {
-  /**
-   * Temperature of the positive logit. Only "tau0" (the default): every
-   * form of {@link adaptiveTemperature} equals τ0 at s(v, v) = 1, so τ0 is
-   * what the formula gives the positive; no other choice is derived from
-   * the paper.
-   */
-  positiveTemperature?: "tau0";
-}
-
-interface LogQ {
-  /** [B, N] or [1, N] offsets subtracted from the candidate logits. */
-  columns: tf.Tensor | null;
-  /** [B] offsets subtracted from the positive logit (q-anchored term). */
-  positive: tf.Tensor | null;
-}
-
-function checkLogQ(fn: string, options: LogQOptions, B: number): void {
-  const { logQ, extraLogQ, extraNegatives } = options as
-    & LogQOptions
-    & CandidateOptions;
-  if (logQ !== undefined) {
-    if (
-      !(logQ instanceof tf.Tensor) || logQ.rank !== 1 || logQ.shape[0] !== B
-    ) {
-      throw new LossError(
-        `${fn}: option "logQ" must be a tensor of shape [${B}]`,
-      );
-    }
-    if (extraNegatives !== undefined && extraLogQ === undefined) {
-      throw new LossError(
-        `${fn}: option "extraLogQ" is required when "logQ" and "extraNegatives" are both given`,
-      );
-    }
-  }
-  if (extraLogQ !== undefined) {
-    if (extraNegatives === undefined) {
-      throw new LossError(
-        `${fn}: option "extraLogQ" was given without "extraNegatives"`,
-      );
-    }
-    const K = extraNegatives.shape[extraNegatives.rank - 2];
-    const ok = extraLogQ instanceof tf.Tensor &&
-      ((extraLogQ.rank === 1 && extraLogQ.shape[0] === K) ||
-        (extraLogQ.rank === 2 && extraLogQ.shape[0] === B &&
-          extraLogQ.shape[1] === K));
-    if (!ok) {
-      throw new LossError(
-        `${fn}: option "extraLogQ" must have shape [${K}] or [${B}, ${K}]`,
-      );
-    }
-  }
-}
-
-// The correction offsets, laid out like the candidate columns of `s`.
-function logQOffsets(s: BatchScores, options: LogQOptions): LogQ {
-  const B = s.positive.shape[0];
-  const parts: tf.Tensor[] = [];
-  if (s.inBatch > 0) {
-    parts.push(
-      options.logQ ? tf.reshape(options.logQ, [1, B]) : tf.zeros([1, B]),
-    );
-  }
-  if (s.extra > 0) {
-    const e = options.extraLogQ;
-    parts.push(
-      e === undefined
-        ? tf.zeros([1, s.extra])
-        : e.rank === 1
-        ? tf.reshape(e, [1, s.extra])
-        : e,
-    );
-  }
-  const any = options.logQ !== undefined || options.extraLogQ !== undefined;
-  const rows = Math.max(...parts.map((p) => p.shape[0]));
-  return {
-    columns: any
-      ? tf.concat(
-        parts.map((p) => tf.broadcastTo(p, [rows, p.shape[1] as number])),
-        1,
-      )
-      : null,
-    positive: options.logQ ?? null,
-  };
-}
+export type AdaptiveSoftmaxLossOptions =
+  & AdaptiveSoftmaxScoreOptions
+  & CandidateOptions
+  & LogQOptions;
 
 function minusOffset(x: tf.Tensor, offset: tf.Tensor | null): tf.Tensor {
   return offset === null ? x : tf.sub(x, offset);
 }
 
 /**
- * Fixed-temperature softmax loss, eq. (2): mean over anchors b of
- * −log(e^{s(q_b,v_b)/τ} / (e^{s(q_b,v_b)/τ} + Σ_{j negative} e^{s(q_b,c_j)/τ})),
- * τ = 1/30, with the optional logQ correction on the logits.
+ * Fixed-temperature softmax loss, eq. (2), on a score bundle: mean over
+ * anchors b of −log(e^{s(q_b,v_b)/τ} / (e^{s(q_b,v_b)/τ} +
+ * Σ_{j negative} e^{s(q_b,c_j)/τ})), τ = 1/30, with the bundle's logQ
+ * correction on the logits. DSSM's smoothing factor γ is 1/τ.
  */
+export function softmaxLossFromScores(
+  s: BatchScores,
+  options: SoftmaxScoreOptions = {},
+): LossResult {
+  const { temperature: tau } = lossOptions(
+    "softmaxLoss",
+    SOFTMAX_LOSS_OPTIONS,
+    options,
+    ["stats"],
+  );
+  const stats = options.stats ?? false;
+  return runLoss(() => {
+    const perAnchor = softmaxRankingLoss(
+      minusOffset(tf.div(s.positive, tau), s.logQPositive) as tf.Tensor1D,
+      minusOffset(tf.div(s.query, tau), s.logQColumns) as tf.Tensor2D,
+      { negatives: s.negatives },
+    );
+    const loss = tf.mean(perAnchor) as tf.Scalar;
+    const rows = stats
+      ? [termStatsTensor(loss, tf.scalar(tau), s.negatives, {
+        positiveTemperature: tf.scalar(tau),
+      })]
+      : [];
+    return { loss, rows };
+  }, { parameter: "temperature", stats });
+}
+
+/** {@link softmaxLossFromScores} of the (q, v) bundle ([B, d] each). */
 export function softmaxLoss(
   q: tf.Tensor2D,
   v: tf.Tensor2D,
   options: SoftmaxLossOptions = {},
 ): LossResult {
   const fn = "softmaxLoss";
-  checkKeys(fn, options, [
-    "temperature",
-    "logQ",
-    "extraLogQ",
+  const o = lossOptions(fn, SOFTMAX_LOSS_OPTIONS, options, [
+    ...LOGQ_KEYS,
     ...CANDIDATE_KEYS,
   ]);
-  const tau = options.temperature ?? 1 / 30;
-  if (typeof tau !== "number" || !Number.isFinite(tau) || tau <= 0) {
-    throw new LossError(
-      `${fn}: option "temperature" must be a finite number > 0, got ${tau}`,
-    );
-  }
-  checkLogQ(fn, options, checkEmbeddings(fn, q, v)[0]);
-  let rows: tf.Tensor1D[] = [];
-  const loss = tf.tidy(() => {
-    const s = batchScores(q, v, candidates(fn, options, false));
-    const off = logQOffsets(s, options);
-    const perAnchor = softmaxRankingLoss(
-      minusOffset(tf.div(s.positive, tau), off.positive) as tf.Tensor1D,
-      minusOffset(tf.div(s.query, tau), off.columns) as tf.Tensor2D,
-      { negatives: s.negatives },
-    );
-    const l = tf.mean(perAnchor) as tf.Scalar;
-    if (options.stats) {
-      rows = [
-        tf.keep(termStatsTensor(l, tf.scalar(tau), s.negatives, {
-          positiveTemperature: tf.scalar(tau),
-        })),
-      ];
-    }
-    return l;
-  });
-  return {
-    loss,
-    stats: options.stats ? readStats(loss, rows, "temperature") : null,
-  };
+  return withBatchScores(
+    q,
+    v,
+    candidates(fn, options, false),
+    (s) => softmaxLossFromScores(s, { ...o, stats: options.stats }),
+  );
 }
 
 /**
- * The paper's adaptive softmax loss (reconstruction,
+ * The paper's adaptive softmax loss on a score bundle (reconstruction,
  * docs/reconstruction.md#eq-6, docs/reconstruction.md#eq-10):
  * - L^q, eq. (6): positive logit s(q_b, v_b)/τ0, negative logits
  *   s(q_b, c_j)/τ_bj with τ_bj = adaptiveTemperature(s(v_b, c_j));
@@ -216,78 +157,74 @@ export function softmaxLoss(
  * logQ: subtracted from all logits of L^q, and from the negative logits of
  * L^v (its positive, the query, is not a sampled item). Defaults: α = 0.5,
  * τ0 = 1/30, linear form, stop-gradient on, symmetric, w = 0.05 added. With
- * α = 0 and `symmetric: false` it is {@link softmaxLoss} with τ = τ0.
+ * α = 0 and `symmetric: false` it is {@link softmaxLoss} with τ = τ0. Needs
+ * the bundle's item scores.
  */
+export function adaptiveSoftmaxLossFromScores(
+  s: BatchScores,
+  options: AdaptiveSoftmaxScoreOptions = {},
+): LossResult {
+  const fn = "adaptiveSoftmaxLoss";
+  const o = lossOptions(fn, ADAPTIVE_SOFTMAX_LOSS_OPTIONS, options, [
+    "stats",
+  ]);
+  const stats = options.stats ?? false;
+  const item = itemScoresOf(fn, s);
+  const value = {
+    alpha: o.alpha,
+    tau0: o.tau0,
+    form: o.form,
+    stopGradient: o.stopGradient,
+    trainable: o.trainable,
+  };
+  return runLoss(() => {
+    const rows: tf.Tensor1D[] = [];
+    const tauQ = adaptiveTemperature(item, value);
+    const tau0 = paramTensor(o.tau0, o.trainable);
+    const positive = tf.div(s.positive, tau0) as tf.Tensor1D;
+    const lq = tf.mean(softmaxRankingLoss(
+      minusOffset(positive, s.logQPositive) as tf.Tensor1D,
+      minusOffset(tf.div(s.query, tauQ), s.logQColumns) as tf.Tensor2D,
+      { negatives: s.negatives },
+    )) as tf.Scalar;
+    if (stats) {
+      rows.push(termStatsTensor(lq, tauQ, s.negatives, {
+        positiveTemperature: tau0,
+      }));
+    }
+    if (!o.symmetric) return { loss: lq, rows };
+    const tauV = o.symmetricFrom === "query"
+      ? adaptiveTemperature(s.query, value)
+      : tauQ;
+    const lv = tf.mean(softmaxRankingLoss(
+      positive,
+      minusOffset(tf.div(item, tauV), s.logQColumns) as tf.Tensor2D,
+      { negatives: s.negatives },
+    )) as tf.Scalar;
+    if (stats) {
+      rows.push(termStatsTensor(lv, tauV, s.negatives, {
+        positiveTemperature: tau0,
+      }));
+    }
+    return { loss: totalLoss(lq, lv, { w: o.w, combine: o.combine }), rows };
+  }, { parameter: "temperature", stats });
+}
+
+/** {@link adaptiveSoftmaxLossFromScores} of the (q, v) bundle ([B, d] each). */
 export function adaptiveSoftmaxLoss(
   q: tf.Tensor2D,
   v: tf.Tensor2D,
   options: AdaptiveSoftmaxLossOptions = {},
 ): LossResult {
   const fn = "adaptiveSoftmaxLoss";
-  checkKeys(fn, options, [
-    "tau0",
-    "positiveTemperature",
-    "logQ",
-    "extraLogQ",
-    ...ADAPTIVE_LOSS_KEYS,
+  const o = lossOptions(fn, ADAPTIVE_SOFTMAX_LOSS_OPTIONS, options, [
+    ...LOGQ_KEYS,
     ...CANDIDATE_KEYS,
   ]);
-  checkSymmetric(fn, options);
-  if ((options.positiveTemperature ?? "tau0") !== "tau0") {
-    throw new LossError(
-      `${fn}: option "positiveTemperature" must be "tau0", got ${
-        JSON.stringify(options.positiveTemperature)
-      }`,
-    );
-  }
-  const symmetric = options.symmetric ?? true;
-  const tauOptions: AdaptiveTemperatureOptions = {
-    alpha: options.alpha,
-    tau0: options.tau0,
-    form: options.form,
-    stopGradient: options.stopGradient,
-    trainable: options.trainable,
-  };
-  checkLogQ(fn, options, checkEmbeddings(fn, q, v)[0]);
-  let rows: tf.Tensor1D[] = [];
-  const loss = tf.tidy(() => {
-    const s = batchScores(q, v, candidates(fn, options, true));
-    const item = s.item as tf.Tensor2D;
-    const off = logQOffsets(s, options);
-    const tauQ = adaptiveTemperature(item, tauOptions);
-    const tau0 = paramTensor(
-      options.tau0 ?? 1 / 30,
-      options.trainable ?? false,
-    );
-    const positive = tf.div(s.positive, tau0) as tf.Tensor1D;
-    const lq = tf.mean(softmaxRankingLoss(
-      minusOffset(positive, off.positive) as tf.Tensor1D,
-      minusOffset(tf.div(s.query, tauQ), off.columns) as tf.Tensor2D,
-      { negatives: s.negatives },
-    )) as tf.Scalar;
-    if (options.stats) {
-      rows.push(tf.keep(termStatsTensor(lq, tauQ, s.negatives, {
-        positiveTemperature: tau0,
-      })));
-    }
-    if (!symmetric) return lq;
-    const tauV = (options.symmetricFrom ?? "query") === "query"
-      ? adaptiveTemperature(s.query, tauOptions)
-      : tauQ;
-    const lv = tf.mean(softmaxRankingLoss(
-      positive,
-      minusOffset(tf.div(item, tauV), off.columns) as tf.Tensor2D,
-      { negatives: s.negatives },
-    )) as tf.Scalar;
-    if (options.stats) {
-      rows.push(tf.keep(termStatsTensor(lv, tauV, s.negatives, {
-        positiveTemperature: tau0,
-      })));
-    }
-    return totalLoss(lq, lv, { w: options.w, combine: options.combine });
-  });
-  if (!options.stats) return { loss, stats: null };
-  const stats = readStats(loss, rows, "temperature");
-  rows = [];
-  return { loss, stats };
+  return withBatchScores(
+    q,
+    v,
+    candidates(fn, options, true),
+    (s) => adaptiveSoftmaxLossFromScores(s, { ...o, stats: options.stats }),
+  );
 }

@@ -1,26 +1,74 @@
 /**
  * The total loss of the symmetric method, eq. (9)
- * (docs/reconstruction.md#eq-9).
+ * (docs/reconstruction.md#eq-9), and the options of the symmetric term the
+ * adaptive losses share.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { checkChoice, checkParam, type Param } from "./types.ts";
+import {
+  choice,
+  flag,
+  lossOptions,
+  type Options,
+  param,
+  showValue,
+} from "./options.ts";
 
 /** How {@link totalLoss} weighs the two terms. */
 export type Combine = "add" | "convex";
 
-/** Accepted values of {@link TotalLossOptions.combine}. */
+/** Accepted values of the `combine` option. */
 export const COMBINE_MODES: readonly Combine[] = ["add", "convex"];
 
-/** Options of {@link totalLoss}. */
-export interface TotalLossOptions {
-  /** Weight w of the item-anchored term (default 0.05). */
-  w?: Param;
-  /** "add": L^q + w·L^v (default); "convex": (1 − w)·L^q + w·L^v. */
-  combine?: Combine;
-}
+/** Accepted values of the `symmetricFrom` option. */
+export const SYMMETRIC_FROM: readonly ("query" | "item")[] = ["query", "item"];
+
+/**
+ * The symmetric term's options, shared by both adaptive losses (open
+ * choices A4, A5: docs/reconstruction.md#a4).
+ */
+export const SYMMETRIC_OPTIONS = {
+  symmetric: flag({
+    default: true,
+    doc: "add the item-anchored term L^v, eq. (8)",
+  }),
+  w: param({
+    default: 0.05,
+    min: 0,
+    doc: "weight w of L^v (the paper's 0.05), eq. (9)",
+    check: (w: unknown, o) =>
+      o.combine === "convex" && typeof w === "number" && w > 1
+        ? `must be ≤ 1 with combine "convex" ((1 − w)·L^q + w·L^v), got ${
+          showValue(w)
+        }`
+        : null,
+  }),
+  combine: choice({
+    choices: COMBINE_MODES,
+    default: "add",
+    doc: '"add": L^q + w·L^v; "convex": (1 − w)·L^q + w·L^v',
+  }),
+  symmetricFrom: choice({
+    choices: SYMMETRIC_FROM,
+    default: "query",
+    doc:
+      'similarity behind L^v\'s δ/τ: "query" s(q, v_j), eq. (8); "item": reuse L^q\'s',
+  }),
+};
+
+/** The options of {@link totalLoss}: `w` and `combine`. */
+export const TOTAL_LOSS_OPTIONS = {
+  w: SYMMETRIC_OPTIONS.w,
+  combine: SYMMETRIC_OPTIONS.combine,
+};
+
+/** Options of {@link totalLoss}; see {@link TOTAL_LOSS_OPTIONS}. */
+export type TotalLossOptions = Options<typeof TOTAL_LOSS_OPTIONS>;
+
+/** Options of the symmetric term; see {@link SYMMETRIC_OPTIONS}. */
+export type SymmetricOptions = Options<typeof SYMMETRIC_OPTIONS>;
 
 /**
  * Total loss, eq. (9): L = L^q + w·L^v ("add", default w = 0.05), or the
@@ -31,17 +79,7 @@ export function totalLoss(
   itemLoss: tf.Scalar,
   options: TotalLossOptions = {},
 ): tf.Scalar {
-  const combine = checkChoice(
-    "totalLoss",
-    "combine",
-    options.combine ?? "add",
-    COMBINE_MODES,
-  );
-  const w = options.w ?? 0.05;
-  checkParam("totalLoss", "w", w, {
-    min: 0,
-    max: combine === "convex" ? 1 : Infinity,
-  });
+  const { w, combine } = lossOptions("totalLoss", TOTAL_LOSS_OPTIONS, options);
   return tf.tidy(() => {
     const weighted = tf.mul(itemLoss, w);
     const first = combine === "add"
@@ -49,57 +87,4 @@ export function totalLoss(
       : tf.mul(queryLoss, tf.sub(1, w));
     return tf.add(first, weighted) as tf.Scalar;
   });
-}
-
-/** Options of the symmetric term, shared by the adaptive losses. */
-export interface SymmetricOptions {
-  /** Add the item-anchored term L^v, eq. (8) (default true). */
-  symmetric?: boolean;
-  /** Weight w of L^v (default 0.05). */
-  w?: Param;
-  /** "add": L^q + w·L^v (default); "convex": (1 − w)·L^q + w·L^v. */
-  combine?: Combine;
-  /**
-   * Similarity behind L^v's adaptive values: "query" (default), s(q, v_j),
-   * eq. (8); "item": reuse L^q's values, from s(v, v_j).
-   */
-  symmetricFrom?: "query" | "item";
-}
-
-/** Accepted values of {@link SymmetricOptions.symmetricFrom}. */
-export const SYMMETRIC_FROM: readonly ("query" | "item")[] = ["query", "item"];
-
-/**
- * Options both adaptive losses accept besides their own (δ0 or τ0 and the
- * softmax's logQ options) and the candidate options.
- */
-export const ADAPTIVE_LOSS_KEYS: readonly string[] = [
-  "alpha",
-  "form",
-  "stopGradient",
-  "trainable",
-  "symmetric",
-  "w",
-  "combine",
-  "symmetricFrom",
-];
-
-/** Checks the symmetric options (before any tensor is made). */
-export function checkSymmetric(fn: string, options: SymmetricOptions): void {
-  const combine = checkChoice(
-    fn,
-    "combine",
-    options.combine ?? "add",
-    COMBINE_MODES,
-  );
-  checkParam(fn, "w", options.w ?? 0.05, {
-    min: 0,
-    max: combine === "convex" ? 1 : Infinity,
-  });
-  checkChoice(
-    fn,
-    "symmetricFrom",
-    options.symmetricFrom ?? "query",
-    SYMMETRIC_FROM,
-  );
 }

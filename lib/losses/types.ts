@@ -71,65 +71,34 @@ export function paramTensor(p: Param, trainable: boolean): tf.Tensor {
   return trainable ? p : stopGradient(p);
 }
 
-/** Throws a {@link LossError} if `options` has a key not in `allowed`. */
-export function checkKeys(
-  fn: string,
-  options: object,
-  allowed: readonly string[],
-): void {
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new LossError(
-        `${fn}: unknown option "${key}" (known: ${allowed.join(", ")})`,
-      );
-    }
-  }
+/** A loss's tensors before its diagnostics are read (see {@link runLoss}). */
+export interface LossTerms {
+  /** Scalar loss. */
+  loss: tf.Scalar;
+  /** Stats rows built by {@link termStatsTensor} (empty unless asked). */
+  rows: tf.Tensor1D[];
 }
 
 /**
- * Checks a {@link Param}: numbers must be finite and satisfy `min` (strictly
- * when `strict`); tensors must be scalars (their values are not read, to
- * avoid a device sync).
+ * The end of every loss function: runs `compute` in a tidy that keeps the
+ * loss and its stats rows, then reads the rows (one device sync) into
+ * {@link LossStats} when `stats`, as a {@link LossResult}.
  */
-export function checkParam(
-  fn: string,
-  name: string,
-  value: Param,
-  { min = -Infinity, strict = false, max = Infinity } = {},
-): void {
-  if (typeof value === "number") {
-    const low = strict ? value > min : value >= min;
-    if (!Number.isFinite(value) || !low || value > max) {
-      const bound = `${strict ? ">" : "≥"} ${min}` +
-        (max < Infinity ? ` and ≤ ${max}` : "");
-      throw new LossError(
-        `${fn}: option "${name}" must be a finite number ${bound}, got ${value}`,
-      );
-    }
-    return;
+export function runLoss(
+  compute: () => LossTerms,
+  options: { parameter: TermStats["parameter"]; stats: boolean },
+): LossResult {
+  let rows: tf.Tensor1D[] = [];
+  const loss = tf.tidy(() => {
+    const out = compute();
+    rows = out.rows.map((r) => tf.keep(r));
+    return out.loss;
+  });
+  if (!options.stats) {
+    tf.dispose(rows);
+    return { loss, stats: null };
   }
-  if (!(value instanceof tf.Tensor) || value.rank !== 0) {
-    throw new LossError(
-      `${fn}: option "${name}" must be a number or a scalar tensor`,
-    );
-  }
-}
-
-/** Throws unless `value` is one of `choices`. */
-export function checkChoice<C extends string>(
-  fn: string,
-  name: string,
-  value: unknown,
-  choices: readonly C[],
-): C {
-  if (!choices.includes(value as C)) {
-    throw new LossError(
-      `${fn}: option "${name}" must be one of ${
-        choices.map((c) => `"${c}"`).join(", ")
-      }, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value as C;
+  return { loss, stats: readStats(loss, rows, options.parameter) };
 }
 
 // Layout of one term's row in the stats tensor.
