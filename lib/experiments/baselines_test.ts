@@ -94,12 +94,14 @@ Deno.test("baselineGrid: every baseline's runs, towers, losses and lengths", () 
     assertEquals(new Set(specs.map((s) => configHash(s.config))).size, 5);
     // The paper's defaults on the adaptive runs, fixed values on the rest.
     const am = specs.find((s) => s.variant === "adaptive-margin")!;
+    assertTrue(am.config.loss.kind === "adaptive-margin");
     assertEquals(am.config.loss.alpha, 0.5);
     assertEquals(am.config.loss.delta0, 0.01);
     assertEquals(am.config.loss.w, 0.05);
     assertEquals(am.config.loss.stopGradient, true);
     assertEquals(am.role, "adaptive");
     const sm = specs.find((s) => s.variant === "softmax")!;
+    assertTrue(sm.config.loss.kind === "softmax");
     assertEquals(sm.config.loss.temperature, 1 / 30);
     assertEquals(sm.role, "fixed");
     const full = baselineGrid(b, { data: "memory", profile: "full" });
@@ -118,16 +120,20 @@ Deno.test("baselineGrid: every baseline's runs, towers, losses and lengths", () 
     );
   }
   const tau = baselineGrid("adap-tau", { data: "memory" });
-  assertEquals(tau[0].config.loss.perId, true);
-  assertEquals(tau[0].config.loss.warmupEpochs, ADAP_TAU_BASELINE_WARMUP);
+  const tau0 = tau[0].config.loss;
+  assertTrue(tau0.kind === "adap-tau");
+  assertEquals(tau0.perId, true);
+  assertEquals(tau0.warmupEpochs, ADAP_TAU_BASELINE_WARMUP);
   const global = tau.find((s) => s.variant === "global-only")!;
-  assertEquals(global.config.loss.kind, "adap-tau");
+  assertTrue(global.config.loss.kind === "adap-tau");
   assertEquals(global.config.loss.perId, false);
   assertEquals(global.role, "ablation");
   const dssm = baselineGrid("dssm", { data: "memory" })[0];
+  assertTrue(dssm.config.loss.kind === "dssm-softmax");
   assertEquals(dssm.config.loss.gamma, 10);
   assertEquals(dssm.config.loss.negatives, 4);
   const mg = baselineGrid("mgdspr", { data: "memory" })[0];
+  assertTrue(mg.config.loss.kind === "mgdspr");
   assertEquals(mg.config.loss.temperature, 2);
   assertEquals([mg.config.loss.mixLow, mg.config.loss.mixHigh], [0.4, 0.6]);
 });
@@ -315,6 +321,7 @@ Deno.test("runBaselineGrid: a run whose loss becomes NaN is a failed row; bad se
       steps: 1,
       tower: TINY.dssm,
     });
+    assertTrue(bad.config.loss.kind === "dssm-softmax");
     bad.config.loss.negatives = 5000;
     await assertRejects(
       () => runBaselineGrid([bad], { runsDir, dataset: ds }),

@@ -57,6 +57,7 @@ import {
   datasetContentHash,
   encodeAll,
   hasCheckpoint,
+  type OptionValue,
   readManifest,
   resolveConfig,
   type StepRow,
@@ -674,7 +675,8 @@ async function pruneCheckpoint(dir: string) {
 }
 
 function lossOption<T>(config: TrainConfig, name: string): T | null {
-  return name in config.loss ? config.loss[name] as T : null;
+  const options: Readonly<Record<string, OptionValue>> = config.loss;
+  return name in options ? options[name] as T : null;
 }
 
 function crossings(

@@ -285,7 +285,9 @@ function typeText(spec: OptionSpec): string {
     case "number":
       return `number ${range(spec)}`;
     case "integer":
-      return `integer in [${spec.min}, ${spec.max ?? 2 ** 31 - 1}]`;
+      return spec.max === undefined
+        ? `integer ≥ ${spec.min}`
+        : `integer in [${spec.min}, ${spec.max}]`;
     case "boolean":
       return "boolean";
     case "choice":

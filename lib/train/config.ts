@@ -16,7 +16,7 @@
  * ```
  *
  * Unset fields come from the profile ({@link PROFILES}) and from the loss
- * kind's defaults ({@link LOSS_DEFAULTS}). To use a default, leave the
+ * kind's option table ({@link LOSS_DEFAULTS}; docs/loss_options.md). To use a default, leave the
  * field out: `null` is refused (except `steps`/`epochs`, where it means
  * "given in the other"), and so is a number that is not finite (JSON
  * `1e999` reads as Infinity).
@@ -41,6 +41,23 @@ import {
   type TowerConfigInput,
 } from "../towers/config.ts";
 import { BACKEND_REQUESTS, type BackendRequest } from "../backend/mod.ts";
+import {
+  ADAP_TAU_LOSS_OPTIONS,
+  ADAP_TAU_OPTIONS,
+  ADAPTIVE_MARGIN_LOSS_OPTIONS,
+  ADAPTIVE_TEMPERATURE_OPTIONS,
+  flag,
+  integer,
+  MARGIN_LOSS_OPTIONS,
+  number,
+  optionProblem,
+  optionsTable,
+  type OptionTable,
+  type Resolved,
+  resolveOptions,
+  SOFTMAX_LOSS_OPTIONS,
+  SYMMETRIC_OPTIONS,
+} from "../losses/mod.ts";
 
 /** A configuration field is missing, unknown or out of range. */
 export class ConfigError extends Error {
@@ -87,13 +104,8 @@ export const LOSS_KINDS: readonly LossKind[] = [
 /** A loss option's value. */
 export type OptionValue = number | boolean | string;
 
-/** A loss configuration: the kind and its options (all resolved). */
-export interface LossConfig {
-  /** Which loss. */
-  kind: LossKind;
-  /** Options of that loss; see {@link LOSS_DEFAULTS}. */
-  [option: string]: OptionValue;
-}
+/** A loss config as written: the kind and any of its options. */
+export type LossConfigInput = { kind: LossKind; [option: string]: OptionValue };
 
 /** Adam settings and gradient clipping. */
 export interface OptimizerConfig {
@@ -158,7 +170,7 @@ export interface TrainConfigInput {
   /** Tower configuration (kind plus settings to change). */
   tower: TowerConfigInput;
   /** Loss kind and options to change (default `{ kind: "softmax" }`). */
-  loss?: { kind: LossKind; [option: string]: OptionValue };
+  loss?: LossConfigInput;
   /** Optimiser settings to change. */
   optimizer?: Partial<OptimizerConfig>;
   /** Seed (default 1). */
@@ -244,37 +256,21 @@ export const PROFILES: Readonly<Record<Profile, Readonly<ProfileDefaults>>> =
     }),
   });
 
-type OptionSpec =
-  | {
-    type: "number";
-    default: number;
-    min: number;
-    strict?: boolean;
-    max?: number;
-  }
-  | { type: "integer"; default: number; min: number; max?: number }
-  | { type: "boolean"; default: boolean }
-  | { type: "choice"; default: string; choices: readonly string[] };
-
-const ADAPTIVE_COMMON: Record<string, OptionSpec> = {
-  alpha: { type: "number", default: 0.5, min: 0 },
-  stopGradient: { type: "boolean", default: true },
-  trainable: { type: "boolean", default: false },
-  symmetric: { type: "boolean", default: true },
-  w: { type: "number", default: 0.05, min: 0 },
-  combine: { type: "choice", default: "add", choices: ["add", "convex"] },
-  symmetricFrom: {
-    type: "choice",
-    default: "query",
-    choices: ["query", "item"],
-  },
-};
+// The config's own switch of the softmax kinds: the losses take the logQ
+// offsets as tensors, the config says whether to use the batch's.
+const LOGQ = flag({
+  default: false,
+  doc:
+    "subtract the batch's logQ (log-probability of each item entering a batch) from the logits (sampling-bias correction)",
+});
 
 /**
- * Options of every loss kind with their defaults. Fixed losses use the
- * paper's values (margin 0.1, τ = 1/30); adaptive ones its α = 0.5,
- * δ0 = 0.01, τ0 = 1/30, w = 0.05 and the reconstruction's open choices
- * (see `lib/losses`). Baselines:
+ * The option table of every loss kind: each option's type, default, range
+ * and meaning, declared once (lib/losses/options.ts). The method's and the
+ * fixed losses' options are the loss functions' own tables (the paper's
+ * margin 0.1, τ = 1/30, α = 0.5, δ0 = 0.01, τ0 = 1/30, w = 0.05, and the
+ * reconstruction's open choices); docs/loss_options.md is generated from
+ * this table ({@link lossOptionsMarkdown}). Baselines:
  *
  * - `dssm-softmax`: DSSM's softmax over the clicked item and `negatives`
  *   = 4 items drawn uniformly from the catalogue (seeded; redrawn when one
@@ -298,56 +294,96 @@ const ADAPTIVE_COMMON: Record<string, OptionSpec> = {
  *   (official `cnt_lr` = 10) the global scale uses the constant gap 0.7;
  *   `t` is the code's `temperature_2`.
  */
-export const LOSS_DEFAULTS: Readonly<
-  Record<LossKind, Readonly<Record<string, OptionSpec>>>
-> = {
-  margin: {
-    margin: { type: "number", default: 0.1, min: 0 },
-  },
-  softmax: {
-    temperature: { type: "number", default: 1 / 30, min: 0, strict: true },
-    logQ: { type: "boolean", default: false },
-  },
-  "adaptive-margin": {
-    ...ADAPTIVE_COMMON,
-    delta0: { type: "number", default: 0.01, min: 0 },
-    form: {
-      type: "choice",
-      default: "linear",
-      choices: ["linear", "half", "clipped"],
-    },
-  },
+export const LOSS_DEFAULTS = {
+  margin: MARGIN_LOSS_OPTIONS,
+  softmax: { ...SOFTMAX_LOSS_OPTIONS, logQ: LOGQ },
+  "adaptive-margin": ADAPTIVE_MARGIN_LOSS_OPTIONS,
   "adaptive-softmax": {
-    ...ADAPTIVE_COMMON,
-    tau0: { type: "number", default: 1 / 30, min: 0, strict: true },
-    form: {
-      type: "choice",
-      default: "linear",
-      choices: ["linear", "half", "clipped", "multiplicative"],
-    },
-    logQ: { type: "boolean", default: false },
+    ...ADAPTIVE_TEMPERATURE_OPTIONS,
+    ...SYMMETRIC_OPTIONS,
+    logQ: LOGQ,
   },
-  "adap-tau": {
-    t: { type: "number", default: 1, min: 0, strict: true },
-    warmupEpochs: { type: "integer", default: 10, min: 0 },
-    perId: { type: "boolean", default: true },
-    positiveInDenominator: { type: "boolean", default: false },
-  },
+  "adap-tau": { ...ADAP_TAU_OPTIONS, ...ADAP_TAU_LOSS_OPTIONS },
   "dssm-softmax": {
-    gamma: { type: "number", default: 10, min: 0, strict: true },
-    negatives: { type: "integer", default: 4, min: 1, max: 10_000 },
+    gamma: number({
+      default: 10,
+      min: 0,
+      strict: true,
+      doc: "DSSM's smoothing factor γ = 1/τ",
+    }),
+    negatives: integer({
+      default: 4,
+      min: 1,
+      max: 10_000,
+      doc: "unclicked items drawn from the catalogue per query (DSSM's 4)",
+    }),
   },
   mgdspr: {
-    temperature: { type: "number", default: 2, min: 0, strict: true },
-    hardNegatives: { type: "integer", default: 8, min: 0, max: 10_000 },
-    mixLow: { type: "number", default: 0.4, min: 0, max: 1 },
-    mixHigh: { type: "number", default: 0.6, min: 0, max: 1 },
+    temperature: number({
+      default: 2,
+      min: 0,
+      strict: true,
+      doc: "MGDSPR's softmax temperature τ (its 2)",
+    }),
+    hardNegatives: integer({
+      default: 8,
+      min: 0,
+      max: 10_000,
+      doc: "highest-scoring in-batch items mixed with the positive, per query",
+    }),
+    mixLow: number({
+      default: 0.4,
+      min: 0,
+      max: 1,
+      doc: "lower end of the positive's mixing weight a ~ U(mixLow, mixHigh)",
+      check: (lo: number, o) =>
+        lo > (o.mixHigh as number)
+          ? `(${lo}) must not exceed loss.mixHigh (${o.mixHigh})`
+          : null,
+    }),
+    mixHigh: number({
+      default: 0.6,
+      min: 0,
+      max: 1,
+      doc: "upper end of the positive's mixing weight",
+    }),
   },
   "dpsr-hinge": {
-    margin: { type: "number", default: 0.1, min: 0 },
-    randomNegatives: { type: "integer", default: 32, min: 0, max: 100_000 },
+    margin: MARGIN_LOSS_OPTIONS.margin,
+    randomNegatives: integer({
+      default: 32,
+      min: 0,
+      max: 100_000,
+      doc: "items drawn uniformly from the catalogue, shared by the batch",
+    }),
   },
-};
+} as const satisfies Record<LossKind, OptionTable>;
+
+/** The resolved config of loss kind `K`: the kind and every option set. */
+export type LossConfigOf<K extends LossKind> =
+  & { kind: K }
+  & Resolved<(typeof LOSS_DEFAULTS)[K]>;
+
+/** A resolved loss config, discriminated by `kind` (see {@link LOSS_DEFAULTS}). */
+export type LossConfig = { [K in LossKind]: LossConfigOf<K> }[LossKind];
+
+/**
+ * The option tables as Markdown, one section per loss kind: the text of
+ * docs/loss_options.md (config_test.ts checks that the file matches).
+ */
+export function lossOptionsMarkdown(): string {
+  const parts = [
+    "# Loss options",
+    "",
+    "<!-- Generated from LOSS_DEFAULTS by lossOptionsMarkdown() (lib/train/config.ts); lib/train/config_test.ts checks that the tables match, and with DOCS_UPDATE=1 rewrites this file (then run deno fmt on it). -->",
+    "",
+    "The `loss` section of a training config: `kind` and any of the options below; an option left out takes its default. Each table is declared once, in `lib/losses` for the losses' own options and in `lib/train/config.ts` for the baselines' recipes; the equations are in [reconstruction.md](reconstruction.md).",
+  ];
+  for (const kind of LOSS_KINDS) {
+    parts.push("", `## \`${kind}\``, "", optionsTable(LOSS_DEFAULTS[kind]));
+  }
+  return parts.join("\n") + "\n";
+}
 
 const TOP_KEYS = [
   "profile",
@@ -426,39 +462,23 @@ function checkValues(field: string, v: unknown): void {
   }
 }
 
-/** A value for a message: numbers as JavaScript prints them (Infinity, NaN). */
-function show(v: unknown): string {
-  return typeof v === "number" ? String(v) : JSON.stringify(v);
-}
-
+// Top-level fields, checked with the loss options' wording (options.ts).
 function int(field: string, v: unknown, lo: number, hi = 2 ** 31 - 1): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) {
-    throw new ConfigError(
-      field,
-      `must be an integer in [${lo}, ${hi}], got ${show(v)}`,
-    );
-  }
-  return v;
+  const spec = integer({ default: lo, min: lo, max: hi, doc: "" });
+  const problem = optionProblem(spec, v);
+  if (problem !== null) throw new ConfigError(field, problem);
+  return v as number;
 }
 
 function num(
   field: string,
   v: unknown,
-  opts: { min: number; strict?: boolean; max?: number },
+  bounds: { min: number; strict?: boolean; max?: number },
 ): number {
-  const { min, strict = false, max = Infinity } = opts;
-  if (
-    typeof v !== "number" || !Number.isFinite(v) ||
-    (strict ? !(v > min) : !(v >= min)) || v > max
-  ) {
-    const bound = `${strict ? ">" : "≥"} ${min}` +
-      (max < Infinity ? ` and ≤ ${max}` : "");
-    throw new ConfigError(
-      field,
-      `must be a finite number ${bound}, got ${show(v)}`,
-    );
-  }
-  return v;
+  const spec = number({ default: bounds.min, doc: "", ...bounds });
+  const problem = optionProblem(spec, v);
+  if (problem !== null) throw new ConfigError(field, problem);
+  return v as number;
 }
 
 function choice<T extends string>(
@@ -466,35 +486,43 @@ function choice<T extends string>(
   v: unknown,
   choices: readonly T[],
 ): T {
-  if (!choices.includes(v as T)) {
-    throw new ConfigError(
-      field,
-      `must be one of ${choices.map((c) => `"${c}"`).join(", ")}, got ${
-        show(v)
-      }`,
-    );
-  }
+  const problem = optionProblem(
+    { type: "choice", choices, default: choices[0], doc: "" },
+    v,
+  );
+  if (problem !== null) throw new ConfigError(field, problem);
   return v as T;
 }
 
-function option(field: string, v: unknown, spec: OptionSpec): OptionValue {
-  switch (spec.type) {
-    case "number":
-      return num(field, v, spec);
-    case "integer":
-      return int(field, v, spec.min, spec.max);
-    case "boolean":
-      if (typeof v !== "boolean") {
-        throw new ConfigError(
-          field,
-          `must be true or false, got ${show(v)}`,
-        );
-      }
-      return v;
-    case "choice":
-      return choice(field, v, spec.choices);
-  }
+// Generic in the kind, so that each call returns its own member of the union.
+function resolveKind<K extends LossKind>(
+  kind: K,
+  input: Record<string, unknown>,
+): LossConfigOf<K> {
+  const options = resolveOptions(LOSS_DEFAULTS[kind], input, {
+    fail: (name, problem) => {
+      throw new ConfigError(`loss.${name}`, problem);
+    },
+  });
+  return { kind, ...options };
 }
+
+type Resolvers = {
+  [K in LossKind]: (input: Record<string, unknown>) => LossConfigOf<K>;
+};
+
+// One entry per kind: indexed by a kind, it returns that kind's member of
+// the union, which TypeScript cannot infer from the generic resolveKind.
+const RESOLVE: Resolvers = {
+  margin: (input) => resolveKind("margin", input),
+  softmax: (input) => resolveKind("softmax", input),
+  "adaptive-margin": (input) => resolveKind("adaptive-margin", input),
+  "adaptive-softmax": (input) => resolveKind("adaptive-softmax", input),
+  "adap-tau": (input) => resolveKind("adap-tau", input),
+  "dssm-softmax": (input) => resolveKind("dssm-softmax", input),
+  mgdspr: (input) => resolveKind("mgdspr", input),
+  "dpsr-hinge": (input) => resolveKind("dpsr-hinge", input),
+};
 
 /** Fills in a loss kind's defaults and checks every option. */
 export function resolveLoss(input: unknown): LossConfig {
@@ -503,25 +531,8 @@ export function resolveLoss(input: unknown): LossConfig {
     throw new ConfigError("loss", "must be an object with a 'kind'");
   }
   const kind = choice("loss.kind", input.kind, LOSS_KINDS);
-  const specs = LOSS_DEFAULTS[kind];
-  checkKeys("loss", input, ["kind", ...Object.keys(specs)]);
-  const out: LossConfig = { kind };
-  for (const [name, spec] of Object.entries(specs)) {
-    out[name] = option(`loss.${name}`, input[name] ?? spec.default, spec);
-  }
-  if (out.combine === "convex" && (out.w as number) > 1) {
-    throw new ConfigError(
-      "loss.w",
-      `must be ≤ 1 with combine "convex" ((1 − w)·L^q + w·L^v), got ${out.w}`,
-    );
-  }
-  if (kind === "mgdspr" && (out.mixLow as number) > (out.mixHigh as number)) {
-    throw new ConfigError(
-      "loss.mixLow",
-      `(${out.mixLow}) must not exceed loss.mixHigh (${out.mixHigh})`,
-    );
-  }
-  return out;
+  checkKeys("loss", input, ["kind", ...Object.keys(LOSS_DEFAULTS[kind])]);
+  return RESOLVE[kind](input);
 }
 
 // Kinds whose config needs the dataset's item count.
@@ -735,10 +746,11 @@ export function checkConfigAgainstData(
     );
   }
   const numItems = ds.items.itemId.length;
-  const sampled = config.loss.kind === "dssm-softmax"
-    ? config.loss.negatives as number
-    : config.loss.kind === "dpsr-hinge"
-    ? config.loss.randomNegatives as number
+  const loss = config.loss;
+  const sampled = loss.kind === "dssm-softmax"
+    ? loss.negatives
+    : loss.kind === "dpsr-hinge"
+    ? loss.randomNegatives
     : 0;
   if (sampled >= numItems) {
     throw new ConfigError(

@@ -4,6 +4,9 @@ import {
   checkConfigAgainstData,
   ConfigError,
   configHash,
+  LOSS_DEFAULTS,
+  LOSS_KINDS,
+  lossOptionsMarkdown,
   PROFILES,
   QUICK_BUCKETS,
   resolveConfig,
@@ -50,6 +53,7 @@ Deno.test("resolveConfig fills the quick profile and the loss defaults", () => {
 
 Deno.test("adaptive loss defaults are the paper's values", () => {
   const m = resolveConfig({ ...base, loss: { kind: "adaptive-margin" } }).loss;
+  assertTrue(m.kind === "adaptive-margin");
   assertEquals(m.alpha, 0.5);
   assertEquals(m.delta0, 0.01);
   assertEquals(m.w, 0.05);
@@ -57,6 +61,7 @@ Deno.test("adaptive loss defaults are the paper's values", () => {
   assertEquals(m.stopGradient, true);
   assertEquals(m.form, "linear");
   const s = resolveConfig({ ...base, loss: { kind: "adaptive-softmax" } }).loss;
+  assertTrue(s.kind === "adaptive-softmax");
   assertEquals(s.tau0, 1 / 30);
   assertEquals(
     resolveConfig({ ...base, loss: { kind: "dssm-softmax" } }).loss,
@@ -66,10 +71,9 @@ Deno.test("adaptive loss defaults are the paper's values", () => {
       negatives: 4,
     },
   );
-  assertEquals(
-    resolveConfig({ ...base, loss: { kind: "mgdspr" } }).loss.temperature,
-    2,
-  );
+  const g = resolveConfig({ ...base, loss: { kind: "mgdspr" } }).loss;
+  assertTrue(g.kind === "mgdspr");
+  assertEquals(g.temperature, 2);
 });
 
 Deno.test("resolveConfig is idempotent and JSON round-trips", () => {
@@ -252,4 +256,57 @@ Deno.test("null is refused for an option instead of meaning its default", () => 
   );
   // steps/epochs: null is how a resolved config says "given in the other".
   assertEquals(resolveConfig({ ...base, steps: 5, epochs: null }).steps, 5);
+});
+
+// The cells of every Markdown table row under each "## `kind`" heading,
+// trimmed (deno fmt pads and re-wraps the file; the cells stay the same).
+function tableCells(markdown: string): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  let rows: string[][] = [];
+  for (const line of markdown.split("\n")) {
+    const heading = /^## `(.+)`$/.exec(line);
+    if (heading) out.set(heading[1], rows = []);
+    else if (line.startsWith("|") && !/^\|[\s|:-]+\|$/.test(line)) {
+      rows.push(
+        line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()),
+      );
+    }
+  }
+  return out;
+}
+
+Deno.test("docs/loss_options.md holds the option tables of LOSS_DEFAULTS", async () => {
+  const path = new URL("../../docs/loss_options.md", import.meta.url);
+  if (Deno.env.get("DOCS_UPDATE") === "1") {
+    await Deno.writeTextFile(path, lossOptionsMarkdown());
+  }
+  const file = tableCells(await Deno.readTextFile(path));
+  const want = tableCells(lossOptionsMarkdown());
+  assertEquals([...file.keys()], [...LOSS_KINDS]);
+  assertEquals(file, want);
+  for (const kind of LOSS_KINDS) {
+    const names = want.get(kind)!.slice(1).map((r) => r[0]);
+    assertEquals(
+      names,
+      Object.keys(LOSS_DEFAULTS[kind]).map((n) => `\`${n}\``),
+    );
+  }
+});
+
+Deno.test("one declaration per option: the config's defaults are the losses' own", () => {
+  // The same spec objects, so a default is written once.
+  assertTrue(
+    LOSS_DEFAULTS["adaptive-margin"].alpha ===
+      LOSS_DEFAULTS["adaptive-softmax"].alpha,
+  );
+  assertTrue(
+    LOSS_DEFAULTS.margin.margin === LOSS_DEFAULTS["dpsr-hinge"].margin,
+  );
+  assertTrue(
+    LOSS_DEFAULTS["adaptive-margin"].w === LOSS_DEFAULTS["adaptive-softmax"].w,
+  );
+  // Every default passes its own checks.
+  for (const kind of LOSS_KINDS) {
+    resolveConfig({ ...base, loss: { kind } });
+  }
 });

@@ -24,7 +24,10 @@ export {
   LOSS_DEFAULTS,
   LOSS_KINDS,
   type LossConfig,
+  type LossConfigInput,
+  type LossConfigOf,
   type LossKind,
+  lossOptionsMarkdown,
   type OptimizerConfig,
   type OptionValue,
   type Profile,
@@ -69,9 +72,6 @@ export {
 } from "./evaluate.ts";
 export {
   createObjective,
-  type ModelScores,
-  modelScores,
-  type ModelScoresOptions,
   type Objective,
   type ObjectiveContext,
   type ObjectiveOutput,
