@@ -514,6 +514,29 @@ export async function readDataset(dir: string): Promise<Dataset> {
   return ds;
 }
 
+/** Parses the JSON file at `path`; throws if it cannot be read or parsed. */
+export async function readJson<T = unknown>(path: string): Promise<T> {
+  return JSON.parse(await Deno.readTextFile(path)) as T;
+}
+
+/**
+ * Parses the JSON file at `path`, or null when there is none or it is not
+ * valid JSON (a file cut short by a crash); any other error (e.g. no
+ * permission) is thrown.
+ */
+export async function readJsonIfPresent<T = unknown>(
+  path: string,
+): Promise<T | null> {
+  try {
+    return await readJson<T>(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof SyntaxError) {
+      return null;
+    }
+    throw err;
+  }
+}
+
 /**
  * Whether anything exists at `path`. Only "not found" reads as false; any
  * other error (e.g. no permission) is thrown, not taken for absence.

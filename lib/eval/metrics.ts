@@ -506,6 +506,17 @@ function mean(xs: ArrayLike<number>): number {
   return s / xs.length;
 }
 
+/**
+ * The median of `values` (the mean of the two middle values for an even
+ * count); NaN for none.
+ */
+export function median(values: ArrayLike<number>): number {
+  if (values.length === 0) return NaN;
+  const s = Array.from(values).sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 /** Labelled pairs, as in the data layer's pairs table. */
 export interface LabelledPairs {
   /** Query id per pair. */

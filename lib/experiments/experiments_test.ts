@@ -41,7 +41,6 @@ import {
   experimentsResolveFor,
   type ExperimentsRow,
   type ExperimentsRun,
-  experimentsSeedInterval,
   experimentsSensitivityGrid,
   experimentsSensitivityRows,
   experimentsSensitivityVerdict,
@@ -49,7 +48,8 @@ import {
   experimentsVerdict,
   experimentsWideTable,
   runExperimentGrid,
-} from "./experiments.ts";
+} from "./mod.ts";
+import { seedInterval } from "./statistics.ts";
 
 await initBackend({ backend: "auto", quiet: true });
 
@@ -393,16 +393,6 @@ Deno.test("configs that do not fit the data come back skipped", async () => {
 
 // ---------------------------------------------------------------- math
 
-Deno.test("seed interval: Student t by hand", () => {
-  const r = experimentsSeedInterval([0.5, 0.7, 0.6]);
-  // mean 0.6, sd 0.1, t(0.975, 2) = 4.303 → half-width 0.4303/√3.
-  assertClose(r.mean, 0.6, 1e-12);
-  assertClose(r.hi - r.mean, 4.303 * 0.1 / Math.sqrt(3), 1e-9);
-  assertClose(r.mean - r.lo, 4.303 * 0.1 / Math.sqrt(3), 1e-9);
-  assertEquals(experimentsSeedInterval([0.4]), { mean: 0.4, lo: 0.4, hi: 0.4 });
-  assertThrows(() => experimentsSeedInterval([]), RangeError);
-});
-
 Deno.test("hits, aggregate and paired comparison by hand", () => {
   const a1 = fakeRun("a", 1, [1, 5, 20, 30]);
   const a2 = fakeRun("a", 2, [2, 12, 3, 40]);
@@ -434,7 +424,7 @@ Deno.test("hits, aggregate and paired comparison by hand", () => {
   ]);
   const a3 = fakeRun("a", 3, [1, 1, 1, 1]);
   const [three] = experimentsAggregate([a1, a2, a3]);
-  const t = experimentsSeedInterval([0.5, 0.5, 1]);
+  const t = seedInterval([0.5, 0.5, 1]);
   assertEquals(three.ci, "seeds (t)");
   // mean 2/3, t-interval [−0.05, 1.38], clamped to the metric's [0, 1].
   assertTrue(t.lo < 0 && t.hi > 1);
@@ -444,7 +434,7 @@ Deno.test("hits, aggregate and paired comparison by hand", () => {
     a2,
     fakeRun("a", 3, [1, 5, 20, 30]),
   ]);
-  const tt = experimentsSeedInterval([0.5, 0.5, 0.5]);
+  const tt = seedInterval([0.5, 0.5, 0.5]);
   assertEquals([tight.lo, tight.hi], [tt.lo, tt.hi]);
   // Two seeds, "queries": bootstrap of [1, .5, .5, 0], mean 0.5.
   const [two] = experimentsAggregate([a1, a2], { ci: "queries" });

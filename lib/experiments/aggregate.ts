@@ -1,0 +1,573 @@
+/**
+ * From runs of the grid runner (`grid.ts`) to what notebooks 03 and 06
+ * show: a run's value of a metric, configs aggregated over seeds with 95%
+ * intervals ({@link experimentsAggregate}), rows for `lib/plot`'s charts
+ * and Markdown tables, and the paired comparison of two configs with its
+ * verdict sentence ({@link experimentsCompare}, {@link experimentsVerdict}).
+ *
+ * Intervals. A run's metrics carry percentile-bootstrap 95% intervals over
+ * test queries (`evaluateModel`). Over several seeds,
+ * {@link experimentsAggregate} reports either a Student-t interval over
+ * the per-seed values ("seeds", default from 3 seeds on) or a bootstrap
+ * over test queries of the seed-averaged per-query hits ("queries").
+ * Comparisons are paired: the per-query difference of two methods on the
+ * same test queries, bootstrapped (`statistics.ts`).
+ *
+ * @module
+ */
+
+import { bootstrapCI, type Interval } from "../eval/mod.ts";
+import type { ExperimentsRun } from "./grid.ts";
+import {
+  intervalText,
+  pairedDifference,
+  seedInterval,
+  signed,
+} from "./statistics.ts";
+
+function num(x: unknown): number {
+  return typeof x === "number" ? x : NaN;
+}
+
+/** Metrics {@link experimentsMetric} knows. */
+export const EXPERIMENTS_METRICS: readonly string[] = [
+  "batch@1",
+  "batch@5",
+  "batch@10",
+  "batch@50",
+  "recall@10",
+  "recall@50",
+  "recall@100",
+  "ndcg@10",
+  "ndcg@50",
+  "ndcg@100",
+  "mrr",
+  "valid@10",
+];
+
+/** A run's value of a metric and its bootstrap interval over queries, if any. */
+export function experimentsMetric(
+  run: ExperimentsRun,
+  metric: string,
+): { value: number; ci: Interval | null } {
+  const m = /^(batch|recall|ndcg|valid)@(\d+)$/.exec(metric);
+  if (metric === "mrr") {
+    return { value: run.corpus.mrr, ci: run.corpus.ci.mrr ?? null };
+  }
+  if (!m) {
+    throw new RangeError(
+      `experimentsMetric: unknown metric "${metric}"; expected one of ${
+        EXPERIMENTS_METRICS.join(", ")
+      }`,
+    );
+  }
+  const [, kind, k] = m;
+  switch (kind) {
+    case "batch":
+      return { value: num(run.batch.recall[k]), ci: run.batch.ci[k] ?? null };
+    case "valid":
+      return { value: num(run.valid?.[k]), ci: null };
+    case "recall":
+      return {
+        value: num(run.corpus.recall[k]),
+        ci: run.corpus.ci[`recall@${k}`] ?? null,
+      };
+    default:
+      return {
+        value: num(run.corpus.ndcg[k]),
+        ci: run.corpus.ci[`ndcg@${k}`] ?? null,
+      };
+  }
+}
+
+/**
+ * Per test query, the share of `runs` (seeds) that rank its positive in
+ * the top k of its evaluation batch. Throws if the runs ranked different
+ * numbers of test queries.
+ */
+export function experimentsHits(
+  runs: readonly ExperimentsRun[],
+  k: number,
+): Float64Array {
+  const n = runs[0]?.testRanks.length ?? 0;
+  const out = new Float64Array(n);
+  for (const r of runs) {
+    if (r.testRanks.length !== n) {
+      throw new RangeError(
+        `experimentsHits: runs ranked different numbers of test queries (${n} vs ${r.testRanks.length} for "${r.name}" on ${r.dataset})`,
+      );
+    }
+    for (let i = 0; i < n; i++) if (r.testRanks[i] <= k) out[i] += 1;
+  }
+  for (let i = 0; i < n; i++) out[i] /= runs.length;
+  return out;
+}
+
+/** One aggregated cell: a config on a dataset over its seeds. */
+export interface ExperimentsRow {
+  /** Config name. */
+  name: string;
+  /** Config group. */
+  group: string;
+  /** Sensitivity family. */
+  family: "margin" | "softmax" | null;
+  /** Fixed δ/τ. */
+  value: number | null;
+  /** Dataset. */
+  dataset: string;
+  /** Metric. */
+  metric: string;
+  /** Mean over seeds (NaN when skipped). */
+  mean: number;
+  /** Lower end of the 95% interval. */
+  lo: number;
+  /** Upper end. */
+  hi: number;
+  /** Number of seeds. */
+  seeds: number;
+  /** How the interval was made. */
+  ci: "seeds (t)" | "bootstrap over queries" | "none";
+  /** Per-seed values. */
+  values: number[];
+  /** Why it was not run. */
+  skipped: string | null;
+}
+
+/** Options of {@link experimentsAggregate}. */
+export interface AggregateOptions {
+  /** Metric (default "batch@10"); see {@link EXPERIMENTS_METRICS}. */
+  metric?: string;
+  /**
+   * Interval: "seeds" (Student t over per-seed values), "queries"
+   * (bootstrap over test queries), "auto" (default: seeds from 3 seeds on,
+   * else queries).
+   */
+  ci?: "auto" | "seeds" | "queries";
+  /** Bootstrap resamples for multi-seed "queries" intervals (default 1000). */
+  samples?: number;
+}
+
+/**
+ * Groups runs by (config name, dataset), in first-appearance order, and
+ * gives each group's mean over seeds with a 95% interval. "queries" with
+ * one seed uses the run's own bootstrap interval; with several seeds, for
+ * batch recall, a bootstrap over queries of the seed-averaged per-query
+ * hits, and for other metrics the mean of the per-seed interval ends
+ * (conservative: averaging seeds narrows the true interval).
+ */
+export function experimentsAggregate(
+  runs: readonly ExperimentsRun[],
+  options: AggregateOptions = {},
+): ExperimentsRow[] {
+  const metric = options.metric ?? "batch@10";
+  const groups = new Map<string, ExperimentsRun[]>();
+  for (const r of runs) {
+    const key = JSON.stringify([r.name, r.dataset]);
+    let g = groups.get(key);
+    if (!g) groups.set(key, g = []);
+    g.push(r);
+  }
+  const rows: ExperimentsRow[] = [];
+  for (const g of groups.values()) {
+    const head = g[0];
+    const base = {
+      name: head.name,
+      group: head.group,
+      family: head.family,
+      value: head.value,
+      dataset: head.dataset,
+      metric,
+    };
+    const done = g.filter((r) => r.skipped === null);
+    if (done.length === 0) {
+      rows.push({
+        ...base,
+        mean: NaN,
+        lo: NaN,
+        hi: NaN,
+        seeds: 0,
+        ci: "none",
+        values: [],
+        skipped: head.skipped,
+      });
+      continue;
+    }
+    const ms = done.map((r) => experimentsMetric(r, metric));
+    const values = ms.map((m) => m.value);
+    const n = values.length;
+    const mode = options.ci ?? "auto";
+    const useSeeds = mode === "seeds" ? n >= 2 : mode === "auto" && n >= 3;
+    let interval: Interval;
+    let ci: ExperimentsRow["ci"];
+    if (useSeeds) {
+      // Every metric here is a share in [0, 1]; a t interval over a few
+      // seeds can cross those bounds, which carry no information.
+      const t = seedInterval(values);
+      interval = { mean: t.mean, lo: Math.max(0, t.lo), hi: Math.min(1, t.hi) };
+      ci = "seeds (t)";
+    } else if (n === 1) {
+      const own = ms[0].ci;
+      interval = own
+        ? { mean: values[0], lo: own.lo, hi: own.hi }
+        : { mean: values[0], lo: values[0], hi: values[0] };
+      ci = own ? "bootstrap over queries" : "none";
+    } else {
+      const batch = /^batch@(\d+)$/.exec(metric);
+      const mean = values.reduce((a, b) => a + b, 0) / n;
+      if (batch && done.every((r) => r.testRanks.length > 0)) {
+        const hits = experimentsHits(done, Number(batch[1]));
+        const b = bootstrapCI(hits, {
+          seed: 0,
+          samples: options.samples ?? 1000,
+        });
+        interval = { mean, lo: b.lo, hi: b.hi };
+        ci = "bootstrap over queries";
+      } else if (ms.every((m) => m.ci !== null)) {
+        const lo = ms.reduce((a, m) => a + (m.value - m.ci!.lo), 0) / n;
+        const hi = ms.reduce((a, m) => a + (m.ci!.hi - m.value), 0) / n;
+        interval = { mean, lo: mean - lo, hi: mean + hi };
+        ci = "bootstrap over queries";
+      } else {
+        interval = seedInterval(values);
+        ci = "seeds (t)";
+      }
+    }
+    rows.push({
+      ...base,
+      mean: interval.mean,
+      lo: interval.lo,
+      hi: interval.hi,
+      seeds: n,
+      ci,
+      values,
+      skipped: null,
+    });
+  }
+  return rows;
+}
+
+/**
+ * Rows for lib/plot's `sensitivity`: the fixed-value configs as points
+ * (`family`, `value`, `recall`, `lo`, `hi`, `series` = dataset when rows
+ * span several) and the adaptive configs (a family, no value) as
+ * reference lines.
+ */
+export function experimentsSensitivityRows(
+  rows: readonly ExperimentsRow[],
+): {
+  rows: {
+    family: string;
+    value: number;
+    recall: number;
+    lo: number;
+    hi: number;
+    series?: string;
+  }[];
+  reference: { family: string; recall: number; label: string }[];
+} {
+  const done = rows.filter((r) => r.skipped === null && r.family !== null);
+  const several = new Set(done.map((r) => r.dataset)).size > 1;
+  return {
+    rows: done.filter((r) => r.value !== null).map((r) => ({
+      family: r.family as string,
+      value: r.value as number,
+      recall: r.mean,
+      lo: r.lo,
+      hi: r.hi,
+      ...(several ? { series: r.dataset } : {}),
+    })),
+    reference: done.filter((r) => r.value === null).map((r) => ({
+      family: r.family as string,
+      recall: r.mean,
+      label: `${r.name}${several ? ` (${r.dataset})` : ""}: ${
+        r.mean.toFixed(3)
+      }`,
+    })),
+  };
+}
+
+/** A column of the wide tables: a value field with optional interval fields. */
+export interface IntervalColumn {
+  /** Value field. */
+  field: string;
+  /** Header (default: the field). */
+  title?: string;
+  /** Field of the interval's lower end. */
+  lo?: string;
+  /** Field of the interval's upper end. */
+  hi?: string;
+  /** Decimals shown. */
+  digits?: number;
+}
+
+/**
+ * A wide table for lib/plot's `tableMarkdown`: one row per config name,
+ * one interval column per dataset (`<dataset>`, `<dataset>_lo`,
+ * `<dataset>_hi`); skipped cells stay empty (rendered "—").
+ */
+export function experimentsWideTable(
+  rows: readonly ExperimentsRow[],
+  options: { digits?: number } = {},
+): {
+  rows: Record<string, string | number | null>[];
+  columns: IntervalColumn[];
+} {
+  const datasets = [...new Set(rows.map((r) => r.dataset))];
+  const byName = new Map<string, Record<string, string | number | null>>();
+  for (const r of rows) {
+    let row = byName.get(r.name);
+    if (!row) byName.set(r.name, row = { method: r.name });
+    if (r.skipped === null) {
+      row[r.dataset] = r.mean;
+      row[`${r.dataset}_lo`] = r.lo;
+      row[`${r.dataset}_hi`] = r.hi;
+    }
+  }
+  const digits = options.digits ?? 3;
+  return {
+    rows: [...byName.values()],
+    columns: [
+      { field: "method" },
+      ...datasets.map((d) => ({
+        field: d,
+        lo: `${d}_lo`,
+        hi: `${d}_hi`,
+        digits,
+      })),
+    ],
+  };
+}
+
+/**
+ * A table of several metrics for the runs of one dataset: one row per
+ * config, one interval column per metric (aggregated like
+ * {@link experimentsAggregate}).
+ */
+export function experimentsMetricsTable(
+  runs: readonly ExperimentsRun[],
+  options: { metrics?: string[]; ci?: AggregateOptions["ci"] } = {},
+): {
+  rows: Record<string, string | number | null>[];
+  columns: IntervalColumn[];
+} {
+  const metrics = options.metrics ??
+    ["batch@1", "batch@5", "batch@10", "batch@50", "recall@10", "mrr"];
+  const byName = new Map<string, Record<string, string | number | null>>();
+  for (const metric of metrics) {
+    for (const r of experimentsAggregate(runs, { metric, ci: options.ci })) {
+      const label = new Set(runs.map((x) => x.dataset)).size > 1
+        ? `${r.name} (${r.dataset})`
+        : r.name;
+      let row = byName.get(label);
+      if (!row) byName.set(label, row = { method: label });
+      if (r.skipped === null) {
+        row[metric] = r.mean;
+        row[`${metric}_lo`] = r.lo;
+        row[`${metric}_hi`] = r.hi;
+      }
+    }
+  }
+  return {
+    rows: [...byName.values()],
+    columns: [
+      { field: "method" },
+      ...metrics.map((m) => ({
+        field: m,
+        title: m.startsWith("batch@")
+          ? `batch R@${m.slice(6)}`
+          : m.startsWith("recall@")
+          ? `corpus R@${m.slice(7)}`
+          : m,
+        lo: `${m}_lo`,
+        hi: `${m}_hi`,
+        digits: 3,
+      })),
+    ],
+  };
+}
+
+/**
+ * Training-curve rows for lib/plot's `trainingCurves`: per run (label =
+ * config name, plus seed when several) every logged step's loss, and the
+ * valid batch recall@k (default 10) at the steps where it was measured.
+ * With `relative`, the loss is divided by the run's step-1 loss and
+ * floored at `floor` (default 1e-4), so losses of different scales share a
+ * log axis.
+ */
+export function experimentsCurveRows(
+  runs: readonly ExperimentsRun[],
+  options: { k?: number; relative?: boolean; floor?: number } = {},
+): { run: string; step: number; loss: number; recall?: number }[] {
+  const k = options.k ?? 10;
+  const floor = options.floor ?? 1e-4;
+  const seeds = new Set(runs.map((r) => r.seed)).size > 1;
+  const rows: { run: string; step: number; loss: number; recall?: number }[] =
+    [];
+  for (const r of runs) {
+    if (!r.log || r.log.length === 0) continue;
+    const label = seeds ? `${r.name} (seed ${r.seed})` : r.name;
+    const recall = new Map(
+      (r.validLog ?? []).map((v) => [v.step, v.recall[k]]),
+    );
+    const first = r.log[0].loss;
+    for (const s of r.log) {
+      const loss = options.relative
+        ? Math.max(floor, first > 0 ? s.loss / first : floor)
+        : s.loss;
+      const row: { run: string; step: number; loss: number; recall?: number } =
+        { run: label, step: s.step, loss };
+      const rc = recall.get(s.step);
+      if (rc !== undefined) row.recall = rc;
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+/**
+ * Embedding-health rows: per config and dataset, the mean over its seeds of
+ * the mean item–item cosine, the effective rank of the item embeddings,
+ * the item uniformity and the alignment of the test positives, as
+ * `evaluateModel` measured them.
+ */
+export function experimentsHealthRows(
+  runs: readonly ExperimentsRun[],
+): Record<string, string | number | null>[] {
+  const several = new Set(runs.map((r) => r.dataset)).size > 1;
+  const groups = new Map<string, ExperimentsRun[]>();
+  for (const r of runs) {
+    if (r.skipped !== null) continue;
+    const key = JSON.stringify([r.name, r.dataset]);
+    let g = groups.get(key);
+    if (!g) groups.set(key, g = []);
+    g.push(r);
+  }
+  const mean = (g: ExperimentsRun[], field: string) => {
+    const v = g.map((r) => r.health[field]).filter((x): x is number =>
+      typeof x === "number"
+    );
+    return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
+  };
+  return [...groups.values()].map((g) => ({
+    config: `${g[0].name}${several ? ` (${g[0].dataset})` : ""}`,
+    seeds: g.length,
+    "mean item cosine": mean(g, "meanCosine"),
+    "effective rank": mean(g, "effectiveRank"),
+    "item uniformity": mean(g, "uniformityItems"),
+    alignment: mean(g, "alignment"),
+  }));
+}
+
+/** Run summary rows (for a "what was trained" table). */
+export function experimentsRunRows(
+  runs: readonly ExperimentsRun[],
+): Record<string, string | number>[] {
+  return runs.map((r) => ({
+    config: r.name,
+    dataset: r.dataset,
+    seed: r.seed,
+    status: r.skipped !== null
+      ? `skipped: ${r.skipped}`
+      : r.cached
+      ? "cached"
+      : "trained",
+    steps: r.steps,
+    "train s": Math.round(r.seconds * 10) / 10,
+    folder: r.dir === null ? "" : r.dir.split("/").slice(-2).join("/"),
+  }));
+}
+
+/** Result of {@link experimentsCompare}. */
+export interface ExperimentsComparison {
+  /** Candidate's batch recall@k (mean over seeds, bootstrap interval). */
+  a: Interval;
+  /** Baseline's. */
+  b: Interval;
+  /** Paired difference a − b with its bootstrap interval over queries. */
+  difference: Interval;
+  /** "better", "worse" or "within noise" (interval of the difference vs 0). */
+  verdict: "better" | "worse" | "within noise";
+  /** Test queries compared. */
+  queries: number;
+  /** Seeds per method. */
+  seeds: [number, number];
+}
+
+/**
+ * Paired comparison of two sets of runs (seeds of two configs on one
+ * dataset) on test batch recall@k: per test query, the seed-averaged hit of
+ * each; the mean of the differences with a percentile-bootstrap 95%
+ * interval over queries (seed 0). "better"/"worse" when the interval
+ * excludes 0.
+ */
+export function experimentsCompare(
+  a: readonly ExperimentsRun[],
+  b: readonly ExperimentsRun[],
+  options: { k?: number; samples?: number } = {},
+): ExperimentsComparison {
+  const k = options.k ?? 10;
+  const samples = options.samples ?? 1000;
+  const ok = (rs: readonly ExperimentsRun[], what: string) => {
+    const done = rs.filter((r) => r.skipped === null);
+    if (done.length === 0) {
+      throw new RangeError(`experimentsCompare: no finished runs for ${what}`);
+    }
+    return done;
+  };
+  const ra = ok(a, "a");
+  const rb = ok(b, "b");
+  const ha = experimentsHits(ra, k);
+  const hb = experimentsHits(rb, k);
+  if (ha.length !== hb.length) {
+    throw new RangeError(
+      `experimentsCompare: the runs ranked different test sets (${ha.length} vs ${hb.length} queries)`,
+    );
+  }
+  const { difference, outcome } = pairedDifference(ha, hb, { samples });
+  return {
+    a: bootstrapCI(ha, { seed: 0, samples }),
+    b: bootstrapCI(hb, { seed: 0, samples }),
+    difference,
+    verdict: outcome === "unclear" ? "within noise" : outcome,
+    queries: ha.length,
+    seeds: [ra.length, rb.length],
+  };
+}
+
+/**
+ * A sentence comparing config `candidate` with config `baseline` on one
+ * dataset (paired, {@link experimentsCompare}), e.g. "benchmark: adaptive
+ * margin 0.891 [0.875, 0.906] vs fixed δ=0.1 0.805 […]: difference
+ * +0.086 [+0.070, +0.102] batch recall@10 (paired bootstrap over 1618 test
+ * queries, 1 seed each) → better".
+ */
+export function experimentsVerdict(
+  runs: readonly ExperimentsRun[],
+  options: { candidate: string; baseline: string; dataset: string; k?: number },
+): string {
+  const k = options.k ?? 10;
+  const pick = (name: string) =>
+    runs.filter((r) => r.name === name && r.dataset === options.dataset);
+  const a = pick(options.candidate);
+  const b = pick(options.baseline);
+  const missing = [[options.candidate, a], [options.baseline, b]].find((
+    [, rs],
+  ) => (rs as ExperimentsRun[]).every((r) => r.skipped !== null));
+  if (missing) {
+    const rs = missing[1] as ExperimentsRun[];
+    return `${options.dataset}: "${missing[0]}" ${
+      rs.length === 0 ? "was not run" : `was skipped (${rs[0].skipped})`
+    }; no comparison.`;
+  }
+  const c = experimentsCompare(a, b, { k });
+  const seeds = c.seeds[0] === c.seeds[1]
+    ? `${c.seeds[0]} seed${c.seeds[0] === 1 ? "" : "s"} each`
+    : `${c.seeds[0]} vs ${c.seeds[1]} seeds`;
+  return `${options.dataset}: ${options.candidate} ${
+    intervalText(c.a)
+  } vs ${options.baseline} ${intervalText(c.b)}: difference ${
+    signed(c.difference.mean)
+  } [${signed(c.difference.lo)}, ${
+    signed(c.difference.hi)
+  }] batch recall@${k} (paired bootstrap over ${c.queries} test queries, ${seeds}) → ${c.verdict}`;
+}

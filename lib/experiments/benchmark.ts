@@ -1,0 +1,375 @@
+/**
+ * What the adaptive-method (notebook 03) and main experiments (notebook 06)
+ * run on: the size profiles, the benchmark catalogue (the synthetic
+ * generator made harder, with the reason for each knob), the real
+ * datasets that are built, and the loading of a dataset spec.
+ *
+ * @module
+ */
+
+import {
+  type Dataset,
+  generateSyntheticWithTruth,
+  joinPath,
+  missingDatasetNote,
+  readDataset,
+  stableJson,
+  SYNTHETIC_PROFILES,
+  SYNTHETIC_VERSION,
+  type SyntheticOptions,
+  type SyntheticTruth,
+} from "../data/mod.ts";
+import { datasetContentHash } from "../train/mod.ts";
+
+/** Size presets of the experiments (the notebook's `profile()`). */
+export type ExperimentsProfile = "quick" | "full";
+
+// ------------------------------------------------------------ settings
+
+/** What a profile fixes for every experiment run. */
+export interface ExperimentsSettings {
+  /** The profile. */
+  profile: ExperimentsProfile;
+  /** Training steps of every run (batch 350). */
+  steps: number;
+  /** Valid-split batch recall every this many steps (training curves). */
+  evalEvery: number;
+  /** Seeds per config in the grids of notebook 06. */
+  seeds: number;
+  /** Bootstrap resamples of every interval. */
+  bootstrapSamples: number;
+  /** Steps at which notebook 03 records the per-pair values. */
+  snapshots: number[];
+}
+
+/**
+ * Settings per profile. Both profiles train with `lib/train`'s quick hash
+ * buckets (4,096 per family, so a plain-tower step costs ~0.1–0.2 s on one
+ * wasm thread), batches of 350 and 40 steps (≈3.6 epochs of the benchmark);
+ * they differ in coverage, not in training length: `quick` runs 1 seed and
+ * the smaller grids, `full` 3 seeds and every grid point, baseline and
+ * dataset. Every quick run is therefore also a full run (same key), and the
+ * full profile reuses them. Longer training (150 steps on a 3× larger
+ * catalogue) was measured to saturate the benchmark (fixed δ = 0.1: test
+ * batch recall@10 0.95, DSSM 0.99) and to cost ~3× the time budget.
+ */
+export function experimentsSettings(
+  profile: ExperimentsProfile,
+): ExperimentsSettings {
+  checkProfile(profile);
+  return profile === "quick"
+    ? {
+      profile,
+      steps: 40,
+      evalEvery: 10,
+      seeds: 1,
+      bootstrapSamples: 1000,
+      snapshots: [0, 10, 40],
+    }
+    : {
+      profile,
+      steps: 40,
+      evalEvery: 10,
+      seeds: 3,
+      bootstrapSamples: 1000,
+      snapshots: [0, 10, 20, 40],
+    };
+}
+
+/** The seeds of a profile's runs: `base`, `base + 1`, …. */
+export function experimentsSeeds(
+  profile: ExperimentsProfile,
+  base: number,
+): number[] {
+  const n = experimentsSettings(profile).seeds;
+  return Array.from({ length: n }, (_, i) => base + i);
+}
+
+/** Throws a `RangeError` unless `profile` is "quick" or "full". */
+export function checkProfile(
+  profile: unknown,
+): asserts profile is ExperimentsProfile {
+  if (profile !== "quick" && profile !== "full") {
+    throw new RangeError(
+      `experiments: profile must be "quick" or "full", got ${
+        JSON.stringify(profile)
+      }`,
+    );
+  }
+}
+
+// ------------------------------------------------------------ catalogue
+
+/**
+ * The knobs of the benchmark catalogue that differ from the synthetic
+ * generator's defaults, with the reason for each. The generator's own quick
+ * data is too easy to compare losses on (every loss reaches test batch
+ * recall@10 ≈ 0.92–0.95 in 40 steps): differences vanish at the ceiling.
+ */
+export const EXPERIMENTS_CATALOGUE_KNOBS: readonly {
+  knob: keyof SyntheticOptions;
+  value: number | string;
+  why: string;
+}[] = [
+  {
+    knob: "nearDuplicateShare",
+    value: 0.8,
+    why:
+      "most products have near-duplicates (same brand, one attribute differs): the hard negatives adaptive values are for",
+  },
+  {
+    knob: "maxFamilySize",
+    value: 6,
+    why: "larger near-duplicate families, so they meet in one batch more often",
+  },
+  {
+    knob: "queryNoise",
+    value: 0.5,
+    why: "noisier queries (typos, dropped and swapped words, synonyms)",
+  },
+  {
+    knob: "hardnessHeterogeneity",
+    value: 0.9,
+    why:
+      "query hardness varies strongly (clean vs fully noisy queries): one global δ or τ cannot suit all pairs",
+  },
+  {
+    knob: "splitBy",
+    value: "intent",
+    why:
+      "test intents are unseen in training, so recall measures generalisation, not memorised queries",
+  },
+  {
+    knob: "testShare",
+    value: 0.2,
+    why:
+      "more test queries, hence narrower intervals (quick: ≈1,600 test pairs)",
+  },
+  {
+    knob: "validShare",
+    value: 0.1,
+    why: "valid split for training curves and for choosing the best fixed δ/τ",
+  },
+];
+
+/**
+ * Options of the benchmark catalogue: the synthetic generator with
+ * {@link EXPERIMENTS_CATALOGUE_KNOBS} (harder than its defaults), 1,500
+ * items, 4,000 queries and 300 users, at both profiles (see
+ * {@link experimentsSettings} for why `full` does not grow it). Used by
+ * notebooks 03 and 06.
+ */
+export function experimentsCatalogue(
+  profile: ExperimentsProfile,
+  seed: number,
+): SyntheticOptions {
+  checkProfile(profile);
+  const knobs = Object.fromEntries(
+    EXPERIMENTS_CATALOGUE_KNOBS.map((k) => [k.knob, k.value]),
+  );
+  return {
+    profile: "quick",
+    seed,
+    numItems: 1500,
+    numQueries: 4000,
+    numUsers: 300,
+    ...knobs,
+  } as SyntheticOptions;
+}
+
+/**
+ * The catalogue's settings as table rows: knob, benchmark value, generator
+ * default, reason.
+ */
+export function experimentsCatalogueRows(
+  profile: ExperimentsProfile,
+  seed: number,
+): { knob: string; benchmark: string; default: string; why: string }[] {
+  const options = experimentsCatalogue(profile, seed) as Record<
+    string,
+    unknown
+  >;
+  const defaults = SYNTHETIC_PROFILES.quick as unknown as Record<
+    string,
+    unknown
+  >;
+  const why = new Map<string, string>(
+    EXPERIMENTS_CATALOGUE_KNOBS.map((k) => [k.knob, k.why]),
+  );
+  return Object.keys(options).filter((k) => k !== "profile").map((k) => ({
+    knob: k,
+    benchmark: String(options[k]),
+    default: k === "seed" ? "1" : String(defaults[k]),
+    why: why.get(k) ?? (k === "seed" ? "the notebook's seed()" : "size"),
+  }));
+}
+
+// ------------------------------------------------------------ datasets
+
+/** A dataset an experiment runs on: generated, or read from a folder. */
+export type ExperimentsDatasetSpec =
+  | { name: string; synthetic: SyntheticOptions }
+  | { name: string; path: string };
+
+/** A loaded dataset. */
+export interface ExperimentsData {
+  /** Its name in tables. */
+  name: string;
+  /** The tables. */
+  ds: Dataset;
+  /** Generator truth (synthetic data only). */
+  truth: SyntheticTruth | null;
+  /** Hash of its contents (part of every run key). */
+  hash: string;
+}
+
+/** The benchmark catalogue as a dataset spec (name `"benchmark"`). */
+export function experimentsBenchmark(
+  profile: ExperimentsProfile,
+  seed: number,
+): ExperimentsDatasetSpec {
+  return { name: "benchmark", synthetic: experimentsCatalogue(profile, seed) };
+}
+
+/** The real datasets `deno task data` builds, as specs (`<dataDir>/<name>`). */
+export function experimentsRealDatasets(
+  dataDir = "../data",
+): ExperimentsDatasetSpec[] {
+  return ["wands", "scifact", "movielens"].map((name) => ({
+    name,
+    path: joinPath(dataDir, name),
+  }));
+}
+
+/** The real datasets a notebook has, from {@link experimentsAvailableRealDatasets}. */
+export interface ExperimentsRealData {
+  /** Specs of the built ones, in the order of {@link experimentsRealDatasets}. */
+  datasets: ExperimentsDatasetSpec[];
+  /** The others, each with what is missing and the command that brings it. */
+  missing: { name: string; reason: string }[];
+  /** A Markdown paragraph saying which ones the notebook runs on. */
+  note: string;
+}
+
+/**
+ * The real datasets that `deno task data` (or `deno task reproduce`) has
+ * built under `dataDir`, and why the others are missing: the real datasets
+ * live outside the repository, so a fresh clone runs without them, and a
+ * notebook must say so instead of failing or implying they were included.
+ */
+export async function experimentsAvailableRealDatasets(
+  dataDir = "../data",
+): Promise<ExperimentsRealData> {
+  const datasets: ExperimentsDatasetSpec[] = [];
+  const missing: { name: string; reason: string }[] = [];
+  for (const spec of experimentsRealDatasets(dataDir)) {
+    const note = "path" in spec ? await missingDatasetNote(spec.path) : null;
+    if (note === null) datasets.push(spec);
+    else missing.push({ name: spec.name, reason: note });
+  }
+  const names = (xs: readonly { name: string }[]) =>
+    xs.map((x) => `**${x.name}**`).join(", ");
+  const note = [
+    `Real datasets: ${datasets.length > 0 ? names(datasets) : "none"}.`,
+    ...(missing.length > 0
+      ? [
+        `Not available, so left out of every table, chart and verdict ` +
+        `below: ${names(missing)}.`,
+        ...missing.map((m) => `${m.name}: ${m.reason}.`),
+      ]
+      : []),
+  ].join(" ");
+  return { datasets, missing, note };
+}
+
+/**
+ * "on a, b; not on c, which is not available": which datasets a set of
+ * results covers, for headings above tables and verdicts.
+ */
+export function experimentsDatasetsLabel(
+  specs: readonly { name: string }[],
+  missing: readonly { name: string }[] = [],
+): string {
+  const on = specs.map((s) => s.name).join(", ");
+  return missing.length === 0
+    ? `on ${on}`
+    : `on ${on}; not on ${missing.map((m) => m.name).join(", ")}, which ${
+      missing.length === 1 ? "is" : "are"
+    } not available`;
+}
+
+const dataCache = new Map<string, Promise<ExperimentsData>>();
+
+/** `path` made absolute against the working directory. */
+export function absolutePath(path: string): string {
+  return path.startsWith("/") ? path : joinPath(Deno.cwd(), path);
+}
+
+/**
+ * Loads (and caches in this process) a dataset spec; a folder is read and
+ * validated with `readDataset`, a synthetic spec generated with its truth.
+ */
+export function experimentsLoadDataset(
+  spec: ExperimentsDatasetSpec,
+): Promise<ExperimentsData> {
+  const key = stableJson(
+    "path" in spec ? { ...spec, path: absolutePath(spec.path) } : spec,
+  );
+  let pending = dataCache.get(key);
+  if (!pending) {
+    pending = (async () => {
+      if ("synthetic" in spec) {
+        const { dataset, truth } = generateSyntheticWithTruth(spec.synthetic);
+        return {
+          name: spec.name,
+          ds: dataset,
+          truth,
+          hash: `${SYNTHETIC_VERSION}-${datasetContentHash(dataset)}`,
+        };
+      }
+      if (!("path" in spec) || typeof spec.path !== "string") {
+        throw new TypeError(
+          `experiments: dataset spec ${
+            JSON.stringify(spec)
+          } needs "synthetic" options or a "path"`,
+        );
+      }
+      const ds = await readDataset(absolutePath(spec.path));
+      return { name: spec.name, ds, truth: null, hash: datasetContentHash(ds) };
+    })();
+    pending.catch(() => dataCache.delete(key));
+    dataCache.set(key, pending);
+  }
+  return pending;
+}
+
+/** Size rows of loaded datasets: items, queries, positives per split, users. */
+export async function experimentsDatasetRows(
+  specs: readonly ExperimentsDatasetSpec[],
+): Promise<Record<string, string | number>[]> {
+  const rows: Record<string, string | number>[] = [];
+  for (const spec of specs) {
+    const { ds } = await experimentsLoadDataset(spec);
+    const positives = (split: string) => {
+      let n = 0;
+      for (let i = 0; i < ds.pairs.queryId.length; i++) {
+        if (ds.pairs.split[i] === split && ds.pairs.relevance[i] >= 3) n++;
+      }
+      return n;
+    };
+    const queries = (split: string) =>
+      ds.queries.split.filter((s) => s === split).length;
+    rows.push({
+      dataset: spec.name,
+      items: ds.items.itemId.length,
+      "train positives": positives("train"),
+      "test positives": positives("test"),
+      "test queries": queries("test"),
+      "query text": ds.queries.text.every((t) => t.trim() === "")
+        ? "none (user = query)"
+        : "yes",
+      users: ds.users?.userId.length ?? 0,
+    });
+  }
+  return rows;
+}

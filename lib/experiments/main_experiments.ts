@@ -1,0 +1,496 @@
+/**
+ * The experiments of notebook 06: the sensitivity of the fixed losses to δ
+ * and τ, the main table (ours against the fixed losses and the baselines,
+ * on the benchmark and every real dataset that is built) and the
+ * ablation, as config grids for `grid.ts`; the verdict sentences of each
+ * section, written from paired comparisons (`aggregate.ts`); and the
+ * protocol table that says what produced the numbers.
+ *
+ * @module
+ */
+
+import type { TowerConfigInput } from "../towers/mod.ts";
+import type { OptionValue } from "../train/mod.ts";
+import { experimentsMethodGrid } from "./adaptive_method.ts";
+import {
+  experimentsAggregate,
+  experimentsCompare,
+  type ExperimentsRow,
+  experimentsVerdict,
+} from "./aggregate.ts";
+import {
+  checkProfile,
+  experimentsCatalogue,
+  type ExperimentsProfile,
+  experimentsSeeds,
+  experimentsSettings,
+} from "./benchmark.ts";
+import type { ExperimentsConfig, ExperimentsRun } from "./grid.ts";
+import { signed } from "./statistics.ts";
+
+const PLAIN: TowerConfigInput = { kind: "plain" };
+
+/** δ values of the sensitivity sweep (full; quick takes every other one but 0.5). */
+export const EXPERIMENTS_DELTAS: readonly number[] = [
+  0.01,
+  0.05,
+  0.1,
+  0.2,
+  0.3,
+  0.5,
+];
+
+/** τ values of the sensitivity sweep (full; quick: 0.01, 1/30, 0.1, 0.5). */
+export const EXPERIMENTS_TAUS: readonly number[] = [
+  0.01,
+  1 / 30,
+  0.05,
+  0.1,
+  0.2,
+  0.5,
+];
+
+const QUICK_DELTAS = [0.01, 0.1, 0.3, 0.5];
+const QUICK_TAUS = [0.01, 1 / 30, 0.1, 0.5];
+
+function tauLabel(t: number): string {
+  return Math.abs(t - 1 / 30) < 1e-12 ? "1/30" : String(t);
+}
+
+/**
+ * The sensitivity sweep: the fixed margin loss over δ and the fixed softmax
+ * over τ (full: {@link EXPERIMENTS_DELTAS}, {@link EXPERIMENTS_TAUS}; quick:
+ * δ ∈ {0.01, 0.1, 0.3, 0.5}, τ ∈ {0.01, 1/30, 0.1, 0.5}) plus the adaptive
+ * margin and softmax as references; plain tower.
+ */
+export function experimentsSensitivityGrid(
+  profile: ExperimentsProfile,
+): ExperimentsConfig[] {
+  checkProfile(profile);
+  const deltas = profile === "quick" ? QUICK_DELTAS : EXPERIMENTS_DELTAS;
+  const taus = profile === "quick" ? QUICK_TAUS : EXPERIMENTS_TAUS;
+  return [
+    ...deltas.map((delta): ExperimentsConfig => ({
+      name: `fixed δ=${delta}`,
+      group: "sensitivity",
+      family: "margin",
+      value: delta,
+      tower: PLAIN,
+      loss: { kind: "margin", margin: delta },
+    })),
+    ...taus.map((tau): ExperimentsConfig => ({
+      name: `fixed τ=${tauLabel(tau)}`,
+      group: "sensitivity",
+      family: "softmax",
+      value: tau,
+      tower: PLAIN,
+      loss: { kind: "softmax", temperature: tau },
+    })),
+    ...experimentsMethodGrid().filter((c) => c.value === undefined).map((
+      c,
+    ) => ({ ...c, group: "sensitivity" })),
+  ];
+}
+
+/**
+ * The main table's methods. Ours and the fixed losses use the plain tower
+ * (on data without query text, with the user history; see
+ * {@link experimentsResolveFor}); the baselines use their own towers and
+ * losses as `lib/train` defines them, and MGDSPR is also run with the
+ * adaptive margin in place of its own loss (the paper applies its method to
+ * MGDSPR). "untrained" (0 steps) is the floor. `quick` runs the tower
+ * baselines (DSSM, DPSR; a step costs 2–4× a plain one), Adap-τ and the
+ * adaptive softmax on the benchmark only and leaves MGDSPR out; `full` runs
+ * everything on every dataset (DSSM and DPSR are skipped on MovieLens,
+ * whose queries have no text).
+ */
+export function experimentsMainTableGrid(
+  profile: ExperimentsProfile,
+): ExperimentsConfig[] {
+  checkProfile(profile);
+  const quickBench = profile === "quick" ? ["benchmark"] : undefined;
+  const m = (
+    name: string,
+    tower: TowerConfigInput,
+    loss: ExperimentsConfig["loss"],
+    extra: Partial<ExperimentsConfig> = {},
+  ): ExperimentsConfig => ({
+    name,
+    group: "main",
+    tower,
+    loss,
+    ...extra,
+  });
+  const mgdspr = [
+    m("MGDSPR", { kind: "mgdspr" }, { kind: "mgdspr" }),
+    m("MGDSPR + adaptive margin", { kind: "mgdspr" }, {
+      kind: "adaptive-margin",
+    }),
+  ];
+  return [
+    m("untrained", PLAIN, { kind: "softmax" }, { steps: 0 }),
+    m("DSSM", { kind: "dssm" }, { kind: "dssm-softmax" }, {
+      datasets: quickBench,
+    }),
+    m("DPSR", { kind: "dpsr" }, { kind: "dpsr-hinge" }, {
+      datasets: quickBench,
+    }),
+    ...(profile === "full" ? mgdspr : []),
+    m("Adap-τ", PLAIN, { kind: "adap-tau" }, { datasets: quickBench }),
+    m("fixed δ=0.1", PLAIN, { kind: "margin", margin: 0.1 }),
+    m("fixed τ=1/30", PLAIN, { kind: "softmax", temperature: 1 / 30 }),
+    m("adaptive margin", PLAIN, { kind: "adaptive-margin" }),
+    m("adaptive softmax", PLAIN, { kind: "adaptive-softmax" }, {
+      datasets: quickBench,
+    }),
+  ];
+}
+
+/**
+ * The ablation: the adaptive margin and softmax losses with one piece
+ * changed at a time (stop-gradient off, symmetric term off, symmetric
+ * values from s(v, v_j) instead of s(q, v_j), convex combination, other
+ * functional forms); plain tower. `quick` runs the margin variants of the
+ * stop-gradient and the symmetric term, and the multiplicative softmax form;
+ * `full` all of them.
+ */
+export function experimentsAblationGrid(
+  profile: ExperimentsProfile,
+): ExperimentsConfig[] {
+  checkProfile(profile);
+  const a = (
+    name: string,
+    family: "margin" | "softmax",
+    options: Record<string, OptionValue>,
+  ): ExperimentsConfig => ({
+    name,
+    group: "ablation",
+    family,
+    tower: PLAIN,
+    loss: {
+      kind: family === "margin" ? "adaptive-margin" : "adaptive-softmax",
+      ...options,
+    },
+  });
+  const margin = [
+    a("adaptive margin", "margin", {}),
+    a("margin − stop-gradient", "margin", { stopGradient: false }),
+    a("margin − symmetric term", "margin", { symmetric: false }),
+    a("margin, symmetric δ from item", "margin", { symmetricFrom: "item" }),
+    a("margin, convex combination", "margin", { combine: "convex" }),
+    a("margin, form half", "margin", { form: "half" }),
+    a("margin, form clipped", "margin", { form: "clipped" }),
+  ];
+  const softmax = [
+    a("adaptive softmax", "softmax", {}),
+    a("softmax, form multiplicative", "softmax", { form: "multiplicative" }),
+    a("softmax − symmetric term", "softmax", { symmetric: false }),
+  ];
+  const softmaxFull = [
+    a("softmax − stop-gradient", "softmax", { stopGradient: false }),
+    a("softmax, form half", "softmax", { form: "half" }),
+  ];
+  if (profile === "full") return [...margin, ...softmax, ...softmaxFull];
+  const quick = new Set([
+    "adaptive margin",
+    "margin − stop-gradient",
+    "margin − symmetric term",
+    "margin, symmetric δ from item",
+    "margin, convex combination",
+    "adaptive softmax",
+    "softmax, form multiplicative",
+  ]);
+  return [...margin, ...softmax].filter((c) => quick.has(c.name));
+}
+
+/**
+ * The fixed config of a family (margin or softmax) with the best mean
+ * valid-split batch recall@k on a dataset: the value a practitioner would
+ * pick by tuning, chosen without looking at the test split. Null when none
+ * of the runs has a valid recall.
+ */
+export function experimentsBestFixed(
+  runs: readonly ExperimentsRun[],
+  options: { family: "margin" | "softmax"; dataset: string; k?: number },
+): string | null {
+  const k = options.k ?? 10;
+  const rows = experimentsAggregate(
+    runs.filter((r) =>
+      r.family === options.family && r.value !== null &&
+      r.dataset === options.dataset && r.valid !== null
+    ),
+    { metric: `valid@${k}`, ci: "seeds" },
+  ).filter((r) => Number.isFinite(r.mean));
+  if (rows.length === 0) return null;
+  return rows.reduce((best, r) => r.mean > best.mean ? r : best).name;
+}
+
+/**
+ * A sentence on how much the fixed δ (or τ) matters: the range of the
+ * metric over the family's fixed values, the best and worst value, and
+ * whether they differ: with `runs` (batch metrics) by a paired comparison
+ * ({@link experimentsCompare}), else by whether their intervals overlap;
+ * and where the adaptive loss of the family ranks.
+ */
+export function experimentsSensitivityVerdict(
+  rows: readonly ExperimentsRow[],
+  options: {
+    family: "margin" | "softmax";
+    dataset?: string;
+    runs?: readonly ExperimentsRun[];
+  },
+): string {
+  const sym = options.family === "margin" ? "δ" : "τ";
+  const fixed = rows.filter((r) =>
+    r.family === options.family && r.value !== null && r.skipped === null &&
+    (options.dataset === undefined || r.dataset === options.dataset)
+  );
+  if (fixed.length < 2) return `fixed ${sym}: fewer than two values were run`;
+  const best = fixed.reduce((x, r) => r.mean > x.mean ? r : x);
+  const worst = fixed.reduce((x, r) => r.mean < x.mean ? r : x);
+  // With the runs, the best and the worst value are compared paired on the
+  // same test queries (more sensitive than the overlap of the cells).
+  const batchK = /^batch@(\d+)$/.exec(best.metric);
+  const pick = (r: ExperimentsRow) =>
+    options.runs?.filter((x) =>
+      x.name === r.name && x.dataset === r.dataset && x.skipped === null
+    ) ?? [];
+  const paired = batchK && pick(best).length > 0 && pick(worst).length > 0
+    ? experimentsCompare(pick(best), pick(worst), { k: Number(batchK[1]) })
+    : null;
+  const separation = paired
+    ? `best − worst, paired: ${signed(paired.difference.mean)} [${
+      signed(paired.difference.lo)
+    }, ${signed(paired.difference.hi)}] (${
+      paired.verdict === "better" ? "the choice matters" : "within noise"
+    })`
+    : `the intervals of the worst and best ${
+      worst.hi < best.lo ? "do not overlap (the choice matters)" : "overlap"
+    }`;
+  const adaptive = rows.find((r) =>
+    r.family === options.family && r.value === null && r.skipped === null &&
+    (options.dataset === undefined || r.dataset === options.dataset)
+  );
+  const v = (x: number) =>
+    options.family === "softmax" ? tauLabel(x) : String(x);
+  const ref = adaptive
+    ? `; ${adaptive.name}: ${adaptive.mean.toFixed(3)} [${
+      adaptive.lo.toFixed(3)
+    }, ${adaptive.hi.toFixed(3)}], ${
+      adaptive.mean > best.mean
+        ? "above every fixed value"
+        : adaptive.mean < worst.mean
+        ? "below every fixed value"
+        : `between the worst and the best fixed value (rank ${
+          1 + fixed.filter((r) => r.mean > adaptive.mean).length
+        } of ${fixed.length + 1})`
+    }`
+    : "";
+  return `fixed ${sym} (${best.dataset}, ${best.metric}): from ${
+    worst.mean.toFixed(3)
+  } (${sym} = ${v(worst.value!)}) to ${best.mean.toFixed(3)} (${sym} = ${
+    v(best.value!)
+  }), spread ${(best.mean - worst.mean).toFixed(3)}; ${separation}${ref}.`;
+}
+
+/**
+ * The sensitivity section's sentences for one dataset: how much the fixed
+ * δ and τ matter ({@link experimentsSensitivityVerdict}), and each adaptive
+ * loss against the paper's default fixed value (δ = 0.1, τ = 1/30) and
+ * against the best fixed value chosen on the valid split.
+ */
+export function experimentsSensitivityVerdicts(
+  runs: readonly ExperimentsRun[],
+  options: { dataset: string; k?: number },
+): string[] {
+  const k = options.k ?? 10;
+  const mine = runs.filter((r) => r.dataset === options.dataset);
+  const rows = experimentsAggregate(mine, { metric: `batch@${k}` });
+  const lines: string[] = [];
+  const families = [
+    ["margin", "adaptive margin", "fixed δ=0.1"],
+    ["softmax", "adaptive softmax", "fixed τ=1/30"],
+  ] as const;
+  for (const [family, adaptive, paperDefault] of families) {
+    if (!rows.some((r) => r.family === family)) continue;
+    lines.push(experimentsSensitivityVerdict(rows, { family, runs: mine }));
+    const has = (name: string) =>
+      mine.some((r) => r.name === name && r.skipped === null);
+    if (!has(adaptive)) continue;
+    if (has(paperDefault)) {
+      lines.push(
+        experimentsVerdict(mine, {
+          candidate: adaptive,
+          baseline: paperDefault,
+          dataset: options.dataset,
+          k,
+        }),
+      );
+    }
+    const best = experimentsBestFixed(mine, {
+      family,
+      dataset: options.dataset,
+      k,
+    });
+    if (best !== null && best !== paperDefault) {
+      lines.push(
+        experimentsVerdict(mine, {
+          candidate: adaptive,
+          baseline: best,
+          dataset: options.dataset,
+          k,
+        }) + ` (${best} is the best fixed value on the valid split)`,
+      );
+    }
+  }
+  return lines;
+}
+
+/**
+ * The main table's sentences, per dataset: the adaptive margin against the
+ * fixed margin δ = 0.1, the adaptive softmax against the fixed softmax
+ * τ = 1/30, MGDSPR with the adaptive margin against MGDSPR, and the
+ * adaptive margin against the strongest other method on the valid split.
+ */
+export function experimentsMainVerdicts(
+  runs: readonly ExperimentsRun[],
+  options: { k?: number } = {},
+): string[] {
+  const k = options.k ?? 10;
+  const lines: string[] = [];
+  const ours = new Set([
+    "adaptive margin",
+    "adaptive softmax",
+    "MGDSPR + adaptive margin",
+    "untrained",
+  ]);
+  for (const dataset of new Set(runs.map((r) => r.dataset))) {
+    const mine = runs.filter((r) => r.dataset === dataset);
+    const has = (name: string) =>
+      mine.some((r) => r.name === name && r.skipped === null);
+    const pairs: [string, string][] = [
+      ["adaptive margin", "fixed δ=0.1"],
+      ["adaptive softmax", "fixed τ=1/30"],
+      ["MGDSPR + adaptive margin", "MGDSPR"],
+    ];
+    for (const [a, b] of pairs) {
+      if (has(a) && has(b)) {
+        lines.push(experimentsVerdict(mine, {
+          candidate: a,
+          baseline: b,
+          dataset,
+          k,
+        }));
+      }
+    }
+    const others = experimentsAggregate(
+      mine.filter((r) => !ours.has(r.name) && r.valid !== null),
+      { metric: `valid@${k}`, ci: "seeds" },
+    ).filter((r) => r.skipped === null && Number.isFinite(r.mean));
+    const best = others.length > 0
+      ? others.reduce((x, r) => r.mean > x.mean ? r : x)
+      : null;
+    // Skip when the strongest other method is the fixed margin, already
+    // compared above.
+    if (
+      has("adaptive margin") && best !== null &&
+      !(best.name === "fixed δ=0.1" && has("fixed δ=0.1"))
+    ) {
+      lines.push(
+        experimentsVerdict(mine, {
+          candidate: "adaptive margin",
+          baseline: best.name,
+          dataset,
+          k,
+        }) + ` (${best.name} is the strongest other method on the valid split)`,
+      );
+    }
+  }
+  return lines;
+}
+
+/**
+ * The ablation's sentences: every variant against its family's default
+ * ("adaptive margin" or "adaptive softmax") on one dataset, paired.
+ */
+export function experimentsAblationVerdicts(
+  runs: readonly ExperimentsRun[],
+  options: { dataset: string; k?: number },
+): string[] {
+  const k = options.k ?? 10;
+  const mine = runs.filter((r) => r.dataset === options.dataset);
+  const names = [...new Set(mine.map((r) => r.name))];
+  const defaults: Record<string, string> = {
+    margin: "adaptive margin",
+    softmax: "adaptive softmax",
+  };
+  const lines: string[] = [];
+  for (const name of names) {
+    const family = mine.find((r) => r.name === name)?.family;
+    const base = family ? defaults[family] : undefined;
+    if (!base || base === name || !names.includes(base)) continue;
+    lines.push(experimentsVerdict(mine, {
+      candidate: name,
+      baseline: base,
+      dataset: options.dataset,
+      k,
+    }));
+  }
+  return lines;
+}
+
+/**
+ * What produced the numbers of a profile, as table rows: steps, batch,
+ * seeds, intervals, the grids' values and methods, the datasets.
+ */
+export function experimentsProtocolRows(
+  profile: ExperimentsProfile,
+  seed: number,
+): { item: string; value: string }[] {
+  const s = experimentsSettings(profile);
+  const cat = experimentsCatalogue(profile, seed);
+  const sens = experimentsSensitivityGrid(profile);
+  const main = experimentsMainTableGrid(profile);
+  const abl = experimentsAblationGrid(profile);
+  const values = (family: string) =>
+    sens.filter((c) => c.family === family && c.value !== undefined).map((
+      c,
+    ) => family === "softmax" ? tauLabel(c.value!) : String(c.value)).join(
+      ", ",
+    );
+  const seeds = experimentsSeeds(profile, seed);
+  return [
+    { item: "profile", value: profile },
+    {
+      item: "training",
+      value:
+        `${s.steps} steps of batch 350 (Adam, lr 1e-3, clip 3), lib/train's quick hash buckets; plain tower: word + letter-trigram bags → 64-d embeddings → tanh 256 → 128, plus item-id embedding`,
+    },
+    {
+      item: "seeds",
+      value: `${
+        seeds.join(", ")
+      } (training seed; the catalogue seed is ${seed})`,
+    },
+    {
+      item: "intervals",
+      value: seeds.length >= 3
+        ? "95% Student-t over the seeds (table cells); paired bootstrap over test queries of the seed-averaged hits (comparisons)"
+        : "95% percentile bootstrap over test queries, 1,000 resamples (cells and paired comparisons)",
+    },
+    {
+      item: "benchmark",
+      value:
+        `synthetic, ${cat.numItems} items, ${cat.numQueries} queries, seed ${seed}`,
+    },
+    { item: "sensitivity: fixed δ", value: values("margin") },
+    { item: "sensitivity: fixed τ", value: values("softmax") },
+    {
+      item: "main table",
+      value: main.map((c) =>
+        c.datasets ? `${c.name} (${c.datasets.join(", ")} only)` : c.name
+      ).join("; "),
+    },
+    { item: "ablation", value: abl.map((c) => c.name).join("; ") },
+  ];
+}
