@@ -271,9 +271,23 @@ export function adapTauScales(
 /** Options of {@link AdapTau}; see {@link ADAP_TAU_OPTIONS}. */
 export type AdapTauOptions = Options<typeof ADAP_TAU_OPTIONS>;
 
+/** The state of {@link AdapTau} as plain numbers (JSON), for checkpoints. */
+export interface AdapTauState {
+  /** 1/τ0 of the current epoch (NaN before the first epoch). */
+  globalScale: number;
+  /** The per-id scales 1/τ_u. */
+  scales: number[];
+  /** Per id: the sum of the losses recorded in the current epoch. */
+  sums: number[];
+  /** Per id: how many losses were recorded in the current epoch. */
+  counts: number[];
+}
+
 /**
  * Adap-τ state: the global scale, the per-id scales, and the per-id losses
- * recorded during the current epoch (kept as tensors, read once per epoch).
+ * recorded during the current epoch (tensors from {@link record} are kept
+ * and read once per epoch; values from {@link recordValues} are summed at
+ * once).
  */
 export class AdapTau {
   /** Number of ids; valid ids are 0 … numIds − 1. */
@@ -285,7 +299,10 @@ export class AdapTau {
   /** Whether per-id scales are used. */
   readonly perId: boolean;
   #globalScale: number | null = null;
-  #scales: Float32Array;
+  // Doubles, like the 1/τ0 they start from; the loss reads them as float32.
+  #scales: Float64Array;
+  #sums: Float64Array;
+  #counts: Uint32Array;
   #pending: { ids: Int32Array; losses: tf.Tensor }[] = [];
 
   /** Creates the state for `numIds` ids; call {@link startEpoch} next. */
@@ -300,7 +317,9 @@ export class AdapTau {
     this.t = o.t;
     this.warmupEpochs = o.warmupEpochs;
     this.perId = o.perId;
-    this.#scales = new Float32Array(numIds);
+    this.#scales = new Float64Array(numIds);
+    this.#sums = new Float64Array(numIds);
+    this.#counts = new Uint32Array(numIds);
   }
 
   /** 1/τ0 of the current epoch; throws before the first {@link startEpoch}. */
@@ -313,41 +332,43 @@ export class AdapTau {
 
   /** A copy of the per-id scales 1/τ_u. */
   get scales(): Float32Array {
-    return this.#scales.slice();
+    return Float32Array.from(this.#scales);
   }
 
   /**
    * Starts an epoch: recomputes 1/τ0 from `stats` (warm-up gap while
    * `epoch < warmupEpochs`), then the per-id scales from the losses recorded
    * in the previous epoch (all equal to 1/τ0 before any were recorded).
-   * Reads the recorded losses from the backend (one sync per recorded batch).
+   * Reads the recorded loss tensors from the backend (one sync per batch).
    */
   startEpoch(epoch: number, stats: AdapTauDataStats): void {
     const global = adapTauGlobalScale(stats, {
       warmup: epoch < this.warmupEpochs,
     });
     this.#globalScale = global;
-    const sums = new Float64Array(this.numIds);
-    const counts = new Uint32Array(this.numIds);
+    this.#readPending();
+    const sums = this.#sums, counts = this.#counts;
+    if (!this.perId || !counts.some((c) => c > 0)) {
+      this.#scales.fill(global);
+    } else {
+      const means = Array.from(
+        sums,
+        (s, i) => (counts[i] > 0 ? s / counts[i] : NaN),
+      );
+      this.#scales = Float64Array.from(
+        adapTauScales(means, { globalScale: global, t: this.t }),
+      );
+    }
+    sums.fill(0);
+    counts.fill(0);
+  }
+
+  #readPending(): void {
     for (const { ids, losses } of this.#pending) {
-      const values = losses.dataSync();
-      for (let i = 0; i < ids.length; i++) {
-        sums[ids[i]] += values[i];
-        counts[ids[i]]++;
-      }
+      this.recordValues(ids, losses.dataSync());
       losses.dispose();
     }
-    const recorded = this.#pending.length > 0;
     this.#pending = [];
-    if (!this.perId || !recorded) {
-      this.#scales.fill(global);
-      return;
-    }
-    const means = Array.from(
-      sums,
-      (s, i) => (counts[i] > 0 ? s / counts[i] : NaN),
-    );
-    this.#scales = adapTauScales(means, { globalScale: global, t: this.t });
   }
 
   /** [B] scales 1/τ_u of the given ids. */
@@ -358,6 +379,43 @@ export class AdapTau {
   /** Records per-example losses (taking ownership of the tensor). */
   record(ids: ArrayLike<number>, losses: tf.Tensor1D): void {
     this.#pending.push({ ids: Int32Array.from(ids), losses });
+  }
+
+  /** Records per-example losses already read from the backend. */
+  recordValues(ids: ArrayLike<number>, losses: ArrayLike<number>): void {
+    for (let i = 0; i < ids.length; i++) {
+      this.#sums[ids[i]] += losses[i];
+      this.#counts[ids[i]]++;
+    }
+  }
+
+  /** The state as plain numbers (reads pending loss tensors: a sync). */
+  getState(): AdapTauState {
+    this.#readPending();
+    return {
+      globalScale: this.#globalScale ?? NaN,
+      scales: Array.from(this.#scales),
+      sums: Array.from(this.#sums),
+      counts: Array.from(this.#counts),
+    };
+  }
+
+  /** Restores {@link getState}; throws when it is for another number of ids. */
+  setState(state: AdapTauState): void {
+    const n = this.numIds;
+    if (
+      state.sums?.length !== n || state.counts?.length !== n ||
+      state.scales?.length !== n
+    ) {
+      throw new LossError(`AdapTau: the state is not one of ${n} ids`);
+    }
+    this.dispose();
+    this.#globalScale = Number.isFinite(state.globalScale)
+      ? state.globalScale
+      : null;
+    this.#scales = Float64Array.from(state.scales);
+    this.#sums = Float64Array.from(state.sums);
+    this.#counts = Uint32Array.from(state.counts);
   }
 
   /** Disposes recorded, not yet read losses. */

@@ -238,3 +238,22 @@ Deno.test("adapTauLoss needs ids and a started AdapTau", async () => {
   tf.dispose([q, v]);
   adapTau.dispose();
 });
+
+Deno.test("AdapTau: losses recorded as values or tensors give the same scales; the state round-trips", async () => {
+  await initBackend({ backend: "cpu", quiet: true });
+  const fromValues = new AdapTau(3, { t: 0.5 });
+  const fromTensors = new AdapTau(3, { t: 0.5 });
+  for (const a of [fromValues, fromTensors]) a.startEpoch(0, STATS);
+  fromValues.recordValues([0, 2, 0], [1, 3, 2]);
+  fromTensors.record([0, 2, 0], tf.tensor1d([1, 3, 2]));
+  const state = fromTensors.getState();
+  assertEquals(state.sums, [3, 0, 3]);
+  assertEquals(state.counts, [2, 0, 1]);
+  const restored = new AdapTau(3, { t: 0.5 });
+  restored.setState(state);
+  for (const a of [fromValues, fromTensors, restored]) a.startEpoch(1, STATS);
+  assertEquals(Array.from(fromTensors.scales), Array.from(fromValues.scales));
+  assertEquals(Array.from(restored.scales), Array.from(fromValues.scales));
+  assertEquals(restored.getState(), fromValues.getState());
+  assertThrows(() => new AdapTau(4).setState(state), LossError, "4 ids");
+});

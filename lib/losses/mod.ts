@@ -59,6 +59,7 @@ export {
   adapTauScales,
   type AdapTauScalesOptions,
   type AdapTauScoreOptions,
+  type AdapTauState,
   adapTauStatistics,
   type AdapTauStatisticsOptions,
 } from "./adap_tau.ts";

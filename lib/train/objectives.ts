@@ -24,9 +24,10 @@ import type { Dataset } from "../data/schema.ts";
 import type { MaskedBatch, TrainingPairs } from "../data/batches.ts";
 import { Rng } from "../data/rng.ts";
 import {
-  adapTauGlobalScale,
+  AdapTau,
+  type AdapTauDataStats,
   adapTauLossFromScores,
-  adapTauScales,
+  type AdapTauState,
   adapTauStatistics,
   adaptiveMarginLossFromScores,
   adaptiveSoftmaxLossFromScores,
@@ -493,19 +494,11 @@ function mgdsprObjective(
   });
 }
 
-/** Adap-τ's checkpointed state. */
-interface AdapTauState {
-  epoch: number;
-  globalScale: number;
-  scales: number[];
-  sums: number[];
-  counts: number[];
-}
-
 /**
  * Adap-τ (official code form): the positive at the global scale, the
- * negatives at the query's scale from its mean loss in the previous epoch;
- * the per-query losses are recorded after every step and checkpointed.
+ * negatives at the query's scale from its mean loss in the previous epoch
+ * ({@link AdapTau} keeps the scales and the losses recorded after every
+ * step; its state goes into checkpoints with the epoch it belongs to).
  */
 function adapTauObjective(
   c: LossConfigOf<"adap-tau">,
@@ -518,67 +511,48 @@ function adapTauObjective(
   const b = new Batcher(ctx, { towerScore: true });
   const numItems = ctx.ds.items.itemId.length;
   const numQueries = ctx.ds.queries.queryId.length;
-  const tau: AdapTauState = {
-    epoch: -1,
-    globalScale: NaN,
-    scales: [],
-    sums: new Array(numQueries).fill(0),
-    counts: new Array(numQueries).fill(0),
-  };
+  const adapTau = new AdapTau(numQueries, {
+    t: c.t,
+    warmupEpochs: c.warmupEpochs,
+    perId: c.perId,
+  });
+  let epoch = -1;
 
-  function startEpoch(epoch: number): void {
-    if (tau.epoch === epoch) return;
-    const warm = epoch < c.warmupEpochs;
+  // The data statistics of the global scale: p̄ and ā from the current
+  // embeddings after warm-up (DPSR: the mean of its heads).
+  function statistics(warm: boolean): AdapTauDataStats {
     const interactions = { anchorIds: pairs.queryRow, itemIds: pairs.itemRow };
-    let stats = adapTauStatistics(interactions, { numItems });
-    if (!warm) {
-      // p̄ and ā from the current embeddings (DPSR: the mean of its heads).
-      const [a, i] = tf.tidy(() => {
-        const all = (n: number) => Int32Array.from({ length: n }, (_, r) => r);
-        let qa = model.encodeQueries(inputs, all(numQueries));
-        if (model.heads > 1) {
-          qa = tf.mean(tf.reshape(qa, [numQueries, model.heads, model.dim]), 1);
-        }
-        return [qa, model.encodeItems(inputs, all(numItems))];
-      });
-      stats = adapTauStatistics(interactions, {
-        numItems,
-        anchorEmbeddings: a,
-        itemEmbeddings: i,
-      });
-      tf.dispose([a, i]);
-    }
-    const global = adapTauGlobalScale(stats, { warmup: warm });
-    if (c.perId && tau.counts.some((n) => n > 0)) {
-      const means = tau.sums.map((s, r) =>
-        tau.counts[r] > 0 ? s / tau.counts[r] : NaN
-      );
-      tau.scales = Array.from(
-        adapTauScales(means, { globalScale: global, t: c.t }),
-      );
-    } else {
-      tau.scales = new Array(numQueries).fill(global);
-    }
-    tau.globalScale = global;
-    tau.epoch = epoch;
-    tau.sums.fill(0);
-    tau.counts.fill(0);
+    if (warm) return adapTauStatistics(interactions, { numItems });
+    const [a, i] = tf.tidy(() => {
+      const all = (n: number) => Int32Array.from({ length: n }, (_, r) => r);
+      let qa = model.encodeQueries(inputs, all(numQueries));
+      if (model.heads > 1) {
+        qa = tf.mean(tf.reshape(qa, [numQueries, model.heads, model.dim]), 1);
+      }
+      return [qa, model.encodeItems(inputs, all(numItems))];
+    });
+    const stats = adapTauStatistics(interactions, {
+      numItems,
+      anchorEmbeddings: a,
+      itemEmbeddings: i,
+    });
+    tf.dispose([a, i]);
+    return stats;
   }
 
   return {
     ...stateless(c.kind, (batch, o) => {
-      if (tau.epoch < 0) {
-        throw new Error("adap-tau: startEpoch() was not called");
-      }
+      if (epoch < 0) throw new Error("adap-tau: startEpoch() was not called");
       const e = b.encode(batch);
+      const scales = adapTau.scales;
       const out = withBatchScores(
         e.q,
         e.v,
         b.bundle(batch, {}),
         (s) =>
           adapTauLossFromScores(s, {
-            globalScale: tau.globalScale,
-            scales: Array.from(batch.queryRow, (r) => tau.scales[r]),
+            globalScale: adapTau.globalScale,
+            scales: Array.from(batch.queryRow, (r) => scales[r]),
             positiveInDenominator: c.positiveInDenominator,
             unscaled: true,
             stats: o.stats,
@@ -586,25 +560,26 @@ function adapTauObjective(
       );
       return { loss: out.loss, stats: out.stats, record: out.unscaled };
     }),
-    startEpoch,
-    afterStep(batch: MaskedBatch, recorded: Float32Array | null) {
-      if (recorded === null) return;
-      for (let i = 0; i < recorded.length; i++) {
-        const r = batch.queryRow[i];
-        tau.sums[r] += recorded[i];
-        tau.counts[r]++;
-      }
+    startEpoch(next: number) {
+      if (next === epoch) return;
+      adapTau.startEpoch(next, statistics(next < adapTau.warmupEpochs));
+      epoch = next;
     },
-    getState: () => structuredClone(tau),
+    afterStep(batch: MaskedBatch, recorded: Float32Array | null) {
+      if (recorded !== null) adapTau.recordValues(batch.queryRow, recorded);
+    },
+    getState: () => ({ epoch, ...adapTau.getState() }),
     setState(state: unknown) {
-      const s = state as AdapTauState | null;
+      const s = state as (AdapTauState & { epoch: number }) | null;
       if (!s || s.sums?.length !== numQueries) {
         throw new Error(
           "adap-tau: checkpoint state does not match the dataset's queries",
         );
       }
-      Object.assign(tau, structuredClone(s));
+      adapTau.setState(s);
+      epoch = s.epoch;
     },
+    dispose: () => adapTau.dispose(),
   };
 }
 
