@@ -149,16 +149,26 @@ const MACHINE_PATH =
 
 /**
  * Absolute paths that are not locations of project files: made-up values
- * fed to a function under test, and a developer script's output folder.
+ * fed to a function under test.
  * `path` matches itself and the paths below it.
  */
 const MACHINE_PATH_ALLOWED: { file: string; path: string; why: string }[] = [
   { file: "lib/data/cli_test.ts", path: "/tmp/x", why: "made-up --out" },
   { file: "lib/notebook/context_test.ts", path: "/tmp/x", why: "made-up env" },
   {
-    file: "lib/plot/gallery.ts",
-    path: "/tmp/plot_samples",
-    why: "default output folder of the sample-plot script",
+    file: "lib/data/user_path_test.ts",
+    path: "/home/me",
+    why: "made-up INIT_CWD",
+  },
+  {
+    file: "lib/notebook/display_test.ts",
+    path: "/tmp/k.json",
+    why: "made-up --conn argument",
+  },
+  {
+    file: "lib/notebook/display_test.ts",
+    path: "/tmp/a.json",
+    why: "made-up --conn argument",
   },
 ];
 

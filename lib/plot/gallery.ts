@@ -3,8 +3,7 @@
  * to look at the theme and layouts by eye:
  *
  * ```sh
- * deno run --allow-read --allow-write --allow-env --allow-ffi --allow-sys \
- *   lib/plot/gallery.ts /tmp/plot_samples
+ * deno run --allow-read --allow-write=out lib/plot/gallery.ts [out/gallery]
  * ```
  *
  * @module
@@ -67,7 +66,7 @@ export function gallerySpecs(): Record<string, VegaLiteSpec> {
 }
 
 if (import.meta.main) {
-  const dir = Deno.args[0] ?? "/tmp/plot_samples";
+  const dir = Deno.args[0] ?? "out/gallery";
   await Deno.mkdir(dir, { recursive: true });
   for (const [name, spec] of Object.entries(gallerySpecs())) {
     const t0 = performance.now();
