@@ -69,7 +69,9 @@ async function tasks(): Promise<Record<string, string>> {
 
 /** The permission flags of a task's command (one `deno …` per `&&` part). */
 function permissionFlags(command: string): string[] {
-  return (command.match(/(?:^|\s)(-A|--allow-[a-z]+(?:=\S+)?|-P\S*)/g) ?? [])
+  // A value may hold a quoted command substitution with spaces in it.
+  const flag = /(?:^|\s)(-A|--allow-[a-z]+(?:=(?:"[^"]*"|[^\s"])+)?|-P\S*)/g;
+  return (command.match(flag) ?? [])
     .map((f) => f.trim());
 }
 
