@@ -9,7 +9,7 @@
  * ```ts
  * const specs = baselineGrid("dssm", { data: "../data/synthetic-quick" });
  * const rows = await runBaselineGrid(specs, { runsDir: runsDir("04_baseline_dssm") });
- * console.log(baselineVerdicts(rows).join("\n"));
+ * console.log(baselineVerdicts(rows).join("\n")); // baseline_report.ts
  * ```
  *
  * The grid ({@link baselineGrid}), per baseline:
@@ -32,13 +32,15 @@
  * (official code: 10), so that its data-statistics scale acts within runs
  * of a few epochs.
  *
- * Caching ({@link runBaselineGrid}): run `name` trains in
- * `<runsDir>/<name>-<config hash>/` (the `lib/train` run folder) and its
- * evaluation is `eval.json` plus `perquery.json` (per-query values for
- * paired comparisons). A folder whose run finished, on the same dataset
- * contents (run.json's hash), with this module's evaluation version and
- * bootstrap size, is read back instead of retrained; any other folder of
- * that name is deleted and the run trained afresh.
+ * Caching ({@link runBaselineGrid}, through the run cache of
+ * `run_cache.ts`): run `name` trains in `<runsDir>/<name>-<config hash>/`
+ * (the `lib/train` run folder) and its evaluation is `eval.json` plus
+ * `perquery.json` (per-query values for paired comparisons). A folder
+ * whose run finished, on the same dataset contents (run.json's hash), with
+ * this module's evaluation version and bootstrap size, is read back
+ * instead of retrained; any other folder of that name is deleted and the
+ * run trained afresh. Tables, charts and verdicts of the rows are
+ * `baseline_report.ts`'s.
  *
  * Per-query values come from the same evaluation pass as the metrics
  * (`evaluateModelPerQuery`), so their means are its point estimates.
@@ -49,9 +51,8 @@
 import {
   type Dataset,
   joinPath,
-  missingDatasetNote,
-  pathExists,
   readDataset,
+  readJson,
   stableJson,
   writeTextAtomic,
 } from "../data/mod.ts";
@@ -66,12 +67,14 @@ import {
   readSteps,
   resolveConfig,
   RUN_FILES,
+  type StepRow,
   train,
   type TrainConfig,
   type TrainConfigInput,
 } from "../train/mod.ts";
+import { DEFAULT_KS, type Interval } from "../eval/mod.ts";
 import { evaluateModelPerQuery, type PerQueryValues } from "./evaluate.ts";
-import { bootstrapCI, DEFAULT_KS, type Interval } from "../eval/mod.ts";
+import { cachedRun } from "./run_cache.ts";
 
 /** The baselines this driver knows. */
 export type BaselineName = "dssm" | "mgdspr" | "dpsr" | "adap-tau";
@@ -446,7 +449,8 @@ export interface RunBaselineGridOptions {
   log?: (line: string) => void;
 }
 
-const NAN_INTERVAL: Interval = { mean: NaN, lo: NaN, hi: NaN };
+/** The interval of a metric a run does not have (a failed run). */
+export const NAN_INTERVAL: Interval = { mean: NaN, lo: NaN, hi: NaN };
 
 function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
@@ -497,13 +501,22 @@ type EvalJson = {
   health?: Record<string, number | string | null>;
 };
 
-/** A finished, evaluated run folder usable for `spec` on data `dataHash`, or null. */
+/**
+ * A finished, evaluated run folder usable for a run on data `dataHash`
+ * (its run.json, eval.json, perquery.json and step log readable), or null.
+ */
 async function readCached(
   dir: string,
   dataHash: string,
   samples: number,
 ): Promise<
-  | { ev: EvalJson; per: PerQueryValues; steps: number; ms: number | null }
+  | {
+    ev: EvalJson;
+    per: PerQueryValues;
+    steps: number;
+    ms: number | null;
+    log: StepRow[];
+  }
   | null
 > {
   try {
@@ -511,19 +524,18 @@ async function readCached(
     if (info.status !== "finished" || info.dataset.hash !== dataHash) {
       return null;
     }
-    const ev = JSON.parse(
-      await Deno.readTextFile(joinPath(dir, RUN_FILES.eval)),
-    ) as EvalJson;
+    const ev = await readJson<EvalJson>(joinPath(dir, RUN_FILES.eval));
     if (
       ev.baselineEval !== BASELINE_EVAL_VERSION ||
       ev.bootstrapSamples !== samples
     ) return null;
-    const pq = JSON.parse(
-      await Deno.readTextFile(joinPath(dir, BASELINE_PER_QUERY_FILE)),
-    ) as PerQueryFile;
+    const pq = await readJson<PerQueryFile>(
+      joinPath(dir, BASELINE_PER_QUERY_FILE),
+    );
     if (pq.version !== BASELINE_EVAL_VERSION) return null;
     const ms = info.sessions.reduce((a, s) => a + s.trainMs, 0);
-    return { ev, per: perQueryFromJson(pq), steps: info.steps, ms };
+    const log = await readSteps(joinPath(dir, RUN_FILES.steps));
+    return { ev, per: perQueryFromJson(pq), steps: info.steps, ms, log };
   } catch {
     return null;
   }
@@ -627,67 +639,69 @@ export async function runBaselineGrid(
       configHash: hash,
       dir,
     };
-    const cached = await readCached(dir, dataHash, samples);
-    if (cached) {
-      const steps = await readSteps(joinPath(dir, RUN_FILES.steps));
-      log(`${spec.name}: cached (${dir})`);
-      rows.push(rowFromEval(
+    // Cached: the run finished on this data, with this evaluation version
+    // and bootstrap size (run.json, eval.json, perquery.json).
+    const read = async (d: string) => {
+      const c = await readCached(d, dataHash, samples);
+      return c && rowFromEval(
         {
           ...base,
           cached: true,
           status: "finished",
-          steps: cached.steps,
-          trainSeconds: cached.ms === null ? null : cached.ms / 1000,
-          log: steps.map((r) => ({ step: r.step, loss: r.loss })),
+          steps: c.steps,
+          trainSeconds: c.ms === null ? null : c.ms / 1000,
+          log: c.log.map((r) => ({ step: r.step, loss: r.loss })),
         },
-        cached.ev,
-        cached.per,
-      ));
-      continue;
-    }
-    if (await pathExists(dir)) await Deno.remove(dir, { recursive: true });
-    const held: { per?: PerQueryValues } = {};
-    try {
-      const t0 = performance.now();
-      const result = await train(spec.config, {
-        outDir: dir,
-        dataset: ds,
-        quiet: true,
-        evaluate: async (ctx) => {
-          const { metrics, perQuery } = evaluateModelPerQuery(ctx, {
-            minRelevance: ctx.config.minRelevance,
-            bootstrapSamples: samples,
-          });
-          held.per = perQuery;
-          await writeTextAtomic(
-            joinPath(ctx.dir, BASELINE_PER_QUERY_FILE),
-            stableJson(perQueryToJson(held.per)) + "\n",
-          );
-          return {
-            ...metrics,
-            baselineEval: BASELINE_EVAL_VERSION,
-            bootstrapSamples: samples,
-          };
-        },
-      });
-      const trainMs = result.log.reduce((a, r) => a + r.ms, 0);
-      log(
-        `${spec.name}: trained ${result.steps} steps in ${
-          ((performance.now() - t0) / 1000).toFixed(1)
-        } s (${dir})`,
+        c.ev,
+        c.per,
       );
-      rows.push(rowFromEval(
-        {
-          ...base,
-          cached: false,
-          status: "finished",
-          steps: result.steps,
-          trainSeconds: trainMs / 1000,
-          log: result.log.map((r) => ({ step: r.step, loss: r.loss })),
-        },
-        result.eval as EvalJson,
-        held.per as PerQueryValues,
-      ));
+    };
+    try {
+      const run = await cachedRun(async () => {
+        const held: { per?: PerQueryValues } = {};
+        const t0 = performance.now();
+        const result = await train(spec.config, {
+          outDir: dir,
+          dataset: ds,
+          quiet: true,
+          evaluate: async (ctx) => {
+            const { metrics, perQuery } = evaluateModelPerQuery(ctx, {
+              minRelevance: ctx.config.minRelevance,
+              bootstrapSamples: samples,
+            });
+            held.per = perQuery;
+            await writeTextAtomic(
+              joinPath(ctx.dir, BASELINE_PER_QUERY_FILE),
+              stableJson(perQueryToJson(held.per)) + "\n",
+            );
+            return {
+              ...metrics,
+              baselineEval: BASELINE_EVAL_VERSION,
+              bootstrapSamples: samples,
+            };
+          },
+        });
+        const trainMs = result.log.reduce((a, r) => a + r.ms, 0);
+        log(
+          `${spec.name}: trained ${result.steps} steps in ${
+            ((performance.now() - t0) / 1000).toFixed(1)
+          } s (${dir})`,
+        );
+        return rowFromEval(
+          {
+            ...base,
+            cached: false,
+            status: "finished",
+            steps: result.steps,
+            trainSeconds: trainMs / 1000,
+            log: result.log.map((r) => ({ step: r.step, loss: r.loss })),
+          },
+          result.eval as EvalJson,
+          held.per as PerQueryValues,
+        );
+      }, { dir, read });
+      if (run.cached) log(`${spec.name}: cached (${dir})`);
+      rows.push(run.result);
     } catch (err) {
       // Bad settings are the caller's to fix; a run that breaks while
       // training (NaN loss, a loss that rejects its statistics) is a result.
@@ -723,408 +737,4 @@ export async function runBaselineGrid(
     }
   }
   return rows;
-}
-
-/** A metric the table, chart and verdict helpers know. */
-export type BaselineMetric =
-  | "batchRecall@1"
-  | "batchRecall@5"
-  | "batchRecall@10"
-  | "batchRecall@50"
-  | "recall@10"
-  | "ndcg@10"
-  | "mrr";
-
-/** Display titles of the metrics. */
-export const BASELINE_METRIC_TITLES: Readonly<Record<BaselineMetric, string>> =
-  Object.freeze({
-    "batchRecall@1": "batch recall@1",
-    "batchRecall@5": "batch recall@5",
-    "batchRecall@10": "batch recall@10",
-    "batchRecall@50": "batch recall@50",
-    "recall@10": "corpus recall@10",
-    "ndcg@10": "NDCG@10",
-    mrr: "MRR",
-  });
-
-function intervalFor(row: BaselineRow, metric: BaselineMetric): Interval {
-  switch (metric) {
-    case "recall@10":
-      return row.corpusRecall[10] ?? NAN_INTERVAL;
-    case "ndcg@10":
-      return row.ndcg10;
-    case "mrr":
-      return row.mrr;
-    default:
-      return row.batchRecall[Number(metric.split("@")[1])] ?? NAN_INTERVAL;
-  }
-}
-
-function perQueryFor(
-  p: PerQueryValues,
-  metric: BaselineMetric,
-): Float64Array {
-  switch (metric) {
-    case "recall@10":
-      return p.recall10;
-    case "ndcg@10":
-      return p.ndcg10;
-    case "mrr":
-      return p.mrr;
-    default: {
-      const k = Number(metric.split("@")[1]);
-      return Float64Array.from(p.batchRanks, (r) => (r <= k ? 1 : 0));
-    }
-  }
-}
-
-function fmt(x: number, digits: number): string {
-  return Number.isFinite(x) ? x.toFixed(digits) : "–";
-}
-
-function fmtInterval(i: Interval, digits: number): string {
-  if (!Number.isFinite(i.mean)) return "–";
-  return `${fmt(i.mean, digits)} [${fmt(i.lo, digits)}, ${fmt(i.hi, digits)}]`;
-}
-
-/** Options of {@link baselineTable}. */
-export interface BaselineTableOptions {
-  /** Metrics as columns (default all of {@link BASELINE_METRIC_TITLES}). */
-  metrics?: readonly BaselineMetric[];
-  /** Decimals (default 3). */
-  digits?: number;
-  /** Show the 95% interval next to each mean (default true). */
-  intervals?: boolean;
-}
-
-/**
- * Result rows as table records: the run, its loss, each metric as
- * `mean [lo, hi]`, steps, training seconds and whether it came from the
- * cache. Failed runs show `–` and their error.
- */
-export function baselineTable(
-  rows: readonly BaselineRow[],
-  options: BaselineTableOptions = {},
-): Record<string, unknown>[] {
-  const metrics = options.metrics ??
-    (Object.keys(BASELINE_METRIC_TITLES) as BaselineMetric[]);
-  const digits = options.digits ?? 3;
-  return rows.map((r) => {
-    const out: Record<string, unknown> = {
-      method: r.short,
-      loss: r.loss,
-    };
-    for (const m of metrics) {
-      const i = intervalFor(r, m);
-      out[BASELINE_METRIC_TITLES[m]] = options.intervals === false
-        ? fmt(i.mean, digits)
-        : fmtInterval(i, digits);
-    }
-    out.steps = r.steps;
-    out["train s"] = r.trainSeconds === null
-      ? "–"
-      : Number(r.trainSeconds.toFixed(1));
-    out.cached = r.cached ? "yes" : "no";
-    if (r.status === "failed") out.cached = `failed: ${r.error}`;
-    return out;
-  });
-}
-
-/**
- * Embedding health of each run (from `evaluateModel`) as table records:
- * mean item–item cosine, uniformity of the items (log E e^{−2‖x−y‖²}; more
- * negative = more spread), effective rank of the item embeddings, and the
- * alignment of the test positives (E ‖q − v‖²). Crowded items (high mean
- * cosine, uniformity near 0) are the signature of a collapse.
- */
-export function baselineHealthTable(
-  rows: readonly BaselineRow[],
-  options: { digits?: number } = {},
-): Record<string, unknown>[] {
-  const digits = options.digits ?? 3;
-  const num = (x: unknown) =>
-    typeof x === "number" && Number.isFinite(x)
-      ? Number(x.toFixed(digits))
-      : "–";
-  return rows.map((r) => ({
-    method: r.short,
-    "mean item cosine": num(r.health.meanCosine),
-    "item uniformity": num(r.health.uniformityItems),
-    "effective rank": num(r.health.effectiveRank),
-    alignment: num(r.health.alignment),
-  }));
-}
-
-/** Options of {@link baselineChartRows}. */
-export interface BaselineChartOptions {
-  /** One chart panel per metric (default batch recall@1, NDCG@10, MRR). */
-  metrics?: readonly BaselineMetric[];
-}
-
-/**
- * Rows for `lib/plot`'s `mainTable` (`{ method, panel, mean, lo, hi }`,
- * one panel per metric; pass `{ dataset: "panel" }`); failed runs are
- * left out.
- */
-export function baselineChartRows(
-  rows: readonly BaselineRow[],
-  options: BaselineChartOptions = {},
-): { method: string; panel: string; mean: number; lo: number; hi: number }[] {
-  const metrics = options.metrics ??
-    ["batchRecall@1", "ndcg@10", "mrr"] as BaselineMetric[];
-  return metrics.flatMap((m) =>
-    rows.filter((r) => r.status === "finished").map((r) => {
-      const i = intervalFor(r, m);
-      return {
-        method: r.short,
-        panel: BASELINE_METRIC_TITLES[m],
-        mean: i.mean,
-        lo: Math.min(i.lo, i.mean),
-        hi: Math.max(i.hi, i.mean),
-      };
-    })
-  );
-}
-
-/**
- * Rows for `lib/plot`'s `trainingCurves` (`{ run, step, loss }`). With
- * `relative` (default true) each loss is divided by the run's first-step
- * loss, so that losses of different scales (a hinge summed over 349
- * negatives, a softmax at τ = 2) share one axis; every run starts at 1.
- * Values below `floor` (default none) are raised to it, e.g. for a log
- * axis when a hinge loss reaches 0.
- */
-export function baselineCurveRows(
-  rows: readonly BaselineRow[],
-  options: { relative?: boolean; floor?: number } = {},
-): { run: string; step: number; loss: number }[] {
-  const relative = options.relative ?? true;
-  const floor = options.floor ?? -Infinity;
-  return rows.flatMap((r) => {
-    const first = r.log[0]?.loss ?? NaN;
-    const scale = relative && Number.isFinite(first) && first !== 0 ? first : 1;
-    return r.log.map((p) => ({
-      run: r.short,
-      step: p.step,
-      loss: Math.max(p.loss / scale, floor),
-    }));
-  });
-}
-
-/** Paired difference of one metric between two runs. */
-export interface BaselineDifference {
-  /** Metric. */
-  metric: BaselineMetric;
-  /** Candidate mean − reference mean, with a paired bootstrap 95% interval. */
-  difference: Interval;
-  /** Queries (or batch pairs) compared. */
-  n: number;
-  /** `"better"` / `"worse"` when the interval excludes 0, else `"no clear difference"`. */
-  outcome: "better" | "worse" | "no clear difference";
-}
-
-/**
- * Paired bootstrap differences (candidate − reference) over the same test
- * queries, per metric; both rows must be finished runs on the same data.
- */
-export function baselineDifferences(
-  candidate: BaselineRow,
-  reference: BaselineRow,
-  options: { metrics?: readonly BaselineMetric[]; samples?: number } = {},
-): BaselineDifference[] {
-  const metrics = options.metrics ??
-    ["batchRecall@1", "batchRecall@10", "ndcg@10", "mrr"] as BaselineMetric[];
-  const a = candidate.perQuery, b = reference.perQuery;
-  if (a === null || b === null) {
-    throw new RangeError(
-      `baselineDifferences: ${
-        a === null ? candidate.name : reference.name
-      } has no per-query values (failed run)`,
-    );
-  }
-  return metrics.map((metric) => {
-    const x = perQueryFor(a, metric), y = perQueryFor(b, metric);
-    if (x.length !== y.length || x.length === 0) {
-      throw new RangeError(
-        `baselineDifferences: ${candidate.name} and ${reference.name} have ${x.length} and ${y.length} values of ${metric}; they must be evaluated on the same data`,
-      );
-    }
-    const diff = Float64Array.from(x, (v, i) => v - y[i]);
-    const ci = bootstrapCI(diff, { seed: 0, samples: options.samples ?? 1000 });
-    const outcome = ci.lo > 0
-      ? "better"
-      : ci.hi < 0
-      ? "worse"
-      : "no clear difference";
-    return { metric, difference: ci, n: x.length, outcome };
-  });
-}
-
-function signed(x: number): string {
-  const a = Math.abs(x);
-  // An interval end that rounds to 0.000 but is not 0 keeps one digit of
-  // its own, so "excludes 0" stays visible in the text.
-  const text = a > 0 && a < 0.0005 ? a.toPrecision(1) : a.toFixed(3);
-  return (x >= 0 ? "+" : "−") + text;
-}
-
-/**
- * One sentence comparing run `candidate` with run `reference` (by name)
- * from the numbers: the paired differences of {@link baselineDifferences}
- * with their intervals, and a count of better / worse metrics.
- */
-export function baselineVerdict(
-  rows: readonly BaselineRow[],
-  options: {
-    candidate: string;
-    reference: string;
-    metrics?: readonly BaselineMetric[];
-  },
-): string {
-  const find = (name: string, option: string) => {
-    const r = rows.find((x) => x.name === name);
-    if (!r) {
-      throw new RangeError(
-        `baselineVerdict: option ${option} "${name}" is not a row; rows: ${
-          rows.map((x) => x.name).join(", ")
-        }`,
-      );
-    }
-    return r;
-  };
-  const cand = find(options.candidate, "candidate");
-  const ref = find(options.reference, "reference");
-  if (cand.status !== "finished" || ref.status !== "finished") {
-    const bad = cand.status !== "finished" ? cand : ref;
-    return `${bad.method} failed to train (${bad.error}); no comparison.`;
-  }
-  const diffs = baselineDifferences(cand, ref, { metrics: options.metrics });
-  const parts = diffs.map((d) =>
-    `${BASELINE_METRIC_TITLES[d.metric]} ${signed(d.difference.mean)} [${
-      signed(d.difference.lo)
-    }, ${signed(d.difference.hi)}] (${d.outcome})`
-  );
-  const better = diffs.filter((d) => d.outcome === "better").length;
-  const worse = diffs.filter((d) => d.outcome === "worse").length;
-  const n = diffs.length;
-  const overall = better > 0 && worse === 0
-    ? (2 * better >= n ? "better" : "better on some metrics, worse on none")
-    : worse > 0 && better === 0
-    ? (2 * worse >= n ? "worse" : "worse on some metrics, better on none")
-    : better === 0 && worse === 0
-    ? "not clearly different"
-    : "mixed";
-  return `On ${cand.dataset}, ${cand.method} vs ${ref.method}: ${overall} ` +
-    `(better on ${better}, worse on ${worse} of ${n} metrics). ` +
-    `Paired differences, 95% bootstrap intervals over the same test queries: ${
-      parts.join("; ")
-    }.`;
-}
-
-/** A pair of runs a notebook compares: `candidate` against `reference`. */
-export interface BaselineComparison {
-  /** Run name of the candidate. */
-  candidate: string;
-  /** Run name of the reference. */
-  reference: string;
-}
-
-/**
- * The comparisons of a grid's rows (per dataset and baseline, where both
- * runs exist): every adaptive run against the baseline's own objective,
- * `adaptive-margin` against fixed `margin` and `adaptive-softmax` against
- * fixed `softmax` (the paper's claim), and for Adap-τ its own run against
- * fixed `softmax` (Adap-τ's claim) and `global-only` against its own run.
- */
-export function baselineComparisons(
-  rows: readonly BaselineRow[],
-): (BaselineComparison & { dataset: string })[] {
-  const out: (BaselineComparison & { dataset: string })[] = [];
-  const groups = new Map<string, BaselineRow[]>();
-  for (const r of rows) {
-    const key = `${r.dataset}\u0000${r.baseline}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key)!.push(r);
-  }
-  for (const group of groups.values()) {
-    const by = (v: BaselineVariant) => group.find((r) => r.variant === v);
-    const add = (a?: BaselineRow, b?: BaselineRow) => {
-      if (a && b) {
-        out.push({ candidate: a.name, reference: b.name, dataset: a.dataset });
-      }
-    };
-    const own = by("own");
-    for (const v of ["adaptive-margin", "adaptive-softmax"] as const) {
-      add(by(v), own);
-    }
-    add(by("adaptive-margin"), by("margin"));
-    add(by("adaptive-softmax"), by("softmax"));
-    if (group[0].baseline === "adap-tau") {
-      add(own, by("softmax"));
-      add(by("global-only"), own);
-    }
-  }
-  return out;
-}
-
-/**
- * One verdict sentence ({@link baselineVerdict}) per comparison of
- * {@link baselineComparisons}.
- */
-export function baselineVerdicts(rows: readonly BaselineRow[]): string[] {
-  return baselineComparisons(rows).map((c) =>
-    baselineVerdict(rows.filter((r) => r.dataset === c.dataset), c)
-  );
-}
-
-/** {@link baselineVerdicts} as a Markdown bullet list (for `md()`). */
-export function baselineVerdictMarkdown(rows: readonly BaselineRow[]): string {
-  const v = baselineVerdicts(rows);
-  return v.length === 0
-    ? "_No comparison: the grid has no pair of runs to compare._"
-    : v.map((line) => `- ${line}`).join("\n");
-}
-
-/** Result of {@link readBaselineDataset}. */
-export interface BaselineDatasetRead {
-  /** The dataset, or null when the folder is missing or invalid. */
-  dataset: Dataset | null;
-  /** One line saying what was read, or why not. */
-  note: string;
-}
-
-/**
- * Reads a dataset folder for an optional section of a notebook (a real
- * dataset built by `deno task data`): never throws for a missing or
- * invalid folder, but says so in `note`, with the command that builds a
- * missing one (a fresh clone has no real datasets).
- */
-export async function readBaselineDataset(
-  dir: string,
-): Promise<BaselineDatasetRead> {
-  const missing = await missingDatasetNote(dir);
-  if (missing !== null) {
-    return {
-      dataset: null,
-      note: `**Not available, so this section does not run:** ${missing}.`,
-    };
-  }
-  try {
-    const ds = await readDataset(dir);
-    const train = ds.pairs.split.filter((s, i) =>
-      s === "train" && ds.pairs.relevance[i] >= 3
-    ).length;
-    return {
-      dataset: ds,
-      note:
-        `\`${dir}\` (${ds.meta.name}): ${ds.items.itemId.length} items, ${ds.queries.queryId.length} queries, ${train} training pairs.`,
-    };
-  } catch (err) {
-    return {
-      dataset: null,
-      note: `\`${dir}\` could not be read (${
-        (err as Error).message
-      }); build it with \`deno task data\` to run this section.`,
-    };
-  }
 }

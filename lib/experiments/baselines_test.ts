@@ -30,7 +30,7 @@ import {
   baselineVerdicts,
   readBaselineDataset,
   runBaselineGrid,
-} from "./baselines.ts";
+} from "./mod.ts";
 import { writeDataset } from "../data/mod.ts";
 
 const ds = generateSynthetic({

@@ -27,7 +27,8 @@
  * weight, the shared bias included. The modified weights are written as a
  * step-0 checkpoint that `train` then resumes from.
  *
- * Caching. A run lives in `<outDir>/<name>-<key>/`, `key` hashing the
+ * Caching (the run cache of `run_cache.ts`). A run lives in
+ * `<outDir>/<name>-<key>/`, `key` hashing the
  * resolved config, the start, `every`, the health options and the dataset
  * contents. A finished run leaves `collapse.json`; a later call with the
  * same key reads it instead of training. An interrupted run resumes from
@@ -37,12 +38,16 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
-import { joinPath, stableJson, writeTextAtomic } from "../data/io.ts";
-import type { Dataset } from "../data/schema.ts";
-import { Rng } from "../data/rng.ts";
+import {
+  type Dataset,
+  joinPath,
+  readJsonIfPresent,
+  Rng,
+  stableJson,
+  trainingPairs,
+  writeTextAtomic,
+} from "../data/mod.ts";
 import { initBackend } from "../backend/mod.ts";
-import { trainingPairs } from "../data/batches.ts";
 import {
   createTower,
   type TowerInputs,
@@ -68,6 +73,7 @@ import {
   writeCheckpoint,
 } from "../train/mod.ts";
 import { effectiveRank, meanCosine, uniformity } from "../eval/mod.ts";
+import { cachedRun, runKey } from "./run_cache.ts";
 
 /** Version of the files a collapse run writes (part of the cache key). */
 export const COLLAPSE_FORMAT = 1;
@@ -401,17 +407,6 @@ function slug(name: string): string {
   return s.length > 0 ? s.slice(0, 60) : "run";
 }
 
-async function readJson<T>(path: string): Promise<T | null> {
-  try {
-    return JSON.parse(await Deno.readTextFile(path)) as T;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof SyntaxError) {
-      return null;
-    }
-    throw err;
-  }
-}
-
 interface StoredResult {
   format: number;
   key: string;
@@ -422,30 +417,19 @@ interface StoredResult {
   seconds: number;
 }
 
-// A finished run with this key, whatever its name prefix (a renamed
-// variant reuses its run).
-async function findFinished(
-  outDir: string,
-  key: string,
-): Promise<{ dir: string; result: StoredResult } | null> {
+// The folders that may hold a finished run with this key, whatever their
+// name prefix (a renamed variant reuses its run), in name order.
+async function keyFolders(outDir: string, key: string): Promise<string[]> {
   let entries: Deno.DirEntry[] = [];
   try {
     entries = await Array.fromAsync(Deno.readDir(outDir));
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
+    if (err instanceof Deno.errors.NotFound) return [];
     throw err;
   }
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!e.isDirectory || !e.name.endsWith(`-${key}`)) continue;
-    const dir = joinPath(outDir, e.name);
-    const result = await readJson<StoredResult>(
-      joinPath(dir, COLLAPSE_RESULT_FILE),
-    );
-    if (result && result.key === key && result.format === COLLAPSE_FORMAT) {
-      return { dir, result };
-    }
-  }
-  return null;
+  return entries.sort((a, b) => a.name.localeCompare(b.name))
+    .filter((e) => e.isDirectory && e.name.endsWith(`-${key}`))
+    .map((e) => joinPath(outDir, e.name));
 }
 
 function testRecallOf(evalJson: unknown): number | null {
@@ -486,7 +470,7 @@ export async function collapseRun(
       seed: options.collapsedInit?.seed ?? 0,
     }
     : null;
-  const key = createHash("sha256").update(stableJson({
+  const key = runKey({
     format: COLLAPSE_FORMAT,
     config,
     init,
@@ -495,162 +479,172 @@ export async function collapseRun(
     healthItems,
     recall: wantRecall,
     dataset: datasetContentHash(ds),
-  })).digest("hex").slice(0, 12);
+  });
   const dir = joinPath(options.outDir, `${slug(variant.name)}-${key}`);
   const base = { name: variant.name, init, dir, key, config };
 
-  const found = await findFinished(options.outDir, key);
-  if (found) {
-    const done = found.result;
+  // Cached: collapse.json with this key and format.
+  const read = async (d: string): Promise<CollapseRunResult | null> => {
+    const done = await readJsonIfPresent<StoredResult>(
+      joinPath(d, COLLAPSE_RESULT_FILE),
+    );
+    if (!done || done.key !== key || done.format !== COLLAPSE_FORMAT) {
+      return null;
+    }
     return {
       ...base,
-      dir: found.dir,
+      dir: d,
       cached: true,
       rows: done.rows.map((r) => ({ ...r, run: variant.name })),
       testRecall: done.testRecall,
       steps: done.steps,
       seconds: done.seconds,
     };
-  }
-
-  await initBackend({ backend: config.backend, quiet: true });
-  const t0 = performance.now();
+  };
   let rows: CollapseHealthRow[] = [];
   let step = 0;
   // Resume an interrupted run only when its rows reach its checkpoint.
-  if (await hasCheckpoint(dir)) {
-    const partial = await readJson<{ key: string; rows: CollapseHealthRow[] }>(
-      joinPath(dir, PARTIAL_FILE),
-    );
-    const at = (await readManifest(dir).catch(() => null))?.step ?? -1;
+  const resume = async (d: string): Promise<boolean> => {
+    if (!(await hasCheckpoint(d))) return false;
+    const partial = await readJsonIfPresent<
+      { key: string; rows: CollapseHealthRow[] }
+    >(joinPath(d, PARTIAL_FILE));
+    const at = (await readManifest(d).catch(() => null))?.step ?? -1;
     const kept = partial?.key === key
       ? partial.rows.filter((r) => r.step <= at)
       : [];
-    if (kept.length > 0 && kept[kept.length - 1].step === at) {
-      rows = kept.map((r) => ({ ...r, run: variant.name }));
-      step = at;
-    } else {
-      await Deno.remove(dir, { recursive: true });
-    }
-  } else {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
-  await Deno.mkdir(dir, { recursive: true });
+    if (kept.length === 0 || kept[kept.length - 1].step !== at) return false;
+    rows = kept.map((r) => ({ ...r, run: variant.name }));
+    step = at;
+    return true;
+  };
+  const run = await cachedRun(async (): Promise<CollapseRunResult> => {
+    await initBackend({ backend: config.backend, quiet: true });
+    const t0 = performance.now();
 
-  const measure = (
-    model: TwoTowerModel,
-    inputs: TowerInputs,
-    at: number,
-    loss: number | null,
-  ): CollapseHealthRow => {
-    const row: CollapseHealthRow = {
-      run: variant.name,
-      init,
-      step: at,
-      ...collapseItemHealth(model, inputs, { rows: itemRows }),
-      loss,
+    const measure = (
+      model: TwoTowerModel,
+      inputs: TowerInputs,
+      at: number,
+      loss: number | null,
+    ): CollapseHealthRow => {
+      const row: CollapseHealthRow = {
+        run: variant.name,
+        init,
+        step: at,
+        ...collapseItemHealth(model, inputs, { rows: itemRows }),
+        loss,
+      };
+      if (wantRecall) {
+        try {
+          row.recall = batchRecallOfModel(model, { ds, inputs }, {
+            split: "valid",
+            minRelevance: config.minRelevance,
+          }).recall[10];
+        } catch {
+          // No valid pairs: the row simply has no recall.
+        }
+      }
+      return row;
     };
-    if (wantRecall) {
+    // Saved before onRow sees the row, so a run stopped there resumes at it.
+    const savePartial = async () => {
+      await writeTextAtomic(
+        joinPath(dir, PARTIAL_FILE),
+        stableJson({ key, rows }) + "\n",
+      );
+      options.onRow?.(rows[rows.length - 1]);
+    };
+
+    if (step === 0) {
+      // The model train builds for step 0: same tower config and seed.
+      const model = createTower(tower, { seed: config.seed });
       try {
-        row.recall = batchRecallOfModel(model, { ds, inputs }, {
-          split: "valid",
-          minRelevance: config.minRelevance,
-        }).recall[10];
-      } catch {
-        // No valid pairs: the row simply has no recall.
+        if (initOptions) {
+          model.setWeights(
+            collapsedInitWeights(model.getWeights(), initOptions),
+          );
+        }
+        rows = [measure(model, model.prepare(ds), 0, null)];
+        if (initOptions) {
+          await writeCheckpoint(dir, {
+            step: 0,
+            totalSteps: plannedSteps(config, ds),
+            configHash: configHash(config),
+            weights: model.getWeights(),
+            optimizer: null,
+            objective: null,
+          });
+        }
+      } finally {
+        model.dispose();
       }
+      await savePartial();
     }
-    return row;
-  };
-  // Saved before onRow sees the row, so a run stopped there resumes at it.
-  const savePartial = async () => {
+
+    let total = Infinity;
+    let log: StepRow[] = [];
+    let evalJson: unknown = null;
+    while (step < total) {
+      const stop = new AbortController();
+      const result = await train(config, {
+        dataset: ds,
+        outDir: dir,
+        quiet: true,
+        resume: await hasCheckpoint(dir),
+        keepModel: true,
+        signal: stop.signal,
+        onStep: (r) => {
+          if (r.step % options.every === 0) stop.abort();
+        },
+      });
+      const model = result.model as TwoTowerModel;
+      try {
+        total = result.totalSteps;
+        log = result.log;
+        evalJson = result.eval;
+        const from = step;
+        step = result.steps;
+        if (step === from) break; // zero-step config
+        const seg = log.filter((r) => r.step > from && r.step <= step);
+        const loss = seg.reduce((a, r) => a + r.loss, 0) / seg.length;
+        rows.push(measure(model, model.prepare(ds), step, loss));
+      } finally {
+        model.dispose();
+      }
+      await savePartial();
+    }
+
+    const seconds = (performance.now() - t0) / 1000;
+    const stored: StoredResult = {
+      format: COLLAPSE_FORMAT,
+      key,
+      init,
+      rows,
+      testRecall: testRecallOf(evalJson),
+      steps: step,
+      seconds,
+    };
     await writeTextAtomic(
-      joinPath(dir, PARTIAL_FILE),
-      stableJson({ key, rows }) + "\n",
+      joinPath(dir, COLLAPSE_RESULT_FILE),
+      stableJson(stored) + "\n",
     );
-    options.onRow?.(rows[rows.length - 1]);
-  };
-
-  if (step === 0) {
-    // The model train builds for step 0: same tower config and seed.
-    const model = createTower(tower, { seed: config.seed });
-    try {
-      if (initOptions) {
-        model.setWeights(collapsedInitWeights(model.getWeights(), initOptions));
-      }
-      rows = [measure(model, model.prepare(ds), 0, null)];
-      if (initOptions) {
-        await writeCheckpoint(dir, {
-          step: 0,
-          totalSteps: plannedSteps(config, ds),
-          configHash: configHash(config),
-          weights: model.getWeights(),
-          optimizer: null,
-          objective: null,
-        });
-      }
-    } finally {
-      model.dispose();
-    }
-    await savePartial();
-  }
-
-  let total = Infinity;
-  let log: StepRow[] = [];
-  let evalJson: unknown = null;
-  while (step < total) {
-    const stop = new AbortController();
-    const result = await train(config, {
-      dataset: ds,
-      outDir: dir,
-      quiet: true,
-      resume: await hasCheckpoint(dir),
-      keepModel: true,
-      signal: stop.signal,
-      onStep: (r) => {
-        if (r.step % options.every === 0) stop.abort();
-      },
-    });
-    const model = result.model as TwoTowerModel;
-    try {
-      total = result.totalSteps;
-      log = result.log;
-      evalJson = result.eval;
-      const from = step;
-      step = result.steps;
-      if (step === from) break; // zero-step config
-      const seg = log.filter((r) => r.step > from && r.step <= step);
-      const loss = seg.reduce((a, r) => a + r.loss, 0) / seg.length;
-      rows.push(measure(model, model.prepare(ds), step, loss));
-    } finally {
-      model.dispose();
-    }
-    await savePartial();
-  }
-
-  const seconds = (performance.now() - t0) / 1000;
-  const stored: StoredResult = {
-    format: COLLAPSE_FORMAT,
-    key,
-    init,
-    rows,
-    testRecall: testRecallOf(evalJson),
-    steps: step,
-    seconds,
-  };
-  await writeTextAtomic(
-    joinPath(dir, COLLAPSE_RESULT_FILE),
-    stableJson(stored) + "\n",
-  );
-  if (!options.keepCheckpoint) await pruneCheckpoint(dir);
-  return {
-    ...base,
-    cached: false,
-    rows,
-    testRecall: stored.testRecall,
-    steps: step,
-    seconds,
-  };
+    if (!options.keepCheckpoint) await pruneCheckpoint(dir);
+    return {
+      ...base,
+      cached: false,
+      rows,
+      testRecall: stored.testRecall,
+      steps: step,
+      seconds,
+    };
+  }, {
+    dir,
+    read,
+    lookIn: await keyFolders(options.outDir, key),
+    resume,
+  });
+  return run.result;
 }
 
 // The run length as train computes it (batches per epoch drop the last,

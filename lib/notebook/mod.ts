@@ -25,6 +25,7 @@
  */
 
 export * from "./display.ts";
+export { renderedChart } from "./chart.ts";
 export * from "./context.ts";
 export { OUT_ENV, PROFILE_ENV, SEED_ENV } from "./protocol.ts";
 export * from "./notebook.ts";
