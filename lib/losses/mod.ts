@@ -26,6 +26,7 @@
  * | (9) total | {@link totalLoss} |
  * | fixed δ / τ baselines | {@link marginLossFromScores}, {@link softmaxLossFromScores} ((q, v): {@link marginLoss}, {@link softmaxLoss}) |
  * | the method | {@link adaptiveMarginLossFromScores}, {@link adaptiveSoftmaxLossFromScores} ((q, v): {@link adaptiveMarginLoss}, {@link adaptiveSoftmaxLoss}) |
+ * | baselines' sampled negatives | {@link sampleUnclicked} (DSSM), {@link sampleRandomItems} (DPSR), {@link mgdsprMixedNegatives} (MGDSPR) |
  * | Adap-τ (docs/reconstruction.md#adap-tau) | {@link adapTauLossFromScores} ((q, v): {@link adapTauLoss}), {@link AdapTau}, {@link adapTauGlobalScale}, {@link adapTauScales}, {@link lambertW} |
  *
  * @module
@@ -76,6 +77,16 @@ export {
   withBatchScores,
 } from "./batch.ts";
 export { LAMBERT_W_MIN, lambertW } from "./lambert_w.ts";
+export {
+  mgdsprMixedNegatives,
+  type MixedNegativeOptions,
+  type MixedNegatives,
+  mixedNegativeScores,
+  relevantItemRows,
+  type SampleItemsOptions,
+  sampleRandomItems,
+  sampleUnclicked,
+} from "./negatives.ts";
 export {
   ADAPTIVE_MARGIN_LOSS_OPTIONS,
   adaptiveMarginLoss,

@@ -1,6 +1,7 @@
 /**
  * DPSR-style towers (Zhang et al., SIGIR 2020, JD): m query heads and the
- * multi-head attention score, plus DPSR's shared random negatives.
+ * multi-head attention score (its shared random negatives are in
+ * lib/losses/negatives.ts).
  *
  * Query tower: x_q = concat over `families` of the mean embedding of the
  * query's units; head k = L2-normalise(W2_k · tanh(W1_k x_q + b1_k) + b2_k).
@@ -20,7 +21,6 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "../data/rng.ts";
 import type { DpsrConfig } from "./config.ts";
 import { itemKey, type TowerInputs } from "./inputs.ts";
 import { BaseTower } from "./model.ts";
@@ -60,57 +60,6 @@ export function dpsrScore(
     const num = tf.addN(e.map((ek, k) => tf.mul(ek, z[k])));
     return tf.div(num, tf.addN(e)) as tf.Tensor2D;
   });
-}
-
-/** Options of {@link sampleRandomItems}. */
-export interface SampleItemsOptions {
-  /** Number of items in the catalogue (rows 0 … nItems − 1). */
-  nItems: number;
-  /** Distinct items to draw, k ≤ nItems − |exclude|. */
-  k: number;
-  /** Rows that must not be drawn (e.g. the batch's positives). */
-  exclude?: ReadonlySet<number>;
-}
-
-/**
- * DPSR's random negatives, shared by the whole batch: `k` distinct item
- * rows drawn uniformly without replacement (in draw order), skipping
- * `exclude`. Deterministic given the generator's state.
- */
-export function sampleRandomItems(
-  rng: Rng,
-  options: SampleItemsOptions,
-): Int32Array {
-  const { nItems, k } = options;
-  const exclude = options.exclude ?? new Set<number>();
-  if (!Number.isInteger(nItems) || nItems < 0) {
-    throw new RangeError(
-      `sampleRandomItems: nItems must be a non-negative integer, got ${nItems}`,
-    );
-  }
-  let excluded = 0;
-  for (const e of exclude) {
-    if (Number.isInteger(e) && e >= 0 && e < nItems) excluded++;
-  }
-  if (!Number.isInteger(k) || k < 0 || k > nItems - excluded) {
-    throw new RangeError(
-      `sampleRandomItems: k must be an integer in [0, ${
-        nItems - excluded
-      }] (items not excluded), got ${k}`,
-    );
-  }
-  // Partial Fisher–Yates over a virtual array [0, nItems): O(k) memory.
-  const swapped = new Map<number, number>();
-  const out = new Int32Array(k);
-  let n = 0;
-  for (let i = 0; n < k; i++) {
-    const j = i + rng.int(nItems - i);
-    const vi = swapped.get(i) ?? i;
-    const vj = swapped.get(j) ?? j;
-    swapped.set(j, vi);
-    if (!exclude.has(vj)) out[n++] = vj;
-  }
-  return out;
 }
 
 /** The DPSR-style tower pair. */

@@ -1,6 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend/mod.ts";
-import { Rng } from "../data/rng.ts";
 import {
   assertClose,
   assertEquals,
@@ -8,7 +7,7 @@ import {
   assertTrue,
 } from "../testing.ts";
 import { createTower } from "./create.ts";
-import { dpsrScore, sampleRandomItems } from "./dpsr.ts";
+import { dpsrScore } from "./dpsr.ts";
 import { TINY_FEATURES, tinyDataset } from "./fixtures.ts";
 
 function softmaxScore(z: number[], beta: number): number {
@@ -80,32 +79,4 @@ Deno.test("dpsr: model.scores is the multi-head score of its own heads", async (
   assertThrows(() => model.scores(v, v), RangeError, "m·d");
   tf.dispose([q, v, s]);
   model.dispose();
-});
-
-Deno.test("sampleRandomItems: distinct, in range, excluded rows skipped, seeded", () => {
-  const a = sampleRandomItems(new Rng(4), { nItems: 100, k: 30 });
-  const b = sampleRandomItems(new Rng(4), { nItems: 100, k: 30 });
-  assertEquals(a, b);
-  assertEquals(new Set(a).size, 30);
-  assertTrue(a.every((x) => x >= 0 && x < 100));
-  const c = sampleRandomItems(new Rng(5), { nItems: 100, k: 30 });
-  assertTrue(a.some((x, i) => x !== c[i]));
-  // Excluding all but three rows leaves exactly those three.
-  const exclude = new Set(Array.from({ length: 10 }, (_, i) => i));
-  for (const keep of [2, 5, 7]) exclude.delete(keep);
-  const rest = sampleRandomItems(new Rng(1), { nItems: 10, k: 3, exclude });
-  assertEquals([...rest].sort(), [2, 5, 7]);
-  assertThrows(
-    () => sampleRandomItems(new Rng(1), { nItems: 10, k: 4, exclude }),
-    RangeError,
-    "k must be an integer in [0, 3]",
-  );
-  // Uniform: each of 5 rows is drawn about 1/5 of the time.
-  const counts = [0, 0, 0, 0, 0];
-  const rng = new Rng(9);
-  for (let t = 0; t < 10_000; t++) {
-    counts[sampleRandomItems(rng, { nItems: 5, k: 1 })[0]]++;
-  }
-  // Binomial sd ≈ 40; 5 sd.
-  for (const n of counts) assertTrue(Math.abs(n - 2000) < 200, `${counts}`);
 });

@@ -1,6 +1,6 @@
 /**
- * MGDSPR-style towers (Li et al., KDD 2021, Taobao) at laptop scale, and
- * MGDSPR's mixed hard negatives.
+ * MGDSPR-style towers (Li et al., KDD 2021, Taobao) at laptop scale (its
+ * mixed hard negatives are in lib/losses/negatives.ts).
  *
  * Query tower (every vector `d = dim` wide):
  * - q_uni, q_bi, q_word: masked means of character-unigram, character-bigram
@@ -26,7 +26,6 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "../data/rng.ts";
 import type { MgdsprConfig } from "./config.ts";
 import { itemKey, type TowerInputs } from "./inputs.ts";
 import { BaseTower } from "./model.ts";
@@ -214,130 +213,4 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
     );
     return l2Normalize(tf.add(id, text));
   }
-}
-
-/** Options of {@link mgdsprMixedNegatives}. */
-export interface MixedNegativeOptions {
-  /** Candidate items `[N, d]` (e.g. the batch's items or a cached bank). */
-  bank: tf.Tensor2D;
-  /** Hard negatives per query, N_hard ≤ N (MGDSPR: 684). */
-  topN: number;
-  /**
-   * Mixing weight: a range `[lo, hi]` to draw a ~ U(lo, hi) per query from
-   * `rng` (default [0.4, 0.6]), or fixed values, one per query.
-   */
-  a?: readonly [number, number] | Float32Array;
-  /** Draws a when `a` is a range. */
-  rng?: Rng;
-  /**
-   * `[B, N]`, 1 where bank item n must not be a hard negative of query b
-   * (its own positive, accidental hits). Excluded items get score −∞.
-   */
-  exclude?: tf.Tensor2D;
-  /** L2-normalise the mixed negatives (default true; see below). */
-  normalize?: boolean;
-}
-
-/** Result of {@link mgdsprMixedNegatives}. */
-export interface MixedNegatives {
-  /** I_mix `[B, topN, d]`. */
-  mixed: tf.Tensor3D;
-  /** Bank rows of I_hard, `[B·topN]` row-major, best first. */
-  hard: Int32Array;
-  /** The a used for each query. */
-  a: Float32Array;
-}
-
-/**
- * MGDSPR's mixed hard negatives: I_hard = the `topN` bank items with the
- * highest q·item, then I_mix = a·i⁺ + (1 − a)·I_hard with one a per query.
- *
- * The paper scores with raw inner products. Here every tower outputs unit
- * vectors, and a mix of two unit vectors is shorter than 1, so by default
- * I_mix is L2-normalised back onto the sphere: the negative then lies
- * between i⁺ and I_hard in angle, and its score is a cosine like the
- * others. `normalize: false` gives the raw mix. Gradients flow into `v`
- * and `bank` (the top-N selection itself is not differentiable); wrap
- * them in `stopGradient` to treat the negatives as constants.
- */
-export function mgdsprMixedNegatives(
-  q: tf.Tensor2D,
-  v: tf.Tensor2D,
-  options: MixedNegativeOptions,
-): MixedNegatives {
-  const { bank, topN } = options;
-  const [B, d] = q.shape;
-  const N = bank.shape[0];
-  if (v.shape[0] !== B || v.shape[1] !== d || bank.shape[1] !== d) {
-    throw new RangeError(
-      `mgdsprMixedNegatives: q [${q.shape}], v [${v.shape}] and bank [${bank.shape}] must be [B, d], [B, d], [N, d]`,
-    );
-  }
-  if (!Number.isInteger(topN) || topN < 1 || topN > N) {
-    throw new RangeError(
-      `mgdsprMixedNegatives: topN must be an integer in [1, ${N}] (bank size), got ${topN}`,
-    );
-  }
-  const a = mixWeights(B, options);
-  const hard = tf.tidy(() => {
-    let s = matMul(q, bank, { transposeB: true });
-    if (options.exclude) {
-      if (options.exclude.shape[0] !== B || options.exclude.shape[1] !== N) {
-        throw new RangeError(
-          `mgdsprMixedNegatives: exclude is [${options.exclude.shape}], expected [${B}, ${N}]`,
-        );
-      }
-      s = tf.where(
-        tf.greater(options.exclude, 0),
-        tf.fill([B, N], -Infinity),
-        s,
-      );
-    }
-    return tf.topk(s, topN).indices;
-  });
-  const hardIdx = hard.dataSync() as Int32Array;
-  hard.dispose();
-  const mixed = tf.tidy(() => {
-    const iHard = tf.reshape(gatherRows(bank, hardIdx), [B, topN, d]);
-    const aT = tf.tensor3d(a, [B, 1, 1]);
-    const pos = tf.expandDims(v, 1);
-    const mix = tf.add(tf.mul(aT, pos), tf.mul(tf.sub(1, aT), iHard));
-    return (options.normalize ?? true ? l2Normalize(mix) : mix) as tf.Tensor3D;
-  });
-  return { mixed, hard: Int32Array.from(hardIdx), a };
-}
-
-function mixWeights(B: number, options: MixedNegativeOptions): Float32Array {
-  const a = options.a ?? [0.4, 0.6];
-  if (a instanceof Float32Array) {
-    if (a.length !== B) {
-      throw new RangeError(
-        `mgdsprMixedNegatives: a has ${a.length} values, expected one per query (${B})`,
-      );
-    }
-    return Float32Array.from(a);
-  }
-  const [lo, hi] = a;
-  if (!(lo >= 0 && lo <= hi && hi <= 1)) {
-    throw new RangeError(
-      `mgdsprMixedNegatives: a range [${lo}, ${hi}] must satisfy 0 ≤ lo ≤ hi ≤ 1`,
-    );
-  }
-  const rng = options.rng;
-  if (!rng) {
-    throw new RangeError(
-      "mgdsprMixedNegatives: option rng is required when a is a range",
-    );
-  }
-  return Float32Array.from({ length: B }, () => rng.uniform(lo, hi));
-}
-
-/** Scores of each query against its own mixed negatives: `[B, topN]` = q_b · I_mix[b, k]. */
-export function mixedNegativeScores(
-  q: tf.Tensor2D,
-  mixed: tf.Tensor3D,
-): tf.Tensor2D {
-  return tf.tidy(() =>
-    tf.squeeze(matMul(mixed, tf.expandDims(q, 2)), [2]) as tf.Tensor2D
-  );
 }

@@ -1,20 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend/mod.ts";
-import { Rng } from "../data/rng.ts";
 import { hashUnit } from "../features/mod.ts";
-import {
-  assertClose,
-  assertEquals,
-  assertThrows,
-  assertTrue,
-} from "../testing.ts";
+import { assertClose, assertEquals, assertTrue } from "../testing.ts";
 import { towerConfig } from "./config.ts";
 import { TINY_FEATURES, tinyDataset } from "./fixtures.ts";
-import {
-  mgdsprMixedNegatives,
-  MgdsprTower,
-  mixedNegativeScores,
-} from "./mgdspr.ts";
+import { MgdsprTower } from "./mgdspr.ts";
 import { paddedBatch } from "./ops.ts";
 
 const D = 8;
@@ -126,81 +116,4 @@ Deno.test("mgdspr: item = id embedding + tanh(W_t · mean title words), normalis
   assertClose(v.dataSync(), raw.map((x) => x / norm), 1e-6);
   v.dispose();
   model.dispose();
-});
-
-Deno.test("mgdsprMixedNegatives: a·i⁺ + (1 − a)·I_hard on a tiny bank", async () => {
-  await initBackend({ backend: "wasm", quiet: true });
-  const q = tf.tensor2d([[1, 0], [0, 1]]);
-  const v = tf.tensor2d([[0.6, 0.8], [1, 0]]);
-  const bank = tf.tensor2d([[1, 0], [0.8, 0.6], [0, 1], [-1, 0]]);
-  // Query 0 may not pick bank row 0 (say, its own positive).
-  const exclude = tf.tensor2d([[1, 0, 0, 0], [0, 0, 0, 0]]);
-  const a = Float32Array.from([0.5, 0.4]);
-  const res = mgdsprMixedNegatives(q, v, {
-    bank,
-    topN: 2,
-    a,
-    exclude,
-    normalize: false,
-  });
-  // q0 scores (1, 0.8, 0, −1) minus row 0 → rows 1, 2; q1 scores
-  // (0, 0.6, 1, 0) → rows 2, 1.
-  assertEquals(Array.from(res.hard), [1, 2, 2, 1]);
-  assertEquals(res.mixed.shape, [2, 2, 2]);
-  const bankRows = [[1, 0], [0.8, 0.6], [0, 1], [-1, 0]];
-  const pos = [[0.6, 0.8], [1, 0]];
-  const expected: number[] = [];
-  for (let b = 0; b < 2; b++) {
-    for (let k = 0; k < 2; k++) {
-      const hard = bankRows[res.hard[b * 2 + k]];
-      for (let j = 0; j < 2; j++) {
-        expected.push(a[b] * pos[b][j] + (1 - a[b]) * hard[j]);
-      }
-    }
-  }
-  assertClose(res.mixed.dataSync(), expected, 1e-6);
-  // Scores of each query against its own mixed negatives.
-  const s = mixedNegativeScores(q, res.mixed);
-  assertClose(s.dataSync(), [
-    expected[0],
-    expected[2],
-    expected[5],
-    expected[7],
-  ], 1e-6);
-
-  // Default: normalised, a ~ U(0.4, 0.6) from the rng, reproducible.
-  const r1 = mgdsprMixedNegatives(q, v, { bank, topN: 3, rng: new Rng(1) });
-  const r2 = mgdsprMixedNegatives(q, v, { bank, topN: 3, rng: new Rng(1) });
-  assertEquals(r1.a, r2.a);
-  assertTrue(r1.a.every((x) => x >= 0.4 && x < 0.6));
-  const m = r1.mixed.arraySync();
-  for (const row of m) {
-    for (const x of row) assertClose(Math.hypot(...x), 1, 1e-5);
-  }
-  assertThrows(
-    () => mgdsprMixedNegatives(q, v, { bank, topN: 5, rng: new Rng(1) }),
-    RangeError,
-    "topN must be an integer in [1, 4]",
-  );
-  assertThrows(
-    () => mgdsprMixedNegatives(q, v, { bank, topN: 2 }),
-    RangeError,
-    "rng is required",
-  );
-  // Gradients reach the positives and the bank rows picked as hard.
-  const [gv, gb] = tf.grads((vv: tf.Tensor, bb: tf.Tensor) => {
-    const r = mgdsprMixedNegatives(q, vv as tf.Tensor2D, {
-      bank: bb as tf.Tensor2D,
-      topN: 2,
-      a,
-      exclude,
-    });
-    return tf.sum(mixedNegativeScores(q, r.mixed));
-  })([v, bank]);
-  assertTrue(gv.dataSync().some((x) => x !== 0));
-  const gbRows = gb.arraySync() as number[][];
-  assertTrue(gbRows[1].some((x) => x !== 0) && gbRows[2].some((x) => x !== 0));
-  assertEquals(gbRows[0], [0, 0]);
-  assertEquals(gbRows[3], [0, 0]);
-  tf.dispose([q, v, bank, exclude, res.mixed, s, r1.mixed, r2.mixed, gv, gb]);
 });

@@ -77,18 +77,7 @@ export {
   type WeightValue,
 } from "./params.ts";
 export { DssmTower } from "./dssm.ts";
-export {
-  mgdsprMixedNegatives,
-  MgdsprTower,
-  type MixedNegativeOptions,
-  type MixedNegatives,
-  mixedNegativeScores,
-} from "./mgdspr.ts";
-export {
-  dpsrScore,
-  DpsrTower,
-  type SampleItemsOptions,
-  sampleRandomItems,
-} from "./dpsr.ts";
+export { MgdsprTower } from "./mgdspr.ts";
+export { dpsrScore, DpsrTower } from "./dpsr.ts";
 export { PlainTower } from "./plain.ts";
 export { collectRowGradients, l2Normalize, type RowGradient } from "./ops.ts";

@@ -75,7 +75,6 @@ export {
   type Objective,
   type ObjectiveContext,
   type ObjectiveOutput,
-  sampleUnclicked,
   stepRng,
 } from "./objectives.ts";
 export {

@@ -13,8 +13,9 @@
  * Adap-τ's per-query state (which checkpoints must carry).
  *
  * Sampled negatives (DSSM's 4 random items, DPSR's random items, MGDSPR's
- * mixing weights) draw from a generator seeded by (run seed, step), so a
- * resumed run draws the same ones.
+ * mixing weights; the samplers are in lib/losses/negatives.ts) draw from a
+ * generator seeded by (run seed, step), so a resumed run draws the same
+ * ones.
  *
  * @module
  */
@@ -36,18 +37,16 @@ import {
   type LossResult,
   type LossStats,
   marginLossFromScores,
+  mgdsprMixedNegatives,
+  relevantItemRows,
+  sampleRandomItems,
+  sampleUnclicked,
   type ScoreFunction,
   softmaxLossFromScores,
   withBatchScores,
 } from "../losses/mod.ts";
 import { stopGradient } from "../backend/mod.ts";
-import {
-  mgdsprMixedNegatives,
-  sampleRandomItems,
-  type TowerInputs,
-  type TwoTowerModel,
-  type Weights,
-} from "../towers/mod.ts";
+import type { TowerInputs, TwoTowerModel, Weights } from "../towers/mod.ts";
 import {
   ConfigError,
   type LossConfig,
@@ -115,56 +114,6 @@ export interface Objective {
 export function stepRng(seed: number, step: number): Rng {
   // A fixed label separates this stream from the batch shuffle's.
   return new Rng((seed ^ 0x51ed27) | 0).fork(step);
-}
-
-/** Draws `k` catalogue rows for each anchor: not its positive, not labelled relevant. */
-export function sampleUnclicked(
-  rng: Rng,
-  batch: { queryId: Int32Array; itemRow: Int32Array },
-  options: {
-    k: number;
-    numItems: number;
-    relevantRows: Map<number, Set<number>>;
-  },
-): Int32Array {
-  const { k, numItems, relevantRows } = options;
-  const B = batch.itemRow.length;
-  const out = new Int32Array(B * k);
-  for (let b = 0; b < B; b++) {
-    const rel = relevantRows.get(batch.queryId[b]);
-    const taken = new Set<number>();
-    for (let j = 0; j < k; j++) {
-      let r: number;
-      let tries = 0;
-      do {
-        r = rng.int(numItems);
-        if (++tries > 10_000) {
-          throw new Error(
-            `sampleUnclicked: could not draw ${k} unclicked items for query ${
-              batch.queryId[b]
-            }`,
-          );
-        }
-      } while (r === batch.itemRow[b] || rel?.has(r) || taken.has(r));
-      taken.add(r);
-      out[b * k + j] = r;
-    }
-  }
-  return out;
-}
-
-/** Relevant items per query id as item rows (for sampling unclicked items). */
-function relevantRows(pairs: TrainingPairs): Map<number, Set<number>> {
-  const out = new Map<number, Set<number>>();
-  for (const [q, ids] of pairs.relevant) {
-    const rows = new Set<number>();
-    for (const id of ids) {
-      const r = pairs.itemRowOf.get(id);
-      if (r !== undefined) rows.add(r);
-    }
-    out.set(q, rows);
-  }
-  return out;
 }
 
 /** A batch's embeddings. */
@@ -390,7 +339,7 @@ function dssmObjective(
 ): Objective {
   const b = new Batcher(ctx);
   const numItems = ctx.ds.items.itemId.length;
-  const rowsOfRelevant = relevantRows(ctx.pairs);
+  const rowsOfRelevant = relevantItemRows(ctx.pairs);
   return stateless(c.kind, (batch, o) => {
     const k = c.negatives;
     const rows = sampleUnclicked(stepRng(ctx.seed, o.step), batch, {

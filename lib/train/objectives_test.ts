@@ -11,19 +11,13 @@ import {
   generateSynthetic,
   makeBatches,
   type MaskedBatch,
-  Rng,
   trainingPairs,
 } from "../data/mod.ts";
 import { initBackend } from "../backend/mod.ts";
 import { AdapTau, adapTauLoss, adapTauStatistics } from "../losses/mod.ts";
 import { createTower } from "../towers/mod.ts";
 import { resolveLoss } from "./config.ts";
-import {
-  createObjective,
-  type Objective,
-  sampleUnclicked,
-  stepRng,
-} from "./objectives.ts";
+import { createObjective, type Objective, stepRng } from "./objectives.ts";
 
 await initBackend({ backend: "wasm", quiet: true });
 
@@ -225,32 +219,6 @@ Deno.test("objectives: MGDSPR mixed negatives on multi-head towers are refused",
     "single-vector",
   );
   dpsr.dispose();
-});
-
-Deno.test("sampleUnclicked: no positive, no labelled item, no repeat; seeded", () => {
-  const relevantRows = new Map<number, Set<number>>();
-  for (const [q, ids] of pairs.relevant) {
-    relevantRows.set(
-      q,
-      new Set([...ids].map((id) => pairs.itemRowOf.get(id)!)),
-    );
-  }
-  const b = batches[0];
-  const opts = { k: 6, numItems: ds.items.itemId.length, relevantRows };
-  const rows = sampleUnclicked(new Rng(7), b, opts);
-  assertEquals(rows.length, b.itemRow.length * 6);
-  for (let i = 0; i < b.itemRow.length; i++) {
-    const mine = rows.subarray(i * 6, i * 6 + 6);
-    assertEquals(new Set(mine).size, 6);
-    for (const r of mine) {
-      assertTrue(r !== b.itemRow[i]);
-      assertTrue(!relevantRows.get(b.queryId[i])?.has(r));
-    }
-  }
-  assertEquals(sampleUnclicked(new Rng(7), b, opts), rows);
-  assertTrue(
-    sampleUnclicked(new Rng(8), b, opts).some((r, i) => r !== rows[i]),
-  );
 });
 
 Deno.test("stepRng depends only on (seed, step)", () => {
