@@ -159,3 +159,61 @@ Deno.test("ranking primitives and adaptive values by hand", async () => {
     `option "form"`,
   );
 });
+
+Deno.test("batchScores: a tower's own score function (multi-head queries)", async () => {
+  await initBackend({ backend: "cpu", quiet: true });
+  tf.tidy(() => {
+    const q = t(Q3);
+    const v = t(V3);
+    const dotScore = (a: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D =>
+      tf.matMul(a, c, false, true);
+    // The dot product as the score: the same bundle as the default.
+    for (
+      const extraNegatives of [
+        t([unit(10), unit(250)]),
+        tf.tensor3d([[unit(1)], [unit(2)], [unit(3)]]),
+      ]
+    ) {
+      const options = { extraNegatives, itemScores: true, logQ: tf.ones([3]) };
+      const a = batchScores(q, v, {
+        ...options,
+        extraLogQ: tf.zeros([extraNegatives.shape[extraNegatives.rank - 2]]),
+      });
+      const b = batchScores(q, v, {
+        ...options,
+        extraLogQ: tf.zeros([extraNegatives.shape[extraNegatives.rank - 2]]),
+        score: dotScore,
+      });
+      for (const k of ["positive", "query", "item", "negatives"] as const) {
+        assertClose(b[k]!.dataSync(), a[k]!.dataSync(), 1e-6, k);
+      }
+      assertClose(b.logQColumns!.dataSync(), a.logQColumns!.dataSync(), 0);
+    }
+    // Two heads per query, [B, 2·d]; the score is the larger head's.
+    const q2 = tf.concat([q, tf.neg(q)], 1) as tf.Tensor2D;
+    const twoHeads = (a: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D =>
+      tf.maximum(
+        dotScore(tf.slice(a, [0, 0], [-1, 2]), c),
+        dotScore(tf.slice(a, [0, 2], [-1, 2]), c),
+      );
+    const s = batchScores(q2, v, { score: twoHeads, itemScores: true });
+    const abs = (x: number) => Math.abs(x);
+    assertClose(
+      s.positive.dataSync(),
+      Q3.map((x, b) => abs(dot(x, V3[b]))),
+      1e-6,
+    );
+    assertClose(
+      s.query.dataSync(),
+      Q3.flatMap((x) => V3.map((c) => abs(dot(x, c)))),
+      1e-6,
+    );
+    assertClose(
+      s.item!.dataSync(),
+      V3.flatMap((x) => V3.map((c) => dot(x, c))),
+      1e-6,
+    );
+    // Without a score function the widths must agree.
+    assertThrows(() => batchScores(q2, v), LossError, "same shape");
+  });
+});

@@ -276,36 +276,37 @@ function adaptiveObjective(
     vars["loss/alpha"] = alpha;
     vars[baseName] = baseVar;
   }
+  // The config's options are the loss's own (one table), less the kind and
+  // the config's logQ switch; with `trainable`, variables replace α, δ0/τ0.
+  let loss: (s: BatchScores, stats: boolean) => LossResult;
+  if (c.kind === "adaptive-margin") {
+    const { kind: _kind, ...options } = c;
+    loss = (s, stats) =>
+      adaptiveMarginLossFromScores(s, {
+        ...options,
+        alpha: alpha ?? options.alpha,
+        delta0: baseVar ?? options.delta0,
+        stats,
+      });
+  } else {
+    const { kind: _kind, logQ: _logQ, ...options } = c;
+    loss = (s, stats) =>
+      adaptiveSoftmaxLossFromScores(s, {
+        ...options,
+        alpha: alpha ?? options.alpha,
+        tau0: baseVar ?? options.tau0,
+        stats,
+      });
+  }
+  const logQ = c.kind === "adaptive-softmax" && c.logQ;
   return {
-    ...stateless(c.kind, (batch, o) => {
-      const shared = {
-        alpha: alpha ?? c.alpha,
-        form: c.form,
-        stopGradient: c.stopGradient,
-        trainable: c.trainable,
-        symmetric: c.symmetric,
-        w: c.w,
-        combine: c.combine,
-        symmetricFrom: c.symmetricFrom,
-        stats: o.stats,
-      };
-      const logQ = c.kind === "adaptive-softmax" && c.logQ;
-      return b.loss(
+    ...stateless(c.kind, (batch, o) =>
+      b.loss(
         b.encode(batch),
         batch,
         { itemScores: true, logQ },
-        (s) =>
-          margin
-            ? adaptiveMarginLossFromScores(s, {
-              ...shared,
-              delta0: baseVar ?? base,
-            })
-            : adaptiveSoftmaxLossFromScores(s, {
-              ...shared,
-              tau0: baseVar ?? base,
-            }),
-      );
-    }),
+        (s) => loss(s, o.stats),
+      )),
     variables: () => Object.values(vars),
     getWeights() {
       const out: Weights = {};
