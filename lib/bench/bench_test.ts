@@ -3,7 +3,7 @@ import { initBackend } from "../backend/mod.ts";
 import { assertEquals, assertTrue } from "../testing.ts";
 import { generateSynthetic, writeDataset } from "../data/mod.ts";
 import { train } from "../train/mod.ts";
-import { BENCH_LOSSES, main, parseBenchArgs } from "./bench.ts";
+import { BENCH_LOSSES, main, parseBenchArgs } from "./mod.ts";
 
 // Tiny sizes: a small DSSM on a 300-item quick catalogue, batch 64.
 const TINY_TOWER = {

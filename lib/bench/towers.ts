@@ -13,10 +13,14 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
+import { median } from "../eval/mod.ts";
 import { type BackendRequest, initBackend } from "../backend/mod.ts";
-import { makeBatches, trainingPairs } from "../data/batches.ts";
-import { generateSynthetic } from "../data/synthetic.ts";
-import type { Dataset } from "../data/schema.ts";
+import {
+  type Dataset,
+  generateSynthetic,
+  makeBatches,
+  trainingPairs,
+} from "../data/mod.ts";
 import {
   createTower,
   type TowerConfigInput,
@@ -45,11 +49,6 @@ export interface TimeStepOptions {
   steps?: number;
   /** Batch size (default 350). */
   batchSize?: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /** Times training steps of one tower kind on `ds`. */

@@ -1,0 +1,182 @@
+/**
+ * `deno task bench [--quick] [--backend auto|node|wasm|cpu] [--steps N] …`:
+ * the command line of the benchmark (`bench.ts`); prints the report
+ * (`format.ts`) and, with `--json FILE`, writes the result. Exit status: 0
+ * done, 1 failed, 2 bad command line.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  BACKEND_REQUESTS,
+  type BackendRequest,
+  formatBackendInfo,
+  initBackend,
+} from "../backend/mod.ts";
+import { stableJson, writeTextAtomic } from "../data/mod.ts";
+import { runBench } from "./bench.ts";
+import { formatBench } from "./format.ts";
+import type { BenchOptions } from "./result.ts";
+
+// ---------------------------------------------------------------------------
+// Command line
+
+/** The command line's parsed options plus where to write JSON. */
+export interface BenchArgs {
+  /** Options for {@link runBench}. */
+  options: BenchOptions;
+  /** `--json FILE`, or null. */
+  json: string | null;
+  /** `--help` was given. */
+  help: boolean;
+}
+
+const USAGE =
+  `usage: deno task bench [--quick] [--backend auto|node|wasm|cpu] [--steps N] [--warmup N]
+       [--items N] [--queries N] [--nlist N] [--batch N] [--encode-batch N]
+       [--tower JSON] [--seed N] [--run DIR [--run-data DIR]] [--json FILE]
+
+  --run DIR        also measure IVF-PQ on a trained run's item and test-query embeddings
+  --run-data DIR   that run's dataset folder (default: its config's data)`;
+
+function intArg(name: string, s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const v = Number(s);
+  if (!/^-?\d+$/.test(s.trim()) || !Number.isSafeInteger(v)) {
+    throw new RangeError(`--${name} must be an integer, got '${s}'`);
+  }
+  return v;
+}
+
+/**
+ * Parses the command line (without the program name). Throws a RangeError
+ * naming the flag on bad input.
+ */
+export function parseBenchArgs(args: string[]): BenchArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        backend: { type: "string" },
+        steps: { type: "string" },
+        warmup: { type: "string" },
+        items: { type: "string" },
+        queries: { type: "string" },
+        nlist: { type: "string" },
+        batch: { type: "string" },
+        "encode-batch": { type: "string" },
+        tower: { type: "string" },
+        seed: { type: "string" },
+        run: { type: "string" },
+        "run-data": { type: "string" },
+        json: { type: "string" },
+        quick: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    throw new RangeError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (
+    v.backend !== undefined &&
+    !BACKEND_REQUESTS.includes(v.backend as BackendRequest)
+  ) {
+    throw new RangeError(
+      `--backend must be one of ${
+        BACKEND_REQUESTS.join(", ")
+      }, got '${v.backend}'`,
+    );
+  }
+  let tower: Record<string, unknown> | undefined;
+  if (v.tower !== undefined) {
+    try {
+      tower = JSON.parse(v.tower);
+    } catch (err) {
+      throw new RangeError(`--tower is not JSON: ${(err as Error).message}`);
+    }
+    if (!tower || typeof tower !== "object" || Array.isArray(tower)) {
+      throw new RangeError("--tower must be a JSON object of DSSM settings");
+    }
+  }
+  return {
+    options: {
+      backend: v.backend as BackendRequest | undefined,
+      profile: v.quick ? "quick" : "full",
+      steps: intArg("steps", v.steps),
+      warmup: intArg("warmup", v.warmup),
+      items: intArg("items", v.items),
+      queries: intArg("queries", v.queries),
+      nlist: intArg("nlist", v.nlist),
+      batchSize: intArg("batch", v.batch),
+      encodeBatch: intArg("encode-batch", v["encode-batch"]),
+      tower,
+      seed: intArg("seed", v.seed),
+      run: v.run,
+      runData: v["run-data"],
+    },
+    json: v.json ?? null,
+    help: v.help ?? false,
+  };
+}
+
+/** Where {@link main} writes. */
+export interface MainIo {
+  /** The report (default console.log). */
+  out?: (line: string) => void;
+  /** Progress and errors (default console.error). */
+  err?: (line: string) => void;
+}
+
+/**
+ * The command: parses `args`, runs the bench, prints the report, writes
+ * `--json` atomically. Returns the exit status (0 done, 1 failed, 2 bad
+ * command line).
+ */
+export async function main(args: string[], io: MainIo = {}): Promise<number> {
+  const out = io.out ?? ((s: string) => console.log(s));
+  const err = io.err ?? ((s: string) => console.error(s));
+  let parsed: BenchArgs;
+  try {
+    parsed = parseBenchArgs(args);
+  } catch (e) {
+    err(`deno task bench: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.help) {
+    out(USAGE);
+    return 0;
+  }
+  try {
+    const info = await initBackend({
+      backend: parsed.options.backend,
+      quiet: true,
+    });
+    out(formatBackendInfo(info));
+    const result = await runBench({
+      ...parsed.options,
+      progress: (s) => err(`[bench] ${s}`),
+    });
+    out(formatBench(result, { backendLine: false }));
+    if (parsed.json !== null) {
+      await writeTextAtomic(parsed.json, stableJson(result) + "\n");
+      err(`[bench] wrote ${parsed.json}`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof RangeError) {
+      err(`deno task bench: ${e.message}`);
+      return 2;
+    }
+    err(`deno task bench failed: ${(e as Error).stack ?? e}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
