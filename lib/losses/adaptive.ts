@@ -95,9 +95,9 @@ export const ADAPTIVE_TEMPERATURE_OPTIONS = {
 
 /**
  * Options shared by {@link adaptiveMargin} and {@link adaptiveTemperature}:
- * `alpha` (default 0.5, a number or a scalar tensor / tf.Variable), `form`
- * (default "linear"), `stopGradient` (eq. (7), default true) and
- * `trainable` (gradients reach tensor-valued α and base; default false).
+ * `alpha` (a number or a scalar tensor / tf.Variable), `form`,
+ * `stopGradient` (eq. (7)) and `trainable` (gradients reach tensor-valued
+ * α and base); defaults in {@link ADAPTIVE_MARGIN_OPTIONS}.
  */
 export type AdaptiveValueOptions =
   & Options<typeof VALUE_OPTIONS>

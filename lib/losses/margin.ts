@@ -133,16 +133,9 @@ export function adaptiveMarginLossFromScores(
   const o = lossOptions(fn, ADAPTIVE_MARGIN_LOSS_OPTIONS, options, ["stats"]);
   const stats = options.stats ?? false;
   const item = itemScoresOf(fn, s);
-  const value = {
-    alpha: o.alpha,
-    delta0: o.delta0,
-    form: o.form,
-    stopGradient: o.stopGradient,
-    trainable: o.trainable,
-  };
   return runLoss(() => {
     const rows: tf.Tensor1D[] = [];
-    const deltaQ = adaptiveMargin(item, value);
+    const deltaQ = adaptiveMargin(item, o);
     const hq = hingeRankingLoss(s.positive, s.query, {
       margin: deltaQ,
       negatives: s.negatives,
@@ -155,7 +148,7 @@ export function adaptiveMarginLossFromScores(
     }
     if (!o.symmetric) return { loss: lq, rows };
     const deltaV = o.symmetricFrom === "query"
-      ? adaptiveMargin(s.query, value)
+      ? adaptiveMargin(s.query, o)
       : deltaQ;
     const hv = hingeRankingLoss(s.positive, item, {
       margin: deltaV,

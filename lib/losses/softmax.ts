@@ -170,16 +170,9 @@ export function adaptiveSoftmaxLossFromScores(
   ]);
   const stats = options.stats ?? false;
   const item = itemScoresOf(fn, s);
-  const value = {
-    alpha: o.alpha,
-    tau0: o.tau0,
-    form: o.form,
-    stopGradient: o.stopGradient,
-    trainable: o.trainable,
-  };
   return runLoss(() => {
     const rows: tf.Tensor1D[] = [];
-    const tauQ = adaptiveTemperature(item, value);
+    const tauQ = adaptiveTemperature(item, o);
     const tau0 = paramTensor(o.tau0, o.trainable);
     const positive = tf.div(s.positive, tau0) as tf.Tensor1D;
     const lq = tf.mean(softmaxRankingLoss(
@@ -194,7 +187,7 @@ export function adaptiveSoftmaxLossFromScores(
     }
     if (!o.symmetric) return { loss: lq, rows };
     const tauV = o.symmetricFrom === "query"
-      ? adaptiveTemperature(s.query, value)
+      ? adaptiveTemperature(s.query, o)
       : tauQ;
     const lv = tf.mean(softmaxRankingLoss(
       positive,
