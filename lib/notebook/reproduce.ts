@@ -44,16 +44,17 @@ import { parseArgs } from "node:util";
 import {
   buildIfAvailable,
   DATASET_NAMES,
-  defaultDatasetDir,
-  missingDatasetNote,
-} from "../data/build.ts";
-import {
   DATASETS_ENV,
+  defaultDatasetDir,
   downloadDenied,
   type FetchOptions,
-} from "../data/real/mod.ts";
-import { pathExists, stableJson, writeTextAtomic } from "../data/io.ts";
-import { userPath } from "../data/user_path.ts";
+  missingDatasetNote,
+  pathExists,
+  readJsonIfPresent,
+  stableJson,
+  userPath,
+  writeTextAtomic,
+} from "../data/mod.ts";
 import { formatBackendInfo, initBackend } from "../backend/mod.ts";
 import { type Profile, PROFILES, repoRoot } from "./context.ts";
 import { hashFile, hashTree, listFiles, sha256 } from "./hash.ts";
@@ -164,14 +165,6 @@ interface RunRecord {
   files: string[];
 }
 
-async function readJson<T>(path: string): Promise<T | null> {
-  try {
-    return JSON.parse(await Deno.readTextFile(path)) as T;
-  } catch {
-    return null;
-  }
-}
-
 /** SHA-256 of every Arrow file under `<root>/data/<dataset>/`. */
 export async function datasetHashes(
   root: string,
@@ -203,7 +196,7 @@ export async function libHash(root: string): Promise<string> {
 export async function importMapVersions(
   root: string,
 ): Promise<Record<string, string>> {
-  const cfg = await readJson<{ imports?: Record<string, string> }>(
+  const cfg = await readJsonIfPresent<{ imports?: Record<string, string> }>(
     `${root}/deno.json`,
   );
   const out: Record<string, string> = {};
@@ -570,7 +563,7 @@ export async function reproduce(
     }));
     const recordPath = `${out}/.runner/${name}.json`;
     const executedPath = `${out}/${name}.ipynb`;
-    const record = await readJson<RunRecord>(recordPath);
+    const record = await readJsonIfPresent<RunRecord>(recordPath);
     const status: NotebookStatus = { name, status: "not run", input, key };
     statuses[all.indexOf(name)] = status;
     const entry: ReportEntry = { name, notebook: null, status: "not run" };

@@ -21,8 +21,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { joinPath } from "../data/io.ts";
-import { shownPath, userPath } from "../data/user_path.ts";
+import { joinPath, readJson, shownPath, userPath } from "../data/mod.ts";
 import { BACKEND_REQUESTS, type BackendRequest } from "../backend/mod.ts";
 import { ConfigError, resolveConfig } from "./config.ts";
 import { RUN_FILES } from "./run_files.ts";
@@ -117,22 +116,16 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
   };
 }
 
-async function readJson(path: string): Promise<unknown> {
-  let text: string;
+async function readConfigFile(path: string): Promise<unknown> {
   try {
-    text = await Deno.readTextFile(path);
+    return await readJson(path);
   } catch (err) {
+    const message = (err as Error).message;
     throw new ConfigError(
       "(file)",
-      `cannot read ${path}: ${(err as Error).message}`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(
-      "(file)",
-      `${path} is not valid JSON: ${(err as Error).message}`,
+      err instanceof SyntaxError
+        ? `${path} is not valid JSON: ${message}`
+        : `cannot read ${path}: ${message}`,
     );
   }
 }
@@ -169,7 +162,7 @@ export async function main(args: readonly string[]): Promise<number> {
   try {
     const source = parsed.config ??
       joinPath(parsed.out as string, RUN_FILES.config);
-    const raw = await readJson(source);
+    const raw = await readConfigFile(source);
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
       throw new ConfigError("(root)", `${source} must hold a JSON object`);
     }

@@ -4,10 +4,11 @@
  * tower's own score ({@link batchRecallOfModel}), used for the validation
  * log during training, the `eval.json` a run ends with, and the
  * trained-vs-untrained sanity test. The full evaluation (full-corpus
- * recall, NDCG, MRR, embedding health, IVF-PQ) is `lib/eval`'s; it imports
- * these helpers, not the other way round.
+ * recall, NDCG, MRR, embedding health, IVF-PQ) is `lib/experiments`'
+ * `evaluateModel`, built on these helpers and `lib/eval`'s metrics.
  *
- * Batch recall@k follows `lib/eval`'s definition: the evaluation pairs of a
+ * Batch recall@k follows `lib/eval`'s definition (cut-offs by default its
+ * `DEFAULT_KS`, 1, 5, 10 and 50): the evaluation pairs of a
  * split are shuffled once (fixed seed) and cut into consecutive batches of
  * `batchSize` (the last one may be smaller); each query ranks the batch's
  * items by score; its rank is 1 + the number of other unmasked items
@@ -19,15 +20,17 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import type { Dataset, Split } from "../data/schema.ts";
 import {
   accidentalHitMask,
   type Batch,
+  type Dataset,
   makeBatches,
+  type Split,
   type TrainingPairs,
   trainingPairs,
-} from "../data/batches.ts";
+} from "../data/mod.ts";
 import type { TowerInputs, TwoTowerModel } from "../towers/mod.ts";
+import { DEFAULT_KS } from "../eval/mod.ts";
 
 /** Options of {@link encodeAll}. */
 export interface EncodeAllOptions {
@@ -70,9 +73,6 @@ export function encodeAll(
   }
   return out;
 }
-
-/** The default cut-offs of batch recall. */
-export const BATCH_RECALL_KS: readonly number[] = [1, 5, 10, 50];
 
 /** Seed of the fixed shuffle of evaluation pairs. */
 export const EVAL_ORDER_SEED = 0;
@@ -151,7 +151,7 @@ export function batchRecallOfModel(
   data: { ds: Dataset; inputs: TowerInputs },
   options: EvalBatchOptions & { ks?: readonly number[] } = {},
 ): ModelBatchRecall {
-  const ks = [...(options.ks ?? BATCH_RECALL_KS)];
+  const ks = [...(options.ks ?? DEFAULT_KS)];
   const batchSize = options.batchSize ?? 350;
   const { pairs, batches } = evaluationBatches(data.ds, options);
   const ranks = new Int32Array(pairs.queryId.length);

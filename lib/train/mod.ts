@@ -60,7 +60,6 @@ export {
   type TrainResult,
 } from "./train.ts";
 export {
-  BATCH_RECALL_KS,
   batchRecallOfModel,
   encodeAll,
   type EncodeAllOptions,

@@ -101,7 +101,8 @@ import {
   writeValid,
 } from "./logs.ts";
 import { createObjective } from "./objectives.ts";
-import { BATCH_RECALL_KS, batchRecallOfModel } from "./evaluate.ts";
+import { batchRecallOfModel } from "./evaluate.ts";
+import { DEFAULT_KS } from "../eval/mod.ts";
 import {
   codeVersion,
   describeDataset,
@@ -632,7 +633,7 @@ async function trainLocked(
     // killed in between leaves a log that covers the old checkpoint.
     await writeSteps(joinPath(dir, RUN_FILES.steps), log);
     if (config.evalEvery > 0) {
-      await writeValid(joinPath(dir, RUN_FILES.valid), valid, BATCH_RECALL_KS);
+      await writeValid(joinPath(dir, RUN_FILES.valid), valid, DEFAULT_KS);
     }
     const weights = { ...model.getWeights(), ...objective.getWeights() };
     await writeCheckpoint(dir, {
