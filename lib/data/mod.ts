@@ -20,3 +20,4 @@ export * from "./synthetic.ts";
 export * from "./real/mod.ts";
 export * from "./build.ts";
 export { shownPath, userPath, type UserPathOptions } from "./user_path.ts";
+export { unknownKey } from "./options.ts";

@@ -43,6 +43,7 @@
  * @module
  */
 
+import { unknownKey } from "./options.ts";
 import { cumulative, Rng } from "./rng.ts";
 import {
   type Dataset,
@@ -344,14 +345,13 @@ export function resolveSyntheticOptions(
     );
   }
   const base = SYNTHETIC_PROFILES[profile];
-  for (const key of Object.keys(options)) {
-    if (!Object.hasOwn(base, key)) {
-      throw new RangeError(
-        `unknown synthetic option ${JSON.stringify(key)}; known: ${
-          Object.keys(base).sort().join(", ")
-        }`,
-      );
-    }
+  const unknown = unknownKey(options, Object.keys(base));
+  if (unknown !== null) {
+    throw new RangeError(
+      `unknown synthetic option ${JSON.stringify(unknown)}; known: ${
+        Object.keys(base).sort().join(", ")
+      }`,
+    );
   }
   const defined = Object.fromEntries(
     Object.entries(options).filter(([, v]) => v !== undefined),

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { unknownKey } from "../data/mod.ts";
 import { FEATURE_FAMILIES, type FeatureFamily } from "./units.ts";
 
 /** Maximum number of units kept per text or sequence. */
@@ -90,14 +91,13 @@ function checkKeys(path: string, obj: unknown, allowed: readonly string[]) {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
     throw new RangeError(`FeatureConfig${path} must be an object`);
   }
-  for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) {
-      throw new RangeError(
-        `FeatureConfig${path}.${k} is not an option; expected one of ${
-          allowed.join(", ")
-        }`,
-      );
-    }
+  const k = unknownKey(obj, allowed);
+  if (k !== null) {
+    throw new RangeError(
+      `FeatureConfig${path}.${k} is not an option; expected one of ${
+        allowed.join(", ")
+      }`,
+    );
   }
 }
 

@@ -14,7 +14,7 @@ import {
   type FeatureConfigOverrides,
   type FeatureFamily,
 } from "../features/mod.ts";
-import type { Dataset } from "../data/schema.ts";
+import { type Dataset, unknownKey } from "../data/mod.ts";
 
 /** The four tower kinds. */
 export type TowerKind = "dssm" | "mgdspr" | "dpsr" | "plain";
@@ -287,10 +287,13 @@ function resolve(
     );
   }
   const allowed = ["kind", "dim", "features", ...KEYS[kind]];
-  for (const k of Object.keys(input)) {
-    if (!allowed.includes(k)) {
-      fail(kind, k, `is not an option; expected one of ${allowed.join(", ")}`);
-    }
+  const unknown = unknownKey(input, allowed);
+  if (unknown !== null) {
+    fail(
+      kind,
+      unknown,
+      `is not an option; expected one of ${allowed.join(", ")}`,
+    );
   }
   const i = input as Record<string, unknown>;
   const features = featureConfig(
