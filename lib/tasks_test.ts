@@ -13,7 +13,7 @@
  * @module
  */
 
-import { SOURCES } from "./data/real/source.ts";
+import { SOURCES } from "./data/mod.ts";
 import { assertEquals, assertTrue } from "./testing.ts";
 
 /** The hosts the real datasets' files come from (SOURCES' URLs). */

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { Rng } from "../data/rng.ts";
+import { Rng } from "../data/mod.ts";
 import { checkInt, innerProducts, rowsOf } from "./kernels.ts";
 
 /** Options for {@link alignment}. */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { Rng } from "../data/rng.ts";
+import { Rng } from "../data/mod.ts";
 import {
   checkInt,
   innerProducts,

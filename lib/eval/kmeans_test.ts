@@ -4,7 +4,7 @@ import {
   assertThrows,
   assertTrue,
 } from "../testing.ts";
-import { Rng } from "../data/rng.ts";
+import { Rng } from "../data/mod.ts";
 import { assignNearest, kmeans } from "./kmeans.ts";
 
 function blobs(

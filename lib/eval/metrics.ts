@@ -10,7 +10,7 @@
  * @module
  */
 
-import { Rng } from "../data/rng.ts";
+import { Rng } from "../data/mod.ts";
 import {
   checkInt,
   innerProducts,

@@ -5,8 +5,7 @@ import {
   assertThrows,
   assertTrue,
 } from "../testing.ts";
-import { generateSynthetic } from "../data/mod.ts";
-import { joinPath } from "../data/io.ts";
+import { generateSynthetic, joinPath } from "../data/mod.ts";
 import { initBackend } from "../backend/mod.ts";
 import { createTower } from "../towers/mod.ts";
 import {

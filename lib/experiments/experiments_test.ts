@@ -6,8 +6,7 @@ import {
   assertTrue,
 } from "../testing.ts";
 import { initBackend } from "../backend/mod.ts";
-import type { Dataset } from "../data/schema.ts";
-import type { SyntheticTruth } from "../data/synthetic.ts";
+import type { Dataset, SyntheticTruth } from "../data/mod.ts";
 import { checkConfigAgainstData, RUN_FILES } from "../train/mod.ts";
 import { adaptiveMarginLoss } from "../losses/mod.ts";
 import type {
@@ -363,7 +362,7 @@ Deno.test("configs that do not fit the data come back skipped", async () => {
   try {
     const { ds } = await experimentsLoadDataset(TINY);
     // A text-less copy written as a folder dataset.
-    const { writeDataset } = await import("../data/io.ts");
+    const { writeDataset } = await import("../data/mod.ts");
     const path = `${runsDir}/notext`;
     await writeDataset(path, {
       ...ds,
@@ -767,8 +766,9 @@ Deno.test("pair summaries, plot rows and verdict", () => {
 Deno.test("experimentsAvailableRealDatasets: only built folders, the others named with the command", async () => {
   const dir = await Deno.makeTempDir({ prefix: "experiments_real_" });
   try {
-    const { generateSynthetic } = await import("../data/synthetic.ts");
-    const { writeDataset } = await import("../data/io.ts");
+    const { generateSynthetic, writeDataset } = await import(
+      "../data/mod.ts"
+    );
     await writeDataset(
       `${dir}/scifact`,
       generateSynthetic({ profile: "quick", seed: 1 }),

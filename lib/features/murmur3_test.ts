@@ -1,5 +1,5 @@
 import { assertEquals } from "../testing.ts";
-import { Rng } from "../data/rng.ts";
+import { Rng } from "../data/mod.ts";
 import { murmur3Bytes, murmur3String } from "./murmur3.ts";
 
 // A second, deliberately different derivation: BigInt arithmetic modulo 2^32,

@@ -17,9 +17,8 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import type { TrainingPairs } from "../data/batches.ts";
-import type { Rng } from "../data/rng.ts";
-import { gatherRows, l2Normalize, matMul } from "../towers/ops.ts";
+import type { Rng, TrainingPairs } from "../data/mod.ts";
+import { gatherRows, l2Normalize, matMul } from "../towers/mod.ts";
 
 /** Draws `k` catalogue rows for each anchor: not its positive, not labelled relevant. */
 export function sampleUnclicked(

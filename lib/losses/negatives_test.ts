@@ -1,7 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend/mod.ts";
-import { generateSynthetic, makeBatches, trainingPairs } from "../data/mod.ts";
-import { Rng } from "../data/rng.ts";
+import {
+  generateSynthetic,
+  makeBatches,
+  Rng,
+  trainingPairs,
+} from "../data/mod.ts";
 import {
   assertClose,
   assertEquals,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { sha256Hex } from "../data/io.ts";
+import { sha256Hex } from "../data/mod.ts";
 
 /** Hex SHA-256 of bytes or UTF-8 text (async for the callers' convenience). */
 export function sha256(data: Uint8Array | string): Promise<string> {

@@ -9,8 +9,7 @@ import {
   ReproduceError,
   type ReproduceOptions,
 } from "./reproduce.ts";
-import { pathExists } from "../data/io.ts";
-import { DATASETS_ENV } from "../data/real/mod.ts";
+import { DATASETS_ENV, pathExists } from "../data/mod.ts";
 import { repoRoot } from "./context.ts";
 import {
   anchors,

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { pathExists, writeTextAtomic } from "../data/io.ts";
+import { pathExists, writeTextAtomic } from "../data/mod.ts";
 import { cellAtLine, type GeneratedModule, generateModule } from "./codegen.ts";
 import type { Profile } from "./context.ts";
 import {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Dataset } from "../data/schema.ts";
+import type { Dataset } from "../data/mod.ts";
 import type { FeatureConfigOverrides } from "../features/mod.ts";
 
 /** Small bucket counts so that test models build in milliseconds. */

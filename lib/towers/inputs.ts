@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { Dataset } from "../data/schema.ts";
-import { rowIndex } from "../data/batches.ts";
+import { type Dataset, rowIndex } from "../data/mod.ts";
 import {
   encodeFamilies,
   encodeSequences,

@@ -80,4 +80,10 @@ export { DssmTower } from "./dssm.ts";
 export { MgdsprTower } from "./mgdspr.ts";
 export { dpsrScore, DpsrTower } from "./dpsr.ts";
 export { PlainTower } from "./plain.ts";
-export { collectRowGradients, l2Normalize, type RowGradient } from "./ops.ts";
+export {
+  collectRowGradients,
+  gatherRows,
+  l2Normalize,
+  matMul,
+  type RowGradient,
+} from "./ops.ts";

@@ -6,7 +6,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import type { Dataset } from "../data/schema.ts";
+import type { Dataset } from "../data/mod.ts";
 import type { TowerConfig, TowerKind } from "./config.ts";
 import { buildInputs, type InputSpec, type TowerInputs } from "./inputs.ts";
 import { checkRows, matMul } from "./ops.ts";

@@ -16,7 +16,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "../data/rng.ts";
+import { Rng } from "../data/mod.ts";
 import { murmur3String } from "../features/mod.ts";
 
 /** Scale of the uniform initialiser of lookup tables. */

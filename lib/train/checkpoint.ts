@@ -29,8 +29,8 @@ import {
   sha256Hex,
   stableJson,
   writeFileAtomic,
-} from "../data/io.ts";
-import type { Weights } from "../towers/params.ts";
+} from "../data/mod.ts";
+import type { Weights } from "../towers/mod.ts";
 
 /** Version of the checkpoint layout. */
 export const CHECKPOINT_FORMAT = 1;

@@ -31,15 +31,13 @@
  */
 
 import { createHash } from "node:crypto";
-import { stableJson } from "../data/io.ts";
-import type { Dataset } from "../data/schema.ts";
-import { trainingPairs } from "../data/batches.ts";
+import { type Dataset, stableJson, trainingPairs } from "../data/mod.ts";
 import {
   TOWER_KINDS,
   type TowerConfig,
   towerConfig,
   type TowerConfigInput,
-} from "../towers/config.ts";
+} from "../towers/mod.ts";
 import { BACKEND_REQUESTS, type BackendRequest } from "../backend/mod.ts";
 import {
   ADAP_TAU_LOSS_OPTIONS,

@@ -2,8 +2,7 @@
 // runs, changed data, a second process, an output folder inside the data.
 
 import { assertEquals, assertRejects, assertTrue } from "../testing.ts";
-import { generateSynthetic, writeDataset } from "../data/mod.ts";
-import { pathExists } from "../data/io.ts";
+import { generateSynthetic, pathExists, writeDataset } from "../data/mod.ts";
 import { readManifest } from "./checkpoint.ts";
 import { readSteps, type StepRow, writeSteps } from "./logs.ts";
 import { readRunInfo, RUN_FILES } from "./run_files.ts";

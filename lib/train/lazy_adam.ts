@@ -27,8 +27,11 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { collectRowGradients, type RowGradient } from "../towers/mod.ts";
-import type { Weights } from "../towers/params.ts";
+import {
+  collectRowGradients,
+  type RowGradient,
+  type Weights,
+} from "../towers/mod.ts";
 
 /** Adam's hyper-parameters. */
 export interface LazyAdamOptions {

@@ -30,7 +30,7 @@ import {
   tableFromIPC,
   tableToIPC,
 } from "apache-arrow";
-import { writeFileAtomic } from "../data/io.ts";
+import { writeFileAtomic } from "../data/mod.ts";
 
 /** One row of `steps.arrow`. */
 export interface StepRow {

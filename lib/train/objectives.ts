@@ -21,9 +21,12 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import type { Dataset } from "../data/schema.ts";
-import type { MaskedBatch, TrainingPairs } from "../data/batches.ts";
-import { Rng } from "../data/rng.ts";
+import {
+  type Dataset,
+  type MaskedBatch,
+  Rng,
+  type TrainingPairs,
+} from "../data/mod.ts";
 import {
   AdapTau,
   type AdapTauDataStats,

@@ -25,8 +25,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { joinPath, readDataset } from "../data/io.ts";
-import type { Dataset } from "../data/schema.ts";
+import { type Dataset, joinPath, readDataset } from "../data/mod.ts";
 import type { BackendInfo } from "../backend/mod.ts";
 import {
   createTower,

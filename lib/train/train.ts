@@ -50,21 +50,19 @@ import {
   resolve,
 } from "node:path";
 import {
-  joinPath,
-  pathExists,
-  readDataset,
-  stableJson,
-  writeTextAtomic,
-} from "../data/io.ts";
-import type { Dataset } from "../data/schema.ts";
-import {
   accidentalHitMask,
   type Batch,
   batchLogQ,
+  type Dataset,
+  joinPath,
   makeBatches,
   type MaskedBatch,
+  pathExists,
+  readDataset,
+  stableJson,
   trainingPairs,
-} from "../data/batches.ts";
+  writeTextAtomic,
+} from "../data/mod.ts";
 import { type BackendInfo, initBackend } from "../backend/mod.ts";
 import type { LossStats } from "../losses/mod.ts";
 import {
