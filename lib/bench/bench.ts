@@ -173,8 +173,14 @@ export async function runBench(
   let tables: BenchResult["tables"];
   const lossOnly = {} as Record<BenchLoss, Timing>;
   const rng = new Rng(seed);
-  const q = tf.tensor2d(randomUnitRows(rng, batchSize, d), [batchSize, d]);
-  const v = tf.tensor2d(randomUnitRows(rng, batchSize, d), [batchSize, d]);
+  const q = tf.tensor2d(randomUnitRows(rng, { rows: batchSize, d }), [
+    batchSize,
+    d,
+  ]);
+  const v = tf.tensor2d(randomUnitRows(rng, { rows: batchSize, d }), [
+    batchSize,
+    d,
+  ]);
   let encoded: {
     items: ReturnType<typeof encodeRows>;
     queries: ReturnType<typeof encodeRows>;

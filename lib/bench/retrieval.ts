@@ -36,9 +36,9 @@ export function defaultNlist(n: number): number {
 /** `rows` seeded random unit vectors of dimension `d`, row-major. */
 export function randomUnitRows(
   rng: Rng,
-  rows: number,
-  d: number,
+  options: { rows: number; d: number },
 ): Float32Array {
+  const { rows, d } = options;
   const x = new Float32Array(rows * d);
   for (let r = 0; r < rows; r++) {
     let norm = 0;
@@ -100,9 +100,9 @@ export function clusteredSet(
   options: { n: number; nq: number; d: number; clusters: number },
 ): { items: Float32Array; queries: Float32Array } {
   const { d, clusters } = options;
-  const centres = randomUnitRows(rng, clusters, d);
+  const centres = randomUnitRows(rng, { rows: clusters, d });
   const draw = (rows: number) => {
-    const x = randomUnitRows(rng, rows, d);
+    const x = randomUnitRows(rng, { rows, d });
     const scale = 0.5;
     for (let r = 0; r < rows; r++) {
       const c = rng.int(clusters);

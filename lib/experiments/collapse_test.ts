@@ -30,7 +30,7 @@ import {
   type CollapseSummaryRow,
   collapseVariants,
   collapseVerdict,
-} from "./collapse.ts";
+} from "./mod.ts";
 
 const ds = generateSynthetic({
   seed: 5,
