@@ -301,6 +301,44 @@ export interface IntervalColumn {
 }
 
 /**
+ * Rows and columns for lib/plot's `tableMarkdown`: one row per label (in
+ * first-appearance order, its first column `method`), one interval column
+ * per field (`<field>`, `<field>_lo`, `<field>_hi`); a skipped cell stays
+ * empty.
+ */
+function intervalTable(
+  cells: readonly { label: string; field: string; cell: ExperimentsRow }[],
+  columns: readonly { field: string; title?: string; digits: number }[],
+): {
+  rows: Record<string, string | number | null>[];
+  columns: IntervalColumn[];
+} {
+  const byLabel = new Map<string, Record<string, string | number | null>>();
+  for (const { label, field, cell } of cells) {
+    let row = byLabel.get(label);
+    if (!row) byLabel.set(label, row = { method: label });
+    if (cell.skipped === null) {
+      row[field] = cell.mean;
+      row[`${field}_lo`] = cell.lo;
+      row[`${field}_hi`] = cell.hi;
+    }
+  }
+  return {
+    rows: [...byLabel.values()],
+    columns: [
+      { field: "method" },
+      ...columns.map((c) => ({
+        field: c.field,
+        ...(c.title === undefined ? {} : { title: c.title }),
+        lo: `${c.field}_lo`,
+        hi: `${c.field}_hi`,
+        digits: c.digits,
+      })),
+    ],
+  };
+}
+
+/**
  * A wide table for lib/plot's `tableMarkdown`: one row per config name,
  * one interval column per dataset (`<dataset>`, `<dataset>_lo`,
  * `<dataset>_hi`); skipped cells stay empty (rendered "—").
@@ -312,30 +350,11 @@ export function experimentsWideTable(
   rows: Record<string, string | number | null>[];
   columns: IntervalColumn[];
 } {
-  const datasets = [...new Set(rows.map((r) => r.dataset))];
-  const byName = new Map<string, Record<string, string | number | null>>();
-  for (const r of rows) {
-    let row = byName.get(r.name);
-    if (!row) byName.set(r.name, row = { method: r.name });
-    if (r.skipped === null) {
-      row[r.dataset] = r.mean;
-      row[`${r.dataset}_lo`] = r.lo;
-      row[`${r.dataset}_hi`] = r.hi;
-    }
-  }
   const digits = options.digits ?? 3;
-  return {
-    rows: [...byName.values()],
-    columns: [
-      { field: "method" },
-      ...datasets.map((d) => ({
-        field: d,
-        lo: `${d}_lo`,
-        hi: `${d}_hi`,
-        digits,
-      })),
-    ],
-  };
+  return intervalTable(
+    rows.map((r) => ({ label: r.name, field: r.dataset, cell: r })),
+    [...new Set(rows.map((r) => r.dataset))].map((d) => ({ field: d, digits })),
+  );
 }
 
 /**
@@ -352,38 +371,25 @@ export function experimentsMetricsTable(
 } {
   const metrics = options.metrics ??
     ["batch@1", "batch@5", "batch@10", "batch@50", "recall@10", "mrr"];
-  const byName = new Map<string, Record<string, string | number | null>>();
-  for (const metric of metrics) {
-    for (const r of experimentsAggregate(runs, { metric, ci: options.ci })) {
-      const label = new Set(runs.map((x) => x.dataset)).size > 1
-        ? `${r.name} (${r.dataset})`
-        : r.name;
-      let row = byName.get(label);
-      if (!row) byName.set(label, row = { method: label });
-      if (r.skipped === null) {
-        row[metric] = r.mean;
-        row[`${metric}_lo`] = r.lo;
-        row[`${metric}_hi`] = r.hi;
-      }
-    }
-  }
-  return {
-    rows: [...byName.values()],
-    columns: [
-      { field: "method" },
-      ...metrics.map((m) => ({
-        field: m,
-        title: m.startsWith("batch@")
-          ? `batch R@${m.slice(6)}`
-          : m.startsWith("recall@")
-          ? `corpus R@${m.slice(7)}`
-          : m,
-        lo: `${m}_lo`,
-        hi: `${m}_hi`,
-        digits: 3,
-      })),
-    ],
-  };
+  const several = new Set(runs.map((x) => x.dataset)).size > 1;
+  return intervalTable(
+    metrics.flatMap((metric) =>
+      experimentsAggregate(runs, { metric, ci: options.ci }).map((r) => ({
+        label: several ? `${r.name} (${r.dataset})` : r.name,
+        field: metric,
+        cell: r,
+      }))
+    ),
+    metrics.map((m) => ({
+      field: m,
+      title: m.startsWith("batch@")
+        ? `batch R@${m.slice(6)}`
+        : m.startsWith("recall@")
+        ? `corpus R@${m.slice(7)}`
+        : m,
+      digits: 3,
+    })),
+  );
 }
 
 /**

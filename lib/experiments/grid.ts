@@ -583,16 +583,8 @@ export async function runExperimentGrid(
       done,
     });
   }
-  return tasks.map((t, i) => {
-    const r = results[uniqueIndex.get(keys[i])!];
-    return {
-      ...r,
-      name: t.config.name,
-      group: t.config.group,
-      family: t.config.family ?? null,
-      value: t.config.value ?? null,
-      dataset: t.dataset.name,
-      seed: t.seed,
-    };
-  });
+  return tasks.map((t, i) => ({
+    ...results[uniqueIndex.get(keys[i])!],
+    ...runIdentity(t),
+  }));
 }
