@@ -119,28 +119,18 @@ Deno.test({
   ignore: jupyter === null,
   async fn() {
     assertTrue(headless?.ok, "the headless run must pass first");
-    const run = (only?: string[]) =>
-      reproduce({
-        out: OUT,
-        profile: "quick",
-        skipData: true,
-        jupyter: true,
-        only,
-        log: () => {},
-      });
-    const r = await run();
+    const r = await reproduce({
+      out: OUT,
+      profile: "quick",
+      skipData: true,
+      jupyter: true,
+      log: () => {},
+    });
     assertTrue(r.ok, r.failure);
     assertEquals(r.jupyter?.map((j) => j.name), notebookNames());
-    // The Deno kernel sometimes publishes an output after reporting idle,
-    // and nbclient then drops it (docs/environment.md#output-order). A
-    // notebook that lost an output gets one more Jupyter run; the retry must
-    // be complete.
-    const lost = (r.jupyter ?? []).filter((j) => j.check.missing.length > 0)
-      .map((j) => j.name);
-    const retry = lost.length > 0 ? await run(lost) : null;
-    const final = new Map((r.jupyter ?? []).map((j) => [j.name, j]));
-    for (const j of retry?.jupyter ?? []) final.set(j.name, j);
-    for (const run of final.values()) {
+    // No retry: display() waits until the kernel has published each output
+    // (docs/jupyter.md), so a missing output is a bug, not a flake.
+    for (const run of r.jupyter ?? []) {
       assertEquals(run.check.unexecuted, [], `${run.name}: cells not run`);
       assertEquals(run.check.errors, [], `${run.name}: errors`);
       assertEquals(run.check.missing, [], `${run.name}: outputs missing`);
