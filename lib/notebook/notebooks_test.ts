@@ -5,7 +5,7 @@
  * output folder) reuses them.
  */
 
-import { assertEquals, assertTrue } from "../testing.ts";
+import { assertEquals, assertTrue, underCi } from "../testing.ts";
 import { repoRoot } from "./context.ts";
 import { findJupyter } from "./jupyter.ts";
 import { generateModule } from "./codegen.ts";
@@ -78,6 +78,17 @@ Deno.test({
       log: () => {},
     });
     assertTrue(headless.ok, headless.failure);
+    // Without the real datasets the notebooks still run (on the synthetic
+    // catalogues); say so, and under CI, where they are always there, fail.
+    const skipped = headless.realDatasets.filter((d) => d.status === "skipped")
+      .map((d) => d.name);
+    if (skipped.length > 0) {
+      const line = `notebooks ran without the real datasets ${
+        skipped.join(", ")
+      } (files not found; see README, Data)`;
+      assertTrue(!underCi(), `under CI: ${line}`);
+      console.warn(line);
+    }
     assertEquals(
       headless.notebooks.map((n) => n.name),
       notebookNames(),

@@ -21,6 +21,7 @@
  * @module
  */
 
+import { underCi } from "../../testing.ts";
 import { DATASETS_ENV, type SourceName, sourceStatus } from "./source.ts";
 
 /** A real dataset's source folder as a test sees it. */
@@ -37,16 +38,7 @@ export interface RealSource {
   require: () => void;
 }
 
-/** Whether the tests run under CI (`CI=true` or `CI=1`). */
-export function underCi(): boolean {
-  try {
-    const ci = Deno.env.get("CI");
-    return ci === "true" || ci === "1";
-  } catch {
-    // Without --allow-env the test cannot know; treat it as a user's run.
-    return false;
-  }
-}
+export { underCi } from "../../testing.ts";
 
 const warned = new Set<string>();
 
