@@ -120,7 +120,6 @@ export {
   type ResolvedArguments,
   resolveOptions,
   showValue,
-  unknownOption,
   type ValueOf,
 } from "./options.ts";
 export {

@@ -23,6 +23,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
+import { unknownKey } from "../data/mod.ts";
 import { LossError, type Param } from "./types.ts";
 
 /** What every option declares. */
@@ -228,7 +229,7 @@ function resolveTable(
 /**
  * Fills in the defaults of `table` and checks every value (numbers only),
  * then the cross-option checks; `fail(name, problem)` raises the caller's
- * error. Keys not in the table are ignored here (see {@link unknownOption}).
+ * error. Keys not in the table are ignored here (see `unknownKey` in lib/data).
  * `undefined` means "the default".
  */
 export function resolveOptions<T extends OptionTable>(
@@ -240,14 +241,6 @@ export function resolveOptions<T extends OptionTable>(
   return resolveTable(table, input, { ...context, tensors: false }) as Resolved<
     T
   >;
-}
-
-/** The first key of `input` that is not in `known`, or null. */
-export function unknownOption(
-  input: object,
-  known: readonly string[],
-): string | null {
-  return Object.keys(input).find((k) => !known.includes(k)) ?? null;
 }
 
 /**
@@ -263,7 +256,7 @@ export function lossOptions<T extends OptionTable>(
 ): ResolvedArguments<T> {
   if (extra !== undefined) {
     const known = [...Object.keys(table), ...extra];
-    const bad = unknownOption(input, known);
+    const bad = unknownKey(input, known);
     if (bad !== null) {
       throw new LossError(
         `${fn}: unknown option "${bad}" (known: ${known.join(", ")})`,

@@ -31,7 +31,12 @@
  */
 
 import { createHash } from "node:crypto";
-import { type Dataset, stableJson, trainingPairs } from "../data/mod.ts";
+import {
+  type Dataset,
+  stableJson,
+  trainingPairs,
+  unknownKey,
+} from "../data/mod.ts";
 import {
   TOWER_KINDS,
   type TowerConfig,
@@ -418,13 +423,12 @@ function checkKeys(
   obj: Record<string, unknown>,
   allowed: readonly string[],
 ) {
-  for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) {
-      throw new ConfigError(
-        field ? `${field}.${k}` : k,
-        `unknown field; expected one of ${allowed.join(", ")}`,
-      );
-    }
+  const k = unknownKey(obj, allowed);
+  if (k !== null) {
+    throw new ConfigError(
+      field ? `${field}.${k}` : k,
+      `unknown field; expected one of ${allowed.join(", ")}`,
+    );
   }
 }
 
