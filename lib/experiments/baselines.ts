@@ -385,20 +385,8 @@ export function baselineGridTable(
   });
 }
 
-/** One evaluated run of a grid. */
-export interface BaselineRow {
-  /** Run name (`<baseline>-<variant>`). */
-  name: string;
-  /** Which baseline's grid. */
-  baseline: BaselineName;
-  /** Which run of it. */
-  variant: BaselineVariant;
-  /** Its role in the comparison. */
-  role: BaselineRole;
-  /** Short label. */
-  short: string;
-  /** Long label. */
-  method: string;
+/** One evaluated run of a grid: its spec's names and labels, and results. */
+export interface BaselineRow extends Omit<BaselineRunSpec, "config"> {
   /** Tower kind. */
   tower: string;
   /** Loss kind. */

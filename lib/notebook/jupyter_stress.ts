@@ -20,6 +20,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { userPath } from "../data/mod.ts";
 import { repoRoot } from "./context.ts";
 import {
   type JupyterRun,
@@ -207,7 +208,8 @@ export async function main(args: string[]): Promise<number> {
   try {
     const r = await jupyterStress({
       runs,
-      out: values.out,
+      // Relative paths are the user's (deno task runs in the repository).
+      out: values.out === undefined ? undefined : userPath(values.out),
       only: values.only,
       load: !values["no-load"],
     });
