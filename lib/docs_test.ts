@@ -156,11 +156,6 @@ const MACHINE_PATH_ALLOWED: { file: string; path: string; why: string }[] = [
   { file: "lib/data/cli_test.ts", path: "/tmp/x", why: "made-up --out" },
   { file: "lib/notebook/context_test.ts", path: "/tmp/x", why: "made-up env" },
   {
-    file: "lib/data/user_path_test.ts",
-    path: "/home/me",
-    why: "made-up INIT_CWD",
-  },
-  {
     file: "lib/notebook/display_test.ts",
     path: "/tmp/k.json",
     why: "made-up --conn argument",

@@ -12,8 +12,8 @@ Deno.test("userPath: relative paths resolve against INIT_CWD, the user's directo
   assertEquals(userPath("/abs/path", o), "/abs/path");
   // From outside the repository: absolute.
   assertEquals(
-    userPath("my/data", { cwd: "/repo", env: env("/home/me") }),
-    "/home/me/my/data",
+    userPath("my/data", { cwd: "/repo", env: env("/elsewhere") }),
+    "/elsewhere/my/data",
   );
   // Run from the repository root, or without deno task: unchanged.
   assertEquals(
