@@ -7,14 +7,20 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
   BACKEND_REQUESTS,
-  type BackendRequest,
   formatBackendInfo,
   initBackend,
 } from "../backend/mod.ts";
-import { stableJson, writeTextAtomic } from "../data/mod.ts";
+import {
+  choiceFlag,
+  commandLine,
+  intFlag,
+  parseFlags,
+  stableJson,
+  UsageError,
+  writeTextAtomic,
+} from "../data/mod.ts";
 import { runBench } from "./bench.ts";
 import { formatBench } from "./format.ts";
 import type { BenchOptions } from "./result.ts";
@@ -40,87 +46,58 @@ const USAGE =
   --run DIR        also measure IVF-PQ on a trained run's item and test-query embeddings
   --run-data DIR   that run's dataset folder (default: its config's data)`;
 
-function intArg(name: string, s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  const v = Number(s);
-  if (!/^-?\d+$/.test(s.trim()) || !Number.isSafeInteger(v)) {
-    throw new RangeError(`--${name} must be an integer, got '${s}'`);
-  }
-  return v;
-}
-
 /**
- * Parses the command line (without the program name). Throws a RangeError
- * naming the flag on bad input.
+ * Parses the command line (without the program name). Throws a
+ * {@link UsageError} naming the flag on bad input.
  */
-export function parseBenchArgs(args: string[]): BenchArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        backend: { type: "string" },
-        steps: { type: "string" },
-        warmup: { type: "string" },
-        items: { type: "string" },
-        queries: { type: "string" },
-        nlist: { type: "string" },
-        batch: { type: "string" },
-        "encode-batch": { type: "string" },
-        tower: { type: "string" },
-        seed: { type: "string" },
-        run: { type: "string" },
-        "run-data": { type: "string" },
-        json: { type: "string" },
-        quick: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    throw new RangeError((err as Error).message);
-  }
-  const v = parsed.values;
-  if (
-    v.backend !== undefined &&
-    !BACKEND_REQUESTS.includes(v.backend as BackendRequest)
-  ) {
-    throw new RangeError(
-      `--backend must be one of ${
-        BACKEND_REQUESTS.join(", ")
-      }, got '${v.backend}'`,
-    );
-  }
+export function parseBenchArgs(args: readonly string[]): BenchArgs {
+  const v = parseFlags(args, {
+    options: {
+      backend: { type: "string" },
+      steps: { type: "string" },
+      warmup: { type: "string" },
+      items: { type: "string" },
+      queries: { type: "string" },
+      nlist: { type: "string" },
+      batch: { type: "string" },
+      "encode-batch": { type: "string" },
+      tower: { type: "string" },
+      seed: { type: "string" },
+      run: { type: "string" },
+      "run-data": { type: "string" },
+      json: { type: "string" },
+      quick: { type: "boolean" },
+    },
+  }).values;
   let tower: Record<string, unknown> | undefined;
   if (v.tower !== undefined) {
     try {
       tower = JSON.parse(v.tower);
     } catch (err) {
-      throw new RangeError(`--tower is not JSON: ${(err as Error).message}`);
+      throw new UsageError(`--tower is not JSON: ${(err as Error).message}`);
     }
     if (!tower || typeof tower !== "object" || Array.isArray(tower)) {
-      throw new RangeError("--tower must be a JSON object of DSSM settings");
+      throw new UsageError("--tower must be a JSON object of DSSM settings");
     }
   }
   return {
     options: {
-      backend: v.backend as BackendRequest | undefined,
+      backend: choiceFlag("backend", v.backend, { choices: BACKEND_REQUESTS }),
       profile: v.quick ? "quick" : "full",
-      steps: intArg("steps", v.steps),
-      warmup: intArg("warmup", v.warmup),
-      items: intArg("items", v.items),
-      queries: intArg("queries", v.queries),
-      nlist: intArg("nlist", v.nlist),
-      batchSize: intArg("batch", v.batch),
-      encodeBatch: intArg("encode-batch", v["encode-batch"]),
+      steps: intFlag("steps", v.steps),
+      warmup: intFlag("warmup", v.warmup),
+      items: intFlag("items", v.items),
+      queries: intFlag("queries", v.queries),
+      nlist: intFlag("nlist", v.nlist),
+      batchSize: intFlag("batch", v.batch),
+      encodeBatch: intFlag("encode-batch", v["encode-batch"]),
       tower,
-      seed: intArg("seed", v.seed),
+      seed: intFlag("seed", v.seed),
       run: v.run,
       runData: v["run-data"],
     },
     json: v.json ?? null,
-    help: v.help ?? false,
+    help: v.help,
   };
 }
 
@@ -137,20 +114,20 @@ export interface MainIo {
  * `--json` atomically. Returns the exit status (0 done, 1 failed, 2 bad
  * command line).
  */
-export async function main(args: string[], io: MainIo = {}): Promise<number> {
+export async function main(
+  args: readonly string[],
+  io: MainIo = {},
+): Promise<number> {
   const out = io.out ?? ((s: string) => console.log(s));
   const err = io.err ?? ((s: string) => console.error(s));
-  let parsed: BenchArgs;
-  try {
-    parsed = parseBenchArgs(args);
-  } catch (e) {
-    err(`deno task bench: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.help) {
-    out(USAGE);
-    return 0;
-  }
+  const parsed = commandLine(args, {
+    prefix: "deno task bench",
+    usage: USAGE,
+    parse: parseBenchArgs,
+    out,
+    err,
+  });
+  if (typeof parsed === "number") return parsed;
   try {
     const info = await initBackend({
       backend: parsed.options.backend,

@@ -129,3 +129,13 @@ export {
 } from "./build.ts";
 export { shownPath, userPath, type UserPathOptions } from "./user_path.ts";
 export { unknownKey } from "./options.ts";
+export {
+  choiceFlag,
+  commandLine,
+  type CommandLineSpec,
+  type FlagOptions,
+  type FlagsSpec,
+  intFlag,
+  parseFlags,
+  UsageError,
+} from "./cli_args.ts";
