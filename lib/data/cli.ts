@@ -1,14 +1,23 @@
 /**
  * `deno task data <name> [options]`: builds a dataset into `data/<name>`.
- *
- * Arguments are parsed with `node:util`'s `parseArgs` because `jsr:@std/cli`
- * cannot be resolved on machines without JSR access.
+
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { buildIfAvailable, DATASET_NAMES, type DatasetName } from "./build.ts";
+import {
+  buildIfAvailable,
+  type BuildOptions,
+  DATASET_NAMES,
+  type DatasetName,
+} from "./build.ts";
+import {
+  choiceFlag,
+  commandLine,
+  intFlag,
+  parseFlags,
+  UsageError,
+} from "./cli_args.ts";
 import { DATASETS_ENV, downloadDenied } from "./real/mod.ts";
 
 const USAGE = `Usage: deno task data <name> [options]
@@ -44,75 +53,85 @@ Options:
   -h, --help             this text
 `;
 
-async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        profile: { type: "string", default: "quick" },
-        seed: { type: "string", default: "1" },
-        out: { type: "string" },
-        source: { type: "string" },
-        download: { type: "boolean", default: false },
-        unverified: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    console.error(`error: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help || positionals.length === 0) {
-    console.log(USAGE);
-    return values.help ? 0 : 2;
+/** The checked command line: the datasets to build and how. */
+interface DataArgs {
+  /** `--help` was given. */
+  help: boolean;
+  /** The datasets (`all`: every one). */
+  names: readonly DatasetName[];
+  /** How to build each. */
+  build: BuildOptions;
+}
+
+function parseDataArgs(args: readonly string[]): DataArgs {
+  const { values, positionals } = parseFlags(args, {
+    options: {
+      profile: { type: "string", default: "quick" },
+      seed: { type: "string", default: "1" },
+      out: { type: "string" },
+      source: { type: "string" },
+      download: { type: "boolean", default: false },
+      unverified: { type: "boolean", default: false },
+    },
+    positionals: true,
+  });
+  if (values.help) return { help: true, names: [], build: {} };
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0
+        ? "name the dataset to build"
+        : `one dataset name, got ${positionals.length}: ${
+          positionals.join(" ")
+        }`,
+    );
   }
   const [name] = positionals;
   const names = name === "all" ? DATASET_NAMES : [name];
   if (!names.every((n) => DATASET_NAMES.includes(n as DatasetName))) {
-    console.error(
-      `error: unknown dataset '${name}' (expected one of ${
+    throw new UsageError(
+      `unknown dataset '${name}' (expected one of ${
         [...DATASET_NAMES, "all"].join(", ")
       })`,
     );
-    return 2;
   }
   for (const opt of ["out", "source"] as const) {
     if (values[opt] && names.length > 1) {
-      console.error(`error: --${opt} needs a single dataset name, not 'all'`);
-      return 2;
+      throw new UsageError(`--${opt} needs a single dataset name, not 'all'`);
     }
   }
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) {
-    console.error(`error: --seed must be an integer, got '${values.seed}'`);
-    return 2;
-  }
-  if (values.profile !== "quick" && values.profile !== "full") {
-    console.error(
-      `error: --profile must be 'quick' or 'full', got '${values.profile}'`,
-    );
-    return 2;
-  }
-  const denied = values.download ? downloadDenied() : null;
+  return {
+    help: false,
+    names: names as readonly DatasetName[],
+    build: {
+      profile: choiceFlag("profile", values.profile, {
+        choices: ["quick", "full"],
+      }),
+      seed: intFlag("seed", values.seed),
+      out: values.out,
+      source: values.source,
+      download: values.download,
+      unverified: values.unverified,
+    },
+  };
+}
+
+async function main(args: readonly string[]): Promise<number> {
+  const parsed = commandLine(args, {
+    prefix: "error",
+    usage: USAGE,
+    parse: parseDataArgs,
+  });
+  if (typeof parsed === "number") return parsed;
+  const { names, build } = parsed;
+  const denied = build.download ? downloadDenied() : null;
   if (denied) {
     console.error(`error: --download: ${denied}`);
     return 2;
   }
   let failed = false;
-  for (const n of names as DatasetName[]) {
+  for (const n of names) {
     const t0 = performance.now();
-    const options = {
-      profile: values.profile as "quick" | "full",
-      seed,
-      out: values.out,
-      source: values.source,
-      download: values.download,
-      unverified: values.unverified,
-    };
-    const result = await buildIfAvailable(n, options);
+    const result = await buildIfAvailable(n, build);
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     if (result.status !== "built") {
       // One named dataset must be built; `all` goes on without the real
@@ -125,7 +144,7 @@ async function main(args: string[]): Promise<number> {
       console.log(
         `${result.status === "skipped" ? "skipped " : ""}${result.reason}`,
       );
-      failed ||= values.download;
+      failed ||= build.download === true;
       continue;
     }
     console.log(`${n}: wrote ${result.dir} in ${secs} s`);
