@@ -20,8 +20,16 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { joinPath, readJson, shownPath, userPath } from "../data/mod.ts";
+import {
+  choiceFlag,
+  commandLine,
+  joinPath,
+  parseFlags,
+  readJson,
+  shownPath,
+  UsageError,
+  userPath,
+} from "../data/mod.ts";
 import { BACKEND_REQUESTS, type BackendRequest } from "../backend/mod.ts";
 import { ConfigError, resolveConfig } from "./config.ts";
 import { RUN_FILES } from "./run_files.ts";
@@ -41,14 +49,8 @@ const USAGE =
 
 After training: deno task eval --run DIR`;
 
-/** A command-line mistake: printed with the usage, exit status 2. */
-export class UsageError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+// The tests and callers of this command catch its mistakes by this name.
+export { UsageError };
 
 /** Parsed flags of the train command. */
 export interface TrainArgs {
@@ -70,36 +72,20 @@ export interface TrainArgs {
 
 /** Parses the command line; throws {@link UsageError} on bad flags. */
 export function parseTrainArgs(args: readonly string[]): TrainArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        config: { type: "string" },
-        out: { type: "string" },
-        backend: { type: "string" },
-        data: { type: "string" },
-        resume: { type: "boolean", default: false },
-        quiet: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseFlags(args, {
+    options: {
+      config: { type: "string" },
+      out: { type: "string" },
+      backend: { type: "string" },
+      data: { type: "string" },
+      resume: { type: "boolean", default: false },
+      quiet: { type: "boolean", default: false },
+    },
+  });
   if (values.help) return { resume: false, quiet: false, help: true };
-  if (
-    values.backend !== undefined &&
-    !BACKEND_REQUESTS.includes(values.backend as BackendRequest)
-  ) {
-    throw new UsageError(
-      `--backend must be one of ${
-        BACKEND_REQUESTS.join(", ")
-      }, got '${values.backend}'`,
-    );
-  }
+  const backend = choiceFlag("backend", values.backend, {
+    choices: BACKEND_REQUESTS,
+  });
   if (values.config === undefined && !(values.resume && values.out)) {
     throw new UsageError(
       "--config FILE is required (or --resume with --out DIR)",
@@ -108,10 +94,10 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
   return {
     config: values.config,
     out: values.out,
-    backend: values.backend as BackendRequest | undefined,
+    backend,
     data: values.data,
-    resume: values.resume ?? false,
-    quiet: values.quiet ?? false,
+    resume: values.resume,
+    quiet: values.quiet,
     help: false,
   };
 }
@@ -132,17 +118,12 @@ async function readConfigFile(path: string): Promise<unknown> {
 
 /** Runs the train command; returns the exit status. */
 export async function main(args: readonly string[]): Promise<number> {
-  let parsed: TrainArgs;
-  try {
-    parsed = parseTrainArgs(args);
-  } catch (err) {
-    console.error(`deno task train: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = commandLine(args, {
+    prefix: "deno task train",
+    usage: USAGE,
+    parse: parseTrainArgs,
+  });
+  if (typeof parsed === "number") return parsed;
   // Relative to where the user typed them, not to the repository root.
   for (const k of ["config", "out", "data"] as const) {
     if (parsed[k] !== undefined) parsed[k] = userPath(parsed[k]);
