@@ -23,13 +23,16 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
+  choiceFlag,
+  commandLine,
   joinPath,
+  parseFlags,
   shownPath,
   type Split,
   SPLITS,
   stableJson,
+  UsageError,
   userPath,
   writeTextAtomic,
 } from "../data/mod.ts";
@@ -68,10 +71,9 @@ export interface EvalArgs {
   help: boolean;
 }
 
-/** Parses the command line; throws an Error with the reason on bad flags. */
+/** Parses the command line; throws a {@link UsageError} on bad flags. */
 export function parseEvalArgs(args: readonly string[]): EvalArgs {
-  const { values } = parseArgs({
-    args: [...args],
+  const { values } = parseFlags(args, {
     options: {
       run: { type: "string" },
       data: { type: "string" },
@@ -79,37 +81,21 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
       split: { type: "string", default: "test" },
       ann: { type: "boolean", default: false },
       backend: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
     },
-    strict: true,
-    allowPositionals: false,
   });
   if (values.help) {
     return { split: "test", ann: false, allowOtherData: false, help: true };
   }
-  if (!values.run) throw new Error("--run DIR is required");
-  if (!SPLITS.includes(values.split as Split)) {
-    throw new Error(
-      `--split must be one of ${SPLITS.join(", ")}, got '${values.split}'`,
-    );
-  }
-  if (
-    values.backend !== undefined &&
-    !BACKEND_REQUESTS.includes(values.backend as BackendRequest)
-  ) {
-    throw new Error(
-      `--backend must be one of ${
-        BACKEND_REQUESTS.join(", ")
-      }, got '${values.backend}'`,
-    );
-  }
+  if (!values.run) throw new UsageError("--run DIR is required");
   return {
     run: values.run,
     data: values.data,
-    allowOtherData: values["allow-other-data"] ?? false,
-    split: values.split as Split,
-    ann: values.ann ?? false,
-    backend: values.backend as BackendRequest | undefined,
+    allowOtherData: values["allow-other-data"],
+    split: choiceFlag("split", values.split, { choices: SPLITS }) as Split,
+    ann: values.ann,
+    backend: choiceFlag("backend", values.backend, {
+      choices: BACKEND_REQUESTS,
+    }),
     help: false,
   };
 }
@@ -133,17 +119,12 @@ export function evalFileName(
 
 /** Runs the eval command; returns the exit status. */
 export async function main(args: readonly string[]): Promise<number> {
-  let parsed: EvalArgs;
-  try {
-    parsed = parseEvalArgs(args);
-  } catch (err) {
-    console.error(`deno task eval: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = commandLine(args, {
+    prefix: "deno task eval",
+    usage: USAGE,
+    parse: parseEvalArgs,
+  });
+  if (typeof parsed === "number") return parsed;
   try {
     // Relative to where the user typed them, not to the repository root.
     const dir = userPath(parsed.run as string);
