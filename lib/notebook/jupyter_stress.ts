@@ -19,8 +19,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { userPath } from "../data/mod.ts";
+import { commandLine, intFlag, parseFlags, userPath } from "../data/mod.ts";
 import { repoRoot } from "./context.ts";
 import {
   type JupyterRun,
@@ -178,41 +177,36 @@ Options:
   -h, --help    this text
 `;
 
+/** The checked command line: the options of {@link jupyterStress}. */
+function parseStressArgs(args: readonly string[]) {
+  const { values } = parseFlags(args, {
+    options: {
+      runs: { type: "string", default: "10" },
+      out: { type: "string" },
+      only: { type: "string", multiple: true },
+      "no-load": { type: "boolean", default: false },
+    },
+  });
+  const options: StressOptions = {
+    runs: intFlag("runs", values.runs, { min: 1 }),
+    // Relative paths are the user's (deno task runs in the repository).
+    out: values.out === undefined ? undefined : userPath(values.out),
+    only: values.only,
+    load: !values["no-load"],
+  };
+  return { help: values.help, options };
+}
+
 /** The command line: returns the exit status. */
-export async function main(args: string[]): Promise<number> {
-  let values;
+export async function main(args: readonly string[]): Promise<number> {
+  const parsed = commandLine(args, {
+    prefix: "error",
+    usage: USAGE,
+    parse: parseStressArgs,
+  });
+  if (typeof parsed === "number") return parsed;
   try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        runs: { type: "string", default: "10" },
-        out: { type: "string" },
-        only: { type: "string", multiple: true },
-        "no-load": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`error: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const runs = Number(values.runs);
-  if (!/^\d+$/.test(values.runs) || runs < 1) {
-    console.error(`error: --runs must be an integer ≥ 1, got '${values.runs}'`);
-    return 2;
-  }
-  try {
-    const r = await jupyterStress({
-      runs,
-      // Relative paths are the user's (deno task runs in the repository).
-      out: values.out === undefined ? undefined : userPath(values.out),
-      only: values.only,
-      load: !values["no-load"],
-    });
+    const r = await jupyterStress(parsed.options);
     const lost = r.lostPerRun.some((n) => n > 0);
     const failed = r.failedPerRun.some((f) => f.length > 0);
     return lost || failed ? 1 : 0;
