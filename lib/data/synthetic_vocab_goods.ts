@@ -1,0 +1,572 @@
+/**
+ * The synthetic catalogue's other categories: electronics, outdoor and
+ * garden, clothing, office supplies, pet supplies (invented brands, see
+ * `synthetic_vocab.ts`).
+ *
+ * @module
+ */
+
+import { type CategoryVocab, GENERIC_SIZES } from "./synthetic_vocab_shared.ts";
+
+/** Electronics. */
+export const ELECTRONICS: CategoryVocab = {
+  name: "Electronics",
+  brands: [
+    "voltix",
+    "circuita",
+    "pixora",
+    "bytewell",
+    "zapcore",
+    "nexavolt",
+    "ohmly",
+    "dataro",
+    "signalon",
+    "acme",
+  ],
+  materials: [
+    "plastic",
+    "aluminium",
+    "silicone",
+    "leather",
+    "glass",
+    "carbon fiber",
+    "rubber",
+    "steel",
+  ],
+  sizes: ["mini", "standard", "plus", "max"],
+  subCategories: [
+    {
+      name: "Laptops",
+      noun: "laptop",
+      features: [
+        "16gb ram",
+        "8gb ram",
+        "touchscreen",
+        "512gb ssd",
+        "gaming",
+        "2 in 1",
+      ],
+    },
+    {
+      name: "Laptop Sleeves",
+      noun: "laptop sleeve",
+      features: [
+        "padded",
+        "waterproof",
+        "with handle",
+        "slim",
+        "with pocket",
+        "shockproof",
+      ],
+    },
+    {
+      name: "Phone Cases",
+      noun: "phone case",
+      features: [
+        "clear",
+        "wallet",
+        "shockproof",
+        "magnetic",
+        "slim",
+        "with stand",
+      ],
+    },
+    {
+      name: "Phone Chargers",
+      noun: "phone charger",
+      features: [
+        "fast charging",
+        "wireless",
+        "dual port",
+        "20w",
+        "65w",
+        "travel",
+      ],
+    },
+    {
+      name: "USB Cables",
+      noun: "usb cable",
+      features: [
+        "braided",
+        "usb c",
+        "6 ft",
+        "10 ft",
+        "right angle",
+        "3 pack",
+      ],
+    },
+    {
+      name: "Headphones",
+      noun: "headphones",
+      features: [
+        "wireless",
+        "noise cancelling",
+        "over ear",
+        "on ear",
+        "bluetooth",
+        "with mic",
+      ],
+    },
+    {
+      name: "Monitors",
+      noun: "monitor",
+      features: ["4k", "curved", "27 inch", "24 inch", "144hz", "ips"],
+    },
+    {
+      name: "Monitor Stands",
+      noun: "monitor stand",
+      features: [
+        "dual arm",
+        "height adjustable",
+        "with drawer",
+        "riser",
+        "clamp",
+        "gas spring",
+      ],
+    },
+  ],
+};
+
+/** Outdoor & Garden. */
+export const OUTDOOR_GARDEN: CategoryVocab = {
+  name: "Outdoor & Garden",
+  brands: [
+    "yardwell",
+    "sprigg",
+    "terravo",
+    "blazio",
+    "shadely",
+    "emberly",
+    "fernhill",
+    "patiovo",
+    "gardenza",
+    "acme",
+  ],
+  materials: [
+    "steel",
+    "aluminium",
+    "teak",
+    "resin",
+    "rubber",
+    "vinyl",
+    "cedar",
+    "polyester",
+  ],
+  sizes: GENERIC_SIZES,
+  subCategories: [
+    {
+      name: "Garden Hoses",
+      noun: "garden hose",
+      features: [
+        "expandable",
+        "50 ft",
+        "100 ft",
+        "kink free",
+        "heavy duty",
+        "lightweight",
+      ],
+    },
+    {
+      name: "Hose Nozzles",
+      noun: "hose nozzle",
+      features: [
+        "8 pattern",
+        "adjustable",
+        "fireman",
+        "thumb control",
+        "high pressure",
+        "ergonomic",
+      ],
+    },
+    {
+      name: "Planters",
+      noun: "planter",
+      features: [
+        "self watering",
+        "hanging",
+        "with drainage",
+        "tall",
+        "rectangular",
+        "set of 3",
+      ],
+    },
+    {
+      name: "Patio Chairs",
+      noun: "patio chair",
+      features: [
+        "folding",
+        "stackable",
+        "adirondack",
+        "rocking",
+        "swivel",
+        "zero gravity",
+      ],
+    },
+    {
+      name: "Patio Umbrellas",
+      noun: "patio umbrella",
+      features: [
+        "tilt",
+        "cantilever",
+        "9 ft",
+        "11 ft",
+        "solar lights",
+        "crank",
+      ],
+    },
+    {
+      name: "Grills",
+      noun: "grill",
+      features: [
+        "gas",
+        "charcoal",
+        "portable",
+        "pellet",
+        "3 burner",
+        "with side burner",
+      ],
+    },
+    {
+      name: "Grill Covers",
+      noun: "grill cover",
+      features: [
+        "heavy duty",
+        "waterproof",
+        "58 inch",
+        "64 inch",
+        "uv resistant",
+        "vented",
+      ],
+    },
+  ],
+};
+
+/** Clothing. */
+export const CLOTHING: CategoryVocab = {
+  name: "Clothing",
+  brands: [
+    "trailo",
+    "stridex",
+    "woolvik",
+    "peakora",
+    "drizzla",
+    "summitra",
+    "loopwear",
+    "hikeon",
+    "brevik",
+    "acme",
+  ],
+  materials: [
+    "cotton",
+    "wool",
+    "nylon",
+    "polyester",
+    "leather",
+    "fleece",
+    "denim",
+    "merino",
+  ],
+  sizes: GENERIC_SIZES,
+  subCategories: [
+    {
+      name: "Rain Jackets",
+      noun: "rain jacket",
+      features: [
+        "hooded",
+        "packable",
+        "breathable",
+        "insulated",
+        "lightweight",
+        "windproof",
+      ],
+    },
+    {
+      name: "Hiking Boots",
+      noun: "hiking boots",
+      features: [
+        "waterproof",
+        "ankle",
+        "mid",
+        "wide fit",
+        "insulated",
+        "lightweight",
+      ],
+    },
+    {
+      name: "Hiking Socks",
+      noun: "hiking socks",
+      features: [
+        "cushioned",
+        "crew",
+        "quarter",
+        "3 pack",
+        "moisture wicking",
+        "compression",
+      ],
+    },
+    {
+      name: "Running Shoes",
+      noun: "running shoes",
+      features: [
+        "trail",
+        "road",
+        "wide fit",
+        "cushioned",
+        "lightweight",
+        "stability",
+      ],
+    },
+    {
+      name: "T-Shirts",
+      noun: "t-shirt",
+      features: [
+        "crew neck",
+        "v neck",
+        "long sleeve",
+        "graphic",
+        "slim fit",
+        "pocket",
+      ],
+    },
+    {
+      name: "Backpacks",
+      noun: "backpack",
+      features: [
+        "30l",
+        "20l",
+        "anti theft",
+        "waterproof",
+        "with usb port",
+        "rolling",
+      ],
+    },
+  ],
+};
+
+/** Office Supplies. */
+export const OFFICE_SUPPLIES: CategoryVocab = {
+  name: "Office Supplies",
+  brands: [
+    "paperly",
+    "deskora",
+    "notara",
+    "scribo",
+    "filewell",
+    "plannix",
+    "penmora",
+    "inkora",
+    "quorra",
+    "acme",
+  ],
+  materials: [
+    "paper",
+    "plastic",
+    "metal",
+    "leather",
+    "cardboard",
+    "wood",
+    "steel",
+    "acrylic",
+  ],
+  sizes: ["a3", "a4", "a5", "b5"],
+  subCategories: [
+    {
+      name: "Pens",
+      noun: "ballpoint pen",
+      features: [
+        "12 pack",
+        "fine point",
+        "retractable",
+        "medium point",
+        "refillable",
+        "24 pack",
+      ],
+    },
+    {
+      name: "Planners",
+      noun: "planner",
+      features: [
+        "weekly",
+        "daily",
+        "monthly",
+        "undated",
+        "dated",
+        "spiral bound",
+      ],
+    },
+    {
+      name: "File Folders",
+      noun: "file folder",
+      features: [
+        "hanging",
+        "expanding",
+        "with tabs",
+        "25 pack",
+        "100 pack",
+        "reinforced",
+      ],
+    },
+    {
+      name: "Desk Organizers",
+      noun: "desk organizer",
+      features: [
+        "with drawers",
+        "rotating",
+        "mesh",
+        "5 compartment",
+        "stackable",
+        "with pen holder",
+      ],
+    },
+    {
+      name: "Staplers",
+      noun: "stapler",
+      features: [
+        "heavy duty",
+        "electric",
+        "long reach",
+        "jam free",
+        "20 sheet",
+        "40 sheet",
+      ],
+    },
+    {
+      name: "Staples",
+      noun: "staples",
+      features: [
+        "standard",
+        "5000 count",
+        "1000 count",
+        "chisel point",
+        "half strip",
+        "full strip",
+      ],
+    },
+    {
+      name: "Desk Mats",
+      noun: "desk mat",
+      features: [
+        "extended",
+        "non slip",
+        "waterproof",
+        "with wrist rest",
+        "dual sided",
+        "stitched edges",
+      ],
+    },
+  ],
+};
+
+/** Pet Supplies. */
+export const PET_SUPPLIES: CategoryVocab = {
+  name: "Pet Supplies",
+  brands: [
+    "pawvik",
+    "wagora",
+    "kittro",
+    "leashly",
+    "tailwise",
+    "munchpaw",
+    "petora",
+    "whiskra",
+    "snoutly",
+    "acme",
+  ],
+  materials: [
+    "nylon",
+    "leather",
+    "plush",
+    "plastic",
+    "steel",
+    "rope",
+    "bamboo",
+    "fleece",
+  ],
+  sizes: GENERIC_SIZES,
+  subCategories: [
+    {
+      name: "Dog Beds",
+      noun: "dog bed",
+      features: [
+        "orthopedic",
+        "calming",
+        "bolster",
+        "elevated",
+        "washable cover",
+        "donut",
+      ],
+    },
+    {
+      name: "Dog Leashes",
+      noun: "dog leash",
+      features: [
+        "retractable",
+        "reflective",
+        "hands free",
+        "6 ft",
+        "double",
+        "padded handle",
+      ],
+    },
+    {
+      name: "Dog Collars",
+      noun: "dog collar",
+      features: [
+        "reflective",
+        "personalized",
+        "martingale",
+        "padded",
+        "quick release",
+        "with bell",
+      ],
+    },
+    {
+      name: "Cat Trees",
+      noun: "cat tree",
+      features: [
+        "multi level",
+        "with condo",
+        "with hammock",
+        "scratching post",
+        "60 inch",
+        "wall mounted",
+      ],
+    },
+    {
+      name: "Pet Bowls",
+      noun: "pet bowl",
+      features: [
+        "elevated",
+        "slow feeder",
+        "non slip",
+        "double",
+        "collapsible",
+        "with mat",
+      ],
+    },
+    {
+      name: "Litter Boxes",
+      noun: "litter box",
+      features: [
+        "covered",
+        "self cleaning",
+        "top entry",
+        "corner",
+        "extra large",
+        "with lid",
+      ],
+    },
+    {
+      name: "Cat Litter",
+      noun: "cat litter",
+      features: [
+        "clumping",
+        "unscented",
+        "lightweight",
+        "crystal",
+        "20 lb",
+        "40 lb",
+      ],
+    },
+  ],
+};

@@ -1,0 +1,531 @@
+/**
+ * The synthetic catalogue's home categories: furniture, lighting, kitchen,
+ * bedding and bath, home decor (invented brands, see `synthetic_vocab.ts`).
+ *
+ * @module
+ */
+
+import { type CategoryVocab, GENERIC_SIZES } from "./synthetic_vocab_shared.ts";
+
+/** Furniture. */
+export const FURNITURE: CategoryVocab = {
+  name: "Furniture",
+  brands: [
+    "acme",
+    "oakvale",
+    "sitwell",
+    "hollin",
+    "brevik",
+    "castora",
+    "lumbra",
+    "nordra",
+    "vantor",
+    "quorra",
+  ],
+  materials: [
+    "oak",
+    "walnut",
+    "pine",
+    "metal",
+    "leather",
+    "fabric",
+    "velvet",
+    "bamboo",
+  ],
+  sizes: GENERIC_SIZES,
+  subCategories: [
+    {
+      name: "Office Chairs",
+      noun: "office chair",
+      features: [
+        "with armrests",
+        "with headrest",
+        "ergonomic",
+        "swivel",
+        "reclining",
+        "mesh back",
+      ],
+    },
+    {
+      name: "Dining Chairs",
+      noun: "dining chair",
+      features: [
+        "upholstered",
+        "set of 2",
+        "set of 4",
+        "armless",
+        "with arms",
+        "folding",
+      ],
+    },
+    {
+      name: "Desks",
+      noun: "desk",
+      features: [
+        "standing",
+        "with drawers",
+        "corner",
+        "adjustable height",
+        "with shelf",
+        "foldable",
+      ],
+    },
+    {
+      name: "Bookshelves",
+      noun: "bookshelf",
+      features: [
+        "5 tier",
+        "3 tier",
+        "ladder",
+        "corner",
+        "with doors",
+        "wall mounted",
+      ],
+    },
+    {
+      name: "Sofas",
+      noun: "sofa",
+      features: [
+        "3 seater",
+        "2 seater",
+        "sleeper",
+        "sectional",
+        "reclining",
+        "with chaise",
+      ],
+    },
+    {
+      name: "Coffee Tables",
+      noun: "coffee table",
+      features: [
+        "round",
+        "with storage",
+        "lift top",
+        "nesting",
+        "glass top",
+        "oval",
+      ],
+    },
+    {
+      name: "Chair Cushions",
+      noun: "chair cushion",
+      features: [
+        "memory foam",
+        "non slip",
+        "with ties",
+        "gel",
+        "lumbar",
+        "waterproof",
+      ],
+    },
+  ],
+};
+
+/** Lighting. */
+export const LIGHTING: CategoryVocab = {
+  name: "Lighting",
+  brands: [
+    "lumio",
+    "glowra",
+    "brightel",
+    "halvex",
+    "lantaro",
+    "candora",
+    "orbelle",
+    "nitelux",
+    "sunvik",
+    "castora",
+  ],
+  materials: [
+    "brass",
+    "steel",
+    "glass",
+    "ceramic",
+    "aluminium",
+    "paper",
+    "rattan",
+    "marble",
+  ],
+  sizes: GENERIC_SIZES,
+  subCategories: [
+    {
+      name: "Desk Lamps",
+      noun: "desk lamp",
+      features: [
+        "led",
+        "dimmable",
+        "with usb port",
+        "clamp",
+        "swing arm",
+        "touch control",
+      ],
+    },
+    {
+      name: "Floor Lamps",
+      noun: "floor lamp",
+      features: [
+        "arc",
+        "tripod",
+        "dimmable",
+        "with shelves",
+        "torchiere",
+        "reading",
+      ],
+    },
+    {
+      name: "Ceiling Lights",
+      noun: "ceiling light",
+      features: [
+        "flush mount",
+        "pendant",
+        "chandelier",
+        "with fan",
+        "semi flush",
+        "track",
+      ],
+    },
+    {
+      name: "Light Bulbs",
+      noun: "light bulb",
+      features: [
+        "warm white",
+        "daylight",
+        "smart",
+        "dimmable",
+        "4 pack",
+        "vintage",
+      ],
+    },
+    {
+      name: "Lamp Shades",
+      noun: "lamp shade",
+      features: ["drum", "empire", "pleated", "bell", "square", "oval"],
+    },
+  ],
+};
+
+/** Kitchen. */
+export const KITCHEN: CategoryVocab = {
+  name: "Kitchen",
+  brands: [
+    "kitchora",
+    "simmerly",
+    "forkhaus",
+    "potluxe",
+    "stovana",
+    "brewvo",
+    "zestiva",
+    "panora",
+    "cookwell",
+    "acme",
+  ],
+  materials: [
+    "stainless steel",
+    "cast iron",
+    "ceramic",
+    "glass",
+    "copper",
+    "bamboo",
+    "silicone",
+    "enamel",
+  ],
+  sizes: GENERIC_SIZES,
+  subCategories: [
+    {
+      name: "Kettles",
+      noun: "electric kettle",
+      features: [
+        "cordless",
+        "gooseneck",
+        "temperature control",
+        "keep warm",
+        "rapid boil",
+        "auto shutoff",
+      ],
+    },
+    {
+      name: "Coffee Makers",
+      noun: "coffee maker",
+      features: [
+        "drip",
+        "espresso",
+        "pour over",
+        "single serve",
+        "programmable",
+        "with grinder",
+      ],
+    },
+    {
+      name: "Coffee Filters",
+      noun: "coffee filter",
+      features: [
+        "cone",
+        "basket",
+        "reusable",
+        "unbleached",
+        "100 count",
+        "200 count",
+      ],
+    },
+    {
+      name: "Frying Pans",
+      noun: "frying pan",
+      features: [
+        "nonstick",
+        "induction",
+        "with lid",
+        "deep",
+        "10 inch",
+        "12 inch",
+      ],
+    },
+    {
+      name: "Knife Sets",
+      noun: "knife set",
+      features: [
+        "with block",
+        "8 piece",
+        "12 piece",
+        "forged",
+        "serrated",
+        "magnetic",
+      ],
+    },
+    {
+      name: "Cutting Boards",
+      noun: "cutting board",
+      features: [
+        "reversible",
+        "with juice groove",
+        "set of 3",
+        "non slip",
+        "thick",
+        "dishwasher safe",
+      ],
+    },
+    {
+      name: "Travel Mugs",
+      noun: "travel mug",
+      features: [
+        "insulated",
+        "leak proof",
+        "with handle",
+        "12 oz",
+        "16 oz",
+        "spill proof",
+      ],
+    },
+  ],
+};
+
+/** Bedding & Bath. */
+export const BEDDING_BATH: CategoryVocab = {
+  name: "Bedding & Bath",
+  brands: [
+    "dreamora",
+    "slumbrix",
+    "featherly",
+    "cozora",
+    "bathwell",
+    "towelo",
+    "restiva",
+    "linnaro",
+    "snugvik",
+    "acme",
+  ],
+  materials: [
+    "cotton",
+    "linen",
+    "bamboo",
+    "microfiber",
+    "flannel",
+    "silk",
+    "wool",
+    "terry",
+  ],
+  sizes: ["twin", "full", "queen", "king"],
+  subCategories: [
+    {
+      name: "Duvets",
+      noun: "duvet",
+      features: [
+        "all season",
+        "lightweight",
+        "down alternative",
+        "hypoallergenic",
+        "quilted",
+        "cooling",
+      ],
+    },
+    {
+      name: "Duvet Covers",
+      noun: "duvet cover",
+      features: [
+        "with zipper",
+        "reversible",
+        "striped",
+        "floral",
+        "solid",
+        "button closure",
+      ],
+    },
+    {
+      name: "Pillows",
+      noun: "bed pillow",
+      features: [
+        "firm",
+        "soft",
+        "side sleeper",
+        "memory foam",
+        "cooling",
+        "2 pack",
+      ],
+    },
+    {
+      name: "Sheet Sets",
+      noun: "sheet set",
+      features: [
+        "deep pocket",
+        "4 piece",
+        "6 piece",
+        "wrinkle free",
+        "percale",
+        "sateen",
+      ],
+    },
+    {
+      name: "Bath Towels",
+      noun: "bath towel",
+      features: [
+        "quick dry",
+        "oversized",
+        "6 piece",
+        "absorbent",
+        "hotel",
+        "plush",
+      ],
+    },
+    {
+      name: "Bath Mats",
+      noun: "bath mat",
+      features: [
+        "non slip",
+        "memory foam",
+        "absorbent",
+        "washable",
+        "chenille",
+        "round",
+      ],
+    },
+    {
+      name: "Shower Curtains",
+      noun: "shower curtain",
+      features: [
+        "with hooks",
+        "waterproof",
+        "extra long",
+        "mildew resistant",
+        "weighted hem",
+        "with liner",
+      ],
+    },
+  ],
+};
+
+/** Home Decor. */
+export const HOME_DECOR: CategoryVocab = {
+  name: "Home Decor",
+  brands: [
+    "decora",
+    "homelle",
+    "framewell",
+    "rugora",
+    "tickwell",
+    "drapeo",
+    "nestova",
+    "vasquin",
+    "hollin",
+    "acme",
+  ],
+  materials: [
+    "wool",
+    "jute",
+    "cotton",
+    "glass",
+    "ceramic",
+    "metal",
+    "wood",
+    "velvet",
+  ],
+  sizes: GENERIC_SIZES,
+  subCategories: [
+    {
+      name: "Area Rugs",
+      noun: "area rug",
+      features: ["5x7", "8x10", "runner", "round", "shag", "washable"],
+    },
+    {
+      name: "Rug Pads",
+      noun: "rug pad",
+      features: ["non slip", "felt", "5x7", "8x10", "thick", "thin"],
+    },
+    {
+      name: "Wall Clocks",
+      noun: "wall clock",
+      features: [
+        "silent",
+        "large numbers",
+        "modern",
+        "vintage",
+        "pendulum",
+        "digital",
+      ],
+    },
+    {
+      name: "Picture Frames",
+      noun: "picture frame",
+      features: ["4x6", "5x7", "8x10", "collage", "matted", "set of 6"],
+    },
+    {
+      name: "Vases",
+      noun: "vase",
+      features: ["tall", "bud", "fluted", "round", "set of 2", "cylinder"],
+    },
+    {
+      name: "Throw Blankets",
+      noun: "throw blanket",
+      features: [
+        "knitted",
+        "fringed",
+        "sherpa",
+        "weighted",
+        "chunky",
+        "reversible",
+      ],
+    },
+    {
+      name: "Curtains",
+      noun: "curtain panel",
+      features: [
+        "blackout",
+        "sheer",
+        "thermal",
+        "grommet",
+        "rod pocket",
+        "84 inch",
+      ],
+    },
+    {
+      name: "Curtain Rods",
+      noun: "curtain rod",
+      features: [
+        "adjustable",
+        "double",
+        "tension",
+        "72 inch",
+        "120 inch",
+        "with finials",
+      ],
+    },
+  ],
+};
