@@ -18,10 +18,10 @@ import {
   Q3,
   refSoftmax,
   type Rows,
+  t,
   V3,
 } from "./test_util.ts";
 
-const t = (rows: Rows) => tf.tensor2d(rows);
 const STATS: AdapTauDataStats = {
   anchors: 80,
   items: 1000,

@@ -6,9 +6,7 @@ import { accidentalHitMask, batchScores } from "./batch.ts";
 import { hingeRankingLoss, softmaxRankingLoss } from "./ranking.ts";
 import { totalLoss } from "./total.ts";
 import { LossError } from "./types.ts";
-import { dot, Q3, type Rows, unit, V3 } from "./test_util.ts";
-
-const t = (rows: Rows) => tf.tensor2d(rows);
+import { dot, Q3, t, unit, V3 } from "./test_util.ts";
 
 Deno.test("batchScores: in-batch, shared and per-anchor extra columns", async () => {
   await initBackend({ backend: "cpu", quiet: true });

@@ -9,25 +9,19 @@ import { initBackend } from "../backend/mod.ts";
 import { adaptiveMarginLoss, marginLoss } from "./margin.ts";
 import { LossError } from "./types.ts";
 import {
+  checkCombinations,
   checkLossGradient,
   dot,
+  lossValue as value,
   Q3,
   refHinge,
   refValue,
   type Rows,
+  t,
+  TEST_BACKENDS as BACKENDS,
   unit,
   V3,
 } from "./test_util.ts";
-
-const BACKENDS = ["wasm", "cpu"] as const;
-const t = (rows: Rows) => tf.tensor2d(rows);
-
-/** Reads a scalar loss and disposes it. */
-function value(result: { loss: tf.Scalar }): number {
-  const x = result.loss.dataSync()[0];
-  result.loss.dispose();
-  return x;
-}
 
 /** L^q and L^v of the adaptive margin loss in plain JS. */
 function refAdaptive(
@@ -88,35 +82,12 @@ for (const backend of BACKENDS) {
 
   Deno.test(`adaptiveMarginLoss against plain JS, all forms and modes [${backend}]`, async () => {
     await initBackend({ backend, quiet: true });
-    for (const form of ["linear", "half", "clipped"] as const) {
-      for (const from of ["query", "item"] as const) {
-        const { lq, lv } = refAdaptive(Q3, V3, { form, from });
-        const q = t(Q3);
-        const v = t(V3);
-        const base = { form, symmetricFrom: from };
-        assertClose(
-          value(adaptiveMarginLoss(q, v, { ...base, symmetric: false })),
-          lq,
-          1e-6,
-          `${form} L^q`,
-        );
-        assertClose(
-          value(adaptiveMarginLoss(q, v, base)),
-          lq + 0.05 * lv,
-          1e-6,
-          `${form}/${from} add`,
-        );
-        assertClose(
-          value(
-            adaptiveMarginLoss(q, v, { ...base, w: 0.3, combine: "convex" }),
-          ),
-          0.7 * lq + 0.3 * lv,
-          1e-6,
-          `${form}/${from} convex`,
-        );
-        tf.dispose([q, v]);
-      }
-    }
+    checkCombinations(adaptiveMarginLoss, {
+      forms: ["linear", "half", "clipped"],
+      ref: (form, from) => refAdaptive(Q3, V3, { form, from }),
+      w: 0.3,
+      tol: 1e-6,
+    });
     // One value by hand: δ(v0,v1) = 0.01 + 0.5·(1 − cos 90°) = 0.51 etc.;
     // active L^q hinges: (1,0) 0.51 − cos60 + cos30, (1,2) δ(cos20) − cos60
     // + cos40, (2,1) δ(cos20) − cos70 + cos50.

@@ -9,24 +9,19 @@ import { initBackend } from "../backend/mod.ts";
 import { adaptiveSoftmaxLoss, softmaxLoss } from "./softmax.ts";
 import { LossError } from "./types.ts";
 import {
+  checkCombinations,
   checkLossGradient,
   dot,
+  lossValue as value,
   Q3,
   refSoftmax,
   refValue,
   type Rows,
+  t,
+  TEST_BACKENDS as BACKENDS,
   unit,
   V3,
 } from "./test_util.ts";
-
-const BACKENDS = ["wasm", "cpu"] as const;
-const t = (rows: Rows) => tf.tensor2d(rows);
-
-function value(result: { loss: tf.Scalar }): number {
-  const x = result.loss.dataSync()[0];
-  result.loss.dispose();
-  return x;
-}
 
 interface AdaptiveRef {
   alpha?: number;
@@ -90,37 +85,12 @@ for (const backend of BACKENDS) {
 
   Deno.test(`adaptiveSoftmaxLoss against plain JS, all forms and modes [${backend}]`, async () => {
     await initBackend({ backend, quiet: true });
-    for (
-      const form of ["linear", "half", "clipped", "multiplicative"] as const
-    ) {
-      for (const from of ["query", "item"] as const) {
-        const { lq, lv } = refAdaptive(Q3, V3, { form, from });
-        const q = t(Q3);
-        const v = t(V3);
-        const base = { form, symmetricFrom: from };
-        assertClose(
-          value(adaptiveSoftmaxLoss(q, v, { ...base, symmetric: false })),
-          lq,
-          1e-5,
-          `${form} L^q`,
-        );
-        assertClose(
-          value(adaptiveSoftmaxLoss(q, v, base)),
-          lq + 0.05 * lv,
-          1e-5,
-          `${form}/${from} add`,
-        );
-        assertClose(
-          value(
-            adaptiveSoftmaxLoss(q, v, { ...base, w: 0.2, combine: "convex" }),
-          ),
-          0.8 * lq + 0.2 * lv,
-          1e-5,
-          `${form}/${from} convex`,
-        );
-        tf.dispose([q, v]);
-      }
-    }
+    checkCombinations(adaptiveSoftmaxLoss, {
+      forms: ["linear", "half", "clipped", "multiplicative"],
+      ref: (form, from) => refAdaptive(Q3, V3, { form, from }),
+      w: 0.2,
+      tol: 1e-5,
+    });
   });
 
   Deno.test(`softmax losses: gradients match finite differences [${backend}]`, async () => {

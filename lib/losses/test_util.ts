@@ -7,9 +7,25 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
+import { assertClose } from "../testing.ts";
 
 /** A matrix as rows of plain numbers. */
 export type Rows = number[][];
+
+/** The backends the loss tests run on. */
+export const TEST_BACKENDS = ["wasm", "cpu"] as const;
+
+/** A 2-D tensor of `rows`. */
+export function t(rows: Rows): tf.Tensor2D {
+  return tf.tensor2d(rows);
+}
+
+/** Reads a loss result's scalar and disposes it. */
+export function lossValue(result: { loss: tf.Scalar }): number {
+  const x = result.loss.dataSync()[0];
+  result.loss.dispose();
+  return x;
+}
 
 /** Unit vector at `deg` degrees in the plane. */
 export function unit(deg: number): number[] {
@@ -147,6 +163,60 @@ export function checkLossGradient(
           );
         }
       }
+    }
+  }
+}
+
+/** The options every adaptive loss takes for its symmetric term. */
+export interface CombineOptions<F extends string> {
+  /** Adaptive form. */
+  form: F;
+  /** What the symmetric term's adaptive value is computed from. */
+  symmetricFrom: "query" | "item";
+  /** Whether L^v is added (default true). */
+  symmetric?: boolean;
+  /** Weight of L^v. */
+  w?: number;
+  /** How L^q and L^v combine. */
+  combine?: "add" | "convex";
+}
+
+/**
+ * Checks an adaptive loss on {@link Q3}/{@link V3}, for every form in
+ * `options.forms` and both symmetric sources, against its plain-JS L^q and
+ * L^v (`options.ref`) in the three ways they combine: L^q alone, the
+ * default L^q + 0.05·L^v, and the convex (1 − w)·L^q + w·L^v.
+ */
+export function checkCombinations<F extends string>(
+  loss: (
+    q: tf.Tensor2D,
+    v: tf.Tensor2D,
+    o: CombineOptions<F>,
+  ) => { loss: tf.Scalar },
+  options: {
+    forms: readonly F[];
+    ref: (form: F, from: "query" | "item") => { lq: number; lv: number };
+    w: number;
+    tol: number;
+  },
+): void {
+  const { w, tol } = options;
+  for (const form of options.forms) {
+    for (const from of ["query", "item"] as const) {
+      const { lq, lv } = options.ref(form, from);
+      const q = t(Q3);
+      const v = t(V3);
+      const base = { form, symmetricFrom: from };
+      const cases: [Partial<CombineOptions<F>>, number, string][] = [
+        [{ symmetric: false }, lq, "L^q"],
+        [{}, lq + 0.05 * lv, "add"],
+        [{ w, combine: "convex" }, (1 - w) * lq + w * lv, "convex"],
+      ];
+      for (const [extra, expected, what] of cases) {
+        const got = lossValue(loss(q, v, { ...base, ...extra }));
+        assertClose(got, expected, tol, `${form}/${from} ${what}`);
+      }
+      tf.dispose([q, v]);
     }
   }
 }
