@@ -110,16 +110,7 @@ export function intCell(
   row: number,
   col: number,
 ): number {
-  const s = table.rows[row][col].trim();
-  const v = Number(s);
-  if (s === "" || !Number.isInteger(v)) {
-    throw new DataError(
-      table.file,
-      `row ${row + 1}: '${s}' is not an integer`,
-      table.header[col],
-    );
-  }
-  return v;
+  return numericCell(table, { row, col, integer: true });
 }
 
 /** Parses a finite number cell; errors as in {@link intCell}. */
@@ -128,13 +119,22 @@ export function numberCell(
   row: number,
   col: number,
 ): number {
-  const s = table.rows[row][col].trim();
+  return numericCell(table, { row, col, integer: false });
+}
+
+function numericCell(
+  table: CsvTable,
+  at: { row: number; col: number; integer: boolean },
+): number {
+  const s = table.rows[at.row][at.col].trim();
   const v = Number(s);
-  if (s === "" || !Number.isFinite(v)) {
+  if (s === "" || !(at.integer ? Number.isInteger(v) : Number.isFinite(v))) {
     throw new DataError(
       table.file,
-      `row ${row + 1}: '${s}' is not a number`,
-      table.header[col],
+      `row ${at.row + 1}: '${s}' is not ${
+        at.integer ? "an integer" : "a number"
+      }`,
+      table.header[at.col],
     );
   }
   return v;
