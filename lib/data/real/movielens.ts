@@ -10,7 +10,6 @@ import {
   type Dataset,
   type ItemsTable,
   MAX_HISTORY,
-  type QueriesTable,
   type Split,
   type UsersTable,
 } from "../schema.ts";
@@ -27,12 +26,8 @@ import {
   resolveSource,
   type SourceOptions,
 } from "./source.ts";
-import {
-  countBySplit,
-  relevanceBySplit,
-  sortedPairs,
-  splitQueryId,
-} from "./split.ts";
+import { sortedPairs, splitQueryId } from "./split.ts";
+import { queriesTable, splitCounts } from "./tables.ts";
 
 /** Options of {@link loadMovielens}. */
 export interface MovielensOptions extends SourceOptions {
@@ -192,13 +187,7 @@ export async function loadMovielens(
       Int32Array.from(train.slice(-MAX_HISTORY), (p) => p.item),
     );
   }
-  qRows.sort((a, b) => a.id - b.id);
-  const queries: QueriesTable = {
-    queryId: Int32Array.from(qRows, (q) => q.id),
-    text: qRows.map(() => ""),
-    userId: Int32Array.from(qRows, (q) => q.user),
-    split: qRows.map((q) => q.split),
-  };
+  const queries = queriesTable(qRows);
   const pairs = sortedPairs(pairRows);
   const users: UsersTable = { userId: Int32Array.from(userIds), history };
   const items: ItemsTable = {
@@ -242,11 +231,7 @@ export async function loadMovielens(
         positives: totalPositives,
         trainOnlyUsers,
         usersWithoutPositives,
-        queries: queries.queryId.length,
-        pairs: pairs.queryId.length,
-        queriesBySplit: countBySplit(queries.split),
-        pairsBySplit: countBySplit(pairs.split),
-        relevanceBySplit: relevanceBySplit(pairs),
+        ...splitCounts(queries, pairs),
       },
     },
   };

@@ -8,7 +8,7 @@
 
 import { unzipSync } from "fflate";
 import { DataError } from "../io.ts";
-import type { Dataset, ItemsTable, QueriesTable, Split } from "../schema.ts";
+import type { Dataset, Split } from "../schema.ts";
 import {
   columnIndex,
   type CsvTable,
@@ -22,13 +22,13 @@ import {
   resolveSource,
   type SourceOptions,
 } from "./source.ts";
+import { checkFraction, pickFraction, sortedPairs } from "./split.ts";
 import {
-  checkFraction,
-  countBySplit,
-  pickFraction,
-  relevanceBySplit,
-  sortedPairs,
-} from "./split.ts";
+  queriesTable,
+  splitCounts,
+  textItems,
+  trainPopularity,
+} from "./tables.ts";
 
 /** The zip's members that the loader reads. */
 export const SCIFACT_MEMBERS = {
@@ -354,32 +354,20 @@ export async function loadScifact(
       s: (valid.has(c.id) ? "valid" : "train") as Split,
     })),
     ...devKept.map((c) => ({ c, s: "test" as Split })),
-  ].sort((a, b) => a.c.id - b.c.id);
-  const queries: QueriesTable = {
-    queryId: Int32Array.from(claims, (x) => x.c.id),
-    text: claims.map((x) => x.c.text),
-    userId: new Int32Array(claims.length).fill(-1),
-    split: claims.map((x) => x.s),
-  };
+  ];
+  const queries = queriesTable(
+    claims.map((x) => ({ id: x.c.id, text: x.c.text, split: x.s })),
+  );
   const pairs = sortedPairs(
     claims.flatMap((x) =>
       [...x.c.docs].map((i) => ({ q: x.c.id, i, r: 3, s: x.s }))
     ),
   );
-  const popularity = new Float32Array(docs.length);
-  for (let k = 0; k < pairs.itemId.length; k++) {
-    if (pairs.split[k] === "train") popularity[pairs.itemId[k]]++;
-  }
   const n = docs.length;
-  const items: ItemsTable = {
-    itemId: Int32Array.from({ length: n }, (_, i) => i),
-    sourceId: docs.map((d) => String(d.id)),
-    title: docs.map((d) => d.text),
-    category: new Array(n).fill(""),
-    brand: new Array(n).fill(""),
-    attributes: new Array(n).fill(""),
-    popularity,
-  };
+  const items = textItems(
+    { sourceId: docs.map((d) => String(d.id)), title: docs.map((d) => d.text) },
+    trainPopularity(pairs, { items: n }),
+  );
   return {
     items,
     queries,
@@ -409,12 +397,8 @@ export async function loadScifact(
           train: train.size - trainKept.length,
           dev: dev.size - devKept.length,
         },
-        queries: queries.queryId.length,
-        pairs: pairs.queryId.length,
         sentences: docs.reduce((s, d) => s + d.sentences, 0),
-        queriesBySplit: countBySplit(queries.split),
-        pairsBySplit: countBySplit(pairs.split),
-        relevanceBySplit: relevanceBySplit(pairs),
+        ...splitCounts(queries, pairs),
       },
     },
   };

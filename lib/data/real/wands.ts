@@ -13,7 +13,7 @@
  */
 
 import { DataError, joinPath } from "../io.ts";
-import type { Dataset, ItemsTable, QueriesTable, Split } from "../schema.ts";
+import type { Dataset, ItemsTable, Split } from "../schema.ts";
 import {
   anyColumnIndex,
   columnIndex,
@@ -32,13 +32,18 @@ import {
 } from "./source.ts";
 import {
   checkFraction,
-  countBySplit,
   pickFraction,
-  relevanceBySplit,
   shuffledKeys,
   sortedPairs,
   splitQueryId,
 } from "./split.ts";
+import {
+  queriesTable,
+  type QueryRow,
+  splitCounts,
+  textItems,
+  trainPopularity,
+} from "./tables.ts";
 
 /**
  * WANDS label → relevance grade. `Exact`→3 and `Irrelevant`→0 as in ESCI;
@@ -317,7 +322,7 @@ async function loadSubset(
     [...querySplits].map((k) => Number(k.split(":")[0])),
   );
   const allQueries = [...all, ...unmatched];
-  const qRows: { id: number; text: string; split: Split }[] = [];
+  const qRows: QueryRow[] = [];
   let unlabelledCount = 0;
   for (const q of allQueries) {
     for (const s of ["train", "valid", "test"] as Split[]) {
@@ -336,30 +341,13 @@ async function loadSubset(
       }
     }
   }
-  qRows.sort((a, b) => a.id - b.id);
-  const queries: QueriesTable = {
-    queryId: Int32Array.from(qRows, (q) => q.id),
-    text: qRows.map((q) => q.text),
-    userId: new Int32Array(qRows.length).fill(-1),
-    split: qRows.map((q) => q.split),
-  };
-
-  const popularity = new Float32Array(itemKeys.length);
-  for (let k = 0; k < pairs.itemId.length; k++) {
-    if (pairs.split[k] === "train" && pairs.relevance[k] > 0) {
-      popularity[pairs.itemId[k]]++;
-    }
-  }
+  const queries = queriesTable(qRows);
   const n = itemKeys.length;
-  const items: ItemsTable = {
-    itemId: Int32Array.from({ length: n }, (_, i) => i),
-    sourceId: itemKeys.map((k) => nameOf.get(k)!),
-    title: itemKeys.map((k) => nameOf.get(k)!),
-    category: new Array(n).fill(""),
-    brand: new Array(n).fill(""),
-    attributes: new Array(n).fill(""),
-    popularity,
-  };
+  const names = itemKeys.map((k) => nameOf.get(k)!);
+  const items = textItems(
+    { sourceId: names, title: names },
+    trainPopularity(pairs, { items: n }),
+  );
 
   return {
     items,
@@ -393,17 +381,13 @@ async function loadSubset(
       counts: {
         items: n,
         rawProductNames: rawNames,
-        queries: queries.queryId.length,
         wandsQueries: all.length,
         subsetQueriesNotInQueryCsv: unmatched.length,
         unlabelledQueries: unlabelledCount,
-        pairs: pairs.queryId.length,
         subsetRows: { train: trainRows.length, test: testRows.length },
         trainPairsDroppedAsInTest: overlap,
         conflictingDuplicateLabels: conflicts,
-        queriesBySplit: countBySplit(queries.split),
-        pairsBySplit: countBySplit(pairs.split),
-        relevanceBySplit: relevanceBySplit(pairs),
+        ...splitCounts(queries, pairs),
       },
     },
   };
@@ -511,26 +495,19 @@ async function loadFull(
     return { q: splitQueryId(p.q, s), i: p.i, r: p.r, s };
   });
   const pairs = sortedPairs(rows);
-  const qRows = all
-    .filter((q) => labelled.has(q.id) || unlabelled === "train")
-    .map((q) => {
-      const s = splitOf.get(q.id) ?? "train";
-      return { id: splitQueryId(q.id, s), text: q.text, split: s };
-    })
-    .sort((a, b) => a.id - b.id);
-  const queries: QueriesTable = {
-    queryId: Int32Array.from(qRows, (q) => q.id),
-    text: qRows.map((q) => q.text),
-    userId: new Int32Array(qRows.length).fill(-1),
-    split: qRows.map((q) => q.split),
-  };
+  const queries = queriesTable(
+    all
+      .filter((q) => labelled.has(q.id) || unlabelled === "train")
+      .map((q) => {
+        const s = splitOf.get(q.id) ?? "train";
+        return { id: splitQueryId(q.id, s), text: q.text, split: s };
+      }),
+  );
   const index = new Map(products.map((p, k) => [p.id, k]));
-  const popularity = new Float32Array(products.length);
-  for (let k = 0; k < pairs.itemId.length; k++) {
-    if (pairs.split[k] === "train" && pairs.relevance[k] > 0) {
-      popularity[index.get(pairs.itemId[k])!]++;
-    }
-  }
+  const popularity = trainPopularity(pairs, {
+    items: products.length,
+    row: (id) => index.get(id)!,
+  });
   const items: ItemsTable = {
     itemId: Int32Array.from(products, (p) => p.id),
     sourceId: products.map((p) => String(p.id)),
@@ -563,11 +540,7 @@ async function loadFull(
       testFraction,
       counts: {
         items: items.itemId.length,
-        queries: queries.queryId.length,
-        pairs: pairs.queryId.length,
-        queriesBySplit: countBySplit(queries.split),
-        pairsBySplit: countBySplit(pairs.split),
-        relevanceBySplit: relevanceBySplit(pairs),
+        ...splitCounts(queries, pairs),
       },
     },
   };

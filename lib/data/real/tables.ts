@@ -1,0 +1,92 @@
+/**
+ * The table-building steps every real dataset's loader ends with: the
+ * queries table from rows, items that are text alone, popularity as
+ * positive train pairs, and the split counts its `meta.json` records.
+ *
+ * @module
+ */
+
+import type { ItemsTable, PairsTable, QueriesTable, Split } from "../schema.ts";
+import { countBySplit, relevanceBySplit } from "./split.ts";
+
+/** One row of a real dataset's queries table. */
+export interface QueryRow {
+  /** Query id (see `splitQueryId`). */
+  id: number;
+  /** Query text (default ""). */
+  text?: string;
+  /** Asking user (default −1: none). */
+  user?: number;
+  /** Split. */
+  split: Split;
+}
+
+/** The queries table of `rows`, in query id order. */
+export function queriesTable(rows: readonly QueryRow[]): QueriesTable {
+  const sorted = [...rows].sort((a, b) => a.id - b.id);
+  return {
+    queryId: Int32Array.from(sorted, (q) => q.id),
+    text: sorted.map((q) => q.text ?? ""),
+    userId: Int32Array.from(sorted, (q) => q.user ?? -1),
+    split: sorted.map((q) => q.split),
+  };
+}
+
+/**
+ * Popularity of each of `items` items: the number of its positive
+ * (relevance > 0) train pairs. `row` maps a pair's item id to the item's
+ * row (default: the id is the row).
+ */
+export function trainPopularity(
+  pairs: PairsTable,
+  options: { items: number; row?: (itemId: number) => number },
+): Float32Array {
+  const row = options.row ?? ((id: number) => id);
+  const popularity = new Float32Array(options.items);
+  for (let k = 0; k < pairs.itemId.length; k++) {
+    if (pairs.split[k] === "train" && pairs.relevance[k] > 0) {
+      popularity[row(pairs.itemId[k])]++;
+    }
+  }
+  return popularity;
+}
+
+/**
+ * An items table of text alone (item id = row; no category, brand or
+ * attributes).
+ */
+export function textItems(
+  columns: { sourceId: string[]; title: string[] },
+  popularity: Float32Array,
+): ItemsTable {
+  const n = columns.title.length;
+  return {
+    itemId: Int32Array.from({ length: n }, (_, i) => i),
+    sourceId: columns.sourceId,
+    title: columns.title,
+    category: new Array(n).fill(""),
+    brand: new Array(n).fill(""),
+    attributes: new Array(n).fill(""),
+    popularity,
+  };
+}
+
+/** The counts of queries and pairs, per split, that every meta records. */
+export function splitCounts(
+  queries: QueriesTable,
+  pairs: PairsTable,
+): {
+  queries: number;
+  pairs: number;
+  queriesBySplit: Record<Split, number>;
+  pairsBySplit: Record<Split, number>;
+  relevanceBySplit: ReturnType<typeof relevanceBySplit>;
+} {
+  return {
+    queries: queries.queryId.length,
+    pairs: pairs.queryId.length,
+    queriesBySplit: countBySplit(queries.split),
+    pairsBySplit: countBySplit(pairs.split),
+    relevanceBySplit: relevanceBySplit(pairs),
+  };
+}
