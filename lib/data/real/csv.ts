@@ -67,6 +67,19 @@ export function parseCsv(
   return table;
 }
 
+/**
+ * A source file's bytes ({@link decodeUtf8}) parsed as by {@link parseCsv},
+ * with the index of each of `options.columns` (which must be there) in
+ * that order.
+ */
+export function sourceCsv(
+  src: { bytes: Uint8Array; path: string },
+  options: CsvOptions & { columns: readonly string[] },
+): { table: CsvTable; at: number[] } {
+  const table = parseCsv(decodeUtf8(src.bytes, src.path), src.path, options);
+  return { table, at: options.columns.map((c) => table.header.indexOf(c)) };
+}
+
 /** Index of a column in the header, or a {@link DataError} naming it. */
 export function columnIndex(table: CsvTable, column: string): number {
   const i = table.header.indexOf(column);

@@ -13,13 +13,7 @@ import {
   type Split,
   type UsersTable,
 } from "../schema.ts";
-import {
-  columnIndex,
-  decodeUtf8,
-  intCell,
-  numberCell,
-  parseCsv,
-} from "./csv.ts";
+import { intCell, numberCell, sourceCsv } from "./csv.ts";
 import {
   readSourceFile,
   requireSourceDir,
@@ -82,12 +76,9 @@ export async function loadMovielens(
   const mSrc = await readSourceFile("movielens", dir, "movies.csv");
   const rSrc = await readSourceFile("movielens", dir, "ratings.csv");
 
-  const mt = parseCsv(decodeUtf8(mSrc.bytes, mSrc.path), mSrc.path, {
+  const { table: mt, at: [midCol, titleCol, genresCol] } = sourceCsv(mSrc, {
     columns: ["movieId", "title", "genres"],
   });
-  const midCol = columnIndex(mt, "movieId");
-  const titleCol = columnIndex(mt, "title");
-  const genresCol = columnIndex(mt, "genres");
   const movies = mt.rows.map((row, r) => {
     const g = row[genresCol].trim();
     const genres = g === "" || g === NO_GENRES ? [] : g.split("|");
@@ -106,13 +97,9 @@ export async function loadMovielens(
     index.set(m.id, k);
   }
 
-  const rt = parseCsv(decodeUtf8(rSrc.bytes, rSrc.path), rSrc.path, {
+  const { table: rt, at: [uCol, iCol, rCol, tCol] } = sourceCsv(rSrc, {
     columns: ["userId", "movieId", "rating", "timestamp"],
   });
-  const uCol = columnIndex(rt, "userId");
-  const iCol = columnIndex(rt, "movieId");
-  const rCol = columnIndex(rt, "rating");
-  const tCol = columnIndex(rt, "timestamp");
   const ratingCount = new Float32Array(movies.length);
   const positives = new Map<number, Positive[]>();
   const seen = new Set<string>();

@@ -14,14 +14,7 @@
 
 import { DataError, joinPath } from "../io.ts";
 import type { Dataset, ItemsTable, Split } from "../schema.ts";
-import {
-  anyColumnIndex,
-  columnIndex,
-  type CsvTable,
-  decodeUtf8,
-  intCell,
-  parseCsv,
-} from "./csv.ts";
+import { anyColumnIndex, type CsvTable, intCell, sourceCsv } from "./csv.ts";
 import {
   fileExists,
   readSourceFile,
@@ -106,12 +99,10 @@ function readQueries(src: SourceBytes): {
   byKey: Map<string, WandsQuery>;
   all: WandsQuery[];
 } {
-  const t = parseCsv(decodeUtf8(src.bytes, src.path), src.path, {
+  const { table: t, at: [idCol, textCol] } = sourceCsv(src, {
     delimiter: "\t",
     columns: ["query_id", "query"],
   });
-  const idCol = columnIndex(t, "query_id");
-  const textCol = columnIndex(t, "query");
   const byKey = new Map<string, WandsQuery>();
   const all: WandsQuery[] = [];
   const ids = new Set<number>();
@@ -157,11 +148,9 @@ interface SubsetRow {
 }
 
 function readSubsetFile(src: SourceBytes): SubsetRow[] {
-  const t = parseCsv(decodeUtf8(src.bytes, src.path), src.path, {
+  const { table: t, at: [qCol, nCol] } = sourceCsv(src, {
     columns: ["query", "name"],
   });
-  const qCol = columnIndex(t, "query");
-  const nCol = columnIndex(t, "name");
   const lCol = anyColumnIndex(t, ["label", "target"]);
   return t.rows.map((row, r) => ({
     qKey: matchKey(row[qCol]),
@@ -421,13 +410,10 @@ async function loadFull(
   const lSrc = await readSourceFile("wands", dir, "label.csv");
   const { all } = readQueries(qSrc);
 
-  const pt = parseCsv(decodeUtf8(pSrc.bytes, pSrc.path), pSrc.path, {
+  const { table: pt, at: [pid, pname, pclass] } = sourceCsv(pSrc, {
     delimiter: "\t",
     columns: ["product_id", "product_name", "product_class"],
   });
-  const pid = columnIndex(pt, "product_id");
-  const pname = columnIndex(pt, "product_name");
-  const pclass = columnIndex(pt, "product_class");
   const pcat = pt.header.indexOf("category_hierarchy");
   const products = pt.rows.map((row, r) => ({
     id: intCell(pt, r, pid),
@@ -448,13 +434,10 @@ async function loadFull(
     productIds.add(p.id);
   }
 
-  const lt = parseCsv(decodeUtf8(lSrc.bytes, lSrc.path), lSrc.path, {
+  const { table: lt, at: [lq, lp, ll] } = sourceCsv(lSrc, {
     delimiter: "\t",
     columns: ["query_id", "product_id", "label"],
   });
-  const lq = columnIndex(lt, "query_id");
-  const lp = columnIndex(lt, "product_id");
-  const ll = columnIndex(lt, "label");
   const queryIds = new Set(all.map((q) => q.id));
   const judged = new Map<string, { q: number; i: number; r: number }>();
   for (let r = 0; r < lt.rows.length; r++) {
