@@ -28,3 +28,38 @@ export function readFloat32View(t: tf.Tensor): Float32Array {
   }
   return t.dataSync() as Float32Array;
 }
+
+/**
+ * The backend's own storage of a float32 tensor, to update it in place: on
+ * wasm a view of the wasm heap (valid until the next allocation), on cpu
+ * the array the backend keeps; null where the values live elsewhere
+ * (tfjs-node). Writing changes every tensor that shares the storage, so
+ * write only to a variable that owns its storage alone ({@link ownStorage}).
+ */
+export function writableFloat32View(t: tf.Tensor): Float32Array | null {
+  if (t.dtype !== "float32") {
+    throw new TypeError(`writableFloat32View: dtype ${t.dtype}, not float32`);
+  }
+  const name = tf.getBackend();
+  if (name === "wasm") return readFloat32View(t);
+  if (name === "cpu") {
+    const data = (tf.backend() as unknown as {
+      data: { get(id: object): { values?: unknown } };
+    }).data.get(t.dataId);
+    return data.values instanceof Float32Array ? data.values : null;
+  }
+  return null;
+}
+
+/**
+ * Gives `v` storage that no other tensor shares (a fresh copy of its
+ * values), so that {@link writableFloat32View} writes reach `v` alone;
+ * returns the storage's id to compare against `v.dataId` later (an
+ * `assign` elsewhere replaces it).
+ */
+export function ownStorage(v: tf.Variable): object {
+  const copy = tf.tensor(Float32Array.from(v.dataSync()), v.shape, "float32");
+  v.assign(copy);
+  copy.dispose();
+  return v.dataId;
+}

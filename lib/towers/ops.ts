@@ -17,7 +17,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import type { PaddedIds } from "../features/mod.ts";
-import { readFloat32View } from "../backend/mod.ts";
+import { readFloat32View, writableFloat32View } from "../backend/mod.ts";
 
 /** The non-padding ids of a batch of rows, flattened, with their row. */
 export interface FlatBag {
@@ -137,13 +137,19 @@ function weightedRowSum(
         value: rowSumForward(t, ids, options),
         gradFunc: (dy: tf.Tensor) => {
           const g = dy.dataSync() as Float32Array;
-          const grad = new Float32Array(V * D);
+          // Scatter straight into the backend's zeroed [V, D] where it
+          // allows (wasm, cpu): no 36 MB JS array and upload per table.
+          const out = tf.zeros([V, D]) as tf.Tensor2D;
+          const view = writableFloat32View(out);
+          const grad = view ?? new Float32Array(V * D);
           for (let k = 0; k < ids.length; k++) {
             const dst = ids[k] * D;
             const src = segments[k] * D;
             const w = weights === null ? 1 : weights[k];
             for (let j = 0; j < D; j++) grad[dst + j] += w * g[src + j];
           }
+          if (view) return [out];
+          out.dispose();
           return [tf.tensor2d(grad, [V, D])];
         },
       };

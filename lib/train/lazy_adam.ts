@@ -19,14 +19,17 @@
  * weights). The difference is the rows a batch did not touch: dense Adam
  * still moves them along their old momentum, lazy Adam leaves them alone.
  *
- * The optimiser owns a float32 copy of each table (read once, at the first
- * update) and writes the table back once per step (one upload; no `[V, D]`
- * gradient, moment decay or clipping over untouched rows).
+ * On the wasm and cpu backends the touched rows are written in place into
+ * the table's own storage (after giving the table storage that no other
+ * tensor shares), so a step costs O(rows touched · D) and allocates
+ * nothing. Where that storage is out of reach (tfjs-node) the optimiser
+ * keeps a float32 copy of each table and uploads it once per step.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs-core";
+import { ownStorage, writableFloat32View } from "../backend/mod.ts";
 import {
   collectRowGradients,
   type RowGradient,
@@ -65,6 +68,8 @@ export class LazyTableAdam {
   readonly #m = new Map<string, Float32Array>();
   readonly #v = new Map<string, Float32Array>();
   readonly #values = new Map<string, Float32Array>();
+  // The storage each table was given by ownStorage (its dataId).
+  readonly #owned = new Map<string, object>();
   readonly #lr: number;
   readonly #beta1: number;
   readonly #beta2: number;
@@ -145,7 +150,12 @@ export class LazyTableAdam {
         );
       }
       const m = this.#m.get(name)!, v = this.#v.get(name)!;
-      const x = this.#valuesOf(name, table);
+      if (this.#owned.get(name) !== table.dataId) {
+        this.#owned.set(name, ownStorage(table));
+      }
+      // Fetched last: a wasm heap view is valid until the next allocation.
+      const inPlace = writableFloat32View(table);
+      const x = inPlace ?? this.#valuesOf(name, table);
       for (let r = 0; r < g.ids.length; r++) {
         const base = g.ids[r] * D;
         const src = r * D;
@@ -162,10 +172,10 @@ export class LazyTableAdam {
           x[k] = f(step + x[k]);
         }
       }
-      // The cpu backend keeps the array it is given; hand it a copy so
-      // the variable never aliases the optimiser's working copy.
-      const data = tf.getBackend() === "cpu" ? x.slice() : x;
-      tf.tidy(() => table.assign(tf.tensor2d(data, [table.shape[0], D])));
+      if (!inPlace) {
+        tf.tidy(() => table.assign(tf.tensor2d(x, [table.shape[0], D])));
+        this.#owned.set(name, table.dataId);
+      }
     }
     this.#accBeta1 = f(this.#accBeta1 * b1);
     this.#accBeta2 = f(this.#accBeta2 * b2);

@@ -73,6 +73,7 @@ import {
   type TwoTowerModel,
   type Weights,
 } from "../towers/mod.ts";
+import { DenseAdam } from "./dense_adam.ts";
 import { LazyTableAdam, variableGradsWithTables } from "./lazy_adam.ts";
 import {
   checkConfigAgainstData,
@@ -84,10 +85,8 @@ import {
 } from "./config.ts";
 import {
   type CheckpointData,
-  getAdamState,
   hasCheckpoint,
   readCheckpoint,
-  setAdamState,
   writeCheckpoint,
 } from "./checkpoint.ts";
 import {
@@ -544,7 +543,6 @@ async function trainLocked(
     ...Object.keys(objective.getWeights()),
   ];
   const { lr, beta1, beta2, epsilon, clipNorm } = config.optimizer;
-  const optimizer = tf.train.adam(lr, beta1, beta2, epsilon);
   // `tables: "lazy"`: the model's row-sparse tables leave tfjs' Adam and
   // get row-sparse gradients and lazy Adam (see lazy_adam.ts).
   const lazy = config.optimizer.tables === "lazy"
@@ -558,6 +556,11 @@ async function trainLocked(
   const lazyNames = new Set(lazy?.names() ?? []);
   const denseVars = vars.filter((_, i) => !lazyNames.has(names[i]));
   const denseNames = names.filter((n) => !lazyNames.has(n));
+  // tfjs' Adam, operation for operation, with a smaller memory peak.
+  const optimizer = new DenseAdam(
+    Object.fromEntries(denseNames.map((n, i) => [n, denseVars[i]])),
+    { lr, beta1, beta2, epsilon },
+  );
 
   if (ckpt) {
     const modelW: Weights = {}, lossW: Weights = {};
@@ -567,7 +570,7 @@ async function trainLocked(
     model.setWeights(modelW);
     objective.setWeights(lossW);
     if (ckpt.optimizer) {
-      await setAdamState(optimizer, ckpt.optimizer, denseNames);
+      optimizer.setState(ckpt.optimizer);
       lazy?.setState(ckpt.optimizer);
     }
     objective.setState(ckpt.objective);
@@ -615,8 +618,8 @@ async function trainLocked(
   await writeRun();
 
   // Both optimisers' moments in one state, keyed by weight name.
-  const optimizerState = async () => {
-    const dense = await getAdamState(optimizer, denseNames);
+  const optimizerState = () => {
+    const dense = optimizer.getState();
     if (!lazy || !dense) return dense;
     const sparse = lazy.getState();
     return {
@@ -639,7 +642,7 @@ async function trainLocked(
       totalSteps: T,
       configHash: hash,
       weights,
-      optimizer: await optimizerState(),
+      optimizer: optimizerState(),
       objective: objective.getState(),
     });
     await writeRun();
@@ -696,17 +699,16 @@ async function trainLocked(
         );
         rowGrads = rows;
         const list = denseVars.map((v) => grads[v.name] ?? tf.zerosLike(v));
-        const squares = list.map((x) => tf.sum(tf.square(x)));
+        // Inner tidies and DenseAdam free each [V, D] temporary at once:
+        // the wasm heap keeps its peak for the rest of the run.
+        const squares = list.map((x) => tf.tidy(() => tf.sum(tf.square(x))));
         if (lazy) squares.push(tf.scalar(lazy.sumSquares(rowGrads)));
         const norm = tf.sqrt(tf.addN(squares));
-        const clipped = clipNorm > 0
-          ? list.map((x) =>
-            tf.mul(x, tf.div(clipNorm, tf.maximum(norm, clipNorm)))
-          )
-          : list;
-        optimizer.applyGradients(
-          denseVars.map((v, i) => ({ name: v.name, tensor: clipped[i] })),
-        );
+        const scale = clipNorm > 0
+          ? tf.div(clipNorm, tf.maximum(norm, clipNorm)) as tf.Scalar
+          : null;
+        optimizer.apply(list, { scale });
+        tf.dispose(list);
         return tf.stack([value, norm]);
       });
       const [loss, gradNorm] = packed.dataSync();
