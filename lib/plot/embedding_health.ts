@@ -7,19 +7,8 @@
  * @module
  */
 
-import {
-  checkRows,
-  numberColumn,
-  optionalKeyColumn,
-  PlotInputError,
-  uniqueInOrder,
-} from "./input.ts";
-import {
-  seriesColor,
-  type TitleOptions,
-  topLevel,
-  wantPoints,
-} from "./parts.ts";
+import { BuilderRows, uniqueInOrder } from "./input.ts";
+import { stepLines, type TitleOptions, topLevel } from "./parts.ts";
 import { type VegaLiteSpec } from "./theme.ts";
 
 /**
@@ -73,8 +62,6 @@ export const HEALTH_METRICS: readonly HealthMetric[] = Object.freeze([
   { field: "effectiveRank", title: "Effective rank" },
 ]);
 
-const BUILDER = "embeddingHealth";
-
 /**
  * One panel per metric (independent y scales), x = step, colour = run.
  * Rows: {@link EmbeddingHealthRow}; rows lacking a metric are left out of
@@ -84,68 +71,27 @@ export function embeddingHealth(
   rows: readonly object[],
   options: EmbeddingHealthOptions = {},
 ): VegaLiteSpec {
-  const recs = checkRows(rows, BUILDER);
+  const recs = new BuilderRows(rows, "embeddingHealth");
   const metrics = options.metrics ?? HEALTH_METRICS;
-  if (metrics.length === 0) {
-    throw new PlotInputError(`${BUILDER}: options.metrics is empty`);
-  }
-  const steps = numberColumn(recs, {
-    builder: BUILDER,
-    field: options.step ?? "step",
-    option: "step",
-    required: "all",
-  }) as number[];
-  const series = optionalKeyColumn(recs, {
-    builder: BUILDER,
-    field: options.series ?? "run",
+  if (metrics.length === 0) throw recs.error("options.metrics is empty");
+  const steps = recs.numbers(options.step ?? "step", { option: "step" });
+  const series = recs.optionalKeys(options.series ?? "run", {
     option: "series",
     explicit: options.series !== undefined,
   });
-  const domain = series ? uniqueInOrder(series) : [];
-  const width = options.width ?? 320;
-  const height = options.height ?? 240;
-
-  const panels = metrics.map((m, mi) => {
-    const col = numberColumn(recs, {
-      builder: BUILDER,
-      field: m.field,
-      option: `metrics[${mi}].field`,
-      required: "some",
-    });
-    const data: Record<string, unknown>[] = [];
-    col.forEach((v, i) => {
-      if (v === undefined) return;
-      const row: Record<string, unknown> = { step: steps[i], value: v };
-      if (series) row.series = series[i];
-      data.push(row);
-    });
-    const encoding: Record<string, unknown> = {
-      x: { field: "step", type: "quantitative", title: "Step" },
-      y: {
-        field: "value",
-        type: "quantitative",
-        title: m.title,
-        scale: { zero: false },
-      },
-    };
-    if (series) {
-      encoding.color = seriesColor("series", {
-        title: options.seriesTitle ?? "Run",
-        domain,
-      });
-    }
-    return {
+  const panels = metrics.map((m, mi) =>
+    stepLines(recs.someNumbers(m.field, { option: `metrics[${mi}].field` }), {
+      steps,
+      series,
+      domain: series ? uniqueInOrder(series) : [],
+      seriesTitle: options.seriesTitle ?? "Run",
+      yTitle: m.title,
+      scale: { zero: false },
       title: m.title,
-      width,
-      height,
-      data: { values: data },
-      mark: {
-        type: "line",
-        point: wantPoints(data.length / Math.max(1, domain.length)),
-      },
-      encoding,
-    };
-  });
+      width: options.width ?? 320,
+      height: options.height ?? 240,
+    })
+  );
   return topLevel({
     concat: panels,
     columns: options.columns ?? panels.length,

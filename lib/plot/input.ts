@@ -143,6 +143,80 @@ export function optionalKeyColumn(
   return keyColumn(rows, ref);
 }
 
+/**
+ * A builder's rows, checked by {@link checkRows}, with the column readers
+ * bound to the builder's name (which every error message starts with).
+ * `option` is the option that names a field, e.g. `"loss"` for
+ * `options.loss`.
+ */
+export class BuilderRows {
+  /** The rows as records. */
+  readonly records: readonly Record<string, unknown>[];
+
+  /** Checks `rows` for `builder`. */
+  constructor(rows: readonly object[], readonly builder: string) {
+    this.records = checkRows(rows, builder);
+  }
+
+  /** A number in every row ({@link numberColumn}, `required: "all"`). */
+  numbers(
+    field: string,
+    ref: { option: string; positive?: boolean },
+  ): number[] {
+    return numberColumn(this.records, {
+      builder: this.builder,
+      field,
+      ...ref,
+      required: "all",
+    }) as number[];
+  }
+
+  /** A number in some rows ({@link numberColumn}, `required: "some"`). */
+  someNumbers(
+    field: string,
+    ref: { option: string; positive?: boolean },
+  ): (number | undefined)[] {
+    return numberColumn(this.records, {
+      builder: this.builder,
+      field,
+      ...ref,
+      required: "some",
+    });
+  }
+
+  /** {@link keyColumn}. */
+  keys(field: string, option: string): string[] {
+    return keyColumn(this.records, { builder: this.builder, field, option });
+  }
+
+  /** {@link optionalKeyColumn}. */
+  optionalKeys(
+    field: string,
+    ref: { option: string; explicit: boolean },
+  ): string[] | undefined {
+    return optionalKeyColumn(this.records, {
+      builder: this.builder,
+      field,
+      ...ref,
+    });
+  }
+
+  /** {@link checkPositiveInt} of `options.<option>`. */
+  positiveInt(value: number, option: string): number {
+    return checkPositiveInt(value, { builder: this.builder, option });
+  }
+
+  /** {@link hasField}. */
+  has(field: string): boolean {
+    return hasField(this.records, field);
+  }
+
+  /** An error whose message starts with the builder's name. */
+  error(message: string): PlotInputError {
+    return new PlotInputError(`${this.builder}: ${message}`);
+  }
+}
+
 /** Distinct values in first-appearance order (the order charts use). */
 export function uniqueInOrder<T>(values: readonly T[]): T[] {
   return [...new Set(values)];

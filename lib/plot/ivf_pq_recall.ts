@@ -5,13 +5,7 @@
  * @module
  */
 
-import {
-  checkRows,
-  hasField,
-  keyColumn,
-  numberColumn,
-  uniqueInOrder,
-} from "./input.ts";
+import { BuilderRows, uniqueInOrder } from "./input.ts";
 import { seriesColor, type TitleOptions, topLevel } from "./parts.ts";
 import { PANEL_HEIGHT, PANEL_WIDTH, type VegaLiteSpec } from "./theme.ts";
 
@@ -52,8 +46,6 @@ export interface IvfPqRecallOptions extends TitleOptions {
   height?: number;
 }
 
-const BUILDER = "ivfPqRecall";
-
 /**
  * Recall@k vs nprobe (log₂ x axis), one line per configuration; with
  * queries/s in the rows, a second panel shows throughput vs nprobe (log y).
@@ -63,36 +55,20 @@ export function ivfPqRecall(
   rows: readonly object[],
   options: IvfPqRecallOptions = {},
 ): VegaLiteSpec {
-  const recs = checkRows(rows, BUILDER);
-  const configs = keyColumn(recs, {
-    builder: BUILDER,
-    field: options.config ?? "config",
-    option: "config",
-  });
-  const nprobes = numberColumn(recs, {
-    builder: BUILDER,
-    field: options.nprobe ?? "nprobe",
+  const recs = new BuilderRows(rows, "ivfPqRecall");
+  const configs = recs.keys(options.config ?? "config", "config");
+  const nprobes = recs.numbers(options.nprobe ?? "nprobe", {
     option: "nprobe",
-    required: "all",
     positive: true,
-  }) as number[];
-  const recalls = numberColumn(recs, {
-    builder: BUILDER,
-    field: options.recall ?? "recall",
+  });
+  const recalls = recs.numbers(options.recall ?? "recall", {
     option: "recall",
-    required: "all",
-  }) as number[];
+  });
   const qpsField = options.qps ?? "qps";
-  const showQps = options.showQps ?? (options.qps !== undefined ||
-    hasField(recs, qpsField));
+  const showQps = options.showQps ??
+    (options.qps !== undefined || recs.has(qpsField));
   const qps = showQps
-    ? numberColumn(recs, {
-      builder: BUILDER,
-      field: qpsField,
-      option: "qps",
-      required: "some",
-      positive: true,
-    })
+    ? recs.someNumbers(qpsField, { option: "qps", positive: true })
     : undefined;
   const domain = uniqueInOrder(configs);
   const width = options.width ?? PANEL_WIDTH;

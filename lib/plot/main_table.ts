@@ -5,15 +5,7 @@
  * @module
  */
 
-import {
-  checkRows,
-  hasField,
-  keyColumn,
-  numberColumn,
-  optionalKeyColumn,
-  PlotInputError,
-  uniqueInOrder,
-} from "./input.ts";
+import { BuilderRows, uniqueInOrder } from "./input.ts";
 import { seriesColor, type TitleOptions, topLevel } from "./parts.ts";
 import { PANEL_HEIGHT, type VegaLiteSpec } from "./theme.ts";
 
@@ -53,8 +45,6 @@ export interface MainTableOptions extends TitleOptions {
   height?: number;
 }
 
-const BUILDER = "mainTable";
-
 /**
  * Grouped bar chart of a metric per method (methods in first-appearance
  * order, one colour each), one column panel per dataset when rows have one,
@@ -65,49 +55,38 @@ export function mainTable(
   rows: readonly object[],
   options: MainTableOptions = {},
 ): VegaLiteSpec {
-  const recs = checkRows(rows, BUILDER);
-  const methodField = options.method ?? "method";
+  const recs = new BuilderRows(rows, "mainTable");
   const loField = options.lo ?? "lo";
   const hiField = options.hi ?? "hi";
-  const methods = keyColumn(recs, {
-    builder: BUILDER,
-    field: methodField,
-    option: "method",
-  });
-  const datasets = optionalKeyColumn(recs, {
-    builder: BUILDER,
-    field: options.dataset ?? "dataset",
+  const methods = recs.keys(options.method ?? "method", "method");
+  const datasets = recs.optionalKeys(options.dataset ?? "dataset", {
     option: "dataset",
     explicit: options.dataset !== undefined,
   });
-  const means = numberColumn(recs, {
-    builder: BUILDER,
-    field: options.mean ?? "mean",
-    option: "mean",
-    required: "all",
-  }) as number[];
+  const means = recs.numbers(options.mean ?? "mean", { option: "mean" });
   const wantIntervals = options.lo !== undefined ||
-    options.hi !== undefined || hasField(recs, loField) ||
-    hasField(recs, hiField);
-  const interval = (field: string, option: string) =>
-    numberColumn(recs, { builder: BUILDER, field, option, required: "all" });
-  const los = wantIntervals ? interval(loField, "lo") : undefined;
-  const his = wantIntervals ? interval(hiField, "hi") : undefined;
+    options.hi !== undefined || recs.has(loField) || recs.has(hiField);
+  const los = wantIntervals
+    ? recs.numbers(loField, { option: "lo" })
+    : undefined;
+  const his = wantIntervals
+    ? recs.numbers(hiField, { option: "hi" })
+    : undefined;
 
   const seen = new Set<string>();
-  const values = recs.map((_, i) => {
+  const values = recs.records.map((_, i) => {
     const key = JSON.stringify([methods[i], datasets?.[i]]);
     if (seen.has(key)) {
-      throw new PlotInputError(
-        `${BUILDER}: method "${methods[i]}"` +
+      throw recs.error(
+        `method "${methods[i]}"` +
           (datasets ? ` on dataset "${datasets[i]}"` : "") +
           ` occurs twice (row ${i}); expected one row per cell`,
       );
     }
     seen.add(key);
-    if (los && his && !(los[i]! <= means[i] && means[i] <= his[i]!)) {
-      throw new PlotInputError(
-        `${BUILDER}: row ${i} has ${loField}=${los[i]}, mean=${means[i]}, ` +
+    if (los && his && !(los[i] <= means[i] && means[i] <= his[i])) {
+      throw recs.error(
+        `row ${i} has ${loField}=${los[i]}, mean=${means[i]}, ` +
           `${hiField}=${his[i]}; expected lo <= mean <= hi`,
       );
     }

@@ -9,14 +9,7 @@
  * @module
  */
 
-import {
-  checkPositiveInt,
-  checkRows,
-  hasField,
-  numberColumn,
-  optionalKeyColumn,
-  uniqueInOrder,
-} from "./input.ts";
+import { BuilderRows, uniqueInOrder } from "./input.ts";
 import { type TitleOptions, topLevel } from "./parts.ts";
 import { PANEL_HEIGHT, PANEL_WIDTH, type VegaLiteSpec } from "./theme.ts";
 
@@ -53,8 +46,6 @@ export interface PairValueOptions extends TitleOptions {
   /** Panel height in pixels; default 300. */
   height?: number;
 }
-
-const BUILDER = "pairValueDistribution";
 
 /** Values of one (kind, step) group. */
 interface Group {
@@ -104,37 +95,19 @@ export function pairValueDistribution(
   rows: readonly object[],
   options: PairValueOptions = {},
 ): VegaLiteSpec {
-  const recs = checkRows(rows, BUILDER);
-  const values = numberColumn(recs, {
-    builder: BUILDER,
-    field: options.value ?? "value",
-    option: "value",
-    required: "all",
-  }) as number[];
+  const recs = new BuilderRows(rows, "pairValueDistribution");
+  const values = recs.numbers(options.value ?? "value", { option: "value" });
   const stepField = options.step ?? "step";
-  const steps = options.step !== undefined || hasField(recs, stepField)
-    ? numberColumn(recs, {
-      builder: BUILDER,
-      field: stepField,
-      option: "step",
-      required: "all",
-    }) as number[]
+  const steps = options.step !== undefined || recs.has(stepField)
+    ? recs.numbers(stepField, { option: "step" })
     : undefined;
-  const kinds = optionalKeyColumn(recs, {
-    builder: BUILDER,
-    field: options.kind ?? "kind",
+  const kinds = recs.optionalKeys(options.kind ?? "kind", {
     option: "kind",
     explicit: options.kind !== undefined,
   });
   const mode = options.mode ?? "histogram";
-  const bins = checkPositiveInt(options.bins ?? 40, {
-    builder: BUILDER,
-    option: "bins",
-  });
-  const points = checkPositiveInt(options.points ?? 120, {
-    builder: BUILDER,
-    option: "points",
-  });
+  const bins = recs.positiveInt(options.bins ?? 40, "bins");
+  const points = recs.positiveInt(options.points ?? 120, "points");
   const kindOrder = kinds ? uniqueInOrder(kinds) : [""];
   const stepOrder = steps ? uniqueInOrder(steps).sort((a, b) => a - b) : [];
   const multi = stepOrder.length > 1;

@@ -53,3 +53,69 @@ export function seriesColor(
 export function wantPoints(pointsPerSeries: number): boolean {
   return pointsPerSeries <= 40;
 }
+
+/** What {@link stepLines} draws besides the values. */
+export interface StepLinesOptions {
+  /** Step of each row. */
+  steps: readonly number[];
+  /** Series (run) of each row; undefined: one line, no legend. */
+  series?: readonly string[];
+  /** Legend order of the series. */
+  domain: readonly string[];
+  /** Legend title. */
+  seriesTitle: string;
+  /** Y title. */
+  yTitle: string;
+  /** Y scale. */
+  scale: Record<string, unknown>;
+  /** Panel title (optional). */
+  title?: string;
+  /** Panel width in pixels. */
+  width: number;
+  /** Panel height in pixels. */
+  height: number;
+}
+
+/**
+ * A panel of a metric over training steps, one line per series; rows whose
+ * value is undefined are left out (e.g. recall logged less often than loss).
+ */
+export function stepLines(
+  values: readonly (number | undefined)[],
+  options: StepLinesOptions,
+): Record<string, unknown> {
+  const { steps, series, domain } = options;
+  const data: Record<string, unknown>[] = [];
+  values.forEach((v, i) => {
+    if (v === undefined) return;
+    const row: Record<string, unknown> = { step: steps[i], value: v };
+    if (series) row.series = series[i];
+    data.push(row);
+  });
+  const encoding: Record<string, unknown> = {
+    x: { field: "step", type: "quantitative", title: "Step" },
+    y: {
+      field: "value",
+      type: "quantitative",
+      title: options.yTitle,
+      scale: options.scale,
+    },
+  };
+  if (series) {
+    encoding.color = seriesColor("series", {
+      title: options.seriesTitle,
+      domain,
+    });
+  }
+  return {
+    ...(options.title === undefined ? {} : { title: options.title }),
+    width: options.width,
+    height: options.height,
+    data: { values: data },
+    mark: {
+      type: "line",
+      point: wantPoints(data.length / Math.max(1, domain.length)),
+    },
+    encoding,
+  };
+}

@@ -7,15 +7,7 @@
  * @module
  */
 
-import {
-  checkRows,
-  hasField,
-  keyColumn,
-  numberColumn,
-  optionalKeyColumn,
-  PlotInputError,
-  uniqueInOrder,
-} from "./input.ts";
+import { BuilderRows, uniqueInOrder } from "./input.ts";
 import { seriesColor, type TitleOptions, topLevel } from "./parts.ts";
 import { PANEL_HEIGHT, PANEL_WIDTH, type VegaLiteSpec } from "./theme.ts";
 
@@ -81,8 +73,6 @@ export interface SensitivityOptions extends TitleOptions {
   height?: number;
 }
 
-const BUILDER = "sensitivity";
-
 /** Axis and panel titles of the two known families. */
 const FAMILY_TITLES: Record<string, { panel: string; x: string }> = {
   margin: { panel: "Margin loss", x: "Fixed margin δ" },
@@ -99,43 +89,31 @@ export function sensitivity(
   rows: readonly object[],
   options: SensitivityOptions = {},
 ): VegaLiteSpec {
-  const recs = checkRows(rows, BUILDER);
-  const ref = (field: string | undefined, def: string, option: string) => ({
-    builder: BUILDER,
-    field: field ?? def,
-    option,
+  const recs = new BuilderRows(rows, "sensitivity");
+  const families = recs.keys(options.family ?? "family", "family");
+  const values = recs.numbers(options.value ?? "value", { option: "value" });
+  const recalls = recs.numbers(options.recall ?? "recall", {
+    option: "recall",
   });
-  const families = keyColumn(recs, ref(options.family, "family", "family"));
-  const values = numberColumn(recs, {
-    ...ref(options.value, "value", "value"),
-    required: "all",
-  }) as number[];
-  const recalls = numberColumn(recs, {
-    ...ref(options.recall, "recall", "recall"),
-    required: "all",
-  }) as number[];
   const loField = options.lo ?? "lo";
   const hiField = options.hi ?? "hi";
   const wantIntervals = options.lo !== undefined ||
-    options.hi !== undefined || hasField(recs, loField) ||
-    hasField(recs, hiField);
+    options.hi !== undefined || recs.has(loField) || recs.has(hiField);
   const los = wantIntervals
-    ? numberColumn(recs, { ...ref(loField, "lo", "lo"), required: "some" })
+    ? recs.someNumbers(loField, { option: "lo" })
     : undefined;
   const his = wantIntervals
-    ? numberColumn(recs, { ...ref(hiField, "hi", "hi"), required: "some" })
+    ? recs.someNumbers(hiField, { option: "hi" })
     : undefined;
   if (los && his) {
     los.forEach((lo, i) => {
       if ((lo === undefined) !== (his[i] === undefined)) {
-        throw new PlotInputError(
-          `${BUILDER}: row ${i} has only one of "${loField}"/"${hiField}"`,
-        );
+        throw recs.error(`row ${i} has only one of "${loField}"/"${hiField}"`);
       }
     });
   }
-  const series = optionalKeyColumn(recs, {
-    ...ref(options.series, "series", "series"),
+  const series = recs.optionalKeys(options.series ?? "series", {
+    option: "series",
     explicit: options.series !== undefined,
   });
   const seriesDomain = series ? uniqueInOrder(series) : [];
@@ -147,14 +125,14 @@ export function sensitivity(
   ];
   for (const r of options.reference ?? []) {
     if (!order.includes(r.family)) {
-      throw new PlotInputError(
-        `${BUILDER}: options.reference names family "${r.family}", but the ` +
+      throw recs.error(
+        `options.reference names family "${r.family}", but the ` +
           `rows only have: ${order.join(", ")}`,
       );
     }
     if (!Number.isFinite(r.recall)) {
-      throw new PlotInputError(
-        `${BUILDER}: options.reference recall for "${r.family}" is ` +
+      throw recs.error(
+        `options.reference recall for "${r.family}" is ` +
           `${r.recall}, expected a finite number`,
       );
     }
@@ -171,8 +149,8 @@ export function sensitivity(
     families.forEach((f, i) => {
       if (f !== family) return;
       if (logX && !(values[i] > 0)) {
-        throw new PlotInputError(
-          `${BUILDER}: field "${options.value ?? "value"}" in row ${i} is ` +
+        throw recs.error(
+          `field "${options.value ?? "value"}" in row ${i} is ` +
             `${values[i]}, but a log scale needs values > 0`,
         );
       }
@@ -232,8 +210,8 @@ export function sensitivity(
     });
     const refs = (options.reference ?? []).filter((r) => r.family === family);
     if (refs.length > 1) {
-      throw new PlotInputError(
-        `${BUILDER}: options.reference has ${refs.length} entries for ` +
+      throw recs.error(
+        `options.reference has ${refs.length} entries for ` +
           `family "${family}", expected at most one`,
       );
     }

@@ -5,18 +5,8 @@
  * @module
  */
 
-import {
-  checkRows,
-  numberColumn,
-  optionalKeyColumn,
-  uniqueInOrder,
-} from "./input.ts";
-import {
-  seriesColor,
-  type TitleOptions,
-  topLevel,
-  wantPoints,
-} from "./parts.ts";
+import { BuilderRows, uniqueInOrder } from "./input.ts";
+import { stepLines, type TitleOptions, topLevel } from "./parts.ts";
 import { PANEL_HEIGHT, PANEL_WIDTH, type VegaLiteSpec } from "./theme.ts";
 
 /**
@@ -58,8 +48,6 @@ export interface TrainingCurvesOptions extends TitleOptions {
   height?: number;
 }
 
-const BUILDER = "trainingCurves";
-
 /**
  * Loss vs step (one line per run), optionally next to recall vs step.
  * Rows: {@link TrainingCurveRow}; rows lacking a metric are left out of that
@@ -69,73 +57,34 @@ export function trainingCurves(
   rows: readonly object[],
   options: TrainingCurvesOptions = {},
 ): VegaLiteSpec {
-  const recs = checkRows(rows, BUILDER);
-  const stepField = options.step ?? "step";
-  const lossField = options.loss ?? "loss";
-  const seriesField = options.series ?? "run";
-  const steps = numberColumn(recs, {
-    builder: BUILDER,
-    field: stepField,
-    option: "step",
-    required: "all",
-  }) as number[];
-  const losses = numberColumn(recs, {
-    builder: BUILDER,
-    field: lossField,
+  const recs = new BuilderRows(rows, "trainingCurves");
+  const steps = recs.numbers(options.step ?? "step", { option: "step" });
+  const losses = recs.someNumbers(options.loss ?? "loss", {
     option: "loss",
-    required: "some",
     positive: options.logY === true,
   });
-  const recalls = options.recall === undefined ? undefined : numberColumn(
-    recs,
-    {
-      builder: BUILDER,
-      field: options.recall,
-      option: "recall",
-      required: "some",
-    },
-  );
-  const series = optionalKeyColumn(recs, {
-    builder: BUILDER,
-    field: seriesField,
+  const recalls = options.recall === undefined
+    ? undefined
+    : recs.someNumbers(options.recall, { option: "recall" });
+  const series = recs.optionalKeys(options.series ?? "run", {
     option: "series",
     explicit: options.series !== undefined,
   });
-  const domain = series ? uniqueInOrder(series) : [];
-  const width = options.width ?? PANEL_WIDTH;
-  const height = options.height ?? PANEL_HEIGHT;
-
   const panel = (
     values: (number | undefined)[],
     yTitle: string,
     scale: Record<string, unknown>,
-  ): Record<string, unknown> => {
-    const data: Record<string, unknown>[] = [];
-    values.forEach((v, i) => {
-      if (v === undefined) return;
-      const row: Record<string, unknown> = { step: steps[i], value: v };
-      if (series) row.series = series[i];
-      data.push(row);
+  ) =>
+    stepLines(values, {
+      steps,
+      series,
+      domain: series ? uniqueInOrder(series) : [],
+      seriesTitle: options.seriesTitle ?? "Run",
+      yTitle,
+      scale,
+      width: options.width ?? PANEL_WIDTH,
+      height: options.height ?? PANEL_HEIGHT,
     });
-    const perSeries = data.length / Math.max(1, domain.length);
-    const encoding: Record<string, unknown> = {
-      x: { field: "step", type: "quantitative", title: "Step" },
-      y: { field: "value", type: "quantitative", title: yTitle, scale },
-    };
-    if (series) {
-      encoding.color = seriesColor("series", {
-        title: options.seriesTitle ?? "Run",
-        domain,
-      });
-    }
-    return {
-      width,
-      height,
-      data: { values: data },
-      mark: { type: "line", point: wantPoints(perSeries) },
-      encoding,
-    };
-  };
 
   const panels = [
     panel(
