@@ -10,12 +10,18 @@
  *   in the same order;
  * - `checkpoint.json`: the step, the layout of both files (name, shape,
  *   offset of every tensor), their sha256, Adam's scalars and the
- *   objective's state.
+ *   objective's state;
+ * - with early stopping, `best-<step>.bin`: the weights of the best valid
+ *   evaluation so far, in the layout of `weights-<step>.bin`, written
+ *   when it is found ({@link writeBestWeights}); `checkpoint.json` then
+ *   also holds the monitor's state (`earlyStopping`, see
+ *   `early_stopping.ts`), which names that file.
  *
  * Each file is written atomically (temporary file, then rename), the
  * binaries first under new, step-stamped names, `checkpoint.json` last; the
- * previous step's binaries are deleted only after that. A process killed at
- * any point therefore leaves a `checkpoint.json` whose files are complete.
+ * previous step's binaries are deleted only after that, and so are best
+ * files the new `checkpoint.json` does not name. A process killed at any
+ * point therefore leaves a `checkpoint.json` whose files are complete.
  *
  * Nothing random needs saving: batch order and sampled negatives are
  * functions of (seed, step) (see `train.ts`).
@@ -31,6 +37,7 @@ import {
   writeFileAtomic,
 } from "../data/mod.ts";
 import type { Weights } from "../towers/mod.ts";
+import type { EarlyStoppingState } from "./early_stopping.ts";
 
 /** Version of the checkpoint layout. */
 export const CHECKPOINT_FORMAT = 1;
@@ -86,6 +93,8 @@ export interface CheckpointManifest {
   optimizer: (BlobManifest & AdamScalars) | null;
   /** The objective's state (e.g. Adap-τ's per-query losses), JSON. */
   objective: unknown;
+  /** Early stopping's state and best weights file (absent when off). */
+  earlyStopping?: EarlyStoppingState;
 }
 
 /** What a checkpoint holds, in memory. */
@@ -102,6 +111,8 @@ export interface CheckpointData {
   optimizer: AdamState | null;
   /** The objective's state. */
   objective: unknown;
+  /** Early stopping's state (absent when off). */
+  earlyStopping?: EarlyStoppingState;
 }
 
 /** Adam's complete state, keyed by the model's weight names. */
@@ -314,6 +325,7 @@ export async function writeCheckpoint(
     optimizer,
     objective: data.objective ?? null,
   };
+  if (data.earlyStopping) manifest.earlyStopping = data.earlyStopping;
   await writeFileAtomic(
     joinPath(dir, CHECKPOINT_FILE),
     new TextEncoder().encode(stableJson(manifest) + "\n"),
@@ -325,7 +337,51 @@ export async function writeCheckpoint(
       }
     }
   }
+  await removeStaleBest(dir, data.earlyStopping?.best?.file ?? null);
   return manifest;
+}
+
+const BEST_FILE = /^best-\d+\.bin$/;
+
+// Best files other than `keep`: an earlier best, or one written after the
+// last checkpoint by a process that was then killed.
+async function removeStaleBest(dir: string, keep: string | null) {
+  const stale: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && BEST_FILE.test(e.name) && e.name !== keep) {
+      stale.push(e.name);
+    }
+  }
+  for (const f of stale) await removeIfExists(joinPath(dir, f));
+}
+
+/**
+ * Writes the weights of the best valid evaluation so far to
+ * `best-<step>.bin` (atomically; the layout of `weights-<step>.bin`) and
+ * returns its manifest, for the early-stopping state of the next
+ * checkpoint. Earlier best files stay until a checkpoint that names this
+ * one is written ({@link writeCheckpoint} removes them).
+ */
+export async function writeBestWeights(
+  dir: string,
+  best: { step: number; weights: Weights },
+): Promise<BlobManifest> {
+  const w = packTensors(Object.entries(best.weights));
+  const file = `best-${stamp(best.step)}.bin`;
+  await writeFileAtomic(joinPath(dir, file), w.bytes);
+  return { file, sha256: sha256Hex(w.bytes), tensors: w.tensors };
+}
+
+/**
+ * The best weights a checkpoint's early-stopping state names (sha256
+ * checked), or null when it names none (early stopping off, or no
+ * evaluation yet).
+ */
+export async function readBestWeights(
+  dir: string,
+  state: EarlyStoppingState | undefined,
+): Promise<Weights | null> {
+  return state?.best ? await readBlob(dir, state.best) : null;
 }
 
 /** Reads and checks `checkpoint.json` of a run folder. */
@@ -399,5 +455,6 @@ export async function readCheckpoint(dir: string): Promise<CheckpointData> {
     weights,
     optimizer,
     objective: m.objective,
+    ...(m.earlyStopping ? { earlyStopping: m.earlyStopping } : {}),
   };
 }

@@ -21,6 +21,15 @@
  * "given in the other"), and so is a number that is not finite (JSON
  * `1e999` reads as Infinity).
  *
+ * Early stopping (`earlyStopping`, off by default; options in
+ * `EARLY_STOPPING_OPTIONS` and the rule in `early_stopping.ts`): the run
+ * stops when valid batch recall at a cut-off has not improved by more than
+ * `minDelta` for `patience` valid evaluations (every `evalEvery` steps,
+ * which must then be > 0), or at its cap (`steps`, or `epochs`); test
+ * metrics come from the best-valid weights. Left out of the resolved
+ * config (and its hash) when off, so every config without it keeps its
+ * hash.
+ *
  * Learning rate. The paper trains with Adam at 5e-5 on JD's logs (millions
  * of steps). At laptop scale (hundreds to a few thousand steps) 5e-5 barely
  * moves the towers away from their initialisation, so both profiles use
@@ -44,6 +53,11 @@ import {
   type TowerConfigInput,
 } from "../towers/mod.ts";
 import { BACKEND_REQUESTS, type BackendRequest } from "../backend/mod.ts";
+import {
+  checkEarlyStoppingData,
+  type EarlyStoppingConfig,
+  resolveEarlyStopping,
+} from "./early_stopping.ts";
 import {
   ADAP_TAU_LOSS_OPTIONS,
   ADAP_TAU_OPTIONS,
@@ -154,6 +168,12 @@ export interface TrainConfig {
   epochs: number | null;
   /** Evaluate batch recall on the valid split every this many steps (0: never). */
   evalEvery: number;
+  /**
+   * Stop when valid batch recall stops improving; test metrics from the
+   * best-valid weights. Absent when off (the default): see
+   * `EARLY_STOPPING_OPTIONS` in `early_stopping.ts`.
+   */
+  earlyStopping?: EarlyStoppingConfig;
   /** Write a checkpoint every this many steps (0: only at the end). */
   checkpointEvery: number;
   /** Read the loss diagnostics (δ/τ statistics) every this many steps. */
@@ -186,6 +206,8 @@ export interface TrainConfigInput {
   epochs?: number | null;
   /** Evaluation interval in steps. */
   evalEvery?: number;
+  /** Early stopping options to change; `{}`: on with the defaults; null or absent: off. */
+  earlyStopping?: Partial<EarlyStoppingConfig> | null;
   /** Checkpoint interval in steps. */
   checkpointEvery?: number;
   /** Diagnostics interval in steps. */
@@ -399,6 +421,7 @@ const TOP_KEYS = [
   "steps",
   "epochs",
   "evalEvery",
+  "earlyStopping",
   "checkpointEvery",
   "statsEvery",
   "minRelevance",
@@ -433,8 +456,9 @@ function checkKeys(
 }
 
 // Top-level fields where null is a value: a resolved config gives its
-// length in steps or in epochs and sets the other to null.
-const NULLABLE = new Set(["steps", "epochs"]);
+// length in steps or in epochs and sets the other to null; earlyStopping
+// null is off, as when absent.
+const NULLABLE = new Set(["steps", "epochs", "earlyStopping"]);
 
 /**
  * Refuses, anywhere in the input, null (which `??` would silently turn into
@@ -652,7 +676,7 @@ export function resolveConfig(input: unknown): TrainConfig {
       `must be at least 2 (in-batch negatives need a second pair), got ${batchSize}`,
     );
   }
-  return {
+  const config: TrainConfig = {
     profile,
     data: input.data,
     tower,
@@ -672,6 +696,14 @@ export function resolveConfig(input: unknown): TrainConfig {
     minRelevance: int("minRelevance", input.minRelevance ?? 3, 0, 3),
     backend: choice("backend", input.backend ?? "auto", BACKEND_REQUESTS),
   };
+  const early = resolveEarlyStopping(input.earlyStopping ?? null, {
+    config,
+    fail: (field, problem) => {
+      throw new ConfigError(field, problem);
+    },
+  });
+  if (early !== null) config.earlyStopping = early;
+  return config;
 }
 
 /**
@@ -695,8 +727,9 @@ export function validateConfig(
  * resolves the tower (filling `numItems` from the data). Errors: no
  * training pairs at `minRelevance`; a tower option that needs a users
  * table on data without one; more sampled negatives than the catalogue
- * has. Warnings: towers that read behaviour sequences on data without
- * users (they see empty sequences); fewer training pairs than `batchSize`.
+ * has; early stopping without valid pairs. Warnings: towers that read behaviour sequences on data without
+ * users (they see empty sequences); fewer training pairs than `batchSize`;
+ * an early-stopping patience that cannot end the run before its cap.
  */
 export function checkConfigAgainstData(
   config: TrainConfig,
@@ -740,6 +773,19 @@ export function checkConfigAgainstData(
     warnings.push(
       `batchSize ${config.batchSize} exceeds the ${n} training pairs of dataset '${name}': every batch is the whole training split`,
     );
+  }
+  if (config.earlyStopping) {
+    const early = { ...config, earlyStopping: config.earlyStopping };
+    const perEpoch = n >= config.batchSize
+      ? Math.floor(n / config.batchSize)
+      : 1;
+    warnings.push(...checkEarlyStoppingData(ds, {
+      config: early,
+      totalSteps: totalSteps(config, perEpoch),
+      fail: (field, problem) => {
+        throw new ConfigError(field, problem);
+      },
+    }));
   }
   if (config.loss.kind === "mgdspr" && tower.kind === "dpsr") {
     throw new ConfigError(

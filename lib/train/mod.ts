@@ -2,7 +2,8 @@
  * Training: the JSON config and its validation, the seeded, resumable
  * training loop with Adam and gradient clipping, per-loss objectives for
  * every tower (including the DSSM, MGDSPR, DPSR and Adap-τ baselines),
- * checkpoints, Arrow step logs, and the helpers evaluation builds on.
+ * checkpoints, early stopping on the valid split, Arrow step logs, and the
+ * helpers evaluation builds on.
  *
  * ```ts
  * import { train } from "./mod.ts";
@@ -87,13 +88,30 @@ export {
   getAdamState,
   hasCheckpoint,
   packTensors,
+  readBestWeights,
   readCheckpoint,
   readManifest,
   setAdamState,
   type TensorEntry,
   unpackTensors,
+  writeBestWeights,
   writeCheckpoint,
 } from "./checkpoint.ts";
+export {
+  checkEarlyStoppingData,
+  describeEarlyStopping,
+  EARLY_STOPPING_METRICS,
+  EARLY_STOPPING_OPTIONS,
+  EarlyStopping,
+  type EarlyStoppingConfig,
+  type EarlyStoppingState,
+  type EarlyStoppingSummary,
+  earlyStoppingSummary,
+  initialEarlyStoppingState,
+  metricCutoff,
+  resolveEarlyStopping,
+  type StopReason,
+} from "./early_stopping.ts";
 export {
   readSteps,
   readValid,

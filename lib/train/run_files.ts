@@ -12,6 +12,7 @@
  *   checkpoint.json        last checkpoint: step, file layout, Adam scalars, sha256s
  *   weights-<step>.bin     model weights of that checkpoint
  *   optimizer-<step>.bin   Adam moments of that checkpoint
+ *   best-<step>.bin        with early stopping: weights of the best valid evaluation
  *   eval.json              evaluation at the end (written by training, then by `deno task eval`)
  *   eval-<split>[-<data>-<hash>].json   `deno task eval` of another split or other data
  *   train.lock             while a process trains into the folder: its pid, host, start
@@ -39,7 +40,11 @@ import {
   resolveConfig,
   type TrainConfig,
 } from "./config.ts";
-import { readCheckpoint } from "./checkpoint.ts";
+import { readBestWeights, readCheckpoint } from "./checkpoint.ts";
+import {
+  type EarlyStoppingSummary,
+  earlyStoppingSummary,
+} from "./early_stopping.ts";
 
 /** File names inside a run folder. */
 export const RUN_FILES = {
@@ -99,6 +104,11 @@ export interface RunInfo {
   steps: number;
   /** Every session, in order. */
   sessions: RunSession[];
+  /**
+   * With early stopping (absent without): stop step and reason, best step
+   * and its valid value, as of the last write.
+   */
+  earlyStopping?: EarlyStoppingSummary;
 }
 
 /** What run.json records about the data. */
@@ -281,14 +291,25 @@ export interface LoadedRun {
   tower: TowerConfig;
   /** The data it is evaluated on. */
   ds: Dataset;
-  /** The model with the last checkpoint's weights (caller disposes). */
+  /**
+   * The model (caller disposes) with the weights {@link LoadRunOptions.weights}
+   * chose: the last checkpoint's, or an early-stopped run's best.
+   */
   model: TwoTowerModel;
   /** The model's prepared inputs for `ds`. */
   inputs: TowerInputs;
   /** Step of the loaded checkpoint. */
   step: number;
-  /** Steps the run is configured for (step < totalSteps: not finished). */
+  /**
+   * Steps the run trains for: the configured length, or, once early
+   * stopping has ended the run, the step it stopped at (step < totalSteps:
+   * not finished).
+   */
   totalSteps: number;
+  /** Step whose weights `model` holds (`step`, or the best step). */
+  weightsStep: number;
+  /** Early stopping's summary (null when the run has it off). */
+  earlyStopping: EarlyStoppingSummary | null;
   /** Hash of the config. */
   configHash: string;
   /** The data `ds` came from (folder or memory) and its hashes. */
@@ -317,10 +338,19 @@ export interface LoadRunOptions {
    * transfer to another dataset on purpose); default false: refused.
    */
   allowOtherData?: boolean;
+  /**
+   * Which weights: "best" (an early-stopped run's best-valid weights, the
+   * ones its test metrics come from), "last" (the last checkpoint's), or
+   * "auto" (default): "best" once early stopping has ended the run, else
+   * "last" (an unfinished run is looked at where it is). "best" on a run
+   * without best weights throws.
+   */
+  weights?: "auto" | "best" | "last";
 }
 
 /**
- * Loads the last checkpoint of a run folder into a fresh model. `data`
+ * Loads a run folder's last checkpoint, or an early-stopped run's best
+ * weights (`weights`), into a fresh model. `data`
  * (a folder or an in-memory dataset) replaces the config's dataset, e.g.
  * a copy elsewhere. The data's hash is compared with `run.json`'s: data
  * other than the run's own (or the run's folder changed since training)
@@ -354,15 +384,30 @@ export async function loadRun(
         : `${dir}: ${now} is not the data the run trained on: run.json records ${then}. To evaluate on other data on purpose (e.g. transfer), pass --allow-other-data (allowOtherData); the result then says so.`,
     );
   }
+  const early = config.earlyStopping && ckpt.earlyStopping
+    ? earlyStoppingSummary(config.earlyStopping, ckpt.earlyStopping)
+    : null;
+  const which = options.weights ?? "auto";
+  const useBest = which === "best" ||
+    (which === "auto" && early?.stopReason != null);
+  const best = useBest ? await readBestWeights(dir, ckpt.earlyStopping) : null;
+  if (useBest && (best === null || early?.bestStep == null)) {
+    throw new Error(
+      `${dir}: no best-valid weights to load (the run ${
+        config.earlyStopping
+          ? "has not been evaluated yet"
+          : "has no early stopping"
+      }); load the last checkpoint (weights: "last")`,
+    );
+  }
   const checked = checkConfigAgainstData(config, ds);
   // The run's own tower: sized by the training data's ids, not by `ds`'s.
   const tower = info.tower ? towerConfig(info.tower) : checked.tower;
   const model = createTower(tower, { seed: config.seed });
-  const modelNames = new Set(
-    Object.keys(ckpt.weights).filter((n) => !n.startsWith("loss/")),
-  );
   const weights = Object.fromEntries(
-    Object.entries(ckpt.weights).filter(([n]) => modelNames.has(n)),
+    Object.entries(best ?? ckpt.weights).filter(([n]) =>
+      !n.startsWith("loss/")
+    ),
   );
   let inputs: TowerInputs;
   try {
@@ -382,7 +427,9 @@ export async function loadRun(
     model,
     inputs,
     step: ckpt.step,
-    totalSteps: ckpt.totalSteps,
+    totalSteps: early?.stopReason === "patience" ? ckpt.step : ckpt.totalSteps,
+    weightsStep: best ? early?.bestStep as number : ckpt.step,
+    earlyStopping: early,
     configHash: ckpt.configHash,
     data,
     runData: info.dataset,
