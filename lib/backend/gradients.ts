@@ -15,6 +15,9 @@
  * computes the same gradients whichever way the backend was selected. A kernel
  * outside the list fails loudly in `tf.grad` ("gradient function not found
  * for X"): add it here, with a finite-difference test in gradients_test.ts.
+ * No entry for `LogSoftmax` or `BroadcastTo`: tfjs-core 4.22's
+ * `tf.logSoftmax` is a `customGrad` of other kernels and `tf.broadcastTo`
+ * runs `Tile`, so no op records either kernel on the tape.
  *
  * @module
  */
@@ -325,20 +328,6 @@ configs.push({
   },
 });
 configs.push({
-  kernelName: "LogSoftmax",
-  outputsToSave: [true],
-  gradFunc: (dy, saved, attrs) => {
-    const y = saved[0];
-    const axis = axesOf(attrs.axis ?? -1, y.rank);
-    return {
-      logits: () => {
-        const g = single(dy);
-        return tf.sub(g, tf.mul(tf.exp(y), tf.sum(g, axis, true)));
-      },
-    };
-  },
-});
-configs.push({
   kernelName: "Cumsum",
   gradFunc: (dy, _saved, attrs) => ({
     x: () =>
@@ -440,12 +429,6 @@ configs.push({
       },
     };
   },
-});
-configs.push({
-  kernelName: "BroadcastTo",
-  gradFunc: (dy, _saved, attrs) => ({
-    x: () => unbroadcast(single(dy), attrs.inputShape as number[]),
-  }),
 });
 configs.push({
   kernelName: "Concat",
