@@ -9,14 +9,18 @@ import { joinPath, pathExists, writeDataset } from "./io.ts";
 import {
   type FetchOptions,
   fetchSource,
+  isDownloadable,
   loadRealDataset,
-  sourceHint,
-  sourceStatus,
+  realSourceHint,
+  realSourceStatus,
 } from "./real/mod.ts";
 import type { Dataset } from "./schema.ts";
 import { generateSynthetic, SYNTHETIC_PROFILES } from "./synthetic.ts";
 
-/** Names of the datasets `deno task data` knows. */
+/**
+ * The datasets the notebooks read: what `deno task data all` and `deno task
+ * reproduce` build.
+ */
 export const DATASET_NAMES = [
   "synthetic",
   "wands",
@@ -24,8 +28,21 @@ export const DATASET_NAMES = [
   "movielens",
 ] as const;
 
-/** One of {@link DATASET_NAMES}. */
-export type DatasetName = typeof DATASET_NAMES[number];
+/**
+ * Datasets built only when named (`deno task data wordnet`): no notebook
+ * reads them, so neither `all` nor `reproduce` builds them.
+ */
+export const ON_DEMAND_DATASET_NAMES = ["wordnet"] as const;
+
+/** One of {@link DATASET_NAMES} or {@link ON_DEMAND_DATASET_NAMES}. */
+export type DatasetName =
+  | typeof DATASET_NAMES[number]
+  | typeof ON_DEMAND_DATASET_NAMES[number];
+
+/** Whether `deno task data` knows a dataset of this name. */
+export function isDatasetName(name: string): name is DatasetName {
+  return [...DATASET_NAMES, ...ON_DEMAND_DATASET_NAMES].some((n) => n === name);
+}
 
 /** Options of {@link buildDataset} and {@link loadNamedDataset}. */
 export interface BuildOptions {
@@ -76,7 +93,7 @@ export async function loadNamedDataset(
       seed: options.seed ?? 1,
     });
   }
-  if (options.download) {
+  if (options.download && isDownloadable(name)) {
     // Downloads into --source (or the default shared folder), verifying
     // every file's sha256 before it replaces anything.
     await fetchSource(name, {
@@ -146,7 +163,8 @@ export async function buildIfAvailable(
     return { name, status: "built", dir, counts: r.counts, reason: "" };
   }
   let downloadError = "";
-  if (options.download) {
+  // WordNet has nothing to download: its files come from a system package.
+  if (options.download && isDownloadable(name)) {
     try {
       await fetchSource(name, {
         dir: options.source,
@@ -158,7 +176,7 @@ export async function buildIfAvailable(
       downloadError = `--download failed: ${(err as Error).message}`;
     }
   }
-  const source = await sourceStatus(name, options.source);
+  const source = await realSourceStatus(name, options.source);
   if (source.present) {
     const r = await buildDataset(name, {
       ...options,
@@ -176,7 +194,7 @@ export async function buildIfAvailable(
   const problem = downloadError
     ? `${downloadError}; ${source.problem}`
     : source.problem;
-  const hint = sourceHint(name);
+  const hint = realSourceHint(name);
   if (await pathExists(joinPath(dir, "items.arrow"))) {
     return {
       name,
@@ -197,18 +215,18 @@ export async function buildIfAvailable(
 /**
  * Why a dataset folder a notebook wants is not there, or null when it is
  * (it has `items.arrow`). For a real dataset's folder (`…/wands`,
- * `…/scifact`, `…/movielens`) the line says whether its source files are
- * beside the clone and names the command that brings them.
+ * `…/scifact`, `…/movielens`, `…/wordnet`) the line says whether its source
+ * files are at hand and names the command that brings them.
  */
 export async function missingDatasetNote(dir: string): Promise<string | null> {
   if (await pathExists(joinPath(dir, "items.arrow"))) return null;
   const base = dir.replace(/\/+$/, "").split("/").pop() ?? "";
   const head = `\`${dir}\` has not been built`;
-  if (base === "wands" || base === "scifact" || base === "movielens") {
-    const source = await sourceStatus(base);
+  if (isDatasetName(base) && base !== "synthetic") {
+    const source = await realSourceStatus(base);
     return source.present
       ? `${head}; \`deno task data ${base}\` builds it from ${source.dir}`
-      : `${head} (${base}: ${source.problem}); ${sourceHint(base)}`;
+      : `${head} (${base}: ${source.problem}); ${realSourceHint(base)}`;
   }
   const profile = /^synthetic-(quick|full)$/.exec(base)?.[1];
   return profile

@@ -10,6 +10,8 @@ import {
   type BuildOptions,
   DATASET_NAMES,
   type DatasetName,
+  isDatasetName,
+  ON_DEMAND_DATASET_NAMES,
 } from "./build.ts";
 import {
   choiceFlag,
@@ -18,7 +20,11 @@ import {
   parseFlags,
   UsageError,
 } from "./cli_args.ts";
-import { DATASETS_ENV, downloadDenied } from "./real/mod.ts";
+import {
+  DATASETS_ENV,
+  downloadDenied,
+  WORDNET_SYSTEM_DIR,
+} from "./real/mod.ts";
 
 const USAGE = `Usage: deno task data <name> [options]
        deno task download <name> [options]   (the same with --download)
@@ -33,6 +39,9 @@ Names:
   movielens   MovieLens latest-small, leave-last-out
   all         every one of the above; a real dataset whose source files
               are missing is skipped with a line saying how to get it
+  wordnet     WordNet 3.0 as a reverse dictionary (gloss → synset, 117k
+              synsets); only by name, not in 'all'; its files come from
+              \`apt-get install wordnet-base\` (${WORDNET_SYSTEM_DIR})
 
 Options:
   --profile quick|full   synthetic size (default quick)
@@ -41,7 +50,9 @@ Options:
   --source DIR           folder holding the original files of a real
                          dataset (default: <folder> under
                          $${DATASETS_ENV} when set, else under
-                         ../shared/datasets beside the repository)
+                         ../shared/datasets beside the repository;
+                         wordnet: that folder if it exists, else
+                         ${WORDNET_SYSTEM_DIR})
   --download             fetch the original files into that folder first
                          (needs internet and network permission: run it as
                          \`deno task download <name>\`); each file's sha256
@@ -87,10 +98,10 @@ function parseDataArgs(args: readonly string[]): DataArgs {
   }
   const [name] = positionals;
   const names = name === "all" ? DATASET_NAMES : [name];
-  if (!names.every((n) => DATASET_NAMES.includes(n as DatasetName))) {
+  if (!names.every(isDatasetName)) {
     throw new UsageError(
       `unknown dataset '${name}' (expected one of ${
-        [...DATASET_NAMES, "all"].join(", ")
+        [...DATASET_NAMES, "all", ...ON_DEMAND_DATASET_NAMES].join(", ")
       })`,
     );
   }

@@ -1,7 +1,8 @@
 /**
  * The data layer: Arrow schemas and their validating reader/writer, the
  * seeded random generator, the synthetic ESCI-like catalogue, the real
- * datasets (WANDS, SciFact, MovieLens) and in-batch-negative batching.
+ * datasets (WANDS, SciFact, MovieLens, WordNet) and in-batch-negative
+ * batching.
  *
  * ```ts
  * import { generateSynthetic, writeDataset, readDataset } from "./mod.ts";
@@ -92,11 +93,16 @@ export {
   loadRealDataset,
   loadScifact,
   loadWands,
+  loadWordnet,
   matchKey,
   MIN_POSITIVES_FOR_HOLDOUT,
   type MovielensOptions,
   parseStringList,
+  REAL_NAMES,
   type RealDatasetOptions,
+  type RealName,
+  realSourceHint,
+  realSourceStatus,
   requiredSourceFiles,
   resolveSource,
   SCIFACT_MEMBERS,
@@ -114,6 +120,8 @@ export {
   WANDS_LABELS,
   WANDS_SUBSET_FILES,
   type WandsOptions,
+  WORDNET_SYSTEM_DIR,
+  type WordnetOptions,
 } from "./real/mod.ts";
 export {
   type AvailableResult,
@@ -124,8 +132,10 @@ export {
   DATASET_NAMES,
   type DatasetName,
   defaultDatasetDir,
+  isDatasetName,
   loadNamedDataset,
   missingDatasetNote,
+  ON_DEMAND_DATASET_NAMES,
 } from "./build.ts";
 export { shownPath, userPath, type UserPathOptions } from "./user_path.ts";
 export { unknownKey } from "./options.ts";

@@ -1,6 +1,7 @@
 /**
- * Real datasets (WANDS, SciFact, MovieLens latest-small) converted into the
- * package's tables, and the download/verification of their source files.
+ * Real datasets (WANDS, SciFact, MovieLens latest-small, WordNet) converted
+ * into the package's tables, and the download/verification of their source
+ * files (WordNet's come from a system package instead).
  *
  * ```ts
  * import { loadScifact } from "./mod.ts";
@@ -49,4 +50,40 @@ export {
   MIN_POSITIVES_FOR_HOLDOUT,
   type MovielensOptions,
 } from "./movielens.ts";
-export { loadRealDataset, type RealDatasetOptions } from "./load.ts";
+export {
+  loadWordnet,
+  resolveWordnetSource,
+  WORDNET_FOLDER,
+  WORDNET_SYSTEM_DIR,
+  wordnetHint,
+  type WordnetOptions,
+  wordnetRequiredFiles,
+  type WordnetStatus,
+  wordnetStatus,
+} from "./wordnet.ts";
+export {
+  glossDefinition,
+  lemmaText,
+  LEXNAMES,
+  namesLemma,
+  parentPointer,
+  parseDataFile,
+  parseSynsetLine,
+  synsetId,
+  type SynsetType,
+  WORDNET_DATA_FILES,
+  WORDNET_POS,
+  type WordnetPointer,
+  type WordnetPos,
+  type WordnetSynset,
+} from "./wordnet_format.ts";
+export {
+  isDownloadable,
+  loadRealDataset,
+  REAL_NAMES,
+  type RealDatasetOptions,
+  type RealName,
+  realSourceHint,
+  realSourceStatus,
+  type RealStatus,
+} from "./load.ts";

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { sha256Hex } from "../io.ts";
 import { Rng } from "../rng.ts";
 import { type PairsTable, type Split, SPLITS } from "../schema.ts";
 
@@ -85,4 +86,24 @@ export function sortedPairs(
     relevance: Int8Array.from(rows, (p) => p.r),
     split: rows.map((p) => p.s),
   };
+}
+
+/**
+ * The split of one key by a seeded hash: the first 32 bits of
+ * sha256(`<seed>:<key>`) as a fraction u in [0, 1); u < `test` → test,
+ * u < `test + valid` → valid, else train. Unlike {@link pickFraction} a
+ * key's split depends on nothing but the key and the seed, so it stays put
+ * when other keys come or go.
+ */
+export function hashedSplit(
+  key: string,
+  options: { seed: number; valid: number; test: number },
+): Split {
+  const u = parseInt(sha256Hex(`${options.seed}:${key}`).slice(0, 8), 16) /
+    2 ** 32;
+  return u < options.test
+    ? "test"
+    : u < options.test + options.valid
+    ? "valid"
+    : "train";
 }

@@ -2,6 +2,7 @@ import { assertEquals, assertThrows } from "../../testing.ts";
 import {
   checkFraction,
   countBySplit,
+  hashedSplit,
   pickFraction,
   relevanceBySplit,
   shuffledKeys,
@@ -65,4 +66,23 @@ Deno.test("sortedPairs orders by query then item; counts per split", () => {
     valid: {},
     test: { "3": 1 },
   });
+});
+
+Deno.test("hashedSplit: seeded, per key, close to the asked fractions", () => {
+  const options = { seed: 0, valid: 0.1, test: 0.2 };
+  const keys = Array.from({ length: 20000 }, (_, i) => `k${i}`);
+  const splits = keys.map((k) => hashedSplit(k, options));
+  const counts = countBySplit(splits);
+  assertEquals(counts.train + counts.valid + counts.test, 20000);
+  // Binomial sd at n = 20000 is below 60; 3 sd either side.
+  for (const [split, share] of [["valid", 0.1], ["test", 0.2]] as const) {
+    const c = counts[split];
+    assertEquals(Math.abs(c - share * 20000) < 180, true, `${split} ${c}`);
+  }
+  // The same key and seed always give the same split; another seed moves
+  // some keys.
+  assertEquals(keys.map((k) => hashedSplit(k, options)), splits);
+  const other = keys.map((k) => hashedSplit(k, { ...options, seed: 1 }));
+  assertEquals(other.some((s, i) => s !== splits[i]), true);
+  assertEquals(hashedSplit("k0", { seed: 0, valid: 0, test: 0 }), "train");
 });

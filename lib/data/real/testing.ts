@@ -1,7 +1,8 @@
 /**
  * For tests that read a real dataset: find its source files the way the
  * package does ({@link resolveSource}: `$ADAPTIVE_RETRIEVAL_DATASETS`, else
- * `../shared/datasets` beside the clone) and, when they are not there, skip
+ * `../shared/datasets` beside the clone; WordNet also in
+ * `/usr/share/wordnet`) and, when they are not there, skip
  * the test with the reason in its name (so `deno test` prints it) and one
  * console line, or fail it under CI (`CI=true`), where the files are always
  * beside the clone. Only for `*_test.ts` files.
@@ -22,7 +23,8 @@
  */
 
 import { underCi } from "../../testing.ts";
-import { DATASETS_ENV, type SourceName, sourceStatus } from "./source.ts";
+import { isDownloadable, type RealName, realSourceStatus } from "./load.ts";
+import { DATASETS_ENV } from "./source.ts";
 
 /** A real dataset's source folder as a test sees it. */
 export interface RealSource {
@@ -46,8 +48,8 @@ const warned = new Set<string>();
  * Looks up a real dataset's source folder for a test module (call at the
  * module's top level, before `Deno.test`).
  */
-export async function realSource(name: SourceName): Promise<RealSource> {
-  const status = await sourceStatus(name);
+export async function realSource(name: RealName): Promise<RealSource> {
+  const status = await realSourceStatus(name);
   const ci = underCi();
   if (!status.present && !ci && !warned.has(name)) {
     warned.add(name);
@@ -63,7 +65,11 @@ export async function realSource(name: SourceName): Promise<RealSource> {
     // Short, so the summary line stays readable; the console line above
     // has the whole hint.
     skipNote: ignore
-      ? ` [skipped: ${name} ${status.problem}; \`deno task download ${name}\` or ${DATASETS_ENV}=DIR]`
+      ? ` [skipped: ${name} ${status.problem}; ${
+        isDownloadable(name)
+          ? `\`deno task download ${name}\``
+          : "`apt-get install wordnet-base`"
+      } or ${DATASETS_ENV}=DIR]`
       : "",
     require: () => {
       if (!status.present) {
