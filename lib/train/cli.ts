@@ -33,6 +33,7 @@ import {
 import { BACKEND_REQUESTS, type BackendRequest } from "../backend/mod.ts";
 import { ConfigError, resolveConfig } from "./config.ts";
 import { RUN_FILES } from "./run_files.ts";
+import { describeEarlyStopping } from "./early_stopping.ts";
 import { train } from "./train.ts";
 
 const USAGE =
@@ -164,6 +165,9 @@ export async function main(args: readonly string[]): Promise<number> {
       console.log(
         `run ${dir} already finished (step ${result.steps}/${result.totalSteps}); nothing to do, its ${RUN_FILES.eval} is kept`,
       );
+      if (result.earlyStopping) {
+        console.log(describeEarlyStopping(result.earlyStopping));
+      }
       console.log(`full evaluation: deno task eval --run ${dir}`);
       return 0;
     }
@@ -178,6 +182,12 @@ export async function main(args: readonly string[]): Promise<number> {
     if (!result.completed) {
       console.log(`stopped early; continue with --resume --out ${dir}`);
       return 130;
+    }
+    if (result.earlyStopping) {
+      console.log(describeEarlyStopping(result.earlyStopping));
+      console.log(
+        `test metrics from the weights of step ${result.earlyStopping.bestStep} (best valid)`,
+      );
     }
     const br = (result.eval as
       | { batchRecall?: { recall: Record<string, number> } }

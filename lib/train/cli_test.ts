@@ -160,3 +160,54 @@ Deno.test("deno task train: relative paths are the user's (INIT_CWD), not the re
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task train: prints the early stop step, reason and best step", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "train_cli_test_" });
+  const [log, error] = [console.log, console.error];
+  const said: string[] = [];
+  console.log = (...a: unknown[]) => said.push(a.join(" "));
+  console.error = () => {};
+  try {
+    await writeDataset(
+      `${dir}/mydata`,
+      generateSynthetic({ seed: 2, numItems: 150, numQueries: 300 }),
+    );
+    // lr 1e-30: the weights do not move, valid recall is flat, and the run
+    // stops after 2 evaluations without improvement: at step 6, best 2.
+    const cfg = {
+      data: `${dir}/mydata`,
+      tower: { kind: "plain", dim: 8, embedDim: 8, hidden: [16] },
+      batchSize: 32,
+      steps: 20,
+      evalEvery: 2,
+      checkpointEvery: 0,
+      optimizer: { lr: 1e-30 },
+      earlyStopping: { patience: 2 },
+      backend: "wasm",
+    };
+    await Deno.writeTextFile(`${dir}/cfg.json`, JSON.stringify(cfg));
+    const out = `${dir}/run`;
+    const args = ["--config", `${dir}/cfg.json`, "--out", out, "--quiet"];
+    assertEquals(await main(args), 0);
+    const text = said.join("\n");
+    assertTrue(text.includes("steps: 6/20"), text);
+    assertTrue(
+      text.includes(
+        "early stopping: stopped at step 6 (patience: 2 valid evaluations in a row without recall@10 improving); best valid recall@10",
+      ),
+      text,
+    );
+    assertTrue(text.includes("at step 2"), text);
+    assertTrue(
+      text.includes("test metrics from the weights of step 2 (best valid)"),
+      text,
+    );
+    said.length = 0;
+    assertEquals(await main(["--resume", "--out", out, "--quiet"]), 0);
+    assertTrue(said.some((l) => l.includes("already finished (step 6/20)")));
+    assertTrue(said.some((l) => l.startsWith("early stopping: stopped at")));
+  } finally {
+    [console.log, console.error] = [log, error];
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -23,13 +23,24 @@
  *   `statsEvery`-th step.
  * - Logs: `steps.arrow`, written at every checkpoint and at the end;
  *   `valid.arrow` with batch recall on the valid split every `evalEvery`
- *   steps. Checkpoints every `checkpointEvery` steps and at the end (see
- *   `checkpoint.ts`), each written after the logs, so a kill between them
- *   never leaves a checkpoint past its log; a resume whose log does not
- *   cover every step up to the checkpoint is refused. At the end,
+ *   steps (with early stopping also at the last step). Checkpoints every
+ *   `checkpointEvery` steps and at the end (see `checkpoint.ts`), each
+ *   written after the logs, so a kill between them never leaves a
+ *   checkpoint past its log; a resume whose log does not cover every step
+ *   up to the checkpoint is refused. At the end,
  *   `eval.json`: batch recall@{1,5,10,50} on the test split (or what
  *   `options.evaluate` returns), with the config hash, data hash and code
  *   version.
+ * - Early stopping (`config.earlyStopping`, see `early_stopping.ts`):
+ *   after each valid evaluation the monitored recall is compared with the
+ *   best so far; a new best's weights go to `best-<step>.bin`; the loop
+ *   ends after `patience` evaluations without improvement, or at the cap.
+ *   The monitor's state is part of every checkpoint, so a resume continues
+ *   the patience window exactly. At the end the model is given the best
+ *   weights before `eval.json` (or `options.evaluate`) is computed, and
+ *   `eval.json`, `run.json` and the result record `stoppedAt`, `bestStep`,
+ *   `bestValid` and `stopReason` (`earlyStopping`). The last checkpoint
+ *   keeps the weights of the stop step.
  * - Safety: one process at a time trains into a folder (`train.lock`, an
  *   OS file lock, {@link acquireRunLock}); the folder may not be, or lie inside, the
  *   dataset folder; a resume refuses data whose hash differs from the one
@@ -84,11 +95,17 @@ import {
   type TrainConfigInput,
 } from "./config.ts";
 import {
-  type CheckpointData,
   hasCheckpoint,
+  readBestWeights,
   readCheckpoint,
+  writeBestWeights,
   writeCheckpoint,
 } from "./checkpoint.ts";
+import {
+  EarlyStopping,
+  type EarlyStoppingSummary,
+  earlyStoppingSummary,
+} from "./early_stopping.ts";
 import {
   readSteps,
   readValid,
@@ -177,6 +194,11 @@ export interface TrainResult {
   log: StepRow[];
   /** Contents of `eval.json` (null when stopped early). */
   eval: Record<string, unknown> | null;
+  /**
+   * With `config.earlyStopping`: the stop step and reason, the best step
+   * and its valid value (whose weights `eval` and `model` hold); else null.
+   */
+  earlyStopping: EarlyStoppingSummary | null;
   /** Backend the run used. */
   backend: BackendInfo;
   /** The model when `keepModel` (caller disposes), else null. */
@@ -207,18 +229,21 @@ function statsColumns(s: LossStats | null): Partial<StepRow> {
   };
 }
 
-/** A model with a checkpoint's weights (for `keepModel` on a finished run). */
+/** The model's weights among a checkpoint's (which has the loss's too). */
+function modelWeights(weights: Weights): Weights {
+  return Object.fromEntries(
+    Object.entries(weights).filter(([k]) => !k.startsWith("loss/")),
+  );
+}
+
+/** A model with given weights (for `keepModel` on a finished run). */
 function restoredModel(
   tower: TowerConfig,
   config: TrainConfig,
-  ckpt: CheckpointData,
+  weights: Weights,
 ): TwoTowerModel {
   const model = createTower(tower, { seed: config.seed });
-  model.setWeights(
-    Object.fromEntries(
-      Object.entries(ckpt.weights).filter(([k]) => !k.startsWith("loss/")),
-    ),
-  );
+  model.setWeights(modelWeights(weights));
   return model;
 }
 
@@ -496,12 +521,19 @@ async function trainLocked(
     }
   }
   const evalPath = joinPath(dir, RUN_FILES.eval);
+  const stopped = ckpt?.earlyStopping?.stopReason ?? null;
   if (
-    ckpt && step >= T && previous?.status === "finished" &&
-    await pathExists(evalPath)
+    ckpt && (step >= T || stopped !== null) &&
+    previous?.status === "finished" && await pathExists(evalPath)
   ) {
     // A finished run: nothing to train, and its eval.json (perhaps the
     // full evaluation of `deno task eval`) is kept, not replaced.
+    const early = config.earlyStopping && ckpt.earlyStopping
+      ? earlyStoppingSummary(config.earlyStopping, ckpt.earlyStopping)
+      : null;
+    const weights = options.keepModel
+      ? (await readBestWeights(dir, ckpt.earlyStopping)) ?? ckpt.weights
+      : null;
     return {
       dir,
       config,
@@ -513,8 +545,9 @@ async function trainLocked(
       alreadyFinished: true,
       log,
       eval: JSON.parse(await Deno.readTextFile(evalPath)),
+      earlyStopping: early,
       backend,
-      model: options.keepModel ? restoredModel(tower, config, ckpt) : null,
+      model: weights ? restoredModel(tower, config, weights) : null,
       warnings,
     };
   }
@@ -575,6 +608,9 @@ async function trainLocked(
     }
     objective.setState(ckpt.objective);
   }
+  const stopper = config.earlyStopping
+    ? new EarlyStopping(config.earlyStopping, ckpt?.earlyStopping)
+    : null;
 
   const code = await codeVersion();
   const session: RunSession = {
@@ -601,6 +637,7 @@ async function trainLocked(
     status: session.status,
     steps: step,
     sessions: [...(previous?.sessions ?? []), session],
+    ...(stopper ? { earlyStopping: stopper.summary() } : {}),
   });
   const t0 = performance.now();
   const writeRun = async () => {
@@ -636,16 +673,32 @@ async function trainLocked(
     if (config.evalEvery > 0) {
       await writeValid(joinPath(dir, RUN_FILES.valid), valid, DEFAULT_KS);
     }
-    const weights = { ...model.getWeights(), ...objective.getWeights() };
     await writeCheckpoint(dir, {
       step,
       totalSteps: T,
       configHash: hash,
-      weights,
+      weights: allWeights(),
       optimizer: optimizerState(),
       objective: objective.getState(),
+      earlyStopping: stopper?.state,
     });
     await writeRun();
+  };
+  function allWeights(): Weights {
+    return { ...model.getWeights(), ...objective.getWeights() };
+  }
+  // Early stopping: the valid row of step t against the best so far; a
+  // new best's weights go to disk at once (see early_stopping.ts).
+  const observeValid = async (t: number) => {
+    const row = valid[valid.length - 1];
+    if (stopper === null || row?.step !== t) return;
+    if (stopper.observe(t, row.recall)) {
+      const blob = await writeBestWeights(dir, {
+        step: t,
+        weights: allWeights(),
+      });
+      stopper.setBest(blob);
+    }
   };
 
   let epochBatches: Batch[] = [];
@@ -655,7 +708,7 @@ async function trainLocked(
   let validMissing = false;
   let aborted = false;
   try {
-    while (step < T) {
+    while (step < T && !stopper?.stopped) {
       if (options.signal?.aborted) {
         aborted = true;
         break;
@@ -753,7 +806,8 @@ async function trainLocked(
           `the loss became ${loss} at step ${t} (epoch ${epoch}, batch ${index}); lower optimizer.lr or check the loss options`,
         );
       }
-      if (config.evalEvery > 0 && t % config.evalEvery === 0 && !validMissing) {
+      const evalNow = t % config.evalEvery === 0 || (stopper && t === T);
+      if (config.evalEvery > 0 && evalNow && !validMissing) {
         try {
           const r = batchRecallOfModel(model, { ds, inputs }, {
             split: "valid",
@@ -761,9 +815,11 @@ async function trainLocked(
           });
           valid.push({ step: t, epoch, recall: r.recall, queries: r.queries });
         } catch (err) {
+          if (stopper) throw err; // the config check found valid pairs
           validMissing = true;
           warnings.push(`no validation log: ${(err as Error).message}`);
         }
+        await observeValid(t);
       }
       if (
         config.checkpointEvery > 0 && t % config.checkpointEvery === 0 && t < T
@@ -800,7 +856,11 @@ async function trainLocked(
     session.status = "aborted";
     if (options.checkpointOnAbort ?? true) await checkpoint();
   } else {
+    stopper?.finish(step);
     await checkpoint();
+    // Test metrics from the best-valid weights (read back, sha256 checked).
+    const best = await readBestWeights(dir, stopper?.state);
+    if (best) model.setWeights(modelWeights(best));
     evalResult = await finalEval();
     await writeTextAtomic(
       joinPath(dir, RUN_FILES.eval),
@@ -824,6 +884,7 @@ async function trainLocked(
     alreadyFinished: false,
     log,
     eval: evalResult,
+    earlyStopping: stopper?.summary() ?? null,
     backend,
     model: options.keepModel ? model : null,
     warnings,
@@ -841,6 +902,7 @@ async function trainLocked(
       dataHash: { hash: datasetSummary.hash, hashOf: datasetSummary.hashOf },
       code,
       step,
+      ...(stopper ? { earlyStopping: stopper.summary() } : {}),
     };
     if (options.evaluate) {
       const out = await options.evaluate({ model, inputs, ds, config, dir });
