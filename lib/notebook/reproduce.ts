@@ -1,14 +1,16 @@
 /**
  * `deno task reproduce [--profile quick|full] [--seed N] [--out DIR]
  * [--only NOTEBOOK] [--force] [--jupyter] [--cell-timeout S] [--jobs N]
- * [--download]`.
+ * [--download] [--check BASELINE_DIR [--against DIR] [--tolerance REL]
+ * [--abs-tolerance ABS]]` (options and usage: `reproduce_args.ts`).
  *
- * 1. Builds every dataset into `data/`: the synthetic catalogue at the
- *    chosen profile and seed, and each real dataset whose source files are
- *    at hand (`$ADAPTIVE_RETRIEVAL_DATASETS`, else `../shared/datasets`
- *    beside the clone; `--download`, given network permission, fetches
- *    missing ones first, checking their sha256; `deno task download all`
- *    does that for the task, which has no network permission). A real dataset without files is skipped (an earlier
+ * 1. Builds every dataset into `data/` (`reproduce_data.ts`): the
+ *    synthetic catalogue at the chosen profile and seed, and each real
+ *    dataset whose source files are at hand (`$ADAPTIVE_RETRIEVAL_DATASETS`,
+ *    else `../shared/datasets` beside the clone; `--download`, given
+ *    network permission, fetches missing ones first, checking their sha256;
+ *    `deno task download all` does that for the task, which has no network
+ *    permission). A real dataset without files is skipped (an earlier
  *    build in `data/` is kept and used): one console line, a line in the
  *    report and an entry in the manifest say what is missing and the
  *    command that brings it, and the notebooks run without it.
@@ -34,33 +36,44 @@
  * 4. With `--jupyter`, also executes the same notebooks with Jupyter's
  *    nbconvert on the Deno kernel into `<out>/jupyter/`, and reports cells
  *    that did not run, failed, or lost outputs (see `jupyter.ts`).
+ * 5. With `--check BASELINE_DIR`, compares the output folder with an
+ *    earlier one (see `check.ts`): every number of the cells' outputs and
+ *    text artefacts, and the words around them, timings, dates, paths and
+ *    versions left out; prints `check: N numbers compared, M differ` and
+ *    each difference, and exits 1 when anything differs. `--against DIR`
+ *    compares DIR instead of running anything; `--tolerance REL` and
+ *    `--abs-tolerance ABS` let numbers differ that little.
  *
  * Starting the notebook processes needs `--allow-run` on this script.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
-  buildIfAvailable,
-  DATASET_NAMES,
-  DATASETS_ENV,
-  defaultDatasetDir,
   downloadDenied,
   type FetchOptions,
-  missingDatasetNote,
   pathExists,
   readJsonIfPresent,
   stableJson,
-  userPath,
   writeTextAtomic,
 } from "../data/mod.ts";
 import { formatBackendInfo, initBackend } from "../backend/mod.ts";
+import {
+  assertOutputFolder,
+  compareOutputs,
+  formatComparison,
+} from "./check.ts";
 import { type Profile, PROFILES, repoRoot } from "./context.ts";
 import { hashFile, hashTree, listFiles, sha256 } from "./hash.ts";
 import { type JupyterRun, runJupyter } from "./jupyter.ts";
 import { type Notebook, notebookName, readNotebook } from "./notebook.ts";
 import { type ReportEntry, writeReport } from "./report.ts";
+import { parseReproduceArgs, USAGE } from "./reproduce_args.ts";
+import {
+  prepareData,
+  realDatasetNotes,
+  type RealDatasetStatus,
+} from "./reproduce_data.ts";
 import {
   absolutePath,
   dirname,
@@ -134,19 +147,12 @@ export interface ReproduceResult {
   realDatasets: RealDatasetStatus[];
 }
 
-/** Whether the notebooks had a real dataset, and if not, why. */
-export interface RealDatasetStatus {
-  /** Dataset name (`wands`, `scifact`, `movielens`). */
-  name: string;
-  /**
-   * `built`: built from its source files; `earlier`: its files are
-   * missing, an earlier build in `data/` was used; `present`: found in
-   * `data/` (`--skip-data`); `skipped`: not available to the notebooks.
-   */
-  status: "built" | "earlier" | "present" | "skipped";
-  /** For `earlier` and `skipped`: what is missing and the command. */
-  reason: string;
-}
+export {
+  prepareData,
+  type PrepareDataOptions,
+  realDatasetNotes,
+  type RealDatasetStatus,
+} from "./reproduce_data.ts";
 
 /** Bad options, or the run cannot start. */
 export class ReproduceError extends Error {
@@ -362,111 +368,6 @@ async function checkOutFolder(
       );
     }
   }
-}
-
-const REAL_NAMES = DATASET_NAMES.filter((n) => n !== "synthetic");
-
-/** Options of {@link prepareData}. */
-export interface PrepareDataOptions {
-  /** Synthetic size profile. */
-  profile: Profile;
-  /** Synthetic seed. */
-  seed: number;
-  /** Build nothing; only report which real datasets `data/` holds. */
-  skipData?: boolean;
-  /** Download missing real datasets' source files first. */
-  download?: boolean;
-  /** The fetch function for `download` (tests). */
-  fetch?: FetchOptions["fetch"];
-  /** Progress lines. */
-  log: (line: string) => void;
-}
-
-/**
- * Step 1 of {@link reproduce}: builds the datasets into `<root>/data/`
- * (each real one only if its source files are at hand) and returns what
- * became of each real dataset. A skipped one gets one log line naming what
- * is missing and the command that brings it.
- */
-export async function prepareData(
-  root: string,
-  options: PrepareDataOptions,
-): Promise<RealDatasetStatus[]> {
-  const { profile, seed, log } = options;
-  const statuses: RealDatasetStatus[] = [];
-  // The reasons start with "<name>: "; the lines below say the name once.
-  const skip = (name: string, reason: string) => {
-    log(
-      `data ${name}: SKIPPED, the notebooks run without it: ${
-        reason.replace(`${name}: `, "")
-      }`,
-    );
-    statuses.push({ name, status: "skipped", reason });
-  };
-  if (options.skipData) {
-    for (const name of REAL_NAMES) {
-      const note = await missingDatasetNote(`${root}/data/${name}`);
-      if (note === null) statuses.push({ name, status: "present", reason: "" });
-      else skip(name, `${name}: ${note}`);
-    }
-    return statuses;
-  }
-  for (const name of DATASET_NAMES) {
-    const t0 = performance.now();
-    const r = await buildIfAvailable(name, {
-      profile,
-      seed,
-      out: `${root}/${defaultDatasetDir(name, { profile })}`,
-      download: options.download,
-      fetch: options.fetch,
-    });
-    const secs = ((performance.now() - t0) / 1000).toFixed(1);
-    if (r.status === "skipped") {
-      skip(name, r.reason);
-      continue;
-    }
-    if (r.status === "built") {
-      log(`data ${name}: ${r.dir} (${JSON.stringify(r.counts)}) in ${secs} s`);
-      if (r.reason) log(`  warning: ${r.reason}`);
-    } else log(`data ${r.reason}`);
-    if (name !== "synthetic") {
-      statuses.push({
-        name,
-        status: r.status,
-        reason: r.status === "earlier" ? r.reason : "",
-      });
-    }
-  }
-  return statuses;
-}
-
-/**
- * The report's lines about the real datasets: which ones the notebooks
- * had, and one line per skipped (or earlier-built) dataset with its reason.
- */
-export function realDatasetNotes(
-  statuses: readonly RealDatasetStatus[],
-): string[] {
-  const names = (skipped: boolean) =>
-    statuses.filter((d) => (d.status === "skipped") === skipped)
-      .map((d) => d.name);
-  const used = names(false), skipped = names(true);
-  const lines = [
-    `Real datasets the notebooks ran on: ${
-      used.length > 0 ? used.join(", ") : "none"
-    }${
-      skipped.length > 0
-        ? `; not on ${
-          skipped.join(", ")
-        }, which every table and verdict leaves out`
-        : ""
-    }.`,
-  ];
-  for (const d of statuses) {
-    if (d.status === "skipped") lines.push(`Skipped ${d.reason}`);
-    else if (d.status === "earlier") lines.push(d.reason);
-  }
-  return lines;
 }
 
 /** Runs the whole reproduction (see the module documentation). */
@@ -776,119 +677,65 @@ export async function reproduce(
   };
 }
 
-const USAGE = `Usage: deno task reproduce [options]
-
-Builds the datasets, executes every notebooks/*.ipynb headless, and writes
-executed notebooks, artefacts, report.html/report.md and manifest.json.
-
-Options:
-  --profile quick|full   size profile (default quick)
-  --seed N               seed for datasets and notebooks (default 1)
-  --out DIR              output folder (default out/)
-  --only NAME            run only this notebook (repeatable, or a,b)
-  --force                re-run notebooks even when unchanged
-  --jupyter              also execute them with Jupyter (nbconvert + the
-                         Deno kernel) into <out>/jupyter/ and check them
-  --cell-timeout S       stop a cell after S seconds (default 3600)
-  --jobs N               notebooks executed at once (default: one per core,
-                         at most 4; a notebook's metadata can ask to wait for
-                         another or to take several cores)
-  --notebooks DIR        notebook folder (default notebooks/)
-  --download             fetch the source files of the real datasets that
-                         are missing first (sha256-checked) into
-                         $${DATASETS_ENV}, else
-                         ../shared/datasets beside the repository; needs
-                         network permission, which the reproduce task does
-                         not grant: run \`deno task download all\` instead,
-                         then reproduce
-  --skip-data            do not rebuild the datasets first
-  -h, --help             this text
-
-The real datasets (WANDS, SciFact, MovieLens) are not part of the
-repository; without their files the notebooks run on the synthetic
-catalogues alone, and the console, report and manifest say which datasets
-were skipped and the command that brings each.
-`;
-
-/** The command line: returns the exit status. */
+/** The command line (options: `reproduce_args.ts`): returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        profile: { type: "string", default: "quick" },
-        seed: { type: "string", default: "1" },
-        out: { type: "string" },
-        only: { type: "string", multiple: true },
-        force: { type: "boolean", default: false },
-        jupyter: { type: "boolean", default: false },
-        "cell-timeout": { type: "string", default: "3600" },
-        jobs: { type: "string" },
-        notebooks: { type: "string" },
-        "skip-data": { type: "boolean", default: false },
-        download: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`error: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
+  const parsed = parseReproduceArgs(args);
+  if (parsed.kind === "help") {
     console.log(USAGE);
     return 0;
   }
-  if (!PROFILES.includes(values.profile as Profile)) {
+  if (parsed.kind === "error") {
     console.error(
-      `error: --profile must be 'quick' or 'full', got '${values.profile}'`,
+      `error: ${parsed.message}${parsed.usage ? `\n\n${USAGE}` : ""}`,
     );
     return 2;
   }
-  const seed = Number(values.seed);
-  if (!/^-?\d+$/.test(values.seed) || !Number.isSafeInteger(seed)) {
-    console.error(`error: --seed must be an integer, got '${values.seed}'`);
-    return 2;
-  }
-  const timeout = Number(values["cell-timeout"]);
-  if (!(timeout > 0)) {
-    console.error(
-      `error: --cell-timeout must be a positive number of seconds, got '${
-        values["cell-timeout"]
-      }'`,
-    );
-    return 2;
-  }
-  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
-  if (
-    jobs !== undefined &&
-    (!/^\d+$/.test(values.jobs!) || !Number.isSafeInteger(jobs) || jobs < 1)
-  ) {
-    console.error(`error: --jobs must be an integer ≥ 1, got '${values.jobs}'`);
-    return 2;
-  }
+  const a = parsed.args;
   try {
-    const r = await reproduce({
-      jobs,
-      profile: values.profile as Profile,
-      seed,
-      // Relative paths are the user's (deno task runs in the repository).
-      out: values.out === undefined ? undefined : userPath(values.out),
-      only: values.only,
-      force: values.force,
-      jupyter: values.jupyter,
-      cellTimeoutS: timeout,
-      notebooks: values.notebooks === undefined
-        ? undefined
-        : userPath(values.notebooks),
-      skipData: values["skip-data"],
-      download: values.download,
-    });
-    if (!r.ok) {
-      console.error(`error: ${r.failure}`);
-      return 1;
+    if (a.check !== undefined) {
+      // Before the (slow) run: the baseline must be there, and not be the
+      // folder the run overwrites.
+      await assertOutputFolder(a.check, "baseline");
+      const out = a.against ?? a.out ?? `${repoRoot()}/out`;
+      const real = (p: string) => resolvedPath(absolutePath(p));
+      if ((await real(a.check)) === (await real(out))) {
+        console.error(
+          `error: --check ${a.check}: the baseline is the folder ${
+            a.against === undefined ? "this run writes" : "--against names"
+          }; record the baseline in another folder (reproduce --out DIR)`,
+        );
+        return 2;
+      }
     }
-    return 0;
+    let fresh = a.against;
+    if (fresh === undefined) {
+      const r = await reproduce({
+        jobs: a.jobs,
+        profile: a.profile,
+        seed: a.seed,
+        out: a.out,
+        only: a.only,
+        force: a.force,
+        jupyter: a.jupyter,
+        cellTimeoutS: a.cellTimeoutS,
+        notebooks: a.notebooks,
+        skipData: a.skipData,
+        download: a.download,
+      });
+      if (!r.ok) {
+        console.error(`error: ${r.failure}`);
+        return 1;
+      }
+      fresh = r.out;
+    }
+    if (a.check === undefined) return 0;
+    const c = await compareOutputs(a.check, fresh, {
+      relTol: a.relTol,
+      absTol: a.absTol,
+      only: a.only?.flatMap((o) => o.split(",")),
+    });
+    console.log(formatComparison(c));
+    return c.differences.length > 0 ? 1 : 0;
   } catch (err) {
     console.error(`error: ${(err as Error).message}`);
     return 1;
