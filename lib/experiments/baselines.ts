@@ -76,16 +76,11 @@ import { DEFAULT_KS, type Interval } from "../eval/mod.ts";
 import { evaluateModelPerQuery, type PerQueryValues } from "./evaluate.ts";
 import { cachedRun } from "./run_cache.ts";
 
-/** The baselines this driver knows. */
-export type BaselineName = "dssm" | "mgdspr" | "dpsr" | "adap-tau";
-
 /** All baselines, in notebook order. */
-export const BASELINE_NAMES: readonly BaselineName[] = [
-  "dssm",
-  "mgdspr",
-  "dpsr",
-  "adap-tau",
-];
+export const BASELINE_NAMES = ["dssm", "mgdspr", "dpsr", "adap-tau"] as const;
+
+/** The baselines this driver knows. */
+export type BaselineName = typeof BASELINE_NAMES[number];
 
 /**
  * A run of a baseline's grid: its own objective, the paper's adaptive
