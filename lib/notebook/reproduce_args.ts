@@ -7,8 +7,13 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { DATASETS_ENV, userPath } from "../data/mod.ts";
+import {
+  choiceFlag,
+  DATASETS_ENV,
+  intFlag,
+  parseFlags,
+  userPath,
+} from "../data/mod.ts";
 import { type Profile, PROFILES } from "./context.ts";
 
 /** The usage text (`--help`, and after a bad option). */
@@ -109,8 +114,7 @@ export type ParsedReproduceArgs =
 export function parseReproduceArgs(args: string[]): ParsedReproduceArgs {
   let values;
   try {
-    ({ values } = parseArgs({
-      args,
+    ({ values } = parseFlags(args, {
       options: {
         profile: { type: "string", default: "quick" },
         seed: { type: "string", default: "1" },
@@ -127,7 +131,6 @@ export function parseReproduceArgs(args: string[]): ParsedReproduceArgs {
         against: { type: "string" },
         tolerance: { type: "string", default: "0" },
         "abs-tolerance": { type: "string", default: "0" },
-        help: { type: "boolean", short: "h", default: false },
       },
     }));
   } catch (err) {
@@ -135,14 +138,13 @@ export function parseReproduceArgs(args: string[]): ParsedReproduceArgs {
   }
   if (values.help) return { kind: "help" };
   const error = (message: string) => ({ kind: "error" as const, message });
-  if (!PROFILES.includes(values.profile as Profile)) {
-    return error(
-      `--profile must be 'quick' or 'full', got '${values.profile}'`,
-    );
-  }
-  const seed = Number(values.seed);
-  if (!/^-?\d+$/.test(values.seed) || !Number.isSafeInteger(seed)) {
-    return error(`--seed must be an integer, got '${values.seed}'`);
+  let profile: Profile, seed: number, jobs: number | undefined;
+  try {
+    profile = choiceFlag("profile", values.profile, { choices: PROFILES })!;
+    seed = intFlag("seed", values.seed)!;
+    jobs = intFlag("jobs", values.jobs, { min: 1 });
+  } catch (err) {
+    return error((err as Error).message);
   }
   const timeout = Number(values["cell-timeout"]);
   if (!(timeout > 0)) {
@@ -151,13 +153,6 @@ export function parseReproduceArgs(args: string[]): ParsedReproduceArgs {
         values["cell-timeout"]
       }'`,
     );
-  }
-  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
-  if (
-    jobs !== undefined &&
-    (!/^\d+$/.test(values.jobs!) || !Number.isSafeInteger(jobs) || jobs < 1)
-  ) {
-    return error(`--jobs must be an integer ≥ 1, got '${values.jobs}'`);
   }
   const tolerance = (name: string, text: string) => {
     const v = Number(text);
@@ -188,7 +183,7 @@ export function parseReproduceArgs(args: string[]): ParsedReproduceArgs {
   return {
     kind: "ok",
     args: {
-      profile: values.profile as Profile,
+      profile,
       seed,
       out: path(values.out),
       only: values.only,
