@@ -374,8 +374,15 @@ Deno.test("reproduce --check BASELINE --against DIR: exit 1 and the list when an
     assertEquals(r.code, 0, r.out);
     // Bad uses: exit 2 before anything runs.
     r = await cli(["--check", `${dir}/nope`, "--against", `${dir}/b`]);
-    assertEquals(r.code, 1, r.out);
+    assertEquals(r.code, 2, r.out);
+    assertTrue(r.out.includes("baseline folder"), r.out);
     assertTrue(r.out.includes("does not exist"), r.out);
+    r = await cli(["--check", `${dir}/a`, "--against", `${dir}/nope`]);
+    assertEquals(r.code, 2, r.out);
+    assertTrue(r.out.includes("--against folder"), r.out);
+    // A folder against itself is allowed (nothing is written).
+    r = await cli(["--check", `${dir}/a`, "--against", `${dir}/a`]);
+    assertEquals(r.code, 0, r.out);
     r = await cli(["--check", `${dir}/a`, "--out", `${dir}/a`]);
     assertEquals(r.code, 2, r.out);
     assertTrue(r.out.includes("the baseline is the folder this run writes"));

@@ -60,6 +60,7 @@ import {
 import { formatBackendInfo, initBackend } from "../backend/mod.ts";
 import {
   assertOutputFolder,
+  CheckError,
   compareOutputs,
   formatComparison,
 } from "./check.ts";
@@ -68,7 +69,11 @@ import { hashFile, hashTree, listFiles, sha256 } from "./hash.ts";
 import { type JupyterRun, runJupyter } from "./jupyter.ts";
 import { type Notebook, notebookName, readNotebook } from "./notebook.ts";
 import { type ReportEntry, writeReport } from "./report.ts";
-import { parseReproduceArgs, USAGE } from "./reproduce_args.ts";
+import {
+  parseReproduceArgs,
+  type ReproduceArgs,
+  USAGE,
+} from "./reproduce_args.ts";
 import {
   prepareData,
   realDatasetNotes,
@@ -677,6 +682,24 @@ export async function reproduce(
   };
 }
 
+/** Why `--check` / `--against` name unusable folders, or null. */
+async function checkFolders(a: ReproduceArgs): Promise<string | null> {
+  try {
+    await assertOutputFolder(a.check!, "baseline");
+    if (a.against !== undefined) {
+      await assertOutputFolder(a.against, "--against");
+    }
+  } catch (err) {
+    if (err instanceof CheckError) return err.message;
+    throw err;
+  }
+  if (a.against !== undefined) return null;
+  const real = (p: string) => resolvedPath(absolutePath(p));
+  return (await real(a.check!)) === (await real(a.out ?? `${repoRoot()}/out`))
+    ? `--check ${a.check}: the baseline is the folder this run writes; record the baseline in another folder (reproduce --out DIR)`
+    : null;
+}
+
 /** The command line (options: `reproduce_args.ts`): returns the exit status. */
 export async function main(args: string[]): Promise<number> {
   const parsed = parseReproduceArgs(args);
@@ -693,17 +716,11 @@ export async function main(args: string[]): Promise<number> {
   const a = parsed.args;
   try {
     if (a.check !== undefined) {
-      // Before the (slow) run: the baseline must be there, and not be the
-      // folder the run overwrites.
-      await assertOutputFolder(a.check, "baseline");
-      const out = a.against ?? a.out ?? `${repoRoot()}/out`;
-      const real = (p: string) => resolvedPath(absolutePath(p));
-      if ((await real(a.check)) === (await real(out))) {
-        console.error(
-          `error: --check ${a.check}: the baseline is the folder ${
-            a.against === undefined ? "this run writes" : "--against names"
-          }; record the baseline in another folder (reproduce --out DIR)`,
-        );
+      // Before the (slow) run: the folders must be output folders, and the
+      // baseline not the one the run overwrites.
+      const bad = await checkFolders(a);
+      if (bad !== null) {
+        console.error(`error: ${bad}`);
         return 2;
       }
     }
