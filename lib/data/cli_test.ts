@@ -3,11 +3,16 @@ import { readDataset } from "./io.ts";
 
 const CLI = new URL("./cli.ts", import.meta.url).pathname;
 
-async function runCli(args: string[]) {
+/** Runs `deno task data` on `args`, in `options.cwd` with `options.env`. */
+async function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-read", "--allow-write", "--allow-env", CLI, ...args],
     stdout: "piped",
     stderr: "piped",
+    ...options,
   }).output();
   const dec = new TextDecoder();
   return {
@@ -56,26 +61,11 @@ Deno.test("bad command lines get a clear message and exit code 2", async () => {
 
 Deno.test("`data all` without real source files builds synthetic and skips the rest with the commands; one name fails", async () => {
   const dir = await Deno.makeTempDir({ prefix: "cli_test_" });
-  const run = async (args: string[]) => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        CLI,
-        ...args,
-      ],
+  const run = (args: string[]) =>
+    runCli(args, {
       cwd: dir,
       env: { ADAPTIVE_RETRIEVAL_DATASETS: `${dir}/none`, NO_COLOR: "1" },
-    }).output();
-    const dec = new TextDecoder();
-    return {
-      code: out.code,
-      stdout: dec.decode(out.stdout),
-      stderr: dec.decode(out.stderr),
-    };
-  };
+    });
   try {
     const all = await run(["all"]);
     assertEquals(all.code, 0, all.stderr);
