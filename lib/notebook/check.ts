@@ -20,7 +20,8 @@
  *   when every number stays), lines aligned on their words so an added line
  *   does not shift the rest;
  * - cells, files and notebooks present on one side only are listed;
- * - `manifest.json`: only {@link MANIFEST_FIELDS} (profile, seed, datasets).
+ * - `manifest.json`: only {@link MANIFEST_FIELDS} (profile, seed, backend,
+ *   datasets).
  *
  * Run-to-run variable fields (timings, dates, paths, versions, cache hits)
  * are left out: {@link VARIABLE} declares them, in one place.
@@ -63,7 +64,7 @@ import { joinSource, type Notebook, parseNotebook } from "./notebook.ts";
  * - `keys`: JSON keys, at any depth, holding timings (`ms`, `trainMs`,
  *   `wallS`, `seconds`, durations), dates (`finishedAt`, `timestamp`),
  *   paths (`path`, `dir`, `out`…), versions (`deno`, `v8`, `typescript`,
- *   `versions`, `codeVersion`, `commit`) or the cache flag. Today's JSON
+ *   `versions`, `codeVersion`, `tfjsVersion`, `commit`) or the cache flag. Today's JSON
  *   artefacts are Vega-Lite specs, which hold none; `manifest.json`, which
  *   holds them all, is compared on {@link MANIFEST_FIELDS} only.
  *
@@ -88,7 +89,7 @@ export const VARIABLE = {
     /\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[-+]\d{2}:?\d{2})?)?/g,
   ],
   keys:
-    /^(?:ms|\w*Ms|wallS|\w*Seconds|seconds|secs|elapsed\w*|duration\w*|time|timestamp|date|\w*At|path|\w*Path|dir|\w*Dir|out|deno|v8|typescript|versions?|codeVersion|commit|cached)$/,
+    /^(?:ms|\w*Ms|wallS|\w*Seconds|seconds|secs|elapsed\w*|duration\w*|time|timestamp|date|\w*At|path|\w*Path|dir|\w*Dir|out|deno|v8|typescript|versions?|\w*Version|commit|cached)$/,
 } as const;
 
 /**
@@ -99,6 +100,7 @@ export const VARIABLE = {
 export const MANIFEST_FIELDS = [
   "profile",
   "seed",
+  "backend",
   "realDatasets",
   "datasets",
 ] as const;
@@ -753,9 +755,9 @@ export function formatComparison(c: Comparison): string {
   const counts = (kind: Difference["kind"]) =>
     c.differences.filter((d) => d.kind === kind).length;
   const parts = [
-    `${counts("number")} numbers`,
-    `${counts("text")} texts`,
-    `${counts("baseline only") + counts("fresh only")} present on one side`,
+    `${counts("number")} in numbers`,
+    `${counts("text")} in words`,
+    `${counts("baseline only") + counts("fresh only")} on one side only`,
   ];
   return [
     `check: ${c.compared} numbers compared, ${c.differences.length} differ${
