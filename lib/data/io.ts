@@ -87,6 +87,38 @@ export async function writeFileAtomic(
   }
 }
 
+/**
+ * Writes `chunks` one after another to `path` atomically (see
+ * {@link writeFileAtomic}) without joining them in memory first, and
+ * returns the hex SHA-256 of the whole file. For large outputs such as
+ * checkpoints, whose parts would otherwise be copied into one buffer.
+ */
+export async function writeChunksAtomic(
+  path: string,
+  chunks: Iterable<Uint8Array>,
+): Promise<string> {
+  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  const hash = createHash("sha256");
+  try {
+    const file = await Deno.open(tmp, { write: true, createNew: true });
+    try {
+      for (const chunk of chunks) {
+        hash.update(chunk);
+        for (let done = 0; done < chunk.length;) {
+          done += await file.write(chunk.subarray(done));
+        }
+      }
+    } finally {
+      file.close();
+    }
+    await Deno.rename(tmp, path);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw err;
+  }
+  return hash.digest("hex");
+}
+
 /** Writes UTF-8 text atomically (see {@link writeFileAtomic}). */
 export function writeTextAtomic(path: string, text: string): Promise<void> {
   return writeFileAtomic(path, new TextEncoder().encode(text));

@@ -48,6 +48,7 @@ export {
   stableJson,
   usersToArrow,
   validateDataset,
+  writeChunksAtomic,
   writeDataset,
   writeFileAtomic,
   type WriteOptions,

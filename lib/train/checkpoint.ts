@@ -34,6 +34,7 @@ import {
   joinPath,
   sha256Hex,
   stableJson,
+  writeChunksAtomic,
   writeFileAtomic,
 } from "../data/mod.ts";
 import type { Weights } from "../towers/mod.ts";
@@ -138,6 +139,31 @@ export function packTensors(
   }
   // Float32Array is little-endian on every platform Deno runs on.
   return { bytes: new Uint8Array(all.buffer), tensors };
+}
+
+/**
+ * Writes what {@link packTensors} would return to `path` atomically, tensor
+ * after tensor, without the joined copy: a checkpoint of the DSSM reference
+ * model would otherwise hold its weights and moments twice in memory.
+ */
+export async function writeTensors(
+  path: string,
+  named: readonly [string, { shape: number[]; data: Float32Array }][],
+): Promise<{ sha256: string; tensors: TensorEntry[] }> {
+  const tensors: TensorEntry[] = [];
+  let offset = 0;
+  for (const [name, w] of named) {
+    tensors.push({ name, shape: [...w.shape], offset, length: w.data.length });
+    offset += w.data.length;
+  }
+  // Float32Array is little-endian on every platform Deno runs on.
+  const sha256 = await writeChunksAtomic(
+    path,
+    named.map(([, w]) =>
+      new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength)
+    ),
+  );
+  return { sha256, tensors };
 }
 
 /** Splits a blob written by {@link packTensors} back into named tensors. */
@@ -287,13 +313,16 @@ export async function writeCheckpoint(
   data: CheckpointData,
 ): Promise<CheckpointManifest> {
   const previous = await readManifest(dir).catch(() => null);
-  const w = packTensors(Object.entries(data.weights));
   const weightsFile = `weights-${stamp(data.step)}.bin`;
-  await writeFileAtomic(joinPath(dir, weightsFile), w.bytes);
+  const w = await writeTensors(
+    joinPath(dir, weightsFile),
+    Object.entries(data.weights),
+  );
   let optimizer: CheckpointManifest["optimizer"] = null;
   if (data.optimizer) {
     const o = data.optimizer;
-    const packed = packTensors([
+    const file = `optimizer-${stamp(data.step)}.bin`;
+    const packed = await writeTensors(joinPath(dir, file), [
       ...Object.entries(o.m).map(([n, t]) =>
         [`${n}/m`, t] as [string, typeof t]
       ),
@@ -301,11 +330,9 @@ export async function writeCheckpoint(
         [`${n}/v`, t] as [string, typeof t]
       ),
     ]);
-    const file = `optimizer-${stamp(data.step)}.bin`;
-    await writeFileAtomic(joinPath(dir, file), packed.bytes);
     optimizer = {
       file,
-      sha256: sha256Hex(packed.bytes),
+      sha256: packed.sha256,
       tensors: packed.tensors,
       iterations: o.iterations,
       accBeta1: o.accBeta1,
@@ -319,7 +346,7 @@ export async function writeCheckpoint(
     configHash: data.configHash,
     weights: {
       file: weightsFile,
-      sha256: sha256Hex(w.bytes),
+      sha256: w.sha256,
       tensors: w.tensors,
     },
     optimizer,

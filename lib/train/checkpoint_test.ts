@@ -14,8 +14,10 @@ import {
   setAdamState,
   unpackTensors,
   writeCheckpoint,
+  writeTensors,
 } from "./checkpoint.ts";
 import { readRunInfo } from "./run_files.ts";
+import { sha256Hex } from "../data/mod.ts";
 
 await initBackend({ backend: "wasm", quiet: true });
 
@@ -161,4 +163,25 @@ Deno.test("a corrupt checkpoint.json is named in the error", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("writeTensors writes packTensors' bytes and hash without joining them", async () => {
+  const dir = await Deno.makeTempDir();
+  const a = { shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, -6]) };
+  // A view into a larger buffer: only its own bytes may be written.
+  const big = Float32Array.from([9, 9, 0.5, 0.25, 9]);
+  const b = { shape: [2], data: big.subarray(2, 4) };
+  const path = `${dir}/t.bin`;
+  const written = await writeTensors(path, [["a", a], ["b", b]]);
+  const packed = packTensors([["a", a], ["b", b]]);
+  const bytes = await Deno.readFile(path);
+  assertEquals(Array.from(bytes), Array.from(packed.bytes));
+  assertEquals(written.tensors, packed.tensors);
+  assertEquals(written.sha256, sha256Hex(packed.bytes));
+  assertEquals(unpackTensors(bytes, written.tensors, path), {
+    a,
+    b: { shape: [2], data: Float32Array.from([0.5, 0.25]) },
+  });
+  assertEquals([...Deno.readDirSync(dir)].length, 1, "no temporary left");
+  await Deno.remove(dir, { recursive: true });
 });

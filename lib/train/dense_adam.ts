@@ -21,6 +21,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
+import { readFloat32View } from "../backend/mod.ts";
 import type { Weights } from "../towers/mod.ts";
 import type { AdamState } from "./checkpoint.ts";
 import type { LazyAdamOptions } from "./lazy_adam.ts";
@@ -189,6 +190,7 @@ function swap(prev: tf.Tensor, next: tf.Tensor): tf.Tensor {
   return next;
 }
 
+// One copy out of the backend (dataSync would copy from wasm, then again).
 function copy(t: tf.Tensor): Float32Array {
-  return Float32Array.from(t.dataSync() as Float32Array);
+  return readFloat32View(t).slice();
 }

@@ -190,12 +190,18 @@ export class LazyTableAdam {
     return x;
   }
 
-  /** Copies of the moments and the running β powers. */
-  getState(): LazyAdamState {
+  /**
+   * The moments and the running β powers: copies, or with `copy: false`
+   * the optimiser's own arrays (no extra 4·V·D floats while a checkpoint
+   * is written; valid until the next {@link apply}).
+   */
+  getState(options: { copy?: boolean } = {}): LazyAdamState {
+    const copy = options.copy ?? true;
     const m: Weights = {}, v: Weights = {};
     for (const [name, t] of this.#tables) {
-      m[name] = { shape: [...t.shape], data: this.#m.get(name)!.slice() };
-      v[name] = { shape: [...t.shape], data: this.#v.get(name)!.slice() };
+      const [a, b] = [this.#m.get(name)!, this.#v.get(name)!];
+      m[name] = { shape: [...t.shape], data: copy ? a.slice() : a };
+      v[name] = { shape: [...t.shape], data: copy ? b.slice() : b };
     }
     return { accBeta1: this.#accBeta1, accBeta2: this.#accBeta2, m, v };
   }

@@ -658,7 +658,8 @@ async function trainLocked(
   const optimizerState = () => {
     const dense = optimizer.getState();
     if (!lazy || !dense) return dense;
-    const sparse = lazy.getState();
+    // Written before the next step: no copies of the tables' moments.
+    const sparse = lazy.getState({ copy: false });
     return {
       ...dense,
       m: { ...dense.m, ...sparse.m },
