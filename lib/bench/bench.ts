@@ -24,7 +24,8 @@
  *    that drifts during the run does not favour one loss.
  *    Then the adaptive-margin step again with dense and with lazy Adam on
  *    the embedding tables (`optimizer.tables`), ABBA-ordered, and the
- *    dense/lazy step-time ratio.
+ *    dense/lazy step-time ratio. After each of the two, the process's
+ *    memory (`memory.ts`: peak RSS so far, tfjs tensors, wasm heap).
  * 2. the loss alone: forward + backward (`tf.grads`) on fixed random
  *    L2-normalised [B, d] embeddings with a real batch's mask, so the
  *    loss's own cost is visible apart from the tower's.
@@ -89,6 +90,7 @@ import {
   PQ_NBITS,
   randomUnitRows,
 } from "./retrieval.ts";
+import { memorySample } from "./memory.ts";
 
 function positiveInt(name: string, v: number, lo = 1): number {
   if (!Number.isInteger(v) || v < lo) {
@@ -171,6 +173,7 @@ export async function runBench(
 
   const training = {} as Record<BenchLoss, StepBench>;
   let tables: BenchResult["tables"];
+  const memory = {} as BenchResult["memory"];
   const lossOnly = {} as Record<BenchLoss, Timing>;
   const rng = new Rng(seed);
   const q = tf.tensor2d(randomUnitRows(rng, { rows: batchSize, d }), [
@@ -223,6 +226,7 @@ export async function runBench(
       progress(`training steps: ${LOSS_LABELS[loss]} (${n})`);
       return timeTraining(ctx, loss, { steps: n });
     });
+    memory.training = memorySample();
     // Dense vs lazy table updates, ABBA again (the dense passes are new
     // ones, timed next to the lazy ones).
     const tablePasses: Record<TablesMode, StepTimes[]> = {
@@ -250,6 +254,7 @@ export async function runBench(
       speedup: 0,
     };
     tables.speedup = tables.dense.medianMs / tables.lazy.medianMs;
+    memory.tables = memorySample();
     progress("loss alone");
     const lossPasses = abba(
       steps,
@@ -335,6 +340,7 @@ export async function runBench(
     training,
     lossOnly,
     tables: tables!,
+    memory,
     ratios: {
       training: {
         softmax: ratio(

@@ -84,6 +84,7 @@ Deno.test("bench: tiny run writes every number, finite and positive", async () =
       const word of [
         "adaptive/fixed",
         "dense/lazy",
+        "peak RSS",
         "nprobe 16",
         "exact",
         "items",
@@ -135,6 +136,12 @@ Deno.test("bench: tiny run writes every number, finite and positive", async () =
       }
     }
     positive(r, "tables.speedup");
+    for (const m of ["training", "tables"]) {
+      for (const k of ["peakRssBytes", "rssBytes", "tensorBytes", "tensors"]) {
+        positive(r, `memory.${m}.${k}`);
+      }
+      assertEquals(at(r, `memory.${m}.peakSource`), "getrusage");
+    }
     for (const a of ["training", "lossOnly"]) {
       for (const f of ["softmax", "margin"]) positive(r, `ratios.${a}.${f}`);
     }

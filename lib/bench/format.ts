@@ -7,6 +7,7 @@
 import { formatBackendInfo } from "../backend/mod.ts";
 import { BENCH_LOSSES, type BenchResult, type StepBench } from "./result.ts";
 import { LOSS_LABELS } from "./steps.ts";
+import { formatMemory } from "./memory.ts";
 
 // ---------------------------------------------------------------------------
 // Output
@@ -94,6 +95,7 @@ export function formatBench(
       f2(r.ratios.training.softmax)
     }×, margin ${f2(r.ratios.training.margin)}×`,
   );
+  out.push(`memory after these steps: ${formatMemory(r.memory.training)}`);
   out.push("");
   out.push(
     "Embedding-table updates (adaptive margin): dense Adam over whole tables vs lazy Adam on the rows a batch used (optimizer.tables)",
@@ -105,6 +107,7 @@ export function formatBench(
     }),
   ));
   out.push(`dense/lazy step time: ${f2(r.tables.speedup)}×`);
+  out.push(`memory after these steps: ${formatMemory(r.memory.tables)}`);
   out.push("");
   out.push(
     `Loss alone (forward + backward on fixed random unit [${p.batchSize}, ${r.model.dim}] embeddings, real mask)`,

@@ -27,6 +27,12 @@ export {
   type Timing,
 } from "./result.ts";
 export { runBench } from "./bench.ts";
+export {
+  formatMemory,
+  type MemorySample,
+  memorySample,
+  processCpuMs,
+} from "./memory.ts";
 export { formatBench, type FormatBenchOptions } from "./format.ts";
 export { type BenchArgs, main, type MainIo, parseBenchArgs } from "./cli.ts";
 export { type StepTiming, timeStep, type TimeStepOptions } from "./towers.ts";

@@ -7,9 +7,10 @@
 
 import type { BackendInfo, BackendRequest } from "../backend/mod.ts";
 import type { SyntheticProfile } from "../data/mod.ts";
+import type { MemorySample } from "./memory.ts";
 
 /** Version of the JSON written by `--json`. */
-export const BENCH_FORMAT = 1;
+export const BENCH_FORMAT = 2;
 
 /** The four losses timed, in report order. */
 export const BENCH_LOSSES = [
@@ -185,6 +186,11 @@ export interface BenchResult {
    * embedding tables, and dense / lazy median ms.
    */
   tables: { dense: StepBench; lazy: StepBench; speedup: number };
+  /**
+   * The process's memory after the training passes and after the table
+   * passes (format 2 on).
+   */
+  memory: { training: MemorySample; tables: MemorySample };
   /** Adaptive / fixed median ms, per family. */
   ratios: {
     training: { softmax: number; margin: number };
