@@ -1,8 +1,10 @@
 /**
  * `deno task bench [--quick] [--backend auto|node|wasm|cpu] [--steps N] …`:
  * the command line of the benchmark (`bench.ts`); prints the report
- * (`format.ts`) and, with `--json FILE`, writes the result. Exit status: 0
- * done, 1 failed, 2 bad command line.
+ * (`format.ts`) and, with `--json FILE`, writes the result. With
+ * `--profile-kernels` it runs the kernel profile (`kernels.ts`,
+ * `kernels_format.ts`) instead. Exit status: 0 done, 1 failed, 2 bad
+ * command line.
  *
  * @module
  */
@@ -24,6 +26,8 @@ import {
 import { runBench } from "./bench.ts";
 import { formatBench } from "./format.ts";
 import type { BenchOptions } from "./result.ts";
+import { runKernelProfile } from "./kernels.ts";
+import { formatKernelProfile } from "./kernels_format.ts";
 
 // ---------------------------------------------------------------------------
 // Command line
@@ -34,6 +38,8 @@ export interface BenchArgs {
   options: BenchOptions;
   /** `--json FILE`, or null. */
   json: string | null;
+  /** `--profile-kernels`: run the kernel profile instead of the bench. */
+  profileKernels: boolean;
   /** `--help` was given. */
   help: boolean;
 }
@@ -42,9 +48,18 @@ const USAGE =
   `usage: deno task bench [--quick] [--backend auto|node|wasm|cpu] [--steps N] [--warmup N]
        [--items N] [--queries N] [--nlist N] [--batch N] [--encode-batch N]
        [--tower JSON] [--seed N] [--run DIR [--run-data DIR]] [--json FILE]
+       deno task bench --profile-kernels [--quick] [--backend B] [--steps N]
+       [--warmup N] [--items N] [--batch N] [--tower JSON] [--seed N] [--json FILE]
 
   --run DIR        also measure IVF-PQ on a trained run's item and test-query embeddings
-  --run-data DIR   that run's dataset folder (default: its config's data)`;
+  --run-data DIR   that run's dataset folder (default: its config's data)
+  --profile-kernels  instead of the bench: per-kernel times (forward, backward,
+                   Adam), time outside tfjs ops, a roofline against the measured
+                   matMul and copy peaks, and memory, for the DSSM and MGDSPR
+                   steps (--tower: DSSM settings; --steps: profiled steps)`;
+
+// Flags of the bench that the kernel profile does not use.
+const NOT_PROFILE = ["queries", "nlist", "encode-batch", "run", "run-data"];
 
 /**
  * Parses the command line (without the program name). Throws a
@@ -67,8 +82,15 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
       "run-data": { type: "string" },
       json: { type: "string" },
       quick: { type: "boolean" },
+      "profile-kernels": { type: "boolean" },
     },
   }).values;
+  const profileKernels = v["profile-kernels"] ?? false;
+  for (const flag of profileKernels ? NOT_PROFILE : []) {
+    if ((v as Record<string, unknown>)[flag] !== undefined) {
+      throw new UsageError(`--${flag} does not apply to --profile-kernels`);
+    }
+  }
   let tower: Record<string, unknown> | undefined;
   if (v.tower !== undefined) {
     try {
@@ -97,6 +119,7 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
       runData: v["run-data"],
     },
     json: v.json ?? null,
+    profileKernels,
     help: v.help,
   };
 }
@@ -134,11 +157,28 @@ export async function main(
       quiet: true,
     });
     out(formatBackendInfo(info));
-    const result = await runBench({
-      ...parsed.options,
-      progress: (s) => err(`[bench] ${s}`),
-    });
-    out(formatBench(result, { backendLine: false }));
+    const o = parsed.options;
+    const progress = (s: string) => err(`[bench] ${s}`);
+    let result: unknown;
+    if (parsed.profileKernels) {
+      const profile = await runKernelProfile({
+        backend: o.backend,
+        profile: o.profile,
+        steps: o.steps,
+        warmup: o.warmup,
+        batchSize: o.batchSize,
+        items: o.items,
+        seed: o.seed,
+        overrides: o.tower ? { dssm: o.tower } : undefined,
+        progress,
+      });
+      out(formatKernelProfile(profile, { backendLine: false }));
+      result = profile;
+    } else {
+      const bench = await runBench({ ...o, progress });
+      out(formatBench(bench, { backendLine: false }));
+      result = bench;
+    }
     if (parsed.json !== null) {
       await writeTextAtomic(parsed.json, stableJson(result) + "\n");
       err(`[bench] wrote ${parsed.json}`);

@@ -12,7 +12,11 @@ import { formatMemory } from "./memory.ts";
 // ---------------------------------------------------------------------------
 // Output
 
-function table(header: string[], rows: string[][]): string[] {
+/**
+ * A plain-text table: the first column left-aligned, the others right-
+ * aligned, two spaces apart, a dashed line under the header.
+ */
+export function table(header: string[], rows: string[][]): string[] {
   const width = header.map((h, c) =>
     Math.max(h.length, ...rows.map((r) => r[c].length))
   );
