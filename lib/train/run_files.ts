@@ -76,6 +76,8 @@ export interface RunSession {
   backend: BackendInfo;
   /** {@link codeVersion} of the code that ran it (absent in older runs). */
   code?: string;
+  /** Cores the steps ran on: 2 with the towers in two workers (absent in older runs: 1). */
+  threads?: number;
   /** "running", "finished", "aborted" or "failed". */
   status: "running" | "finished" | "aborted" | "failed";
   /** Error message of a failed session. */

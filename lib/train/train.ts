@@ -116,6 +116,7 @@ import {
 } from "./logs.ts";
 import { createObjective } from "./objectives.ts";
 import { batchRecallOfModel } from "./evaluate.ts";
+import { ParallelTowers, towerSides } from "./parallel_towers.ts";
 import { DEFAULT_KS } from "../eval/mod.ts";
 import {
   codeVersion,
@@ -161,6 +162,13 @@ export interface TrainOptions {
   /** Write a checkpoint when stopped by `signal` (default true). */
   checkpointOnAbort?: boolean;
   /**
+   * Cores for this run (default 1). With 2, the query and item towers train
+   * in two workers and the loss here (`parallel_towers.ts`); the numbers
+   * are the one-core loop's. Towers that share weights, and the tfjs-node
+   * backend (threaded already), stay on one core.
+   */
+  threads?: number;
+  /**
    * Replaces the built-in end-of-training evaluation (test batch recall);
    * its result is written to `eval.json` next to the config hash and backend.
    */
@@ -173,6 +181,8 @@ export interface TrainOptions {
 export interface TrainResult {
   /** Run folder. */
   dir: string;
+  /** Cores the steps ran on (2: towers in two workers; see `threads`). */
+  threads: number;
   /** Resolved config. */
   config: TrainConfig;
   /** Its hash. */
@@ -536,6 +546,7 @@ async function trainLocked(
       : null;
     return {
       dir,
+      threads: 1, // nothing was trained
       config,
       configHash: hash,
       tower,
@@ -563,8 +574,26 @@ async function trainLocked(
 
   const model = createTower(tower, { seed: config.seed });
   const inputs = model.prepare(ds);
+  const { lr, beta1, beta2, epsilon, clipNorm } = config.optimizer;
+  const workerBackend = backend.name === "wasm" || backend.name === "cpu"
+    ? backend.name
+    : null;
+  const sides = (options.threads ?? 1) >= 2 && workerBackend
+    ? towerSides(model, inputs)
+    : null;
+  const towers = sides && workerBackend
+    ? await ParallelTowers.start(model, {
+      tower,
+      seed: config.seed,
+      ds,
+      backend: workerBackend,
+      sides,
+      lazyNames: config.optimizer.tables === "lazy" ? model.rowSparse() : [],
+      optimizer: { lr, beta1, beta2, epsilon, clipNorm },
+    })
+    : null;
   const objective = createObjective(config.loss, {
-    model,
+    model: towers?.model ?? model,
     inputs,
     ds,
     pairs,
@@ -575,10 +604,10 @@ async function trainLocked(
     ...Object.keys(model.getWeights()),
     ...Object.keys(objective.getWeights()),
   ];
-  const { lr, beta1, beta2, epsilon, clipNorm } = config.optimizer;
+  towers?.attach(objective);
   // `tables: "lazy"`: the model's row-sparse tables leave tfjs' Adam and
   // get row-sparse gradients and lazy Adam (see lazy_adam.ts).
-  const lazy = config.optimizer.tables === "lazy"
+  const lazy = !towers && config.optimizer.tables === "lazy"
     ? new LazyTableAdam(
       Object.fromEntries(
         model.rowSparse().map((name) => [name, vars[names.indexOf(name)]]),
@@ -603,10 +632,12 @@ async function trainLocked(
     model.setWeights(modelW);
     objective.setWeights(lossW);
     if (ckpt.optimizer) {
-      optimizer.setState(ckpt.optimizer);
+      if (towers) await towers.setState(ckpt.optimizer);
+      else optimizer.setState(ckpt.optimizer);
       lazy?.setState(ckpt.optimizer);
     }
     objective.setState(ckpt.objective);
+    await towers?.push();
   }
   const stopper = config.earlyStopping
     ? new EarlyStopping(config.earlyStopping, ckpt?.earlyStopping)
@@ -623,6 +654,7 @@ async function trainLocked(
     stepsPerSecond: null,
     backend,
     code,
+    threads: towers ? 2 : 1,
     status: "running",
   };
   const parameters = vars.reduce((a, v) => a + v.size, 0);
@@ -656,6 +688,7 @@ async function trainLocked(
 
   // Both optimisers' moments in one state, keyed by weight name.
   const optimizerState = () => {
+    if (towers) return towers.getState();
     const dense = optimizer.getState();
     if (!lazy || !dense) return dense;
     // Written before the next step: no copies of the tables' moments.
@@ -674,12 +707,13 @@ async function trainLocked(
     if (config.evalEvery > 0) {
       await writeValid(joinPath(dir, RUN_FILES.valid), valid, DEFAULT_KS);
     }
+    await towers?.sync();
     await writeCheckpoint(dir, {
       step,
       totalSteps: T,
       configHash: hash,
       weights: allWeights(),
-      optimizer: optimizerState(),
+      optimizer: await optimizerState(),
       objective: objective.getState(),
       earlyStopping: stopper?.state,
     });
@@ -694,6 +728,7 @@ async function trainLocked(
     const row = valid[valid.length - 1];
     if (stopper === null || row?.step !== t) return;
     if (stopper.observe(t, row.recall)) {
+      await towers?.sync();
       const blob = await writeBestWeights(dir, {
         step: t,
         weights: allWeights(),
@@ -701,6 +736,55 @@ async function trainLocked(
       stopper.setBest(blob);
     }
   };
+
+  // One step on this thread: forward, backward, clipping, Adam.
+  function localStep(batch: MaskedBatch, o: { step: number; stats: boolean }) {
+    let stats: LossStats | null = null;
+    let record: tf.Tensor1D | null = null;
+    let rowGrads = new Map<string, RowGradient>();
+    const packed = tf.tidy(() => {
+      const lossFn = () => {
+        const out = objective.forward(batch, o);
+        stats = out.stats;
+        record = out.record;
+        return out.loss;
+      };
+      const { value, grads, rows } = variableGradsWithTables(
+        lossFn,
+        denseVars,
+        { lazy },
+      );
+      rowGrads = rows;
+      const list = denseVars.map((v) => grads[v.name] ?? tf.zerosLike(v));
+      // Inner tidies and DenseAdam free each [V, D] temporary at once:
+      // the wasm heap keeps its peak for the rest of the run.
+      const squares = list.map((x) => tf.tidy(() => tf.sum(tf.square(x))));
+      if (lazy) squares.push(tf.scalar(lazy.sumSquares(rowGrads)));
+      const norm = tf.sqrt(tf.addN(squares));
+      const scale = clipNorm > 0
+        ? tf.div(clipNorm, tf.maximum(norm, clipNorm)) as tf.Scalar
+        : null;
+      optimizer.apply(list, { scale });
+      tf.dispose(list);
+      return tf.stack([value, norm]);
+    });
+    const [loss, gradNorm] = packed.dataSync();
+    packed.dispose();
+    if (lazy) {
+      // The same float32 factor the dense weights were scaled by.
+      const c = Math.fround(clipNorm);
+      lazy.apply(rowGrads, {
+        scale: clipNorm > 0 ? Math.fround(c / Math.max(gradNorm, c)) : 1,
+      });
+    }
+    let recorded: Float32Array | null = null;
+    if (record !== null) {
+      const r = record as tf.Tensor1D;
+      recorded = r.dataSync() as Float32Array;
+      r.dispose();
+    }
+    return { loss, gradNorm, stats: stats as LossStats | null, recorded };
+  }
 
   let epochBatches: Batch[] = [];
   let currentEpoch = -1;
@@ -726,6 +810,7 @@ async function trainLocked(
           dropLast,
         });
         currentEpoch = epoch;
+        await towers?.sync(); // Adap-τ encodes everything at an epoch's start
         objective.startEpoch(epoch);
       }
       const base = epochBatches[index];
@@ -736,50 +821,9 @@ async function trainLocked(
       };
       const wantStats = t === 1 || t % config.statsEvery === 0;
       const start = performance.now();
-      let stats: LossStats | null = null;
-      let record: tf.Tensor1D | null = null;
-      let rowGrads = new Map<string, RowGradient>();
-      const packed = tf.tidy(() => {
-        const lossFn = () => {
-          const out = objective.forward(batch, { step: t, stats: wantStats });
-          stats = out.stats;
-          record = out.record;
-          return out.loss;
-        };
-        const { value, grads, rows } = variableGradsWithTables(
-          lossFn,
-          denseVars,
-          { lazy },
-        );
-        rowGrads = rows;
-        const list = denseVars.map((v) => grads[v.name] ?? tf.zerosLike(v));
-        // Inner tidies and DenseAdam free each [V, D] temporary at once:
-        // the wasm heap keeps its peak for the rest of the run.
-        const squares = list.map((x) => tf.tidy(() => tf.sum(tf.square(x))));
-        if (lazy) squares.push(tf.scalar(lazy.sumSquares(rowGrads)));
-        const norm = tf.sqrt(tf.addN(squares));
-        const scale = clipNorm > 0
-          ? tf.div(clipNorm, tf.maximum(norm, clipNorm)) as tf.Scalar
-          : null;
-        optimizer.apply(list, { scale });
-        tf.dispose(list);
-        return tf.stack([value, norm]);
-      });
-      const [loss, gradNorm] = packed.dataSync();
-      packed.dispose();
-      if (lazy) {
-        // The same float32 factor the dense weights were scaled by.
-        const c = Math.fround(clipNorm);
-        lazy.apply(rowGrads, {
-          scale: clipNorm > 0 ? Math.fround(c / Math.max(gradNorm, c)) : 1,
-        });
-      }
-      let recorded: Float32Array | null = null;
-      if (record !== null) {
-        const r = record as tf.Tensor1D;
-        recorded = r.dataSync() as Float32Array;
-        r.dispose();
-      }
+      const { loss, gradNorm, stats, recorded } = towers
+        ? towers.step(batch, { step: t, stats: wantStats })
+        : localStep(batch, { step: t, stats: wantStats });
       objective.afterStep(batch, recorded);
       step = t;
       const ms = performance.now() - start;
@@ -809,6 +853,7 @@ async function trainLocked(
       }
       const evalNow = t % config.evalEvery === 0 || (stopper && t === T);
       if (config.evalEvery > 0 && evalNow && !validMissing) {
+        await towers?.sync();
         try {
           const r = batchRecallOfModel(model, { ds, inputs }, {
             split: "valid",
@@ -848,6 +893,7 @@ async function trainLocked(
     await writeRun().catch(() => {});
     objective.dispose();
     optimizer.dispose();
+    towers?.dispose();
     model.dispose();
     throw err;
   }
@@ -859,6 +905,7 @@ async function trainLocked(
   } else {
     stopper?.finish(step);
     await checkpoint();
+    towers?.dispose();
     // Test metrics from the best-valid weights (read back, sha256 checked).
     const best = await readBestWeights(dir, stopper?.state);
     if (best) model.setWeights(modelWeights(best));
@@ -873,9 +920,11 @@ async function trainLocked(
   await writeRun();
   objective.dispose();
   optimizer.dispose();
+  towers?.dispose();
   if (!options.keepModel) model.dispose();
   return {
     dir,
+    threads: towers ? 2 : 1,
     config,
     configHash: hash,
     tower,

@@ -1,0 +1,173 @@
+import { generateSynthetic } from "../data/mod.ts";
+import { assertEquals, assertTrue } from "../testing.ts";
+import { initBackend } from "../backend/mod.ts";
+import { createTower } from "../towers/mod.ts";
+import type { TrainConfigInput } from "./config.ts";
+import { towerSides } from "./parallel_towers.ts";
+import { train } from "./train.ts";
+
+// Two towers in two workers must give the one-thread loop's numbers bit
+// for bit: same kernels, same order (see parallel_towers.ts).
+
+const ds = generateSynthetic({
+  seed: 5,
+  numItems: 300,
+  numQueries: 600,
+  numUsers: 30,
+});
+const small = {
+  features: {
+    buckets: {
+      word: 256,
+      charTrigram: 256,
+      wordBigram: 256,
+      charUnigram: 64,
+      charBigram: 256,
+    },
+  },
+};
+
+async function run(
+  cfg: Record<string, unknown>,
+  options: { threads: number; steps: number; resumeAt?: number },
+) {
+  const dir = await Deno.makeTempDir({ prefix: "parallel_towers_test_" });
+  try {
+    const config = {
+      data: "memory",
+      batchSize: 40,
+      steps: options.steps,
+      evalEvery: 3,
+      checkpointEvery: options.resumeAt ?? 0,
+      backend: "wasm",
+      ...cfg,
+    } as TrainConfigInput;
+    const common = { dataset: ds, outDir: dir, quiet: true, keepModel: true };
+    if (options.resumeAt) {
+      // Stop after the first checkpoint, then resume.
+      const ctl = new AbortController();
+      await train(config, {
+        ...common,
+        keepModel: false,
+        threads: options.threads,
+        signal: ctl.signal,
+        onStep: (r) => {
+          if (r.step === options.resumeAt) ctl.abort();
+        },
+      });
+    }
+    const r = await train(config, {
+      ...common,
+      threads: options.threads,
+      resume: options.resumeAt !== undefined,
+    });
+    assertEquals(r.threads, options.threads, "the parallel path ran");
+    const weights = r.model!.getWeights();
+    r.model!.dispose();
+    const steps = await Deno.readTextFile(`${dir}/eval.json`);
+    return { log: r.log, weights, eval: JSON.parse(steps).batchRecall };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function assertSame(
+  a: Awaited<ReturnType<typeof run>>,
+  b: Awaited<ReturnType<typeof run>>,
+  what: string,
+) {
+  assertEquals(
+    b.log.map((r) => [r.step, r.loss, r.gradNorm]),
+    a.log.map((r) => [r.step, r.loss, r.gradNorm]),
+    `${what}: losses and gradient norms`,
+  );
+  for (const [name, w] of Object.entries(a.weights)) {
+    assertTrue(
+      w.data.every((x, i) => x === b.weights[name].data[i]),
+      `${what}: weight ${name} differs`,
+    );
+  }
+  assertEquals(b.eval, a.eval, `${what}: eval.json`);
+}
+
+const dssm = { kind: "dssm", hidden: [16], dim: 8, ...small };
+const CASES: [string, Record<string, unknown>][] = [
+  ["dssm, adaptive margin", { tower: dssm, loss: { kind: "adaptive-margin" } }],
+  [
+    "dssm, adaptive softmax with trainable α and τ0 (weights on the loss side)",
+    { tower: dssm, loss: { kind: "adaptive-softmax", trainable: true } },
+  ],
+  [
+    "dssm, Adap-τ (encodes everything at each epoch's start)",
+    { tower: dssm, loss: { kind: "adap-tau", warmupEpochs: 0 } },
+  ],
+  [
+    "plain with separate tables, fixed softmax",
+    {
+      tower: {
+        kind: "plain",
+        dim: 8,
+        embedDim: 8,
+        hidden: [16],
+        shareEmbeddings: false,
+        ...small,
+      },
+      loss: { kind: "softmax" },
+    },
+  ],
+];
+
+for (const [what, cfg] of CASES) {
+  Deno.test(`parallel towers: ${what} — 2 workers give the one-thread numbers bit for bit`, async () => {
+    await initBackend({ backend: "wasm", quiet: true });
+    const one = await run(cfg, { threads: 1, steps: 7 });
+    const two = await run(cfg, { threads: 2, steps: 7 });
+    assertSame(one, two, what);
+  });
+}
+
+Deno.test("parallel towers: a run resumed from a checkpoint continues exactly", async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+  const cfg = { tower: dssm, loss: { kind: "adaptive-margin" } };
+  const one = await run(cfg, { threads: 1, steps: 7 });
+  const resumed = await run(cfg, { threads: 2, steps: 7, resumeAt: 4 });
+  assertSame(one, resumed, "resumed at step 4");
+});
+
+Deno.test("parallel towers: lazy tables train on two workers (the clipping norm may differ in its last bit)", async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+  const cfg = {
+    tower: dssm,
+    loss: { kind: "adaptive-margin" },
+    optimizer: { tables: "lazy" },
+  };
+  const one = await run(cfg, { threads: 1, steps: 5 });
+  const two = await run(cfg, { threads: 2, steps: 5 });
+  one.log.forEach((r, i) => {
+    const o = two.log[i];
+    assertTrue(Math.abs(o.loss - r.loss) <= 1e-5 * Math.abs(r.loss), "loss");
+    assertTrue(
+      Math.abs(o.gradNorm - r.gradNorm) <= 1e-5 * r.gradNorm,
+      "gradient norm",
+    );
+  });
+});
+
+Deno.test("towerSides: separate towers split by name; shared weights cannot be split", async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+  const sep = createTower(dssm as never, { seed: 1, dataset: ds });
+  const sides = towerSides(sep, sep.prepare(ds))!;
+  assertEquals(sides.query.every((n) => n.startsWith("query/")), true);
+  assertEquals(sides.item.every((n) => n.startsWith("item/")), true);
+  assertEquals(
+    sides.query.length + sides.item.length,
+    Object.keys(sep.getWeights()).length,
+  );
+  sep.dispose();
+  const shared = createTower(
+    { ...dssm, shared: true } as never,
+    { seed: 1, dataset: ds },
+  );
+  assertEquals(towerSides(shared, shared.prepare(ds)), null);
+  shared.dispose();
+});
