@@ -1,5 +1,5 @@
 /**
- * `deno task train --config FILE [--out DIR] [--backend B] [--data DIR] [--resume]`
+ * `deno task train --config FILE [--out DIR] [--backend B] [--data DIR] [--resume] [--threads 2]`
  *
  * Trains the model a config file describes (see `config.ts` for the
  * format) and writes a run folder (see `run_files.ts`). `--data` replaces
@@ -23,6 +23,7 @@
 import {
   choiceFlag,
   commandLine,
+  intFlag,
   joinPath,
   parseFlags,
   readJson,
@@ -38,6 +39,7 @@ import { train } from "./train.ts";
 
 const USAGE =
   `usage: deno task train --config FILE [--out DIR] [--backend B] [--data DIR] [--resume]
+       [--threads 1|2]
 
   --config FILE   training config (JSON; see lib/train/config.ts)
   --out DIR       run folder (default runs/<tower>-<loss>-<config hash>)
@@ -45,6 +47,9 @@ const USAGE =
   --data DIR      dataset folder (overrides the config's "data")
   --resume        continue the run in --out from its last checkpoint
                   (a finished run: nothing to do)
+  --threads N     1 (default) or 2: the query and item towers train in two
+                  workers, same numbers; wasm/cpu only, towers that share
+                  weights stay on 1; about 2× the memory
   --quiet         no progress lines
   -h, --help      this text
 
@@ -65,6 +70,8 @@ export interface TrainArgs {
   data?: string;
   /** Resume. */
   resume: boolean;
+  /** Cores for the steps (1 or 2). */
+  threads: number;
   /** No progress output. */
   quiet: boolean;
   /** Print usage. */
@@ -80,10 +87,19 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
       backend: { type: "string" },
       data: { type: "string" },
       resume: { type: "boolean", default: false },
+      threads: { type: "string" },
       quiet: { type: "boolean", default: false },
     },
   });
-  if (values.help) return { resume: false, quiet: false, help: true };
+  if (values.help) {
+    return { resume: false, quiet: false, threads: 1, help: true };
+  }
+  const threads = intFlag("threads", values.threads, { min: 1 }) ?? 1;
+  if (threads > 2) {
+    throw new UsageError(
+      `--threads is 1 or 2 (one worker per tower), got ${threads}`,
+    );
+  }
   const backend = choiceFlag("backend", values.backend, {
     choices: BACKEND_REQUESTS,
   });
@@ -98,6 +114,7 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
     backend,
     data: values.data,
     resume: values.resume,
+    threads,
     quiet: values.quiet,
     help: false,
   };
@@ -155,6 +172,7 @@ export async function main(args: readonly string[]): Promise<number> {
     const result = await train(config, {
       outDir: parsed.out,
       resume: parsed.resume,
+      threads: parsed.threads,
       progress: !parsed.quiet,
       signal: controller.signal,
     });

@@ -11,9 +11,18 @@ Deno.test("parseTrainArgs: flags and their errors", () => {
     backend: "cpu",
     data: undefined,
     resume: false,
+    threads: 1,
     quiet: false,
     help: false,
   });
+  assertEquals(parseTrainArgs(["--config", "c", "--threads", "2"]).threads, 2);
+  for (const bad of ["0", "3", "1.5", "x"]) {
+    assertThrows(
+      () => parseTrainArgs(["--config", "c", "--threads", bad]),
+      UsageError,
+      "--threads",
+    );
+  }
   assertThrows(() => parseTrainArgs([]), UsageError, "--config");
   assertThrows(
     () => parseTrainArgs(["--config", "c", "--backend", "gpu"]),
