@@ -214,6 +214,22 @@ export function aggregateCalls(
   return out.sort((a, b) => b.totalMs - a.totalMs);
 }
 
+/**
+ * A copy between JavaScript and the backend made outside any kernel: a
+ * read (`dataSync`, the backend's `readSync`) or an upload (`tf.tensor`,
+ * `tf.zeros`: the backend's `write`).
+ */
+export interface Transfer {
+  /** Which way. */
+  kind: "read" | "write";
+  /** Phase of the step it happened in. */
+  phase: Phase;
+  /** Its time, ms. */
+  ms: number;
+  /** Bytes copied. */
+  bytes: number;
+}
+
 /** Where one phase's (or the whole step's) wall time went, ms per step. */
 export interface PhaseRow {
   /** The phase, or "step" for the sum. */
@@ -230,38 +246,75 @@ export interface PhaseRow {
    * bookkeeping, garbage collection).
    */
   outsideMs: number;
+  /** Of outsideMs: reads from the backend outside kernels (`dataSync`). */
+  readMs: number;
+  /** Bytes those reads copied. */
+  readBytes: number;
+  /** Of outsideMs: uploads to the backend outside kernels. */
+  writeMs: number;
+  /** Bytes those uploads copied. */
+  writeBytes: number;
+  /** outsideMs − readMs − writeMs: other JavaScript, the tape, GC. */
+  otherMs: number;
 }
+
+const PHASE_SUMS = [
+  "wallMs",
+  "kernelMs",
+  "customMs",
+  "outsideMs",
+  "readMs",
+  "readBytes",
+  "writeMs",
+  "writeBytes",
+  "otherMs",
+] as const;
 
 /**
  * Splits each phase's wall time (`wallMs`, mean ms per step) into tfjs
- * kernels, customGrad ops and the rest, from `calls` recorded over `steps`
- * steps; the last row, "step", sums the phases.
+ * kernels, customGrad ops and the rest, and the rest into reads, uploads
+ * (`transfers`, default none) and other time, from `calls` and
+ * `transfers` recorded over `steps` steps; the last row, "step", sums the
+ * phases.
  */
 export function phaseRows(
   calls: readonly KernelCall[],
-  options: { steps: number; wallMs: Record<Phase, number> },
+  options: {
+    steps: number;
+    wallMs: Record<Phase, number>;
+    transfers?: readonly Transfer[];
+  },
 ): PhaseRow[] {
+  const { steps } = options;
   const kernel = zeroPhases();
   const custom = zeroPhases();
   for (const c of calls) {
-    (c.custom ? custom : kernel)[c.phase] += c.ms / options.steps;
+    (c.custom ? custom : kernel)[c.phase] += c.ms / steps;
   }
-  const rows: PhaseRow[] = PHASES.map((p) => ({
-    phase: p,
-    wallMs: options.wallMs[p],
-    kernelMs: kernel[p],
-    customMs: custom[p],
-    outsideMs: options.wallMs[p] - kernel[p] - custom[p],
-  }));
-  const sum = (k: "wallMs" | "kernelMs" | "customMs" | "outsideMs") =>
-    rows.reduce((s, r) => s + r[k], 0);
-  rows.push({
-    phase: "step",
-    wallMs: sum("wallMs"),
-    kernelMs: sum("kernelMs"),
-    customMs: sum("customMs"),
-    outsideMs: sum("outsideMs"),
+  const ms = { read: zeroPhases(), write: zeroPhases() };
+  const bytes = { read: zeroPhases(), write: zeroPhases() };
+  for (const t of options.transfers ?? []) {
+    ms[t.kind][t.phase] += t.ms / steps;
+    bytes[t.kind][t.phase] += t.bytes / steps;
+  }
+  const rows: PhaseRow[] = PHASES.map((p) => {
+    const outsideMs = options.wallMs[p] - kernel[p] - custom[p];
+    return {
+      phase: p,
+      wallMs: options.wallMs[p],
+      kernelMs: kernel[p],
+      customMs: custom[p],
+      outsideMs,
+      readMs: ms.read[p],
+      readBytes: bytes.read[p],
+      writeMs: ms.write[p],
+      writeBytes: bytes.write[p],
+      otherMs: outsideMs - ms.read[p] - ms.write[p],
+    };
   });
+  const step = { phase: "step" } as PhaseRow;
+  for (const k of PHASE_SUMS) step[k] = rows.reduce((s, r) => s + r[k], 0);
+  rows.push(step);
   return rows;
 }
 
@@ -283,6 +336,14 @@ export interface MachinePeak {
   copyMs: number;
   /** 2 × 4 × floats / its best time (one read, one write), GB/s. */
   copyGbps: number;
+  /**
+   * Best time of a new `Float32Array` of `floats` written once, ms: memory
+   * the process has not touched yet, as every `dataSync()` and `tf.zeros`
+   * of a large tensor gets.
+   */
+  freshMs: number;
+  /** 4 × floats / freshMs, GB/s. */
+  freshGbps: number;
   /** Timed repetitions of each (after one warm-up). */
   reps: number;
 }

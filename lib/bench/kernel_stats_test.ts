@@ -142,6 +142,12 @@ Deno.test("kernel stats: each phase's wall time splits into kernels, customGrad 
   const rows = phaseRows(CALLS, {
     steps: 2,
     wallMs: { forward: 30, backward: 12, adam: 8 },
+    transfers: [
+      { kind: "read", phase: "forward", ms: 4, bytes: 400 },
+      { kind: "write", phase: "forward", ms: 2, bytes: 100 },
+      { kind: "read", phase: "forward", ms: 6, bytes: 600 },
+      { kind: "write", phase: "adam", ms: 1, bytes: 8 },
+    ],
   });
   assertEquals(rows.map((r) => r.phase), [
     "forward",
@@ -155,6 +161,11 @@ Deno.test("kernel stats: each phase's wall time splits into kernels, customGrad 
     kernelMs: 11,
     customMs: 7,
     outsideMs: 12,
+    readMs: 5,
+    readBytes: 500,
+    writeMs: 1,
+    writeBytes: 50,
+    otherMs: 6,
   });
   assertEquals(rows[1].outsideMs, 12 - 5);
   assertEquals(rows[2].kernelMs, 3);
@@ -164,7 +175,13 @@ Deno.test("kernel stats: each phase's wall time splits into kernels, customGrad 
     kernelMs: 19,
     customMs: 7,
     outsideMs: 24,
+    readMs: 5,
+    readBytes: 500,
+    writeMs: 1.5,
+    writeBytes: 54,
+    otherMs: 17.5,
   });
+  assertEquals(rows[1].otherMs, rows[1].outsideMs);
 });
 
 Deno.test("kernel stats: the roofline divides by the step and by the peaks", () => {
@@ -177,6 +194,8 @@ Deno.test("kernel stats: the roofline divides by the step and by the peaks", () 
     addGbps: 12,
     copyMs: 1,
     copyGbps: 16,
+    freshMs: 10,
+    freshGbps: 0.4,
     reps: 3,
   };
   const rows = [

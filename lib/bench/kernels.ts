@@ -21,7 +21,10 @@
  *
  * Per phase, wall time minus the time inside tfjs ops is the time outside
  * them: gradient functions in JavaScript (the embedding bags' backward),
- * uploads and `dataSync` copies, the tape, garbage collection. Times are
+ * uploads and `dataSync` copies (among them the step's read-back of its
+ * first weight, also timed apart), the tape, garbage collection. The
+ * backend's `readSync` and `write` are wrapped too, so that reads and
+ * uploads outside kernels are timed and their bytes counted. Times are
  * wall clock (`performance.now()`); the process's CPU time per step (all
  * threads, `getrusage`) is reported beside them, since a loaded machine
  * inflates wall time.
@@ -68,6 +71,7 @@ import {
   PHASES,
   type Roofline,
   roofline,
+  type Transfer,
 } from "./kernel_stats.ts";
 
 /** Version of the JSON `--profile-kernels --json` writes. */
@@ -96,6 +100,14 @@ export interface StepProfile {
   stepMs: number;
   /** Mean process CPU ms (all threads, user + system) of a profiled step. */
   cpuMs: number;
+  /**
+   * Mean ms of the Adam phase spent reading the first weight back (its
+   * `dataSync()`, which the bench's steps do to wait for asynchronous
+   * backends): outside tfjs ops.
+   */
+  readBackMs: number;
+  /** Shape of that weight. */
+  readBackShape: number[];
   /** Wall ms per phase and step, split into kernels, customGrad ops, outside. */
   phases: PhaseRow[];
   /** Kernels by name, per step, largest first. */
@@ -164,9 +176,60 @@ function callerName(): string | null {
 // Wraps the engine's profiler while `fn` runs to record, per kernel call in
 // completion order (the order of tf.profile's records), its phase, its
 // parent call (-1 at top level) and its wall interval.
+type BackendCopy = {
+  readSync(dataId: object, start?: number, end?: number): ArrayLike<unknown>;
+  write(values: ArrayBufferView | null, shape: number[], dtype: string): object;
+};
+
+// Wraps the backend's readSync and write while `fn` runs, recording the
+// ones made outside any kernel (`inKernel()` false).
+async function withTransferHook<T>(
+  hooks: { phase: () => Phase; inKernel: () => boolean },
+  fn: () => Promise<T>,
+): Promise<{ result: T; transfers: Transfer[] }> {
+  const backend = tf.backend() as unknown as BackendCopy;
+  const transfers: Transfer[] = [];
+  const originals = { readSync: backend.readSync, write: backend.write };
+  const own = {
+    readSync: Object.hasOwn(backend, "readSync"),
+    write: Object.hasOwn(backend, "write"),
+  };
+  const record = (kind: Transfer["kind"], t0: number, bytes: number) => {
+    if (hooks.inKernel()) return;
+    transfers.push({
+      kind,
+      phase: hooks.phase(),
+      ms: performance.now() - t0,
+      bytes,
+    });
+  };
+  backend.readSync = (dataId, start, end) => {
+    const t0 = performance.now();
+    const out = originals.readSync.call(backend, dataId, start, end);
+    const view = out as Partial<ArrayBufferView>;
+    record("read", t0, view.byteLength ?? 4 * out.length);
+    return out;
+  };
+  backend.write = (values, shape, dtype) => {
+    const t0 = performance.now();
+    const out = originals.write.call(backend, values, shape, dtype);
+    record("write", t0, values?.byteLength ?? 0);
+    return out;
+  };
+  try {
+    return { result: await fn(), transfers };
+  } finally {
+    for (const k of ["readSync", "write"] as const) {
+      if (own[k]) (backend as Record<string, unknown>)[k] = originals[k];
+      else delete (backend as Partial<BackendCopy>)[k];
+    }
+  }
+}
+
 async function withCallHook<T>(
   phaseNow: () => Phase,
   fn: () => Promise<T>,
+  depth: { inKernel: boolean } = { inKernel: false },
 ): Promise<{ result: T; calls: HookedCall[] }> {
   const profiler = (tf.engine() as unknown as {
     profiler?: { profileKernel: ProfileKernelFn };
@@ -192,10 +255,12 @@ async function withCallHook<T>(
     };
     parentOf.set(call, stack.at(-1) ?? null);
     stack.push(call);
+    depth.inKernel = true;
     try {
       return original.call(profiler, name, inputs, f);
     } finally {
       stack.pop();
+      depth.inKernel = stack.length > 0;
       call.endMs = performance.now();
       calls.push(call);
     }
@@ -268,6 +333,8 @@ export interface ProfiledCalls<T> {
   calls: KernelCall[];
   /** Peak bytes of live tfjs tensors while `fn` ran (0 if it ran no kernel). */
   peakBytes: number;
+  /** Reads from and uploads to the backend made outside any kernel. */
+  transfers: Transfer[];
 }
 
 /**
@@ -280,23 +347,33 @@ export async function profileCalls<T>(
   options: { phase?: () => Phase } = {},
 ): Promise<ProfiledCalls<T>> {
   let result: T;
-  const { result: info, calls } = await withCallHook(
-    options.phase ?? (() => "forward"),
+  const phase = options.phase ?? (() => "forward");
+  const depth = { inKernel: false };
+  const { result: hooked, transfers } = await withTransferHook(
+    { phase, inKernel: () => depth.inKernel },
     () =>
-      tf.profile(() => {
-        result = fn();
-      }),
+      withCallHook(
+        phase,
+        () =>
+          tf.profile(() => {
+            result = fn();
+          }),
+        depth,
+      ),
   );
+  const info = hooked.result;
   return {
     result: result!,
-    calls: joinCalls(info.kernels, calls),
+    calls: joinCalls(info.kernels, hooked.calls),
     peakBytes: info.kernels.length > 0 ? info.peakBytes : 0,
+    transfers,
   };
 }
 
 interface StepRun {
   wallMs: number;
   phaseMs: Record<Phase, number>;
+  readBackMs: number;
   cpuMs: number;
   loss: number;
 }
@@ -380,7 +457,9 @@ export async function profileStep(
       tensor: grads[v.name] ?? tf.zerosLike(v),
     }));
     opt.applyGradients(named);
-    // Reading a weight waits for the update on asynchronous backends.
+    // Reading a weight waits for the update on asynchronous backends (as
+    // the bench's steps do); timed apart too, for it is a copy.
+    const t25 = performance.now();
     vars[0].dataSync();
     const t3 = performance.now();
     const cpuMs = processCpuMs() - cpu0;
@@ -393,6 +472,7 @@ export async function profileStep(
     return {
       wallMs: t3 - t0,
       phaseMs: { forward: t1 - t0, backward: t2 - t1, adam: t3 - t2 },
+      readBackMs: t3 - t25,
       cpuMs,
       loss,
     };
@@ -404,6 +484,7 @@ export async function profileStep(
     for (let s = 0; s < steps; s++) plain.push(runStep(warmup + s));
     const runs: StepRun[] = [];
     const calls: KernelCall[] = [];
+    const transfers: Transfer[] = [];
     let tensorPeakBytes = 0;
     for (let s = 0; s < steps; s++) {
       const p = await profileCalls(() => runStep(warmup + steps + s), {
@@ -411,6 +492,7 @@ export async function profileStep(
       });
       runs.push(p.result);
       calls.push(...p.calls);
+      transfers.push(...p.transfers);
       tensorPeakBytes = Math.max(tensorPeakBytes, p.peakBytes);
     }
     const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
@@ -429,7 +511,9 @@ export async function profileStep(
       profiled: summarise(runs.map((r) => r.wallMs)),
       stepMs,
       cpuMs: mean(runs.map((r) => r.cpuMs)),
-      phases: phaseRows(calls, { steps, wallMs }),
+      readBackMs: mean(runs.map((r) => r.readBackMs)),
+      readBackShape: [...vars[0].shape],
+      phases: phaseRows(calls, { steps, wallMs, transfers }),
       byName: aggregateCalls(calls, { steps, stepMs }),
       byShape: aggregateCalls(calls, { steps, stepMs, by: "shapes" })
         .slice(0, TOP_SHAPES),
@@ -470,8 +554,9 @@ function best(reps: number, f: () => void): number {
 
 /**
  * The backend's peaks: best time of an n × n × n `tf.matMul` (result read
- * back), of a `tf.add` of two `floats`-long vectors and of a JavaScript
- * `Float32Array` copy of that length.
+ * back), of a `tf.add` of two `floats`-long vectors, of a JavaScript
+ * `Float32Array` copy of that length, and of writing a new `Float32Array`
+ * of that length once (fresh memory, page faults included).
  */
 export function measurePeak(options: MeasurePeakOptions = {}): MachinePeak {
   const n = options.matMulN ?? 1024;
@@ -488,19 +573,17 @@ export function measurePeak(options: MeasurePeakOptions = {}): MachinePeak {
       c.dataSync();
       c.dispose();
     });
-    addMs = best(reps, () => {
-      const z = tf.add(x, y);
-      // One value read back waits for asynchronous backends.
-      const first = tf.slice(z, [0], [1]);
-      first.dataSync();
-      tf.dispose([first, z]);
-    });
+    // The backends used here (wasm, cpu, tfjs-node) run kernels
+    // synchronously; reading the sum back would time a copy too (and
+    // wasm's Slice copies its whole input out of the heap).
+    addMs = best(reps, () => tf.add(x, y).dispose());
   } finally {
     tf.dispose([a, b, x, y]);
   }
   const src = new Float32Array(floats).fill(1.5);
   const dst = new Float32Array(floats);
   const copyMs = best(reps, () => dst.set(src));
+  const freshMs = best(reps, () => new Float32Array(floats).fill(1));
   return {
     matMulN: n,
     matMulMs,
@@ -510,6 +593,8 @@ export function measurePeak(options: MeasurePeakOptions = {}): MachinePeak {
     addGbps: 12 * floats / addMs / 1e6,
     copyMs,
     copyGbps: 8 * floats / copyMs / 1e6,
+    freshMs,
+    freshGbps: 4 * floats / freshMs / 1e6,
     reps,
   };
 }

@@ -29,7 +29,11 @@ export function formatPeak(p: MachinePeak, backend: string): string {
     f1(p.matMulGflops)
   } GFLOP/s (best of ${p.reps}: ${f1(p.matMulMs)} ms); tf.add of ${
     f1(p.floats / 1e6)
-  }M floats ${f1(p.addGbps)} GB/s; JS Float32Array copy ${f1(p.copyGbps)} GB/s`;
+  }M floats ${f1(p.addGbps)} GB/s; JS Float32Array copy ${
+    f1(p.copyGbps)
+  } GB/s; a new Float32Array written once (fresh memory) ${
+    f2(p.freshGbps)
+  } GB/s`;
 }
 
 function kernelTable(t: TowerProfile): string[] {
@@ -102,6 +106,9 @@ function towerLines(t: TowerProfile): string[] {
       f1(t.cpuMs)
     } ms per step (all threads); loss ${f2(t.loss[0])}→${f2(t.loss[1])}`,
   );
+  out.push(
+    "Wall ms per phase: inside tfjs kernels, inside customGrad ops (JavaScript), outside any op; outside = reads from the backend (dataSync), uploads to it, other (JavaScript such as gradient functions, fresh memory, the tape, GC)",
+  );
   out.push(...table(
     [
       "phase",
@@ -109,7 +116,12 @@ function towerLines(t: TowerProfile): string[] {
       "tfjs kernels",
       "customGrad JS",
       "outside ops",
-      "outside share",
+      "share",
+      "reads",
+      "MB",
+      "uploads",
+      "MB",
+      "other",
     ],
     t.phases.map((p) => [
       p.phase,
@@ -118,8 +130,18 @@ function towerLines(t: TowerProfile): string[] {
       f1(p.customMs),
       f1(p.outsideMs),
       pct(p.wallMs > 0 ? p.outsideMs / p.wallMs : 0),
+      f1(p.readMs),
+      f1(p.readBytes / 1e6),
+      f1(p.writeMs),
+      f1(p.writeBytes / 1e6),
+      f1(p.otherMs),
     ]),
   ));
+  out.push(
+    `adam's outside time includes ${
+      f1(t.readBackMs)
+    } ms reading the first weight [${t.readBackShape}] back (dataSync, as the bench's steps do to wait for the update)`,
+  );
   out.push("");
   out.push(
     "Kernels by name: self ms per step and phase (a customGrad op's own kernels count under their names), share of the step, calls, estimated MFLOP and MB moved per step",
@@ -146,9 +168,9 @@ function towerLines(t: TowerProfile): string[] {
       f1(rf.customMs)
     } ms excluded), ${f1(rf.stepMs)} ms → ${f2(rf.gflops)} GFLOP/s (${
       pct(rf.flopShare)
-    } of matMul peak), ${f2(rf.gbps)} GB/s (${
+    } of the matMul peak ${f1(rf.peakGflops)}), ${f2(rf.gbps)} GB/s (${
       pct(rf.bandwidthShare)
-    } of copy bandwidth)`,
+    } of the best of tf.add and JS copy, ${f1(rf.peakGbps)} GB/s)`,
   );
   out.push(
     `  inside the kernels alone (${f1(rf.kernelMs)} ms): ${

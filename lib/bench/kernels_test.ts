@@ -32,7 +32,9 @@ function slowOp(a: tf.Tensor): tf.Tensor {
 
 function profilerOwnsHook(): boolean {
   const profiler = (tf.engine() as unknown as { profiler: object }).profiler;
-  return Object.hasOwn(profiler, "profileKernel");
+  return Object.hasOwn(profiler, "profileKernel") ||
+    Object.hasOwn(tf.backend(), "readSync") ||
+    Object.hasOwn(tf.backend(), "write");
 }
 
 Deno.test("kernels: a customGrad op's self time leaves out its nested kernels, each call has its phase", async () => {
@@ -94,7 +96,9 @@ Deno.test("kernels: a tiny profile of both towers adds up", async () => {
   assertEquals(r.kind, "kernel-profile");
   assertEquals(r.backend.name, "wasm");
   assertEquals(r.towers.map((t) => t.kind), ["dssm", "mgdspr"]);
-  for (const k of ["matMulGflops", "addGbps", "copyGbps"] as const) {
+  for (
+    const k of ["matMulGflops", "addGbps", "copyGbps", "freshGbps"] as const
+  ) {
     assertTrue(r.peak[k] > 0 && Number.isFinite(r.peak[k]), `peak.${k}`);
   }
   for (const t of r.towers) {
@@ -127,6 +131,17 @@ Deno.test("kernels: a tiny profile of both towers adds up", async () => {
     }
     assertTrue(t.tensorPeakBytes > 0 && t.memory.peakRssBytes > 0);
     assertTrue(t.loss.every(Number.isFinite));
+    assertTrue(t.readBackMs > 0 && t.readBackMs <= t.phases[2].outsideMs);
+    // The read-back and the loss value are reads outside kernels; the
+    // batch's ids and the embedding bags' gradients uploads.
+    assertTrue(t.phases[2].readBytes >= 4 * t.readBackShape[0]);
+    assertTrue(t.phases[1].readBytes > 0 && step.writeBytes > 0);
+    assertClose(
+      step.readMs + step.writeMs + step.otherMs,
+      step.outsideMs,
+      1e-6 * t.stepMs,
+    );
+    assertEquals(t.readBackShape.length, 2);
   }
   const text = formatKernelProfile(r);
   for (
@@ -138,7 +153,7 @@ Deno.test("kernels: a tiny profile of both towers adds up", async () => {
       "outside tfjs ops",
       "custom:weightedRowSum",
       "roofline:",
-      "% of matMul peak",
+      "% of the matMul peak",
       "peak RSS",
     ]
   ) {

@@ -68,6 +68,7 @@ export {
   type Roofline,
   roofline,
   shapesKey,
+  type Transfer,
 } from "./kernel_stats.ts";
 export {
   formatKernelProfile,
