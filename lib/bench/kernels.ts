@@ -22,7 +22,7 @@
  * Per phase, wall time minus the time inside tfjs ops is the time outside
  * them: gradient functions in JavaScript (the embedding bags' backward),
  * uploads and `dataSync` copies (among them the step's read-back of its
- * first weight, also timed apart), the tape, garbage collection. The
+ * last weight, also timed apart), the tape, garbage collection. The
  * backend's `readSync` and `write` are wrapped too, so that reads and
  * uploads outside kernels are timed and their bytes counted. Times are
  * wall clock (`performance.now()`); the process's CPU time per step (all
@@ -101,7 +101,7 @@ export interface StepProfile {
   /** Mean process CPU ms (all threads, user + system) of a profiled step. */
   cpuMs: number;
   /**
-   * Mean ms of the Adam phase spent reading the first weight back (its
+   * Mean ms of the Adam phase spent reading the last weight back (its
    * `dataSync()`, which the bench's steps do to wait for asynchronous
    * backends): outside tfjs ops.
    */
@@ -460,7 +460,7 @@ export async function profileStep(
     // Reading a weight waits for the update on asynchronous backends (as
     // the bench's steps do); timed apart too, for it is a copy.
     const t25 = performance.now();
-    vars[0].dataSync();
+    vars.at(-1)!.dataSync();
     const t3 = performance.now();
     const cpuMs = processCpuMs() - cpu0;
     tf.dispose(grads);
@@ -512,7 +512,7 @@ export async function profileStep(
       stepMs,
       cpuMs: mean(runs.map((r) => r.cpuMs)),
       readBackMs: mean(runs.map((r) => r.readBackMs)),
-      readBackShape: [...vars[0].shape],
+      readBackShape: [...vars.at(-1)!.shape],
       phases: phaseRows(calls, { steps, wallMs, transfers }),
       byName: aggregateCalls(calls, { steps, stepMs }),
       byShape: aggregateCalls(calls, { steps, stepMs, by: "shapes" })

@@ -140,7 +140,7 @@ function towerLines(t: TowerProfile): string[] {
   out.push(
     `adam's outside time includes ${
       f1(t.readBackMs)
-    } ms reading the first weight [${t.readBackShape}] back (dataSync, as the bench's steps do to wait for the update)`,
+    } ms reading the last weight [${t.readBackShape}] back (dataSync, as the bench's steps do to wait for the update)`,
   );
   out.push("");
   out.push(

@@ -133,15 +133,17 @@ Deno.test("kernels: a tiny profile of both towers adds up", async () => {
     assertTrue(t.loss.every(Number.isFinite));
     assertTrue(t.readBackMs > 0 && t.readBackMs <= t.phases[2].outsideMs);
     // The read-back and the loss value are reads outside kernels; the
-    // batch's ids and the embedding bags' gradients uploads.
-    assertTrue(t.phases[2].readBytes >= 4 * t.readBackShape[0]);
+    // batch's ids uploads.
+    assertTrue(
+      t.phases[2].readBytes >= 4 * t.readBackShape.reduce((a, b) => a * b, 1),
+    );
     assertTrue(t.phases[1].readBytes > 0 && step.writeBytes > 0);
     assertClose(
       step.readMs + step.writeMs + step.otherMs,
       step.outsideMs,
       1e-6 * t.stepMs,
     );
-    assertEquals(t.readBackShape.length, 2);
+    assertTrue(t.readBackShape.length >= 1, "the last weight's shape");
   }
   const text = formatKernelProfile(r);
   for (

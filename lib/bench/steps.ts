@@ -134,8 +134,10 @@ export function timeTraining(
       }));
       opt.applyGradients(denseGrads);
       lazy?.apply(rows);
-      // Reading a weight waits for the update on asynchronous backends.
-      model.variables()[0].dataSync();
+      // Reading a weight waits for the update on asynchronous backends: the
+      // last one, updated last and small (the first is a 36 MB table whose
+      // read-back cost 123 ms, docs/performance.md#profile).
+      model.variables().at(-1)!.dataSync();
       const t2 = performance.now();
       tf.dispose(grads);
       tf.dispose(denseGrads.map((g) => g.tensor));

@@ -86,8 +86,9 @@ export function timeStep(
     const t1 = performance.now();
     // Adam types its argument as variables; gradients work at runtime.
     opt.applyGradients(grads as Parameters<typeof opt.applyGradients>[0]);
-    // Reading one weight waits for the update on asynchronous backends.
-    model.variables()[0].dataSync();
+    // Reading a weight waits for the update on asynchronous backends: the
+    // last one, updated last and small (not a 36 MB table).
+    model.variables().at(-1)!.dataSync();
     const t2 = performance.now();
     tf.dispose(grads);
     value.dispose();
