@@ -7,7 +7,8 @@
  * ```sh
  * deno task bench [--quick] [--backend auto|node|wasm|cpu] [--steps N]
  *   [--warmup N] [--items N] [--queries N] [--nlist N] [--batch N]
- *   [--encode-batch N] [--tower JSON] [--seed N] [--json FILE]
+ *   [--encode-batch N] [--tower JSON] [--seed N] [--threads 1|2]
+ *   [--json FILE]
  * ```
  *
  * Reference model: the DSSM tower with its defaults (300-300-128, d = 128),
@@ -39,6 +40,12 @@
  *    and exact search's own queries/s. With isotropic noise inside a
  *    cluster the clustered set is PQ's hardest case: once nprobe covers a
  *    query's cluster, recall stops at what 16 one-byte codes resolve.
+ * 5. the reference steps (`reference.ts`): the training loop's own DSSM
+ *    and MGDSPR steps (adaptive margin) on today's default path — one
+ *    thread, dense Adam on the tables — and with the towers in two
+ *    workers and/or lazy table updates, each path's speed-up against the
+ *    default and its largest resident size; `--threads 1` times only the
+ *    one-thread paths.
  *
  * Timings depend on the machine and its load; nothing here asserts speed.
  * Exit status: 0 done, 1 failed, 2 bad command line.
@@ -80,6 +87,7 @@ import {
   timeLossOnly,
   timeTraining,
 } from "./steps.ts";
+import { benchReferenceSteps, STEP_VARIANTS } from "./reference.ts";
 import {
   benchIndex,
   benchRun,
@@ -309,6 +317,17 @@ export async function runBench(
     ivfOptions,
   ));
 
+  // Last: these runs build their own models on the same catalogue.
+  const reference = await benchReferenceSteps(ds, {
+    steps,
+    warmup: Math.max(1, warmup),
+    batchSize,
+    seed,
+    profile,
+    variants: STEP_VARIANTS.filter((v) => v.threads <= (options.threads ?? 2)),
+    progress,
+  });
+
   const ratio = (a: number, b: number) => a / b;
   return {
     format: BENCH_FORMAT,
@@ -371,6 +390,7 @@ export async function runBench(
             training.margin.medianMs,
       },
     },
+    reference,
     encode: { items: encoded.items.bench, queries: encoded.queries.bench },
     ivfPq,
   };

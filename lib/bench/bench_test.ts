@@ -136,6 +136,24 @@ Deno.test("bench: tiny run writes every number, finite and positive", async () =
       }
     }
     positive(r, "tables.speedup");
+    // Reference steps: both kinds on every path, the default path first.
+    const ref = at(r, "reference") as { kind: string; speedup: number }[];
+    assertEquals(ref.map((x) => x.kind), [
+      "dssm",
+      "dssm",
+      "dssm",
+      "dssm",
+      "mgdspr",
+      "mgdspr",
+      "mgdspr",
+      "mgdspr",
+    ]);
+    for (let i = 0; i < ref.length; i++) {
+      for (const k of ["medianMs", "speedup", "maxRssMb"]) {
+        positive(r, `reference.${i}.${k}`);
+      }
+    }
+    assertEquals(ref[0].speedup, 1);
     for (const m of ["training", "tables"]) {
       for (const k of ["peakRssBytes", "rssBytes", "tensorBytes", "tensors"]) {
         positive(r, `memory.${m}.${k}`);
@@ -185,6 +203,8 @@ Deno.test("bench: bad command lines exit 2 naming the flag", async () => {
     [["--backend", "gpu"], "--backend"],
     [["--tower", "{"], "--tower"],
     [["--frobnicate"], "frobnicate"],
+    [["--threads", "3"], "--threads"],
+    [["--profile-kernels", "--threads", "1"], "--threads"],
   ];
   for (const [args, word] of cases) {
     const err: string[] = [];
@@ -196,4 +216,6 @@ Deno.test("bench: bad command lines exit 2 naming the flag", async () => {
   assertEquals(parsed.options.profile, "quick");
   assertEquals(parsed.options.steps, 5);
   assertEquals(parsed.json, "x");
+  assertEquals(parsed.options.threads, 2);
+  assertEquals(parseBenchArgs(["--threads", "1"]).options.threads, 1);
 });

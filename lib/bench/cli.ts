@@ -47,19 +47,29 @@ export interface BenchArgs {
 const USAGE =
   `usage: deno task bench [--quick] [--backend auto|node|wasm|cpu] [--steps N] [--warmup N]
        [--items N] [--queries N] [--nlist N] [--batch N] [--encode-batch N]
-       [--tower JSON] [--seed N] [--run DIR [--run-data DIR]] [--json FILE]
+       [--tower JSON] [--seed N] [--run DIR [--run-data DIR]] [--threads 1|2]
+       [--json FILE]
        deno task bench --profile-kernels [--quick] [--backend B] [--steps N]
        [--warmup N] [--items N] [--batch N] [--tower JSON] [--seed N] [--json FILE]
 
   --run DIR        also measure IVF-PQ on a trained run's item and test-query embeddings
   --run-data DIR   that run's dataset folder (default: its config's data)
+  --threads 1      the reference steps on one thread only (default 2: also
+                   the towers in two workers)
   --profile-kernels  instead of the bench: per-kernel times (forward, backward,
                    Adam), time outside tfjs ops, a roofline against the measured
                    matMul and copy peaks, and memory, for the DSSM and MGDSPR
                    steps (--tower: DSSM settings; --steps: profiled steps)`;
 
 // Flags of the bench that the kernel profile does not use.
-const NOT_PROFILE = ["queries", "nlist", "encode-batch", "run", "run-data"];
+const NOT_PROFILE = [
+  "queries",
+  "nlist",
+  "encode-batch",
+  "run",
+  "run-data",
+  "threads",
+];
 
 /**
  * Parses the command line (without the program name). Throws a
@@ -83,6 +93,7 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
       json: { type: "string" },
       quick: { type: "boolean" },
       "profile-kernels": { type: "boolean" },
+      threads: { type: "string" },
     },
   }).values;
   const profileKernels = v["profile-kernels"] ?? false;
@@ -117,6 +128,10 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
       seed: intFlag("seed", v.seed),
       run: v.run,
       runData: v["run-data"],
+      threads: choiceFlag("threads", v.threads, { choices: ["1", "2"] }) ===
+          "1"
+        ? 1
+        : 2,
     },
     json: v.json ?? null,
     profileKernels,

@@ -8,6 +8,7 @@ import { formatBackendInfo } from "../backend/mod.ts";
 import { BENCH_LOSSES, type BenchResult, type StepBench } from "./result.ts";
 import { LOSS_LABELS } from "./steps.ts";
 import { formatMemory } from "./memory.ts";
+import { formatReferenceSteps } from "./reference.ts";
 
 // ---------------------------------------------------------------------------
 // Output
@@ -163,6 +164,11 @@ export function formatBench(
         ["exact", f0(ix.exact.ms), f0(ix.exact.qps), "1.000"],
       ],
     ));
+  }
+  // Older results (format < 3) have no reference steps.
+  if (r.reference?.length) {
+    out.push("");
+    out.push(formatReferenceSteps(r.reference));
   }
   return out.join("\n");
 }

@@ -73,6 +73,8 @@ export interface ReferenceOptions {
   seed?: number;
   /** Settings over each kind's reference ones (tests use small towers). */
   tower?: Record<string, unknown>;
+  /** The config profile whose tower settings are used (default "full"). */
+  profile?: "quick" | "full";
   /** Progress lines. */
   progress?: (line: string) => void;
 }
@@ -102,7 +104,7 @@ export async function benchReferenceSteps(
         let maxRss = 0;
         const config = {
           data: "memory",
-          profile: "full",
+          profile: options.profile ?? "full",
           seed: options.seed ?? 1,
           tower: { ...options.tower, kind },
           loss: { kind: "adaptive-margin" },

@@ -8,9 +8,10 @@
 import type { BackendInfo, BackendRequest } from "../backend/mod.ts";
 import type { SyntheticProfile } from "../data/mod.ts";
 import type { MemorySample } from "./memory.ts";
+import type { ReferenceStep } from "./reference.ts";
 
 /** Version of the JSON written by `--json`. */
-export const BENCH_FORMAT = 2;
+export const BENCH_FORMAT = 3;
 
 /** The four losses timed, in report order. */
 export const BENCH_LOSSES = [
@@ -62,6 +63,11 @@ export interface BenchOptions {
   runData?: string;
   /** Progress lines (default: none). */
   progress?: (line: string) => void;
+  /**
+   * Cores the reference steps may use: 2 (default) times every path, 1
+   * only the one-thread ones (`--threads 1`).
+   */
+  threads?: 1 | 2;
 }
 
 /** Summary of repeated timings, in milliseconds. */
@@ -202,6 +208,11 @@ export interface BenchResult {
      */
     fromLossOnly: { softmax: number; margin: number };
   };
+  /**
+   * The training loop's own DSSM and MGDSPR steps on today's default path
+   * and the faster ones (`reference.ts`; format 3 on).
+   */
+  reference: ReferenceStep[];
   /** Encode throughput. */
   encode: { items: EncodeBench; queries: EncodeBench };
   /** IVF-PQ per embedding set. */
