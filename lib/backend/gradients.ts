@@ -93,8 +93,11 @@ export function matMulT(
   );
 }
 
+// tf.fill, not tf.zeros: tfjs-core's zeros builds the array in JavaScript
+// and uploads it (a [350, 100, 128] condition's zero gradient was 18 MB of
+// upload per step in MGDSPR's backward; docs/performance.md#profile).
 function zerosOf(x: T): T {
-  return tf.zeros(x.shape, "float32");
+  return tf.fill(x.shape, 0, "float32");
 }
 
 function asFloat(x: T): T {
