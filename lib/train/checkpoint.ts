@@ -153,16 +153,27 @@ export async function writeTensors(
   const tensors: TensorEntry[] = [];
   let offset = 0;
   for (const [name, w] of named) {
-    tensors.push({ name, shape: [...w.shape], offset, length: w.data.length });
-    offset += w.data.length;
+    // From the shape: `data` may be a getter that copies (DenseAdam's state).
+    const length = w.shape.reduce((a, b) => a * b, 1);
+    tensors.push({ name, shape: [...w.shape], offset, length });
+    offset += length;
   }
-  // Float32Array is little-endian on every platform Deno runs on.
-  const sha256 = await writeChunksAtomic(
-    path,
-    named.map(([, w]) =>
-      new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength)
-    ),
-  );
+  // One tensor's bytes at a time, each read only when it is written.
+  function* chunks(): Generator<Uint8Array> {
+    for (let i = 0; i < named.length; i++) {
+      const data = named[i][1].data;
+      if (data.length !== tensors[i].length) {
+        throw new RangeError(
+          `writeTensors: '${
+            tensors[i].name
+          }' has ${data.length} values for shape [${tensors[i].shape}]`,
+        );
+      }
+      // Float32Array is little-endian on every platform Deno runs on.
+      yield new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    }
+  }
+  const sha256 = await writeChunksAtomic(path, chunks());
   return { sha256, tensors };
 }
 

@@ -125,15 +125,26 @@ export class DenseAdam {
     this.#iterations++;
   }
 
-  /** Copies of the moments and scalars by weight name (null before the first step). */
+  /**
+   * The moments and scalars by weight name (null before the first step).
+   * Each moment's `data` is copied out of the backend when it is read, so
+   * a checkpoint writer holds one at a time, not all of them (146 MB on
+   * the DSSM reference model); read them before the next {@link apply}.
+   */
   getState(): AdamState | null {
     if (this.#m.size === 0) return null;
     const m: Weights = {}, v: Weights = {};
+    const entry = (t: tf.Variable) => ({
+      shape: [...t.shape],
+      get data() {
+        return copy(t);
+      },
+    });
     for (const [name] of this.#weights) {
       const a = this.#m.get(name), b = this.#v.get(name);
       if (!a || !b) throw new Error(`Adam has no moments for weight '${name}'`);
-      m[name] = { shape: [...a.shape], data: copy(a) };
-      v[name] = { shape: [...b.shape], data: copy(b) };
+      m[name] = entry(a);
+      v[name] = entry(b);
     }
     return {
       iterations: this.#iterations,
