@@ -31,6 +31,21 @@ import {
   tableToIPC,
 } from "apache-arrow";
 import { writeFileAtomic } from "../data/mod.ts";
+import type { LossStats } from "../losses/mod.ts";
+
+/** The loss diagnostics' columns of a step row (none without diagnostics). */
+export function statsColumns(s: LossStats | null): Partial<StepRow> {
+  if (s === null) return {};
+  return {
+    lossQuery: s.query.loss,
+    lossItem: s.item ? s.item.loss : NaN,
+    paramMean: s.query.mean,
+    paramMin: s.query.min,
+    paramMax: s.query.max,
+    activeShare: s.query.activeShare ?? NaN,
+    positiveTemperature: s.query.positiveTemperature ?? NaN,
+  };
+}
 
 /** One row of `steps.arrow`. */
 export interface StepRow {

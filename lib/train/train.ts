@@ -53,14 +53,6 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import {
-  basename,
-  dirname,
-  isAbsolute,
-  join,
-  relative,
-  resolve,
-} from "node:path";
-import {
   accidentalHitMask,
   type Batch,
   batchLogQ,
@@ -75,17 +67,15 @@ import {
   writeTextAtomic,
 } from "../data/mod.ts";
 import { type BackendInfo, initBackend } from "../backend/mod.ts";
-import type { LossStats } from "../losses/mod.ts";
 import {
   createTower,
-  type RowGradient,
   type TowerConfig,
   type TowerInputs,
   type TwoTowerModel,
   type Weights,
 } from "../towers/mod.ts";
 import { DenseAdam } from "./dense_adam.ts";
-import { LazyTableAdam, variableGradsWithTables } from "./lazy_adam.ts";
+import { LazyTableAdam } from "./lazy_adam.ts";
 import {
   checkConfigAgainstData,
   configHash,
@@ -109,6 +99,7 @@ import {
 import {
   readSteps,
   readValid,
+  statsColumns,
   type StepRow,
   type ValidRow,
   writeSteps,
@@ -116,7 +107,17 @@ import {
 } from "./logs.ts";
 import { createObjective } from "./objectives.ts";
 import { batchRecallOfModel } from "./evaluate.ts";
+import { LocalSteps } from "./local_steps.ts";
 import { ParallelTowers, towerSides } from "./parallel_towers.ts";
+import { acquireRunLock, refuseOutInsideData, TrainError } from "./run_lock.ts";
+
+// Callers import these from here too (they were defined here before).
+export {
+  acquireRunLock,
+  LOCK_FILE,
+  type RunLock,
+  TrainError,
+} from "./run_lock.ts";
 import { DEFAULT_KS } from "../eval/mod.ts";
 import {
   codeVersion,
@@ -217,28 +218,6 @@ export interface TrainResult {
   warnings: string[];
 }
 
-/** A training failure (e.g. the loss became NaN); names the step. */
-export class TrainError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "TrainError";
-  }
-}
-
-function statsColumns(s: LossStats | null): Partial<StepRow> {
-  if (s === null) return {};
-  return {
-    lossQuery: s.query.loss,
-    lossItem: s.item ? s.item.loss : NaN,
-    paramMean: s.query.mean,
-    paramMin: s.query.min,
-    paramMax: s.query.max,
-    activeShare: s.query.activeShare ?? NaN,
-    positiveTemperature: s.query.positiveTemperature ?? NaN,
-  };
-}
-
 /** The model's weights among a checkpoint's (which has the loss's too). */
 function modelWeights(weights: Weights): Weights {
   return Object.fromEntries(
@@ -302,131 +281,6 @@ export async function train(
     }, options);
   } finally {
     await lock.release();
-  }
-}
-
-/** Name of the lock file a training process holds in its run folder. */
-export const LOCK_FILE = "train.lock";
-
-/** A held {@link LOCK_FILE}. */
-export interface RunLock {
-  /** The lock file. */
-  path: string;
-  /** Set when a stale lock, left by a process that died, was taken over. */
-  warning: string | null;
-  /** Unlocks and removes the lock file. */
-  release(): Promise<void>;
-}
-
-function hostName(): string {
-  // Asked only when granted: without --allow-sys a terminal would prompt.
-  const sys = { name: "sys", kind: "hostname" } as const;
-  if (Deno.permissions.querySync(sys).state !== "granted") return "";
-  try {
-    return Deno.hostname();
-  } catch {
-    return "";
-  }
-}
-
-function holderOf(text: string): string {
-  try {
-    const h = JSON.parse(text) as {
-      pid?: number;
-      host?: string;
-      startedAt?: string;
-    };
-    if (typeof h.pid === "number") {
-      return `process ${h.pid}${h.host ? ` on ${h.host}` : ""}${
-        h.startedAt ? ` (since ${h.startedAt})` : ""
-      }`;
-    }
-  } catch { /* empty or being written */ }
-  return "an unknown process";
-}
-
-/**
- * Takes the run folder's {@link LOCK_FILE}: an exclusive OS file lock
- * (`FsFile.tryLock`), held open for the whole run, on a file that names
- * the holder (pid, host, start time). The OS drops the lock when its
- * process ends, however it ends, so a lock file whose lock is free was
- * left by a process that died: it is taken over, and `warning` says so.
- * A lock held by a live process throws a {@link TrainError} naming the
- * file and that process.
- */
-export async function acquireRunLock(dir: string): Promise<RunLock> {
-  const path = joinPath(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const file = await Deno.open(path, {
-      read: true,
-      write: true,
-      create: true,
-    });
-    let ok = false;
-    try {
-      if (!(await file.tryLock(true))) {
-        const who = holderOf(await Deno.readTextFile(path).catch(() => ""));
-        throw new TrainError(
-          `${path} is held by ${who}: another training is writing to ${dir}. Wait for it to end, or train into another folder`,
-        );
-      }
-      // The holder before us may have removed the file as we opened it: a
-      // lock on a removed file guards nothing, so try again.
-      const [mine, now] = [await file.stat(), await Deno.stat(path)];
-      if (mine.ino !== null && now.ino !== null && mine.ino !== now.ino) {
-        continue;
-      }
-      const left = await Deno.readTextFile(path);
-      const warning = left.trim() === ""
-        ? null
-        : `took over ${path} of ${
-          holderOf(left)
-        }, which no longer runs (a run killed before it could remove its lock)`;
-      const body = JSON.stringify({
-        pid: Deno.pid,
-        host: hostName(),
-        startedAt: new Date().toISOString(),
-      }) + "\n";
-      await file.truncate(0);
-      await file.write(new TextEncoder().encode(body));
-      ok = true;
-      return {
-        path,
-        warning,
-        release: async () => {
-          // Removed while still locked, so no one locks the old file.
-          await Deno.remove(path).catch(() => {});
-          file.close();
-        },
-      };
-    } finally {
-      if (!ok) file.close();
-    }
-  }
-  throw new TrainError(`${path}: could not take the lock (it kept changing)`);
-}
-
-async function absolutePath(path: string): Promise<string> {
-  try {
-    return await Deno.realPath(path);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-    const parent = dirname(resolve(path));
-    if (parent === resolve(path)) return resolve(path);
-    return join(await absolutePath(parent), basename(resolve(path)));
-  }
-}
-
-/** Refuses an output folder that is, or lies inside, the dataset folder. */
-async function refuseOutInsideData(out: string, data: string): Promise<void> {
-  const [o, d] = [await absolutePath(out), await absolutePath(data)];
-  const rel = relative(d, o);
-  if (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel))) {
-    throw new TrainError(
-      `output folder ${out} ${
-        rel === "" ? "is" : "is inside"
-      } the dataset folder ${data}: a run writes checkpoints and logs there, which would mix into the data. Choose another --out (outDir)`,
-    );
   }
 }
 
@@ -737,54 +591,13 @@ async function trainLocked(
     }
   };
 
-  // One step on this thread: forward, backward, clipping, Adam.
-  function localStep(batch: MaskedBatch, o: { step: number; stats: boolean }) {
-    let stats: LossStats | null = null;
-    let record: tf.Tensor1D | null = null;
-    let rowGrads = new Map<string, RowGradient>();
-    const packed = tf.tidy(() => {
-      const lossFn = () => {
-        const out = objective.forward(batch, o);
-        stats = out.stats;
-        record = out.record;
-        return out.loss;
-      };
-      const { value, grads, rows } = variableGradsWithTables(
-        lossFn,
-        denseVars,
-        { lazy },
-      );
-      rowGrads = rows;
-      const list = denseVars.map((v) => grads[v.name] ?? tf.zerosLike(v));
-      // Inner tidies and DenseAdam free each [V, D] temporary at once:
-      // the wasm heap keeps its peak for the rest of the run.
-      const squares = list.map((x) => tf.tidy(() => tf.sum(tf.square(x))));
-      if (lazy) squares.push(tf.scalar(lazy.sumSquares(rowGrads)));
-      const norm = tf.sqrt(tf.addN(squares));
-      const scale = clipNorm > 0
-        ? tf.div(clipNorm, tf.maximum(norm, clipNorm)) as tf.Scalar
-        : null;
-      optimizer.apply(list, { scale });
-      tf.dispose(list);
-      return tf.stack([value, norm]);
-    });
-    const [loss, gradNorm] = packed.dataSync();
-    packed.dispose();
-    if (lazy) {
-      // The same float32 factor the dense weights were scaled by.
-      const c = Math.fround(clipNorm);
-      lazy.apply(rowGrads, {
-        scale: clipNorm > 0 ? Math.fround(c / Math.max(gradNorm, c)) : 1,
-      });
-    }
-    let recorded: Float32Array | null = null;
-    if (record !== null) {
-      const r = record as tf.Tensor1D;
-      recorded = r.dataSync() as Float32Array;
-      r.dispose();
-    }
-    return { loss, gradNorm, stats: stats as LossStats | null, recorded };
-  }
+  const local = new LocalSteps({
+    objective,
+    denseVars,
+    lazy,
+    optimizer,
+    clipNorm,
+  });
 
   let epochBatches: Batch[] = [];
   let currentEpoch = -1;
@@ -823,7 +636,7 @@ async function trainLocked(
       const start = performance.now();
       const { loss, gradNorm, stats, recorded } = towers
         ? towers.step(batch, { step: t, stats: wantStats })
-        : localStep(batch, { step: t, stats: wantStats });
+        : local.step(batch, { step: t, stats: wantStats });
       objective.afterStep(batch, recorded);
       step = t;
       const ms = performance.now() - start;
