@@ -30,6 +30,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
+import { readFloat32View } from "../backend/mod.ts";
 import {
   joinPath,
   sha256Hex,
@@ -175,6 +176,29 @@ export async function writeTensors(
   }
   const sha256 = await writeChunksAtomic(path, chunks());
   return { sha256, tensors };
+}
+
+/**
+ * `vars` by name as {@link Weights} whose `data` is copied out of the
+ * backend when it is read (each read a new copy of the current values), so
+ * that {@link writeTensors} holds one weight at a time, not a copy of the
+ * whole model (73 MB on the DSSM reference model).
+ */
+export function weightsOnRead(
+  names: readonly string[],
+  vars: readonly tf.Variable[],
+): Weights {
+  const out: Weights = {};
+  names.forEach((name, i) => {
+    const v = vars[i];
+    out[name] = {
+      shape: [...v.shape],
+      get data() {
+        return readFloat32View(v).slice();
+      },
+    };
+  });
+  return out;
 }
 
 /** Splits a blob written by {@link packTensors} back into named tensors. */
@@ -404,10 +428,12 @@ export async function writeBestWeights(
   dir: string,
   best: { step: number; weights: Weights },
 ): Promise<BlobManifest> {
-  const w = packTensors(Object.entries(best.weights));
   const file = `best-${stamp(best.step)}.bin`;
-  await writeFileAtomic(joinPath(dir, file), w.bytes);
-  return { file, sha256: sha256Hex(w.bytes), tensors: w.tensors };
+  const w = await writeTensors(
+    joinPath(dir, file),
+    Object.entries(best.weights),
+  );
+  return { file, sha256: w.sha256, tensors: w.tensors };
 }
 
 /**

@@ -88,6 +88,7 @@ import {
   hasCheckpoint,
   readBestWeights,
   readCheckpoint,
+  weightsOnRead,
   writeBestWeights,
   writeCheckpoint,
 } from "./checkpoint.ts";
@@ -573,9 +574,8 @@ async function trainLocked(
     });
     await writeRun();
   };
-  function allWeights(): Weights {
-    return { ...model.getWeights(), ...objective.getWeights() };
-  }
+  // Copied as they are written, one weight at a time.
+  const allWeights = (): Weights => weightsOnRead(names, vars);
   // Early stopping: the valid row of step t against the best so far; a
   // new best's weights go to disk at once (see early_stopping.ts).
   const observeValid = async (t: number) => {
