@@ -16,8 +16,9 @@
  * ```
  *
  * Unset fields come from the profile ({@link PROFILES}) and from the loss
- * kind's option table ({@link LOSS_DEFAULTS}; docs/loss_options.md). To use a default, leave the
- * field out: `null` is refused (except `steps`/`epochs`, where it means
+ * kind's option table (`LOSS_DEFAULTS` in `loss_options.ts`;
+ * docs/loss_options.md). To use a default, leave the field out: `null` is
+ * refused (except `steps`/`epochs`, where it means
  * "given in the other"), and so is a number that is not finite (JSON
  * `1e999` reads as Infinity).
  *
@@ -59,22 +60,19 @@ import {
   resolveEarlyStopping,
 } from "./early_stopping.ts";
 import {
-  ADAP_TAU_LOSS_OPTIONS,
-  ADAP_TAU_OPTIONS,
-  ADAPTIVE_MARGIN_LOSS_OPTIONS,
-  ADAPTIVE_TEMPERATURE_OPTIONS,
-  flag,
   integer,
-  MARGIN_LOSS_OPTIONS,
   number,
   optionProblem,
-  optionsTable,
-  type OptionTable,
-  type Resolved,
   resolveOptions,
-  SOFTMAX_LOSS_OPTIONS,
-  SYMMETRIC_OPTIONS,
 } from "../losses/mod.ts";
+import {
+  LOSS_DEFAULTS,
+  LOSS_KINDS,
+  type LossConfig,
+  type LossConfigInput,
+  type LossConfigOf,
+  type LossKind,
+} from "./loss_options.ts";
 
 /** A configuration field is missing, unknown or out of range. */
 export class ConfigError extends Error {
@@ -94,35 +92,6 @@ export type Profile = "quick" | "full";
 
 /** All profile names. */
 export const PROFILE_NAMES: readonly Profile[] = ["quick", "full"];
-
-/** The loss families a run can train with. */
-export type LossKind =
-  | "margin"
-  | "softmax"
-  | "adaptive-margin"
-  | "adaptive-softmax"
-  | "adap-tau"
-  | "dssm-softmax"
-  | "mgdspr"
-  | "dpsr-hinge";
-
-/** All loss kinds, in a fixed order. */
-export const LOSS_KINDS: readonly LossKind[] = [
-  "margin",
-  "softmax",
-  "adaptive-margin",
-  "adaptive-softmax",
-  "adap-tau",
-  "dssm-softmax",
-  "mgdspr",
-  "dpsr-hinge",
-];
-
-/** A loss option's value. */
-export type OptionValue = number | boolean | string;
-
-/** A loss config as written: the kind and any of its options. */
-export type LossConfigInput = { kind: LossKind; [option: string]: OptionValue };
 
 /** Adam settings and gradient clipping. */
 export interface OptimizerConfig {
@@ -280,135 +249,6 @@ export const PROFILES: Readonly<Record<Profile, Readonly<ProfileDefaults>>> =
       buckets: null,
     }),
   });
-
-// The config's own switch of the softmax kinds: the losses take the logQ
-// offsets as tensors, the config says whether to use the batch's.
-const LOGQ = flag({
-  default: false,
-  doc:
-    "subtract the batch's logQ (log-probability of each item entering a batch) from the logits (sampling-bias correction)",
-});
-
-/**
- * The option table of every loss kind: each option's type, default, range
- * and meaning, declared once (lib/losses/options.ts). The method's and the
- * fixed losses' options are the loss functions' own tables (the paper's
- * margin 0.1, τ = 1/30, α = 0.5, δ0 = 0.01, τ0 = 1/30, w = 0.05, and the
- * reconstruction's open choices); docs/loss_options.md is generated from
- * this table ({@link lossOptionsMarkdown}). Baselines:
- *
- * - `dssm-softmax`: DSSM's softmax over the clicked item and `negatives`
- *   = 4 items drawn uniformly from the catalogue (seeded; redrawn when one
- *   is the positive or labelled relevant), with smoothing factor γ
- *   (`gamma`). DSSM sets γ "empirically" on held-out data; 10 is our
- *   choice: on cosine scores in [−1, 1] it allows a probability ratio of
- *   e^20 between a perfect and an opposite item, softer than the paper's
- *   1/τ = 30.
- * - `mgdspr`: in-batch softmax with τ = 2 on cosine scores plus MGDSPR's
- *   mixed hard negatives: for each query the `hardNegatives` highest-scoring
- *   in-batch items are mixed with its positive, a ~ U(`mixLow`, `mixHigh`).
- * - `dpsr-hinge`: DPSR's hinge with margin `margin` over the in-batch
- *   negatives plus `randomNegatives` items drawn uniformly from the
- *   catalogue and shared by the batch, scored with the tower's `scores`
- *   (DPSR's multi-head attention score for the DPSR tower).
- * - `adap-tau`: Adap-τ's softmax (official code form): positive logit at
- *   the global scale 1/τ0 (from data statistics), negatives at the
- *   per-query scale 1/τ_q from the previous epoch's mean loss of that query
- *   (first epoch, or `perId: false`: 1/τ0); the denominator holds only the
- *   negatives unless `positiveInDenominator`. For `warmupEpochs` epochs
- *   (official `cnt_lr` = 10) the global scale uses the constant gap 0.7;
- *   `t` is the code's `temperature_2`.
- */
-export const LOSS_DEFAULTS = {
-  margin: MARGIN_LOSS_OPTIONS,
-  softmax: { ...SOFTMAX_LOSS_OPTIONS, logQ: LOGQ },
-  "adaptive-margin": ADAPTIVE_MARGIN_LOSS_OPTIONS,
-  "adaptive-softmax": {
-    ...ADAPTIVE_TEMPERATURE_OPTIONS,
-    ...SYMMETRIC_OPTIONS,
-    logQ: LOGQ,
-  },
-  "adap-tau": { ...ADAP_TAU_OPTIONS, ...ADAP_TAU_LOSS_OPTIONS },
-  "dssm-softmax": {
-    gamma: number({
-      default: 10,
-      min: 0,
-      strict: true,
-      doc: "DSSM's smoothing factor γ = 1/τ",
-    }),
-    negatives: integer({
-      default: 4,
-      min: 1,
-      max: 10_000,
-      doc: "unclicked items drawn from the catalogue per query (DSSM's 4)",
-    }),
-  },
-  mgdspr: {
-    temperature: number({
-      default: 2,
-      min: 0,
-      strict: true,
-      doc: "MGDSPR's softmax temperature τ (its 2)",
-    }),
-    hardNegatives: integer({
-      default: 8,
-      min: 0,
-      max: 10_000,
-      doc: "highest-scoring in-batch items mixed with the positive, per query",
-    }),
-    mixLow: number({
-      default: 0.4,
-      min: 0,
-      max: 1,
-      doc: "lower end of the positive's mixing weight a ~ U(mixLow, mixHigh)",
-      check: (lo: number, o) =>
-        lo > (o.mixHigh as number)
-          ? `(${lo}) must not exceed loss.mixHigh (${o.mixHigh})`
-          : null,
-    }),
-    mixHigh: number({
-      default: 0.6,
-      min: 0,
-      max: 1,
-      doc: "upper end of the positive's mixing weight",
-    }),
-  },
-  "dpsr-hinge": {
-    margin: MARGIN_LOSS_OPTIONS.margin,
-    randomNegatives: integer({
-      default: 32,
-      min: 0,
-      max: 100_000,
-      doc: "items drawn uniformly from the catalogue, shared by the batch",
-    }),
-  },
-} as const satisfies Record<LossKind, OptionTable>;
-
-/** The resolved config of loss kind `K`: the kind and every option set. */
-export type LossConfigOf<K extends LossKind> =
-  & { kind: K }
-  & Resolved<(typeof LOSS_DEFAULTS)[K]>;
-
-/** A resolved loss config, discriminated by `kind` (see {@link LOSS_DEFAULTS}). */
-export type LossConfig = { [K in LossKind]: LossConfigOf<K> }[LossKind];
-
-/**
- * The option tables as Markdown, one section per loss kind: the text of
- * docs/loss_options.md (config_test.ts checks that the file matches).
- */
-export function lossOptionsMarkdown(): string {
-  const parts = [
-    "# Loss options",
-    "",
-    "<!-- Generated from LOSS_DEFAULTS by lossOptionsMarkdown() (lib/train/config.ts); lib/train/config_test.ts checks that the tables match, and with DOCS_UPDATE=1 rewrites this file (then run deno fmt on it). -->",
-    "",
-    "The `loss` section of a training config: `kind` and any of the options below; an option left out takes its default. Each table is declared once, in `lib/losses` for the losses' own options and in `lib/train/config.ts` for the baselines' recipes; the equations are in [reconstruction.md](reconstruction.md).",
-  ];
-  for (const kind of LOSS_KINDS) {
-    parts.push("", `## \`${kind}\``, "", optionsTable(LOSS_DEFAULTS[kind]));
-  }
-  return parts.join("\n") + "\n";
-}
 
 const TOP_KEYS = [
   "profile",

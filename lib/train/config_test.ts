@@ -4,14 +4,16 @@ import {
   checkConfigAgainstData,
   ConfigError,
   configHash,
-  LOSS_DEFAULTS,
-  LOSS_KINDS,
-  lossOptionsMarkdown,
   PROFILES,
   QUICK_BUCKETS,
   resolveConfig,
   validateConfig,
 } from "./config.ts";
+import {
+  LOSS_DEFAULTS,
+  LOSS_KINDS,
+  lossOptionsMarkdown,
+} from "./loss_options.ts";
 
 const base = { data: "data/x", tower: { kind: "dssm" } };
 

@@ -22,15 +22,7 @@ export {
   checkConfigAgainstData,
   ConfigError,
   configHash,
-  LOSS_DEFAULTS,
-  LOSS_KINDS,
-  type LossConfig,
-  type LossConfigInput,
-  type LossConfigOf,
-  type LossKind,
-  lossOptionsMarkdown,
   type OptimizerConfig,
-  type OptionValue,
   type Profile,
   PROFILE_NAMES,
   type ProfileDefaults,
@@ -43,6 +35,16 @@ export {
   type TrainConfigInput,
   validateConfig,
 } from "./config.ts";
+export {
+  LOSS_DEFAULTS,
+  LOSS_KINDS,
+  type LossConfig,
+  type LossConfigInput,
+  type LossConfigOf,
+  type LossKind,
+  lossOptionsMarkdown,
+  type OptionValue,
+} from "./loss_options.ts";
 export {
   type LazyAdamOptions,
   type LazyAdamState,

@@ -50,12 +50,12 @@ import {
 } from "../losses/mod.ts";
 import { stopGradient } from "../backend/mod.ts";
 import type { TowerInputs, TwoTowerModel, Weights } from "../towers/mod.ts";
+import { ConfigError } from "./config.ts";
 import {
-  ConfigError,
   type LossConfig,
   type LossConfigOf,
   type LossKind,
-} from "./config.ts";
+} from "./loss_options.ts";
 
 /** What an objective needs besides the batch. */
 export interface ObjectiveContext {
@@ -219,22 +219,36 @@ function stateless(
   };
 }
 
+/**
+ * A stateless objective that runs `loss` on each batch's queries and
+ * positives (the other positives as negatives), bundled with `bundle`.
+ */
+function batchObjective(
+  kind: LossKind,
+  ctx: ObjectiveContext,
+  options: {
+    bundle: BundleOptions;
+    loss: (s: BatchScores, stats: boolean) => LossResult;
+  },
+): Objective {
+  const b = new Batcher(ctx);
+  const { bundle, loss } = options;
+  return stateless(
+    kind,
+    (batch, o) =>
+      b.loss(b.encode(batch), batch, bundle, (s) => loss(s, o.stats)),
+  );
+}
+
 /** Fixed-margin hinge over the in-batch negatives, eq. (1). */
 function marginObjective(
   c: LossConfigOf<"margin">,
   ctx: ObjectiveContext,
 ): Objective {
-  const b = new Batcher(ctx);
-  return stateless(
-    c.kind,
-    (batch, o) =>
-      b.loss(
-        b.encode(batch),
-        batch,
-        {},
-        (s) => marginLossFromScores(s, { margin: c.margin, stats: o.stats }),
-      ),
-  );
+  return batchObjective(c.kind, ctx, {
+    bundle: {},
+    loss: (s, stats) => marginLossFromScores(s, { margin: c.margin, stats }),
+  });
 }
 
 /** Fixed-temperature softmax over the in-batch negatives, eq. (2). */
@@ -242,21 +256,11 @@ function softmaxObjective(
   c: LossConfigOf<"softmax">,
   ctx: ObjectiveContext,
 ): Objective {
-  const b = new Batcher(ctx);
-  return stateless(
-    c.kind,
-    (batch, o) =>
-      b.loss(
-        b.encode(batch),
-        batch,
-        { logQ: c.logQ },
-        (s) =>
-          softmaxLossFromScores(s, {
-            temperature: c.temperature,
-            stats: o.stats,
-          }),
-      ),
-  );
+  return batchObjective(c.kind, ctx, {
+    bundle: { logQ: c.logQ },
+    loss: (s, stats) =>
+      softmaxLossFromScores(s, { temperature: c.temperature, stats }),
+  });
 }
 
 /**
@@ -268,7 +272,6 @@ function adaptiveObjective(
   c: LossConfigOf<"adaptive-margin"> | LossConfigOf<"adaptive-softmax">,
   ctx: ObjectiveContext,
 ): Objective {
-  const b = new Batcher(ctx);
   const margin = c.kind === "adaptive-margin";
   const base = margin ? c.delta0 : c.tau0;
   const baseName = margin ? "loss/delta0" : "loss/tau0";
@@ -303,13 +306,10 @@ function adaptiveObjective(
   }
   const logQ = c.kind === "adaptive-softmax" && c.logQ;
   return {
-    ...stateless(c.kind, (batch, o) =>
-      b.loss(
-        b.encode(batch),
-        batch,
-        { itemScores: true, logQ },
-        (s) => loss(s, o.stats),
-      )),
+    ...batchObjective(c.kind, ctx, {
+      bundle: { itemScores: true, logQ },
+      loss,
+    }),
     variables: () => Object.values(vars),
     getWeights() {
       const out: Weights = {};
