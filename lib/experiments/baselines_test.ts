@@ -4,7 +4,7 @@ import {
   assertThrows,
   assertTrue,
 } from "../testing.ts";
-import { generateSynthetic } from "../data/mod.ts";
+import { smallSynthetic } from "../fixtures.ts";
 import {
   checkConfigAgainstData,
   configHash,
@@ -33,12 +33,7 @@ import {
 } from "./mod.ts";
 import { writeDataset } from "../data/mod.ts";
 
-const ds = generateSynthetic({
-  seed: 5,
-  numItems: 300,
-  numQueries: 600,
-  numUsers: 40,
-});
+const ds = smallSynthetic(5);
 
 // Small towers so that a run takes well under a second.
 const TINY_TOWER = {
@@ -268,12 +263,7 @@ Deno.test("runBaselineGrid: tiny runs give finite metrics, then come from the ca
     const repaired = await runBaselineGrid(specs, opts);
     assertEquals(repaired.map((r) => r.cached), [true, false]);
     assertEquals(repaired[1].batchRecall, rows[1].batchRecall);
-    const other = generateSynthetic({
-      seed: 6,
-      numItems: 300,
-      numQueries: 600,
-      numUsers: 40,
-    });
+    const other = smallSynthetic(6);
     const moved = await runBaselineGrid(specs.slice(0, 1), {
       ...opts,
       dataset: other,

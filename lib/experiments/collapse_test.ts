@@ -5,7 +5,8 @@ import {
   assertThrows,
   assertTrue,
 } from "../testing.ts";
-import { generateSynthetic, joinPath } from "../data/mod.ts";
+import { joinPath } from "../data/mod.ts";
+import { PLAIN_TOWER, smallSynthetic } from "../fixtures.ts";
 import { initBackend } from "../backend/mod.ts";
 import { createTower } from "../towers/mod.ts";
 import {
@@ -32,24 +33,13 @@ import {
   collapseVerdict,
 } from "./mod.ts";
 
-const ds = generateSynthetic({
-  seed: 5,
-  numItems: 300,
-  numQueries: 600,
-  numUsers: 40,
-});
+const ds = smallSynthetic(5);
 
 // Tiny plain tower; α = 2 and lr = 1e-2 make the collapse of the naive
 // heuristic fast and large (mean item cosine ≈ 1 within 10 steps).
 const base: TrainConfigInput = {
   data: "tiny (memory)",
-  tower: {
-    kind: "plain",
-    dim: 16,
-    embedDim: 16,
-    hidden: [32],
-    features: { buckets: { word: 512, charTrigram: 512 } },
-  },
+  tower: PLAIN_TOWER,
   loss: { kind: "adaptive-margin", alpha: 2 },
   optimizer: { lr: 1e-2 },
   batchSize: 64,

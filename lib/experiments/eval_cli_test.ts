@@ -5,12 +5,16 @@ import {
   assertThrows,
   assertTrue,
 } from "../testing.ts";
-import { type Dataset, generateSynthetic, writeDataset } from "../data/mod.ts";
+import { generateSynthetic, writeDataset } from "../data/mod.ts";
 import { DataMismatchError, train } from "../train/mod.ts";
+import {
+  DPSR_TOWER,
+  FEW_BUCKETS,
+  PLAIN_TOWER,
+  reversedItems,
+} from "../fixtures.ts";
 import { evalFileName, main, parseEvalArgs } from "./eval_cli.ts";
 import { evaluateRun } from "./evaluate.ts";
-
-const small = { features: { buckets: { word: 512, charTrigram: 512 } } };
 
 Deno.test("parseEvalArgs and file names", () => {
   assertEquals(parseEvalArgs(["--run", "r"]), {
@@ -58,12 +62,7 @@ Deno.test("deno task eval: evaluates a run, agrees with the training's batch rec
         numUsers: 20,
       }),
     );
-    for (
-      const tower of [
-        { kind: "plain", dim: 16, embedDim: 16, hidden: [32], ...small },
-        { kind: "dpsr", dim: 16, embedDim: 16, hidden: 32, heads: 2, ...small },
-      ]
-    ) {
+    for (const tower of [PLAIN_TOWER, DPSR_TOWER]) {
       const out = `${dir}/run-${tower.kind}`;
       const r = await train({
         data: `${dir}/data`,
@@ -128,24 +127,6 @@ Deno.test("deno task eval: evaluates a run, agrees with the training's batch rec
   }
 });
 
-/** `ds` with its items table in reverse row order: same items, same ids. */
-function reversedItems(ds: Dataset): Dataset {
-  const it = ds.items;
-  const rev = <T>(a: ArrayLike<T>) => Array.from(a).reverse();
-  return {
-    ...ds,
-    items: {
-      itemId: Int32Array.from(rev(it.itemId)),
-      sourceId: rev(it.sourceId),
-      title: rev(it.title),
-      category: rev(it.category),
-      brand: rev(it.brand),
-      attributes: rev(it.attributes),
-      popularity: Float32Array.from(rev(it.popularity)),
-    },
-  };
-}
-
 /** Runs `main` and returns its exit status with what it printed. */
 async function run(args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
@@ -172,7 +153,7 @@ async function trainedRun(dir: string, steps = 6): Promise<string> {
       embedDim: 16,
       hidden: [32],
       userHistory: true,
-      ...small,
+      ...FEW_BUCKETS,
     },
     loss: { kind: "margin" },
     batchSize: 64,
@@ -283,7 +264,7 @@ Deno.test("deno task eval: a half-trained run is evaluated with a warning it rec
     const out = `${dir}/run`;
     await train({
       data: `${dir}/data`,
-      tower: { kind: "plain", dim: 16, embedDim: 16, hidden: [32], ...small },
+      tower: PLAIN_TOWER,
       batchSize: 64,
       steps: 8,
       backend: "wasm",

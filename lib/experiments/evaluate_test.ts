@@ -1,5 +1,6 @@
 import { assertClose, assertEquals, assertTrue } from "../testing.ts";
 import { generateSynthetic } from "../data/mod.ts";
+import { FEW_BUCKETS, PLAIN_TOWER } from "../fixtures.ts";
 import { initBackend } from "../backend/mod.ts";
 import { createTower, type TowerConfigInput } from "../towers/mod.ts";
 import { encodeAll, train } from "../train/mod.ts";
@@ -9,8 +10,6 @@ import {
   evaluateModelPerQuery,
   searchWithModel,
 } from "./evaluate.ts";
-
-const small = { features: { buckets: { word: 512, charTrigram: 512 } } };
 
 Deno.test("searchWithModel equals exact inner-product search on a single-head tower", async () => {
   await initBackend({ backend: "wasm", quiet: true });
@@ -25,7 +24,7 @@ Deno.test("searchWithModel equals exact inner-product search on a single-head to
     dim: 8,
     embedDim: 8,
     hidden: [16],
-    ...small,
+    ...FEW_BUCKETS,
   }, {
     seed: 1,
     dataset: ds,
@@ -51,7 +50,7 @@ Deno.test("evaluateModel as train's evaluate hook writes the full evaluation", a
     });
     const r = await train({
       data: "memory",
-      tower: { kind: "plain", dim: 16, embedDim: 16, hidden: [32], ...small },
+      tower: PLAIN_TOWER,
       batchSize: 64,
       steps: 3,
       backend: "wasm",
@@ -82,8 +81,8 @@ Deno.test("evaluateModelPerQuery: the same metrics, and per-query values whose m
     numUsers: 0,
   });
   const towers: TowerConfigInput[] = [
-    { kind: "plain", dim: 8, embedDim: 8, hidden: [16], ...small },
-    { kind: "dpsr", dim: 8, embedDim: 8, hidden: 16, heads: 2, ...small },
+    { kind: "plain", dim: 8, embedDim: 8, hidden: [16], ...FEW_BUCKETS },
+    { kind: "dpsr", dim: 8, embedDim: 8, hidden: 16, heads: 2, ...FEW_BUCKETS },
   ];
   for (const tower of towers) {
     const model = createTower(tower, { seed: 1, dataset: ds });

@@ -1,11 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend/mod.ts";
-import {
-  generateSynthetic,
-  makeBatches,
-  Rng,
-  trainingPairs,
-} from "../data/mod.ts";
+import { SMALLER_SIZES, smallSynthetic } from "../fixtures.ts";
+import { makeBatches, Rng, trainingPairs } from "../data/mod.ts";
 import {
   assertClose,
   assertEquals,
@@ -21,12 +17,7 @@ import {
 } from "./negatives.ts";
 
 Deno.test("sampleUnclicked: no positive, no labelled item, no repeat; seeded", () => {
-  const ds = generateSynthetic({
-    seed: 9,
-    numItems: 250,
-    numQueries: 500,
-    numUsers: 30,
-  });
+  const ds = smallSynthetic(9, SMALLER_SIZES);
   const pairs = trainingPairs(ds);
   const relevantRows = relevantItemRows(pairs);
   // The helper's rows are the labelled items' rows.

@@ -9,6 +9,7 @@ import {
 import type { TowerConfigInput } from "./config.ts";
 import { createTower } from "./create.ts";
 import { TINY_FEATURES, tinyDataset } from "./fixtures.ts";
+import { reversedItems } from "../fixtures.ts";
 import type { TowerInputs } from "./inputs.ts";
 import type { PaddedIds } from "../features/mod.ts";
 import type { TwoTowerModel } from "./model.ts";
@@ -334,27 +335,10 @@ Deno.test("a dataset without users: histories are empty, towers still run", asyn
   }
 });
 
-/** The tiny dataset with its items table in reverse row order (same ids). */
-function reversedItems() {
-  const ds = tinyDataset();
-  const it = ds.items;
-  const rev = <T>(a: ArrayLike<T>) => Array.from(a).reverse();
-  ds.items = {
-    itemId: Int32Array.from(rev(it.itemId)),
-    sourceId: rev(it.sourceId),
-    title: rev(it.title),
-    category: rev(it.category),
-    brand: rev(it.brand),
-    attributes: rev(it.attributes),
-    popularity: Float32Array.from(rev(it.popularity)),
-  };
-  return ds;
-}
-
 Deno.test("item-id tables and histories are keyed by item_id, not by table row", async () => {
   await initBackend({ backend: "wasm", quiet: true });
   const a = tinyDataset();
-  const b = reversedItems();
+  const b = reversedItems(tinyDataset());
   for (const config of CONFIGS.filter((c) => c.kind !== "dssm")) {
     const model = createTower(config, { seed: 1, dataset: a });
     const [ia, ib] = [model.prepare(a), model.prepare(b)];

@@ -78,18 +78,16 @@ Deno.test("deno task train: exit 2 on bad flags, 1 on a bad config, 0 on a run, 
     };
     await Deno.writeTextFile(`${dir}/cfg.json`, JSON.stringify(cfg));
     const out = `${dir}/run`;
-    assertEquals(
-      await main([
-        "--config",
-        `${dir}/cfg.json`,
-        "--out",
-        out,
-        "--backend",
-        "wasm",
-        "--quiet",
-      ]),
-      0,
-    );
+    const args = [
+      "--config",
+      `${dir}/cfg.json`,
+      "--out",
+      out,
+      "--backend",
+      "wasm",
+      "--quiet",
+    ];
+    assertEquals(await main(args), 0);
     assertEquals((await readManifest(out)).step, 4);
     const info = await readRunInfo(out);
     assertEquals(info.dataset.dir, `${dir}/mydata`);
@@ -98,18 +96,7 @@ Deno.test("deno task train: exit 2 on bad flags, 1 on a bad config, 0 on a run, 
     const saved = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
     assertEquals(saved.backend, "wasm");
     // Same folder again without --resume: refused.
-    assertEquals(
-      await main([
-        "--config",
-        `${dir}/cfg.json`,
-        "--out",
-        out,
-        "--backend",
-        "wasm",
-        "--quiet",
-      ]),
-      1,
-    );
+    assertEquals(await main(args), 1);
     // --resume of a finished run: a no-op that says so; run.json and
     // eval.json stay as they were.
     const evalBefore = await Deno.readTextFile(`${out}/eval.json`);

@@ -6,6 +6,7 @@ import {
   assertTrue,
 } from "../testing.ts";
 import { generateSynthetic, type Split, stableJson } from "../data/mod.ts";
+import { PLAIN_TOWER, smallSynthetic } from "../fixtures.ts";
 import { initBackend } from "../backend/mod.ts";
 import type { Weights } from "../towers/mod.ts";
 import {
@@ -255,25 +256,12 @@ Deno.test("config: earlyStopping against the data: valid pairs needed; a patienc
 
 await initBackend({ backend: "wasm", quiet: true });
 
-const ds = generateSynthetic({
-  seed: 5,
-  numItems: 300,
-  numQueries: 600,
-  numUsers: 40,
-});
-
-const plain = {
-  kind: "plain",
-  dim: 16,
-  embedDim: 16,
-  hidden: [32],
-  features: { buckets: { word: 512, charTrigram: 512 } },
-} as const;
+const ds = smallSynthetic(5);
 
 function config(over: Partial<TrainConfigInput> = {}): TrainConfigInput {
   return {
     data: "memory",
-    tower: plain,
+    tower: PLAIN_TOWER,
     loss: { kind: "softmax" },
     batchSize: 64,
     steps: 40,

@@ -2,29 +2,19 @@
 // runs, changed data, a second process, an output folder inside the data.
 
 import { assertEquals, assertRejects, assertTrue } from "../testing.ts";
-import { generateSynthetic, pathExists, writeDataset } from "../data/mod.ts";
+import { pathExists, writeDataset } from "../data/mod.ts";
+import { PLAIN_TOWER, smallSynthetic } from "../fixtures.ts";
 import { readManifest } from "./checkpoint.ts";
 import { readSteps, type StepRow, writeSteps } from "./logs.ts";
 import { readRunInfo, RUN_FILES } from "./run_files.ts";
 import { acquireRunLock, LOCK_FILE, train, TrainError } from "./train.ts";
 import type { TrainConfigInput } from "./config.ts";
 
-const ds = generateSynthetic({
-  seed: 5,
-  numItems: 300,
-  numQueries: 600,
-  numUsers: 40,
-});
+const ds = smallSynthetic(5);
 
 const config: TrainConfigInput = {
   data: "memory",
-  tower: {
-    kind: "plain",
-    dim: 16,
-    embedDim: 16,
-    hidden: [32],
-    features: { buckets: { word: 512, charTrigram: 512 } },
-  },
+  tower: PLAIN_TOWER,
   loss: { kind: "margin" },
   batchSize: 64,
   steps: 10,
@@ -151,12 +141,7 @@ Deno.test("resuming a finished run is a no-op that says so and keeps its eval.js
 Deno.test("resume refuses data whose hash differs from run.json's", async () => {
   await withTmp(async (dir) => {
     await killedAfter(dir, 4);
-    const other = generateSynthetic({
-      seed: 6,
-      numItems: 300,
-      numQueries: 600,
-      numUsers: 40,
-    });
+    const other = smallSynthetic(6);
     const info = await readRunInfo(dir);
     const err = await assertRejects(
       () =>

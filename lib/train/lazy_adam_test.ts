@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend/mod.ts";
-import { generateSynthetic } from "../data/mod.ts";
+import { SMALL_TOWERS, SMALLER_SIZES, smallSynthetic } from "../fixtures.ts";
 import {
   assertClose,
   assertEquals,
@@ -104,35 +104,10 @@ Deno.test("lazy Adam: one step equals tfjs' dense Adam bit for bit", async () =>
   b.dispose();
 });
 
-const ds = generateSynthetic({
-  seed: 3,
-  numItems: 250,
-  numQueries: 500,
-  numUsers: 30,
-});
-const small = {
-  features: {
-    buckets: {
-      word: 256,
-      charTrigram: 256,
-      wordBigram: 256,
-      charUnigram: 64,
-      charBigram: 256,
-    },
-  },
-};
+const ds = smallSynthetic(3, SMALLER_SIZES);
 const TOWERS: Record<string, Record<string, unknown>> = {
-  dssm: { kind: "dssm", hidden: [16], dim: 8, ...small },
-  plain: {
-    kind: "plain",
-    dim: 8,
-    embedDim: 8,
-    hidden: [16],
-    itemIdEmbedding: true,
-    ...small,
-  },
-  mgdspr: { kind: "mgdspr", dim: 8, heads: 2, ...small },
-  dpsr: { kind: "dpsr", dim: 8, embedDim: 8, hidden: 16, heads: 2, ...small },
+  ...SMALL_TOWERS,
+  plain: { ...SMALL_TOWERS.plain, itemIdEmbedding: true },
 };
 
 for (const [kind, tower] of Object.entries(TOWERS)) {

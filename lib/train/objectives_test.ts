@@ -8,12 +8,17 @@ import {
 import {
   accidentalHitMask,
   batchLogQ,
-  generateSynthetic,
   makeBatches,
   type MaskedBatch,
   trainingPairs,
 } from "../data/mod.ts";
 import { initBackend } from "../backend/mod.ts";
+import {
+  FEW_BUCKETS,
+  PLAIN_TOWER,
+  SMALLER_SIZES,
+  smallSynthetic,
+} from "../fixtures.ts";
 import { AdapTau, adapTauLoss, adapTauStatistics } from "../losses/mod.ts";
 import { createTower } from "../towers/mod.ts";
 import { resolveLoss } from "./config.ts";
@@ -21,18 +26,9 @@ import { createObjective, type Objective, stepRng } from "./objectives.ts";
 
 await initBackend({ backend: "wasm", quiet: true });
 
-const ds = generateSynthetic({
-  seed: 9,
-  numItems: 250,
-  numQueries: 500,
-  numUsers: 30,
-});
+const ds = smallSynthetic(9, SMALLER_SIZES);
 const pairs = trainingPairs(ds);
-const small = { features: { buckets: { word: 512, charTrigram: 512 } } };
-const model = createTower(
-  { kind: "plain", dim: 16, embedDim: 16, hidden: [32], ...small },
-  { seed: 4, dataset: ds },
-);
+const model = createTower(PLAIN_TOWER, { seed: 4, dataset: ds });
 const inputs = model.prepare(ds);
 const batches = makeBatches(pairs, {
   batchSize: 48,
@@ -203,7 +199,7 @@ Deno.test("objectives: MGDSPR mixed negatives on multi-head towers are refused",
     dim: 8,
     embedDim: 8,
     hidden: 8,
-    ...small,
+    ...FEW_BUCKETS,
   }, { seed: 1 });
   const i2 = dpsr.prepare(ds);
   assertThrows(

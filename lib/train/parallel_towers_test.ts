@@ -1,4 +1,4 @@
-import { generateSynthetic } from "../data/mod.ts";
+import { SMALL_TOWERS, smallSynthetic } from "../fixtures.ts";
 import { assertEquals, assertTrue } from "../testing.ts";
 import { initBackend } from "../backend/mod.ts";
 import { createTower } from "../towers/mod.ts";
@@ -9,23 +9,7 @@ import { train } from "./train.ts";
 // Two towers in two workers must give the one-thread loop's numbers bit
 // for bit: same kernels, same order (see parallel_towers.ts).
 
-const ds = generateSynthetic({
-  seed: 5,
-  numItems: 300,
-  numQueries: 600,
-  numUsers: 30,
-});
-const small = {
-  features: {
-    buckets: {
-      word: 256,
-      charTrigram: 256,
-      wordBigram: 256,
-      charUnigram: 64,
-      charBigram: 256,
-    },
-  },
-};
+const ds = smallSynthetic(5, { numUsers: 30 });
 
 async function run(
   cfg: Record<string, unknown>,
@@ -90,7 +74,7 @@ function assertSame(
   assertEquals(b.eval, a.eval, `${what}: eval.json`);
 }
 
-const dssm = { kind: "dssm", hidden: [16], dim: 8, ...small };
+const dssm = SMALL_TOWERS.dssm;
 const CASES: [string, Record<string, unknown>][] = [
   ["dssm, adaptive margin", { tower: dssm, loss: { kind: "adaptive-margin" } }],
   [
@@ -104,14 +88,7 @@ const CASES: [string, Record<string, unknown>][] = [
   [
     "plain with separate tables, fixed softmax",
     {
-      tower: {
-        kind: "plain",
-        dim: 8,
-        embedDim: 8,
-        hidden: [16],
-        shareEmbeddings: false,
-        ...small,
-      },
+      tower: { ...SMALL_TOWERS.plain, shareEmbeddings: false },
       loss: { kind: "softmax" },
     },
   ],

@@ -1,33 +1,19 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { tableFromIPC } from "apache-arrow";
 import { assertEquals, assertRejects, assertTrue } from "../testing.ts";
-import { generateSynthetic } from "../data/mod.ts";
+import { DPSR_TOWER, PLAIN_TOWER, smallSynthetic } from "../fixtures.ts";
 import { readManifest } from "./checkpoint.ts";
 import { readSteps, STEP_COLUMNS, type StepRow } from "./logs.ts";
 import { readRunInfo, RUN_FILES } from "./run_files.ts";
 import { train, TrainError } from "./train.ts";
 import type { TrainConfigInput } from "./config.ts";
 
-const ds = generateSynthetic({
-  seed: 5,
-  numItems: 300,
-  numQueries: 600,
-  numUsers: 40,
-});
-
-const small = { features: { buckets: { word: 512, charTrigram: 512 } } };
-const plain = {
-  kind: "plain",
-  dim: 16,
-  embedDim: 16,
-  hidden: [32],
-  ...small,
-} as const;
+const ds = smallSynthetic(5);
 
 function config(over: Partial<TrainConfigInput> = {}): TrainConfigInput {
   return {
     data: "memory",
-    tower: plain,
+    tower: PLAIN_TOWER,
     loss: { kind: "adaptive-softmax" },
     batchSize: 64,
     steps: 10,
@@ -162,7 +148,7 @@ Deno.test("train: resume is exact with lazy Adam on the embedding tables", async
   // Lazy Adam's moments live in JavaScript and go into the same
   // optimizer file; an item-id table exercises the merged lookups.
   await resumeMatches({
-    tower: { ...plain, hidden: [32], itemIdEmbedding: true },
+    tower: { ...PLAIN_TOWER, hidden: [32], itemIdEmbedding: true },
     loss: { kind: "adaptive-margin" },
     optimizer: { tables: "lazy" },
     steps: 9,
@@ -172,14 +158,7 @@ Deno.test("train: resume is exact with lazy Adam on the embedding tables", async
 
 Deno.test("train: resume is exact with sampled negatives on the multi-head DPSR tower", async () => {
   await resumeMatches({
-    tower: {
-      kind: "dpsr",
-      dim: 16,
-      embedDim: 16,
-      hidden: 32,
-      heads: 2,
-      ...small,
-    },
+    tower: DPSR_TOWER,
     loss: { kind: "dpsr-hinge", randomNegatives: 8 },
     steps: 8,
     checkpointEvery: 3,
