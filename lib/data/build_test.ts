@@ -1,27 +1,15 @@
 import { assertEquals, assertTrue } from "../testing.ts";
 import { buildIfAvailable, missingDatasetNote } from "./build.ts";
 import { readDataset } from "./io.ts";
-import { DATASETS_ENV, SOURCES } from "./real/mod.ts";
-import { realSource } from "./real/testing.ts";
+import { SOURCES } from "./real/mod.ts";
+import { realSource, withDatasetsRoot } from "./real/testing.ts";
 
 const MOVIELENS = await realSource("movielens");
-
-/** Runs `fn` with `$ADAPTIVE_RETRIEVAL_DATASETS` set to `root`. */
-async function withRoot<T>(root: string, fn: () => Promise<T>): Promise<T> {
-  const saved = Deno.env.get(DATASETS_ENV);
-  Deno.env.set(DATASETS_ENV, root);
-  try {
-    return await fn();
-  } finally {
-    if (saved === undefined) Deno.env.delete(DATASETS_ENV);
-    else Deno.env.set(DATASETS_ENV, saved);
-  }
-}
 
 Deno.test("buildIfAvailable: synthetic always; a real dataset without files is skipped with the commands, an earlier build kept", async () => {
   const dir = await Deno.makeTempDir({ prefix: "build_test_" });
   try {
-    await withRoot(`${dir}/none`, async () => {
+    await withDatasetsRoot(`${dir}/none`, async () => {
       const syn = await buildIfAvailable("synthetic", {
         out: `${dir}/syn`,
         seed: 2,
@@ -90,7 +78,7 @@ Deno.test({
         Promise.resolve(
           new Response(served.get(url) as Uint8Array<ArrayBuffer>),
         );
-      const r = await withRoot(
+      const r = await withDatasetsRoot(
         `${dir}/root`,
         () =>
           buildIfAvailable("movielens", {
@@ -114,7 +102,7 @@ Deno.test({
 Deno.test("missingDatasetNote: null for a built folder, else the command", async () => {
   const dir = await Deno.makeTempDir({ prefix: "build_test_" });
   try {
-    await withRoot(`${dir}/none`, async () => {
+    await withDatasetsRoot(`${dir}/none`, async () => {
       await buildIfAvailable("synthetic", { out: `${dir}/synthetic-quick` });
       assertEquals(await missingDatasetNote(`${dir}/synthetic-quick`), null);
       const wands = await missingDatasetNote(`${dir}/wands`);

@@ -1,26 +1,6 @@
 import { assertEquals, assertTrue } from "../testing.ts";
 import { readDataset } from "./io.ts";
-
-const CLI = new URL("./cli.ts", import.meta.url).pathname;
-
-/** Runs `deno task data` on `args`, in `options.cwd` with `options.env`. */
-async function runCli(
-  args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
-) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", "--allow-env", CLI, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    ...options,
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-  };
-}
+import { runDataCli as runCli } from "./real/testing.ts";
 
 Deno.test("`data synthetic --profile quick` twice with one seed gives identical bytes", async () => {
   const a = await Deno.makeTempDir(), b = await Deno.makeTempDir();

@@ -186,19 +186,28 @@ function dataOf<T extends DataType>(
   return v.data[0];
 }
 
+/** A typed array as an Arrow column of `type`, without nulls. */
+function column<T extends Int32 | Int8>(
+  type: T,
+  values: T["TArray"],
+): Data<T> {
+  return makeData({ type, length: values.length, data: values });
+}
+
+/** Strings as an Arrow UTF-8 column. */
+function strings(values: string[]): Data<Utf8> {
+  return dataOf(stringVector(values));
+}
+
 /** Builds the Arrow table of an items column set. */
 export function itemsToArrow(t: ItemsTable): Table {
   return tableOf("items", {
-    item_id: makeData({
-      type: new Int32(),
-      length: t.itemId.length,
-      data: t.itemId,
-    }),
-    source_id: dataOf(stringVector(t.sourceId)),
-    title: dataOf(stringVector(t.title)),
-    category: dataOf(stringVector(t.category)),
-    brand: dataOf(stringVector(t.brand)),
-    attributes: dataOf(stringVector(t.attributes)),
+    item_id: column(new Int32(), t.itemId),
+    source_id: strings(t.sourceId),
+    title: strings(t.title),
+    category: strings(t.category),
+    brand: strings(t.brand),
+    attributes: strings(t.attributes),
     popularity: makeData({
       type: new Float32(),
       length: t.popularity.length,
@@ -210,47 +219,27 @@ export function itemsToArrow(t: ItemsTable): Table {
 /** Builds the Arrow table of a queries column set. */
 export function queriesToArrow(t: QueriesTable): Table {
   return tableOf("queries", {
-    query_id: makeData({
-      type: new Int32(),
-      length: t.queryId.length,
-      data: t.queryId,
-    }),
-    text: dataOf(stringVector(t.text)),
+    query_id: column(new Int32(), t.queryId),
+    text: strings(t.text),
     user_id: int32WithNulls(t.userId),
-    split: dataOf(stringVector(t.split)),
+    split: strings(t.split),
   });
 }
 
 /** Builds the Arrow table of a pairs column set. */
 export function pairsToArrow(t: PairsTable): Table {
   return tableOf("pairs", {
-    query_id: makeData({
-      type: new Int32(),
-      length: t.queryId.length,
-      data: t.queryId,
-    }),
-    item_id: makeData({
-      type: new Int32(),
-      length: t.itemId.length,
-      data: t.itemId,
-    }),
-    relevance: makeData({
-      type: new Int8(),
-      length: t.relevance.length,
-      data: t.relevance,
-    }),
-    split: dataOf(stringVector(t.split)),
+    query_id: column(new Int32(), t.queryId),
+    item_id: column(new Int32(), t.itemId),
+    relevance: column(new Int8(), t.relevance),
+    split: strings(t.split),
   });
 }
 
 /** Builds the Arrow table of a users column set. */
 export function usersToArrow(t: UsersTable): Table {
   return tableOf("users", {
-    user_id: makeData({
-      type: new Int32(),
-      length: t.userId.length,
-      data: t.userId,
-    }),
+    user_id: column(new Int32(), t.userId),
     history: listOfInt32(t.history),
   });
 }

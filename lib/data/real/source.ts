@@ -374,10 +374,23 @@ export async function requireSourceDir(
 }
 
 /** Reads one file of a dataset folder and hashes it. */
-export async function readSourceFile(
+export function readSourceFile(
   name: SourceName,
   dir: string,
   file: string,
+): Promise<SourceBytes> {
+  return readFolderFile(dir, file, { loader: name, hint: sourceHint });
+}
+
+/**
+ * Reads `file` of the folder `dir` and hashes it; a missing file is a
+ * {@link DataError} that names the loader expecting it and, from `hint`,
+ * how to get it (the downloads' and WordNet's ways differ).
+ */
+export async function readFolderFile<L extends string>(
+  dir: string,
+  file: string,
+  options: { loader: L; hint: (loader: L) => string },
 ): Promise<SourceBytes> {
   const path = joinPath(dir, file);
   let bytes: Uint8Array;
@@ -387,8 +400,8 @@ export async function readSourceFile(
     if (err instanceof Deno.errors.NotFound) {
       throw new DataError(
         path,
-        `file not found (the ${name} loader expects '${file}' in ${dir}); ${
-          sourceHint(name)
+        `file not found (the ${options.loader} loader expects '${file}' in ${dir}); ${
+          options.hint(options.loader)
         }`,
       );
     }

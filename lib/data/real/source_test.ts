@@ -125,96 +125,100 @@ function fakeFetch(
   };
 }
 
+/**
+ * A test on the real WANDS files with a fresh temporary folder, removed
+ * after it (skipped, with the reason, where the files are missing).
+ */
+function wandsTest(name: string, fn: (dir: string) => Promise<void>) {
+  Deno.test({
+    name: name + REAL.wands.skipNote,
+    ignore: REAL.wands.ignore,
+    fn: async () => {
+      REAL.wands.require();
+      const dir = await Deno.makeTempDir();
+      try {
+        await fn(dir);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
+
 const wandsFile = (path: string) =>
   SOURCES.wands.files.find((f) => f.path === path)!;
 
-Deno.test({
-  name: "fetchSource: good hashes are written, then found present" +
-    REAL.wands.skipNote,
-  ignore: REAL.wands.ignore,
-  fn: async () => {
-    REAL.wands.require();
-    const dir = await Deno.makeTempDir();
-    try {
-      const paths = [
-        "query.csv",
-        "chatgpt-goes-shopping-subset/wands_fewshot_partial.csv",
-      ];
-      const served = new Map<string, Uint8Array | number>();
-      for (const p of paths) {
-        served.set(
-          wandsFile(p).url,
-          await Deno.readFile(`${WANDS}/${p}`),
-        );
-      }
-      const calls: string[] = [];
-      const reports = await fetchSource("wands", {
-        dir,
-        files: paths,
-        fetch: fakeFetch(served, calls),
-      });
-      assertEquals(reports.map((r) => [r.path, r.status, r.verified]), [
-        ["query.csv", "downloaded", true],
-        [paths[1], "downloaded", true],
-      ]);
-      for (const p of paths) {
-        assertEquals(
-          await Deno.readFile(`${dir}/${p}`),
-          await Deno.readFile(`${WANDS}/${p}`),
-        );
-      }
-      // No temporary files are left behind.
-      const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
-      assertEquals(names, ["chatgpt-goes-shopping-subset", "query.csv"]);
-      // A second run finds them and does not download again.
-      const again = await fetchSource("wands", {
-        dir,
-        files: paths,
-        fetch: fakeFetch(served, calls),
-      });
-      assertEquals(again.map((r) => r.status), ["present", "present"]);
-      assertEquals(calls.length, 2);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
-});
-
-Deno.test({
-  name: "fetchSource: a bad hash is refused and the good file survives" +
-    REAL.wands.skipNote,
-  ignore: REAL.wands.ignore,
-  fn: async () => {
-    REAL.wands.require();
-    const dir = await Deno.makeTempDir();
-    try {
-      const good = await Deno.readFile(`${WANDS}/query.csv`);
-      await Deno.writeFile(`${dir}/query.csv`, good);
-      const url = wandsFile("query.csv").url;
-      const served = new Map<string, Uint8Array | number>([
-        [url, new TextEncoder().encode("query_id\tquery\n0\ttampered\n")],
-      ]);
-      const err = await assertRejects(
-        () =>
-          fetchSource("wands", {
-            dir,
-            files: ["query.csv"],
-            force: true,
-            fetch: fakeFetch(served, []),
-          }),
-        DataError,
-        `${dir}/query.csv: downloaded bytes from ${url} have sha256`,
+wandsTest(
+  "fetchSource: good hashes are written, then found present",
+  async (dir) => {
+    const paths = [
+      "query.csv",
+      "chatgpt-goes-shopping-subset/wands_fewshot_partial.csv",
+    ];
+    const served = new Map<string, Uint8Array | number>();
+    for (const p of paths) {
+      served.set(
+        wandsFile(p).url,
+        await Deno.readFile(`${WANDS}/${p}`),
       );
-      assertTrue(err.message.includes(wandsFile("query.csv").sha256!));
-      assertEquals(await Deno.readFile(`${dir}/query.csv`), good);
-      assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), [
-        "query.csv",
-      ]);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
     }
+    const calls: string[] = [];
+    const reports = await fetchSource("wands", {
+      dir,
+      files: paths,
+      fetch: fakeFetch(served, calls),
+    });
+    assertEquals(reports.map((r) => [r.path, r.status, r.verified]), [
+      ["query.csv", "downloaded", true],
+      [paths[1], "downloaded", true],
+    ]);
+    for (const p of paths) {
+      assertEquals(
+        await Deno.readFile(`${dir}/${p}`),
+        await Deno.readFile(`${WANDS}/${p}`),
+      );
+    }
+    // No temporary files are left behind.
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assertEquals(names, ["chatgpt-goes-shopping-subset", "query.csv"]);
+    // A second run finds them and does not download again.
+    const again = await fetchSource("wands", {
+      dir,
+      files: paths,
+      fetch: fakeFetch(served, calls),
+    });
+    assertEquals(again.map((r) => r.status), ["present", "present"]);
+    assertEquals(calls.length, 2);
   },
-});
+);
+
+wandsTest(
+  "fetchSource: a bad hash is refused and the good file survives",
+  async (dir) => {
+    const good = await Deno.readFile(`${WANDS}/query.csv`);
+    await Deno.writeFile(`${dir}/query.csv`, good);
+    const url = wandsFile("query.csv").url;
+    const served = new Map<string, Uint8Array | number>([
+      [url, new TextEncoder().encode("query_id\tquery\n0\ttampered\n")],
+    ]);
+    const err = await assertRejects(
+      () =>
+        fetchSource("wands", {
+          dir,
+          files: ["query.csv"],
+          force: true,
+          fetch: fakeFetch(served, []),
+        }),
+      DataError,
+      `${dir}/query.csv: downloaded bytes from ${url} have sha256`,
+    );
+    assertTrue(err.message.includes(wandsFile("query.csv").sha256!));
+    assertEquals(await Deno.readFile(`${dir}/query.csv`), good);
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), [
+      "query.csv",
+    ]);
+  },
+);
 
 Deno.test("fetchSource: HTTP errors and unknown hashes are reported", async () => {
   const dir = await Deno.makeTempDir();

@@ -80,3 +80,58 @@ export async function realSource(name: RealName): Promise<RealSource> {
     },
   };
 }
+
+/** Runs `fn` with `$ADAPTIVE_RETRIEVAL_DATASETS` set to `root`, then puts it back. */
+export async function withDatasetsRoot<T>(
+  root: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const saved = Deno.env.get(DATASETS_ENV);
+  Deno.env.set(DATASETS_ENV, root);
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) Deno.env.delete(DATASETS_ENV);
+    else Deno.env.set(DATASETS_ENV, saved);
+  }
+}
+
+/** What a command printed, and its exit status. */
+export interface CliOutput {
+  /** Exit status. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+const DATA_CLI = decodeURIComponent(
+  new URL("../cli.ts", import.meta.url).pathname,
+);
+
+/** Runs `deno task data` on `args` in a subprocess, in `options.cwd` with `options.env`. */
+export async function runDataCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliOutput> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      DATA_CLI,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    ...options,
+  }).output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
+}

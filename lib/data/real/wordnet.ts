@@ -9,13 +9,14 @@
  * @module
  */
 
-import { DataError, joinPath, sha256Hex } from "../io.ts";
+import { DataError, joinPath } from "../io.ts";
 import type { Dataset, ItemsTable, QueriesTable, Split } from "../schema.ts";
 import { decodeUtf8 } from "./csv.ts";
 import {
   DATASETS_ENV,
   datasetsRoot,
   fileExists,
+  readFolderFile,
   type SourceOptions,
   type SourceStatus,
 } from "./source.ts";
@@ -132,20 +133,11 @@ async function readDataText(
   dir: string,
   file: string,
 ): Promise<{ text: string; sha256: string }> {
-  const path = joinPath(dir, file);
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new DataError(
-        path,
-        `file not found (the wordnet loader expects '${file}' in ${dir}); ${wordnetHint()}`,
-      );
-    }
-    throw err;
-  }
-  return { text: decodeUtf8(bytes, path), sha256: sha256Hex(bytes) };
+  const { path, bytes, sha256 } = await readFolderFile(dir, file, {
+    loader: "wordnet",
+    hint: wordnetHint,
+  });
+  return { text: decodeUtf8(bytes, path), sha256 };
 }
 
 function checkOptions(options: WordnetOptions) {

@@ -2,9 +2,8 @@ import { assertEquals, assertRejects, assertTrue } from "../../testing.ts";
 import { buildDataset, missingDatasetNote } from "../build.ts";
 import { DataError, readDataset, validateDataset } from "../io.ts";
 import type { Dataset } from "../schema.ts";
-import { DATASETS_ENV } from "./source.ts";
 import { hashedSplit } from "./split.ts";
-import { realSource } from "./testing.ts";
+import { realSource, runDataCli, withDatasetsRoot } from "./testing.ts";
 import {
   loadWordnet,
   resolveWordnetSource,
@@ -19,18 +18,6 @@ const FIXTURE = decodeURIComponent(
 );
 const FILES = Object.values(WORDNET_DATA_FILES);
 const REAL = await realSource("wordnet");
-
-/** Runs `fn` with `$ADAPTIVE_RETRIEVAL_DATASETS` set to `root`. */
-async function withRoot<T>(root: string, fn: () => Promise<T>): Promise<T> {
-  const saved = Deno.env.get(DATASETS_ENV);
-  Deno.env.set(DATASETS_ENV, root);
-  try {
-    return await fn();
-  } finally {
-    if (saved === undefined) Deno.env.delete(DATASETS_ENV);
-    else Deno.env.set(DATASETS_ENV, saved);
-  }
-}
 
 /** A temporary copy of the fixture (to break), removed after `fn`. */
 async function withCopy(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -278,7 +265,7 @@ Deno.test("resolveWordnetSource and wordnetStatus: --source, the datasets root, 
   const tmp = await Deno.makeTempDir({ prefix: "wordnet_test_" });
   try {
     assertEquals(resolveWordnetSource({ source: "/x/wn/" }), "/x/wn");
-    await withRoot(`${tmp}/root`, async () => {
+    await withDatasetsRoot(`${tmp}/root`, async () => {
       // No wordnet/ under the root: the system package's folder.
       assertEquals(resolveWordnetSource(), WORDNET_SYSTEM_DIR);
       await Deno.mkdir(`${tmp}/root/wordnet`, { recursive: true });
@@ -317,29 +304,8 @@ Deno.test("resolveWordnetSource and wordnetStatus: --source, the datasets root, 
 
 Deno.test("deno task data wordnet: the fixture end to end, byte-identical; a missing source names apt-get", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "wordnet_test_" });
-  const cli = decodeURIComponent(
-    new URL("../cli.ts", import.meta.url).pathname,
-  );
-  const run = async (...args: string[]) => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        cli,
-        ...args,
-      ],
-      cwd: tmp,
-      env: { NO_COLOR: "1" },
-    }).output();
-    const dec = new TextDecoder();
-    return {
-      code: out.code,
-      stdout: dec.decode(out.stdout),
-      stderr: dec.decode(out.stderr),
-    };
-  };
+  const run = (...args: string[]) =>
+    runDataCli(args, { cwd: tmp, env: { NO_COLOR: "1" } });
   try {
     const r = await run("wordnet", "--source", FIXTURE, "--out", "a");
     assertEquals(r.code, 0, r.stderr);
