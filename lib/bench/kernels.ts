@@ -58,7 +58,7 @@ import {
 } from "../towers/mod.ts";
 import { variableGradsWithTables } from "../train/mod.ts";
 import { LR, SOFTMAX_TAU, summarise } from "./steps.ts";
-import type { Timing } from "./result.ts";
+import type { StepParams, Timing } from "./result.ts";
 import { type MemorySample, memorySample, processCpuMs } from "./memory.ts";
 import {
   aggregateCalls,
@@ -645,15 +645,7 @@ export interface KernelProfileResult {
   /** Backend in use. */
   backend: BackendInfo;
   /** Resolved parameters. */
-  params: {
-    profile: SyntheticProfile;
-    steps: number;
-    warmup: number;
-    batchSize: number;
-    seed: number;
-    lr: number;
-    softmaxTemperature: number;
-  };
+  params: StepParams;
   /** Data used. */
   dataset: { name: string; items: number; trainingPairs: number };
   /** The machine's peaks on the backend. */

@@ -26,6 +26,7 @@ export {
   type IndexBench,
   type ProbeBench,
   type StepBench,
+  type StepParams,
   type TablesMode,
   type Timing,
 } from "./result.ts";

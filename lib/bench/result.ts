@@ -144,6 +144,24 @@ export interface IndexBench {
   probes: ProbeBench[];
 }
 
+/** The parameters of timed training steps, as a result file records them. */
+export interface StepParams {
+  /** Size of the synthetic catalogue. */
+  profile: SyntheticProfile;
+  /** Timed steps. */
+  steps: number;
+  /** Untimed steps before them. */
+  warmup: number;
+  /** Batch size. */
+  batchSize: number;
+  /** Seed of data and weights. */
+  seed: number;
+  /** Adam's learning rate. */
+  lr: number;
+  /** The softmax losses' temperature. */
+  softmaxTemperature: number;
+}
+
 /** Everything {@link runBench} measured, as written by `--json`. */
 export interface BenchResult {
   /** {@link BENCH_FORMAT}. */
@@ -153,19 +171,12 @@ export interface BenchResult {
   /** Backend in use. */
   backend: BackendInfo;
   /** Resolved parameters. */
-  params: {
-    profile: SyntheticProfile;
-    steps: number;
-    warmup: number;
-    batchSize: number;
+  params: StepParams & {
     encodeBatch: number;
-    seed: number;
-    lr: number;
     nlist: number;
     m: number;
     nbits: number;
     nprobes: number[];
-    softmaxTemperature: number;
     margin: number;
   };
   /** Data used. */

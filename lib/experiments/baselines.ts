@@ -134,44 +134,49 @@ export const BASELINE_EVAL_VERSION = 1;
 /** The file of per-query values in a run folder. */
 export const BASELINE_PER_QUERY_FILE = "perquery.json";
 
-const TOWER_OF: Record<BaselineName, string> = {
-  dssm: "dssm",
-  mgdspr: "mgdspr",
-  dpsr: "dpsr",
-  "adap-tau": "plain",
-};
+/** What the grid needs of each baseline: its tower and its own loss. */
+interface BaselineSpec {
+  /** The tower kind it trains. */
+  tower: string;
+  /** The tower, as long labels name it. */
+  towerLabel: string;
+  /** Its own loss config. */
+  ownLoss: Record<string, string | number | boolean>;
+  /** Its own loss in short labels. */
+  ownShort: string;
+  /** Its own objective in words (long labels). */
+  ownLong: string;
+}
 
-/** The tower each grid trains, as long labels name it. */
-const TOWER_LABEL: Record<BaselineName, string> = {
-  dssm: "DSSM",
-  mgdspr: "MGDSPR",
-  dpsr: "DPSR",
-  "adap-tau": "plain tower",
-};
-
-const OWN_LOSS: Record<
-  BaselineName,
-  Record<string, string | number | boolean>
-> = {
-  dssm: { kind: "dssm-softmax" },
-  mgdspr: { kind: "mgdspr" },
-  dpsr: { kind: "dpsr-hinge" },
-  "adap-tau": { kind: "adap-tau", warmupEpochs: ADAP_TAU_BASELINE_WARMUP },
-};
-
-const OWN_SHORT: Record<BaselineName, string> = {
-  dssm: "own γ-softmax",
-  mgdspr: "own τ=2+mixed",
-  dpsr: "own hinge+rand",
-  "adap-tau": "own Adap-τ",
-};
-
-/** What each baseline's own objective is, in words (for long labels). */
-const OWN_LONG: Record<BaselineName, string> = {
-  dssm: "own loss: softmax γ = 10 over the clicked item + 4 random ones",
-  mgdspr: "own loss: in-batch softmax τ = 2 + mixed hard negatives",
-  dpsr: "own loss: hinge δ = 0.1 over in-batch + 32 random negatives",
-  "adap-tau": "Adap-τ (own loss: per-query τ from last epoch's loss)",
+const BASELINES: Record<BaselineName, BaselineSpec> = {
+  dssm: {
+    tower: "dssm",
+    towerLabel: "DSSM",
+    ownLoss: { kind: "dssm-softmax" },
+    ownShort: "own γ-softmax",
+    ownLong: "own loss: softmax γ = 10 over the clicked item + 4 random ones",
+  },
+  mgdspr: {
+    tower: "mgdspr",
+    towerLabel: "MGDSPR",
+    ownLoss: { kind: "mgdspr" },
+    ownShort: "own τ=2+mixed",
+    ownLong: "own loss: in-batch softmax τ = 2 + mixed hard negatives",
+  },
+  dpsr: {
+    tower: "dpsr",
+    towerLabel: "DPSR",
+    ownLoss: { kind: "dpsr-hinge" },
+    ownShort: "own hinge+rand",
+    ownLong: "own loss: hinge δ = 0.1 over in-batch + 32 random negatives",
+  },
+  "adap-tau": {
+    tower: "plain",
+    towerLabel: "plain tower",
+    ownLoss: { kind: "adap-tau", warmupEpochs: ADAP_TAU_BASELINE_WARMUP },
+    ownShort: "own Adap-τ",
+    ownLong: "Adap-τ (own loss: per-query τ from last epoch's loss)",
+  },
 };
 
 const ROLE: Record<BaselineVariant, BaselineRole> = {
@@ -183,20 +188,25 @@ const ROLE: Record<BaselineVariant, BaselineRole> = {
   "global-only": "ablation",
 };
 
-const VARIANT_SHORT: Record<Exclude<BaselineVariant, "own">, string> = {
-  "adaptive-margin": "adaptive δ_j",
-  "adaptive-softmax": "adaptive τ_j",
-  margin: "fixed δ=0.1",
-  softmax: "fixed τ=1/30",
-  "global-only": "Adap-τ global",
-};
-
-const VARIANT_LONG: Record<Exclude<BaselineVariant, "own">, string> = {
-  "adaptive-margin": "adaptive margin δ_j (the paper's)",
-  "adaptive-softmax": "adaptive temperature τ_j (the paper's)",
-  margin: "fixed margin δ = 0.1",
-  softmax: "fixed softmax τ = 1/30",
-  "global-only": "Adap-τ with its global scale only (perId: false)",
+/** The other variants' losses in short and long labels. */
+const VARIANT_LABELS: Record<
+  Exclude<BaselineVariant, "own">,
+  { short: string; long: string }
+> = {
+  "adaptive-margin": {
+    short: "adaptive δ_j",
+    long: "adaptive margin δ_j (the paper's)",
+  },
+  "adaptive-softmax": {
+    short: "adaptive τ_j",
+    long: "adaptive temperature τ_j (the paper's)",
+  },
+  margin: { short: "fixed δ=0.1", long: "fixed margin δ = 0.1" },
+  softmax: { short: "fixed τ=1/30", long: "fixed softmax τ = 1/30" },
+  "global-only": {
+    short: "Adap-τ global",
+    long: "Adap-τ with its global scale only (perId: false)",
+  },
 };
 
 function lossOf(
@@ -205,7 +215,7 @@ function lossOf(
 ): Record<string, string | number | boolean> {
   switch (variant) {
     case "own":
-      return { ...OWN_LOSS[baseline] };
+      return { ...BASELINES[baseline].ownLoss };
     case "global-only":
       return {
         kind: "adap-tau",
@@ -316,14 +326,14 @@ export function baselineGrid(
     : profile === "full"
     ? { steps: null, epochs: BASELINE_FULL_EPOCHS[baseline] }
     : {};
-  const name = TOWER_LABEL[baseline];
+  const spec = BASELINES[baseline];
   return variants.map((variant) => {
     const input: TrainConfigInput = {
       profile,
       data: options.data,
       tower: withBuckets({
         ...(options.tower ?? {}),
-        kind: TOWER_OF[baseline],
+        kind: spec.tower,
       }) as TrainConfigInput["tower"],
       loss: lossOf(baseline, variant) as TrainConfigInput["loss"],
       seed: options.seed ?? 1,
@@ -336,18 +346,16 @@ export function baselineGrid(
         ? { checkpointEvery: options.checkpointEvery }
         : {}),
     };
-    const short = variant === "own"
-      ? OWN_SHORT[baseline]
-      : VARIANT_SHORT[variant];
+    const labels = variant === "own"
+      ? { short: spec.ownShort, long: spec.ownLong }
+      : VARIANT_LABELS[variant];
     return {
       name: `${baseline}-${variant}`,
       baseline,
       variant,
       role: ROLE[variant],
-      short,
-      method: `${name} + ${
-        variant === "own" ? OWN_LONG[baseline] : VARIANT_LONG[variant]
-      }`,
+      short: labels.short,
+      method: `${spec.towerLabel} + ${labels.long}`,
       config: resolveConfig(input),
     };
   });
