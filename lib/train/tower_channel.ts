@@ -28,7 +28,10 @@ export const Command = {
 export type CommandCode = typeof Command[keyof typeof Command];
 
 // Int32 slots of the header.
-const CMD_SEQ = 0, ANS_SEQ = 1, CODE = 2, LENGTH = 3, FAILED = 4;
+const CMD_SEQ = 0, ANS_SEQ = 1, CODE = 2, LENGTH = 3, FAILED = 4, DEAD = 5;
+// The failure message's length, apart from LENGTH, which a later send()
+// overwrites while the message must stay readable.
+const FAIL_LENGTH = 6;
 const HEADER_BYTES = 64;
 
 /** One side of the channel over a shared buffer (see the module documentation). */
@@ -93,12 +96,13 @@ export class TowerChannel {
     const want = Atomics.load(this.#head, CMD_SEQ);
     for (;;) {
       const got = Atomics.load(this.#head, ANS_SEQ);
-      if (got === want) break;
+      if (got === want || Atomics.load(this.#head, DEAD) !== 0) break;
       Atomics.wait(this.#head, ANS_SEQ, got, 60_000);
     }
     const length = Atomics.load(this.#head, LENGTH);
     if (Atomics.load(this.#head, FAILED) !== 0) {
-      const bytes = new Uint8Array(this.buffer, HEADER_BYTES, length).slice();
+      const n = Atomics.load(this.#head, FAIL_LENGTH);
+      const bytes = new Uint8Array(this.buffer, HEADER_BYTES, n).slice();
       throw new Error(`tower worker: ${new TextDecoder().decode(bytes)}`);
     }
     return length;
@@ -130,6 +134,17 @@ export class TowerChannel {
     Atomics.notify(this.#head, ANS_SEQ);
   }
 
+  /**
+   * The worker cannot go on (an error outside a command, e.g. in its
+   * update): every waiting and later {@link receive} throws `message`.
+   */
+  abandon(message: string): void {
+    Atomics.store(this.#head, DEAD, 1);
+    this.fail(message);
+    Atomics.store(this.#head, ANS_SEQ, Atomics.load(this.#head, CMD_SEQ));
+    Atomics.notify(this.#head, ANS_SEQ);
+  }
+
   /** Answers the current command with an error message. */
   fail(message: string): void {
     const bytes = new TextEncoder().encode(message).subarray(
@@ -137,6 +152,7 @@ export class TowerChannel {
       Math.max(0, this.capacity),
     );
     new Uint8Array(this.buffer, HEADER_BYTES, bytes.length).set(bytes);
+    Atomics.store(this.#head, FAIL_LENGTH, bytes.length);
     Atomics.store(this.#head, FAILED, 1);
     Atomics.store(this.#head, LENGTH, bytes.length);
     Atomics.store(this.#head, ANS_SEQ, this.#seen);

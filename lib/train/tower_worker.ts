@@ -215,7 +215,12 @@ self.onmessage = async (e: MessageEvent<TowerWorkerMessage>) => {
     const t = tower;
     switch (m.type) {
       case "step":
-        step(t);
+        try {
+          step(t);
+        } catch (err) {
+          // The loop is blocked on the channel, not listening to messages.
+          t.channel.abandon(err instanceof Error ? err.message : String(err));
+        }
         return;
       case "weights":
         self.postMessage({ type: "weights", weights: sideWeights(t) });
