@@ -11,7 +11,10 @@
  * the per-seed values ("seeds", default from 3 seeds on) or a bootstrap
  * over test queries of the seed-averaged per-query hits ("queries").
  * Comparisons are paired: the per-query difference of two methods on the
- * same test queries, bootstrapped (`statistics.ts`).
+ * same test queries, bootstrapped, with the p-value of the paired t-test
+ * (`statistics.ts`), on batch recall and on the full-corpus recall@10 and
+ * NDCG@10; the sentences of one list are one family, whose p-values are
+ * Holm-adjusted together.
  *
  * @module
  */
@@ -19,10 +22,15 @@
 import { bootstrapCI, type Interval } from "../eval/mod.ts";
 import type { ExperimentsRun } from "./grid.ts";
 import {
+  familyOutcome,
+  holmNote,
   intervalText,
   pairedDifference,
+  type PendingVerdict,
+  pHolmText,
   seedInterval,
   signed,
+  writeFamily,
 } from "./statistics.ts";
 
 function num(x: unknown): number {
@@ -483,36 +491,77 @@ export function experimentsRunRows(
   }));
 }
 
+/** What {@link experimentsCompare} compares. */
+export type ExperimentsCompareMetric = "batch" | "recall@10" | "ndcg@10";
+
 /** Result of {@link experimentsCompare}. */
 export interface ExperimentsComparison {
-  /** Candidate's batch recall@k (mean over seeds, bootstrap interval). */
+  /** The metric: "batch" (batch recall@k), "recall@10" or "ndcg@10" (full corpus). */
+  metric: ExperimentsCompareMetric;
+  /** Candidate's value (mean over seeds, bootstrap interval over queries). */
   a: Interval;
   /** Baseline's. */
   b: Interval;
   /** Paired difference a − b with its bootstrap interval over queries. */
   difference: Interval;
-  /** "better", "worse" or "within noise" (interval of the difference vs 0). */
+  /** "better", "worse" or "within noise" (interval of the difference vs 0, unadjusted). */
   verdict: "better" | "worse" | "within noise";
+  /** Two-sided p-value of the paired t-test on the per-query differences (raw). */
+  p: number;
   /** Test queries compared. */
   queries: number;
   /** Seeds per method. */
   seeds: [number, number];
 }
 
+// Per test query, the seed-averaged full-corpus value; null when a run
+// keeps no per-query values (evaluated before EXPERIMENTS_VERSION 2).
+function corpusValues(
+  runs: readonly ExperimentsRun[],
+  metric: "recall@10" | "ndcg@10",
+): Float64Array | null {
+  const field = metric === "recall@10" ? "recall10" : "ndcg10";
+  const lists = runs.map((r) => r.testCorpus?.[field] ?? null);
+  if (lists.some((l) => l === null || l.length === 0)) return null;
+  const n = lists[0]!.length;
+  if (lists.some((l) => l!.length !== n)) {
+    throw new RangeError(
+      `experimentsCompare: runs evaluated different numbers of test queries on the full corpus`,
+    );
+  }
+  const out = new Float64Array(n);
+  for (const l of lists) for (let i = 0; i < n; i++) out[i] += l![i];
+  for (let i = 0; i < n; i++) out[i] /= lists.length;
+  return out;
+}
+
+/** Whether every finished run of `runs` keeps per-query full-corpus values. */
+export function experimentsHasCorpusValues(
+  runs: readonly ExperimentsRun[],
+): boolean {
+  const done = runs.filter((r) => r.skipped === null);
+  return done.length > 0 &&
+    done.every((r) => (r.testCorpus?.recall10.length ?? 0) > 0);
+}
+
 /**
  * Paired comparison of two sets of runs (seeds of two configs on one
- * dataset) on test batch recall@k: per test query, the seed-averaged hit of
- * each; the mean of the differences with a percentile-bootstrap 95%
- * interval over queries (seed 0). "better"/"worse" when the interval
- * excludes 0.
+ * dataset) on one metric (`metric`, default "batch": test batch recall@k;
+ * "recall@10" / "ndcg@10": full-corpus values of the test queries): per
+ * test query, the seed-averaged value of each; the mean of the differences
+ * with a percentile-bootstrap 95% interval over queries (seed 0) and the
+ * paired t-test's p. "better"/"worse" when the interval excludes 0. Throws
+ * when a run keeps no per-query full-corpus values for a corpus metric.
  */
 export function experimentsCompare(
   a: readonly ExperimentsRun[],
   b: readonly ExperimentsRun[],
-  options: { k?: number; samples?: number } = {},
+  options: { k?: number; samples?: number; metric?: ExperimentsCompareMetric } =
+    {},
 ): ExperimentsComparison {
   const k = options.k ?? 10;
   const samples = options.samples ?? 1000;
+  const metric = options.metric ?? "batch";
   const ok = (rs: readonly ExperimentsRun[], what: string) => {
     const done = rs.filter((r) => r.skipped === null);
     if (done.length === 0) {
@@ -522,35 +571,99 @@ export function experimentsCompare(
   };
   const ra = ok(a, "a");
   const rb = ok(b, "b");
-  const ha = experimentsHits(ra, k);
-  const hb = experimentsHits(rb, k);
+  const values = (rs: ExperimentsRun[]) => {
+    if (metric === "batch") return experimentsHits(rs, k);
+    const v = corpusValues(rs, metric);
+    if (v === null) {
+      throw new RangeError(
+        `experimentsCompare: "${
+          rs[0].name
+        }" keeps no per-query full-corpus values`,
+      );
+    }
+    return v;
+  };
+  const ha = values(ra);
+  const hb = values(rb);
   if (ha.length !== hb.length) {
     throw new RangeError(
       `experimentsCompare: the runs ranked different test sets (${ha.length} vs ${hb.length} queries)`,
     );
   }
-  const { difference, outcome } = pairedDifference(ha, hb, { samples });
+  const { difference, outcome, p } = pairedDifference(ha, hb, { samples });
   return {
+    metric,
     a: bootstrapCI(ha, { seed: 0, samples }),
     b: bootstrapCI(hb, { seed: 0, samples }),
     difference,
     verdict: outcome === "unclear" ? "within noise" : outcome,
+    p,
     queries: ha.length,
     seeds: [ra.length, rb.length],
   };
 }
 
+/** Options of {@link experimentsVerdict}. */
+export interface ExperimentsVerdictOptions {
+  /** Config name of the candidate. */
+  candidate: string;
+  /** Config name of the baseline. */
+  baseline: string;
+  /** Dataset. */
+  dataset: string;
+  /** Batch recall cut-off (default 10). */
+  k?: number;
+  /** Text appended to the sentence (e.g. why this baseline). */
+  suffix?: string;
+}
+
+const word = (o: "better" | "worse" | "unclear") =>
+  o === "unclear" ? "within noise" : o;
+
 /**
- * A sentence comparing config `candidate` with config `baseline` on one
- * dataset (paired, {@link experimentsCompare}), e.g. "benchmark: adaptive
- * margin 0.891 [0.875, 0.906] vs fixed δ=0.1 0.805 […]: difference
- * +0.086 [+0.070, +0.102] batch recall@10 (paired bootstrap over 1618 test
- * queries, 1 seed each) → better".
+ * The sentence on the full-corpus side of a comparison and whether it
+ * disagrees with batch recall: `tests` are the corpus comparisons
+ * (recall@10, NDCG@10) with their adjusted p-values. Used by the verdict
+ * writers of notebooks 03 and 06.
  */
-export function experimentsVerdict(
-  runs: readonly ExperimentsRun[],
-  options: { candidate: string; baseline: string; dataset: string; k?: number },
+export function experimentsCorpusClause(
+  batch: "better" | "worse" | "unclear",
+  tests: readonly { c: ExperimentsComparison; adjusted: number }[],
 ): string {
+  if (tests.length === 0) {
+    return "; full corpus not compared (the runs keep no per-query full-corpus values): this rests on batch recall only";
+  }
+  const outcomes = tests.map((t) =>
+    familyOutcome(t.c.difference, { adjustedP: t.adjusted })
+  );
+  const parts = tests.map((t, i) =>
+    `${t.c.metric} ${signed(t.c.difference.mean)} [${
+      signed(t.c.difference.lo)
+    }, ${signed(t.c.difference.hi)}] (${pHolmText(t.c.p, t.adjusted)}) → ${
+      word(outcomes[i])
+    }`
+  );
+  const against = batch === "better" ? "worse" : "better";
+  const disagree = batch !== "unclear" && outcomes.includes(against);
+  return `; full corpus, paired over ${tests[0].c.queries} test queries: ${
+    parts.join(", ")
+  }${
+    disagree
+      ? `; batch recall and the full corpus disagree in direction (batch ${batch}, full corpus ${against})`
+      : ""
+  }`;
+}
+
+/**
+ * {@link experimentsVerdict} before its family is known: the paired tests
+ * it states (batch recall@k, and the full-corpus recall@10 and NDCG@10 when
+ * the runs keep per-query values) and the sentence written from their
+ * Holm-adjusted p-values (`statistics.ts`' `writeFamily`).
+ */
+export function experimentsPendingVerdict(
+  runs: readonly ExperimentsRun[],
+  options: ExperimentsVerdictOptions,
+): PendingVerdict {
   const k = options.k ?? 10;
   const pick = (name: string) =>
     runs.filter((r) => r.name === name && r.dataset === options.dataset);
@@ -561,19 +674,86 @@ export function experimentsVerdict(
   ) => (rs as ExperimentsRun[]).every((r) => r.skipped !== null));
   if (missing) {
     const rs = missing[1] as ExperimentsRun[];
-    return `${options.dataset}: "${missing[0]}" ${
+    const text = `${options.dataset}: "${missing[0]}" ${
       rs.length === 0 ? "was not run" : `was skipped (${rs[0].skipped})`
     }; no comparison.`;
+    return { tests: [], write: () => text };
   }
-  const c = experimentsCompare(a, b, { k });
-  const seeds = c.seeds[0] === c.seeds[1]
-    ? `${c.seeds[0]} seed${c.seeds[0] === 1 ? "" : "s"} each`
-    : `${c.seeds[0]} vs ${c.seeds[1]} seeds`;
-  return `${options.dataset}: ${options.candidate} ${
-    intervalText(c.a)
-  } vs ${options.baseline} ${intervalText(c.b)}: difference ${
-    signed(c.difference.mean)
-  } [${signed(c.difference.lo)}, ${
-    signed(c.difference.hi)
-  }] batch recall@${k} (paired bootstrap over ${c.queries} test queries, ${seeds}) → ${c.verdict}`;
+  const metrics: ExperimentsCompareMetric[] =
+    experimentsHasCorpusValues(a) && experimentsHasCorpusValues(b)
+      ? ["batch", "recall@10", "ndcg@10"]
+      : ["batch"];
+  const cs = metrics.map((metric) => experimentsCompare(a, b, { k, metric }));
+  const tests = cs.map((c) => ({
+    key: JSON.stringify([
+      options.dataset,
+      options.candidate,
+      options.baseline,
+      c.metric === "batch" ? `batch@${k}` : c.metric,
+    ]),
+    p: c.p,
+  }));
+  const write = (adjusted: readonly number[]) => {
+    const c = cs[0];
+    const batch = familyOutcome(c.difference, { adjustedP: adjusted[0] });
+    const seeds = c.seeds[0] === c.seeds[1]
+      ? `${c.seeds[0]} seed${c.seeds[0] === 1 ? "" : "s"} each`
+      : `${c.seeds[0]} vs ${c.seeds[1]} seeds`;
+    return `${options.dataset}: ${options.candidate} ${
+      intervalText(c.a)
+    } vs ${options.baseline} ${intervalText(c.b)}: difference ${
+      signed(c.difference.mean)
+    } [${signed(c.difference.lo)}, ${
+      signed(c.difference.hi)
+    }] batch recall@${k} (paired bootstrap over ${c.queries} test queries, ${seeds}; ${
+      pHolmText(c.p, adjusted[0])
+    }) → ${word(batch)}${
+      experimentsCorpusClause(
+        batch,
+        cs.slice(1).map((x, i) => ({ c: x, adjusted: adjusted[i + 1] })),
+      )
+    }${options.suffix ?? ""}`;
+  };
+  return { tests, write };
+}
+
+/**
+ * A sentence comparing config `candidate` with config `baseline` on one
+ * dataset (paired, {@link experimentsCompare}), on batch recall@k and, when
+ * the runs keep per-query values, on the full-corpus recall@10 and NDCG@10,
+ * each with its p-value Holm-adjusted over the sentence's own tests; says
+ * so when batch recall and the full corpus disagree in direction. E.g.
+ * "benchmark: adaptive margin 0.891 [0.875, 0.906] vs fixed δ=0.1 0.805
+ * […]: difference +0.086 [+0.070, +0.102] batch recall@10 (paired
+ * bootstrap over 1618 test queries, 1 seed each; p < 0.001, Holm p < 0.001)
+ * → better; full corpus, paired over … test queries: recall@10 … → better,
+ * ndcg@10 … → better". In a list, use {@link experimentsPendingVerdict}
+ * and `writeFamily`, so that the whole list is one family.
+ */
+export function experimentsVerdict(
+  runs: readonly ExperimentsRun[],
+  options: ExperimentsVerdictOptions,
+): string {
+  return writeFamily([experimentsPendingVerdict(runs, options)]).lines[0];
+}
+
+/**
+ * A list of verdict sentences as one family (for `md()`): Markdown bullets
+ * written by `writeFamily` (every p-value Holm-adjusted over the distinct
+ * tests of the list), then the footnote that says so (`holmNote`). An
+ * empty list gives `empty` (default: a line saying there is no comparison).
+ */
+export function experimentsVerdictList(
+  pending: readonly PendingVerdict[],
+  options: { empty?: string } = {},
+): string {
+  if (pending.length === 0) {
+    return options.empty ?? "_No comparison._";
+  }
+  const family = writeFamily(pending);
+  return [
+    ...family.lines.map((line) => `- ${line}`),
+    "",
+    holmNote({ tests: family.tests, scope: "this list" }),
+  ].join("\n");
 }

@@ -12,11 +12,13 @@ import {
   experimentsHealthRows,
   experimentsHits,
   experimentsMetric,
+  experimentsPendingVerdict,
   type ExperimentsRow,
   type ExperimentsRun,
   experimentsSensitivityRows,
   experimentsSensitivityVerdict,
   experimentsVerdict,
+  experimentsVerdictList,
   experimentsWideTable,
 } from "./mod.ts";
 import { seedInterval } from "./statistics.ts";
@@ -159,8 +161,65 @@ Deno.test("verdicts are written from the numbers", () => {
   });
   assertEquals(
     v,
-    "d: ours 1.000 [1.000, 1.000] vs theirs 0.000 [0.000, 0.000]: difference +1.000 [+1.000, +1.000] batch recall@10 (paired bootstrap over 4 test queries, 1 seed each) → better",
+    "d: ours 1.000 [1.000, 1.000] vs theirs 0.000 [0.000, 0.000]: difference +1.000 [+1.000, +1.000] batch recall@10 (paired bootstrap over 4 test queries, 1 seed each; p < 0.001, Holm p < 0.001) → better; full corpus not compared (the runs keep no per-query full-corpus values): this rests on batch recall only",
   );
+  // With per-query full-corpus values, the sentence states both sides and
+  // says when they point in opposite directions.
+  const corpus = (recall10: number[]) => ({
+    testCorpus: { recall10, ndcg10: recall10.map((x) => x / 2) },
+  });
+  const both = [
+    fakeRun("ours", 1, [1, 1, 1, 1], corpus([0, 0, 0, 0])),
+    fakeRun("theirs", 1, [99, 99, 99, 99], corpus([1, 1, 1, 1])),
+  ];
+  assertEquals(
+    experimentsVerdict(both, {
+      candidate: "ours",
+      baseline: "theirs",
+      dataset: "d",
+    }),
+    "d: ours 1.000 [1.000, 1.000] vs theirs 0.000 [0.000, 0.000]: difference +1.000 [+1.000, +1.000] batch recall@10 (paired bootstrap over 4 test queries, 1 seed each; p < 0.001, Holm p < 0.001) → better; full corpus, paired over 4 test queries: recall@10 -1.000 [-1.000, -1.000] (p < 0.001, Holm p < 0.001) → worse, ndcg@10 -0.500 [-0.500, -0.500] (p < 0.001, Holm p < 0.001) → worse; batch recall and the full corpus disagree in direction (batch better, full corpus worse)",
+  );
+  assertEquals(
+    experimentsCompare(both.slice(0, 1), both.slice(1), { metric: "ndcg@10" })
+      .difference.mean,
+    -0.5,
+  );
+  assertThrows(
+    () => experimentsCompare(runs, runs, { metric: "recall@10" }),
+    RangeError,
+    "per-query full-corpus",
+  );
+  // Holm over a list: a difference with raw p ≈ 0.02 is "better" alone and
+  // "within noise" in a family of three tests (0.02 × 3 > 0.05).
+  const ranks = (better: number) =>
+    Array.from({ length: 60 }, (_, i) => (i < better ? 1 : 99));
+  const family = [
+    fakeRun("a", 1, ranks(13)),
+    fakeRun("b", 1, ranks(8)),
+    fakeRun("c", 1, ranks(8)),
+    fakeRun("e", 1, ranks(8)),
+  ];
+  const p = experimentsCompare([family[0]], [family[1]]).p;
+  assertTrue(p < 0.05 && p * 3 > 0.05, `p = ${p}`);
+  const alone = experimentsVerdict(family, {
+    candidate: "a",
+    baseline: "b",
+    dataset: "d",
+  });
+  assertTrue(alone.includes("→ better"), alone);
+  const list = experimentsVerdictList(
+    ["a", "c", "e"].map((candidate) =>
+      experimentsPendingVerdict(family, {
+        candidate,
+        baseline: "b",
+        dataset: "d",
+      })
+    ),
+  );
+  assertTrue(list.includes("→ within noise"), list);
+  assertTrue(!list.includes("→ better"), list);
+  assertTrue(list.includes("Holm-adjusted over the 3 paired tests"), list);
   assertTrue(
     experimentsVerdict(runs, {
       candidate: "ours",
@@ -209,7 +268,7 @@ Deno.test("verdicts are written from the numbers", () => {
       family: "margin",
       runs: sweep,
     }),
-    "fixed δ (d, batch@10): from 0.000 (δ = 0.01) to 1.000 (δ = 0.5), spread 1.000; best − worst, paired: +1.000 [+1.000, +1.000] (the choice matters).",
+    "fixed δ (d, batch@10): from 0.000 (δ = 0.01) to 1.000 (δ = 0.5), spread 1.000; best − worst, paired: +1.000 [+1.000, +1.000] (p < 0.001, Holm p < 0.001; the choice matters); full corpus not compared (the runs keep no per-query full-corpus values): this rests on batch recall only.",
   );
   const sr = experimentsSensitivityRows(rows);
   assertEquals(sr.rows.length, 3);

@@ -4,6 +4,9 @@
  * rows for `lib/plot`'s charts, and the verdicts: paired per-query
  * differences of two runs on the same test queries (`statistics.ts`) and
  * the sentences written from them, for every comparison the grid allows.
+ * The sentences of one list are one family of tests: their p-values are
+ * Holm-adjusted together (`statistics.ts`), and each sentence says what
+ * batch recall and the full-corpus metrics say, and whether they disagree.
  *
  * @module
  */
@@ -15,7 +18,16 @@ import {
   NAN_INTERVAL,
 } from "./baselines.ts";
 import type { PerQueryValues } from "./evaluate.ts";
-import { intervalText, pairedDifference, signed } from "./statistics.ts";
+import {
+  familyOutcome,
+  holmNote,
+  intervalText,
+  pairedDifference,
+  type PendingVerdict,
+  pHolmText,
+  signed,
+  writeFamily,
+} from "./statistics.ts";
 
 // Differences in verdict sentences: typographic minus, and an interval end
 // just beside 0 keeps a digit of its own.
@@ -210,8 +222,10 @@ export interface BaselineDifference {
   difference: Interval;
   /** Queries (or batch pairs) compared. */
   n: number;
-  /** `"better"` / `"worse"` when the interval excludes 0, else `"no clear difference"`. */
+  /** `"better"` / `"worse"` when the interval excludes 0, else `"no clear difference"` (before any adjustment for multiple tests). */
   outcome: "better" | "worse" | "no clear difference";
+  /** Two-sided p-value of the paired t-test on the same differences (raw). */
+  p: number;
 }
 
 /**
@@ -242,23 +256,40 @@ export function baselineDifferences(
     }
     const p = pairedDifference(x, y, { samples: options.samples });
     const outcome = p.outcome === "unclear" ? "no clear difference" : p.outcome;
-    return { metric, difference: p.difference, n: p.n, outcome };
+    return { metric, difference: p.difference, n: p.n, outcome, p: p.p };
   });
 }
 
+/** Options of {@link baselineVerdict}. */
+export interface BaselineVerdictOptions {
+  /** Run name of the candidate. */
+  candidate: string;
+  /** Run name of the reference. */
+  reference: string;
+  /** Metrics compared (default batch recall@1, @10, NDCG@10, MRR). */
+  metrics?: readonly BaselineMetric[];
+}
+
+const isBatch = (m: BaselineMetric) => m.startsWith("batchRecall@");
+
+// What one side (batch recall, or the full-corpus metrics) says.
+function sideWord(outcomes: readonly string[]): string {
+  const better = outcomes.filter((o) => o === "better").length;
+  const worse = outcomes.filter((o) => o === "worse").length;
+  if (outcomes.length === 0) return "not compared";
+  if (better > 0 && worse > 0) return "mixed";
+  return better > 0 ? "better" : worse > 0 ? "worse" : "not clearly different";
+}
+
 /**
- * One sentence comparing run `candidate` with run `reference` (by name)
- * from the numbers: the paired differences of {@link baselineDifferences}
- * with their intervals, and a count of better / worse metrics.
+ * {@link baselineVerdict} before its family is known: the paired tests it
+ * states (one per metric) and the sentence written from their
+ * Holm-adjusted p-values ({@link writeFamily}).
  */
-export function baselineVerdict(
+export function baselinePendingVerdict(
   rows: readonly BaselineRow[],
-  options: {
-    candidate: string;
-    reference: string;
-    metrics?: readonly BaselineMetric[];
-  },
-): string {
+  options: BaselineVerdictOptions,
+): PendingVerdict {
   const find = (name: string, option: string) => {
     const r = rows.find((x) => x.name === name);
     if (!r) {
@@ -274,31 +305,70 @@ export function baselineVerdict(
   const ref = find(options.reference, "reference");
   if (cand.status !== "finished" || ref.status !== "finished") {
     const bad = cand.status !== "finished" ? cand : ref;
-    return `${bad.method} failed to train (${bad.error}); no comparison.`;
+    return {
+      tests: [],
+      write: () =>
+        `${bad.method} failed to train (${bad.error}); no comparison.`,
+    };
   }
   const diffs = baselineDifferences(cand, ref, { metrics: options.metrics });
-  const parts = diffs.map((d) =>
-    `${BASELINE_METRIC_TITLES[d.metric]} ${
-      signed(d.difference.mean, TYPESET)
-    } [${signed(d.difference.lo, TYPESET)}, ${
-      signed(d.difference.hi, TYPESET)
-    }] (${d.outcome})`
-  );
-  const better = diffs.filter((d) => d.outcome === "better").length;
-  const worse = diffs.filter((d) => d.outcome === "worse").length;
-  const n = diffs.length;
-  const overall = better > 0 && worse === 0
-    ? (2 * better >= n ? "better" : "better on some metrics, worse on none")
-    : worse > 0 && better === 0
-    ? (2 * worse >= n ? "worse" : "worse on some metrics, better on none")
-    : better === 0 && worse === 0
-    ? "not clearly different"
-    : "mixed";
-  return `On ${cand.dataset}, ${cand.method} vs ${ref.method}: ${overall} ` +
-    `(better on ${better}, worse on ${worse} of ${n} metrics). ` +
-    `Paired differences, 95% bootstrap intervals over the same test queries: ${
-      parts.join("; ")
-    }.`;
+  const tests = diffs.map((d) => ({
+    key: JSON.stringify([cand.dataset, cand.name, ref.name, d.metric]),
+    p: d.p,
+  }));
+  const write = (adjusted: readonly number[]) => {
+    const outcomes = diffs.map((d, i) => {
+      const o = familyOutcome(d.difference, { adjustedP: adjusted[i] });
+      return o === "unclear" ? "no clear difference" : o;
+    });
+    const parts = diffs.map((d, i) =>
+      `${BASELINE_METRIC_TITLES[d.metric]} ${
+        signed(d.difference.mean, TYPESET)
+      } [${signed(d.difference.lo, TYPESET)}, ${
+        signed(d.difference.hi, TYPESET)
+      }] (${outcomes[i]}), ${pHolmText(d.p, adjusted[i])}`
+    );
+    const better = outcomes.filter((o) => o === "better").length;
+    const worse = outcomes.filter((o) => o === "worse").length;
+    const n = diffs.length;
+    const overall = better > 0 && worse === 0
+      ? (2 * better >= n ? "better" : "better on some metrics, worse on none")
+      : worse > 0 && better === 0
+      ? (2 * worse >= n ? "worse" : "worse on some metrics, better on none")
+      : better === 0 && worse === 0
+      ? "not clearly different"
+      : "mixed";
+    const batch = sideWord(outcomes.filter((_, i) => isBatch(diffs[i].metric)));
+    const corpus = sideWord(
+      outcomes.filter((_, i) => !isBatch(diffs[i].metric)),
+    );
+    const opposite = (batch === "better" && corpus === "worse") ||
+      (batch === "worse" && corpus === "better");
+    const sides = opposite
+      ? `Batch recall and the full-corpus metrics disagree in direction: batch recall ${batch}, full corpus ${corpus}.`
+      : `Batch recall: ${batch}; full corpus: ${corpus}.`;
+    return `On ${cand.dataset}, ${cand.method} vs ${ref.method}: ${overall} ` +
+      `(better on ${better}, worse on ${worse} of ${n} metrics). ` +
+      `Paired differences, 95% bootstrap intervals over the same test queries: ${
+        parts.join("; ")
+      }. ${sides}`;
+  };
+  return { tests, write };
+}
+
+/**
+ * One sentence comparing run `candidate` with run `reference` (by name)
+ * from the numbers: the paired differences of {@link baselineDifferences}
+ * with their intervals and p-values (Holm-adjusted over the sentence's own
+ * metrics), a count of better / worse metrics, and what batch recall and
+ * the full-corpus metrics (by default NDCG@10 and MRR) each say, and
+ * that they disagree when they point in opposite directions.
+ */
+export function baselineVerdict(
+  rows: readonly BaselineRow[],
+  options: BaselineVerdictOptions,
+): string {
+  return writeFamily([baselinePendingVerdict(rows, options)]).lines[0];
 }
 
 /** A pair of runs a notebook compares: `candidate` against `reference`. */
@@ -349,18 +419,36 @@ export function baselineComparisons(
 
 /**
  * One verdict sentence ({@link baselineVerdict}) per comparison of
- * {@link baselineComparisons}.
+ * {@link baselineComparisons}, as one family: the p-values of every
+ * comparison and metric are Holm-adjusted together.
  */
 export function baselineVerdicts(rows: readonly BaselineRow[]): string[] {
-  return baselineComparisons(rows).map((c) =>
-    baselineVerdict(rows.filter((r) => r.dataset === c.dataset), c)
+  return baselineVerdictFamily(rows).lines;
+}
+
+function baselineVerdictFamily(rows: readonly BaselineRow[]) {
+  return writeFamily(
+    baselineComparisons(rows).map((c) =>
+      baselinePendingVerdict(rows.filter((r) => r.dataset === c.dataset), c)
+    ),
   );
 }
 
-/** {@link baselineVerdicts} as a Markdown bullet list (for `md()`). */
-export function baselineVerdictMarkdown(rows: readonly BaselineRow[]): string {
-  const v = baselineVerdicts(rows);
-  return v.length === 0
-    ? "_No comparison: the grid has no pair of runs to compare._"
-    : v.map((line) => `- ${line}`).join("\n");
+/**
+ * {@link baselineVerdicts} as a Markdown bullet list (for `md()`); with
+ * `footnote`, followed by a line on the p-values and the family they are
+ * Holm-adjusted over ({@link holmNote}).
+ */
+export function baselineVerdictMarkdown(
+  rows: readonly BaselineRow[],
+  options: { footnote?: boolean } = {},
+): string {
+  const family = baselineVerdictFamily(rows);
+  if (family.lines.length === 0) {
+    return "_No comparison: the grid has no pair of runs to compare._";
+  }
+  const list = family.lines.map((line) => `- ${line}`).join("\n");
+  return options.footnote
+    ? `${list}\n\n${holmNote({ tests: family.tests, scope: "this list" })}`
+    : list;
 }

@@ -145,7 +145,9 @@ function recallNote(a: CollapseSummaryRow, b: CollapseSummaryRow): string {
  *    the symmetric term does (sg on: symmetric off vs on).
  * A run counts as collapsed when its final mean item cosine is at least
  * `threshold` (default 0.5). Says "supported" or "not supported" with the
- * numbers, or that the runs for a claim are missing.
+ * numbers, or that the runs for a claim are missing, and which metric the
+ * recalls it quotes are (test batch recall@10: the collapse runs have no
+ * full-corpus evaluation).
  */
 export function collapseVerdict(
   summary: readonly CollapseSummaryRow[],
@@ -222,7 +224,7 @@ export function collapseVerdict(
   parts.push(
     `(Collapsed: final mean item cosine ≥ ${threshold}; ${
       summary[0] ? `${summary[0].steps} steps` : "no runs"
-    }.)`,
+    }. The claims rest on the embedding health; the recalls in brackets are test batch recall@10 only, single runs without a paired test: these runs have no full-corpus evaluation.)`,
   );
   return parts.join(" ");
 }
@@ -260,7 +262,9 @@ export async function collapseExperiment(
 
 /**
  * Where each run's numbers come from: steps, whether they were read from
- * the cache, the seconds it took when trained, and its folder.
+ * the cache, the seconds it took when trained, and its folder's name
+ * (inside the experiment's `outDir`; never the absolute path, which names
+ * the machine the notebook ran on).
  */
 export function collapseRunsTable(
   experiment: CollapseExperiment,
@@ -269,14 +273,14 @@ export function collapseRunsTable(
   steps: number;
   cached: boolean;
   seconds: number;
-  dir: string;
+  folder: string;
 }[] {
   return experiment.runs.map((r) => ({
     run: r.name,
     steps: r.steps,
     cached: r.cached,
     seconds: Math.round(r.seconds * 10) / 10,
-    dir: r.dir,
+    folder: r.dir.split(/[\\/]/).filter((x) => x !== "").pop() ?? "",
   }));
 }
 

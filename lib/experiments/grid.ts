@@ -60,7 +60,7 @@ import {
   type ExperimentsProfile,
   experimentsSettings,
 } from "./benchmark.ts";
-import { evaluateModel } from "./evaluate.ts";
+import { evaluateModelPerQuery } from "./evaluate.ts";
 import {
   experimentsPairKind,
   type ExperimentsPairValues,
@@ -71,8 +71,12 @@ import {
 import { cachedRun, runKey } from "./run_cache.ts";
 import { experimentsWorkers, runInWorkers } from "./workers.ts";
 
-/** Version of the run layout and metrics; part of every run key. */
-export const EXPERIMENTS_VERSION = 1;
+/**
+ * Version of the run layout and metrics; part of every run key. 2: the
+ * evaluation keeps the per-query full-corpus recall@10 and NDCG@10 of the
+ * test queries (`testCorpus`), for paired full-corpus comparisons.
+ */
+export const EXPERIMENTS_VERSION = 2;
 
 /** One method/config of a grid; the runner adds data, seed and steps. */
 export interface ExperimentsConfig {
@@ -169,6 +173,12 @@ export interface ExperimentsRun {
   health: Record<string, number | string | null>;
   /** Rank of every test pair's positive in its evaluation batch (fixed order). */
   testRanks: number[];
+  /**
+   * Full-corpus recall@10 and NDCG@10 of every evaluated test query (@k at
+   * the smallest cut-off the catalogue allows), for paired comparisons;
+   * null for a skipped run or one evaluated before {@link EXPERIMENTS_VERSION} 2.
+   */
+  testCorpus?: { recall10: number[]; ndcg10: number[] } | null;
   /** Per-step training log (with `logs: true`). */
   log: StepRow[] | null;
   /** Valid batch recall during training (with `logs: true`). */
@@ -259,7 +269,7 @@ function evaluateForExperiments(
   run: { model: TwoTowerModel; inputs: TowerInputs; ds: Dataset },
   options: EvalOptions,
 ): Record<string, unknown> {
-  const metrics = evaluateModel(run, {
+  const { metrics, perQuery } = evaluateModelPerQuery(run, {
     minRelevance: options.minRelevance,
     bootstrapSamples: options.bootstrapSamples,
   });
@@ -282,6 +292,10 @@ function evaluateForExperiments(
     ...metrics,
     validBatchRecall: valid,
     testRanks: Array.from(test.ranks),
+    testCorpus: {
+      recall10: Array.from(perQuery.recall10),
+      ndcg10: Array.from(perQuery.ndcg10),
+    },
   };
 }
 
@@ -321,6 +335,7 @@ function runFromEval(
     },
     health: (ev.health ?? {}) as Record<string, number | null>,
     testRanks: ev.testRanks as number[],
+    testCorpus: (ev.testCorpus ?? null) as ExperimentsRun["testCorpus"],
     log: null,
     validLog: null,
     pairValues: null,
@@ -355,6 +370,7 @@ function skippedRun(task: ExperimentsTask, reason: string): ExperimentsRun {
     corpus: { recall: {}, ndcg: {}, mrr: NaN, ci: {}, queries: 0 },
     health: {},
     testRanks: [],
+    testCorpus: null,
     log: null,
     validLog: null,
     pairValues: null,

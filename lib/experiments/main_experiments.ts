@@ -3,8 +3,10 @@
  * and τ, the main table (ours against the fixed losses and the baselines,
  * on the benchmark and every real dataset that is built) and the
  * ablation, as config grids for `grid.ts`; the verdict sentences of each
- * section, written from paired comparisons (`aggregate.ts`); and the
- * protocol table that says what produced the numbers.
+ * section, written from paired comparisons (`aggregate.ts`) on batch
+ * recall and the full corpus, as families of tests whose p-values are
+ * Holm-adjusted together; and the protocol table that says what produced
+ * the numbers.
  *
  * @module
  */
@@ -15,8 +17,11 @@ import { experimentsMethodGrid } from "./adaptive_method.ts";
 import {
   experimentsAggregate,
   experimentsCompare,
+  type ExperimentsCompareMetric,
+  experimentsCorpusClause,
+  experimentsHasCorpusValues,
+  experimentsPendingVerdict,
   type ExperimentsRow,
-  experimentsVerdict,
 } from "./aggregate.ts";
 import {
   checkProfile,
@@ -26,7 +31,14 @@ import {
   experimentsSettings,
 } from "./benchmark.ts";
 import type { ExperimentsConfig, ExperimentsRun } from "./grid.ts";
-import { signed } from "./statistics.ts";
+import {
+  familyOutcome,
+  holmNote,
+  type PendingVerdict,
+  pHolmText,
+  signed,
+  writeFamily,
+} from "./statistics.ts";
 
 const PLAIN: TowerConfigInput = { kind: "plain" };
 
@@ -225,27 +237,51 @@ export function experimentsBestFixed(
   return rows.reduce((best, r) => r.mean > best.mean ? r : best).name;
 }
 
+/** Options of {@link experimentsSensitivityVerdict}. */
+export interface SensitivityVerdictOptions {
+  /** The family of fixed losses. */
+  family: "margin" | "softmax";
+  /** Only the rows of this dataset. */
+  dataset?: string;
+  /** The runs behind the rows, for a paired best-vs-worst comparison. */
+  runs?: readonly ExperimentsRun[];
+}
+
 /**
  * A sentence on how much the fixed δ (or τ) matters: the range of the
  * metric over the family's fixed values, the best and worst value, and
  * whether they differ: with `runs` (batch metrics) by a paired comparison
- * ({@link experimentsCompare}), else by whether their intervals overlap;
- * and where the adaptive loss of the family ranks.
+ * ({@link experimentsCompare}; also on the full corpus when the runs keep
+ * per-query values), else by whether their intervals overlap; and where
+ * the adaptive loss of the family ranks. Its p-values are Holm-adjusted
+ * over its own tests; in a list, use
+ * {@link experimentsSensitivityPending}.
  */
 export function experimentsSensitivityVerdict(
   rows: readonly ExperimentsRow[],
-  options: {
-    family: "margin" | "softmax";
-    dataset?: string;
-    runs?: readonly ExperimentsRun[];
-  },
+  options: SensitivityVerdictOptions,
 ): string {
+  return writeFamily([experimentsSensitivityPending(rows, options)]).lines[0];
+}
+
+/**
+ * {@link experimentsSensitivityVerdict} before its family is known: the
+ * paired tests of the best against the worst fixed value, and the sentence
+ * written from their Holm-adjusted p-values.
+ */
+export function experimentsSensitivityPending(
+  rows: readonly ExperimentsRow[],
+  options: SensitivityVerdictOptions,
+): PendingVerdict {
   const sym = options.family === "margin" ? "δ" : "τ";
   const fixed = rows.filter((r) =>
     r.family === options.family && r.value !== null && r.skipped === null &&
     (options.dataset === undefined || r.dataset === options.dataset)
   );
-  if (fixed.length < 2) return `fixed ${sym}: fewer than two values were run`;
+  if (fixed.length < 2) {
+    const text = `fixed ${sym}: fewer than two values were run`;
+    return { tests: [], write: () => text };
+  }
   const best = fixed.reduce((x, r) => r.mean > x.mean ? r : x);
   const worst = fixed.reduce((x, r) => r.mean < x.mean ? r : x);
   // With the runs, the best and the worst value are compared paired on the
@@ -255,18 +291,28 @@ export function experimentsSensitivityVerdict(
     options.runs?.filter((x) =>
       x.name === r.name && x.dataset === r.dataset && x.skipped === null
     ) ?? [];
-  const paired = batchK && pick(best).length > 0 && pick(worst).length > 0
-    ? experimentsCompare(pick(best), pick(worst), { k: Number(batchK[1]) })
-    : null;
-  const separation = paired
-    ? `best − worst, paired: ${signed(paired.difference.mean)} [${
-      signed(paired.difference.lo)
-    }, ${signed(paired.difference.hi)}] (${
-      paired.verdict === "better" ? "the choice matters" : "within noise"
-    })`
-    : `the intervals of the worst and best ${
-      worst.hi < best.lo ? "do not overlap (the choice matters)" : "overlap"
-    }`;
+  const paired = batchK && pick(best).length > 0 && pick(worst).length > 0;
+  const metrics: ExperimentsCompareMetric[] = !paired
+    ? []
+    : experimentsHasCorpusValues(pick(best)) &&
+        experimentsHasCorpusValues(pick(worst))
+    ? ["batch", "recall@10", "ndcg@10"]
+    : ["batch"];
+  const cs = metrics.map((metric) =>
+    experimentsCompare(pick(best), pick(worst), {
+      k: Number(batchK![1]),
+      metric,
+    })
+  );
+  const tests = cs.map((c) => ({
+    key: JSON.stringify([
+      best.dataset,
+      best.name,
+      worst.name,
+      c.metric === "batch" ? best.metric : c.metric,
+    ]),
+    p: c.p,
+  }));
   const adaptive = rows.find((r) =>
     r.family === options.family && r.value === null && r.skipped === null &&
     (options.dataset === undefined || r.dataset === options.dataset)
@@ -286,40 +332,63 @@ export function experimentsSensitivityVerdict(
         } of ${fixed.length + 1})`
     }`
     : "";
-  return `fixed ${sym} (${best.dataset}, ${best.metric}): from ${
-    worst.mean.toFixed(3)
-  } (${sym} = ${v(worst.value!)}) to ${best.mean.toFixed(3)} (${sym} = ${
-    v(best.value!)
-  }), spread ${(best.mean - worst.mean).toFixed(3)}; ${separation}${ref}.`;
+  const write = (adjusted: readonly number[]) => {
+    let separation: string;
+    if (cs.length > 0) {
+      const c = cs[0];
+      const o = familyOutcome(c.difference, { adjustedP: adjusted[0] });
+      separation = `best − worst, paired: ${signed(c.difference.mean)} [${
+        signed(c.difference.lo)
+      }, ${signed(c.difference.hi)}] (${pHolmText(c.p, adjusted[0])}; ${
+        o === "better" ? "the choice matters" : "within noise"
+      })${
+        experimentsCorpusClause(
+          o,
+          cs.slice(1).map((x, i) => ({ c: x, adjusted: adjusted[i + 1] })),
+        )
+      }`;
+    } else {
+      separation = `the intervals of the worst and best ${
+        worst.hi < best.lo ? "do not overlap (the choice matters)" : "overlap"
+      }`;
+    }
+    return `fixed ${sym} (${best.dataset}, ${best.metric}): from ${
+      worst.mean.toFixed(3)
+    } (${sym} = ${v(worst.value!)}) to ${best.mean.toFixed(3)} (${sym} = ${
+      v(best.value!)
+    }), spread ${(best.mean - worst.mean).toFixed(3)}; ${separation}${ref}.`;
+  };
+  return { tests, write };
 }
 
 /**
- * The sensitivity section's sentences for one dataset: how much the fixed
- * δ and τ matter ({@link experimentsSensitivityVerdict}), and each adaptive
- * loss against the paper's default fixed value (δ = 0.1, τ = 1/30) and
- * against the best fixed value chosen on the valid split.
+ * The sensitivity section's sentences for one dataset, as pending verdicts
+ * of one family ({@link experimentsSensitivityVerdicts} writes them): how
+ * much the fixed δ and τ matter, and each adaptive loss against the
+ * paper's default fixed value (δ = 0.1, τ = 1/30) and against the best
+ * fixed value chosen on the valid split.
  */
-export function experimentsSensitivityVerdicts(
+export function experimentsSensitivityPendings(
   runs: readonly ExperimentsRun[],
   options: { dataset: string; k?: number },
-): string[] {
+): PendingVerdict[] {
   const k = options.k ?? 10;
   const mine = runs.filter((r) => r.dataset === options.dataset);
   const rows = experimentsAggregate(mine, { metric: `batch@${k}` });
-  const lines: string[] = [];
+  const lines: PendingVerdict[] = [];
   const families = [
     ["margin", "adaptive margin", "fixed δ=0.1"],
     ["softmax", "adaptive softmax", "fixed τ=1/30"],
   ] as const;
   for (const [family, adaptive, paperDefault] of families) {
     if (!rows.some((r) => r.family === family)) continue;
-    lines.push(experimentsSensitivityVerdict(rows, { family, runs: mine }));
+    lines.push(experimentsSensitivityPending(rows, { family, runs: mine }));
     const has = (name: string) =>
       mine.some((r) => r.name === name && r.skipped === null);
     if (!has(adaptive)) continue;
     if (has(paperDefault)) {
       lines.push(
-        experimentsVerdict(mine, {
+        experimentsPendingVerdict(mine, {
           candidate: adaptive,
           baseline: paperDefault,
           dataset: options.dataset,
@@ -334,12 +403,13 @@ export function experimentsSensitivityVerdicts(
     });
     if (best !== null && best !== paperDefault) {
       lines.push(
-        experimentsVerdict(mine, {
+        experimentsPendingVerdict(mine, {
           candidate: adaptive,
           baseline: best,
           dataset: options.dataset,
           k,
-        }) + ` (${best} is the best fixed value on the valid split)`,
+          suffix: ` (${best} is the best fixed value on the valid split)`,
+        }),
       );
     }
   }
@@ -347,17 +417,29 @@ export function experimentsSensitivityVerdicts(
 }
 
 /**
- * The main table's sentences, per dataset: the adaptive margin against the
- * fixed margin δ = 0.1, the adaptive softmax against the fixed softmax
- * τ = 1/30, MGDSPR with the adaptive margin against MGDSPR, and the
- * adaptive margin against the strongest other method on the valid split.
+ * The sensitivity section's sentences for one dataset
+ * ({@link experimentsSensitivityPendings}), Holm-adjusted as one family.
  */
-export function experimentsMainVerdicts(
+export function experimentsSensitivityVerdicts(
+  runs: readonly ExperimentsRun[],
+  options: { dataset: string; k?: number },
+): string[] {
+  return writeFamily(experimentsSensitivityPendings(runs, options)).lines;
+}
+
+/**
+ * The main table's sentences, per dataset, as pending verdicts of one
+ * family: the adaptive margin against the fixed margin δ = 0.1, the
+ * adaptive softmax against the fixed softmax τ = 1/30, MGDSPR with the
+ * adaptive margin against MGDSPR, and the adaptive margin against the
+ * strongest other method on the valid split.
+ */
+export function experimentsMainPendings(
   runs: readonly ExperimentsRun[],
   options: { k?: number } = {},
-): string[] {
+): PendingVerdict[] {
   const k = options.k ?? 10;
-  const lines: string[] = [];
+  const lines: PendingVerdict[] = [];
   const ours = new Set([
     "adaptive margin",
     "adaptive softmax",
@@ -375,7 +457,7 @@ export function experimentsMainVerdicts(
     ];
     for (const [a, b] of pairs) {
       if (has(a) && has(b)) {
-        lines.push(experimentsVerdict(mine, {
+        lines.push(experimentsPendingVerdict(mine, {
           candidate: a,
           baseline: b,
           dataset,
@@ -397,12 +479,14 @@ export function experimentsMainVerdicts(
       !(best.name === "fixed δ=0.1" && has("fixed δ=0.1"))
     ) {
       lines.push(
-        experimentsVerdict(mine, {
+        experimentsPendingVerdict(mine, {
           candidate: "adaptive margin",
           baseline: best.name,
           dataset,
           k,
-        }) + ` (${best.name} is the strongest other method on the valid split)`,
+          suffix:
+            ` (${best.name} is the strongest other method on the valid split)`,
+        }),
       );
     }
   }
@@ -410,13 +494,25 @@ export function experimentsMainVerdicts(
 }
 
 /**
- * The ablation's sentences: every variant against its family's default
- * ("adaptive margin" or "adaptive softmax") on one dataset, paired.
+ * The main table's sentences ({@link experimentsMainPendings}),
+ * Holm-adjusted as one family.
  */
-export function experimentsAblationVerdicts(
+export function experimentsMainVerdicts(
+  runs: readonly ExperimentsRun[],
+  options: { k?: number } = {},
+): string[] {
+  return writeFamily(experimentsMainPendings(runs, options)).lines;
+}
+
+/**
+ * The ablation's sentences as pending verdicts of one family: every
+ * variant against its family's default ("adaptive margin" or "adaptive
+ * softmax") on one dataset, paired.
+ */
+export function experimentsAblationPendings(
   runs: readonly ExperimentsRun[],
   options: { dataset: string; k?: number },
-): string[] {
+): PendingVerdict[] {
   const k = options.k ?? 10;
   const mine = runs.filter((r) => r.dataset === options.dataset);
   const names = [...new Set(mine.map((r) => r.name))];
@@ -424,12 +520,12 @@ export function experimentsAblationVerdicts(
     margin: "adaptive margin",
     softmax: "adaptive softmax",
   };
-  const lines: string[] = [];
+  const lines: PendingVerdict[] = [];
   for (const name of names) {
     const family = mine.find((r) => r.name === name)?.family;
     const base = family ? defaults[family] : undefined;
     if (!base || base === name || !names.includes(base)) continue;
-    lines.push(experimentsVerdict(mine, {
+    lines.push(experimentsPendingVerdict(mine, {
       candidate: name,
       baseline: base,
       dataset: options.dataset,
@@ -437,6 +533,55 @@ export function experimentsAblationVerdicts(
     }));
   }
   return lines;
+}
+
+/**
+ * The ablation's sentences ({@link experimentsAblationPendings}),
+ * Holm-adjusted as one family.
+ */
+export function experimentsAblationVerdicts(
+  runs: readonly ExperimentsRun[],
+  options: { dataset: string; k?: number },
+): string[] {
+  return writeFamily(experimentsAblationPendings(runs, options)).lines;
+}
+
+/** One titled list of {@link experimentsVerdictSections}. */
+export interface VerdictSection {
+  /** Bold title line, e.g. "Main table (benchmark, scifact)". */
+  title: string;
+  /** The section's pending verdicts. */
+  pending: readonly PendingVerdict[];
+}
+
+/**
+ * Several titled lists of verdicts (for `md()`) as one family: the
+ * p-values of every distinct test of every section are Holm-adjusted
+ * together (a test stated in two sections counts once), then a footnote
+ * says over how many (`scope`, default "these lists").
+ */
+export function experimentsVerdictSections(
+  sections: readonly VerdictSection[],
+  options: { scope?: string } = {},
+): string {
+  const family = writeFamily(sections.flatMap((s) => s.pending));
+  const out: string[] = [];
+  let i = 0;
+  for (const s of sections) {
+    if (out.length > 0) out.push("");
+    out.push(`**${s.title}**`);
+    for (let j = 0; j < s.pending.length; j++) {
+      out.push(`- ${family.lines[i++]}`);
+    }
+  }
+  out.push(
+    "",
+    holmNote({
+      tests: family.tests,
+      scope: options.scope ?? "these lists",
+    }),
+  );
+  return out.join("\n");
 }
 
 /**
