@@ -191,8 +191,15 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     const last = result.log[result.log.length - 1];
     console.log(
-      `run: ${dir} (config ${result.configHash}, backend ${result.backend.name})`,
+      `run: ${dir} (config ${result.configHash}, backend ${result.backend.name}${
+        result.threads > 1 ? ", towers in 2 workers" : ""
+      })`,
     );
+    if (parsed.threads > result.threads && !result.alreadyFinished) {
+      console.log(
+        "threads: 1 — this tower pair shares weights between query and item, or the backend is not wasm/cpu, so it cannot be split over two workers",
+      );
+    }
     console.log(
       `steps: ${result.steps}/${result.totalSteps}` +
         (last ? `, final loss ${last.loss.toFixed(4)}` : ""),
