@@ -61,42 +61,36 @@ Deno.test("buildIfAvailable: synthetic always; a real dataset without files is s
   }
 });
 
-Deno.test({
-  name: "buildIfAvailable --download: fetched files are checked, then built" +
-    MOVIELENS.skipNote,
-  ignore: MOVIELENS.ignore,
-  fn: async () => {
-    MOVIELENS.require();
-    const dir = await Deno.makeTempDir({ prefix: "build_test_" });
-    try {
-      // Serves the real files by URL, as the pinned host would.
-      const served = new Map<string, Uint8Array>();
-      for (const f of SOURCES.movielens.files) {
-        served.set(f.url, await Deno.readFile(`${MOVIELENS.dir}/${f.path}`));
-      }
-      const fetch = (url: string) =>
-        Promise.resolve(
-          new Response(served.get(url) as Uint8Array<ArrayBuffer>),
-        );
-      const r = await withDatasetsRoot(
-        `${dir}/root`,
-        () =>
-          buildIfAvailable("movielens", {
-            out: `${dir}/ml`,
-            download: true,
-            fetch,
-          }),
-      );
-      assertEquals([r.status, r.reason], ["built", ""]);
-      assertEquals(r.counts?.users, 610);
-      assertEquals(
-        await Deno.readFile(`${dir}/root/movielens-latest-small/ratings.csv`),
-        await Deno.readFile(`${MOVIELENS.dir}/ratings.csv`),
-      );
-    } finally {
-      await Deno.remove(dir, { recursive: true });
+MOVIELENS.test("buildIfAvailable --download: fetched files are checked, then built", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "build_test_" });
+  try {
+    // Serves the real files by URL, as the pinned host would.
+    const served = new Map<string, Uint8Array>();
+    for (const f of SOURCES.movielens.files) {
+      served.set(f.url, await Deno.readFile(`${MOVIELENS.dir}/${f.path}`));
     }
-  },
+    const fetch = (url: string) =>
+      Promise.resolve(
+        new Response(served.get(url) as Uint8Array<ArrayBuffer>),
+      );
+    const r = await withDatasetsRoot(
+      `${dir}/root`,
+      () =>
+        buildIfAvailable("movielens", {
+          out: `${dir}/ml`,
+          download: true,
+          fetch,
+        }),
+    );
+    assertEquals([r.status, r.reason], ["built", ""]);
+    assertEquals(r.counts?.users, 610);
+    assertEquals(
+      await Deno.readFile(`${dir}/root/movielens-latest-small/ratings.csv`),
+      await Deno.readFile(`${MOVIELENS.dir}/ratings.csv`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("missingDatasetNote: null for a built folder, else the command", async () => {

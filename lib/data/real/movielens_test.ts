@@ -2,7 +2,7 @@ import { assertEquals, assertRejects, assertTrue } from "../../testing.ts";
 import { DataError, validateDataset } from "../io.ts";
 import { MAX_HISTORY } from "../schema.ts";
 import { loadMovielens } from "./movielens.ts";
-import { realSource } from "./testing.ts";
+import { pairRows, realSource } from "./testing.ts";
 
 const REAL = await realSource("movielens");
 
@@ -25,15 +25,6 @@ async function fixture(movies = MOVIES, ratings = RATINGS): Promise<string> {
   await Deno.writeTextFile(`${dir}/movies.csv`, movies);
   await Deno.writeTextFile(`${dir}/ratings.csv`, ratings);
   return dir;
-}
-
-function pairRows(ds: Awaited<ReturnType<typeof loadMovielens>>) {
-  return Array.from(ds.pairs.queryId, (q, k) => [
-    q,
-    ds.pairs.itemId[k],
-    ds.pairs.relevance[k],
-    ds.pairs.split[k],
-  ]);
 }
 
 Deno.test("loadMovielens: hand-checked leave-last-out on a tiny fixture", async () => {
@@ -158,60 +149,54 @@ Deno.test("loadMovielens: bad input names file, column and row", async () => {
   }
 });
 
-Deno.test({
-  name: "loadMovielens on the real files: counts, no leakage, determinism" +
-    REAL.skipNote,
-  ignore: REAL.ignore,
-  fn: async () => {
-    REAL.require();
-    const ds = await loadMovielens({ source: REAL.dir });
-    validateDataset(ds);
-    const c = ds.meta.counts as Record<string, unknown>;
-    assertEquals(ds.items.itemId.length, 9742);
-    assertEquals(ds.users!.userId.length, 610);
-    assertEquals(c.ratings, 100836);
-    assertEquals(c.positives, 48580);
-    assertEquals([c.trainOnlyUsers, c.usersWithoutPositives], [1, 1]);
-    assertEquals(c.queriesBySplit, { train: 609, valid: 608, test: 608 });
-    assertEquals(c.pairsBySplit, { train: 47364, valid: 608, test: 608 });
-    // Popularity counts every rating except the 2 × 608 held-out ones.
-    assertEquals(
-      ds.items.popularity.reduce((s, x) => s + x, 0),
-      100836 - 2 * 608,
+REAL.test("loadMovielens on the real files: counts, no leakage, determinism", async () => {
+  const ds = await loadMovielens({ source: REAL.dir });
+  validateDataset(ds);
+  const c = ds.meta.counts as Record<string, unknown>;
+  assertEquals(ds.items.itemId.length, 9742);
+  assertEquals(ds.users!.userId.length, 610);
+  assertEquals(c.ratings, 100836);
+  assertEquals(c.positives, 48580);
+  assertEquals([c.trainOnlyUsers, c.usersWithoutPositives], [1, 1]);
+  assertEquals(c.queriesBySplit, { train: 609, valid: 608, test: 608 });
+  assertEquals(c.pairsBySplit, { train: 47364, valid: 608, test: 608 });
+  // Popularity counts every rating except the 2 × 608 held-out ones.
+  assertEquals(
+    ds.items.popularity.reduce((s, x) => s + x, 0),
+    100836 - 2 * 608,
+  );
+  // User 1's last two positives in ratings.csv by time: 2012, then 2492.
+  const movie = (split: string, user: number) => {
+    const k = ds.pairs.queryId.findIndex((q, k) =>
+      q === 3 * user + (split === "valid" ? 1 : 2) &&
+      ds.pairs.split[k] === split
     );
-    // User 1's last two positives in ratings.csv by time: 2012, then 2492.
-    const movie = (split: string, user: number) => {
-      const k = ds.pairs.queryId.findIndex((q, k) =>
-        q === 3 * user + (split === "valid" ? 1 : 2) &&
-        ds.pairs.split[k] === split
-      );
-      return ds.items.sourceId[ds.pairs.itemId[k]];
-    };
-    assertEquals([movie("valid", 1), movie("test", 1)], ["2012", "2492"]);
+    return ds.items.sourceId[ds.pairs.itemId[k]];
+  };
+  assertEquals([movie("valid", 1), movie("test", 1)], ["2012", "2492"]);
 
-    // No leakage: a user's history and train pairs never hold the user's
-    // valid or test item; histories are train positives only.
-    const heldOut = new Map<number, Set<number>>();
-    const train = new Map<number, Set<number>>();
-    ds.pairs.queryId.forEach((q, k) => {
-      const user = Math.floor(q / 3);
-      const m = ds.pairs.split[k] === "train" ? train : heldOut;
-      if (!m.has(user)) m.set(user, new Set());
-      m.get(user)!.add(ds.pairs.itemId[k]);
-    });
-    let longest = 0;
-    ds.users!.userId.forEach((u, i) => {
-      const h = ds.users!.history[i];
-      longest = Math.max(longest, h.length);
-      const out = heldOut.get(u) ?? new Set();
-      for (const item of h) {
-        assertTrue(!out.has(item), `user ${u} history holds held-out ${item}`);
-        assertTrue(train.get(u)!.has(item));
-      }
-      for (const item of train.get(u) ?? []) assertTrue(!out.has(item));
-    });
-    assertEquals(longest, MAX_HISTORY);
+  // No leakage: a user's history and train pairs never hold the user's
+  // valid or test item; histories are train positives only.
+  const heldOut = new Map<number, Set<number>>();
+  const train = new Map<number, Set<number>>();
+  ds.pairs.queryId.forEach((q, k) => {
+    const user = Math.floor(q / 3);
+    const m = ds.pairs.split[k] === "train" ? train : heldOut;
+    if (!m.has(user)) m.set(user, new Set());
+    m.get(user)!.add(ds.pairs.itemId[k]);
+  });
+  let longest = 0;
+  ds.users!.userId.forEach((u, i) => {
+    const h = ds.users!.history[i];
+    longest = Math.max(longest, h.length);
+    const out = heldOut.get(u) ?? new Set();
+    for (const item of h) {
+      assertTrue(!out.has(item), `user ${u} history holds held-out ${item}`);
+      assertTrue(train.get(u)!.has(item));
+    }
+    for (const item of train.get(u) ?? []) assertTrue(!out.has(item));
+  });
+  assertEquals(longest, MAX_HISTORY);
 
-    assertEquals(await loadMovielens({ source: REAL.dir }), ds);
-  },
+  assertEquals(await loadMovielens({ source: REAL.dir }), ds);
 });

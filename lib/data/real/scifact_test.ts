@@ -12,7 +12,7 @@ import {
   parseStringList,
   SCIFACT_MEMBERS,
 } from "./scifact.ts";
-import { realSource } from "./testing.ts";
+import { pairRows, realSource } from "./testing.ts";
 
 const REAL = await realSource("scifact");
 
@@ -106,15 +106,6 @@ const MEMBERS = {
   [SCIFACT_MEMBERS.train]: TRAIN,
   [SCIFACT_MEMBERS.dev]: DEV,
 };
-
-function pairRows(ds: Awaited<ReturnType<typeof loadScifact>>) {
-  return Array.from(ds.pairs.queryId, (q, k) => [
-    q,
-    ds.pairs.itemId[k],
-    ds.pairs.relevance[k],
-    ds.pairs.split[k],
-  ]);
-}
 
 Deno.test("loadScifact: hand-checked tables on a tiny zip", async () => {
   const dir = await zipDir(MEMBERS);
@@ -233,46 +224,39 @@ Deno.test("loadScifact: corrupted zip, missing member/column, bad ids", async ()
   }
 });
 
-Deno.test({
-  name:
-    "loadScifact on the real files: BEIR counts, evidence counts, determinism" +
-    REAL.skipNote,
-  ignore: REAL.ignore,
-  fn: async () => {
-    REAL.require();
-    const ds = await loadScifact({ source: REAL.dir });
-    validateDataset(ds);
-    const c = ds.meta.counts as Record<string, unknown>;
-    assertEquals(ds.items.itemId.length, 5183);
-    assertEquals(c.claims, { train: 809, dev: 300 });
-    assertEquals(c.claimsDroppedWithoutRelevantDoc, { train: 0, dev: 0 });
-    // BEIR scifact: train 809 queries / 919 qrels, test 300 / 339.
-    assertEquals(c.queriesBySplit, { train: 728, valid: 81, test: 300 });
-    assertEquals(c.pairsBySplit, { train: 826, valid: 93, test: 339 });
-    assertEquals(c.sentences, 45952);
-    assertEquals(ds.meta.files, {
-      "scifact.zip":
-        "a798a7046af0f6fa04476448459ce7cafeea5bd90d4d99c53a0e27dc5e1a4673",
-    });
-    const k = ds.items.sourceId.indexOf("4983");
-    assertTrue(
-      ds.items.title[k].startsWith(
-        "Microstructural development of human newborn cerebral white matter " +
-          "assessed in vivo by diffusion tensor magnetic resonance imaging. " +
-          "Alterations of the architecture",
-      ),
-    );
-    assertTrue(ds.items.title.every((t) => t.length <= 1000));
+REAL.test("loadScifact on the real files: BEIR counts, evidence counts, determinism", async () => {
+  const ds = await loadScifact({ source: REAL.dir });
+  validateDataset(ds);
+  const c = ds.meta.counts as Record<string, unknown>;
+  assertEquals(ds.items.itemId.length, 5183);
+  assertEquals(c.claims, { train: 809, dev: 300 });
+  assertEquals(c.claimsDroppedWithoutRelevantDoc, { train: 0, dev: 0 });
+  // BEIR scifact: train 809 queries / 919 qrels, test 300 / 339.
+  assertEquals(c.queriesBySplit, { train: 728, valid: 81, test: 300 });
+  assertEquals(c.pairsBySplit, { train: 826, valid: 93, test: 339 });
+  assertEquals(c.sentences, 45952);
+  assertEquals(ds.meta.files, {
+    "scifact.zip":
+      "a798a7046af0f6fa04476448459ce7cafeea5bd90d4d99c53a0e27dc5e1a4673",
+  });
+  const k = ds.items.sourceId.indexOf("4983");
+  assertTrue(
+    ds.items.title[k].startsWith(
+      "Microstructural development of human newborn cerebral white matter " +
+        "assessed in vivo by diffusion tensor magnetic resonance imaging. " +
+        "Alterations of the architecture",
+    ),
+  );
+  assertTrue(ds.items.title.every((t) => t.length <= 1000));
 
-    const ev = await loadScifact({ source: REAL.dir, relevance: "evidence" });
-    validateDataset(ev);
-    const e = ev.meta.counts as Record<string, unknown>;
-    assertEquals(e.claimsDroppedWithoutRelevantDoc, { train: 304, dev: 112 });
-    const q = e.queriesBySplit as Record<string, number>;
-    const p = e.pairsBySplit as Record<string, number>;
-    assertEquals([q.train + q.valid, q.test], [505, 188]);
-    assertEquals([p.train + p.valid, p.test], [564, 209]);
+  const ev = await loadScifact({ source: REAL.dir, relevance: "evidence" });
+  validateDataset(ev);
+  const e = ev.meta.counts as Record<string, unknown>;
+  assertEquals(e.claimsDroppedWithoutRelevantDoc, { train: 304, dev: 112 });
+  const q = e.queriesBySplit as Record<string, number>;
+  const p = e.pairsBySplit as Record<string, number>;
+  assertEquals([q.train + q.valid, q.test], [505, 188]);
+  assertEquals([p.train + p.valid, p.test], [564, 209]);
 
-    assertEquals(await loadScifact({ source: REAL.dir }), ds);
-  },
+  assertEquals(await loadScifact({ source: REAL.dir }), ds);
 });

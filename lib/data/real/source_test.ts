@@ -66,12 +66,9 @@ Deno.test("every source URL is pinned to a commit and every hash is hex", () => 
 });
 
 for (const name of SOURCE_NAMES) {
-  Deno.test({
-    name: `verifySource: the real ${name} files match SOURCE.md` +
-      REAL[name].skipNote,
-    ignore: REAL[name].ignore,
-    fn: async () => {
-      REAL[name].require();
+  REAL[name].test(
+    `verifySource: the real ${name} files match SOURCE.md`,
+    async () => {
       const reports = await verifySource(name, REAL[name].dir);
       for (const r of reports) {
         const spec = SOURCES[name].files.find((f) => f.path === r.path)!;
@@ -79,7 +76,7 @@ for (const name of SOURCE_NAMES) {
         else assertTrue(r.status === "absent" || r.status === "ok", r.path);
       }
     },
-  });
+  );
 }
 
 Deno.test({
@@ -130,18 +127,13 @@ function fakeFetch(
  * after it (skipped, with the reason, where the files are missing).
  */
 function wandsTest(name: string, fn: (dir: string) => Promise<void>) {
-  Deno.test({
-    name: name + REAL.wands.skipNote,
-    ignore: REAL.wands.ignore,
-    fn: async () => {
-      REAL.wands.require();
-      const dir = await Deno.makeTempDir();
-      try {
-        await fn(dir);
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
-    },
+  REAL.wands.test(name, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await fn(dir);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   });
 }
 

@@ -9,13 +9,8 @@
  *
  * ```ts
  * const src = await realSource("wands");
- * Deno.test({
- *   name: "loadWands on the real files" + src.skipNote,
- *   ignore: src.ignore,
- *   fn: async () => {
- *     src.require();
- *     const ds = await loadWands({ source: src.dir });
- *   },
+ * src.test("loadWands on the real files", async () => {
+ *   const ds = await loadWands({ source: src.dir });
  * });
  * ```
  *
@@ -25,6 +20,7 @@
 import { underCi } from "../../testing.ts";
 import { isDownloadable, type RealName, realSourceStatus } from "./load.ts";
 import { DATASETS_ENV } from "./source.ts";
+import type { Dataset } from "../schema.ts";
 
 /** A real dataset's source folder as a test sees it. */
 export interface RealSource {
@@ -38,6 +34,11 @@ export interface RealSource {
   skipNote: string;
   /** Throws the reason when the files are missing (call first in `fn`). */
   require: () => void;
+  /**
+   * Registers a test that needs the files: `name` with the skip note,
+   * ignored as {@link RealSource.ignore} says, `fn` after `require`.
+   */
+  test: (name: string, fn: () => Promise<void>) => void;
 }
 
 export { underCi } from "../../testing.ts";
@@ -58,27 +59,48 @@ export async function realSource(name: RealName): Promise<RealSource> {
     );
   }
   const ignore = !status.present && !ci;
+  // Short, so the summary line stays readable; the console line above has
+  // the whole hint.
+  const skipNote = ignore
+    ? ` [skipped: ${name} ${status.problem}; ${
+      isDownloadable(name)
+        ? `\`deno task download ${name}\``
+        : "`apt-get install wordnet-base`"
+    } or ${DATASETS_ENV}=DIR]`
+    : "";
+  const require = () => {
+    if (!status.present) {
+      throw new Error(
+        `CI=true, where the real datasets must be beside the clone, but ${status.reason}`,
+      );
+    }
+  };
   return {
     dir: status.dir,
     present: status.present,
     ignore,
-    // Short, so the summary line stays readable; the console line above
-    // has the whole hint.
-    skipNote: ignore
-      ? ` [skipped: ${name} ${status.problem}; ${
-        isDownloadable(name)
-          ? `\`deno task download ${name}\``
-          : "`apt-get install wordnet-base`"
-      } or ${DATASETS_ENV}=DIR]`
-      : "",
-    require: () => {
-      if (!status.present) {
-        throw new Error(
-          `CI=true, where the real datasets must be beside the clone, but ${status.reason}`,
-        );
-      }
-    },
+    skipNote,
+    require,
+    test: (testName, fn) =>
+      Deno.test({
+        name: testName + skipNote,
+        ignore,
+        fn: async () => {
+          require();
+          await fn();
+        },
+      }),
   };
+}
+
+/** A dataset's pairs as rows `[query_id, item_id, relevance, split]`, for comparing by hand. */
+export function pairRows(ds: Dataset): (number | string)[][] {
+  return Array.from(ds.pairs.queryId, (q, k) => [
+    q,
+    ds.pairs.itemId[k],
+    ds.pairs.relevance[k],
+    ds.pairs.split[k],
+  ]);
 }
 
 /** Runs `fn` with `$ADAPTIVE_RETRIEVAL_DATASETS` set to `root`, then puts it back. */

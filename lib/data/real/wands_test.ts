@@ -1,8 +1,7 @@
 import { assertEquals, assertRejects, assertTrue } from "../../testing.ts";
 import { DataError, validateDataset } from "../io.ts";
-import type { Dataset } from "../schema.ts";
 import { loadWands, matchKey, WANDS_SUBSET_FILES } from "./wands.ts";
-import { realSource } from "./testing.ts";
+import { pairRows, realSource } from "./testing.ts";
 
 const REAL = await realSource("wands");
 
@@ -36,15 +35,6 @@ const SUBSET = {
     "oak table,blue sofa,Not relevant\n" +
     "oak table,barn door 48  kit,Not relevant\n",
 };
-
-function rows(ds: Dataset) {
-  return Array.from(ds.pairs.queryId, (q, k) => [
-    q,
-    ds.pairs.itemId[k],
-    ds.pairs.relevance[k],
-    ds.pairs.split[k],
-  ]);
-}
 
 Deno.test("matchKey ignores case, punctuation and inch marks", () => {
   assertEquals(matchKey('48" Sliding  Track'), "48 sliding track");
@@ -86,7 +76,7 @@ Deno.test("loadWands subset: hand-checked tables on a tiny fixture", async () =>
       "test",
     ]);
     // (red chair, acme red chair) is in both files: kept in test only.
-    assertEquals(rows(ds), [
+    assertEquals(pairRows(ds), [
       [0, 3, 3, "train"],
       [2, 0, 3, "test"],
       [2, 2, 0, "test"],
@@ -213,7 +203,7 @@ Deno.test("loadWands full: three grades, categories, auto-detected", async () =>
       "class=Sofas",
       "class=Tables",
     ]);
-    assertEquals(rows(ds), [
+    assertEquals(pairRows(ds), [
       [0, 0, 3, "train"],
       [0, 3, 2, "train"],
       [0, 7, 0, "train"],
@@ -255,55 +245,49 @@ Deno.test("loadWands full: three grades, categories, auto-detected", async () =>
   }
 });
 
-Deno.test({
-  name: "loadWands on the real files: counts, labels, no train/test overlap" +
-    REAL.skipNote,
-  ignore: REAL.ignore,
-  fn: async () => {
-    REAL.require();
-    const ds = await loadWands({ source: REAL.dir });
-    validateDataset(ds);
-    const counts = ds.meta.counts as Record<string, unknown>;
-    assertEquals(ds.meta.variant, "subset");
-    assertEquals(counts.rawProductNames, 2836);
-    assertEquals(ds.items.itemId.length, 2825);
-    assertEquals(counts.wandsQueries, 480);
-    assertEquals(
-      new Set(Array.from(ds.queries.queryId, (q) => Math.floor(q / 3))).size,
-      480,
-    );
-    assertEquals(counts.subsetQueriesNotInQueryCsv, 0);
-    assertEquals(counts.subsetRows, { train: 200, test: 2800 });
-    assertEquals(counts.trainPairsDroppedAsInTest, 50);
-    assertEquals(counts.unlabelledQueries, 71);
-    assertEquals(counts.pairsBySplit, { train: 130, valid: 20, test: 2799 });
-    assertEquals(counts.relevanceBySplit, {
-      train: { "0": 86, "3": 44 },
-      valid: { "0": 14, "3": 6 },
-      test: { "0": 1399, "3": 1400 },
-    });
-    assertEquals(ds.meta.files, {
-      "query.csv":
-        "63b61660560fecc33ec490804c7e2b81402ee3e7c31a9cbb5e03736639f68e95",
-      [WANDS_SUBSET_FILES.train]:
-        "84f0536846c172300a89b381a39243538b080206d735b6c1e4b92303531b6e54",
-      [WANDS_SUBSET_FILES.test]:
-        "5b764fd78de8596e5253de13bde017436264d8de738cb6a985ecbc19acf7d133",
-    });
-    // No (WANDS query, product) pair is labelled in two splits.
-    const seen = new Map<string, string>();
-    ds.pairs.queryId.forEach((q, k) => {
-      const key = `${Math.floor(q / 3)}:${ds.pairs.itemId[k]}`;
-      const s = ds.pairs.split[k];
-      assertTrue(!seen.has(key) || seen.get(key) === s, key);
-      seen.set(key, s);
-    });
-    // Test queries carry the query.csv spelling, e.g. 48" with its quote.
-    assertTrue(
-      ds.queries.text.includes(
-        '48" sliding single track , barn door for laundry',
-      ),
-    );
-    assertEquals(await loadWands({ source: REAL.dir }), ds);
-  },
+REAL.test("loadWands on the real files: counts, labels, no train/test overlap", async () => {
+  const ds = await loadWands({ source: REAL.dir });
+  validateDataset(ds);
+  const counts = ds.meta.counts as Record<string, unknown>;
+  assertEquals(ds.meta.variant, "subset");
+  assertEquals(counts.rawProductNames, 2836);
+  assertEquals(ds.items.itemId.length, 2825);
+  assertEquals(counts.wandsQueries, 480);
+  assertEquals(
+    new Set(Array.from(ds.queries.queryId, (q) => Math.floor(q / 3))).size,
+    480,
+  );
+  assertEquals(counts.subsetQueriesNotInQueryCsv, 0);
+  assertEquals(counts.subsetRows, { train: 200, test: 2800 });
+  assertEquals(counts.trainPairsDroppedAsInTest, 50);
+  assertEquals(counts.unlabelledQueries, 71);
+  assertEquals(counts.pairsBySplit, { train: 130, valid: 20, test: 2799 });
+  assertEquals(counts.relevanceBySplit, {
+    train: { "0": 86, "3": 44 },
+    valid: { "0": 14, "3": 6 },
+    test: { "0": 1399, "3": 1400 },
+  });
+  assertEquals(ds.meta.files, {
+    "query.csv":
+      "63b61660560fecc33ec490804c7e2b81402ee3e7c31a9cbb5e03736639f68e95",
+    [WANDS_SUBSET_FILES.train]:
+      "84f0536846c172300a89b381a39243538b080206d735b6c1e4b92303531b6e54",
+    [WANDS_SUBSET_FILES.test]:
+      "5b764fd78de8596e5253de13bde017436264d8de738cb6a985ecbc19acf7d133",
+  });
+  // No (WANDS query, product) pair is labelled in two splits.
+  const seen = new Map<string, string>();
+  ds.pairs.queryId.forEach((q, k) => {
+    const key = `${Math.floor(q / 3)}:${ds.pairs.itemId[k]}`;
+    const s = ds.pairs.split[k];
+    assertTrue(!seen.has(key) || seen.get(key) === s, key);
+    seen.set(key, s);
+  });
+  // Test queries carry the query.csv spelling, e.g. 48" with its quote.
+  assertTrue(
+    ds.queries.text.includes(
+      '48" sliding single track , barn door for laundry',
+    ),
+  );
+  assertEquals(await loadWands({ source: REAL.dir }), ds);
 });

@@ -344,34 +344,27 @@ Deno.test("deno task data wordnet: the fixture end to end, byte-identical; a mis
   }
 });
 
-Deno.test({
-  name:
-    "loadWordnet on the real files: WordNet 3.0's 117,659 synsets, splits, parents" +
-    REAL.skipNote,
-  ignore: REAL.ignore,
-  fn: async () => {
-    REAL.require();
-    const ds = await loadWordnet({ source: REAL.dir });
-    validateDataset(ds);
-    const c = ds.meta.counts as Record<string, unknown>;
-    assertEquals(ds.meta.version, "3.0");
-    assertEquals(c.synsets, { n: 82115, v: 13767, a: 18156, r: 3621 });
-    assertEquals(c.items, 117659);
-    assertEquals(c.categories, 45);
-    assertEquals(c.withoutDefinition, 0);
-    assertEquals(c.definitionNamesLemma, 6744);
-    assertEquals(c.sharedDefinitions, { queries: 668, synsets: 1630 });
-    assertEquals(c.withParent, 106015);
-    assertEquals(c.queriesBySplit, { train: 93384, valid: 11678, test: 11635 });
-    assertEquals(c.pairsBySplit, { train: 94121, valid: 11817, test: 11721 });
-    // dog.n.01: its first hypernym (canine) is its parent; its definition
-    // keeps no example.
-    const dog = ds.items.sourceId.indexOf("02084071-n");
-    assertEquals(ds.items.title[dog], "dog, domestic dog, Canis familiaris");
-    assertEquals(ds.items.category[dog], "noun.animal");
-    assertEquals(ds.items.attributes[dog], "pos=n;parent=02083346-n");
-    const q = Array.from(ds.queries.queryId).indexOf(dog);
-    assertTrue(!ds.queries.text[q].includes('"'), ds.queries.text[q]);
-    assertTrue(ds.items.title.every((t) => t.length > 0 && !t.includes("_")));
-  },
+REAL.test("loadWordnet on the real files: WordNet 3.0's 117,659 synsets, splits, parents", async () => {
+  const ds = await loadWordnet({ source: REAL.dir });
+  validateDataset(ds);
+  const c = ds.meta.counts as Record<string, unknown>;
+  assertEquals(ds.meta.version, "3.0");
+  assertEquals(c.synsets, { n: 82115, v: 13767, a: 18156, r: 3621 });
+  assertEquals(c.items, 117659);
+  assertEquals(c.categories, 45);
+  assertEquals(c.withoutDefinition, 0);
+  assertEquals(c.definitionNamesLemma, 6744);
+  assertEquals(c.sharedDefinitions, { queries: 668, synsets: 1630 });
+  assertEquals(c.withParent, 106015);
+  assertEquals(c.queriesBySplit, { train: 93384, valid: 11678, test: 11635 });
+  assertEquals(c.pairsBySplit, { train: 94121, valid: 11817, test: 11721 });
+  // dog.n.01: its first hypernym (canine) is its parent; its definition
+  // keeps no example.
+  const dog = ds.items.sourceId.indexOf("02084071-n");
+  assertEquals(ds.items.title[dog], "dog, domestic dog, Canis familiaris");
+  assertEquals(ds.items.category[dog], "noun.animal");
+  assertEquals(ds.items.attributes[dog], "pos=n;parent=02083346-n");
+  const q = Array.from(ds.queries.queryId).indexOf(dog);
+  assertTrue(!ds.queries.text[q].includes('"'), ds.queries.text[q]);
+  assertTrue(ds.items.title.every((t) => t.length > 0 && !t.includes("_")));
 });
