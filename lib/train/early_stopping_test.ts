@@ -27,6 +27,7 @@ import { readValid, type ValidRow } from "./logs.ts";
 import { loadRun, readRunInfo, RUN_FILES } from "./run_files.ts";
 import { batchRecallOfModel } from "./evaluate.ts";
 import { train, type TrainResult } from "./train.ts";
+import { trainUntil } from "./fixtures.ts";
 
 // ---------------------------------------------------------------- monitor
 
@@ -488,16 +489,12 @@ Deno.test("train: killed inside the patience window and resumed = uninterrupted 
     for (
       const [dir, killAfter, ckptStep] of [[b, 29, 28], [c, 27, 24]] as const
     ) {
-      const stop = new AbortController();
-      const first = await train(cfg, {
+      const first = await trainUntil(cfg, {
         dataset: ds,
         outDir: dir,
         quiet: true,
-        signal: stop.signal,
         checkpointOnAbort: false,
-        onStep: (row) => {
-          if (row.step === killAfter) stop.abort();
-        },
+        stopAfter: killAfter,
       });
       assertEquals(first.completed, false);
       const m = await readManifest(dir);
@@ -584,15 +581,11 @@ Deno.test("train: the cap ends a run with patience left; the last step is evalua
 
 Deno.test("loadRun: an unfinished run loads its last weights; weights 'best' without early stopping throws", async () => {
   await withDirs(2, async (a, b) => {
-    const stop = new AbortController();
-    await train(config({ checkpointEvery: 4 }), {
+    await trainUntil(config({ checkpointEvery: 4 }), {
       dataset: ds,
       outDir: a,
       quiet: true,
-      signal: stop.signal,
-      onStep: (row) => {
-        if (row.step === 10) stop.abort();
-      },
+      stopAfter: 10,
     });
     const mid = await loadRun(a, { data: ds });
     try {

@@ -8,6 +8,7 @@ import { readManifest } from "./checkpoint.ts";
 import { readSteps, type StepRow, writeSteps } from "./logs.ts";
 import { readRunInfo, RUN_FILES } from "./run_files.ts";
 import { acquireRunLock, LOCK_FILE, train, TrainError } from "./train.ts";
+import { trainUntil } from "./fixtures.ts";
 import type { TrainConfigInput } from "./config.ts";
 
 const ds = smallSynthetic(5);
@@ -35,16 +36,12 @@ async function withTmp(fn: (dir: string) => Promise<void>): Promise<void> {
 
 /** Trains `config` into `dir` and stops after `step` without a last checkpoint. */
 async function killedAfter(dir: string, step: number) {
-  const stop = new AbortController();
-  await train(config, {
+  await trainUntil(config, {
     dataset: ds,
     outDir: dir,
     quiet: true,
-    signal: stop.signal,
     checkpointOnAbort: false,
-    onStep: (r) => {
-      if (r.step === step) stop.abort();
-    },
+    stopAfter: step,
   });
 }
 

@@ -5,6 +5,7 @@ import { createTower } from "../towers/mod.ts";
 import type { TrainConfigInput } from "./config.ts";
 import { towerSides } from "./parallel_towers.ts";
 import { train } from "./train.ts";
+import { trainUntil } from "./fixtures.ts";
 
 // Two towers in two workers must give the one-thread loop's numbers bit
 // for bit: same kernels, same order (see parallel_towers.ts).
@@ -29,15 +30,11 @@ async function run(
     const common = { dataset: ds, outDir: dir, quiet: true, keepModel: true };
     if (options.resumeAt) {
       // Stop after the first checkpoint, then resume.
-      const ctl = new AbortController();
-      await train(config, {
+      await trainUntil(config, {
         ...common,
         keepModel: false,
         threads: options.threads,
-        signal: ctl.signal,
-        onStep: (r) => {
-          if (r.step === options.resumeAt) ctl.abort();
-        },
+        stopAfter: options.resumeAt,
       });
     }
     const r = await train(config, {

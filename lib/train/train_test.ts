@@ -6,6 +6,7 @@ import { readManifest } from "./checkpoint.ts";
 import { readSteps, STEP_COLUMNS, type StepRow } from "./logs.ts";
 import { readRunInfo, RUN_FILES } from "./run_files.ts";
 import { train, TrainError } from "./train.ts";
+import { trainUntil } from "./fixtures.ts";
 import type { TrainConfigInput } from "./config.ts";
 
 const ds = smallSynthetic(5);
@@ -70,16 +71,12 @@ async function resumeMatches(
     const straight = await train(cfg, { dataset: ds, outDir: a, quiet: true });
     // "Kill" after step killAfter: stop without a final checkpoint, so the
     // resume starts from the last periodic one and redoes the lost steps.
-    const controller = new AbortController();
-    const first = await train(cfg, {
+    const first = await trainUntil(cfg, {
       dataset: ds,
       outDir: b,
       quiet: true,
-      signal: controller.signal,
       checkpointOnAbort: false,
-      onStep: (r) => {
-        if (r.step === killAfter) controller.abort();
-      },
+      stopAfter: killAfter,
     });
     assertEquals(first.completed, false);
     const every = cfg.checkpointEvery as number;
