@@ -14,14 +14,9 @@ import {
   LOSS_KINDS,
   lossOptionsMarkdown,
 } from "./loss_options.ts";
+import { assertConfigFails } from "./fixtures.ts";
 
 const base = { data: "data/x", tower: { kind: "dssm" } };
-
-function fails(input: unknown, field: string, text?: string | RegExp) {
-  const err = assertThrows(() => resolveConfig(input), ConfigError, text);
-  assertEquals(err.field, field, err.message);
-  assertTrue(err.message.startsWith(`config.${field}`), err.message);
-}
 
 Deno.test("resolveConfig fills the quick profile and the loss defaults", () => {
   const c = resolveConfig(base);
@@ -89,38 +84,60 @@ Deno.test("resolveConfig is idempotent and JSON round-trips", () => {
 });
 
 Deno.test("validation errors name the field", () => {
-  fails({ ...base, loss: { kind: "hinge" } }, "loss.kind", /"margin"/);
-  fails({ ...base, tower: { kind: "bert" } }, "tower.kind", /dssm, mgdspr/);
-  fails({ ...base, tower: { kind: "dssm", hidden: "x" } }, "tower", /hidden/);
-  fails({ ...base, batchSize: 1 }, "batchSize", /at least 2/);
-  fails({ ...base, batchSize: 2.5 }, "batchSize");
-  fails({ ...base, optimizer: { lr: 0 } }, "optimizer.lr", /> 0/);
-  fails({ ...base, optimizer: { lr: -1 } }, "optimizer.lr");
-  fails(
+  assertConfigFails(
+    { ...base, loss: { kind: "hinge" } },
+    "loss.kind",
+    /"margin"/,
+  );
+  assertConfigFails(
+    { ...base, tower: { kind: "bert" } },
+    "tower.kind",
+    /dssm, mgdspr/,
+  );
+  assertConfigFails(
+    { ...base, tower: { kind: "dssm", hidden: "x" } },
+    "tower",
+    /hidden/,
+  );
+  assertConfigFails({ ...base, batchSize: 1 }, "batchSize", /at least 2/);
+  assertConfigFails({ ...base, batchSize: 2.5 }, "batchSize");
+  assertConfigFails({ ...base, optimizer: { lr: 0 } }, "optimizer.lr", /> 0/);
+  assertConfigFails({ ...base, optimizer: { lr: -1 } }, "optimizer.lr");
+  assertConfigFails(
     { ...base, optimizer: { momentum: 0.9 } },
     "optimizer.momentum",
     /unknown/,
   );
-  fails({ ...base, lr: 0.1 }, "lr", /unknown field/);
-  fails({ ...base, steps: 10, epochs: 1 }, "steps", /not both/);
-  fails({ ...base, steps: -1 }, "steps");
-  fails({ ...base, loss: { kind: "margin", tau: 1 } }, "loss.tau", /margin/);
-  fails({ ...base, loss: { kind: "margin", margin: "big" } }, "loss.margin");
-  fails(
+  assertConfigFails({ ...base, lr: 0.1 }, "lr", /unknown field/);
+  assertConfigFails({ ...base, steps: 10, epochs: 1 }, "steps", /not both/);
+  assertConfigFails({ ...base, steps: -1 }, "steps");
+  assertConfigFails(
+    { ...base, loss: { kind: "margin", tau: 1 } },
+    "loss.tau",
+    /margin/,
+  );
+  assertConfigFails(
+    { ...base, loss: { kind: "margin", margin: "big" } },
+    "loss.margin",
+  );
+  assertConfigFails(
     { ...base, loss: { kind: "softmax", temperature: 0 } },
     "loss.temperature",
   );
-  fails(
+  assertConfigFails(
     { ...base, loss: { kind: "adaptive-margin", combine: "convex", w: 2 } },
     "loss.w",
   );
-  fails({ ...base, loss: { kind: "mgdspr", mixLow: 0.7 } }, "loss.mixLow");
-  fails({ ...base, profile: "huge" }, "profile");
-  fails({ ...base, backend: "gpu" }, "backend");
-  fails({ ...base, minRelevance: 4 }, "minRelevance");
-  fails({ tower: { kind: "dssm" } }, "data");
-  fails({ data: "x" }, "tower");
-  fails([], "(root)");
+  assertConfigFails(
+    { ...base, loss: { kind: "mgdspr", mixLow: 0.7 } },
+    "loss.mixLow",
+  );
+  assertConfigFails({ ...base, profile: "huge" }, "profile");
+  assertConfigFails({ ...base, backend: "gpu" }, "backend");
+  assertConfigFails({ ...base, minRelevance: 4 }, "minRelevance");
+  assertConfigFails({ tower: { kind: "dssm" } }, "data");
+  assertConfigFails({ data: "x" }, "tower");
+  assertConfigFails([], "(root)");
 });
 
 Deno.test("checks against the data: users, pairs, towers, sampled negatives", () => {
@@ -227,9 +244,13 @@ Deno.test("a non-finite number (JSON 1e999) is reported as such, with the option
   const input = JSON.parse(
     '{"data":"d","tower":{"kind":"dssm"},"loss":{"kind":"adaptive-margin","alpha":1e999}}',
   );
-  fails(input, "loss.alpha", "got Infinity");
-  fails({ ...base, optimizer: { lr: -Infinity } }, "optimizer.lr", "-Infinity");
-  fails({ ...base, seed: NaN }, "seed", "got NaN");
+  assertConfigFails(input, "loss.alpha", "got Infinity");
+  assertConfigFails(
+    { ...base, optimizer: { lr: -Infinity } },
+    "optimizer.lr",
+    "-Infinity",
+  );
+  assertConfigFails({ ...base, seed: NaN }, "seed", "got NaN");
   const err = assertThrows(
     () => resolveConfig({ ...base, tower: { kind: "dssm", dim: Infinity } }),
     ConfigError,
@@ -239,19 +260,23 @@ Deno.test("a non-finite number (JSON 1e999) is reported as such, with the option
 });
 
 Deno.test("null is refused for an option instead of meaning its default", () => {
-  fails(
+  assertConfigFails(
     { ...base, loss: { kind: "adaptive-margin", alpha: null } },
     "loss.alpha",
     "is null",
   );
-  fails({ ...base, optimizer: { lr: null } }, "optimizer.lr", "is null");
-  fails({ ...base, batchSize: null }, "batchSize", "is null");
-  fails(
+  assertConfigFails(
+    { ...base, optimizer: { lr: null } },
+    "optimizer.lr",
+    "is null",
+  );
+  assertConfigFails({ ...base, batchSize: null }, "batchSize", "is null");
+  assertConfigFails(
     { ...base, tower: { kind: "dssm", dim: null } },
     "tower.dim",
     "is null",
   );
-  fails(
+  assertConfigFails(
     { ...base, tower: { kind: "dssm", features: { buckets: { word: null } } } },
     "tower.features.buckets.word",
     "is null",

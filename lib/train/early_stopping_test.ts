@@ -27,7 +27,7 @@ import { readValid, type ValidRow } from "./logs.ts";
 import { loadRun, readRunInfo, RUN_FILES } from "./run_files.ts";
 import { batchRecallOfModel } from "./evaluate.ts";
 import { train, type TrainResult } from "./train.ts";
-import { trainUntil } from "./fixtures.ts";
+import { assertConfigFails, trainUntil } from "./fixtures.ts";
 
 // ---------------------------------------------------------------- monitor
 
@@ -124,12 +124,6 @@ Deno.test("early stopping: a state saved mid-window (JSON) continues exactly", (
 const base = { data: "data/x", tower: { kind: "dssm" } };
 const es = { ...base, evalEvery: 5 };
 
-function fails(input: unknown, field: string, text?: string | RegExp) {
-  const err = assertThrows(() => resolveConfig(input), ConfigError, text);
-  assertEquals(err.field, field, err.message);
-  assertTrue(err.message.startsWith(`config.${field}`), err.message);
-}
-
 Deno.test("config: earlyStopping off by default and out of the hash; on: defaults, checks", () => {
   const off = resolveConfig(base);
   assertEquals("earlyStopping" in off, false);
@@ -164,44 +158,56 @@ Deno.test("config: earlyStopping off by default and out of the hash; on: default
   });
   assertTrue(configHash(set) !== configHash(c));
   // Validation, naming the option.
-  fails({ ...es, earlyStopping: 3 }, "earlyStopping", "must be an object");
-  fails({ ...es, earlyStopping: [] }, "earlyStopping", "must be an object");
-  fails(
+  assertConfigFails(
+    { ...es, earlyStopping: 3 },
+    "earlyStopping",
+    "must be an object",
+  );
+  assertConfigFails(
+    { ...es, earlyStopping: [] },
+    "earlyStopping",
+    "must be an object",
+  );
+  assertConfigFails(
     { ...es, earlyStopping: { patients: 3 } },
     "earlyStopping.patients",
     "unknown field; expected one of metric, patience, minDelta",
   );
-  fails(
+  assertConfigFails(
     { ...es, earlyStopping: { metric: "ndcg@10" } },
     "earlyStopping.metric",
     '"recall@1", "recall@5", "recall@10", "recall@50"',
   );
-  fails(
+  assertConfigFails(
     { ...es, earlyStopping: { patience: 0 } },
     "earlyStopping.patience",
     "integer in [1,",
   );
-  fails(
+  assertConfigFails(
     { ...es, earlyStopping: { patience: 2.5 } },
     "earlyStopping.patience",
   );
-  fails(
+  assertConfigFails(
     { ...es, earlyStopping: { minDelta: -0.1 } },
     "earlyStopping.minDelta",
     "≥ 0 and ≤ 1",
   );
-  fails(
+  assertConfigFails(
     { ...es, earlyStopping: { minDelta: null } },
     "earlyStopping.minDelta",
     "is null",
   );
-  fails({ ...base, earlyStopping: {} }, "earlyStopping", "evalEvery is 0");
-  fails(
+  assertConfigFails(
+    { ...base, earlyStopping: {} },
+    "earlyStopping",
+    "evalEvery is 0",
+  );
+  assertConfigFails(
     { ...es, steps: 0, earlyStopping: {} },
     "earlyStopping",
     "got steps 0",
   );
-  fails(
+  assertConfigFails(
     { ...es, epochs: 0, earlyStopping: {} },
     "earlyStopping",
     "got epochs 0",

@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { TrainConfigInput } from "./config.ts";
+import { assertEquals, assertThrows, assertTrue } from "../testing.ts";
+import { ConfigError, resolveConfig, type TrainConfigInput } from "./config.ts";
 import { train, type TrainOptions, type TrainResult } from "./train.ts";
 
 /**
@@ -25,4 +26,19 @@ export function trainUntil(
       if (row.step === stopAfter) stop.abort();
     },
   });
+}
+
+/**
+ * Asserts that `resolveConfig(input)` refuses the config with a
+ * {@link ConfigError} on `field` (its message starting `config.<field>`),
+ * whose message matches `text` when given.
+ */
+export function assertConfigFails(
+  input: unknown,
+  field: string,
+  text?: string | RegExp,
+): void {
+  const err = assertThrows(() => resolveConfig(input), ConfigError, text);
+  assertEquals(err.field, field, err.message);
+  assertTrue(err.message.startsWith(`config.${field}`), err.message);
 }
