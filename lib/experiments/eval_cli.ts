@@ -152,7 +152,11 @@ export async function main(args: readonly string[]): Promise<number> {
       mrr: number;
     };
     console.log(
-      `${shownPath(file)}: ${parsed.split} split, step ${result.step}`,
+      `${shownPath(file)}: ${parsed.split} split, step ${result.step}${
+        result.weightsStep !== result.step
+          ? ` (weights of step ${result.weightsStep}, the best on the valid split: early stopping)`
+          : ""
+      }`,
     );
     console.log(
       `batch recall ${

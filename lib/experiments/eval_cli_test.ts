@@ -77,6 +77,8 @@ Deno.test("deno task eval: evaluates a run, agrees with the training's batch rec
       assertEquals(ev.source, "eval");
       assertEquals(ev.configHash, r.configHash);
       assertEquals(ev.step, 8);
+      assertEquals(ev.weightsStep, 8, "no early stopping: the last weights");
+      assertEquals(ev.earlyStopping, undefined);
       assertEquals(ev.backend.name, "wasm");
       // Same pairs, same order, same masks: the two implementations agree.
       const trainRecall =
@@ -303,6 +305,47 @@ Deno.test("deno task eval: relative --run and --data are the user's (INIT_CWD)",
   } finally {
     if (before === undefined) Deno.env.delete("INIT_CWD");
     else Deno.env.set("INIT_CWD", before);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("evaluateRun: a run ended by early stopping is evaluated on its best-valid weights and says so", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "eval_cli_test_" });
+  try {
+    await writeDataset(
+      `${dir}/data`,
+      generateSynthetic({
+        seed: 6,
+        numItems: 300,
+        numQueries: 500,
+        numUsers: 20,
+      }),
+    );
+    const out = `${dir}/run`;
+    // A learning rate too small to change the weights: valid recall is
+    // flat, so the run stops after `patience` evaluations, best at the first.
+    const r = await train({
+      data: `${dir}/data`,
+      tower: PLAIN_TOWER as never,
+      loss: { kind: "margin" },
+      batchSize: 32,
+      steps: 40,
+      evalEvery: 3,
+      earlyStopping: { patience: 2 },
+      optimizer: { lr: 1e-30 },
+      backend: "wasm",
+    }, { outDir: out, quiet: true });
+    const summary = r.earlyStopping!;
+    assertEquals(summary.stopReason, "patience");
+    const ev = await evaluateRun(out) as Record<string, unknown>;
+    assertEquals(ev.step, summary.stoppedAt);
+    assertEquals(ev.weightsStep, summary.bestStep);
+    assertEquals(
+      (ev.earlyStopping as { bestStep: number }).bestStep,
+      summary.bestStep,
+    );
+    assertEquals(ev.warnings, [], "a run stopped by patience is finished");
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -22,7 +22,9 @@
  *
  * {@link evaluateModelPerQuery} returns the same metrics together with the
  * per-query values behind them (for paired comparisons), from one pass;
- * {@link evaluateRun} evaluates a run folder's last checkpoint.
+ * {@link evaluateRun} evaluates a run folder's weights: the last
+ * checkpoint's, or the best-valid step's once early stopping has ended the
+ * run (as the run's own `eval.json`).
  *
  * @module
  */
@@ -422,9 +424,11 @@ export function evaluateModel(
 }
 
 /**
- * Evaluates the last checkpoint of the run in `dir` with
- * {@link evaluateModel} and returns the `eval.json` object (with the
- * config hash, step, backend, dataset hashes and code version). Refuses
+ * Evaluates the run in `dir` with {@link evaluateModel} — the weights
+ * `loadRun` picks: the last checkpoint's, or the best-valid step's once
+ * early stopping has ended the run — and returns the `eval.json` object
+ * (with the config hash, step, the step whose weights were evaluated,
+ * early stopping's summary, backend, dataset hashes and code version). Refuses
  * data other than the run's unless `allowOtherData` (see `loadRun`); a
  * checkpoint before the run's last step adds a warning to `warnings`.
  */
@@ -472,6 +476,8 @@ export async function evaluateRun(
       code: await codeVersion(),
       step: run.step,
       totalSteps: run.totalSteps,
+      weightsStep: run.weightsStep,
+      ...(run.earlyStopping ? { earlyStopping: run.earlyStopping } : {}),
       backend: {
         name: backend.name,
         simd: backend.simd,
