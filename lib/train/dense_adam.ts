@@ -21,9 +21,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { readFloat32View } from "../backend/mod.ts";
-import type { Weights } from "../towers/mod.ts";
-import type { AdamState } from "./checkpoint.ts";
+import { type AdamState, weightsOnRead } from "./checkpoint.ts";
 import type { LazyAdamOptions } from "./lazy_adam.ts";
 
 const f = Math.fround;
@@ -133,19 +131,15 @@ export class DenseAdam {
    */
   getState(): AdamState | null {
     if (this.#m.size === 0) return null;
-    const m: Weights = {}, v: Weights = {};
-    const entry = (t: tf.Variable) => ({
-      shape: [...t.shape],
-      get data() {
-        return copy(t);
-      },
-    });
-    for (const [name] of this.#weights) {
-      const a = this.#m.get(name), b = this.#v.get(name);
-      if (!a || !b) throw new Error(`Adam has no moments for weight '${name}'`);
-      m[name] = entry(a);
-      v[name] = entry(b);
-    }
+    const names = this.#weights.map(([name]) => name);
+    const moments = (map: Map<string, tf.Variable>) =>
+      names.map((name) => {
+        const t = map.get(name);
+        if (!t) throw new Error(`Adam has no moments for weight '${name}'`);
+        return t;
+      });
+    const m = weightsOnRead(names, moments(this.#m));
+    const v = weightsOnRead(names, moments(this.#v));
     return {
       iterations: this.#iterations,
       accBeta1: this.#accBeta1,
@@ -199,9 +193,4 @@ export class DenseAdam {
 function swap(prev: tf.Tensor, next: tf.Tensor): tf.Tensor {
   prev.dispose();
   return next;
-}
-
-// One copy out of the backend (dataSync would copy from wasm, then again).
-function copy(t: tf.Tensor): Float32Array {
-  return readFloat32View(t).slice();
 }

@@ -27,7 +27,7 @@ import {
   type TwoTowerModel,
   type Weights,
 } from "../towers/mod.ts";
-import type { AdamState } from "./checkpoint.ts";
+import { type AdamState, weightsOnRead } from "./checkpoint.ts";
 import { DenseAdam } from "./dense_adam.ts";
 import {
   type LazyAdamOptions,
@@ -191,16 +191,10 @@ function step(t: Tower): void {
   ch.answer(0);
 }
 
+// Copied as the message is cloned, one weight at a time.
 function sideWeights(t: Tower): Weights {
-  const out: Weights = {};
-  for (const name of [...t.denseNames, ...(t.lazy?.names() ?? [])]) {
-    const v = t.byName.get(name)!;
-    out[name] = {
-      shape: [...v.shape],
-      data: Float32Array.from(v.dataSync() as Float32Array),
-    };
-  }
-  return out;
+  const names = [...t.denseNames, ...(t.lazy?.names() ?? [])];
+  return weightsOnRead(names, names.map((n) => t.byName.get(n)!));
 }
 
 self.onmessage = async (e: MessageEvent<TowerWorkerMessage>) => {
