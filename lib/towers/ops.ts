@@ -89,28 +89,36 @@ function checkIds(ids: Int32Array, rows: number, what: string): void {
   }
 }
 
-// out[seg[k]] += w[k] · table[ids[k]], the forward pass of both lookups.
-function rowSumForward(
-  table: tf.Tensor2D,
-  ids: Int32Array,
-  options: { segments: Int32Array; weights: Float32Array | null; rows: number },
+// out[to[k]] += w[k] · src[from[k]] over rows of width D, into a new
+// [rows, D] tensor: the lookups' forward pass (from = ids, to = segments)
+// and their dense gradient (from = segments, to = ids).
+function scatterRows(
+  src: tf.Tensor2D,
+  options: {
+    from: Int32Array;
+    to: Int32Array;
+    weights: Float32Array | null;
+    rows: number;
+  },
 ): tf.Tensor2D {
-  const D = table.shape[1];
-  const { segments, weights, rows } = options;
+  const D = src.shape[1];
+  const { from, to, weights, rows } = options;
   // Summed straight into a zeroed backend tensor where the backend allows
-  // (wasm, cpu): a JS array of MGDSPR's history ([35000, 128], 18 MB) is
-  // fresh memory each step, which this machine writes at 0.33 GB/s
-  // (docs/performance.md#profile). Views after the allocation: a wasm
-  // heap view is valid until the next one.
+  // (wasm, cpu): a JS array (MGDSPR's history [35000, 128] is 18 MB, a
+  // DSSM table's gradient 36 MB) is fresh memory each step, which this
+  // machine writes at 0.33 GB/s. tf.fill, not tf.zeros: tfjs-core's zeros
+  // builds a JS array and uploads it, 111 ms for 30,000 × 300 on wasm here
+  // against 2.4 ms (docs/performance.md#profile). Views after the
+  // allocation: a wasm heap view is valid until the next one.
   const result = tf.fill([rows, D], 0) as tf.Tensor2D;
   const view = writableFloat32View(result);
   const out = view ?? new Float32Array(rows * D);
-  const data = readFloat32View(table);
-  for (let k = 0; k < ids.length; k++) {
-    const src = ids[k] * D;
-    const dst = segments[k] * D;
+  const data = readFloat32View(src);
+  for (let k = 0; k < from.length; k++) {
+    const s = from[k] * D;
+    const d = to[k] * D;
     const w = weights === null ? 1 : weights[k];
-    for (let j = 0; j < D; j++) out[dst + j] += w * data[src + j];
+    for (let j = 0; j < D; j++) out[d + j] += w * data[s + j];
   }
   if (view) return result;
   result.dispose();
@@ -134,7 +142,7 @@ function weightedRowSum(
   ids: Int32Array,
   options: { segments: Int32Array; weights: Float32Array | null; rows: number },
 ): tf.Tensor2D {
-  const [V, D] = table.shape;
+  const V = table.shape[0];
   const { segments, weights } = options;
   checkIds(ids, V, "embedding lookup");
   const entry = activeCollector?.get(table.id);
@@ -142,27 +150,20 @@ function weightedRowSum(
   const op = tf.customGrad(
     ((t: tf.Tensor2D) => {
       return {
-        value: rowSumForward(t, ids, options),
-        gradFunc: (dy: tf.Tensor) => {
-          // Scatter straight into a zeroed backend [V, D] where it allows
-          // (wasm, cpu). tf.fill, not tf.zeros: tfjs-core's zeros builds a
-          // JS array and uploads it, 111 ms for 30,000 × 300 on wasm here
-          // against 2.4 ms (docs/performance.md#profile).
-          const out = tf.fill([V, D], 0) as tf.Tensor2D;
-          const view = writableFloat32View(out);
-          const grad = view ?? new Float32Array(V * D);
-          // Read after the allocation (a heap view lives until the next).
-          const g = readFloat32View(dy);
-          for (let k = 0; k < ids.length; k++) {
-            const dst = ids[k] * D;
-            const src = segments[k] * D;
-            const w = weights === null ? 1 : weights[k];
-            for (let j = 0; j < D; j++) grad[dst + j] += w * g[src + j];
-          }
-          if (view) return [out];
-          out.dispose();
-          return [tf.tensor2d(grad, [V, D])];
-        },
+        value: scatterRows(t, {
+          from: ids,
+          to: segments,
+          weights,
+          rows: options.rows,
+        }),
+        gradFunc: (dy: tf.Tensor) => [
+          scatterRows(dy as tf.Tensor2D, {
+            from: segments,
+            to: ids,
+            weights,
+            rows: V,
+          }),
+        ],
       };
     }) as unknown as CustomGradFn,
   );
@@ -268,7 +269,12 @@ function sparseRowSum(
   const op = tf.customGrad(
     ((t: tf.Tensor2D, probe: tf.Tensor) => {
       return {
-        value: rowSumForward(t, ids, options),
+        value: scatterRows(t, {
+          from: ids,
+          to: options.segments,
+          weights: options.weights,
+          rows: options.rows,
+        }),
         gradFunc: (dy: tf.Tensor) => {
           // A view, not a copy: nothing below allocates a tensor until
           // the return.
