@@ -74,7 +74,7 @@ MOVIELENS.test("buildIfAvailable --download: fetched files are checked, then bui
         new Response(served.get(url) as Uint8Array<ArrayBuffer>),
       );
     const r = await withDatasetsRoot(
-      `${dir}/root`,
+      `${dir}/sources`,
       () =>
         buildIfAvailable("movielens", {
           out: `${dir}/ml`,
@@ -85,7 +85,7 @@ MOVIELENS.test("buildIfAvailable --download: fetched files are checked, then bui
     assertEquals([r.status, r.reason], ["built", ""]);
     assertEquals(r.counts?.users, 610);
     assertEquals(
-      await Deno.readFile(`${dir}/root/movielens-latest-small/ratings.csv`),
+      await Deno.readFile(`${dir}/sources/movielens-latest-small/ratings.csv`),
       await Deno.readFile(`${MOVIELENS.dir}/ratings.csv`),
     );
   } finally {

@@ -265,16 +265,16 @@ Deno.test("resolveWordnetSource and wordnetStatus: --source, the datasets root, 
   const tmp = await Deno.makeTempDir({ prefix: "wordnet_test_" });
   try {
     assertEquals(resolveWordnetSource({ source: "/x/wn/" }), "/x/wn");
-    await withDatasetsRoot(`${tmp}/root`, async () => {
+    await withDatasetsRoot(`${tmp}/sources`, async () => {
       // No wordnet/ under the root: the system package's folder.
       assertEquals(resolveWordnetSource(), WORDNET_SYSTEM_DIR);
-      await Deno.mkdir(`${tmp}/root/wordnet`, { recursive: true });
-      assertEquals(resolveWordnetSource(), `${tmp}/root/wordnet`);
+      await Deno.mkdir(`${tmp}/sources/wordnet`, { recursive: true });
+      assertEquals(resolveWordnetSource(), `${tmp}/sources/wordnet`);
       const empty = await wordnetStatus();
       assertEquals([empty.present, empty.missing], [false, FILES]);
       assertTrue(
         empty.reason.startsWith(
-          `wordnet: data.noun, data.verb, data.adj, data.adv not found in ${tmp}/root/wordnet; install it with \`apt-get install wordnet-base\``,
+          `wordnet: data.noun, data.verb, data.adj, data.adv not found in ${tmp}/sources/wordnet; install it with \`apt-get install wordnet-base\``,
         ),
         empty.reason,
       );
@@ -282,7 +282,7 @@ Deno.test("resolveWordnetSource and wordnetStatus: --source, the datasets root, 
       const note = await missingDatasetNote(`${tmp}/data/wordnet`);
       assertTrue(note?.includes("`apt-get install wordnet-base`"), note ?? "");
       for (const f of FILES) {
-        await Deno.copyFile(`${FIXTURE}/${f}`, `${tmp}/root/wordnet/${f}`);
+        await Deno.copyFile(`${FIXTURE}/${f}`, `${tmp}/sources/wordnet/${f}`);
       }
       const found = await wordnetStatus();
       assertEquals([found.present, found.problem, found.reason], [
@@ -292,7 +292,7 @@ Deno.test("resolveWordnetSource and wordnetStatus: --source, the datasets root, 
       ]);
       assertEquals(
         await missingDatasetNote(`${tmp}/data/wordnet`),
-        `\`${tmp}/data/wordnet\` has not been built; \`deno task data wordnet\` builds it from ${tmp}/root/wordnet`,
+        `\`${tmp}/data/wordnet\` has not been built; \`deno task data wordnet\` builds it from ${tmp}/sources/wordnet`,
       );
     });
     const gone = await wordnetStatus(`${tmp}/nope`);
