@@ -124,3 +124,23 @@ export function reversedItems(ds: Dataset): Dataset {
     },
   };
 }
+
+/**
+ * The bookkeeping fields of a finished toy baseline row (`BaselineRow` of
+ * `experiments`): the verdict tests build rows from these plus their own
+ * names, metrics and per-query values.
+ */
+export const TOY_BASELINE_ROW = {
+  baseline: "dssm",
+  tower: "dssm",
+  loss: "dssm-softmax",
+  dataset: "toy",
+  configHash: "x",
+  dir: "x",
+  cached: false,
+  status: "finished",
+  steps: 2,
+  trainSeconds: 1,
+  backend: "wasm",
+  health: {},
+} as const;

@@ -1,4 +1,5 @@
 import { assertEquals, assertTrue } from "../testing.ts";
+import { TOY_BASELINE_ROW } from "../fixtures.ts";
 import {
   type BaselineRow,
   baselineVerdict,
@@ -15,27 +16,16 @@ function row(
   const iv = { mean: 0.5, lo: 0.4, hi: 0.6 };
   const { ranks, ndcg } = values;
   return {
+    ...TOY_BASELINE_ROW,
     name,
-    baseline: "dssm",
     variant,
     role: variant === "own" ? "own" : "adaptive",
     short: name,
     method: name,
-    tower: "dssm",
-    loss: "dssm-softmax",
-    dataset: "toy",
-    configHash: "x",
-    dir: "x",
-    cached: false,
-    status: "finished",
-    steps: 2,
-    trainSeconds: 1,
-    backend: "wasm",
     batchRecall: { 1: iv, 5: iv, 10: iv, 50: iv },
     corpusRecall: { 10: iv },
     ndcg10: iv,
     mrr: iv,
-    health: {},
     perQuery: {
       batchRanks: Int32Array.from(ranks),
       recall10: Float64Array.from(ndcg),

@@ -4,7 +4,7 @@ import {
   assertThrows,
   assertTrue,
 } from "../testing.ts";
-import { smallSynthetic } from "../fixtures.ts";
+import { smallSynthetic, TOY_BASELINE_ROW } from "../fixtures.ts";
 import {
   checkConfigAgainstData,
   configHash,
@@ -383,22 +383,12 @@ function fakeRow(
   const iv = (m: number) => ({ mean: m, lo: m - 0.01, hi: m + 0.01 });
   const rr = Float64Array.from(ranks, (r) => 1 / r);
   return {
+    ...TOY_BASELINE_ROW,
     name,
-    baseline: "dssm",
     variant: "own",
     role: "own",
     short: name,
     method: name,
-    tower: "dssm",
-    loss: "dssm-softmax",
-    dataset: "toy",
-    configHash: "x",
-    dir: "x",
-    cached: false,
-    status: "finished",
-    steps: 2,
-    trainSeconds: 1,
-    backend: "wasm",
     batchRecall: {
       1: iv(hits(1)),
       5: iv(hits(5)),
@@ -408,7 +398,6 @@ function fakeRow(
     corpusRecall: { 10: iv(hits(10)) },
     ndcg10: iv(0.5),
     mrr: iv(rr.reduce((a, b) => a + b, 0) / n),
-    health: {},
     perQuery: {
       batchRanks: Int32Array.from(ranks),
       recall10: Float64Array.from(ranks, (r) => (r <= 10 ? 1 : 0)),
