@@ -54,6 +54,16 @@ import type { TowerWorkerInit, TowerWorkerMessage } from "./tower_worker.ts";
 type Side = "query" | "item";
 const SIDES: readonly Side[] = ["query", "item"];
 
+/** The weights of each tower, by name, and all of them in the model's order. */
+export interface TowerSides {
+  /** Read by the query tower only. */
+  query: string[];
+  /** Read by the item tower only. */
+  item: string[];
+  /** Every weight name, in the model's order (`getWeights`, `variables`). */
+  order: string[];
+}
+
 /**
  * The names of the weights each tower reads, found by differentiating one
  * query and one item; null when a weight is read by both (shared weights).
@@ -61,7 +71,7 @@ const SIDES: readonly Side[] = ["query", "item"];
 export function towerSides(
   model: TwoTowerModel,
   inputs: TowerInputs,
-): Record<Side, string[]> | null {
+): TowerSides | null {
   const names = Object.keys(model.getWeights());
   const vars = model.variables();
   const used = (side: Side): Set<string> => {
@@ -81,6 +91,7 @@ export function towerSides(
   return {
     query: names.filter((n) => q.has(n)),
     item: names.filter((n) => i.has(n)),
+    order: names,
   };
 }
 
@@ -94,7 +105,7 @@ export interface ParallelTowersOptions {
   /** Backend the workers use (the caller's). */
   backend: BackendRequest;
   /** Which weights each tower trains ({@link towerSides}). */
-  sides: Record<Side, string[]>;
+  sides: TowerSides;
   /** Embedding tables that get lazy Adam (empty: dense Adam everywhere). */
   lazyNames: string[];
   /** Adam's settings and the clipping norm. */
@@ -124,6 +135,7 @@ interface Output {
 export class ParallelTowers {
   readonly #model: TwoTowerModel;
   readonly #names: string[];
+  readonly #denseNames: Record<Side, string[]>;
   readonly #workers: Record<Side, Worker>;
   readonly #channels: Record<Side, TowerChannel>;
   readonly #opts: ParallelTowersOptions;
@@ -143,7 +155,13 @@ export class ParallelTowers {
     opts: ParallelTowersOptions,
   ) {
     this.#model = model;
-    this.#names = Object.keys(model.getWeights());
+    // Known from towerSides: no copy of the weights to learn their names.
+    this.#names = opts.sides.order;
+    const lazy = new Set(opts.lazyNames);
+    this.#denseNames = {
+      query: opts.sides.query.filter((n) => !lazy.has(n)),
+      item: opts.sides.item.filter((n) => !lazy.has(n)),
+    };
     this.#workers = workers;
     this.#channels = channels;
     this.#opts = opts;
@@ -275,7 +293,7 @@ export class ParallelTowers {
     for (const side of SIDES) {
       const ch = this.#channels[side];
       const n = ch.receive();
-      const names = this.#denseNames(side);
+      const names = this.#denseNames[side];
       if (n !== names.length) {
         throw new Error(
           `tower worker ${side}: ${n} squares for ${names.length}`,
@@ -325,6 +343,7 @@ export class ParallelTowers {
   async sync(): Promise<void> {
     if (!this.#stale) return;
     const vars = this.#model.variables();
+    const index = new Map(this.#names.map((n, i) => [n, i]));
     for (const side of SIDES) {
       const m = await request(
         this.#workers[side],
@@ -332,7 +351,7 @@ export class ParallelTowers {
         "weights",
       );
       for (const [name, w] of Object.entries(m.weights as Weights)) {
-        const v = vars[this.#names.indexOf(name)];
+        const v = vars[index.get(name)!];
         tf.tidy(() => v.assign(tf.tensor(w.data, v.shape)));
       }
     }
@@ -394,11 +413,6 @@ export class ParallelTowers {
     }
     this.#lossAdam?.dispose();
     tf.dispose([this.#probes.query, this.#probes.item]);
-  }
-
-  #denseNames(side: Side): string[] {
-    const lazy = new Set(this.#opts.lazyNames);
-    return this.#opts.sides[side].filter((n) => !lazy.has(n));
   }
 
   // Starts encoding `rows` on `side`'s worker.
