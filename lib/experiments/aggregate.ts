@@ -22,13 +22,14 @@
 import { bootstrapCI, type Interval } from "../eval/mod.ts";
 import type { ExperimentsRun } from "./grid.ts";
 import {
+  familyList,
   familyOutcome,
-  holmNote,
   intervalText,
   pairedDifference,
   type PendingVerdict,
   pHolmText,
   seedInterval,
+  sentenceOf,
   signed,
   writeFamily,
 } from "./statistics.ts";
@@ -730,12 +731,7 @@ export function experimentsPendingVerdict(
  * ndcg@10 … → better". In a list, use {@link experimentsPendingVerdict}
  * and `writeFamily`, so that the whole list is one family.
  */
-export function experimentsVerdict(
-  runs: readonly ExperimentsRun[],
-  options: ExperimentsVerdictOptions,
-): string {
-  return writeFamily([experimentsPendingVerdict(runs, options)]).lines[0];
-}
+export const experimentsVerdict = sentenceOf(experimentsPendingVerdict);
 
 /**
  * A list of verdict sentences as one family (for `md()`): Markdown bullets
@@ -750,10 +746,5 @@ export function experimentsVerdictList(
   if (pending.length === 0) {
     return options.empty ?? "_No comparison._";
   }
-  const family = writeFamily(pending);
-  return [
-    ...family.lines.map((line) => `- ${line}`),
-    "",
-    holmNote({ tests: family.tests, scope: "this list" }),
-  ].join("\n");
+  return familyList(writeFamily(pending), { footnote: true });
 }

@@ -19,12 +19,13 @@ import {
 } from "./baselines.ts";
 import type { PerQueryValues } from "./evaluate.ts";
 import {
+  familyList,
   familyOutcome,
-  holmNote,
   intervalText,
   pairedDifference,
   type PendingVerdict,
   pHolmText,
+  sentenceOf,
   signed,
   writeFamily,
 } from "./statistics.ts";
@@ -364,12 +365,7 @@ export function baselinePendingVerdict(
  * the full-corpus metrics (by default NDCG@10 and MRR) each say, and
  * that they disagree when they point in opposite directions.
  */
-export function baselineVerdict(
-  rows: readonly BaselineRow[],
-  options: BaselineVerdictOptions,
-): string {
-  return writeFamily([baselinePendingVerdict(rows, options)]).lines[0];
-}
+export const baselineVerdict = sentenceOf(baselinePendingVerdict);
 
 /** A pair of runs a notebook compares: `candidate` against `reference`. */
 export interface BaselineComparison {
@@ -447,8 +443,5 @@ export function baselineVerdictMarkdown(
   if (family.lines.length === 0) {
     return "_No comparison: the grid has no pair of runs to compare._";
   }
-  const list = family.lines.map((line) => `- ${line}`).join("\n");
-  return options.footnote
-    ? `${list}\n\n${holmNote({ tests: family.tests, scope: "this list" })}`
-    : list;
+  return familyList(family, { footnote: options.footnote ?? false });
 }

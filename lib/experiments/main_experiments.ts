@@ -36,6 +36,8 @@ import {
   holmNote,
   type PendingVerdict,
   pHolmText,
+  sentenceOf,
+  sentencesOf,
   signed,
   writeFamily,
 } from "./statistics.ts";
@@ -257,12 +259,9 @@ export interface SensitivityVerdictOptions {
  * over its own tests; in a list, use
  * {@link experimentsSensitivityPending}.
  */
-export function experimentsSensitivityVerdict(
-  rows: readonly ExperimentsRow[],
-  options: SensitivityVerdictOptions,
-): string {
-  return writeFamily([experimentsSensitivityPending(rows, options)]).lines[0];
-}
+export const experimentsSensitivityVerdict = sentenceOf(
+  experimentsSensitivityPending,
+);
 
 /**
  * {@link experimentsSensitivityVerdict} before its family is known: the
@@ -420,12 +419,9 @@ export function experimentsSensitivityPendings(
  * The sensitivity section's sentences for one dataset
  * ({@link experimentsSensitivityPendings}), Holm-adjusted as one family.
  */
-export function experimentsSensitivityVerdicts(
-  runs: readonly ExperimentsRun[],
-  options: { dataset: string; k?: number },
-): string[] {
-  return writeFamily(experimentsSensitivityPendings(runs, options)).lines;
-}
+export const experimentsSensitivityVerdicts = sentencesOf(
+  experimentsSensitivityPendings,
+);
 
 /**
  * The main table's sentences, per dataset, as pending verdicts of one
@@ -497,12 +493,7 @@ export function experimentsMainPendings(
  * The main table's sentences ({@link experimentsMainPendings}),
  * Holm-adjusted as one family.
  */
-export function experimentsMainVerdicts(
-  runs: readonly ExperimentsRun[],
-  options: { k?: number } = {},
-): string[] {
-  return writeFamily(experimentsMainPendings(runs, options)).lines;
-}
+export const experimentsMainVerdicts = sentencesOf(experimentsMainPendings);
 
 /**
  * The ablation's sentences as pending verdicts of one family: every
@@ -539,12 +530,9 @@ export function experimentsAblationPendings(
  * The ablation's sentences ({@link experimentsAblationPendings}),
  * Holm-adjusted as one family.
  */
-export function experimentsAblationVerdicts(
-  runs: readonly ExperimentsRun[],
-  options: { dataset: string; k?: number },
-): string[] {
-  return writeFamily(experimentsAblationPendings(runs, options)).lines;
-}
+export const experimentsAblationVerdicts = sentencesOf(
+  experimentsAblationPendings,
+);
 
 /** One titled list of {@link experimentsVerdictSections}. */
 export interface VerdictSection {

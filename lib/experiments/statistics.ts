@@ -396,6 +396,42 @@ export function writeFamily(
 }
 
 /**
+ * From a function making one pending verdict, the function writing its
+ * sentence as a family of its own (p-values Holm-adjusted over the
+ * sentence's own tests): what every one-sentence verdict is.
+ */
+export function sentenceOf<A extends unknown[]>(
+  pending: (...args: A) => PendingVerdict,
+): (...args: A) => string {
+  return (...args) => writeFamily([pending(...args)]).lines[0];
+}
+
+/**
+ * From a function making a list of pending verdicts, the function writing
+ * their sentences as one family ({@link writeFamily}).
+ */
+export function sentencesOf<A extends unknown[]>(
+  pendings: (...args: A) => readonly PendingVerdict[],
+): (...args: A) => string[] {
+  return (...args) => writeFamily(pendings(...args)).lines;
+}
+
+/**
+ * A written family as a Markdown bullet list (for `md()`); with
+ * `footnote`, followed by a blank line and its {@link holmNote} (scope
+ * "this list").
+ */
+export function familyList(
+  family: WrittenFamily,
+  options: { footnote: boolean },
+): string {
+  const list = family.lines.map((line) => `- ${line}`).join("\n");
+  return options.footnote
+    ? `${list}\n\n${holmNote({ tests: family.tests, scope: "this list" })}`
+    : list;
+}
+
+/**
  * The footnote under a family of verdicts: how its p-values were made and
  * adjusted (`tests` distinct paired tests of `scope`, e.g. "this list").
  */
