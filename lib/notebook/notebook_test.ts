@@ -18,36 +18,38 @@ Deno.test("parseNotebook: accepts cells with unique ids", () => {
   assertEquals(nb.cells.map((c) => c.id), ["intro", "c-1_a"]);
 });
 
-Deno.test("parseNotebook: a missing id names the notebook and cell index", () => {
-  const err = assertThrows(
-    () =>
-      parseNotebook(
-        nbJson([
-          { cell_type: "code", id: "a" },
-          { cell_type: "markdown" },
-        ]),
-        "nb/x.ipynb",
-      ),
+/** The error `parseNotebook` throws for a notebook of `cells` at `path`. */
+function refusal(
+  cells: Record<string, unknown>[],
+  options: { path: string; message: string },
+): NotebookError {
+  return assertThrows(
+    () => parseNotebook(nbJson(cells), options.path),
     NotebookError,
-    "nb/x.ipynb: cell 1: markdown cell has no id",
+    options.message,
   );
+}
+
+Deno.test("parseNotebook: a missing id names the notebook and cell index", () => {
+  const err = refusal([
+    { cell_type: "code", id: "a" },
+    { cell_type: "markdown" },
+  ], {
+    path: "nb/x.ipynb",
+    message: "nb/x.ipynb: cell 1: markdown cell has no id",
+  });
   assertEquals(err.cellIndex, 1);
 });
 
 Deno.test("parseNotebook: a duplicate id names both cells", () => {
-  const err = assertThrows(
-    () =>
-      parseNotebook(
-        nbJson([
-          { cell_type: "code", id: "a" },
-          { cell_type: "code", id: "b" },
-          { cell_type: "code", id: "a" },
-        ]),
-        "x.ipynb",
-      ),
-    NotebookError,
-    "x.ipynb: cell 2 (id 'a'): duplicate id: already used by cell 0",
-  );
+  const err = refusal([
+    { cell_type: "code", id: "a" },
+    { cell_type: "code", id: "b" },
+    { cell_type: "code", id: "a" },
+  ], {
+    path: "x.ipynb",
+    message: "x.ipynb: cell 2 (id 'a'): duplicate id: already used by cell 0",
+  });
   assertEquals(err.cellId, "a");
 });
 
@@ -58,16 +60,14 @@ Deno.test("parseNotebook: other malformed notebooks are refused", () => {
     NotebookError,
     "need 4.5",
   );
-  assertThrows(
-    () => parseNotebook(nbJson([{ cell_type: "code", id: "a b" }]), "x.ipynb"),
-    NotebookError,
-    'cell 0: id "a b"',
-  );
-  assertThrows(
-    () => parseNotebook(nbJson([{ cell_type: "heading", id: "a" }]), "x.ipynb"),
-    NotebookError,
-    "unknown cell_type",
-  );
+  refusal([{ cell_type: "code", id: "a b" }], {
+    path: "x.ipynb",
+    message: 'cell 0: id "a b"',
+  });
+  refusal([{ cell_type: "heading", id: "a" }], {
+    path: "x.ipynb",
+    message: "unknown cell_type",
+  });
   const py = JSON.parse(nbJson([]));
   py.metadata.kernelspec.name = "python3";
   assertThrows(

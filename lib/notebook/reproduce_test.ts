@@ -47,17 +47,32 @@ function notebookB(extra = ""): string {
   ]);
 }
 
+/**
+ * A temporary folder whose `notebooks/` holds `files` (notebook name →
+ * JSON), written in that order; returns the folder and `notebooks/`.
+ */
+async function notebooksFolder(
+  files: Record<string, string>,
+): Promise<{ dir: string; nbDir: string }> {
+  const dir = await Deno.makeTempDir();
+  const nbDir = `${dir}/notebooks`;
+  await Deno.mkdir(nbDir);
+  for (const [name, json] of Object.entries(files)) {
+    await Deno.writeTextFile(`${nbDir}/${name}.ipynb`, json);
+  }
+  return { dir, nbDir };
+}
+
 Deno.test({
   name:
     "reproduce: runs notebooks, writes report/manifest, skips unchanged, re-runs changed",
   ignore,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    const nbDir = `${dir}/notebooks`;
+    const { dir, nbDir } = await notebooksFolder({
+      a: notebookA(),
+      b: notebookB(),
+    });
     const out = `${dir}/out`;
-    await Deno.mkdir(nbDir);
-    await Deno.writeTextFile(`${nbDir}/a.ipynb`, notebookA());
-    await Deno.writeTextFile(`${nbDir}/b.ipynb`, notebookB());
     const lines: string[] = [];
     const opts: ReproduceOptions = {
       notebooks: nbDir,
@@ -220,14 +235,13 @@ Deno.test({
     "reproduce --jobs: notebooks run side by side; `after` waits, `threads` reserves cores",
   ignore,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    const nbDir = `${dir}/notebooks`;
-    await Deno.mkdir(nbDir);
     // a is slow; b runs next to it; c must wait for a; d takes both slots.
-    await Deno.writeTextFile(`${nbDir}/a.ipynb`, sleeper(1500));
-    await Deno.writeTextFile(`${nbDir}/b.ipynb`, sleeper(10));
-    await Deno.writeTextFile(`${nbDir}/c.ipynb`, sleeper(10, { after: ["a"] }));
-    await Deno.writeTextFile(`${nbDir}/d.ipynb`, sleeper(10, { threads: 2 }));
+    const { dir, nbDir } = await notebooksFolder({
+      a: sleeper(1500),
+      b: sleeper(10),
+      c: sleeper(10, { after: ["a"] }),
+      d: sleeper(10, { threads: 2 }),
+    });
     const lines: string[] = [];
     try {
       const r = await reproduce({

@@ -293,20 +293,26 @@ export async function runNotebook(
   let timedOut: string | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let log = "";
+  // A cell's record, in execution order, from when it begins (or fails
+  // before it could).
+  const begin = (id: string): CellRun => {
+    const c: CellRun = {
+      id,
+      index: indexOf.get(id) ?? -1,
+      executionCount: cells.length + 1,
+      ms: null,
+      outputs: [],
+      files: [],
+    };
+    cells.push(c);
+    byId.set(id, c);
+    return c;
+  };
 
   const onEvent = (e: RunEvent) => {
     options.onEvent?.(e);
     if (e.t === "begin") {
-      current = {
-        id: e.cell,
-        index: indexOf.get(e.cell) ?? -1,
-        executionCount: cells.length + 1,
-        ms: null,
-        outputs: [],
-        files: [],
-      };
-      cells.push(current);
-      byId.set(e.cell, current);
+      current = begin(e.cell);
       if (options.cellTimeoutMs !== undefined) {
         const cell = e.cell;
         timer = setTimeout(() => {
@@ -431,20 +437,9 @@ export async function runNotebook(
     );
   }
   if (failure && failure.cellId !== null) {
-    let c = byId.get(failure.cellId);
-    if (!c) {
-      // Failed before it began (e.g. a load-time SyntaxError located in it).
-      c = {
-        id: failure.cellId,
-        index: indexOf.get(failure.cellId) ?? -1,
-        executionCount: cells.length + 1,
-        ms: null,
-        outputs: [],
-        files: [],
-      };
-      cells.push(c);
-      byId.set(c.id, c);
-    }
+    // A cell may fail before it began (e.g. a load-time SyntaxError
+    // located in it).
+    const c = byId.get(failure.cellId) ?? begin(failure.cellId);
     const err: ErrorOutput = {
       output_type: "error",
       ename: failure.ename,

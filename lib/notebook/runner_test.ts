@@ -144,34 +144,32 @@ Deno.test({
   ignore,
   async fn() {
     const dir = await Deno.makeTempDir();
-    try {
-      const missing = await tempNotebook(dir, "missing", [
-        codeCell("a", "1"),
-        { cell_type: "code", source: "2" },
-      ]);
-      await assertRejects(
-        () => runNotebook(missing, { out: `${dir}/out` }),
-        NotebookError,
+    const cases: [string, Record<string, unknown>[], string][] = [
+      [
+        "missing",
+        [codeCell("a", "1"), { cell_type: "code", source: "2" }],
         "missing.ipynb: cell 1: code cell has no id",
-      );
-      const dup = await tempNotebook(dir, "dup", [
-        codeCell("a", "1"),
-        codeCell("a", "2"),
-      ]);
-      await assertRejects(
-        () => runNotebook(dup, { out: `${dir}/out` }),
-        NotebookError,
+      ],
+      [
+        "dup",
+        [codeCell("a", "1"), codeCell("a", "2")],
         "dup.ipynb: cell 1 (id 'a'): duplicate id: already used by cell 0",
-      );
-      const redeclared = await tempNotebook(dir, "redeclared", [
-        codeCell("a", "const x = 1;"),
-        codeCell("b", "const x = 2;"),
-      ]);
-      await assertRejects(
-        () => runNotebook(redeclared, { out: `${dir}/out` }),
-        NotebookError,
+      ],
+      [
+        "redeclared",
+        [codeCell("a", "const x = 1;"), codeCell("b", "const x = 2;")],
         "first declared in cell 'a'",
-      );
+      ],
+    ];
+    try {
+      for (const [name, cells, message] of cases) {
+        const path = await tempNotebook(dir, name, cells);
+        await assertRejects(
+          () => runNotebook(path, { out: `${dir}/out` }),
+          NotebookError,
+          message,
+        );
+      }
       // Nothing ran: no executed notebook.
       assertEquals(
         await Deno.stat(`${dir}/out/missing.ipynb`).then(
