@@ -42,17 +42,14 @@ Deno.test("parseCsv: a missing column names the file and the column", () => {
 });
 
 Deno.test("parseCsv: ragged rows, open quotes and empty files are errors", () => {
-  assertThrows(
-    () => parseCsv("a,b\n1,2,3\n", "r.csv"),
-    DataError,
-    "r.csv: not valid CSV",
-  );
-  assertThrows(
-    () => parseCsv('a,b\n"1,2\n', "q.csv"),
-    DataError,
-    "q.csv: not valid CSV",
-  );
-  assertThrows(() => parseCsv("", "e.csv"), DataError, "e.csv: is empty");
+  const cases = [
+    ["a,b\n1,2,3\n", "r.csv", "r.csv: not valid CSV"],
+    ['a,b\n"1,2\n', "q.csv", "q.csv: not valid CSV"],
+    ["", "e.csv", "e.csv: is empty"],
+  ];
+  for (const [text, file, message] of cases) {
+    assertThrows(() => parseCsv(text, file), DataError, message);
+  }
 });
 
 Deno.test("intCell/numberCell name file, column and row", () => {

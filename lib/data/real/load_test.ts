@@ -1,18 +1,16 @@
 import { assertEquals, assertThrows } from "../../testing.ts";
 import { readDataset, writeDataset } from "../io.ts";
 import { loadRealDataset } from "./load.ts";
+import { withFiles } from "./testing.ts";
 
 Deno.test("loadRealDataset dispatches by name; output survives Arrow", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeTextFile(
-      `${dir}/movies.csv`,
+  const files = {
+    "movies.csv":
       "movieId,title,genres\n1,A (2000),Drama\n2,B (2001),Comedy|Drama\n",
-    );
-    await Deno.writeTextFile(
-      `${dir}/ratings.csv`,
+    "ratings.csv":
       "userId,movieId,rating,timestamp\n1,1,5,1\n1,2,2,2\n2,2,1,3\n",
-    );
+  };
+  await withFiles(files, async (dir) => {
     const ds = await loadRealDataset("movielens", { source: dir });
     assertEquals(ds.meta.name, "movielens");
     // User 2 has no positive: an empty history must round-trip too.
@@ -24,9 +22,7 @@ Deno.test("loadRealDataset dispatches by name; output survives Arrow", async () 
     assertEquals(back.pairs, ds.pairs);
     assertEquals(back.users, ds.users);
     assertEquals(back.meta, JSON.parse(JSON.stringify(ds.meta)));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
   assertThrows(
     // deno-lint-ignore no-explicit-any
     () => loadRealDataset("esci" as any),

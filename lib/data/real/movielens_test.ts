@@ -1,8 +1,8 @@
 import { assertEquals, assertRejects, assertTrue } from "../../testing.ts";
-import { DataError, validateDataset } from "../io.ts";
+import { DataError } from "../io.ts";
 import { MAX_HISTORY } from "../schema.ts";
 import { loadMovielens } from "./movielens.ts";
-import { pairRows, realSource } from "./testing.ts";
+import { loadValidated, pairRows, realSource, withFiles } from "./testing.ts";
 
 const REAL = await realSource("movielens");
 
@@ -20,18 +20,16 @@ const RATINGS = "userId,movieId,rating,timestamp\n" +
   "2,4,1.0,20\n" +
   "3,2,2.0,5\n";
 
-async function fixture(movies = MOVIES, ratings = RATINGS): Promise<string> {
-  const dir = await Deno.makeTempDir();
-  await Deno.writeTextFile(`${dir}/movies.csv`, movies);
-  await Deno.writeTextFile(`${dir}/ratings.csv`, ratings);
-  return dir;
+/** The fixture's files, for {@link withFiles}. */
+function fixture(movies = MOVIES, ratings = RATINGS): Record<string, string> {
+  return { "movies.csv": movies, "ratings.csv": ratings };
 }
 
 Deno.test("loadMovielens: hand-checked leave-last-out on a tiny fixture", async () => {
-  const dir = await fixture();
-  try {
-    const ds = await loadMovielens({ source: dir });
-    validateDataset(ds);
+  await withFiles(fixture(), async (dir) => {
+    const { ds, counts: c } = await loadValidated(loadMovielens, {
+      source: dir,
+    });
     // Items in movieId order: 2, 4, 10, 30.
     assertEquals(ds.items.sourceId, ["2", "4", "10", "30"]);
     assertEquals(ds.items.title[2], "Ten, The (1990)");
@@ -58,7 +56,6 @@ Deno.test("loadMovielens: hand-checked leave-last-out on a tiny fixture", async 
     ]);
     assertEquals(Array.from(ds.users!.userId), [1, 2, 3]);
     assertEquals(ds.users!.history.map((h) => Array.from(h)), [[0], [3], []]);
-    const c = ds.meta.counts as Record<string, unknown>;
     assertEquals([c.trainOnlyUsers, c.usersWithoutPositives], [1, 1]);
 
     // minRating 3.5 adds movie 30 (t50) to user 1's train history.
@@ -72,9 +69,7 @@ Deno.test("loadMovielens: hand-checked leave-last-out on a tiny fixture", async 
       [3, 0, 3, "train"],
       [3, 3, 3, "train"],
     ]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("loadMovielens: history keeps the last MAX_HISTORY train positives", async () => {
@@ -86,10 +81,8 @@ Deno.test("loadMovielens: history keeps the last MAX_HISTORY train positives", a
     // Timestamps run backwards so time order is the reverse of id order.
     ratings += `9,${m},5,${1000 - m}\n`;
   }
-  const dir = await fixture(movies, ratings);
-  try {
-    const ds = await loadMovielens({ source: dir });
-    validateDataset(ds);
+  await withFiles(fixture(movies, ratings), async (dir) => {
+    const { ds } = await loadValidated(loadMovielens, { source: dir });
     const h = Array.from(ds.users!.history[0]);
     // Time order = ids n-1 … 0; test = 0, valid = 1; train = n-1 … 2.
     assertEquals(h.length, MAX_HISTORY);
@@ -99,9 +92,7 @@ Deno.test("loadMovielens: history keeps the last MAX_HISTORY train positives", a
       [28, 1, 3, "valid"],
       [29, 0, 3, "test"],
     ]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("loadMovielens: bad input names file, column and row", async () => {
@@ -110,18 +101,17 @@ Deno.test("loadMovielens: bad input names file, column and row", async () => {
     DataError,
     "/nonexistent/ml: movielens source folder not found (expected movies.csv, ratings.csv",
   );
-  let dir = await fixture(MOVIES, "userId,movieId,rating\n1,2,4\n");
-  try {
-    await assertRejects(
-      () => loadMovielens({ source: dir }),
-      DataError,
-      `${dir}/ratings.csv: column 'timestamp': missing`,
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-  dir = await fixture(MOVIES, RATINGS + "5,99,4,1\n");
-  try {
+  await withFiles(
+    fixture(MOVIES, "userId,movieId,rating\n1,2,4\n"),
+    async (dir) => {
+      await assertRejects(
+        () => loadMovielens({ source: dir }),
+        DataError,
+        `${dir}/ratings.csv: column 'timestamp': missing`,
+      );
+    },
+  );
+  await withFiles(fixture(MOVIES, RATINGS + "5,99,4,1\n"), async (dir) => {
     await assertRejects(
       () => loadMovielens({ source: dir }),
       DataError,
@@ -144,15 +134,13 @@ Deno.test("loadMovielens: bad input names file, column and row", async () => {
       RangeError,
       "option minRating must be in [0.5, 5], got 6",
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 REAL.test("loadMovielens on the real files: counts, no leakage, determinism", async () => {
-  const ds = await loadMovielens({ source: REAL.dir });
-  validateDataset(ds);
-  const c = ds.meta.counts as Record<string, unknown>;
+  const { ds, counts: c } = await loadValidated(loadMovielens, {
+    source: REAL.dir,
+  });
   assertEquals(ds.items.itemId.length, 9742);
   assertEquals(ds.users!.userId.length, 610);
   assertEquals(c.ratings, 100836);

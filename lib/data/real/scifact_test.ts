@@ -5,14 +5,14 @@ import {
   assertThrows,
   assertTrue,
 } from "../../testing.ts";
-import { DataError, validateDataset } from "../io.ts";
+import { DataError } from "../io.ts";
 import {
   documentText,
   loadScifact,
   parseStringList,
   SCIFACT_MEMBERS,
 } from "./scifact.ts";
-import { pairRows, realSource } from "./testing.ts";
+import { loadValidated, pairRows, realSource, withFiles } from "./testing.ts";
 
 const REAL = await realSource("scifact");
 
@@ -93,12 +93,11 @@ const DEV = HEAD +
   "4,c four,5,CONTRADICT,[0],[5]\n" +
   "6,c six,,,[],[20]\n";
 
-async function zipDir(members: Record<string, string>): Promise<string> {
-  const dir = await Deno.makeTempDir();
-  const files: Record<string, Uint8Array> = {};
-  for (const [k, v] of Object.entries(members)) files[k] = enc(v);
-  await Deno.writeFile(`${dir}/scifact.zip`, zipSync(files));
-  return dir;
+/** A zip of `members` (name → text), the loader's `scifact.zip`. */
+function zipOf(members: Record<string, string>): Uint8Array {
+  return zipSync(
+    Object.fromEntries(Object.entries(members).map(([k, v]) => [k, enc(v)])),
+  );
 }
 
 const MEMBERS = {
@@ -108,10 +107,11 @@ const MEMBERS = {
 };
 
 Deno.test("loadScifact: hand-checked tables on a tiny zip", async () => {
-  const dir = await zipDir(MEMBERS);
-  try {
-    const ds = await loadScifact({ source: dir, validFraction: 0 });
-    validateDataset(ds);
+  await withFiles({ "scifact.zip": zipOf(MEMBERS) }, async (dir) => {
+    const { ds } = await loadValidated(loadScifact, {
+      source: dir,
+      validFraction: 0,
+    });
     assertEquals(ds.items.sourceId, ["5", "9", "20"]);
     assertEquals(ds.items.title, [
       "Alpha study? It's here. Café.",
@@ -131,24 +131,17 @@ Deno.test("loadScifact: hand-checked tables on a tiny zip", async () => {
     ]);
     assertEquals(Array.from(ds.items.popularity), [1, 1, 1]);
 
-    const ev = await loadScifact({
+    const { ds: ev, counts } = await loadValidated(loadScifact, {
       source: dir,
       validFraction: 0,
       relevance: "evidence",
       maxTextChars: 12,
     });
-    validateDataset(ev);
     assertEquals(ev.items.title[0], "Alpha study?");
     assertEquals(Array.from(ev.queries.queryId), [1, 4]);
     assertEquals(pairRows(ev), [[1, 2, 3, "train"], [4, 0, 3, "test"]]);
-    assertEquals(
-      (ev.meta.counts as Record<string, unknown>)
-        .claimsDroppedWithoutRelevantDoc,
-      { train: 2, dev: 1 },
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+    assertEquals(counts.claimsDroppedWithoutRelevantDoc, { train: 2, dev: 1 });
+  });
 });
 
 Deno.test("loadScifact: corrupted zip, missing member/column, bad ids", async () => {
@@ -157,77 +150,61 @@ Deno.test("loadScifact: corrupted zip, missing member/column, bad ids", async ()
     DataError,
     "/nonexistent/scifact: scifact source folder not found (expected scifact.zip",
   );
-  const dir = await zipDir(MEMBERS);
-  const zip = `${dir}/scifact.zip`;
-  try {
-    const good = await Deno.readFile(zip);
-    await Deno.writeFile(zip, good.slice(0, good.length - 30));
-    await assertRejects(
-      () => loadScifact({ source: dir }),
-      DataError,
-      `${zip}: not a valid zip archive`,
-    );
-    await Deno.writeFile(zip, enc("PK\x03\x04 this is not a zip at all"));
-    await assertRejects(
-      () => loadScifact({ source: dir }),
-      DataError,
-      `${zip}: not a valid zip archive`,
-    );
-    const only = (m: Record<string, string>) =>
-      Deno.writeFile(
-        zip,
-        zipSync(
-          Object.fromEntries(Object.entries(m).map(([k, v]) => [k, enc(v)])),
-        ),
+  const good = zipOf(MEMBERS);
+  await withFiles({ "scifact.zip": good }, async (dir) => {
+    const zip = `${dir}/scifact.zip`;
+    // Each case: the zip's bytes, then what the error must say.
+    const cases: [Uint8Array, string][] = [
+      [good.slice(0, good.length - 30), `${zip}: not a valid zip archive`],
+      [
+        enc("PK\x03\x04 this is not a zip at all"),
+        `${zip}: not a valid zip archive`,
+      ],
+      [
+        zipOf({
+          [SCIFACT_MEMBERS.corpus]: CORPUS,
+          [SCIFACT_MEMBERS.train]: TRAIN,
+        }),
+        `${zip}!${SCIFACT_MEMBERS.dev}: member not found in the zip`,
+      ],
+      [
+        zipOf({
+          ...MEMBERS,
+          [SCIFACT_MEMBERS.corpus]: "doc_id,title,structured\n1,t,False\n",
+        }),
+        `${zip}!${SCIFACT_MEMBERS.corpus}: column 'abstract': missing`,
+      ],
+      [
+        zipOf({
+          ...MEMBERS,
+          [SCIFACT_MEMBERS.corpus]: "doc_id,title,abstract\n1,t,['open]\n",
+        }),
+        "column 'abstract': row 1: cannot parse the sentence list",
+      ],
+      [
+        zipOf({ ...MEMBERS, [SCIFACT_MEMBERS.dev]: HEAD + "7,c,,,[],[77]\n" }),
+        `${zip}!${SCIFACT_MEMBERS.dev}: column 'cited_doc_ids': row 1: doc id 77 is not in corpus_train.csv`,
+      ],
+      [
+        zipOf({ ...MEMBERS, [SCIFACT_MEMBERS.dev]: HEAD + "1,c,,,[],[5]\n" }),
+        "claim id 1 is also in claims_train.csv",
+      ],
+    ];
+    for (const [bytes, message] of cases) {
+      await Deno.writeFile(zip, bytes);
+      await assertRejects(
+        () => loadScifact({ source: dir }),
+        DataError,
+        message,
       );
-    await only({
-      [SCIFACT_MEMBERS.corpus]: CORPUS,
-      [SCIFACT_MEMBERS.train]: TRAIN,
-    });
-    await assertRejects(
-      () => loadScifact({ source: dir }),
-      DataError,
-      `${zip}!${SCIFACT_MEMBERS.dev}: member not found in the zip`,
-    );
-    await only({
-      ...MEMBERS,
-      [SCIFACT_MEMBERS.corpus]: "doc_id,title,structured\n1,t,False\n",
-    });
-    await assertRejects(
-      () => loadScifact({ source: dir }),
-      DataError,
-      `${zip}!${SCIFACT_MEMBERS.corpus}: column 'abstract': missing`,
-    );
-    await only({
-      ...MEMBERS,
-      [SCIFACT_MEMBERS.corpus]: "doc_id,title,abstract\n1,t,['open]\n",
-    });
-    await assertRejects(
-      () => loadScifact({ source: dir }),
-      DataError,
-      "column 'abstract': row 1: cannot parse the sentence list",
-    );
-    await only({ ...MEMBERS, [SCIFACT_MEMBERS.dev]: HEAD + "7,c,,,[],[77]\n" });
-    await assertRejects(
-      () => loadScifact({ source: dir }),
-      DataError,
-      `${zip}!${SCIFACT_MEMBERS.dev}: column 'cited_doc_ids': row 1: doc id 77 is not in corpus_train.csv`,
-    );
-    await only({ ...MEMBERS, [SCIFACT_MEMBERS.dev]: HEAD + "1,c,,,[],[5]\n" });
-    await assertRejects(
-      () => loadScifact({ source: dir }),
-      DataError,
-      "claim id 1 is also in claims_train.csv",
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+    }
+  });
 });
 
 REAL.test("loadScifact on the real files: BEIR counts, evidence counts, determinism", async () => {
-  const ds = await loadScifact({ source: REAL.dir });
-  validateDataset(ds);
-  const c = ds.meta.counts as Record<string, unknown>;
+  const { ds, counts: c } = await loadValidated(loadScifact, {
+    source: REAL.dir,
+  });
   assertEquals(ds.items.itemId.length, 5183);
   assertEquals(c.claims, { train: 809, dev: 300 });
   assertEquals(c.claimsDroppedWithoutRelevantDoc, { train: 0, dev: 0 });
@@ -249,9 +226,10 @@ REAL.test("loadScifact on the real files: BEIR counts, evidence counts, determin
   );
   assertTrue(ds.items.title.every((t) => t.length <= 1000));
 
-  const ev = await loadScifact({ source: REAL.dir, relevance: "evidence" });
-  validateDataset(ev);
-  const e = ev.meta.counts as Record<string, unknown>;
+  const { counts: e } = await loadValidated(loadScifact, {
+    source: REAL.dir,
+    relevance: "evidence",
+  });
   assertEquals(e.claimsDroppedWithoutRelevantDoc, { train: 304, dev: 112 });
   const q = e.queriesBySplit as Record<string, number>;
   const p = e.pairsBySplit as Record<string, number>;

@@ -21,6 +21,7 @@ import { underCi } from "../../testing.ts";
 import { isDownloadable, type RealName, realSourceStatus } from "./load.ts";
 import { DATASETS_ENV } from "./source.ts";
 import type { Dataset } from "../schema.ts";
+import { validateDataset } from "../io.ts";
 
 /** A real dataset's source folder as a test sees it. */
 export interface RealSource {
@@ -101,6 +102,44 @@ export function pairRows(ds: Dataset): (number | string)[][] {
     ds.pairs.relevance[k],
     ds.pairs.split[k],
   ]);
+}
+
+/**
+ * `load(options)`, checked by `validateDataset`, with its meta's counts (the
+ * first steps of every loader's test).
+ */
+export async function loadValidated<O>(
+  load: (options: O) => Promise<Dataset>,
+  options: O,
+): Promise<{ ds: Dataset; counts: Record<string, unknown> }> {
+  const ds = await load(options);
+  validateDataset(ds);
+  return { ds, counts: ds.meta.counts as Record<string, unknown> };
+}
+
+/**
+ * Writes `files` (path in the folder → text or bytes; parent folders are
+ * made) into a new temporary folder, runs `fn` on the folder and removes it
+ * afterwards, whether `fn` passed or threw.
+ */
+export async function withFiles(
+  files: Record<string, string | Uint8Array>,
+  fn: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [path, data] of Object.entries(files)) {
+      const file = `${dir}/${path}`;
+      await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), {
+        recursive: true,
+      });
+      if (typeof data === "string") await Deno.writeTextFile(file, data);
+      else await Deno.writeFile(file, data);
+    }
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 /** Runs `fn` with `$ADAPTIVE_RETRIEVAL_DATASETS` set to `root`, then puts it back. */

@@ -1,19 +1,9 @@
 import { assertEquals, assertRejects, assertTrue } from "../../testing.ts";
 import { DataError, validateDataset } from "../io.ts";
 import { loadWands, matchKey, WANDS_SUBSET_FILES } from "./wands.ts";
-import { pairRows, realSource } from "./testing.ts";
+import { loadValidated, pairRows, realSource, withFiles } from "./testing.ts";
 
 const REAL = await realSource("wands");
-
-async function writeFiles(files: Record<string, string>): Promise<string> {
-  const dir = await Deno.makeTempDir();
-  for (const [path, text] of Object.entries(files)) {
-    const parent = `${dir}/${path}`.slice(0, `${dir}/${path}`.lastIndexOf("/"));
-    await Deno.mkdir(parent, { recursive: true });
-    await Deno.writeTextFile(`${dir}/${path}`, text);
-  }
-  return dir;
-}
 
 const QUERIES = "query_id\tquery\tquery_class\n" +
   "0\tred chair\tChairs\n" +
@@ -44,10 +34,11 @@ Deno.test("matchKey ignores case, punctuation and inch marks", () => {
 });
 
 Deno.test("loadWands subset: hand-checked tables on a tiny fixture", async () => {
-  const dir = await writeFiles(SUBSET);
-  try {
-    const ds = await loadWands({ source: dir, validFraction: 0 });
-    validateDataset(ds);
+  await withFiles(SUBSET, async (dir) => {
+    const { ds, counts } = await loadValidated(loadWands, {
+      source: dir,
+      validFraction: 0,
+    });
     // Items sorted by match key; the longest spelling wins.
     assertEquals(ds.items.title, [
       "acme red chair",
@@ -86,7 +77,6 @@ Deno.test("loadWands subset: hand-checked tables on a tiny fixture", async () =>
       [6, 4, 3, "train"],
       [14, 4, 3, "test"],
     ]);
-    const counts = ds.meta.counts as Record<string, unknown>;
     assertEquals(counts.trainPairsDroppedAsInTest, 1);
     assertEquals(counts.unlabelledQueries, 1);
     assertEquals(counts.subsetQueriesNotInQueryCsv, 1);
@@ -98,14 +88,11 @@ Deno.test("loadWands subset: hand-checked tables on a tiny fixture", async () =>
       unlabelled: "drop",
     });
     assertEquals(Array.from(dropped.queries.queryId), [0, 2, 5, 6, 14]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("loadWands subset: valid is carved by whole queries, deterministically", async () => {
-  const dir = await writeFiles(SUBSET);
-  try {
+  await withFiles(SUBSET, async (dir) => {
     const a = await loadWands({ source: dir, validFraction: 0.5, seed: 3 });
     const b = await loadWands({ source: dir, validFraction: 0.5, seed: 3 });
     assertEquals(a, b);
@@ -120,9 +107,7 @@ Deno.test("loadWands subset: valid is carved by whole queries, deterministically
     assertEquals(valid.size, 1);
     assertEquals(train.size, 1);
     assertEquals([...valid, ...train].sort(), [0, 2]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("loadWands: missing folder, column or label give clear errors", async () => {
@@ -132,11 +117,10 @@ Deno.test("loadWands: missing folder, column or label give clear errors", async 
     "/nonexistent/wands: wands source folder not found (expected query.csv, " +
       WANDS_SUBSET_FILES.train,
   );
-  const dir = await writeFiles({
+  await withFiles({
     ...SUBSET,
     [WANDS_SUBSET_FILES.train]: "query,product\nred chair,x\n",
-  });
-  try {
+  }, async (dir) => {
     await assertRejects(
       () => loadWands({ source: dir }),
       DataError,
@@ -158,9 +142,7 @@ Deno.test("loadWands: missing folder, column or label give clear errors", async 
       `${dir}/${WANDS_SUBSET_FILES.test}: file not found (the wands loader ` +
         `expects '${WANDS_SUBSET_FILES.test}' in ${dir})`,
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
   await assertRejects(
     () => loadWands({ source: "/x", validFraction: 1 }),
     RangeError,
@@ -183,14 +165,12 @@ const FULL = {
 };
 
 Deno.test("loadWands full: three grades, categories, auto-detected", async () => {
-  const dir = await writeFiles(FULL);
-  try {
-    const ds = await loadWands({
+  await withFiles(FULL, async (dir) => {
+    const { ds } = await loadValidated(loadWands, {
       source: dir,
       testFraction: 0,
       validFraction: 0,
     });
-    validateDataset(ds);
     assertEquals(ds.meta.variant, "full");
     assertEquals(Array.from(ds.items.itemId), [0, 3, 7]);
     assertEquals(ds.items.category, [
@@ -240,15 +220,11 @@ Deno.test("loadWands full: three grades, categories, auto-detected", async () =>
       DataError,
       "file not found",
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 REAL.test("loadWands on the real files: counts, labels, no train/test overlap", async () => {
-  const ds = await loadWands({ source: REAL.dir });
-  validateDataset(ds);
-  const counts = ds.meta.counts as Record<string, unknown>;
+  const { ds, counts } = await loadValidated(loadWands, { source: REAL.dir });
   assertEquals(ds.meta.variant, "subset");
   assertEquals(counts.rawProductNames, 2836);
   assertEquals(ds.items.itemId.length, 2825);

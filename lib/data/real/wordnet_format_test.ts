@@ -10,6 +10,7 @@ import {
   parseDataFile,
   parseSynsetLine,
   synsetId,
+  type WordnetPos,
 } from "./wordnet_format.ts";
 
 // Lines in the layout of wndb(5WN), words of our own.
@@ -62,43 +63,36 @@ Deno.test("parseSynsetLine: fields, pointers, word numbers, verb frames", () => 
 });
 
 Deno.test("parseSynsetLine: a malformed line names the field", () => {
-  assertThrows(
-    () => parseSynsetLine("00000312 05 n 01 x 0 000", "n"),
-    SyntaxError,
-    "no '|' before the gloss",
-  );
-  assertThrows(
-    () => parseSynsetLine("312 05 n 01 x 0 000 | g", "n"),
-    SyntaxError,
-    "field 1 (synset_offset)",
-  );
-  assertThrows(
-    () => parseSynsetLine("00000312 45 n 01 x 0 000 | g", "n"),
-    SyntaxError,
-    "lex_filenum 45 is not a lexicographer file",
-  );
-  assertThrows(
-    () => parseSynsetLine(NOUN, "v"),
-    SyntaxError,
-    "ss_type 'n' in the v data file",
-  );
-  assertThrows(
-    () => parseSynsetLine("00000312 05 n 02 x 0 001 | g", "n"),
-    SyntaxError,
-    "field 8 (lex_id): expected ^[0-9a-fA-F]$, got ''",
-  );
-  assertThrows(
-    () =>
-      parseSynsetLine("00000312 05 n 01 x 0 001 ? 00000176 n 0000 | g", "n"),
-    SyntaxError,
-    "field 8 (pointer_symbol)",
-  );
-  // Frames belong to verbs only.
-  assertThrows(
-    () => parseSynsetLine("00000312 05 n 01 x 0 000 01 + 02 00 | g", "n"),
-    SyntaxError,
-    "unexpected '01' before the gloss",
-  );
+  // Each case: the line, the data file's part of speech, what the error says.
+  const cases: [string, WordnetPos, string][] = [
+    ["00000312 05 n 01 x 0 000", "n", "no '|' before the gloss"],
+    ["312 05 n 01 x 0 000 | g", "n", "field 1 (synset_offset)"],
+    [
+      "00000312 45 n 01 x 0 000 | g",
+      "n",
+      "lex_filenum 45 is not a lexicographer file",
+    ],
+    [NOUN, "v", "ss_type 'n' in the v data file"],
+    [
+      "00000312 05 n 02 x 0 001 | g",
+      "n",
+      "field 8 (lex_id): expected ^[0-9a-fA-F]$, got ''",
+    ],
+    [
+      "00000312 05 n 01 x 0 001 ? 00000176 n 0000 | g",
+      "n",
+      "field 8 (pointer_symbol)",
+    ],
+    // Frames belong to verbs only.
+    [
+      "00000312 05 n 01 x 0 000 01 + 02 00 | g",
+      "n",
+      "unexpected '01' before the gloss",
+    ],
+  ];
+  for (const [line, type, message] of cases) {
+    assertThrows(() => parseSynsetLine(line, type), SyntaxError, message);
+  }
 });
 
 Deno.test("parseDataFile: skips the licence lines, names file and line of an error", () => {

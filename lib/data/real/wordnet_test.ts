@@ -1,9 +1,14 @@
 import { assertEquals, assertRejects, assertTrue } from "../../testing.ts";
 import { buildDataset, missingDatasetNote } from "../build.ts";
-import { DataError, readDataset, validateDataset } from "../io.ts";
+import { DataError, readDataset } from "../io.ts";
 import type { Dataset } from "../schema.ts";
 import { hashedSplit } from "./split.ts";
-import { realSource, runDataCli, withDatasetsRoot } from "./testing.ts";
+import {
+  loadValidated,
+  realSource,
+  runDataCli,
+  withDatasetsRoot,
+} from "./testing.ts";
 import {
   loadWordnet,
   resolveWordnetSource,
@@ -37,8 +42,9 @@ function pairRows(ds: Dataset) {
 }
 
 Deno.test("loadWordnet: hand-checked tables on the fixture", async () => {
-  const ds = await loadWordnet({ source: FIXTURE });
-  validateDataset(ds);
+  const { ds, counts: c } = await loadValidated(loadWordnet, {
+    source: FIXTURE,
+  });
   assertEquals(ds.items.sourceId, [
     "00000176-n",
     "00000312-n",
@@ -155,7 +161,6 @@ Deno.test("loadWordnet: hand-checked tables on the fixture", async () => {
     Array.from(ds.items.popularity),
     Array.from(ds.items.itemId, (i) => train.has(i) ? 1 : 0),
   );
-  const c = ds.meta.counts as Record<string, unknown>;
   assertEquals(c.synsets, { n: 7, v: 3, a: 2, r: 1 });
   assertEquals(
     [c.categories, c.definitionNamesLemma, c.withParent, c.sisterGroups],
@@ -168,16 +173,17 @@ Deno.test("loadWordnet: hand-checked tables on the fixture", async () => {
 });
 
 Deno.test("loadWordnet: options (lemmaInGloss, partsOfSpeech, fractions, seed)", async () => {
-  const drop = await loadWordnet({ source: FIXTURE, lemmaInGloss: "drop" });
-  validateDataset(drop);
+  const { ds: drop, counts } = await loadValidated(loadWordnet, {
+    source: FIXTURE,
+    lemmaInGloss: "drop",
+  });
   assertEquals(drop.queries.queryId.includes(6), false);
   assertEquals(drop.items.itemId.length, 13);
-  assertEquals(
-    (drop.meta.counts as Record<string, unknown>).droppedDefinitionNamesLemma,
-    1,
-  );
-  const nouns = await loadWordnet({ source: FIXTURE, partsOfSpeech: ["n"] });
-  validateDataset(nouns);
+  assertEquals(counts.droppedDefinitionNamesLemma, 1);
+  const { ds: nouns } = await loadValidated(loadWordnet, {
+    source: FIXTURE,
+    partsOfSpeech: ["n"],
+  });
   assertEquals(nouns.items.itemId.length, 7);
   assertEquals(Object.keys(nouns.meta.files as object), ["data.noun"]);
   // Read in the fixed order whatever order is asked for.
@@ -345,9 +351,9 @@ Deno.test("deno task data wordnet: the fixture end to end, byte-identical; a mis
 });
 
 REAL.test("loadWordnet on the real files: WordNet 3.0's 117,659 synsets, splits, parents", async () => {
-  const ds = await loadWordnet({ source: REAL.dir });
-  validateDataset(ds);
-  const c = ds.meta.counts as Record<string, unknown>;
+  const { ds, counts: c } = await loadValidated(loadWordnet, {
+    source: REAL.dir,
+  });
   assertEquals(ds.meta.version, "3.0");
   assertEquals(c.synsets, { n: 82115, v: 13767, a: 18156, r: 3621 });
   assertEquals(c.items, 117659);
