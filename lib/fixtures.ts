@@ -40,6 +40,17 @@ export function smallSynthetic(
   return generateSynthetic({ seed, ...SMALL_SIZES, ...options });
 }
 
+/**
+ * The synthetic catalogue of `seed` at `sizes` without users (no users
+ * table, every userId -1).
+ */
+export function userlessSynthetic(
+  seed: number,
+  sizes: { numItems: number; numQueries: number },
+): Dataset {
+  return generateSynthetic({ seed, ...sizes, numUsers: 0 });
+}
+
 /** Feature settings to spread into a tower config: 512 word and 512 letter-trigram buckets. */
 export const FEW_BUCKETS = {
   features: { buckets: { word: 512, charTrigram: 512 } },
@@ -92,6 +103,17 @@ export const PLAIN_TOWER = {
   embedDim: 16,
   hidden: [32],
   ...FEW_BUCKETS,
+};
+
+/**
+ * Where a test's training run on an in-memory dataset starts from: the
+ * {@link PLAIN_TOWER} in batches of 64 on the wasm backend.
+ */
+export const PLAIN_MEMORY_RUN = {
+  data: "memory" as const,
+  tower: PLAIN_TOWER,
+  batchSize: 64,
+  backend: "wasm" as const,
 };
 
 /** A DPSR tower (two query heads) of width 16 on {@link FEW_BUCKETS}. */

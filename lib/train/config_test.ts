@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows, assertTrue } from "../testing.ts";
-import { generateSynthetic } from "../data/mod.ts";
+import type { Dataset } from "../data/mod.ts";
+import { userlessSynthetic } from "../fixtures.ts";
 import {
   checkConfigAgainstData,
   ConfigError,
@@ -141,22 +142,7 @@ Deno.test("validation errors name the field", () => {
 });
 
 Deno.test("checks against the data: users, pairs, towers, sampled negatives", () => {
-  const noUsers = generateSynthetic({
-    seed: 3,
-    numUsers: 0,
-    numItems: 200,
-    numQueries: 300,
-  });
-  const plain = resolveConfig({
-    data: "x",
-    tower: { kind: "plain", userHistory: true },
-  });
-  const err = assertThrows(
-    () => checkConfigAgainstData(plain, noUsers),
-    ConfigError,
-    /no users table/,
-  );
-  assertEquals(err.field, "tower.userHistory");
+  const noUsers = userlessSynthetic(3, { numItems: 200, numQueries: 300 });
   const mg = validateConfig({ data: "x", tower: { kind: "mgdspr" } }, {
     dataset: noUsers,
   });
@@ -172,32 +158,6 @@ Deno.test("checks against the data: users, pairs, towers, sampled negatives", ()
       .tower as { numItems: number }).numItems,
     200,
   );
-  const err2 = assertThrows(
-    () =>
-      checkConfigAgainstData(
-        resolveConfig({
-          data: "x",
-          tower: { kind: "dpsr" },
-          loss: { kind: "mgdspr" },
-        }),
-        noUsers,
-      ),
-    ConfigError,
-  );
-  assertEquals(err2.field, "loss.kind");
-  const err3 = assertThrows(
-    () =>
-      checkConfigAgainstData(
-        resolveConfig({
-          data: "x",
-          tower: { kind: "dssm" },
-          loss: { kind: "dpsr-hinge", randomNegatives: 500 },
-        }),
-        noUsers,
-      ),
-    ConfigError,
-  );
-  assertEquals(err3.field, "loss.randomNegatives");
   const empty = {
     ...noUsers,
     pairs: {
@@ -205,16 +165,40 @@ Deno.test("checks against the data: users, pairs, towers, sampled negatives", ()
       relevance: new Int8Array(noUsers.pairs.relevance.length),
     },
   };
-  const err4 = assertThrows(
-    () =>
-      checkConfigAgainstData(
-        resolveConfig({ data: "x", tower: { kind: "dssm" } }),
-        empty,
-      ),
-    ConfigError,
-    /training pair/,
-  );
-  assertEquals(err4.field, "minRelevance");
+  // Config (less `data`), dataset, the message's text if checked, the field.
+  const refused: [object, Dataset, RegExp | undefined, string][] = [
+    [
+      { tower: { kind: "plain", userHistory: true } },
+      noUsers,
+      /no users table/,
+      "tower.userHistory",
+    ],
+    [
+      { tower: { kind: "dpsr" }, loss: { kind: "mgdspr" } },
+      noUsers,
+      undefined,
+      "loss.kind",
+    ],
+    [
+      {
+        tower: { kind: "dssm" },
+        loss: { kind: "dpsr-hinge", randomNegatives: 500 },
+      },
+      noUsers,
+      undefined,
+      "loss.randomNegatives",
+    ],
+    [{ tower: { kind: "dssm" } }, empty, /training pair/, "minRelevance"],
+  ];
+  for (const [input, data, message, field] of refused) {
+    const err = assertThrows(
+      () =>
+        checkConfigAgainstData(resolveConfig({ data: "x", ...input }), data),
+      ConfigError,
+      message,
+    );
+    assertEquals(err.field, field);
+  }
 });
 
 Deno.test("configHash: 12 hex digits, independent of key order, sensitive to values", () => {

@@ -6,7 +6,7 @@ import {
   assertTrue,
 } from "../testing.ts";
 import { generateSynthetic, type Split, stableJson } from "../data/mod.ts";
-import { PLAIN_TOWER, smallSynthetic } from "../fixtures.ts";
+import { PLAIN_MEMORY_RUN, smallSynthetic } from "../fixtures.ts";
 import { initBackend } from "../backend/mod.ts";
 import type { Weights } from "../towers/mod.ts";
 import {
@@ -267,19 +267,30 @@ const ds = smallSynthetic(5);
 
 function config(over: Partial<TrainConfigInput> = {}): TrainConfigInput {
   return {
-    data: "memory",
-    tower: PLAIN_TOWER,
+    ...PLAIN_MEMORY_RUN,
     loss: { kind: "softmax" },
-    batchSize: 64,
     steps: 40,
     evalEvery: 2,
     checkpointEvery: 0,
-    backend: "wasm",
     optimizer: { lr: 0.01 },
     earlyStopping: { metric: "recall@1", patience: 3 },
     ...over,
   } as TrainConfigInput;
 }
+
+/** Resumes the run of `cfg` on `ds` in `dir`, quietly, with `options`. */
+const resumeIn = (
+  cfg: TrainConfigInput,
+  dir: string,
+  options: { keepModel?: boolean } = {},
+) =>
+  train(cfg, {
+    dataset: ds,
+    outDir: dir,
+    quiet: true,
+    resume: true,
+    ...options,
+  });
 
 async function withDirs(
   n: number,
@@ -515,12 +526,7 @@ Deno.test("train: killed inside the patience window and resumed = uninterrupted 
         assertEquals(m.earlyStopping?.bestStep, 24);
         assertTrue((await files(dir)).includes("best-0000026.bin"));
       }
-      const resumed = await train(cfg, {
-        dataset: ds,
-        outDir: dir,
-        quiet: true,
-        resume: true,
-      });
+      const resumed = await resumeIn(cfg, dir);
       await sameRun(a, dir, straight, resumed);
     }
   });
@@ -536,11 +542,7 @@ Deno.test("train: a run stopped by patience, resumed, changes nothing", async ()
       ),
     );
     const listing = await files(dir);
-    const again = await train(cfg, {
-      dataset: ds,
-      outDir: dir,
-      quiet: true,
-      resume: true,
+    const again = await resumeIn(cfg, dir, {
       keepModel: true,
     });
     assertEquals(again.alreadyFinished, true);
@@ -622,12 +624,7 @@ Deno.test("train: killed after the patience stop's checkpoint but before eval.js
     const first = await train(cfg, { dataset: ds, outDir: dir, quiet: true });
     const evalBefore = await Deno.readTextFile(`${dir}/${RUN_FILES.eval}`);
     await Deno.remove(`${dir}/${RUN_FILES.eval}`);
-    const again = await train(cfg, {
-      dataset: ds,
-      outDir: dir,
-      quiet: true,
-      resume: true,
-    });
+    const again = await resumeIn(cfg, dir);
     assertEquals(again.alreadyFinished, false);
     assertEquals(again.log.length, first.log.length);
     assertEquals(again.earlyStopping, first.earlyStopping);

@@ -3,7 +3,7 @@
 
 import { assertEquals, assertRejects, assertTrue } from "../testing.ts";
 import { pathExists, writeDataset } from "../data/mod.ts";
-import { PLAIN_TOWER, smallSynthetic } from "../fixtures.ts";
+import { PLAIN_MEMORY_RUN, smallSynthetic } from "../fixtures.ts";
 import { readManifest } from "./checkpoint.ts";
 import { readSteps, type StepRow, writeSteps } from "./logs.ts";
 import { readRunInfo, RUN_FILES } from "./run_files.ts";
@@ -14,14 +14,15 @@ import type { TrainConfigInput } from "./config.ts";
 const ds = smallSynthetic(5);
 
 const config: TrainConfigInput = {
-  data: "memory",
-  tower: PLAIN_TOWER,
+  ...PLAIN_MEMORY_RUN,
   loss: { kind: "margin" },
-  batchSize: 64,
   steps: 10,
   checkpointEvery: 3,
-  backend: "wasm",
 };
+
+/** Resumes the run of {@link config} on `ds` in `dir`, quietly. */
+const resumeIn = (dir: string) =>
+  train(config, { dataset: ds, outDir: dir, quiet: true, resume: true });
 
 const noMs = (rows: StepRow[]) => rows.map(({ ms: _ms, ...r }) => r);
 
@@ -62,12 +63,7 @@ Deno.test("a crash while writing a checkpoint loses no step of the log on resume
       Error,
     );
     await Deno.remove(`${out}/${RUN_FILES.steps}`, { recursive: true });
-    const resumed = await train(config, {
-      dataset: ds,
-      outDir: out,
-      quiet: true,
-      resume: true,
-    });
+    const resumed = await resumeIn(out);
     assertEquals(resumed.steps, 10);
     assertEquals(
       noMs(await readSteps(`${out}/${RUN_FILES.steps}`)),
@@ -84,15 +80,13 @@ Deno.test("resume refuses a step log that does not cover the checkpoint", async 
     const rows = await readSteps(path);
     await writeSteps(path, rows.filter((r) => r.step <= 3));
     await assertRejects(
-      () =>
-        train(config, { dataset: ds, outDir: dir, quiet: true, resume: true }),
+      () => resumeIn(dir),
       TrainError,
       `${path} holds steps 1–3 but the checkpoint is at step 6 (missing 4–6)`,
     );
     await Deno.remove(path);
     await assertRejects(
-      () =>
-        train(config, { dataset: ds, outDir: dir, quiet: true, resume: true }),
+      () => resumeIn(dir),
       TrainError,
       `${path} is missing but the checkpoint is at step 6`,
     );
@@ -113,12 +107,7 @@ Deno.test("resuming a finished run is a no-op that says so and keeps its eval.js
     });
     const evalBefore = await Deno.readTextFile(`${dir}/${RUN_FILES.eval}`);
     const runBefore = await Deno.readTextFile(`${dir}/${RUN_FILES.run}`);
-    const again = await train(config, {
-      dataset: ds,
-      outDir: dir,
-      quiet: true,
-      resume: true,
-    });
+    const again = await resumeIn(dir);
     assertEquals(again.alreadyFinished, true);
     assertEquals(again.completed, true);
     assertEquals(again.steps, 10);

@@ -1,7 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { tableFromIPC } from "apache-arrow";
 import { assertEquals, assertRejects, assertTrue } from "../testing.ts";
-import { DPSR_TOWER, PLAIN_TOWER, smallSynthetic } from "../fixtures.ts";
+import {
+  DPSR_TOWER,
+  PLAIN_MEMORY_RUN,
+  PLAIN_TOWER,
+  smallSynthetic,
+} from "../fixtures.ts";
 import { readManifest } from "./checkpoint.ts";
 import { readSteps, STEP_COLUMNS, type StepRow } from "./logs.ts";
 import { readRunInfo, RUN_FILES } from "./run_files.ts";
@@ -13,13 +18,10 @@ const ds = smallSynthetic(5);
 
 function config(over: Partial<TrainConfigInput> = {}): TrainConfigInput {
   return {
-    data: "memory",
-    tower: PLAIN_TOWER,
+    ...PLAIN_MEMORY_RUN,
     loss: { kind: "adaptive-softmax" },
-    batchSize: 64,
     steps: 10,
     checkpointEvery: 0,
-    backend: "wasm",
     ...over,
   } as TrainConfigInput;
 }
@@ -27,6 +29,10 @@ function config(over: Partial<TrainConfigInput> = {}): TrainConfigInput {
 async function tmp(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "train_test_" });
 }
+
+/** Resumes the run of `cfg` on `ds` in `dir`, quietly. */
+const resumeIn = (cfg: TrainConfigInput, dir: string) =>
+  train(cfg, { dataset: ds, outDir: dir, quiet: true, resume: true });
 
 const noMs = (rows: StepRow[]) => rows.map(({ ms: _ms, ...r }) => r);
 
@@ -89,12 +95,7 @@ async function resumeMatches(
       TrainError,
       "resume",
     );
-    const resumed = await train(cfg, {
-      dataset: ds,
-      outDir: b,
-      quiet: true,
-      resume: true,
-    });
+    const resumed = await resumeIn(cfg, b);
     assertEquals(resumed.completed, true);
     assertEquals(resumed.steps, straight.steps);
     // Equal file hashes: bit-identical weights and Adam moments.
@@ -250,13 +251,7 @@ Deno.test("train: resuming with another config is refused", async () => {
       quiet: true,
     });
     await assertRejects(
-      () =>
-        train(config({ steps: 3 }), {
-          dataset: ds,
-          outDir: dir,
-          quiet: true,
-          resume: true,
-        }),
+      () => resumeIn(config({ steps: 3 }), dir),
       TrainError,
       "config",
     );
