@@ -21,7 +21,7 @@ import {
   type SourceOptions,
 } from "./source.ts";
 import { sortedPairs, splitQueryId } from "./split.ts";
-import { queriesTable, splitCounts } from "./tables.ts";
+import { queriesTable, rowsByKey, splitCounts } from "./tables.ts";
 
 /** Options of {@link loadMovielens}. */
 export interface MovielensOptions extends SourceOptions {
@@ -85,17 +85,15 @@ export async function loadMovielens(
     return { id: intCell(mt, r, midCol), title: row[titleCol], genres };
   });
   movies.sort((a, b) => a.id - b.id);
-  const index = new Map<number, number>();
-  for (const [k, m] of movies.entries()) {
-    if (index.has(m.id)) {
-      throw new DataError(
+  const index = rowsByKey(
+    movies.map((m) => m.id),
+    (k) =>
+      new DataError(
         mSrc.path,
-        `movieId ${m.id} appears twice`,
+        `movieId ${movies[k].id} appears twice`,
         "movieId",
-      );
-    }
-    index.set(m.id, k);
-  }
+      ),
+  );
 
   const { table: rt, at: [uCol, iCol, rCol, tCol] } = sourceCsv(rSrc, {
     columns: ["userId", "movieId", "rating", "timestamp"],

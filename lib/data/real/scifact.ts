@@ -23,12 +23,7 @@ import {
   type SourceOptions,
 } from "./source.ts";
 import { checkFraction, pickFraction, sortedPairs } from "./split.ts";
-import {
-  queriesTable,
-  splitCounts,
-  textItems,
-  trainPopularity,
-} from "./tables.ts";
+import { queriesTable, rowsByKey, splitCounts, textItems } from "./tables.ts";
 
 /** The zip's members that the loader reads. */
 export const SCIFACT_MEMBERS = {
@@ -317,17 +312,15 @@ export async function loadScifact(
     };
   });
   docs.sort((a, b) => a.id - b.id);
-  const docIndex = new Map<number, number>();
-  for (const [k, d] of docs.entries()) {
-    if (docIndex.has(d.id)) {
-      throw new DataError(
+  const docIndex = rowsByKey(
+    docs.map((d) => d.id),
+    (k) =>
+      new DataError(
         corpus.file,
-        `doc id ${d.id} appears twice`,
+        `doc id ${docs[k].id} appears twice`,
         "doc_id",
-      );
-    }
-    docIndex.set(d.id, k);
-  }
+      ),
+  );
 
   const trainT = member(files, zip.path, SCIFACT_MEMBERS.train);
   const devT = member(files, zip.path, SCIFACT_MEMBERS.dev);
@@ -363,10 +356,9 @@ export async function loadScifact(
       [...x.c.docs].map((i) => ({ q: x.c.id, i, r: 3, s: x.s }))
     ),
   );
-  const n = docs.length;
   const items = textItems(
     { sourceId: docs.map((d) => String(d.id)), title: docs.map((d) => d.text) },
-    trainPopularity(pairs, { items: n }),
+    pairs,
   );
   return {
     items,
@@ -391,7 +383,7 @@ export async function loadScifact(
       validFraction,
       maxTextChars: maxChars,
       counts: {
-        items: n,
+        items: docs.length,
         claims: { train: train.size, dev: dev.size },
         claimsDroppedWithoutRelevantDoc: {
           train: train.size - trainKept.length,

@@ -53,13 +53,15 @@ export function trainPopularity(
 
 /**
  * An items table of text alone (item id = row; no category, brand or
- * attributes).
+ * attributes), popularity from the positive train `pairs`
+ * ({@link trainPopularity}).
  */
 export function textItems(
   columns: { sourceId: string[]; title: string[] },
-  popularity: Float32Array,
+  pairs: PairsTable,
 ): ItemsTable {
   const n = columns.title.length;
+  const popularity = trainPopularity(pairs, { items: n });
   return {
     itemId: Int32Array.from({ length: n }, (_, i) => i),
     sourceId: columns.sourceId,
@@ -69,6 +71,22 @@ export function textItems(
     attributes: new Array(n).fill(""),
     popularity,
   };
+}
+
+/**
+ * The row of each of `keys` (a source id per row), to look rows up by it;
+ * a key met again throws `twice(row)`, the error naming that row's key.
+ */
+export function rowsByKey<K>(
+  keys: readonly K[],
+  twice: (row: number) => Error,
+): Map<K, number> {
+  const index = new Map<K, number>();
+  for (const [row, key] of keys.entries()) {
+    if (index.has(key)) throw twice(row);
+    index.set(key, row);
+  }
+  return index;
 }
 
 /** The counts of queries and pairs, per split, that every meta records. */

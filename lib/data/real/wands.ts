@@ -335,7 +335,7 @@ async function loadSubset(
   const names = itemKeys.map((k) => nameOf.get(k)!);
   const items = textItems(
     { sourceId: names, title: names },
-    trainPopularity(pairs, { items: n }),
+    pairs,
   );
 
   return {

@@ -10,7 +10,7 @@
  */
 
 import { DataError, joinPath } from "../io.ts";
-import type { Dataset, ItemsTable, QueriesTable, Split } from "../schema.ts";
+import type { Dataset, ItemsTable, Split } from "../schema.ts";
 import { decodeUtf8 } from "./csv.ts";
 import {
   DATASETS_ENV,
@@ -20,13 +20,13 @@ import {
   type SourceOptions,
   type SourceStatus,
 } from "./source.ts";
+import { checkFraction, hashedSplit, sortedPairs } from "./split.ts";
 import {
-  checkFraction,
-  countBySplit,
-  hashedSplit,
-  relevanceBySplit,
-  sortedPairs,
-} from "./split.ts";
+  queriesTable,
+  rowsByKey,
+  splitCounts,
+  trainPopularity,
+} from "./tables.ts";
 import {
   glossDefinition,
   headerVersion,
@@ -223,17 +223,14 @@ export async function loadWordnet(
     synsetsByPos[pos] = parsed.length;
     synsets.push(...parsed);
   }
-  const index = new Map<string, number>();
-  for (const [i, s] of synsets.entries()) {
-    const key = `${s.pos}${s.offset}`;
-    if (index.has(key)) {
-      throw new DataError(
-        joinPath(dir, WORDNET_DATA_FILES[s.pos]),
-        `synset offset ${s.offset} appears twice`,
-      );
-    }
-    index.set(key, i);
-  }
+  const index = rowsByKey(
+    synsets.map((s) => `${s.pos}${s.offset}`),
+    (i) =>
+      new DataError(
+        joinPath(dir, WORDNET_DATA_FILES[synsets[i].pos]),
+        `synset offset ${synsets[i].offset} appears twice`,
+      ),
+  );
 
   const n = synsets.length;
   const sourceId = synsets.map(synsetId);
@@ -287,18 +284,9 @@ export async function loadWordnet(
       sharedSynsets += members.length;
     }
   }
-  qRows.sort((a, b) => a.id - b.id);
-  const queries: QueriesTable = {
-    queryId: Int32Array.from(qRows, (q) => q.id),
-    text: qRows.map((q) => q.text),
-    userId: new Int32Array(qRows.length).fill(-1),
-    split: qRows.map((q) => q.split),
-  };
+  const queries = queriesTable(qRows);
   const pairs = sortedPairs(pairRows);
-  const popularity = new Float32Array(n);
-  for (let k = 0; k < pairs.itemId.length; k++) {
-    if (pairs.split[k] === "train") popularity[pairs.itemId[k]]++;
-  }
+  const popularity = trainPopularity(pairs, { items: n });
   const children = new Map<number, number>();
   for (const p of parent) {
     if (p >= 0) children.set(p, (children.get(p) ?? 0) + 1);
@@ -357,11 +345,7 @@ export async function loadWordnet(
           groups: sisterGroups.length,
           items: sisterGroups.reduce((s, c) => s + c, 0),
         },
-        queries: queries.queryId.length,
-        pairs: pairs.queryId.length,
-        queriesBySplit: countBySplit(queries.split),
-        pairsBySplit: countBySplit(pairs.split),
-        relevanceBySplit: relevanceBySplit(pairs),
+        ...splitCounts(queries, pairs),
       },
     },
   };
