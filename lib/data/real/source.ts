@@ -437,6 +437,15 @@ export interface FileReport {
   verified: boolean;
 }
 
+/** The report of a file on disk whose bytes hash to `sha256`. */
+function hashedReport(
+  file: SourceFile,
+  status: FileReport["status"],
+  sha256: string,
+): FileReport {
+  return { path: file.path, status, sha256, verified: file.sha256 !== null };
+}
+
 /** Options of {@link fetchSource}. */
 export interface FetchOptions {
   /** Target folder (default: {@link resolveSource}). */
@@ -491,12 +500,7 @@ export async function fetchSource(
     if (!options.force && file.sha256 && await fileExists(path)) {
       const have = sha256Hex(await Deno.readFile(path));
       if (have === file.sha256) {
-        reports.push({
-          path: file.path,
-          status: "present",
-          sha256: have,
-          verified: true,
-        });
+        reports.push(hashedReport(file, "present", have));
         continue;
       }
     }
@@ -524,12 +528,7 @@ export async function fetchSource(
     const parent = path.slice(0, path.lastIndexOf("/"));
     if (parent) await Deno.mkdir(parent, { recursive: true });
     await writeFileAtomic(path, bytes);
-    reports.push({
-      path: file.path,
-      status: "downloaded",
-      sha256: got,
-      verified: file.sha256 !== null,
-    });
+    reports.push(hashedReport(file, "downloaded", got));
   }
   return reports;
 }
@@ -563,12 +562,7 @@ export async function verifySource(
         `sha256 ${got} differs from the expected ${file.sha256} (SOURCE.md)`,
       );
     }
-    reports.push({
-      path: file.path,
-      status: "ok",
-      sha256: got,
-      verified: file.sha256 !== null,
-    });
+    reports.push(hashedReport(file, "ok", got));
   }
   return reports;
 }
