@@ -108,3 +108,39 @@ function checkError<E extends Error>(
   }
   return err;
 }
+
+/**
+ * Runs `fn` in a fresh temporary folder (its name starting with `prefix`)
+ * and removes the folder afterwards, whatever `fn` did.
+ */
+export async function withTempDir<T>(
+  prefix: string,
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * Runs `fn` with the environment variables `vars` set, then puts back what
+ * each was before (or its absence), whatever `fn` did.
+ */
+export async function withEnv<T>(
+  vars: Readonly<Record<string, string>>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const before = Object.keys(vars).map((k) => [k, Deno.env.get(k)] as const);
+  for (const [k, v] of Object.entries(vars)) Deno.env.set(k, v);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of before) {
+      if (v === undefined) Deno.env.delete(k);
+      else Deno.env.set(k, v);
+    }
+  }
+}

@@ -3,6 +3,7 @@ import {
   assertRejects,
   assertThrows,
   assertTrue,
+  withTempDir,
 } from "../testing.ts";
 import { smallSynthetic, TOY_BASELINE_ROW } from "../fixtures.ts";
 import {
@@ -189,8 +190,7 @@ function mtime(info: Deno.FileInfo): number {
 }
 
 Deno.test("runBaselineGrid: tiny runs give finite metrics, then come from the cache", async () => {
-  const runsDir = await Deno.makeTempDir({ prefix: "baselines_test_" });
-  try {
+  await withTempDir("baselines_test_", async (runsDir) => {
     const specs = baselineGrid("dssm", {
       data: "memory",
       variants: ["own", "adaptive-margin"],
@@ -275,14 +275,11 @@ Deno.test("runBaselineGrid: tiny runs give finite metrics, then come from the ca
       RangeError,
       "occurs twice",
     );
-  } finally {
-    await Deno.remove(runsDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("runBaselineGrid: a run whose loss becomes NaN is a failed row; bad settings throw", async () => {
-  const runsDir = await Deno.makeTempDir({ prefix: "baselines_test_" });
-  try {
+  await withTempDir("baselines_test_", async (runsDir) => {
     const [spec] = baselineGrid("adap-tau", {
       data: "memory",
       variants: ["softmax"],
@@ -318,14 +315,11 @@ Deno.test("runBaselineGrid: a run whose loss becomes NaN is a failed row; bad se
       Error,
       "loss.negatives",
     );
-  } finally {
-    await Deno.remove(runsDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("runBaselineGrid: multi-head DPSR with adaptive losses, MGDSPR and Adap-τ", async () => {
-  const runsDir = await Deno.makeTempDir({ prefix: "baselines_test_" });
-  try {
+  await withTempDir("baselines_test_", async (runsDir) => {
     const common = {
       data: "memory",
       steps: 2,
@@ -368,9 +362,7 @@ Deno.test("runBaselineGrid: multi-head DPSR with adaptive losses, MGDSPR and Ada
       "mgdspr",
       "plain",
     ]);
-  } finally {
-    await Deno.remove(runsDir, { recursive: true });
-  }
+  });
 });
 
 function fakeRow(
@@ -569,8 +561,7 @@ Deno.test("baselineComparisons: adaptive vs own and vs fixed; Adap-τ vs fixed",
 });
 
 Deno.test("readBaselineDataset: a built folder, or a note instead of an error", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "baselines_test_" });
-  try {
+  await withTempDir("baselines_test_", async (dir) => {
     const missing = await readBaselineDataset(`${dir}/nope`);
     assertEquals(missing.dataset, null);
     assertTrue(
@@ -594,7 +585,5 @@ Deno.test("readBaselineDataset: a built folder, or a note instead of an error", 
       s === "train" && ds.pairs.relevance[i] === 3
     ).length;
     assertTrue(ok.note.includes(`${train} training pairs`), ok.note);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -4,8 +4,14 @@ import {
   assertRejects,
   assertThrows,
   assertTrue,
+  withEnv,
+  withTempDir,
 } from "../testing.ts";
-import { generateSynthetic, writeDataset } from "../data/mod.ts";
+import {
+  generateSynthetic,
+  type SyntheticOptions,
+  writeDataset,
+} from "../data/mod.ts";
 import { DataMismatchError, train } from "../train/mod.ts";
 import {
   DPSR_TOWER,
@@ -15,6 +21,16 @@ import {
 } from "../fixtures.ts";
 import { evalFileName, main, parseEvalArgs } from "./eval_cli.ts";
 import { evaluateRun } from "./evaluate.ts";
+
+/** The catalogue of `seed` the tests train on, at 300 items, 500 queries, 20 users unless `sizes` says otherwise. */
+const synth = (seed: number, sizes: Partial<SyntheticOptions> = {}) =>
+  generateSynthetic({
+    seed,
+    numItems: 300,
+    numQueries: 500,
+    numUsers: 20,
+    ...sizes,
+  });
 
 Deno.test("parseEvalArgs and file names", () => {
   assertEquals(parseEvalArgs(["--run", "r"]), {
@@ -47,86 +63,85 @@ Deno.test("parseEvalArgs and file names", () => {
 });
 
 Deno.test("deno task eval: evaluates a run, agrees with the training's batch recall", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "eval_cli_test_" });
-  const log = console.log;
-  const err = console.error;
-  console.log = () => {};
-  console.error = () => {};
-  try {
-    await writeDataset(
-      `${dir}/data`,
-      generateSynthetic({
-        seed: 6,
-        numItems: 400,
-        numQueries: 700,
-        numUsers: 20,
-      }),
-    );
-    for (const tower of [PLAIN_TOWER, DPSR_TOWER]) {
-      const out = `${dir}/run-${tower.kind}`;
-      const r = await train({
-        data: `${dir}/data`,
-        tower: tower as never,
-        loss: { kind: "margin" },
-        batchSize: 64,
-        steps: 8,
-        backend: "wasm",
-      }, { outDir: out, quiet: true });
-      assertEquals(await main(["--run", out, "--ann"]), 0);
-      const ev = JSON.parse(await Deno.readTextFile(`${out}/eval.json`));
-      assertEquals(ev.source, "eval");
-      assertEquals(ev.configHash, r.configHash);
-      assertEquals(ev.step, 8);
-      assertEquals(ev.weightsStep, 8, "no early stopping: the last weights");
-      assertEquals(ev.earlyStopping, undefined);
-      assertEquals(ev.backend.name, "wasm");
-      // Same pairs, same order, same masks: the two implementations agree.
-      const trainRecall =
-        (r.eval as { batchRecall: { recall: Record<string, number> } })
-          .batchRecall.recall;
-      for (const k of [1, 5, 10, 50]) {
-        assertClose(
-          ev.batchRecall.recall[k],
-          trainRecall[k],
-          1e-6,
-          `${tower.kind} @${k}`,
+  await withTempDir("eval_cli_test_", async (dir) => {
+    const log = console.log;
+    const err = console.error;
+    console.log = () => {};
+    console.error = () => {};
+    try {
+      await writeDataset(
+        `${dir}/data`,
+        synth(6, { numItems: 400, numQueries: 700 }),
+      );
+      for (const tower of [PLAIN_TOWER, DPSR_TOWER]) {
+        const out = `${dir}/run-${tower.kind}`;
+        const r = await train({
+          data: `${dir}/data`,
+          tower: tower as never,
+          loss: { kind: "margin" },
+          batchSize: 64,
+          steps: 8,
+          backend: "wasm",
+        }, { outDir: out, quiet: true });
+        assertEquals(await main(["--run", out, "--ann"]), 0);
+        const ev = JSON.parse(await Deno.readTextFile(`${out}/eval.json`));
+        assertEquals(ev.source, "eval");
+        assertEquals(ev.configHash, r.configHash);
+        assertEquals(ev.step, 8);
+        assertEquals(ev.weightsStep, 8, "no early stopping: the last weights");
+        assertEquals(ev.earlyStopping, undefined);
+        assertEquals(ev.backend.name, "wasm");
+        // Same pairs, same order, same masks: the two implementations agree.
+        const trainRecall =
+          (r.eval as { batchRecall: { recall: Record<string, number> } })
+            .batchRecall.recall;
+        for (const k of [1, 5, 10, 50]) {
+          assertClose(
+            ev.batchRecall.recall[k],
+            trainRecall[k],
+            1e-6,
+            `${tower.kind} @${k}`,
+          );
+        }
+        const fc = ev.fullCorpus;
+        assertEquals(fc.ks, [10, 50, 100]);
+        for (const k of [10, 50, 100]) {
+          assertTrue(fc.recall[k] >= 0 && fc.recall[k] <= 1);
+        }
+        assertTrue(fc.recall[10] <= fc.recall[100]);
+        assertTrue(fc.mrr > 0 && fc.ndcg[10] > 0);
+        assertTrue(
+          ev.health.effectiveRank > 1 && ev.health.effectiveRank <= 16,
         );
+        if (tower.kind === "plain") {
+          assertTrue(
+            ev.ann.overlapWithExact > 0 && ev.ann.overlapWithExact <= 1,
+          );
+        } else {
+          assertTrue(typeof ev.ann.skipped === "string");
+        }
       }
-      const fc = ev.fullCorpus;
-      assertEquals(fc.ks, [10, 50, 100]);
-      for (const k of [10, 50, 100]) {
-        assertTrue(fc.recall[k] >= 0 && fc.recall[k] <= 1);
+      // Another split and another data folder go to their own files.
+      const out = `${dir}/run-plain`;
+      assertEquals(await main(["--run", out, "--split", "valid"]), 0);
+      assertTrue((await Deno.stat(`${out}/eval-valid.json`)).isFile);
+      // A copy of the run's own data elsewhere is its own data: eval.json.
+      await Deno.mkdir(`${dir}/copy`);
+      for (const e of Deno.readDirSync(`${dir}/data`)) {
+        await Deno.copyFile(`${dir}/data/${e.name}`, `${dir}/copy/${e.name}`);
       }
-      assertTrue(fc.recall[10] <= fc.recall[100]);
-      assertTrue(fc.mrr > 0 && fc.ndcg[10] > 0);
-      assertTrue(ev.health.effectiveRank > 1 && ev.health.effectiveRank <= 16);
-      if (tower.kind === "plain") {
-        assertTrue(ev.ann.overlapWithExact > 0 && ev.ann.overlapWithExact <= 1);
-      } else {
-        assertTrue(typeof ev.ann.skipped === "string");
-      }
+      const before = await Deno.stat(`${out}/eval.json`);
+      assertEquals(await main(["--run", out, "--data", `${dir}/copy`]), 0);
+      assertTrue(
+        (await Deno.stat(`${out}/eval.json`)).mtime! >= before.mtime!,
+      );
+      assertEquals(await main(["--run", `${dir}/nothing`]), 1);
+      assertEquals(await main(["--bad"]), 2);
+    } finally {
+      console.log = log;
+      console.error = err;
     }
-    // Another split and another data folder go to their own files.
-    const out = `${dir}/run-plain`;
-    assertEquals(await main(["--run", out, "--split", "valid"]), 0);
-    assertTrue((await Deno.stat(`${out}/eval-valid.json`)).isFile);
-    // A copy of the run's own data elsewhere is its own data: eval.json.
-    await Deno.mkdir(`${dir}/copy`);
-    for (const e of Deno.readDirSync(`${dir}/data`)) {
-      await Deno.copyFile(`${dir}/data/${e.name}`, `${dir}/copy/${e.name}`);
-    }
-    const before = await Deno.stat(`${out}/eval.json`);
-    assertEquals(await main(["--run", out, "--data", `${dir}/copy`]), 0);
-    assertTrue(
-      (await Deno.stat(`${out}/eval.json`)).mtime! >= before.mtime!,
-    );
-    assertEquals(await main(["--run", `${dir}/nothing`]), 1);
-    assertEquals(await main(["--bad"]), 2);
-  } finally {
-    console.log = log;
-    console.error = err;
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 /** Runs `main` and returns its exit status with what it printed. */
@@ -140,9 +155,6 @@ async function run(args: string[]): Promise<{ code: number; out: string }> {
     [console.log, console.error] = [log, err];
   }
 }
-
-const synth = (seed: number) =>
-  generateSynthetic({ seed, numItems: 300, numQueries: 500, numUsers: 20 });
 
 async function trainedRun(dir: string, steps = 6): Promise<string> {
   await writeDataset(`${dir}/data`, synth(6));
@@ -166,8 +178,7 @@ async function trainedRun(dir: string, steps = 6): Promise<string> {
 }
 
 Deno.test("deno task eval: data other than the run's is refused unless asked for", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "eval_cli_data_test_" });
-  try {
+  await withTempDir("eval_cli_data_test_", async (dir) => {
     const out = await trainedRun(dir);
     const own = await run(["--run", out]);
     assertEquals(own.code, 0, own.out);
@@ -223,14 +234,11 @@ Deno.test("deno task eval: data other than the run's is refused unless asked for
       JSON.parse(await Deno.readTextFile(`${out}/eval.json`)),
       ownEval,
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("deno task eval: two datasets with one name write two result files", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "eval_cli_names_test_" });
-  try {
+  await withTempDir("eval_cli_names_test_", async (dir) => {
     const out = await trainedRun(dir);
     const files: string[] = [];
     for (const seed of [7, 8]) {
@@ -253,14 +261,11 @@ Deno.test("deno task eval: two datasets with one name write two result files", a
       assertTrue(f.includes(ev.dataset.hash.slice(0, 8)), f);
       assertEquals(typeof ev.code, "string");
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("deno task eval: a half-trained run is evaluated with a warning it records", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "eval_cli_half_test_" });
-  try {
+  await withTempDir("eval_cli_half_test_", async (dir) => {
     await writeDataset(`${dir}/data`, synth(6));
     const stop = new AbortController();
     const out = `${dir}/run`;
@@ -288,39 +293,24 @@ Deno.test("deno task eval: a half-trained run is evaluated with a warning it rec
       ev.warnings.some((w: string) => w.includes("step 4 of 8")),
       JSON.stringify(ev.warnings),
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("deno task eval: relative --run and --data are the user's (INIT_CWD)", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "eval_cli_cwd_test_" });
-  const before = Deno.env.get("INIT_CWD");
-  try {
+  await withTempDir("eval_cli_cwd_test_", async (dir) => {
     await trainedRun(dir, 2);
-    Deno.env.set("INIT_CWD", dir);
-    const r = await run(["--run", "run", "--data", "data"]);
+    const r = await withEnv(
+      { INIT_CWD: dir },
+      () => run(["--run", "run", "--data", "data"]),
+    );
     assertEquals(r.code, 0, r.out);
     assertTrue((await Deno.stat(`${dir}/run/eval.json`)).isFile);
-  } finally {
-    if (before === undefined) Deno.env.delete("INIT_CWD");
-    else Deno.env.set("INIT_CWD", before);
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("evaluateRun: a run ended by early stopping is evaluated on its best-valid weights and says so", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "eval_cli_test_" });
-  try {
-    await writeDataset(
-      `${dir}/data`,
-      generateSynthetic({
-        seed: 6,
-        numItems: 300,
-        numQueries: 500,
-        numUsers: 20,
-      }),
-    );
+  await withTempDir("eval_cli_test_", async (dir) => {
+    await writeDataset(`${dir}/data`, synth(6));
     const out = `${dir}/run`;
     // A learning rate too small to change the weights: valid recall is
     // flat, so the run stops after `patience` evaluations, best at the first.
@@ -345,7 +335,5 @@ Deno.test("evaluateRun: a run ended by early stopping is evaluated on its best-v
       summary.bestStep,
     );
     assertEquals(ev.warnings, [], "a run stopped by patience is finished");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -1,6 +1,9 @@
 import { assertClose, assertEquals, assertTrue } from "../testing.ts";
-import { generateSynthetic } from "../data/mod.ts";
-import { FEW_BUCKETS, PLAIN_TOWER } from "../fixtures.ts";
+import {
+  FEW_BUCKETS,
+  PLAIN_MEMORY_RUN,
+  userlessSynthetic,
+} from "../fixtures.ts";
 import { initBackend } from "../backend/mod.ts";
 import { createTower, type TowerConfigInput } from "../towers/mod.ts";
 import { encodeAll, train } from "../train/mod.ts";
@@ -11,24 +14,19 @@ import {
   searchWithModel,
 } from "./evaluate.ts";
 
+// A single-head tower of width 8.
+const PLAIN_8: TowerConfigInput = {
+  kind: "plain",
+  dim: 8,
+  embedDim: 8,
+  hidden: [16],
+  ...FEW_BUCKETS,
+};
+
 Deno.test("searchWithModel equals exact inner-product search on a single-head tower", async () => {
   await initBackend({ backend: "wasm", quiet: true });
-  const ds = generateSynthetic({
-    seed: 4,
-    numItems: 200,
-    numQueries: 100,
-    numUsers: 0,
-  });
-  const model = createTower({
-    kind: "plain",
-    dim: 8,
-    embedDim: 8,
-    hidden: [16],
-    ...FEW_BUCKETS,
-  }, {
-    seed: 1,
-    dataset: ds,
-  });
+  const ds = userlessSynthetic(4, { numItems: 200, numQueries: 100 });
+  const model = createTower(PLAIN_8, { seed: 1, dataset: ds });
   const inputs = model.prepare(ds);
   const queries = encodeAll(model, inputs, { side: "queries" });
   const items = encodeAll(model, inputs, { side: "items", batchSize: 37 });
@@ -42,19 +40,8 @@ Deno.test("searchWithModel equals exact inner-product search on a single-head to
 Deno.test("evaluateModel as train's evaluate hook writes the full evaluation", async () => {
   const dir = await Deno.makeTempDir({ prefix: "eval_hook_test_" });
   try {
-    const ds = generateSynthetic({
-      seed: 8,
-      numItems: 300,
-      numQueries: 500,
-      numUsers: 0,
-    });
-    const r = await train({
-      data: "memory",
-      tower: PLAIN_TOWER,
-      batchSize: 64,
-      steps: 3,
-      backend: "wasm",
-    }, {
+    const ds = userlessSynthetic(8, { numItems: 300, numQueries: 500 });
+    const r = await train({ ...PLAIN_MEMORY_RUN, steps: 3 }, {
       dataset: ds,
       outDir: dir,
       quiet: true,
@@ -74,14 +61,9 @@ Deno.test("evaluateModel as train's evaluate hook writes the full evaluation", a
 
 Deno.test("evaluateModelPerQuery: the same metrics, and per-query values whose means are them", async () => {
   await initBackend({ backend: "wasm", quiet: true });
-  const ds = generateSynthetic({
-    seed: 4,
-    numItems: 200,
-    numQueries: 300,
-    numUsers: 0,
-  });
+  const ds = userlessSynthetic(4, { numItems: 200, numQueries: 300 });
   const towers: TowerConfigInput[] = [
-    { kind: "plain", dim: 8, embedDim: 8, hidden: [16], ...FEW_BUCKETS },
+    PLAIN_8,
     { kind: "dpsr", dim: 8, embedDim: 8, hidden: 16, heads: 2, ...FEW_BUCKETS },
   ];
   for (const tower of towers) {
