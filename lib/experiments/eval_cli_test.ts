@@ -12,13 +12,13 @@ import {
   type SyntheticOptions,
   writeDataset,
 } from "../data/mod.ts";
-import { DataMismatchError, train } from "../train/mod.ts";
 import {
-  DPSR_TOWER,
-  FEW_BUCKETS,
-  PLAIN_TOWER,
-  reversedItems,
-} from "../fixtures.ts";
+  DataMismatchError,
+  train,
+  type TrainConfigInput,
+  type TrainResult,
+} from "../train/mod.ts";
+import { DPSR_TOWER, PLAIN_TOWER, reversedItems } from "../fixtures.ts";
 import { evalFileName, main, parseEvalArgs } from "./eval_cli.ts";
 import { evaluateRun } from "./evaluate.ts";
 
@@ -75,14 +75,12 @@ Deno.test("deno task eval: evaluates a run, agrees with the training's batch rec
       );
       for (const tower of [PLAIN_TOWER, DPSR_TOWER]) {
         const out = `${dir}/run-${tower.kind}`;
-        const r = await train({
+        const r = await trainMargin(out, {
           data: `${dir}/data`,
           tower: tower as never,
-          loss: { kind: "margin" },
           batchSize: 64,
           steps: 8,
-          backend: "wasm",
-        }, { outDir: out, quiet: true });
+        });
         assertEquals(await main(["--run", out, "--ann"]), 0);
         const ev = JSON.parse(await Deno.readTextFile(`${out}/eval.json`));
         assertEquals(ev.source, "eval");
@@ -156,24 +154,26 @@ async function run(args: string[]): Promise<{ code: number; out: string }> {
   }
 }
 
+/** Trains `config` with the margin loss on the wasm backend into `out`, quietly. */
+function trainMargin(
+  out: string,
+  config: TrainConfigInput,
+): Promise<TrainResult> {
+  return train(
+    { loss: { kind: "margin" }, backend: "wasm", ...config },
+    { outDir: out, quiet: true },
+  );
+}
+
 async function trainedRun(dir: string, steps = 6): Promise<string> {
   await writeDataset(`${dir}/data`, synth(6));
   const out = `${dir}/run`;
-  await train({
+  await trainMargin(out, {
     data: `${dir}/data`,
-    tower: {
-      kind: "plain",
-      dim: 16,
-      embedDim: 16,
-      hidden: [32],
-      userHistory: true,
-      ...FEW_BUCKETS,
-    },
-    loss: { kind: "margin" },
+    tower: { ...PLAIN_TOWER, userHistory: true },
     batchSize: 64,
     steps,
-    backend: "wasm",
-  }, { outDir: out, quiet: true });
+  });
   return out;
 }
 
@@ -314,17 +314,15 @@ Deno.test("evaluateRun: a run ended by early stopping is evaluated on its best-v
     const out = `${dir}/run`;
     // A learning rate too small to change the weights: valid recall is
     // flat, so the run stops after `patience` evaluations, best at the first.
-    const r = await train({
+    const r = await trainMargin(out, {
       data: `${dir}/data`,
       tower: PLAIN_TOWER as never,
-      loss: { kind: "margin" },
       batchSize: 32,
       steps: 40,
       evalEvery: 3,
       earlyStopping: { patience: 2 },
       optimizer: { lr: 1e-30 },
-      backend: "wasm",
-    }, { outDir: out, quiet: true });
+    });
     const summary = r.earlyStopping!;
     assertEquals(summary.stopReason, "patience");
     const ev = await evaluateRun(out) as Record<string, unknown>;

@@ -1,4 +1,9 @@
-import { assertEquals, assertRejects, assertTrue } from "../testing.ts";
+import {
+  assertEquals,
+  assertRejects,
+  assertTrue,
+  withTempDir,
+} from "../testing.ts";
 import { repoRoot } from "./context.ts";
 import { type Notebook, NotebookError, readNotebook } from "./notebook.ts";
 import { FILES_KEY, runNotebook } from "./runner.ts";
@@ -28,8 +33,7 @@ Deno.test({
     "runNotebook: 3-cell fixture — outputs in the right cells, shared names, env",
   ignore,
   async fn() {
-    const out = await Deno.makeTempDir();
-    try {
+    await withTempDir("runner_test_", async (out) => {
       const run = await runNotebook(fixture("basic.ipynb"), {
         out,
         profile: "full",
@@ -96,9 +100,7 @@ Deno.test({
         await Deno.readFile(`${out}/basic/table-2.png`),
         new Uint8Array([137, 80, 78, 71]),
       );
-    } finally {
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   },
 });
 
@@ -106,8 +108,7 @@ Deno.test({
   name: "runNotebook: a failing cell stops the run and is named",
   ignore,
   async fn() {
-    const out = await Deno.makeTempDir();
-    try {
+    await withTempDir("runner_test_", async (out) => {
       const run = await runNotebook(fixture("failing.ipynb"), { out });
       assertEquals(run.ok, false);
       assertEquals(run.failure!.cellId, "boom");
@@ -132,9 +133,7 @@ Deno.test({
       );
       assertEquals(never.execution_count, null);
       assertEquals(never.outputs, []);
-    } finally {
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   },
 });
 
@@ -143,25 +142,24 @@ Deno.test({
     "runNotebook: missing and duplicate cell ids are refused before running",
   ignore,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    const cases: [string, Record<string, unknown>[], string][] = [
-      [
-        "missing",
-        [codeCell("a", "1"), { cell_type: "code", source: "2" }],
-        "missing.ipynb: cell 1: code cell has no id",
-      ],
-      [
-        "dup",
-        [codeCell("a", "1"), codeCell("a", "2")],
-        "dup.ipynb: cell 1 (id 'a'): duplicate id: already used by cell 0",
-      ],
-      [
-        "redeclared",
-        [codeCell("a", "const x = 1;"), codeCell("b", "const x = 2;")],
-        "first declared in cell 'a'",
-      ],
-    ];
-    try {
+    await withTempDir("runner_test_", async (dir) => {
+      const cases: [string, Record<string, unknown>[], string][] = [
+        [
+          "missing",
+          [codeCell("a", "1"), { cell_type: "code", source: "2" }],
+          "missing.ipynb: cell 1: code cell has no id",
+        ],
+        [
+          "dup",
+          [codeCell("a", "1"), codeCell("a", "2")],
+          "dup.ipynb: cell 1 (id 'a'): duplicate id: already used by cell 0",
+        ],
+        [
+          "redeclared",
+          [codeCell("a", "const x = 1;"), codeCell("b", "const x = 2;")],
+          "first declared in cell 'a'",
+        ],
+      ];
       for (const [name, cells, message] of cases) {
         const path = await tempNotebook(dir, name, cells);
         await assertRejects(
@@ -178,9 +176,7 @@ Deno.test({
         ),
         false,
       );
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });
 
@@ -189,9 +185,8 @@ Deno.test({
     "runNotebook: load errors, Deno.exit and timeouts are attributed to their cell",
   ignore,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    const opts = { out: `${dir}/out`, config: CONFIG };
-    try {
+    await withTempDir("runner_test_", async (dir) => {
+      const opts = { out: `${dir}/out`, config: CONFIG };
       const syntax = await tempNotebook(dir, "syntax", [
         codeCell("fine", "const a = 1;"),
         codeCell("broken", "const b = a +;"),
@@ -213,9 +208,7 @@ Deno.test({
       run = await runNotebook(slow, { ...opts, cellTimeoutMs: 300 });
       assertEquals([run.ok, run.failure?.cellId], [false, "sleepy"]);
       assertEquals(run.failure!.ename, "TimeoutError");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });
 
@@ -224,9 +217,8 @@ Deno.test({
     "runNotebook: display ids name artefacts; a rejected promise fails its cell",
   ignore,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    const opts = { out: `${dir}/out`, config: CONFIG };
-    try {
+    await withTempDir("runner_test_", async (dir) => {
+      const opts = { out: `${dir}/out`, config: CONFIG };
       const path = await tempNotebook(dir, "ids", [
         codeCell(
           "figs",
@@ -247,8 +239,6 @@ Deno.test({
         run.failure?.message,
         "notebook ids.ipynb failed in cell 'rejects' (index 1): TypeError: nope",
       );
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });
