@@ -113,24 +113,20 @@ Deno.test("hits, aggregate and paired comparison by hand", () => {
   assertEquals(two.mean, 0.5);
   assertTrue(two.lo >= 0 && two.hi <= 1 && two.lo < 0.5 && two.hi > 0.5);
   // Non-batch metric over two seeds: mean of the per-seed interval ends.
-  const m1 = fakeRun("m", 1, [1], {
-    corpus: {
-      recall: {},
-      ndcg: {},
-      mrr: 0.4,
-      ci: { mrr: { mean: 0.4, lo: 0.3, hi: 0.45 } },
-      queries: 1,
-    },
-  });
-  const m2 = fakeRun("m", 2, [1], {
-    corpus: {
-      recall: {},
-      ndcg: {},
-      mrr: 0.6,
-      ci: { mrr: { mean: 0.6, lo: 0.4, hi: 0.65 } },
-      queries: 1,
-    },
-  });
+  const [m1, m2] = [
+    { seed: 1, mean: 0.4, lo: 0.3, hi: 0.45 },
+    { seed: 2, mean: 0.6, lo: 0.4, hi: 0.65 },
+  ].map(({ seed, ...mrr }) =>
+    fakeRun("m", seed, [1], {
+      corpus: {
+        recall: {},
+        ndcg: {},
+        mrr: mrr.mean,
+        ci: { mrr },
+        queries: 1,
+      },
+    })
+  );
   const [mrr] = experimentsAggregate([m1, m2], { metric: "mrr" });
   assertClose(mrr.mean, 0.5, 1e-12);
   assertClose(mrr.lo, 0.5 - 0.15, 1e-12);

@@ -37,20 +37,16 @@ function row(
 }
 
 Deno.test("baselineVerdict: batch recall against the full corpus, said when they disagree", () => {
-  const n = 40;
-  const own = row("own", "own", {
-    ranks: Array(n).fill(20),
-    ndcg: Array(n).fill(0.9),
+  // 40 queries, each at batch rank `rank` with NDCG `ndcg`.
+  const flat = (rank: number, ndcg: number) => ({
+    ranks: Array(40).fill(rank),
+    ndcg: Array(40).fill(ndcg),
   });
+  const own = row("own", "own", flat(20, 0.9));
+  const againstOwn = (r: BaselineRow) =>
+    baselineVerdict([own, r], { candidate: r.name, reference: "own" });
   // Ranks 1 in every batch, but a worse full-corpus NDCG and MRR.
-  const adaptive = row("adaptive", "adaptive-margin", {
-    ranks: Array(n).fill(1),
-    ndcg: Array(n).fill(0.1),
-  });
-  const s = baselineVerdict([own, adaptive], {
-    candidate: "adaptive",
-    reference: "own",
-  });
+  const s = againstOwn(row("adaptive", "adaptive-margin", flat(1, 0.1)));
   assertTrue(s.includes(": mixed (better on 2, worse on 2 of 4 metrics)"), s);
   assertTrue(
     s.includes("batch recall@1 +1.000 [+1.000, +1.000] (better), p < 0.001"),
@@ -63,14 +59,7 @@ Deno.test("baselineVerdict: batch recall against the full corpus, said when they
     s,
   );
   // Agreement: each side is named.
-  const same = row("same", "adaptive-softmax", {
-    ranks: Array(n).fill(1),
-    ndcg: Array(n).fill(0.9),
-  });
-  const t = baselineVerdict([own, same], {
-    candidate: "same",
-    reference: "own",
-  });
+  const t = againstOwn(row("same", "adaptive-softmax", flat(1, 0.9)));
   assertTrue(
     t.endsWith("Batch recall: better; full corpus: not clearly different."),
     t,
