@@ -23,7 +23,12 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { matMulT } from "../backend/mod.ts";
-import { LossError } from "./types.ts";
+import {
+  lossOptions,
+  type OptionTable,
+  type ResolvedArguments,
+} from "./options.ts";
+import { LossError, type LossResult } from "./types.ts";
 
 /**
  * A tower's query–item score f(q_b, c_n) for every query row against every
@@ -446,4 +451,42 @@ export function candidates(
     itemScores,
     caller: fn,
   };
+}
+
+/** What {@link lossOfPairs} needs of a loss on a score bundle. */
+export interface PairLossSpec<T extends OptionTable> {
+  /** The (q, v) function's name, for errors. */
+  fn: string;
+  /** The loss's option table. */
+  table: T;
+  /** The other option names the (q, v) form accepts (the bundle's). */
+  keys: readonly string[];
+  /** Whether the loss needs the bundle's item scores. */
+  itemScores: boolean;
+  /** The (q, v) form's options. */
+  options: CandidateOptions & LogQOptions;
+  /** The loss on the bundle, given the resolved options. */
+  fromScores: (
+    s: BatchScores,
+    options: ResolvedArguments<T> & { stats?: boolean },
+  ) => LossResult;
+}
+
+/**
+ * The (q, v) form ([B, d] each) of a loss on a score bundle: checks the
+ * options, builds the bundle, runs `fromScores` on it and disposes it.
+ */
+export function lossOfPairs<T extends OptionTable>(
+  q: tf.Tensor2D,
+  v: tf.Tensor2D,
+  spec: PairLossSpec<T>,
+): LossResult {
+  const { fn, options } = spec;
+  const o = lossOptions(fn, spec.table, options, spec.keys);
+  return withBatchScores(
+    q,
+    v,
+    candidates(fn, options, spec.itemScores),
+    (s) => spec.fromScores(s, { ...o, stats: options.stats }),
+  );
 }

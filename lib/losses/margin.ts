@@ -15,13 +15,15 @@ import {
   type BatchScores,
   CANDIDATE_KEYS,
   type CandidateOptions,
-  candidates,
-  itemScoresOf,
-  withBatchScores,
+  lossOfPairs,
 } from "./batch.ts";
 import { lossOptions, number, type Options } from "./options.ts";
 import { hingeRankingLoss } from "./ranking.ts";
-import { SYMMETRIC_OPTIONS, totalLoss } from "./total.ts";
+import {
+  SYMMETRIC_OPTIONS,
+  symmetricLoss,
+  type SymmetricTerm,
+} from "./total.ts";
 import { type LossResult, runLoss, termStatsTensor } from "./types.ts";
 
 /** The options of {@link marginLoss}, declared once. */
@@ -67,6 +69,23 @@ function active(argument: tf.Tensor2D): tf.Tensor2D {
   return tf.cast(tf.greater(argument, 0), "float32");
 }
 
+// One hinge term: the mean over anchors b of Σ_j max(0, δ_bj − s(b, b) +
+// scores[b, j]) over the bundle's negatives.
+function hingeTerm(
+  s: BatchScores,
+  scores: tf.Tensor2D,
+  margin: number | tf.Tensor,
+): SymmetricTerm {
+  const h = hingeRankingLoss(s.positive, scores, {
+    margin,
+    negatives: s.negatives,
+  });
+  return {
+    loss: tf.mean(h.perAnchor) as tf.Scalar,
+    statsExtra: () => ({ active: active(h.argument) }),
+  };
+}
+
 /**
  * Fixed-margin loss, eq. (1), on a score bundle: mean over anchors b of
  * Σ_{j negative of b} max(0, δ − s(q_b, v_b) + s(q_b, c_j)), δ = 0.1.
@@ -83,15 +102,9 @@ export function marginLossFromScores(
   );
   const stats = options.stats ?? false;
   return runLoss(() => {
-    const h = hingeRankingLoss(s.positive, s.query, {
-      margin,
-      negatives: s.negatives,
-    });
-    const loss = tf.mean(h.perAnchor) as tf.Scalar;
+    const { loss, statsExtra } = hingeTerm(s, s.query, margin);
     const rows = stats
-      ? [termStatsTensor(loss, tf.scalar(margin), s.negatives, {
-        active: active(h.argument),
-      })]
+      ? [termStatsTensor(loss, tf.scalar(margin), s.negatives, statsExtra())]
       : [];
     return { loss, rows };
   }, { parameter: "margin", stats });
@@ -103,14 +116,14 @@ export function marginLoss(
   v: tf.Tensor2D,
   options: MarginLossOptions = {},
 ): LossResult {
-  const fn = "marginLoss";
-  const o = lossOptions(fn, MARGIN_LOSS_OPTIONS, options, CANDIDATE_KEYS);
-  return withBatchScores(
-    q,
-    v,
-    candidates(fn, options, false),
-    (s) => marginLossFromScores(s, { ...o, stats: options.stats }),
-  );
+  return lossOfPairs(q, v, {
+    fn: "marginLoss",
+    table: MARGIN_LOSS_OPTIONS,
+    keys: CANDIDATE_KEYS,
+    itemScores: false,
+    options,
+    fromScores: marginLossFromScores,
+  });
 }
 
 /**
@@ -129,39 +142,14 @@ export function adaptiveMarginLossFromScores(
   s: BatchScores,
   options: AdaptiveMarginScoreOptions = {},
 ): LossResult {
-  const fn = "adaptiveMarginLoss";
-  const o = lossOptions(fn, ADAPTIVE_MARGIN_LOSS_OPTIONS, options, ["stats"]);
-  const stats = options.stats ?? false;
-  const item = itemScoresOf(fn, s);
-  return runLoss(() => {
-    const rows: tf.Tensor1D[] = [];
-    const deltaQ = adaptiveMargin(item, o);
-    const hq = hingeRankingLoss(s.positive, s.query, {
-      margin: deltaQ,
-      negatives: s.negatives,
-    });
-    const lq = tf.mean(hq.perAnchor) as tf.Scalar;
-    if (stats) {
-      rows.push(termStatsTensor(lq, deltaQ, s.negatives, {
-        active: active(hq.argument),
-      }));
-    }
-    if (!o.symmetric) return { loss: lq, rows };
-    const deltaV = o.symmetricFrom === "query"
-      ? adaptiveMargin(s.query, o)
-      : deltaQ;
-    const hv = hingeRankingLoss(s.positive, item, {
-      margin: deltaV,
-      negatives: s.negatives,
-    });
-    const lv = tf.mean(hv.perAnchor) as tf.Scalar;
-    if (stats) {
-      rows.push(termStatsTensor(lv, deltaV, s.negatives, {
-        active: active(hv.argument),
-      }));
-    }
-    return { loss: totalLoss(lq, lv, { w: o.w, combine: o.combine }), rows };
-  }, { parameter: "margin", stats });
+  return symmetricLoss(s, {
+    fn: "adaptiveMarginLoss",
+    table: ADAPTIVE_MARGIN_LOSS_OPTIONS,
+    options,
+    parameter: "margin",
+    value: adaptiveMargin,
+    terms: () => (_side, scores, delta) => hingeTerm(s, scores, delta),
+  });
 }
 
 /** {@link adaptiveMarginLossFromScores} of the (q, v) bundle ([B, d] each). */
@@ -170,17 +158,12 @@ export function adaptiveMarginLoss(
   v: tf.Tensor2D,
   options: AdaptiveMarginLossOptions = {},
 ): LossResult {
-  const fn = "adaptiveMarginLoss";
-  const o = lossOptions(
-    fn,
-    ADAPTIVE_MARGIN_LOSS_OPTIONS,
+  return lossOfPairs(q, v, {
+    fn: "adaptiveMarginLoss",
+    table: ADAPTIVE_MARGIN_LOSS_OPTIONS,
+    keys: CANDIDATE_KEYS,
+    itemScores: true,
     options,
-    CANDIDATE_KEYS,
-  );
-  return withBatchScores(
-    q,
-    v,
-    candidates(fn, options, true),
-    (s) => adaptiveMarginLossFromScores(s, { ...o, stats: options.stats }),
-  );
+    fromScores: adaptiveMarginLossFromScores,
+  });
 }

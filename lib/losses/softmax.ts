@@ -18,15 +18,13 @@ import {
   type BatchScores,
   CANDIDATE_KEYS,
   type CandidateOptions,
-  candidates,
-  itemScoresOf,
   LOGQ_KEYS,
   type LogQOptions,
-  withBatchScores,
+  lossOfPairs,
 } from "./batch.ts";
 import { choice, lossOptions, number, type Options } from "./options.ts";
 import { softmaxRankingLoss } from "./ranking.ts";
-import { SYMMETRIC_OPTIONS, totalLoss } from "./total.ts";
+import { SYMMETRIC_OPTIONS, symmetricLoss } from "./total.ts";
 import {
   type LossResult,
   paramTensor,
@@ -132,17 +130,14 @@ export function softmaxLoss(
   v: tf.Tensor2D,
   options: SoftmaxLossOptions = {},
 ): LossResult {
-  const fn = "softmaxLoss";
-  const o = lossOptions(fn, SOFTMAX_LOSS_OPTIONS, options, [
-    ...LOGQ_KEYS,
-    ...CANDIDATE_KEYS,
-  ]);
-  return withBatchScores(
-    q,
-    v,
-    candidates(fn, options, false),
-    (s) => softmaxLossFromScores(s, { ...o, stats: options.stats }),
-  );
+  return lossOfPairs(q, v, {
+    fn: "softmaxLoss",
+    table: SOFTMAX_LOSS_OPTIONS,
+    keys: [...LOGQ_KEYS, ...CANDIDATE_KEYS],
+    itemScores: false,
+    options,
+    fromScores: softmaxLossFromScores,
+  });
 }
 
 /**
@@ -164,43 +159,29 @@ export function adaptiveSoftmaxLossFromScores(
   s: BatchScores,
   options: AdaptiveSoftmaxScoreOptions = {},
 ): LossResult {
-  const fn = "adaptiveSoftmaxLoss";
-  const o = lossOptions(fn, ADAPTIVE_SOFTMAX_LOSS_OPTIONS, options, [
-    "stats",
-  ]);
-  const stats = options.stats ?? false;
-  const item = itemScoresOf(fn, s);
-  return runLoss(() => {
-    const rows: tf.Tensor1D[] = [];
-    const tauQ = adaptiveTemperature(item, o);
-    const tau0 = paramTensor(o.tau0, o.trainable);
-    const positive = tf.div(s.positive, tau0) as tf.Tensor1D;
-    const lq = tf.mean(softmaxRankingLoss(
-      minusOffset(positive, s.logQPositive) as tf.Tensor1D,
-      minusOffset(tf.div(s.query, tauQ), s.logQColumns) as tf.Tensor2D,
-      { negatives: s.negatives },
-    )) as tf.Scalar;
-    if (stats) {
-      rows.push(termStatsTensor(lq, tauQ, s.negatives, {
-        positiveTemperature: tau0,
-      }));
-    }
-    if (!o.symmetric) return { loss: lq, rows };
-    const tauV = o.symmetricFrom === "query"
-      ? adaptiveTemperature(s.query, o)
-      : tauQ;
-    const lv = tf.mean(softmaxRankingLoss(
-      positive,
-      minusOffset(tf.div(item, tauV), s.logQColumns) as tf.Tensor2D,
-      { negatives: s.negatives },
-    )) as tf.Scalar;
-    if (stats) {
-      rows.push(termStatsTensor(lv, tauV, s.negatives, {
-        positiveTemperature: tau0,
-      }));
-    }
-    return { loss: totalLoss(lq, lv, { w: o.w, combine: o.combine }), rows };
-  }, { parameter: "temperature", stats });
+  return symmetricLoss(s, {
+    fn: "adaptiveSoftmaxLoss",
+    table: ADAPTIVE_SOFTMAX_LOSS_OPTIONS,
+    options,
+    parameter: "temperature",
+    value: adaptiveTemperature,
+    terms: (o) => {
+      const tau0 = paramTensor(o.tau0, o.trainable);
+      const positive = tf.div(s.positive, tau0) as tf.Tensor1D;
+      // logQ comes off every L^q logit, but not off L^v's positive (the
+      // query, not a sampled item).
+      return (side, scores, tau) => ({
+        loss: tf.mean(softmaxRankingLoss(
+          side === "query"
+            ? minusOffset(positive, s.logQPositive) as tf.Tensor1D
+            : positive,
+          minusOffset(tf.div(scores, tau), s.logQColumns) as tf.Tensor2D,
+          { negatives: s.negatives },
+        )) as tf.Scalar,
+        statsExtra: () => ({ positiveTemperature: tau0 }),
+      });
+    },
+  });
 }
 
 /** {@link adaptiveSoftmaxLossFromScores} of the (q, v) bundle ([B, d] each). */
@@ -209,15 +190,12 @@ export function adaptiveSoftmaxLoss(
   v: tf.Tensor2D,
   options: AdaptiveSoftmaxLossOptions = {},
 ): LossResult {
-  const fn = "adaptiveSoftmaxLoss";
-  const o = lossOptions(fn, ADAPTIVE_SOFTMAX_LOSS_OPTIONS, options, [
-    ...LOGQ_KEYS,
-    ...CANDIDATE_KEYS,
-  ]);
-  return withBatchScores(
-    q,
-    v,
-    candidates(fn, options, true),
-    (s) => adaptiveSoftmaxLossFromScores(s, { ...o, stats: options.stats }),
-  );
+  return lossOfPairs(q, v, {
+    fn: "adaptiveSoftmaxLoss",
+    table: ADAPTIVE_SOFTMAX_LOSS_OPTIONS,
+    keys: [...LOGQ_KEYS, ...CANDIDATE_KEYS],
+    itemScores: true,
+    options,
+    fromScores: adaptiveSoftmaxLossFromScores,
+  });
 }

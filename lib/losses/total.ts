@@ -13,8 +13,11 @@ import {
   lossOptions,
   type Options,
   param,
+  type ResolvedArguments,
   showValue,
 } from "./options.ts";
+import { type BatchScores, itemScoresOf } from "./batch.ts";
+import { type LossResult, runLoss, termStatsTensor } from "./types.ts";
 
 /** How {@link totalLoss} weighs the two terms. */
 export type Combine = "add" | "convex";
@@ -87,4 +90,75 @@ export function totalLoss(
       : tf.mul(queryLoss, tf.sub(1, w));
     return tf.add(first, weighted) as tf.Scalar;
   });
+}
+
+/** One term (L^q or L^v) of a symmetric loss. */
+export interface SymmetricTerm {
+  /** The term's value: the mean over anchors. */
+  loss: tf.Scalar;
+  /** Its stats row's extras ({@link termStatsTensor}); called for stats only. */
+  statsExtra: () => { active?: tf.Tensor2D; positiveTemperature?: tf.Tensor };
+}
+
+/** What {@link symmetricLoss} needs of an adaptive loss. */
+export interface SymmetricLossSpec<T extends typeof SYMMETRIC_OPTIONS> {
+  /** The loss's name, for errors. */
+  fn: string;
+  /** Its option table (with {@link SYMMETRIC_OPTIONS}). */
+  table: T;
+  /** The options as given. */
+  options: Options<T> & { stats?: boolean };
+  /** What the per-pair values are, for the stats. */
+  parameter: "margin" | "temperature";
+  /** The per-pair value (δ or τ) from a similarity matrix, eq. (3)/(5). */
+  value: (similarity: tf.Tensor2D, o: ResolvedArguments<T>) => tf.Tensor;
+  /**
+   * Called once inside the loss's tidy: the function that computes a term
+   * from its anchor side ("query": L^q, "item": L^v), the anchors' scores
+   * with the candidates and the per-pair values.
+   */
+  terms: (
+    o: ResolvedArguments<T>,
+  ) => (
+    side: "query" | "item",
+    scores: tf.Tensor2D,
+    values: tf.Tensor,
+  ) => SymmetricTerm;
+}
+
+/**
+ * The symmetric adaptive loss on a score bundle, eq. (9): L^q with values
+ * from s(v_b, c_j); with `symmetric`, L^v with values from s(q_b, c_j)
+ * ("query") or L^q's ("item"), combined by {@link totalLoss}. Needs the
+ * bundle's item scores.
+ */
+export function symmetricLoss<T extends typeof SYMMETRIC_OPTIONS>(
+  s: BatchScores,
+  spec: SymmetricLossSpec<T>,
+): LossResult {
+  const { fn, value } = spec;
+  const o = lossOptions(fn, spec.table, spec.options, ["stats"]);
+  const stats = spec.options.stats ?? false;
+  const item = itemScoresOf(fn, s);
+  return runLoss(() => {
+    const rows: tf.Tensor1D[] = [];
+    const valuesQ = value(item, o);
+    const term = spec.terms(o);
+    const run = (
+      side: "query" | "item",
+      scores: tf.Tensor2D,
+      values: tf.Tensor,
+    ) => {
+      const t = term(side, scores, values);
+      if (stats) {
+        rows.push(termStatsTensor(t.loss, values, s.negatives, t.statsExtra()));
+      }
+      return t.loss;
+    };
+    const lq = run("query", s.query, valuesQ);
+    if (!o.symmetric) return { loss: lq, rows };
+    const valuesV = o.symmetricFrom === "query" ? value(s.query, o) : valuesQ;
+    const lv = run("item", item, valuesV);
+    return { loss: totalLoss(lq, lv, { w: o.w, combine: o.combine }), rows };
+  }, { parameter: spec.parameter, stats });
 }
