@@ -1,4 +1,9 @@
-import { assertEquals, assertRejects, assertTrue } from "../testing.ts";
+import {
+  assertEquals,
+  assertRejects,
+  assertTrue,
+  withTempDir,
+} from "../testing.ts";
 import {
   CheckError,
   compareOutputs,
@@ -127,8 +132,7 @@ async function withFolders(
   check: (c: Comparison) => void | Promise<void>,
   options: { relTol?: number; manifest?: Record<string, unknown> } = {},
 ): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("check_test_", async (dir) => {
     await writeOutput(`${dir}/a`, base());
     const fresh = base();
     change(fresh);
@@ -136,9 +140,7 @@ async function withFolders(
     await check(
       await compareOutputs(`${dir}/a`, `${dir}/b`, { relTol: options.relTol }),
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 }
 
 const only = (c: Comparison): Difference => {
@@ -301,8 +303,7 @@ Deno.test("check: a manifest on another seed is a difference", async () => {
 });
 
 Deno.test("check: a folder that is no reproduce output is refused", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("check_test_", async (dir) => {
     await writeOutput(`${dir}/a`, base());
     await Deno.mkdir(`${dir}/empty`);
     await assertRejects(
@@ -315,9 +316,7 @@ Deno.test("check: a folder that is no reproduce output is refused", async () => 
       CheckError,
       "does not exist",
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("maskVariable: durations, dates, paths and versions, not metrics", () => {
@@ -345,8 +344,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string }> {
 }
 
 Deno.test("reproduce --check BASELINE --against DIR: exit 1 and the list when anything differs, 0 otherwise", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("check_test_", async (dir) => {
     await writeOutput(`${dir}/a`, base());
     await writeOutput(`${dir}/same`, base());
     const fresh = base();
@@ -386,9 +384,7 @@ Deno.test("reproduce --check BASELINE --against DIR: exit 1 and the list when an
     r = await cli(["--check", `${dir}/a`, "--out", `${dir}/a`]);
     assertEquals(r.code, 2, r.out);
     assertTrue(r.out.includes("the baseline is the folder this run writes"));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("reproduce arguments: --against and --tolerance need --check; tolerances are numbers ≥ 0", () => {

@@ -187,27 +187,55 @@ Deno.test({
   async fn() {
     await withTempDir("runner_test_", async (dir) => {
       const opts = { out: `${dir}/out`, config: CONFIG };
-      const syntax = await tempNotebook(dir, "syntax", [
-        codeCell("fine", "const a = 1;"),
-        codeCell("broken", "const b = a +;"),
-      ]);
-      let run = await runNotebook(syntax, opts);
-      assertEquals([run.ok, run.failure?.cellId], [false, "broken"]);
-
-      const exit = await tempNotebook(dir, "exit", [
-        codeCell("first", 'console.log("hi");'),
-        codeCell("quits", "Deno.exit(3);"),
-      ]);
-      run = await runNotebook(exit, opts);
-      assertEquals([run.ok, run.failure?.cellId], [false, "quits"]);
-      assertTrue(run.failure!.message.includes("exited with code 3"));
-
-      const slow = await tempNotebook(dir, "slow", [
-        codeCell("sleepy", "await new Promise((r) => setTimeout(r, 20000));"),
-      ]);
-      run = await runNotebook(slow, { ...opts, cellTimeoutMs: 300 });
-      assertEquals([run.ok, run.failure?.cellId], [false, "sleepy"]);
-      assertEquals(run.failure!.ename, "TimeoutError");
+      // Each notebook fails in cell `cell` (with `message` or `ename`).
+      const cases: {
+        name: string;
+        cells: Record<string, unknown>[];
+        cell: string;
+        cellTimeoutMs?: number;
+        message?: string;
+        ename?: string;
+      }[] = [
+        {
+          name: "syntax",
+          cells: [
+            codeCell("fine", "const a = 1;"),
+            codeCell("broken", "const b = a +;"),
+          ],
+          cell: "broken",
+        },
+        {
+          name: "exit",
+          cells: [
+            codeCell("first", 'console.log("hi");'),
+            codeCell("quits", "Deno.exit(3);"),
+          ],
+          cell: "quits",
+          message: "exited with code 3",
+        },
+        {
+          name: "slow",
+          cells: [
+            codeCell(
+              "sleepy",
+              "await new Promise((r) => setTimeout(r, 20000));",
+            ),
+          ],
+          cell: "sleepy",
+          cellTimeoutMs: 300,
+          ename: "TimeoutError",
+        },
+      ];
+      for (const c of cases) {
+        const path = await tempNotebook(dir, c.name, c.cells);
+        const run = await runNotebook(path, {
+          ...opts,
+          cellTimeoutMs: c.cellTimeoutMs,
+        });
+        assertEquals([run.ok, run.failure?.cellId], [false, c.cell]);
+        if (c.message) assertTrue(run.failure!.message.includes(c.message));
+        if (c.ename) assertEquals(run.failure!.ename, c.ename);
+      }
     });
   },
 });
