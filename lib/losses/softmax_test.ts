@@ -32,6 +32,24 @@ interface AdaptiveRef {
   masked?: Set<string>;
 }
 
+/**
+ * The fixed-temperature softmax loss of Q3, V3 in plain JS, every logit
+ * `logit(s, j)` of its similarity s and its candidate's column j (b for the
+ * positive of anchor b).
+ */
+function refFixed(
+  logit: (s: number, j: number) => number,
+  o?: Parameters<typeof refSoftmax>[4],
+): number {
+  return refSoftmax(
+    Q3,
+    V3,
+    (b) => logit(dot(Q3[b], V3[b]), b),
+    (b, c, j) => logit(dot(Q3[b], c), j),
+    o,
+  );
+}
+
 /** L^q and L^v of the adaptive softmax loss in plain JS. */
 function refAdaptive(Q: Rows, V: Rows, o: AdaptiveRef = {}) {
   const alpha = o.alpha ?? 0.5;
@@ -74,12 +92,7 @@ for (const backend of BACKENDS) {
       1e-6,
     );
     const tau = 1 / 30;
-    const expected = refSoftmax(
-      Q3,
-      V3,
-      (b) => dot(Q3[b], V3[b]) / tau,
-      (b, c) => dot(Q3[b], c) / tau,
-    );
+    const expected = refFixed((s) => s / tau);
     assertClose(value(softmaxLoss(t(Q3), t(V3))), expected, 1e-5);
   });
 
@@ -170,12 +183,7 @@ Deno.test("logQ is subtracted from all L^q logits and the L^v negatives", async 
   const v = t(V3);
   const logQ = tf.tensor1d(logQValues);
   const tau = 0.25;
-  const expected = refSoftmax(
-    Q3,
-    V3,
-    (b) => dot(Q3[b], V3[b]) / tau - logQValues[b],
-    (b, c, j) => dot(Q3[b], c) / tau - logQValues[j],
-  );
+  const expected = refFixed((s, j) => s / tau - logQValues[j]);
   assertClose(
     value(softmaxLoss(q, v, { temperature: tau, logQ })),
     expected,
@@ -207,11 +215,8 @@ Deno.test("logQ is subtracted from all L^q logits and the L^v negatives", async 
   );
   // With extraLogQ, extra columns get their own correction.
   const extraLogQ = tf.tensor1d([Math.log(0.3)]);
-  const withExtra = refSoftmax(
-    Q3,
-    V3,
-    (b) => dot(Q3[b], V3[b]) / tau - logQValues[b],
-    (b, c, j) => dot(Q3[b], c) / tau - (j >= 0 ? logQValues[j] : Math.log(0.3)),
+  const withExtra = refFixed(
+    (s, j) => s / tau - (j >= 0 ? logQValues[j] : Math.log(0.3)),
     { extra: [unit(10)] },
   );
   assertClose(
@@ -238,13 +243,7 @@ Deno.test("softmax: masked pairs leave the denominator", async () => {
   const tau = 0.2;
   assertClose(
     value(softmaxLoss(q, v, { temperature: tau, mask })),
-    refSoftmax(
-      Q3,
-      V3,
-      (b) => dot(Q3[b], V3[b]) / tau,
-      (b, c) => dot(Q3[b], c) / tau,
-      { masked },
-    ),
+    refFixed((s) => s / tau, { masked }),
     1e-5,
   );
   const { lq, lv } = refAdaptive(Q3, V3, { tau0: tau, masked });
@@ -283,13 +282,10 @@ Deno.test("softmaxLoss with extra negatives; DSSM-style (no in-batch)", async ()
   const v = t(V3);
   const p = tf.tensor3d(perAnchor);
   const gamma = 10;
-  const expected = refSoftmax(
-    Q3,
-    V3,
-    (b) => gamma * dot(Q3[b], V3[b]),
-    (b, c) => gamma * dot(Q3[b], c),
-    { extraPerAnchor: perAnchor, inBatch: false },
-  );
+  const expected = refFixed((s) => gamma * s, {
+    extraPerAnchor: perAnchor,
+    inBatch: false,
+  });
   assertClose(
     value(
       softmaxLoss(q, v, {
@@ -301,13 +297,7 @@ Deno.test("softmaxLoss with extra negatives; DSSM-style (no in-batch)", async ()
     expected,
     1e-5,
   );
-  const both = refSoftmax(
-    Q3,
-    V3,
-    (b) => 5 * dot(Q3[b], V3[b]),
-    (b, c) => 5 * dot(Q3[b], c),
-    { extraPerAnchor: perAnchor },
-  );
+  const both = refFixed((s) => 5 * s, { extraPerAnchor: perAnchor });
   assertClose(
     value(softmaxLoss(q, v, { temperature: 0.2, extraNegatives: p })),
     both,
