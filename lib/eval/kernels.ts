@@ -7,12 +7,7 @@
  * @module
  */
 
-import {
-  simdAvailable,
-  simdInnerProducts,
-  simdNearest,
-  simdNearestLanes,
-} from "./simd.ts";
+import { simdAvailable, simdInnerProducts, simdNearest } from "./simd.ts";
 
 /** A row-major matrix check: returns the number of rows, or throws. */
 export function rowsOf(
@@ -149,8 +144,7 @@ export function nearestRows(
     const i1 = Math.min(na, i0 + chunk);
     const rows = a.subarray(i0 * d, i1 * d);
     if (scores === null) {
-      const nearest = d <= 16 ? simdNearestLanes : simdNearest;
-      nearest(rows, b, { d, norms, out: out.subarray(i0, i1) });
+      simdNearest(rows, b, { d, norms, out: out.subarray(i0, i1) });
       continue;
     }
     jsInnerProducts(rows, b, d, scores);

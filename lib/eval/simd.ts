@@ -600,9 +600,11 @@ export interface SimdNearestOptions {
 }
 
 /**
- * Nearest row of `b` (squared L2) for every row of `a`, fused in the SIMD
- * kernel: no score matrix is materialised. Ties keep the lower index.
- * Throws when {@link simdAvailable} is false.
+ * Nearest row of `b` (squared L2) for every row of `a`, in the SIMD kernel:
+ * no score matrix is materialised. Short rows (d <= 16) put four centroids
+ * in a SIMD register, one per lane, so the cost per (row, centroid) pair
+ * carries no horizontal sum; longer rows take the fused dot-product kernel.
+ * Ties keep the lower index. Throws when {@link simdAvailable} is false.
  */
 export function simdNearest(
   a: Float32Array,
@@ -610,43 +612,53 @@ export function simdNearest(
   options: SimdNearestOptions,
 ): void {
   if (kernel === null) throw new Error("WebAssembly SIMD is not available");
-  const { d, norms, out } = options;
-  const na = a.length / d, nb = b.length / d;
+  const { d } = options;
+  const job = {
+    k: kernel,
+    a,
+    b,
+    ...options,
+    na: a.length / d,
+    nb: b.length / d,
+  };
+  if (d <= 16) nearestLanes(job);
+  else nearestFused(job);
+}
+
+/** The operands of one {@link simdNearest} call, with their row counts. */
+interface NearestJob extends SimdNearestOptions {
+  k: Kernel;
+  a: Float32Array;
+  b: Float32Array;
+  na: number;
+  nb: number;
+}
+
+function nearestFused(job: NearestJob): void {
+  const { k, a, b, d, norms, out, na, nb } = job;
   const na4 = (na + 3) & ~3, nb2 = (nb + 1) & ~1;
-  const at = stage(kernel, a, b, { d, extraBytes: (nb2 + na4) * 4 });
-  const buf = kernel.memory.buffer;
+  const at = stage(k, a, b, { d, extraBytes: (nb2 + na4) * 4 });
+  const buf = k.memory.buffer;
   const padded = new Float32Array(buf, at.extra, nb2);
   padded.set(norms.subarray(0, nb));
   // A padding row of b must never win.
   if (nb2 > nb) padded[nb] = Infinity;
   const outAt = at.extra + nb2 * 4;
-  kernel.nearest(at.a, na4, at.b, nb2, ((d + 3) & ~3) * 4, outAt, at.extra);
+  k.nearest(at.a, na4, at.b, nb2, ((d + 3) & ~3) * 4, outAt, at.extra);
   out.set(new Int32Array(buf, outAt, na));
 }
 
-/**
- * Like {@link simdNearest} for short rows (d <= 16): four centroids per
- * SIMD register, one per lane, so the cost per (row, centroid) pair does
- * not carry a horizontal sum. Ties keep the lower index.
- */
-export function simdNearestLanes(
-  a: Float32Array,
-  b: Float32Array,
-  options: SimdNearestOptions,
-): void {
-  if (kernel === null) throw new Error("WebAssembly SIMD is not available");
-  const { d, norms, out } = options;
-  if (d > 16) throw new RangeError(`simdNearestLanes: d = ${d} > 16`);
-  const na = a.length / d, nb = b.length / d;
+function nearestLanes(job: NearestJob): void {
+  const { k, a, b, d, norms, out, na, nb } = job;
   if (na === 0) return;
   const blocks = (nb + 15) >> 4;
   const blockFloats = 16 * (d + 1);
   const ctOff = na * d * 4;
   const outOff = ctOff + blocks * blockFloats * 4;
   const end = outOff + na * 32;
-  const have = kernel.memory.buffer.byteLength;
-  if (end > have) kernel.memory.grow(Math.ceil((end - have) / 65536));
-  const buf = kernel.memory.buffer;
+  const have = k.memory.buffer.byteLength;
+  if (end > have) k.memory.grow(Math.ceil((end - have) / 65536));
+  const buf = k.memory.buffer;
   new Float32Array(buf, 0, na * d).set(a);
   const ct = new Float32Array(buf, ctOff, blocks * blockFloats);
   for (let j = 0; j < 16 * blocks; j++) {
@@ -658,7 +670,7 @@ export function simdNearestLanes(
       ct[o + 16 * (t + 1)] = j < nb ? -2 * b[j * d + t] : 0;
     }
   }
-  kernel.nearestLanes(0, na, ctOff, blocks, d * 4, outOff, 0);
+  k.nearestLanes(0, na, ctOff, blocks, d * 4, outOff, 0);
   const best = new Float32Array(buf, outOff, na * 8);
   const idx = new Int32Array(buf, outOff, na * 8);
   for (let i = 0; i < na; i++) {
