@@ -143,6 +143,18 @@ export function optionalKeyColumn(
   return keyColumn(rows, ref);
 }
 
+/** What {@link BuilderRows.intervals} reads. */
+export interface Intervals<R extends "all" | "some"> {
+  /** Field of the interval's lower end. */
+  loField: string;
+  /** Field of its upper end. */
+  hiField: string;
+  /** Lower ends per row (undefined: no intervals). */
+  los?: (R extends "all" ? number : number | undefined)[];
+  /** Upper ends per row. */
+  his?: (R extends "all" ? number : number | undefined)[];
+}
+
 /**
  * A builder's rows, checked by {@link checkRows}, with the column readers
  * bound to the builder's name (which every error message starts with).
@@ -182,6 +194,37 @@ export class BuilderRows {
       ...ref,
       required: "some",
     });
+  }
+
+  /**
+   * The interval columns: fields `options.lo` and `options.hi` (default
+   * "lo", "hi"), read (lo first) when either option is given or either
+   * field is in the rows, else undefined; `required` as in
+   * {@link numberColumn}.
+   */
+  intervals<R extends "all" | "some">(
+    options: { lo?: string; hi?: string },
+    required: R,
+  ): Intervals<R> {
+    const loField = options.lo ?? "lo";
+    const hiField = options.hi ?? "hi";
+    const wanted = options.lo !== undefined || options.hi !== undefined ||
+      this.has(loField) || this.has(hiField);
+    const read = (field: string, option: string) =>
+      wanted
+        ? numberColumn(this.records, {
+          builder: this.builder,
+          field,
+          option,
+          required,
+        }) as Intervals<R>["los"]
+        : undefined;
+    return {
+      loField,
+      hiField,
+      los: read(loField, "lo"),
+      his: read(hiField, "hi"),
+    };
   }
 
   /** {@link keyColumn}. */

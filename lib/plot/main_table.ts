@@ -56,22 +56,13 @@ export function mainTable(
   options: MainTableOptions = {},
 ): VegaLiteSpec {
   const recs = new BuilderRows(rows, "mainTable");
-  const loField = options.lo ?? "lo";
-  const hiField = options.hi ?? "hi";
   const methods = recs.keys(options.method ?? "method", "method");
   const datasets = recs.optionalKeys(options.dataset ?? "dataset", {
     option: "dataset",
     explicit: options.dataset !== undefined,
   });
   const means = recs.numbers(options.mean ?? "mean", { option: "mean" });
-  const wantIntervals = options.lo !== undefined ||
-    options.hi !== undefined || recs.has(loField) || recs.has(hiField);
-  const los = wantIntervals
-    ? recs.numbers(loField, { option: "lo" })
-    : undefined;
-  const his = wantIntervals
-    ? recs.numbers(hiField, { option: "hi" })
-    : undefined;
+  const { loField, hiField, los, his } = recs.intervals(options, "all");
 
   const seen = new Set<string>();
   const values = recs.records.map((_, i) => {

@@ -95,16 +95,7 @@ export function sensitivity(
   const recalls = recs.numbers(options.recall ?? "recall", {
     option: "recall",
   });
-  const loField = options.lo ?? "lo";
-  const hiField = options.hi ?? "hi";
-  const wantIntervals = options.lo !== undefined ||
-    options.hi !== undefined || recs.has(loField) || recs.has(hiField);
-  const los = wantIntervals
-    ? recs.someNumbers(loField, { option: "lo" })
-    : undefined;
-  const his = wantIntervals
-    ? recs.someNumbers(hiField, { option: "hi" })
-    : undefined;
+  const { loField, hiField, los, his } = recs.intervals(options, "some");
   if (los && his) {
     los.forEach((lo, i) => {
       if ((lo === undefined) !== (his[i] === undefined)) {
