@@ -7,7 +7,11 @@
 
 import { BuilderRows, uniqueInOrder } from "./input.ts";
 import { seriesColor, type TitleOptions, topLevel } from "./parts.ts";
-import { PANEL_HEIGHT, PANEL_WIDTH, type VegaLiteSpec } from "./theme.ts";
+import {
+  panelSize,
+  type PanelSizeOptions,
+  type VegaLiteSpec,
+} from "./theme.ts";
 
 /** One (configuration, nprobe) measurement (default field names). */
 export interface IvfPqRow {
@@ -22,7 +26,7 @@ export interface IvfPqRow {
 }
 
 /** Options for {@link ivfPqRecall}. */
-export interface IvfPqRecallOptions extends TitleOptions {
+export interface IvfPqRecallOptions extends TitleOptions, PanelSizeOptions {
   /** Field of the configuration; default `"config"`. */
   config?: string;
   /** Field of nprobe; default `"nprobe"`. */
@@ -40,10 +44,6 @@ export interface IvfPqRecallOptions extends TitleOptions {
   k?: number;
   /** Legend title; default `"Index"`. */
   configTitle?: string;
-  /** Panel width in pixels; default 480. */
-  width?: number;
-  /** Panel height in pixels; default 300. */
-  height?: number;
 }
 
 /**
@@ -71,8 +71,7 @@ export function ivfPqRecall(
     ? recs.someNumbers(qpsField, { option: "qps", positive: true })
     : undefined;
   const domain = uniqueInOrder(configs);
-  const width = options.width ?? PANEL_WIDTH;
-  const height = options.height ?? PANEL_HEIGHT;
+  const { width, height } = panelSize(options);
   const color = seriesColor("config", {
     title: options.configTitle ?? "Index",
     domain,

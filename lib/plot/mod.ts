@@ -22,6 +22,7 @@ export {
   FONT,
   PANEL_HEIGHT,
   PANEL_WIDTH,
+  type PanelSizeOptions,
   SCHEMA_URL,
   THEME,
   themeConfig,

@@ -11,7 +11,11 @@
 
 import { BuilderRows, uniqueInOrder } from "./input.ts";
 import { type TitleOptions, topLevel } from "./parts.ts";
-import { PANEL_HEIGHT, PANEL_WIDTH, type VegaLiteSpec } from "./theme.ts";
+import {
+  panelSize,
+  type PanelSizeOptions,
+  type VegaLiteSpec,
+} from "./theme.ts";
 
 /** One pair's value (default field names). */
 export interface PairValueRow {
@@ -24,7 +28,7 @@ export interface PairValueRow {
 }
 
 /** Options for {@link pairValueDistribution}. */
-export interface PairValueOptions extends TitleOptions {
+export interface PairValueOptions extends TitleOptions, PanelSizeOptions {
   /** Field of the value; default `"value"`. */
   value?: string;
   /** Field of the snapshot step; default `"step"` (optional). */
@@ -41,10 +45,6 @@ export interface PairValueOptions extends TitleOptions {
   valueTitle?: string;
   /** Legend title of the step colour; default `"Step"`. */
   stepTitle?: string;
-  /** Panel width in pixels; default 480. */
-  width?: number;
-  /** Panel height in pixels; default 300. */
-  height?: number;
 }
 
 /** Values of one (kind, step) group. */
@@ -111,8 +111,7 @@ export function pairValueDistribution(
   const kindOrder = kinds ? uniqueInOrder(kinds) : [""];
   const stepOrder = steps ? uniqueInOrder(steps).sort((a, b) => a - b) : [];
   const multi = stepOrder.length > 1;
-  const width = options.width ?? PANEL_WIDTH;
-  const height = options.height ?? PANEL_HEIGHT;
+  const { width, height } = panelSize(options);
 
   const panels = kindOrder.map((kind) => {
     const groups = new Map<number | undefined, Group>();

@@ -9,7 +9,11 @@
 
 import { BuilderRows, uniqueInOrder } from "./input.ts";
 import { seriesColor, type TitleOptions, topLevel } from "./parts.ts";
-import { PANEL_HEIGHT, PANEL_WIDTH, type VegaLiteSpec } from "./theme.ts";
+import {
+  panelSize,
+  type PanelSizeOptions,
+  type VegaLiteSpec,
+} from "./theme.ts";
 
 /** One sweep point (default field names; rename them with the options). */
 export interface SensitivityRow {
@@ -38,7 +42,7 @@ export interface SensitivityReference {
 }
 
 /** Options for {@link sensitivity}. */
-export interface SensitivityOptions extends TitleOptions {
+export interface SensitivityOptions extends TitleOptions, PanelSizeOptions {
   /** Field of the loss family; default `"family"`. */
   family?: string;
   /** Field of δ / τ; default `"value"`. */
@@ -67,10 +71,6 @@ export interface SensitivityOptions extends TitleOptions {
   sharedY?: boolean;
   /** Legend title for `series`; default `"Series"`. */
   seriesTitle?: string;
-  /** Panel width in pixels; default 480. */
-  width?: number;
-  /** Panel height in pixels; default 300. */
-  height?: number;
 }
 
 /** Axis and panel titles of the two known families. */
@@ -128,8 +128,7 @@ export function sensitivity(
       );
     }
   }
-  const width = options.width ?? PANEL_WIDTH;
-  const height = options.height ?? PANEL_HEIGHT;
+  const { width, height } = panelSize(options);
   const yTitle = options.recallTitle ??
     (options.k === undefined ? "Batch recall@k" : `Batch recall@${options.k}`);
 

@@ -24,6 +24,27 @@ export const PANEL_WIDTH = 480;
 /** Default height of one panel, in pixels. */
 export const PANEL_HEIGHT = 300;
 
+/** Panel size options of the builders whose panels default to 480 × 300. */
+export interface PanelSizeOptions {
+  /** Panel width in pixels; default 480. */
+  width?: number;
+  /** Panel height in pixels; default 300. */
+  height?: number;
+}
+
+/**
+ * The panel size `options` ask for, {@link PANEL_WIDTH} × {@link PANEL_HEIGHT}
+ * by default.
+ */
+export function panelSize(
+  options: PanelSizeOptions,
+): { width: number; height: number } {
+  return {
+    width: options.width ?? PANEL_WIDTH,
+    height: options.height ?? PANEL_HEIGHT,
+  };
+}
+
 /**
  * A Vega-Lite top-level spec as plain JSON. Kept loose on purpose: the
  * builders are checked by compiling them (see `compileSpec`), and callers

@@ -7,7 +7,11 @@
 
 import { BuilderRows, uniqueInOrder } from "./input.ts";
 import { stepLines, type TitleOptions, topLevel } from "./parts.ts";
-import { PANEL_HEIGHT, PANEL_WIDTH, type VegaLiteSpec } from "./theme.ts";
+import {
+  panelSize,
+  type PanelSizeOptions,
+  type VegaLiteSpec,
+} from "./theme.ts";
 
 /**
  * One logged point of a run (the default field names; rename them with the
@@ -25,7 +29,7 @@ export interface TrainingCurveRow {
 }
 
 /** Options for {@link trainingCurves}. */
-export interface TrainingCurvesOptions extends TitleOptions {
+export interface TrainingCurvesOptions extends TitleOptions, PanelSizeOptions {
   /** Field of the step; default `"step"`. */
   step?: string;
   /** Field of the loss; default `"loss"`. */
@@ -42,10 +46,6 @@ export interface TrainingCurvesOptions extends TitleOptions {
   recallTitle?: string;
   /** Legend title; default `"Run"`. */
   seriesTitle?: string;
-  /** Panel width in pixels; default 480. */
-  width?: number;
-  /** Panel height in pixels; default 300. */
-  height?: number;
 }
 
 /**
@@ -82,8 +82,7 @@ export function trainingCurves(
       seriesTitle: options.seriesTitle ?? "Run",
       yTitle,
       scale,
-      width: options.width ?? PANEL_WIDTH,
-      height: options.height ?? PANEL_HEIGHT,
+      ...panelSize(options),
     });
 
   const panels = [
