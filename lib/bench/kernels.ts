@@ -447,7 +447,7 @@ export async function profileStep(
       return loss;
     };
     const { value, grads } = variableGradsWithTables(lossFn, vars, {
-      lazy: null,
+      tables: null,
     });
     const loss = value.dataSync()[0];
     const t2 = performance.now();

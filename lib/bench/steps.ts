@@ -124,7 +124,7 @@ export function timeTraining(
       const { value, grads, rows } = variableGradsWithTables(
         lossFn,
         denseVars,
-        { lazy },
+        { tables: lazy?.tables() ?? null },
       );
       const lossValue = value.dataSync()[0];
       const t1 = performance.now();

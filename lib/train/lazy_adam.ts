@@ -238,23 +238,26 @@ export interface TableGradients {
   value: tf.Scalar;
   /** Dense gradients by variable name (tfjs' `variableGrads`). */
   grads: tf.NamedTensorMap;
-  /** Row-sparse gradients of the lazy tables, by table name (empty without `lazy`). */
+  /** Row-sparse gradients of the tables, by table name (empty without `tables`). */
   rows: Map<string, RowGradient>;
 }
 
 /**
- * `tf.variableGrads(lossFn, denseVars)`, and with `lazy` also the row-sparse
- * gradients of its tables (which must not be among `denseVars`).
+ * `tf.variableGrads(lossFn, denseVars)`, and with `tables` (e.g. a lazy
+ * Adam's {@link LazyTableAdam.tables}) also the row-sparse gradients of
+ * those tables, which must not be among `denseVars`.
  */
 export function variableGradsWithTables(
   lossFn: () => tf.Scalar,
   denseVars: tf.Variable[],
-  options: { lazy: LazyTableAdam | null },
+  options: { tables: Readonly<Record<string, tf.Variable>> | null },
 ): TableGradients {
-  const { lazy } = options;
-  if (!lazy) return { ...tf.variableGrads(lossFn, denseVars), rows: new Map() };
+  const { tables } = options;
+  if (!tables || Object.keys(tables).length === 0) {
+    return { ...tf.variableGrads(lossFn, denseVars), rows: new Map() };
+  }
   const c = collectRowGradients(
-    lazy.tables(),
+    tables,
     (probes) => tf.variableGrads(lossFn, [...denseVars, ...probes]),
   );
   return { ...c.result, rows: c.gradients };

@@ -59,7 +59,7 @@ export class LocalSteps {
       const { value, grads, rows } = variableGradsWithTables(
         lossFn,
         denseVars,
-        { lazy },
+        { tables: lazy?.tables() ?? null },
       );
       rowGrads = rows;
       const list = denseVars.map((v) => grads[v.name] ?? tf.zerosLike(v));

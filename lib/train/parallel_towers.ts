@@ -1,35 +1,47 @@
 /**
- * Training steps on two cores: each tower of a two-tower model in its own
- * Deno Worker, the loss on the calling thread.
+ * Training steps on two cores: the towers' work in two Deno Workers, the
+ * loss on the calling thread.
  *
  * A step of the DSSM reference model spends about 14 ms of its ~720 ms in
  * the loss; the rest is the two towers' forward and backward passes and
- * their Adam updates, which share no weights
- * (docs/performance.md#split). So the query tower runs in one worker and
- * the item tower in another, each with its own tfjs backend and its own
- * Adam; the calling thread runs the objective as usual on a stand-in
- * model whose `encodeQueries` / `encodeItems` return the workers' outputs.
+ * their Adam updates (docs/performance.md#split). Each worker has its own
+ * tfjs backend, a copy of the model and Adam for the weights it owns; the
+ * calling thread runs the objective as usual on a stand-in model whose
+ * `encodeQueries` / `encodeItems` return the workers' outputs. The work is
+ * split one of two ways ({@link workSplit}):
+ *
+ * - **towers**, when the towers share no weight (DSSM by default): the
+ *   query tower in one worker, the item tower in the other, each training
+ *   its own weights. Every operation is the one-thread loop's, on the same
+ *   kernels and in the same order, so the weights match it bit for bit
+ *   (tested), except with lazy tables, where the Σg² of the two towers'
+ *   tables are added in float64 in another order, which can move the
+ *   clipping norm in its last float32 bit.
+ * - **halves**, when they share weights (MGDSPR's item-id table and word
+ *   table, DPSR's and the plain tower's shared tables): each worker runs
+ *   both towers on its half of the batch's queries and items, and owns
+ *   half of the weights (balanced by size); the two trade gradients and
+ *   updated weights through a {@link PeerExchange}. The loss still sees the
+ *   whole batch, so in-batch negatives stay whole; the gradient of a weight
+ *   is the sum of two half-batch sums, equal to the one-thread loop's up to
+ *   float rounding (tested to a tolerance).
+ *
  * A step:
  *
  * 1. both workers start encoding the batch's queries and items at once
  *    (the rows are known before the objective runs);
  * 2. the objective computes the loss on the outputs and, through tfjs'
  *    tape, the gradient with respect to each output;
- * 3. each worker back-propagates its outputs' gradients through its tower
- *    (its tape stayed open, see `tower_channel.ts`) and reports Σg² per
- *    weight; the loop forms the global norm in the order the one-thread
- *    loop does, and each worker clips and applies Adam.
+ * 3. each worker back-propagates its outputs' gradients (its tape stayed
+ *    open, see `tower_channel.ts`), in halves mode adds the other's
+ *    gradients of the weights it owns, and reports Σg² per owned weight;
+ *    the loop forms the global norm in the order the one-thread loop does,
+ *    and each worker clips and applies Adam to its weights (in halves mode
+ *    then copies the other's updated weights).
  *
- * Every operation is the one-thread loop's, on the same kernels and in the
- * same order, so the weights match it bit for bit (tested) — except with
- * lazy tables, where the Σg² of the two towers' tables are added in float64
- * in another order, which can move the clipping norm in its last float32
- * bit. Outside a step (evaluation, checkpoints, Adap-τ's statistics) the
+ * Outside a step (evaluation, checkpoints, Adap-τ's statistics) the
  * stand-in model delegates to the caller's model, brought up to date from
  * the workers first ({@link ParallelTowers.sync}).
- *
- * Towers that share weights (DSSM `shared`, DPSR's shared tables) cannot be
- * split; {@link towerSides} says so and the caller keeps one thread.
  *
  * @module
  */
@@ -48,11 +60,13 @@ import type { AdamState } from "./checkpoint.ts";
 import { DenseAdam } from "./dense_adam.ts";
 import type { LazyAdamOptions, LazyAdamState } from "./lazy_adam.ts";
 import type { Objective } from "./objectives.ts";
+import { PeerExchange } from "./peer_exchange.ts";
 import { Command, TowerChannel } from "./tower_channel.ts";
 import type { TowerWorkerInit, TowerWorkerMessage } from "./tower_worker.ts";
 
 type Side = "query" | "item";
 const SIDES: readonly Side[] = ["query", "item"];
+const WORKERS = [0, 1] as const;
 
 /** The weights of each tower, by name, and all of them in the model's order. */
 export interface TowerSides {
@@ -95,6 +109,51 @@ export function towerSides(
   };
 }
 
+/** How two workers share a step (see the module documentation). */
+export interface WorkSplit {
+  /** `towers`: worker 0 runs the query tower, worker 1 the item tower; `halves`: each runs both on half of the batch. */
+  mode: "towers" | "halves";
+  /** The weights each worker updates, in the model's order. */
+  owned: [string[], string[]];
+  /** Every weight name, in the model's order. */
+  order: string[];
+}
+
+/**
+ * The split of `model`'s training over two workers: by tower when the
+ * towers share no weight (the one-thread numbers bit for bit), else by
+ * halves of the batch with the weights divided by size.
+ */
+export function workSplit(
+  model: TwoTowerModel,
+  inputs: TowerInputs,
+): WorkSplit {
+  const sides = towerSides(model, inputs);
+  const order = sides?.order ?? Object.keys(model.getWeights());
+  const vars = model.variables();
+  const sizes = Object.fromEntries(order.map((n, i) => [n, vars[i].size]));
+  if (sides) {
+    return { mode: "towers", owned: [sides.query, sides.item], order };
+  }
+  // Largest first to the lighter worker: the updates and the exchange
+  // cost about as much on both.
+  const load = [0, 0];
+  const owner = new Map<string, number>();
+  for (const n of [...order].sort((a, b) => sizes[b] - sizes[a])) {
+    const w = load[0] <= load[1] ? 0 : 1;
+    owner.set(n, w);
+    load[w] += sizes[n];
+  }
+  return {
+    mode: "halves",
+    owned: [
+      order.filter((n) => owner.get(n) === 0),
+      order.filter((n) => owner.get(n) === 1),
+    ],
+    order,
+  };
+}
+
 /** Options of {@link ParallelTowers.start}. */
 export interface ParallelTowersOptions {
   /** The model's resolved config and seed (the workers build the same model). */
@@ -104,8 +163,8 @@ export interface ParallelTowersOptions {
   ds: Dataset;
   /** Backend the workers use (the caller's). */
   backend: BackendRequest;
-  /** Which weights each tower trains ({@link towerSides}). */
-  sides: TowerSides;
+  /** How the workers share the step ({@link workSplit}). */
+  split: WorkSplit;
   /** Embedding tables that get lazy Adam (empty: dense Adam everywhere). */
   lazyNames: string[];
   /** Adam's settings and the clipping norm. */
@@ -126,42 +185,58 @@ export interface ParallelStepResult {
   recorded: Float32Array | null;
 }
 
+// One encoded part: a worker's outputs for some rows of one side.
 interface Output {
   values: number;
   dy: Float32Array | null;
 }
 
-/** Two tower workers and the stand-in model (see the module documentation). */
+interface Part {
+  values: Float32Array;
+  width: number;
+  out: Output;
+}
+
+// Rows sent to the workers to encode, and what came back.
+interface Request {
+  rows: Record<Side, Int32Array | null>;
+  // Per worker, the rows of each side it was given.
+  given: Record<Side, Int32Array>[];
+  parts: Record<Side, Part[]> | null;
+  used: Record<Side, boolean>;
+}
+
+/** Two workers and the stand-in model (see the module documentation). */
 export class ParallelTowers {
   readonly #model: TwoTowerModel;
   readonly #names: string[];
-  readonly #denseNames: Record<Side, string[]>;
-  readonly #workers: Record<Side, Worker>;
-  readonly #channels: Record<Side, TowerChannel>;
+  readonly #denseNames: [string[], string[]];
+  readonly #workers: Worker[];
+  readonly #channels: TowerChannel[];
   readonly #opts: ParallelTowersOptions;
   readonly #probes: Record<Side, tf.Variable>;
   #objective: Objective | null = null;
   #lossAdam: DenseAdam | null = null;
   readonly #proxy: TwoTowerModel;
   #inStep = false;
-  #pending: Record<Side, Int32Array | null> = { query: null, item: null };
-  #outputs: Record<Side, Output[]> = { query: [], item: [] };
+  #request: Request | null = null;
+  #outputs: Output[][] = [[], []];
   #stale = false;
 
   private constructor(
     model: TwoTowerModel,
-    workers: Record<Side, Worker>,
-    channels: Record<Side, TowerChannel>,
+    workers: Worker[],
+    channels: TowerChannel[],
     opts: ParallelTowersOptions,
   ) {
     this.#model = model;
-    // Known from towerSides: no copy of the weights to learn their names.
-    this.#names = opts.sides.order;
+    this.#names = opts.split.order;
     const lazy = new Set(opts.lazyNames);
-    this.#denseNames = {
-      query: opts.sides.query.filter((n) => !lazy.has(n)),
-      item: opts.sides.item.filter((n) => !lazy.has(n)),
-    };
+    const dense = (names: string[]) => names.filter((n) => !lazy.has(n));
+    this.#denseNames = [
+      dense(opts.split.owned[0]),
+      dense(opts.split.owned[1]),
+    ];
     this.#workers = workers;
     this.#channels = channels;
     this.#opts = opts;
@@ -170,6 +245,11 @@ export class ParallelTowers {
       item: tf.tidy(() => tf.variable(tf.scalar(0), true)),
     };
     this.#proxy = this.#stand_in();
+  }
+
+  /** How the workers share the step. */
+  get mode(): WorkSplit["mode"] {
+    return this.#opts.split.mode;
   }
 
   /**
@@ -195,41 +275,43 @@ export class ParallelTowers {
   ): Promise<ParallelTowers> {
     const bytes = options.channelBytes ?? 64 * 2 ** 20;
     const weights = model.getWeights();
-    const workers = {} as Record<Side, Worker>;
-    const channels = {} as Record<Side, TowerChannel>;
+    const { split } = options;
+    const peer = split.mode === "halves"
+      ? new PeerExchange(exchangeBytes(split, options.lazyNames, model))
+      : null;
+    const workers: Worker[] = [];
+    const channels: TowerChannel[] = [];
     try {
-      await Promise.all(SIDES.map((side) => {
-        channels[side] = new TowerChannel(bytes);
-        workers[side] = new Worker(
+      await Promise.all(WORKERS.map((w) => {
+        channels[w] = new TowerChannel(bytes);
+        workers[w] = new Worker(
           new URL("./tower_worker.ts", import.meta.url).href,
           { type: "module" },
         );
         const init: TowerWorkerInit = {
           type: "init",
-          buffer: channels[side].buffer,
+          buffer: channels[w].buffer,
           backend: options.backend,
-          side,
           tower: options.tower,
           seed: options.seed,
           ds: options.ds,
           weights,
-          names: options.sides[side],
-          lazyNames: options.lazyNames.filter((n) =>
-            options.sides[side].includes(n)
-          ),
+          names: split.owned[w],
+          lazyNames: options.lazyNames,
+          peer: peer ? { buffer: peer.buffer, index: w } : null,
           optimizer: options.optimizer,
         };
-        return request(workers[side], init, "ready").then((m) => {
+        return request(workers[w], init, "ready").then((m) => {
           // Another backend would compute other numbers.
           if (m.backend !== options.backend) {
             throw new Error(
-              `tower worker ${side}: runs on ${m.backend}, not ${options.backend}`,
+              `worker ${w}: runs on ${m.backend}, not ${options.backend}`,
             );
           }
         });
       }));
     } catch (err) {
-      for (const w of Object.values(workers)) w.terminate();
+      for (const w of workers) w?.terminate();
       throw err;
     }
     return new ParallelTowers(model, workers, channels, options);
@@ -251,12 +333,9 @@ export class ParallelTowers {
       throw new Error("parallel towers: attach() an objective first");
     }
     this.#stale = true;
-    for (const side of SIDES) {
-      this.#outputs[side] = [];
-      this.#workers[side].postMessage({ type: "step" });
-    }
-    this.#send("query", batch.queryRow);
-    this.#send("item", batch.itemRow);
+    this.#outputs = [[], []];
+    for (const w of WORKERS) this.#workers[w].postMessage({ type: "step" });
+    this.#send({ query: batch.queryRow, item: batch.itemRow });
     let stats: LossStats | null = null;
     let record: tf.Tensor1D | null = null;
     this.#inStep = true;
@@ -271,33 +350,32 @@ export class ParallelTowers {
     } finally {
       this.#inStep = false;
       // An encode the objective did not ask for still has to be answered.
-      for (const side of SIDES) this.#collect(side);
+      this.#collect();
+      this.#request = null;
     }
     tf.dispose([grads[this.#probes.query.name], grads[this.#probes.item.name]]);
 
     // The outputs' gradients to their workers; both back-propagate at once.
-    for (const side of SIDES) {
-      const outs = this.#outputs[side];
+    for (const w of WORKERS) {
+      const outs = this.#outputs[w];
       const total = outs.reduce((a, o) => a + o.values, 0);
-      const buf = this.#channels[side].floats(total);
+      const buf = this.#channels[w].floats(total);
       let offset = 0;
       for (const o of outs) {
         if (o.dy) buf.set(o.dy, offset);
         else buf.fill(0, offset, offset + o.values);
         offset += o.values;
       }
-      this.#channels[side].send(Command.backward, total);
+      this.#channels[w].send(Command.backward, total);
     }
     const squares = new Map<string, number>();
     let lazySquares = 0;
-    for (const side of SIDES) {
-      const ch = this.#channels[side];
+    for (const w of WORKERS) {
+      const ch = this.#channels[w];
       const n = ch.receive();
-      const names = this.#denseNames[side];
+      const names = this.#denseNames[w];
       if (n !== names.length) {
-        throw new Error(
-          `tower worker ${side}: ${n} squares for ${names.length}`,
-        );
+        throw new Error(`worker ${w}: ${n} squares for ${names.length}`);
       }
       const sq = ch.floats(n);
       names.forEach((name, i) => squares.set(name, sq[i]));
@@ -325,11 +403,11 @@ export class ParallelTowers {
     });
     const [loss, gradNorm] = packed.dataSync();
     tf.dispose([packed, value, ...lossGrads]);
-    for (const side of SIDES) {
-      this.#channels[side].floats(1)[0] = gradNorm;
-      this.#channels[side].send(Command.apply, 1);
+    for (const ch of this.#channels) {
+      ch.floats(1)[0] = gradNorm;
+      ch.send(Command.apply, 1);
     }
-    for (const side of SIDES) this.#channels[side].receive();
+    for (const ch of this.#channels) ch.receive();
     let recorded: Float32Array | null = null;
     if (record !== null) {
       const r = record as tf.Tensor1D;
@@ -344,12 +422,8 @@ export class ParallelTowers {
     if (!this.#stale) return;
     const vars = this.#model.variables();
     const index = new Map(this.#names.map((n, i) => [n, i]));
-    for (const side of SIDES) {
-      const m = await request(
-        this.#workers[side],
-        { type: "weights" },
-        "weights",
-      );
+    for (const worker of this.#workers) {
+      const m = await request(worker, { type: "weights" }, "weights");
       for (const [name, w] of Object.entries(m.weights as Weights)) {
         const v = vars[index.get(name)!];
         tf.tidy(() => v.assign(tf.tensor(w.data, v.shape)));
@@ -361,11 +435,12 @@ export class ParallelTowers {
   /** Sends the caller's model's weights to the workers (after a restore). */
   async push(): Promise<void> {
     const weights = this.#model.getWeights();
+    const halves = this.mode === "halves";
     await Promise.all(
-      SIDES.map((side) =>
-        request(this.#workers[side], {
+      WORKERS.map((w) =>
+        request(this.#workers[w], {
           type: "setWeights",
-          weights: pick(weights, this.#opts.sides[side]),
+          weights: halves ? weights : pick(weights, this.#opts.split.owned[w]),
         }, "done")
       ),
     );
@@ -374,22 +449,19 @@ export class ParallelTowers {
 
   /** Adam's state of every weight, keyed by name (null before the first step). */
   async getState(): Promise<AdamState | null> {
-    const parts: AdamState[] = [];
-    for (const side of SIDES) {
-      const m = await request(this.#workers[side], { type: "state" }, "state");
-      const dense = m.dense as AdamState | null;
-      const lazy = m.lazy as LazyAdamState | null;
-      if (!dense) return null;
-      parts.push({
-        ...dense,
-        m: { ...dense.m, ...lazy?.m },
-        v: { ...dense.v, ...lazy?.v },
-      });
+    const dense: AdamState[] = [], lazy: LazyAdamState[] = [];
+    for (const worker of this.#workers) {
+      const m = await request(worker, { type: "state" }, "state");
+      if (m.dense) dense.push(m.dense as AdamState);
+      if (m.lazy) lazy.push(m.lazy as LazyAdamState);
     }
+    // A worker may own only lazy tables (halves); before the first step
+    // no dense Adam has moments.
+    if (dense.length === 0) return null;
     const own = this.#lossAdam?.getState() ?? null;
-    const all = own ? [...parts, own] : parts;
+    const all = [...dense, ...lazy, ...(own ? [own] : [])];
     return {
-      ...parts[0],
+      ...dense[0],
       m: Object.assign({}, ...all.map((p) => p.m)),
       v: Object.assign({}, ...all.map((p) => p.v)),
     };
@@ -398,8 +470,8 @@ export class ParallelTowers {
   /** Restores {@link getState}'s result. */
   async setState(state: AdamState): Promise<void> {
     await Promise.all(
-      SIDES.map((side) =>
-        request(this.#workers[side], { type: "setState", state }, "done")
+      this.#workers.map((worker) =>
+        request(worker, { type: "setState", state }, "done")
       ),
     );
     this.#lossAdam?.setState(state);
@@ -407,53 +479,116 @@ export class ParallelTowers {
 
   /** Stops the workers and frees what this holds (not the caller's model). */
   dispose(): void {
-    for (const side of SIDES) {
-      this.#workers[side].postMessage({ type: "close" });
-      this.#workers[side].terminate();
+    for (const worker of this.#workers) {
+      worker.postMessage({ type: "close" });
+      worker.terminate();
     }
     this.#lossAdam?.dispose();
     tf.dispose([this.#probes.query, this.#probes.item]);
   }
 
-  // Starts encoding `rows` on `side`'s worker.
-  #send(side: Side, rows: Int32Array): void {
-    const ch = this.#channels[side];
-    ch.ints(rows.length).set(rows);
-    ch.send(Command.encode, rows.length);
-    this.#pending[side] = rows;
+  // Starts encoding `rows` (by side): towers — each side on its worker;
+  // halves — the first half of each side's rows on worker 0, the rest on 1.
+  #send(rows: Record<Side, Int32Array | null>): Request {
+    const empty = new Int32Array(0);
+    const given = WORKERS.map((w) => {
+      const part = (side: Side): Int32Array => {
+        const r = rows[side];
+        if (!r) return empty;
+        if (this.mode === "towers") return SIDES[w] === side ? r : empty;
+        const half = Math.ceil(r.length / 2);
+        return w === 0 ? r.subarray(0, half) : r.subarray(half);
+      };
+      return { query: part("query"), item: part("item") };
+    });
+    WORKERS.forEach((w) => {
+      const { query, item } = given[w];
+      if (query.length + item.length === 0) return;
+      const ch = this.#channels[w];
+      const head = ch.ints(2 + query.length + item.length);
+      head[0] = query.length;
+      head[1] = item.length;
+      head.set(query, 2);
+      head.set(item, 2 + query.length);
+      ch.send(Command.encode, head.length);
+    });
+    this.#request = {
+      rows,
+      given,
+      parts: null,
+      used: { query: false, item: false },
+    };
+    return this.#request;
   }
 
-  // Waits for the pending encode of `side`; returns its values.
-  #collect(side: Side): Float32Array | null {
-    if (!this.#pending[side]) return null;
-    const ch = this.#channels[side];
-    this.#pending[side] = null;
-    const n = ch.receive();
-    this.#outputs[side].push({ values: n, dy: null });
-    return ch.floats(n).slice();
+  // Waits for the workers' answers to the last request, if not read yet.
+  #collect(): void {
+    const r = this.#request;
+    if (!r || r.parts) return;
+    const parts: Record<Side, Part[]> = { query: [], item: [] };
+    WORKERS.forEach((w) => {
+      const given = r.given[w];
+      if (given.query.length + given.item.length === 0) return;
+      const ch = this.#channels[w];
+      ch.receive();
+      const widths = ch.ints(2);
+      let at = 2;
+      SIDES.forEach((side, k) => {
+        const n = given[side].length * widths[k];
+        if (given[side].length === 0) return;
+        const out: Output = { values: n, dy: null };
+        this.#outputs[w].push(out);
+        parts[side].push({
+          values: ch.floats(n, at).slice(),
+          width: widths[k],
+          out,
+        });
+        at += n;
+      });
+    });
+    r.parts = parts;
   }
 
   #encode(side: Side, rows: Int32Array): tf.Tensor2D {
-    const pending = this.#pending[side];
-    if (!pending || !sameRows(pending, rows)) {
-      this.#collect(side);
-      this.#send(side, rows);
+    let r = this.#request;
+    const asked = r?.rows[side];
+    if (!r || r.used[side] || !asked || !sameRows(asked, rows)) {
+      this.#collect();
+      r = this.#send(
+        side === "query"
+          ? { query: rows, item: null }
+          : { query: null, item: rows },
+      );
     }
-    const values = this.#collect(side)!;
-    const index = this.#outputs[side].length - 1;
-    const out = this.#outputs[side][index];
-    const width = values.length / rows.length;
-    const probe = this.#probes[side];
+    this.#collect();
+    r.used[side] = true;
+    const parts = r.parts![side];
+    const width = parts[0].width;
+    const values = parts.length === 1
+      ? parts[0].values
+      : new Float32Array(rows.length * width);
+    if (parts.length > 1) {
+      let at = 0;
+      for (const p of parts) {
+        values.set(p.values, at);
+        at += p.values.length;
+      }
+    }
     const op = tf.customGrad(
       ((p: tf.Tensor) => ({
         value: tf.tensor2d(values, [rows.length, width]),
         gradFunc: (dy: tf.Tensor) => {
-          out.dy = Float32Array.from(dy.dataSync() as Float32Array);
+          const d = dy.dataSync() as Float32Array;
+          let at = 0;
+          for (const part of parts) {
+            part.out.dy = d.slice(at, at + part.values.length);
+            at += part.values.length;
+          }
           return [tf.zerosLike(p)];
         },
       })) as unknown as Parameters<typeof tf.customGrad>[0],
     );
-    return op(probe) as tf.Tensor2D;
+    return op(this.#probes[side]) as tf.Tensor2D;
   }
 
   #stand_in(): TwoTowerModel {
@@ -502,6 +637,25 @@ export class ParallelTowers {
   }
 }
 
+// Room for the largest message either worker writes to the other: the
+// gradients of the weights the other owns, or the new values of its own;
+// a lazy table at most all of its rows with their ids and a count.
+function exchangeBytes(
+  split: WorkSplit,
+  lazyNames: readonly string[],
+  model: TwoTowerModel,
+): number {
+  const lazy = new Set(lazyNames);
+  const vars = model.variables();
+  const index = new Map(split.order.map((n, i) => [n, i]));
+  const slots = (names: string[]) =>
+    names.reduce((a, n) => {
+      const v = vars[index.get(n)!];
+      return a + v.size + (lazy.has(n) ? 1 + v.shape[0] : 0);
+    }, 0);
+  return 4 * Math.max(slots(split.owned[0]), slots(split.owned[1]));
+}
+
 function sameRows(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -527,7 +681,7 @@ function request(
       const m = e.data as Record<string, unknown>;
       if (m.type === "error") {
         done();
-        reject(new Error(`tower worker: ${m.message}`));
+        reject(new Error(`worker: ${m.message}`));
       } else if (m.type === type) {
         done();
         resolve(m);

@@ -3,7 +3,7 @@ import { assertEquals, assertTrue } from "../testing.ts";
 import { initBackend } from "../backend/mod.ts";
 import { createTower } from "../towers/mod.ts";
 import type { TrainConfigInput } from "./config.ts";
-import { towerSides } from "./parallel_towers.ts";
+import { towerSides, workSplit } from "./parallel_towers.ts";
 import { train } from "./train.ts";
 import { trainUntil } from "./fixtures.ts";
 
@@ -43,10 +43,16 @@ async function run(
       resume: options.resumeAt !== undefined,
     });
     assertEquals(r.threads, options.threads, "the parallel path ran");
+    const split = options.threads > 1 ? r.split : null;
     const weights = r.model!.getWeights();
     r.model!.dispose();
     const steps = await Deno.readTextFile(`${dir}/eval.json`);
-    return { log: r.log, weights, eval: JSON.parse(steps).batchRecall };
+    return {
+      log: r.log,
+      weights,
+      eval: JSON.parse(steps).batchRecall,
+      split,
+    };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -144,4 +150,101 @@ Deno.test("towerSides: separate towers split by name; shared weights cannot be s
   );
   assertEquals(towerSides(shared, shared.prepare(ds)), null);
   shared.dispose();
+});
+
+// Towers that share weights train on halves of each batch: the same
+// model up to float rounding (a weight's gradient is the sum of two
+// half-batch sums), and a resume continues exactly.
+function assertClose(
+  a: Awaited<ReturnType<typeof run>>,
+  b: Awaited<ReturnType<typeof run>>,
+  what: string,
+  tolerance: number,
+) {
+  a.log.forEach((r, i) => {
+    const o = b.log[i];
+    const near = (x: number, y: number) =>
+      Math.abs(x - y) <= tolerance * Math.max(Math.abs(x), Math.abs(y));
+    assertTrue(
+      near(o.loss, r.loss),
+      `${what}: loss at step ${r.step}: ${o.loss} vs ${r.loss}`,
+    );
+    assertTrue(near(o.gradNorm, r.gradNorm), `${what}: norm at ${r.step}`);
+  });
+  let worst = 0;
+  for (const [name, w] of Object.entries(a.weights)) {
+    const v = b.weights[name].data;
+    w.data.forEach((x, i) => {
+      worst = Math.max(worst, Math.abs(x - v[i]));
+    });
+  }
+  // Adam moves a weight by about lr = 1e-3 a step; rounding by far less.
+  assertTrue(worst < 1e-4, `${what}: weights differ by up to ${worst}`);
+}
+
+const HALVES: [string, Record<string, unknown>][] = [
+  ["mgdspr (item-id table in both towers)", {
+    tower: SMALL_TOWERS.mgdspr,
+    loss: { kind: "adaptive-margin" },
+  }],
+  ["dpsr, lazy tables", {
+    tower: SMALL_TOWERS.dpsr,
+    loss: { kind: "adaptive-softmax" },
+    optimizer: { tables: "lazy" },
+  }],
+  ["dssm with shared towers, trainable α", {
+    tower: { ...dssm, shared: true },
+    loss: { kind: "adaptive-margin", trainable: true },
+  }],
+];
+
+for (const [what, cfg] of HALVES) {
+  Deno.test(`parallel towers, halves: ${what} — the one-thread numbers up to rounding`, async () => {
+    await initBackend({ backend: "wasm", quiet: true });
+    const one = await run(cfg, { threads: 1, steps: 6 });
+    const two = await run(cfg, { threads: 2, steps: 6 });
+    assertEquals(two.split, "halves");
+    assertClose(one, two, what, 1e-4);
+  });
+}
+
+Deno.test("parallel towers, halves: a resumed run continues exactly (lazy tables)", async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+  const cfg = {
+    tower: SMALL_TOWERS.mgdspr,
+    loss: { kind: "adaptive-margin" },
+    optimizer: { tables: "lazy" },
+  };
+  const straight = await run(cfg, { threads: 2, steps: 7 });
+  const resumed = await run(cfg, { threads: 2, steps: 7, resumeAt: 4 });
+  assertSame(straight, resumed, "halves resumed at step 4");
+});
+
+Deno.test("workSplit: separate towers by tower; shared weights by halves, balanced by size", async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+  const model = createTower(SMALL_TOWERS.mgdspr as never, {
+    seed: 1,
+    dataset: ds,
+  });
+  const split = workSplit(model, model.prepare(ds));
+  assertEquals(split.mode, "halves");
+  const sizes = new Map(
+    Object.entries(model.getWeights()).map(([n, w]) => [n, w.data.length]),
+  );
+  const load = split.owned.map((names) =>
+    names.reduce((a, n) => a + sizes.get(n)!, 0)
+  );
+  assertEquals(
+    [...split.owned[0], ...split.owned[1]].sort(),
+    [...split.order].sort(),
+    "every weight has one owner",
+  );
+  assertTrue(
+    Math.abs(load[0] - load[1]) <= Math.max(...sizes.values()),
+    `loads ${load}`,
+  );
+  model.dispose();
+  const sep = createTower(dssm as never, { seed: 1, dataset: ds });
+  assertEquals(workSplit(sep, sep.prepare(ds)).mode, "towers");
+  sep.dispose();
 });

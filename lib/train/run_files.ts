@@ -76,8 +76,10 @@ export interface RunSession {
   backend: BackendInfo;
   /** {@link codeVersion} of the code that ran it (absent in older runs). */
   code?: string;
-  /** Cores the steps ran on: 2 with the towers in two workers (absent in older runs: 1). */
+  /** Cores the steps ran on: 2 with two workers (absent in older runs: 1). */
   threads?: number;
+  /** With 2: whether each worker ran one tower or half of each batch (`parallel_towers.ts`). */
+  split?: "towers" | "halves";
   /** "running", "finished", "aborted" or "failed". */
   status: "running" | "finished" | "aborted" | "failed";
   /** Error message of a failed session. */

@@ -1,6 +1,6 @@
 /**
- * The shared-memory channel between the training loop and one tower's
- * worker (`tower_worker.ts`, driven by `parallel_towers.ts`).
+ * The shared-memory channel between the training loop and one of its
+ * workers (`tower_worker.ts`, driven by `parallel_towers.ts`).
  *
  * During a step the worker sits inside `tf.variableGrads` waiting for the
  * next command, so that the tape of its tower's forward pass stays open
@@ -16,7 +16,11 @@
 
 /** Commands of a step. */
 export const Command = {
-  /** Payload: n Int32 rows → answer: n·width floats (the tower's outputs). */
+  /**
+   * Payload: int32 [nQ, nI, nQ query rows, nI item rows] → answer: int32
+   * [query output width, item output width], then the query outputs and
+   * the item outputs as float32.
+   */
   encode: 1,
   /** Payload: the gradient of every output so far, in order → answer: Σg² per weight (float32) then the lazy tables' Σg² (float64). */
   backward: 2,
@@ -54,16 +58,16 @@ export class TowerChannel {
     return this.buffer.byteLength - HEADER_BYTES;
   }
 
-  /** The payload as float32 values. */
-  floats(n: number): Float32Array {
-    this.#check(n * 4);
-    return new Float32Array(this.buffer, HEADER_BYTES, n);
+  /** The payload as float32 values, from 4-byte slot `at` on. */
+  floats(n: number, at = 0): Float32Array {
+    this.#check((at + n) * 4);
+    return new Float32Array(this.buffer, HEADER_BYTES + at * 4, n);
   }
 
-  /** The payload as int32 values. */
-  ints(n: number): Int32Array {
-    this.#check(n * 4);
-    return new Int32Array(this.buffer, HEADER_BYTES, n);
+  /** The payload as int32 values, from 4-byte slot `at` on. */
+  ints(n: number, at = 0): Int32Array {
+    this.#check((at + n) * 4);
+    return new Int32Array(this.buffer, HEADER_BYTES + at * 4, n);
   }
 
   /** The payload as float64 values starting at float32 index `at` (rounded up to 8 bytes). */

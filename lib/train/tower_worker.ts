@@ -1,8 +1,14 @@
 /**
- * Web Worker entry of `parallel_towers.ts`: holds one tower of a two-tower
- * model with its own tfjs backend, and runs that tower's forward pass,
- * backward pass and Adam update of each training step. Not meant to be
- * imported.
+ * Web Worker entry of `parallel_towers.ts`: holds a copy of the two-tower
+ * model with its own tfjs backend, and runs the forward passes, backward
+ * pass and Adam update that the loop gives it in each training step. Not
+ * meant to be imported.
+ *
+ * Two ways to split a step (`parallel_towers.ts` picks): **towers**, where
+ * this worker runs one tower and trains its weights alone; or **halves**,
+ * where it runs both towers on half of the batch, trains half of the
+ * weights, and trades gradients and updated weights with the other worker
+ * through a {@link PeerExchange}.
  *
  * Between steps it answers messages (`init`, `step`, `weights`,
  * `setWeights`, `state`, `setState`); during a step it talks only
@@ -18,10 +24,14 @@ import {
   type BackendInfo,
   type BackendRequest,
   initBackend,
+  ownStorage,
+  readFloat32View,
+  writableFloat32View,
 } from "../backend/mod.ts";
 import type { Dataset } from "../data/mod.ts";
 import {
   createTower,
+  type RowGradient,
   type TowerConfig,
   type TowerInputs,
   type TwoTowerModel,
@@ -34,6 +44,7 @@ import {
   LazyTableAdam,
   variableGradsWithTables,
 } from "./lazy_adam.ts";
+import { PeerExchange, sumRowGradients } from "./peer_exchange.ts";
 import { Command, TowerChannel } from "./tower_channel.ts";
 
 /** What the loop sends to start a tower worker. */
@@ -43,8 +54,6 @@ export interface TowerWorkerInit {
   buffer: SharedArrayBuffer;
   /** The backend the loop runs on (the worker uses the same). */
   backend: BackendRequest;
-  /** Which tower this worker runs. */
-  side: "query" | "item";
   /** The model's resolved config and seed. */
   tower: TowerConfig;
   seed: number;
@@ -52,10 +61,16 @@ export interface TowerWorkerInit {
   ds: Dataset;
   /** The model's current weights (all of them). */
   weights: Weights;
-  /** Names of the weights this tower trains (the others are never read). */
+  /** Names of the weights this worker updates. */
   names: string[];
-  /** Of those, the embedding tables that get lazy Adam. */
+  /** The embedding tables that get lazy Adam (of the whole model). */
   lazyNames: string[];
+  /**
+   * Halves: the exchange with the other worker (this worker back-propagates
+   * into every weight and trades gradients and values); null for towers
+   * (it back-propagates into its own weights only).
+   */
+  peer: { buffer: SharedArrayBuffer; index: 0 | 1 } | null;
   /** Adam's settings and the clipping norm (0: none). */
   optimizer: LazyAdamOptions & { clipNorm: number };
 }
@@ -71,16 +86,23 @@ export type TowerWorkerMessage =
   | { type: "close" };
 
 interface Tower {
-  side: "query" | "item";
   channel: TowerChannel;
+  peer: PeerExchange | null;
   model: TwoTowerModel;
   inputs: TowerInputs;
   byName: Map<string, tf.Variable>;
-  denseNames: string[];
-  denseVars: tf.Variable[];
+  /** Dense weights back-propagated into, and which of them this worker owns. */
+  gradNames: string[];
+  gradVars: tf.Variable[];
+  owned: boolean[];
+  /** Lazy tables back-propagated into, by name, and those this worker owns. */
+  gradTables: Record<string, tf.Variable>;
+  ownedTables: Set<string>;
   dense: DenseAdam;
   lazy: LazyTableAdam | null;
   clipNorm: number;
+  /** Weights written in place by the exchange: the storage each was given. */
+  storage: Map<string, object>;
 }
 
 let tower: Tower | null = null;
@@ -94,30 +116,68 @@ async function init(m: TowerWorkerInit): Promise<BackendInfo> {
   const vars = model.variables();
   const byName = new Map(all.map((n, i) => [n, vars[i]]));
   const lazySet = new Set(m.lazyNames);
-  const denseNames = m.names.filter((n) => !lazySet.has(n));
-  const denseVars = denseNames.map((n) => byName.get(n)!);
+  const mine = new Set(m.names);
+  const reached = m.peer ? all : m.names;
+  const gradNames = reached.filter((n) => !lazySet.has(n));
+  const tables = reached.filter((n) => lazySet.has(n));
+  const ownedDense = gradNames.filter((n) => mine.has(n));
+  const ownedTables = tables.filter((n) => mine.has(n));
   const { clipNorm, ...adam } = m.optimizer;
   tower = {
-    side: m.side,
     channel: new TowerChannel(m.buffer),
+    peer: m.peer
+      ? new PeerExchange(m.peer.buffer, { index: m.peer.index })
+      : null,
     model,
     inputs,
     byName,
-    denseNames,
-    denseVars,
+    gradNames,
+    gradVars: gradNames.map((n) => byName.get(n)!),
+    owned: gradNames.map((n) => mine.has(n)),
+    gradTables: Object.fromEntries(tables.map((n) => [n, byName.get(n)!])),
+    ownedTables: new Set(ownedTables),
     dense: new DenseAdam(
-      Object.fromEntries(denseNames.map((n, i) => [n, denseVars[i]])),
+      Object.fromEntries(ownedDense.map((n) => [n, byName.get(n)!])),
       adam,
     ),
-    lazy: m.lazyNames.length > 0
+    lazy: ownedTables.length > 0
       ? new LazyTableAdam(
-        Object.fromEntries(m.lazyNames.map((n) => [n, byName.get(n)!])),
+        Object.fromEntries(ownedTables.map((n) => [n, byName.get(n)!])),
         adam,
       )
       : null,
     clipNorm,
+    storage: new Map(),
   };
   return info;
+}
+
+// Encodes the rows of an encode command: its payload is [nQ, nI, query
+// rows, item rows]; the answer [width of a query output, width of an item
+// output] then the query outputs and the item outputs, as float32.
+function encode(t: Tower, length: number, outputs: tf.Tensor2D[]): void {
+  const ch = t.channel;
+  const head = ch.ints(length);
+  const nq = head[0], ni = head[1];
+  const q = head.slice(2, 2 + nq), i = head.slice(2 + nq, 2 + nq + ni);
+  const parts: tf.Tensor2D[] = [];
+  if (nq > 0) {
+    parts.push(t.model.encodeQueries(t.inputs, q, { training: true }));
+  }
+  if (ni > 0) parts.push(t.model.encodeItems(t.inputs, i, { training: true }));
+  outputs.push(...parts);
+  const widths = [
+    nq > 0 ? parts[0].shape[1] : 0,
+    ni > 0 ? parts.at(-1)!.shape[1] : 0,
+  ];
+  ch.ints(2).set(widths);
+  let at = 2;
+  for (const e of parts) {
+    const values = e.dataSync() as Float32Array;
+    ch.floats(values.length, at).set(values);
+    at += values.length;
+  }
+  ch.answer(at);
 }
 
 // One training step, driven command by command through the channel.
@@ -129,14 +189,7 @@ function step(t: Tower): void {
       const { code, length } = ch.next();
       if (code === Command.encode) {
         try {
-          const rows = ch.ints(length).slice();
-          const e = t.side === "query"
-            ? t.model.encodeQueries(t.inputs, rows, { training: true })
-            : t.model.encodeItems(t.inputs, rows, { training: true });
-          outputs.push(e);
-          const values = e.dataSync() as Float32Array;
-          ch.floats(values.length).set(values);
-          ch.answer(values.length);
+          encode(t, length, outputs);
         } catch (err) {
           ch.fail(err instanceof Error ? err.message : String(err));
         }
@@ -160,11 +213,12 @@ function step(t: Tower): void {
   };
   const { value, grads, rows } = variableGradsWithTables(
     lossFn,
-    t.denseVars,
-    { lazy: t.lazy },
+    t.gradVars,
+    { tables: t.gradTables },
   );
   value.dispose();
-  const list = t.denseVars.map((v) => grads[v.name] ?? tf.zerosLike(v));
+  let list = t.gradVars.map((v) => grads[v.name] ?? tf.zerosLike(v));
+  if (t.peer) list = reduceScatter(t, t.peer, { grads: list, rows });
   // Σg² per weight as the loop would compute it, then the lazy tables'.
   const squares = list.map((x) =>
     tf.tidy(() => tf.sum(tf.square(x)).dataSync()[0])
@@ -188,12 +242,130 @@ function step(t: Tower): void {
   t.lazy?.apply(rows, {
     scale: c > 0 ? Math.fround(Math.fround(c) / Math.max(norm, c)) : 1,
   });
+  if (t.peer) allGather(t, t.peer, rows);
   ch.answer(0);
 }
 
+// Halves: sends the gradients of the weights the other worker owns, adds
+// the other's to those of the weights this one owns. Returns the summed
+// gradients of the owned dense weights (the others are disposed); `rows`
+// is left holding the summed rows of the owned tables only.
+function reduceScatter(
+  t: Tower,
+  peer: PeerExchange,
+  g: { grads: tf.Tensor[]; rows: Map<string, RowGradient> },
+): tf.Tensor[] {
+  const out = peer.outgoing();
+  g.grads.forEach((x, i) => {
+    if (!t.owned[i]) out.put(readFloat32View(x));
+  });
+  for (const name of Object.keys(t.gradTables)) {
+    if (t.ownedTables.has(name)) continue;
+    const r = g.rows.get(name);
+    out.count(r ? r.ids.length : 0);
+    if (r) {
+      out.put(r.ids);
+      out.put(r.rows);
+    }
+    g.rows.delete(name);
+  }
+  peer.barrier();
+  const inc = peer.incoming();
+  const mine: tf.Tensor[] = [];
+  g.grads.forEach((x, i) => {
+    if (!t.owned[i]) {
+      x.dispose();
+      return;
+    }
+    const other = tf.tensor(inc.floats(x.size), x.shape, "float32");
+    mine.push(tf.add(x, other));
+    tf.dispose([x, other]);
+  });
+  for (const [name, table] of Object.entries(t.gradTables)) {
+    if (!t.ownedTables.has(name)) continue;
+    const n = inc.count();
+    const dim = table.shape[1] as number;
+    const other = { ids: inc.ints(n), rows: inc.floats(n * dim), dim };
+    const own = g.rows.get(name);
+    g.rows.set(name, own ? sumRowGradients(own, other) : copyRows(other));
+  }
+  return mine;
+}
+
+// Halves: sends the new values of the owned weights (the touched rows of
+// the owned tables), then writes the other's into this worker's copies.
+function allGather(
+  t: Tower,
+  peer: PeerExchange,
+  rows: Map<string, RowGradient>,
+): void {
+  const out = peer.outgoing();
+  t.gradVars.forEach((v, i) => {
+    if (t.owned[i]) out.put(readFloat32View(v));
+  });
+  for (const [name, table] of Object.entries(t.gradTables)) {
+    if (!t.ownedTables.has(name)) continue;
+    const r = rows.get(name);
+    const ids = r?.ids ?? new Int32Array(0);
+    const D = table.shape[1] as number;
+    out.count(ids.length);
+    out.put(ids);
+    const values = readFloat32View(table);
+    for (const id of ids) out.put(values.subarray(id * D, (id + 1) * D));
+  }
+  peer.barrier();
+  const inc = peer.incoming();
+  t.gradVars.forEach((v, i) => {
+    if (!t.owned[i]) overwrite(t, t.gradNames[i], inc.floats(v.size));
+  });
+  for (const [name, table] of Object.entries(t.gradTables)) {
+    if (t.ownedTables.has(name)) continue;
+    const n = inc.count();
+    const ids = inc.ints(n);
+    overwrite(t, name, inc.floats(n * (table.shape[1] as number)), ids);
+  }
+}
+
+// Writes `data` into the weight `name`: the rows `ids` of a table in
+// place (after giving it storage no other tensor shares), a whole weight
+// as a new tensor. Not a whole weight in place: tfjs-wasm caches
+// XNNPACK's packed copy of a matMul operand by tensor id, and would go on
+// multiplying by the old values (measured: the third step's loss moved).
+function overwrite(
+  t: Tower,
+  name: string,
+  data: Float32Array,
+  ids?: Int32Array,
+): void {
+  const v = t.byName.get(name)!;
+  if (!ids) {
+    // The cpu backend keeps the array it is given: not the shared one.
+    const own = tf.getBackend() === "wasm" ? data : data.slice();
+    tf.tidy(() => v.assign(tf.tensor(own, v.shape)));
+    return;
+  }
+  if (t.storage.get(name) !== v.dataId) t.storage.set(name, ownStorage(v));
+  // Fetched last: a wasm heap view is valid until the next allocation.
+  const view = writableFloat32View(v);
+  const target = view ?? Float32Array.from(v.dataSync() as Float32Array);
+  const D = v.shape[1] as number;
+  ids.forEach((id, k) => target.set(data.subarray(k * D, (k + 1) * D), id * D));
+  if (!view) {
+    tf.tidy(() => v.assign(tf.tensor(target, v.shape)));
+    t.storage.set(name, v.dataId);
+  }
+}
+
+function copyRows(g: RowGradient): RowGradient {
+  return { ids: g.ids.slice(), rows: g.rows.slice(), dim: g.dim };
+}
+
 // Copied as the message is cloned, one weight at a time.
-function sideWeights(t: Tower): Weights {
-  const names = [...t.denseNames, ...(t.lazy?.names() ?? [])];
+function ownedWeights(t: Tower): Weights {
+  const names = [
+    ...t.gradNames.filter((_, i) => t.owned[i]),
+    ...(t.lazy?.names() ?? []),
+  ];
   return weightsOnRead(names, names.map((n) => t.byName.get(n)!));
 }
 
@@ -212,12 +384,14 @@ self.onmessage = async (e: MessageEvent<TowerWorkerMessage>) => {
         try {
           step(t);
         } catch (err) {
-          // The loop is blocked on the channel, not listening to messages.
+          // The loop is blocked on the channel, not listening to messages;
+          // the other worker may be waiting at a barrier.
+          t.peer?.abandon();
           t.channel.abandon(err instanceof Error ? err.message : String(err));
         }
         return;
       case "weights":
-        self.postMessage({ type: "weights", weights: sideWeights(t) });
+        self.postMessage({ type: "weights", weights: ownedWeights(t) });
         return;
       case "setWeights":
         for (const [name, w] of Object.entries(m.weights)) {

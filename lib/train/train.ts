@@ -109,7 +109,7 @@ import {
 import { createObjective } from "./objectives.ts";
 import { batchRecallOfModel } from "./evaluate.ts";
 import { LocalSteps } from "./local_steps.ts";
-import { ParallelTowers, towerSides } from "./parallel_towers.ts";
+import { ParallelTowers, workSplit } from "./parallel_towers.ts";
 import { acquireRunLock, refuseOutInsideData, TrainError } from "./run_lock.ts";
 
 // Callers import these from here too (they were defined here before).
@@ -164,10 +164,11 @@ export interface TrainOptions {
   /** Write a checkpoint when stopped by `signal` (default true). */
   checkpointOnAbort?: boolean;
   /**
-   * Cores for this run (default 1). With 2, the query and item towers train
-   * in two workers and the loss here (`parallel_towers.ts`); the numbers
-   * are the one-core loop's. Towers that share weights, and the tfjs-node
-   * backend (threaded already), stay on one core.
+   * Cores for this run (default 1). With 2 the towers' work runs in two
+   * workers and the loss here (`parallel_towers.ts`): one tower each, with
+   * the one-core loop's numbers bit for bit, or, for towers that share
+   * weights, half of each batch each, with its numbers up to float
+   * rounding. The tfjs-node backend (threaded already) stays on one core.
    */
   threads?: number;
   /**
@@ -183,8 +184,10 @@ export interface TrainOptions {
 export interface TrainResult {
   /** Run folder. */
   dir: string;
-  /** Cores the steps ran on (2: towers in two workers; see `threads`). */
+  /** Cores the steps ran on (2: two workers; see `threads`). */
   threads: number;
+  /** With 2 threads, how the workers split the step. */
+  split: "towers" | "halves" | null;
   /** Resolved config. */
   config: TrainConfig;
   /** Its hash. */
@@ -402,6 +405,7 @@ async function trainLocked(
     return {
       dir,
       threads: 1, // nothing was trained
+      split: null,
       config,
       configHash: hash,
       tower,
@@ -433,16 +437,13 @@ async function trainLocked(
   const workerBackend = backend.name === "wasm" || backend.name === "cpu"
     ? backend.name
     : null;
-  const sides = (options.threads ?? 1) >= 2 && workerBackend
-    ? towerSides(model, inputs)
-    : null;
-  const towers = sides && workerBackend
+  const towers = (options.threads ?? 1) >= 2 && workerBackend
     ? await ParallelTowers.start(model, {
       tower,
       seed: config.seed,
       ds,
       backend: workerBackend,
-      sides,
+      split: workSplit(model, inputs),
       lazyNames: config.optimizer.tables === "lazy" ? model.rowSparse() : [],
       optimizer: { lr, beta1, beta2, epsilon, clipNorm },
     })
@@ -510,6 +511,7 @@ async function trainLocked(
     backend,
     code,
     threads: towers ? 2 : 1,
+    ...(towers ? { split: towers.mode } : {}),
     status: "running",
   };
   const parameters = vars.reduce((a, v) => a + v.size, 0);
@@ -738,6 +740,7 @@ async function trainLocked(
   return {
     dir,
     threads: towers ? 2 : 1,
+    split: towers?.mode ?? null,
     config,
     configHash: hash,
     tower,
