@@ -21,7 +21,7 @@ import {
   type SourceOptions,
 } from "./source.ts";
 import { sortedPairs, splitQueryId } from "./split.ts";
-import { queriesTable, rowsByKey, splitCounts } from "./tables.ts";
+import { queriesTable, sortById, splitCounts } from "./tables.ts";
 
 /** Options of {@link loadMovielens}. */
 export interface MovielensOptions extends SourceOptions {
@@ -84,15 +84,9 @@ export async function loadMovielens(
     const genres = g === "" || g === NO_GENRES ? [] : g.split("|");
     return { id: intCell(mt, r, midCol), title: row[titleCol], genres };
   });
-  movies.sort((a, b) => a.id - b.id);
-  const index = rowsByKey(
-    movies.map((m) => m.id),
-    (k) =>
-      new DataError(
-        mSrc.path,
-        `movieId ${movies[k].id} appears twice`,
-        "movieId",
-      ),
+  const index = sortById(
+    movies,
+    (id) => new DataError(mSrc.path, `movieId ${id} appears twice`, "movieId"),
   );
 
   const { table: rt, at: [uCol, iCol, rCol, tCol] } = sourceCsv(rSrc, {

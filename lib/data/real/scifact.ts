@@ -23,7 +23,7 @@ import {
   type SourceOptions,
 } from "./source.ts";
 import { checkFraction, pickFraction, sortedPairs } from "./split.ts";
-import { queriesTable, rowsByKey, splitCounts, textItems } from "./tables.ts";
+import { queriesTable, sortById, splitCounts, textItems } from "./tables.ts";
 
 /** The zip's members that the loader reads. */
 export const SCIFACT_MEMBERS = {
@@ -311,15 +311,9 @@ export async function loadScifact(
       sentences: sentences.length,
     };
   });
-  docs.sort((a, b) => a.id - b.id);
-  const docIndex = rowsByKey(
-    docs.map((d) => d.id),
-    (k) =>
-      new DataError(
-        corpus.file,
-        `doc id ${docs[k].id} appears twice`,
-        "doc_id",
-      ),
+  const docIndex = sortById(
+    docs,
+    (id) => new DataError(corpus.file, `doc id ${id} appears twice`, "doc_id"),
   );
 
   const trainT = member(files, zip.path, SCIFACT_MEMBERS.train);

@@ -89,6 +89,18 @@ export function rowsByKey<K>(
   return index;
 }
 
+/**
+ * Sorts `rows` by id, in place, and returns the row of each id; an id met
+ * again throws `twice(id)`.
+ */
+export function sortById<T extends { id: number }>(
+  rows: T[],
+  twice: (id: number) => Error,
+): Map<number, number> {
+  rows.sort((a, b) => a.id - b.id);
+  return rowsByKey(rows.map((r) => r.id), (k) => twice(rows[k].id));
+}
+
 /** The counts of queries and pairs, per split, that every meta records. */
 export function splitCounts(
   queries: QueriesTable,
