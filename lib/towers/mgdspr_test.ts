@@ -19,6 +19,15 @@ function build() {
   return { model, inputs: model.prepare(ds) };
 }
 
+/** The mean of two words' rows of the word table, by hand. */
+function wordMean(words: Float32Array, pair: [string, string]): number[] {
+  const ids = pair.map((x) => hashUnit(x, "word", { buckets: 256 }));
+  return Array.from(
+    { length: D },
+    (_, j) => (words[ids[0] * D + j] + words[ids[1] * D + j]) / 2,
+  );
+}
+
 /** A test on a freshly built tower (wasm backend), disposed after it. */
 function towerTest(
   name: string,
@@ -93,13 +102,7 @@ towerTest(
 
     // q_word of "red chair": mean of the two word rows.
     const words = w["query/word"].data;
-    const ids = ["red", "chair"].map((x) =>
-      hashUnit(x, "word", { buckets: 256 })
-    );
-    const mean = Array.from(
-      { length: D },
-      (_, j) => (words[ids[0] * D + j] + words[ids[1] * D + j]) / 2,
-    );
+    const mean = wordMean(words, ["red", "chair"]);
     const units = model.queryUnits(inputs, rows);
     assertClose(units.arraySync()[0][2], mean, 1e-6);
     units.dispose();
@@ -114,13 +117,7 @@ towerTest(
     const wt = w["item/wt"].data;
     const id = w["item/id"].data;
     // Item row 3: title "red lamp", item_id 13, id-table row 14.
-    const ids = ["red", "lamp"].map((x) =>
-      hashUnit(x, "word", { buckets: 256 })
-    );
-    const m = Array.from(
-      { length: D },
-      (_, j) => (words[ids[0] * D + j] + words[ids[1] * D + j]) / 2,
-    );
+    const m = wordMean(words, ["red", "lamp"]);
     const raw = Array.from({ length: D }, (_, j) => {
       let s = 0;
       for (let i = 0; i < D; i++) s += m[i] * wt[i * D + j];
