@@ -150,12 +150,7 @@ export class LazyTableAdam {
         );
       }
       const m = this.#m.get(name)!, v = this.#v.get(name)!;
-      if (this.#owned.get(name) !== table.dataId) {
-        this.#owned.set(name, ownStorage(table));
-      }
-      // Fetched last: a wasm heap view is valid until the next allocation.
-      const inPlace = writableFloat32View(table);
-      const x = inPlace ?? this.#valuesOf(name, table);
+      const { x, inPlace } = this.#storage(name, table);
       for (let r = 0; r < g.ids.length; r++) {
         const base = g.ids[r] * D;
         const src = r * D;
@@ -172,13 +167,49 @@ export class LazyTableAdam {
           x[k] = f(step + x[k]);
         }
       }
-      if (!inPlace) {
-        tf.tidy(() => table.assign(tf.tensor2d(x, [table.shape[0], D])));
-        this.#owned.set(name, table.dataId);
-      }
+      if (!inPlace) this.#upload(name, table, x);
     }
     this.#accBeta1 = f(this.#accBeta1 * b1);
     this.#accBeta2 = f(this.#accBeta2 * b2);
+  }
+
+  /**
+   * Writes `rows` (row-major `[ids.length, D]`) into the rows `ids` of
+   * table `name`, as {@link apply} writes its updates: rows another
+   * optimiser updated (the other worker of `parallel_towers.ts`).
+   */
+  writeRows(name: string, ids: Int32Array, rows: Float32Array): void {
+    const table = this.#tables.get(name);
+    if (!table) throw new Error(`lazy Adam: no table '${name}'`);
+    const D = table.shape[1] as number;
+    const { x, inPlace } = this.#storage(name, table);
+    for (let k = 0; k < ids.length; k++) {
+      x.set(rows.subarray(k * D, (k + 1) * D), ids[k] * D);
+    }
+    if (!inPlace) this.#upload(name, table, x);
+  }
+
+  // The table's values to write rows into: its own storage where the
+  // backend allows, else this optimiser's copy.
+  #storage(
+    name: string,
+    table: tf.Variable,
+  ): { x: Float32Array; inPlace: boolean } {
+    if (this.#owned.get(name) !== table.dataId) {
+      this.#owned.set(name, ownStorage(table));
+    }
+    // Fetched last: a wasm heap view is valid until the next allocation.
+    const view = writableFloat32View(table);
+    return view
+      ? { x: view, inPlace: true }
+      : { x: this.#valuesOf(name, table), inPlace: false };
+  }
+
+  #upload(name: string, table: tf.Variable, x: Float32Array): void {
+    tf.tidy(() =>
+      table.assign(tf.tensor2d(x, [table.shape[0], x.length / table.shape[0]]))
+    );
+    this.#owned.set(name, table.dataId);
   }
 
   #valuesOf(name: string, table: tf.Variable): Float32Array {

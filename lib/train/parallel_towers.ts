@@ -113,7 +113,12 @@ export function towerSides(
 export interface WorkSplit {
   /** `towers`: worker 0 runs the query tower, worker 1 the item tower; `halves`: each runs both on half of the batch. */
   mode: "towers" | "halves";
-  /** The weights each worker updates, in the model's order. */
+  /**
+   * The weights each worker updates, in the model's order. Halves: the
+   * lazy tables are in neither; each worker updates the rows of every
+   * table whose id has its parity (0 or 1), which splits the rows a batch
+   * touched about evenly whatever the table.
+   */
   owned: [string[], string[]];
   /** Every weight name, in the model's order. */
   order: string[];
@@ -122,13 +127,16 @@ export interface WorkSplit {
 /**
  * The split of `model`'s training over two workers: by tower when the
  * towers share no weight (the one-thread numbers bit for bit), else by
- * halves of the batch with the weights divided by size.
+ * halves of the batch with the dense weights divided by size and the
+ * lazy tables (`options.lazyNames`) by row parity.
  */
 export function workSplit(
   model: TwoTowerModel,
   inputs: TowerInputs,
+  options: { lazyNames?: readonly string[] } = {},
 ): WorkSplit {
   const sides = towerSides(model, inputs);
+  const lazy = new Set(options.lazyNames ?? []);
   const order = sides?.order ?? Object.keys(model.getWeights());
   const vars = model.variables();
   const sizes = Object.fromEntries(order.map((n, i) => [n, vars[i].size]));
@@ -139,7 +147,8 @@ export function workSplit(
   // cost about as much on both.
   const load = [0, 0];
   const owner = new Map<string, number>();
-  for (const n of [...order].sort((a, b) => sizes[b] - sizes[a])) {
+  const dense = order.filter((n) => !lazy.has(n));
+  for (const n of dense.sort((a, b) => sizes[b] - sizes[a])) {
     const w = load[0] <= load[1] ? 0 : 1;
     owner.set(n, w);
     load[w] += sizes[n];
@@ -455,11 +464,14 @@ export class ParallelTowers {
       if (m.dense) dense.push(m.dense as AdamState);
       if (m.lazy) lazy.push(m.lazy as LazyAdamState);
     }
-    // A worker may own only lazy tables (halves); before the first step
-    // no dense Adam has moments.
+    // A worker may own no dense weight; before the first step no dense
+    // Adam has moments.
     if (dense.length === 0) return null;
     const own = this.#lossAdam?.getState() ?? null;
-    const all = [...dense, ...lazy, ...(own ? [own] : [])];
+    const tables = this.mode === "halves" && lazy.length === 2
+      ? [byParity(lazy[0], lazy[1])]
+      : lazy;
+    const all = [...dense, ...tables, ...(own ? [own] : [])];
     return {
       ...dense[0],
       m: Object.assign({}, ...all.map((p) => p.m)),
@@ -638,22 +650,39 @@ export class ParallelTowers {
 }
 
 // Room for the largest message either worker writes to the other: the
-// gradients of the weights the other owns, or the new values of its own;
-// a lazy table at most all of its rows with their ids and a count.
+// gradients of the weights the other owns, or the new values of its own,
+// and of each lazy table at most all of its rows with their ids.
 function exchangeBytes(
   split: WorkSplit,
   lazyNames: readonly string[],
   model: TwoTowerModel,
 ): number {
-  const lazy = new Set(lazyNames);
   const vars = model.variables();
   const index = new Map(split.order.map((n, i) => [n, i]));
-  const slots = (names: string[]) =>
-    names.reduce((a, n) => {
-      const v = vars[index.get(n)!];
-      return a + v.size + (lazy.has(n) ? 1 + v.shape[0] : 0);
-    }, 0);
-  return 4 * Math.max(slots(split.owned[0]), slots(split.owned[1]));
+  const size = (n: string) => vars[index.get(n)!].size;
+  const dense = (names: string[]) => names.reduce((a, n) => a + size(n), 0);
+  const tables = lazyNames.reduce(
+    (a, n) => a + 1 + vars[index.get(n)!].shape[0] + size(n),
+    0,
+  );
+  return 4 * (Math.max(dense(split.owned[0]), dense(split.owned[1])) + tables);
+}
+
+// The lazy tables' moments of two halves workers: each row from the
+// worker of its parity (the other's copy of that row is stale).
+function byParity(a: LazyAdamState, b: LazyAdamState): LazyAdamState {
+  const merge = (x: Weights, y: Weights): Weights =>
+    Object.fromEntries(
+      Object.entries(x).map(([name, w]) => {
+        const out = Float32Array.from(w.data);
+        const D = w.shape[1];
+        for (let r = 1; r * D < out.length; r += 2) {
+          out.set(y[name].data.subarray(r * D, (r + 1) * D), r * D);
+        }
+        return [name, { shape: w.shape, data: out }];
+      }),
+    );
+  return { ...a, m: merge(a.m, b.m), v: merge(a.v, b.v) };
 }
 
 function sameRows(a: Int32Array, b: Int32Array): boolean {

@@ -52,6 +52,11 @@ export class PeerExchange {
     this.#regionBytes = (this.buffer.byteLength - HEADER_BYTES) / 2;
   }
 
+  /** This worker's index (0 or 1). */
+  get index(): 0 | 1 {
+    return this.#index;
+  }
+
   /** A writer over this worker's region (what the other will read). */
   outgoing(): RegionWriter {
     return new RegionWriter(this.buffer, this.#offset(this.#index), {

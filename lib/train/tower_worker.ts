@@ -24,9 +24,7 @@ import {
   type BackendInfo,
   type BackendRequest,
   initBackend,
-  ownStorage,
   readFloat32View,
-  writableFloat32View,
 } from "../backend/mod.ts";
 import type { Dataset } from "../data/mod.ts";
 import {
@@ -95,14 +93,15 @@ interface Tower {
   gradNames: string[];
   gradVars: tf.Variable[];
   owned: boolean[];
-  /** Lazy tables back-propagated into, by name, and those this worker owns. */
+  /**
+   * Lazy tables back-propagated into, by name: its own tower's (towers),
+   * or all of them, this worker updating the rows whose id has its parity
+   * (halves: the rows a batch touches are split about evenly).
+   */
   gradTables: Record<string, tf.Variable>;
-  ownedTables: Set<string>;
   dense: DenseAdam;
   lazy: LazyTableAdam | null;
   clipNorm: number;
-  /** Weights written in place by the exchange: the storage each was given. */
-  storage: Map<string, object>;
 }
 
 let tower: Tower | null = null;
@@ -121,7 +120,6 @@ async function init(m: TowerWorkerInit): Promise<BackendInfo> {
   const gradNames = reached.filter((n) => !lazySet.has(n));
   const tables = reached.filter((n) => lazySet.has(n));
   const ownedDense = gradNames.filter((n) => mine.has(n));
-  const ownedTables = tables.filter((n) => mine.has(n));
   const { clipNorm, ...adam } = m.optimizer;
   tower = {
     channel: new TowerChannel(m.buffer),
@@ -135,19 +133,17 @@ async function init(m: TowerWorkerInit): Promise<BackendInfo> {
     gradVars: gradNames.map((n) => byName.get(n)!),
     owned: gradNames.map((n) => mine.has(n)),
     gradTables: Object.fromEntries(tables.map((n) => [n, byName.get(n)!])),
-    ownedTables: new Set(ownedTables),
     dense: new DenseAdam(
       Object.fromEntries(ownedDense.map((n) => [n, byName.get(n)!])),
       adam,
     ),
-    lazy: ownedTables.length > 0
+    lazy: tables.length > 0
       ? new LazyTableAdam(
-        Object.fromEntries(ownedTables.map((n) => [n, byName.get(n)!])),
+        Object.fromEntries(tables.map((n) => [n, byName.get(n)!])),
         adam,
       )
       : null,
     clipNorm,
-    storage: new Map(),
   };
   return info;
 }
@@ -249,7 +245,7 @@ function step(t: Tower): void {
 // Halves: sends the gradients of the weights the other worker owns, adds
 // the other's to those of the weights this one owns. Returns the summed
 // gradients of the owned dense weights (the others are disposed); `rows`
-// is left holding the summed rows of the owned tables only.
+// is left holding the summed rows of this worker's parity only.
 function reduceScatter(
   t: Tower,
   peer: PeerExchange,
@@ -259,15 +255,14 @@ function reduceScatter(
   g.grads.forEach((x, i) => {
     if (!t.owned[i]) out.put(readFloat32View(x));
   });
-  for (const name of Object.keys(t.gradTables)) {
-    if (t.ownedTables.has(name)) continue;
-    const r = g.rows.get(name);
-    out.count(r ? r.ids.length : 0);
-    if (r) {
-      out.put(r.ids);
-      out.put(r.rows);
-    }
-    g.rows.delete(name);
+  const kept = new Map<string, RowGradient>();
+  for (const [name, table] of Object.entries(t.gradTables)) {
+    const D = table.shape[1] as number;
+    const [mine, theirs] = byParity(g.rows.get(name), { dim: D, peer });
+    kept.set(name, mine);
+    out.count(theirs.ids.length);
+    out.put(theirs.ids);
+    out.put(theirs.rows);
   }
   peer.barrier();
   const inc = peer.incoming();
@@ -281,19 +276,19 @@ function reduceScatter(
     mine.push(tf.add(x, other));
     tf.dispose([x, other]);
   });
+  g.rows.clear();
   for (const [name, table] of Object.entries(t.gradTables)) {
-    if (!t.ownedTables.has(name)) continue;
     const n = inc.count();
     const dim = table.shape[1] as number;
     const other = { ids: inc.ints(n), rows: inc.floats(n * dim), dim };
-    const own = g.rows.get(name);
-    g.rows.set(name, own ? sumRowGradients(own, other) : copyRows(other));
+    g.rows.set(name, sumRowGradients(kept.get(name)!, other));
   }
   return mine;
 }
 
-// Halves: sends the new values of the owned weights (the touched rows of
-// the owned tables), then writes the other's into this worker's copies.
+// Halves: sends the new values of the owned weights (and of the rows of
+// this worker's parity that moved), then writes the other's into this
+// worker's copies.
 function allGather(
   t: Tower,
   peer: PeerExchange,
@@ -304,9 +299,7 @@ function allGather(
     if (t.owned[i]) out.put(readFloat32View(v));
   });
   for (const [name, table] of Object.entries(t.gradTables)) {
-    if (!t.ownedTables.has(name)) continue;
-    const r = rows.get(name);
-    const ids = r?.ids ?? new Int32Array(0);
+    const ids = rows.get(name)!.ids;
     const D = table.shape[1] as number;
     out.count(ids.length);
     out.put(ids);
@@ -319,52 +312,53 @@ function allGather(
     if (!t.owned[i]) overwrite(t, t.gradNames[i], inc.floats(v.size));
   });
   for (const [name, table] of Object.entries(t.gradTables)) {
-    if (t.ownedTables.has(name)) continue;
     const n = inc.count();
     const ids = inc.ints(n);
-    overwrite(t, name, inc.floats(n * (table.shape[1] as number)), ids);
+    // Lazy Adam tracks the table's storage; it writes the rows in place.
+    t.lazy!.writeRows(name, ids, inc.floats(n * (table.shape[1] as number)));
   }
 }
 
-// Writes `data` into the weight `name`: the rows `ids` of a table in
-// place (after giving it storage no other tensor shares), a whole weight
-// as a new tensor. Not a whole weight in place: tfjs-wasm caches
-// XNNPACK's packed copy of a matMul operand by tensor id, and would go on
-// multiplying by the old values (measured: the third step's loss moved).
-function overwrite(
-  t: Tower,
-  name: string,
-  data: Float32Array,
-  ids?: Int32Array,
-): void {
+// Writes `data` into the dense weight `name` as a new tensor. Not in
+// place: tfjs-wasm caches XNNPACK's packed copy of a matMul operand by
+// tensor id, and would go on multiplying by the old values (measured: the
+// third step's loss moved).
+function overwrite(t: Tower, name: string, data: Float32Array): void {
   const v = t.byName.get(name)!;
-  if (!ids) {
-    // The cpu backend keeps the array it is given: not the shared one.
-    const own = tf.getBackend() === "wasm" ? data : data.slice();
-    tf.tidy(() => v.assign(tf.tensor(own, v.shape)));
-    return;
-  }
-  if (t.storage.get(name) !== v.dataId) t.storage.set(name, ownStorage(v));
-  // Fetched last: a wasm heap view is valid until the next allocation.
-  const view = writableFloat32View(v);
-  const target = view ?? Float32Array.from(v.dataSync() as Float32Array);
-  const D = v.shape[1] as number;
-  ids.forEach((id, k) => target.set(data.subarray(k * D, (k + 1) * D), id * D));
-  if (!view) {
-    tf.tidy(() => v.assign(tf.tensor(target, v.shape)));
-    t.storage.set(name, v.dataId);
-  }
+  // The cpu backend keeps the array it is given: not the shared one.
+  const own = tf.getBackend() === "wasm" ? data : data.slice();
+  tf.tidy(() => v.assign(tf.tensor(own, v.shape)));
 }
 
-function copyRows(g: RowGradient): RowGradient {
-  return { ids: g.ids.slice(), rows: g.rows.slice(), dim: g.dim };
+// A table's gradient rows split into this worker's parity and the other's.
+function byParity(
+  g: RowGradient | undefined,
+  options: { dim: number; peer: PeerExchange },
+): [RowGradient, RowGradient] {
+  const D = options.dim, p = options.peer.index;
+  if (!g) {
+    const none = { ids: new Int32Array(0), rows: new Float32Array(0), dim: D };
+    return [none, none];
+  }
+  const parts = [0, 1].map(() => ({ ids: [] as number[], at: [] as number[] }));
+  g.ids.forEach((id, r) => {
+    const part = parts[id % 2 === p ? 0 : 1];
+    part.ids.push(id);
+    part.at.push(r);
+  });
+  return parts.map(({ ids, at }) => {
+    const rows = new Float32Array(ids.length * D);
+    at.forEach((r, k) => rows.set(g.rows.subarray(r * D, (r + 1) * D), k * D));
+    return { ids: Int32Array.from(ids), rows, dim: D };
+  }) as [RowGradient, RowGradient];
 }
 
 // Copied as the message is cloned, one weight at a time.
 function ownedWeights(t: Tower): Weights {
   const names = [
     ...t.gradNames.filter((_, i) => t.owned[i]),
-    ...(t.lazy?.names() ?? []),
+    // Halves: both hold every table whole after a step; one reports it.
+    ...(t.peer && t.peer.index !== 0 ? [] : t.lazy?.names() ?? []),
   ];
   return weightsOnRead(names, names.map((n) => t.byName.get(n)!));
 }

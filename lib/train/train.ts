@@ -437,14 +437,15 @@ async function trainLocked(
   const workerBackend = backend.name === "wasm" || backend.name === "cpu"
     ? backend.name
     : null;
+  const tables = config.optimizer.tables === "lazy" ? model.rowSparse() : [];
   const towers = (options.threads ?? 1) >= 2 && workerBackend
     ? await ParallelTowers.start(model, {
       tower,
       seed: config.seed,
       ds,
       backend: workerBackend,
-      split: workSplit(model, inputs),
-      lazyNames: config.optimizer.tables === "lazy" ? model.rowSparse() : [],
+      split: workSplit(model, inputs, { lazyNames: tables }),
+      lazyNames: tables,
       optimizer: { lr, beta1, beta2, epsilon, clipNorm },
     })
     : null;
