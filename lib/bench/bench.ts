@@ -42,8 +42,9 @@
  *    query's cluster, recall stops at what 16 one-byte codes resolve.
  * 5. the reference steps (`reference.ts`): the training loop's own DSSM
  *    and MGDSPR steps (adaptive margin) on today's default path — one
- *    thread, dense Adam on the tables — and with the towers in two
- *    workers and/or lazy table updates, each path's speed-up against the
+ *    thread, dense Adam on the tables — and on two workers (one tower
+ *    each, or halves of each batch for towers that share weights) and/or
+ *    with lazy table updates, each path's speed-up against the
  *    default and its largest resident size; `--threads 1` times only the
  *    one-thread paths.
  *

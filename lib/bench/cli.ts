@@ -55,7 +55,7 @@ const USAGE =
   --run DIR        also measure IVF-PQ on a trained run's item and test-query embeddings
   --run-data DIR   that run's dataset folder (default: its config's data)
   --threads 1      the reference steps on one thread only (default 2: also
-                   the towers in two workers)
+                   on two workers)
   --profile-kernels  instead of the bench: per-kernel times (forward, backward,
                    Adam), time outside tfjs ops, a roofline against the measured
                    matMul and copy peaks, and memory, for the DSSM and MGDSPR

@@ -7,7 +7,7 @@ import {
   STEP_VARIANTS,
 } from "./reference.ts";
 
-Deno.test("reference steps: every path of both kinds runs the loop; the split falls back where weights are shared", async () => {
+Deno.test("reference steps: every path of both kinds runs the loop; towers that share weights split by halves of the batch", async () => {
   await initBackend({ backend: "wasm", quiet: true });
   const ds = generateSynthetic({
     seed: 2,
@@ -42,12 +42,15 @@ Deno.test("reference steps: every path of both kinds runs the loop; the split fa
   const dssm = rows.filter((r) => r.kind === "dssm");
   assertEquals(dssm.map((r) => r.threadsUsed), [1, 2, 1, 2]);
   assertEquals(dssm[0].speedup, 1);
-  // MGDSPR shares its embeddings: never two workers, and the table says so.
+  assertEquals(dssm.map((r) => r.split), [null, "towers", null, "towers"]);
+  // MGDSPR shares its embeddings: two workers on halves of each batch,
+  // and the table says so.
   const mgdspr = rows.filter((r) => r.kind === "mgdspr");
-  assertEquals(mgdspr.map((r) => r.threadsUsed), [1, 1, 1, 1]);
+  assertEquals(mgdspr.map((r) => r.threadsUsed), [1, 2, 1, 2]);
+  assertEquals(mgdspr.map((r) => r.split), [null, "halves", null, "halves"]);
   // The same numbers on one thread or two (dense tables).
   assertEquals(dssm[1].loss, dssm[0].loss);
   const text = formatReferenceSteps(rows);
-  assertTrue(text.includes("shares weights"), text);
+  assertTrue(text.includes("half of each batch"), text);
   assertEquals(text.split("\n").length, 2 + rows.length + 1);
 });

@@ -47,9 +47,10 @@ const USAGE =
   --data DIR      dataset folder (overrides the config's "data")
   --resume        continue the run in --out from its last checkpoint
                   (a finished run: nothing to do)
-  --threads N     1 (default) or 2: the query and item towers train in two
-                  workers, same numbers; wasm/cpu only, towers that share
-                  weights stay on 1; about 2× the memory
+  --threads N     1 (default) or 2: two workers, one tower each (same
+                  numbers) or, for towers that share weights, half of each
+                  batch each (same numbers up to float rounding); wasm/cpu
+                  only; about 2× the memory
   --quiet         no progress lines
   -h, --help      this text
 
@@ -97,7 +98,7 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
   const threads = intFlag("threads", values.threads, { min: 1 }) ?? 1;
   if (threads > 2) {
     throw new UsageError(
-      `--threads is 1 or 2 (one worker per tower), got ${threads}`,
+      `--threads is 1 or 2 (two workers), got ${threads}`,
     );
   }
   const backend = choiceFlag("backend", values.backend, {
@@ -192,12 +193,16 @@ export async function main(args: readonly string[]): Promise<number> {
     const last = result.log[result.log.length - 1];
     console.log(
       `run: ${dir} (config ${result.configHash}, backend ${result.backend.name}${
-        result.threads > 1 ? ", towers in 2 workers" : ""
+        result.split === "towers"
+          ? ", towers in 2 workers"
+          : result.split === "halves"
+          ? ", halves of each batch in 2 workers"
+          : ""
       })`,
     );
     if (parsed.threads > result.threads && !result.alreadyFinished) {
       console.log(
-        "threads: 1 — this tower pair shares weights between query and item, or the backend is not wasm/cpu, so it cannot be split over two workers",
+        "threads: 1 — the backend is not wasm or cpu (tfjs-node threads its own kernels)",
       );
     }
     console.log(

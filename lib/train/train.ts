@@ -10,7 +10,7 @@
  *   Nothing random is therefore carried from step to step, and a run
  *   restarted from a checkpoint at step s continues with exactly the
  *   batches and negatives the uninterrupted run would have used.
- * - Adam (`tf.train.adam`) on every trainable weight (the towers', plus α
+ * - Adam (`DenseAdam`, tfjs' Adam) on every trainable weight (the towers', plus α
  *   and δ0/τ0 when the adaptive loss has `trainable`), after clipping the
  *   gradient to global L2 norm `clipNorm`. Weights that a batch does not
  *   reach get a zero gradient so Adam's moments stay aligned by position.
@@ -31,22 +31,19 @@
  *   `eval.json`: batch recall@{1,5,10,50} on the test split (or what
  *   `options.evaluate` returns), with the config hash, data hash and code
  *   version.
- * - Early stopping (`config.earlyStopping`, see `early_stopping.ts`):
- *   after each valid evaluation the monitored recall is compared with the
- *   best so far; a new best's weights go to `best-<step>.bin`; the loop
- *   ends after `patience` evaluations without improvement, or at the cap.
- *   The monitor's state is part of every checkpoint, so a resume continues
- *   the patience window exactly. At the end the model is given the best
- *   weights before `eval.json` (or `options.evaluate`) is computed, and
- *   `eval.json`, `run.json` and the result record `stoppedAt`, `bestStep`,
- *   `bestValid` and `stopReason` (`earlyStopping`). The last checkpoint
- *   keeps the weights of the stop step.
+ * - Early stopping (`config.earlyStopping`, `early_stopping.ts`): a new
+ *   best valid recall's weights go to `best-<step>.bin`; the loop ends
+ *   after `patience` evaluations without improvement or at the cap (the
+ *   monitor's state is in every checkpoint, so a resume continues it); the
+ *   best weights are restored before `eval.json` (or `options.evaluate`),
+ *   and `eval.json`, `run.json` and the result record `stoppedAt`,
+ *   `bestStep`, `bestValid` and `stopReason`. The last checkpoint keeps
+ *   the weights of the stop step.
  * - Safety: one process at a time trains into a folder (`train.lock`, an
- *   OS file lock, {@link acquireRunLock}); the folder may not be, or lie inside, the
- *   dataset folder; a resume refuses data whose hash differs from the one
- *   `run.json` records; resuming a finished run changes nothing
- *   (`alreadyFinished`), so its `eval.json` is never replaced by a lesser
- *   one.
+ *   OS file lock, {@link acquireRunLock}); the folder may not be, or lie
+ *   inside, the dataset folder; a resume refuses data whose hash differs
+ *   from the one `run.json` records; resuming a finished run changes
+ *   nothing (`alreadyFinished`), so its `eval.json` is never replaced.
  *
  * @module
  */
@@ -186,8 +183,8 @@ export interface TrainResult {
   dir: string;
   /** Cores the steps ran on (2: two workers; see `threads`). */
   threads: number;
-  /** With 2 threads, how the workers split the step. */
-  split: "towers" | "halves" | null;
+  /** With 2 threads, how the workers split a step (absent with 1). */
+  split?: "towers" | "halves";
   /** Resolved config. */
   config: TrainConfig;
   /** Its hash. */
@@ -405,7 +402,6 @@ async function trainLocked(
     return {
       dir,
       threads: 1, // nothing was trained
-      split: null,
       config,
       configHash: hash,
       tower,
@@ -741,7 +737,7 @@ async function trainLocked(
   return {
     dir,
     threads: towers ? 2 : 1,
-    split: towers?.mode ?? null,
+    ...(towers ? { split: towers.mode } : {}),
     config,
     configHash: hash,
     tower,
