@@ -407,11 +407,17 @@ export function experimentsMetricsTable(
  * valid batch recall@k (default 10) at the steps where it was measured.
  * With `relative`, the loss is divided by the run's step-1 loss and
  * floored at `floor` (default 1e-4), so losses of different scales share a
- * log axis.
+ * log axis. With `validOnly`, only the steps where valid recall was
+ * measured (long runs: a chart of every step is large).
  */
 export function experimentsCurveRows(
   runs: readonly ExperimentsRun[],
-  options: { k?: number; relative?: boolean; floor?: number } = {},
+  options: {
+    k?: number;
+    relative?: boolean;
+    floor?: number;
+    validOnly?: boolean;
+  } = {},
 ): { run: string; step: number; loss: number; recall?: number }[] {
   const k = options.k ?? 10;
   const floor = options.floor ?? 1e-4;
@@ -433,7 +439,7 @@ export function experimentsCurveRows(
         { run: label, step: s.step, loss };
       const rc = recall.get(s.step);
       if (rc !== undefined) row.recall = rc;
-      rows.push(row);
+      if (rc !== undefined || !options.validOnly) rows.push(row);
     }
   }
   return rows;

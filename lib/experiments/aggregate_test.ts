@@ -14,7 +14,6 @@ import {
   experimentsMetric,
   experimentsPendingVerdict,
   type ExperimentsRow,
-  type ExperimentsRun,
   experimentsSensitivityRows,
   experimentsSensitivityVerdict,
   experimentsVerdict,
@@ -22,46 +21,9 @@ import {
   experimentsWideTable,
 } from "./mod.ts";
 import { seedInterval } from "./statistics.ts";
+import { fakeRun } from "./fixtures.ts";
 
 await initBackend({ backend: "auto", quiet: true });
-
-/** A run with only what aggregation and comparison read. */
-function fakeRun(
-  name: string,
-  seed: number,
-  ranks: number[],
-  extra: Partial<ExperimentsRun> = {},
-): ExperimentsRun {
-  const hits10 = ranks.filter((r) => r <= 10).length / ranks.length;
-  return {
-    name,
-    group: "g",
-    family: null,
-    value: null,
-    dataset: "d",
-    seed,
-    key: "k",
-    dir: "/nowhere",
-    skipped: null,
-    cached: false,
-    steps: 1,
-    seconds: 0,
-    batch: {
-      recall: { "10": hits10 },
-      ci: { "10": { mean: hits10, lo: hits10 - 0.1, hi: hits10 + 0.1 } },
-      queries: ranks.length,
-    },
-    valid: null,
-    corpus: { recall: {}, ndcg: {}, mrr: 0.5, ci: {}, queries: 0 },
-    health: {},
-    testRanks: ranks,
-    log: null,
-    validLog: null,
-    pairValues: null,
-    warnings: [],
-    ...extra,
-  };
-}
 
 // ---------------------------------------------------------------- math
 

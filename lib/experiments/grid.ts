@@ -38,6 +38,8 @@ import type {
 import {
   batchRecallOfModel,
   checkConfigAgainstData,
+  type EarlyStoppingConfig,
+  type EarlyStoppingSummary,
   loadRun,
   type LossKind,
   type OptionValue,
@@ -92,8 +94,12 @@ export interface ExperimentsConfig {
   tower: TowerConfigInput;
   /** Loss kind and options. */
   loss: { kind: LossKind; [option: string]: OptionValue };
-  /** Training steps (default: the profile's); 0 = untrained model. */
+  /** Training steps (default: the profile's); 0 = untrained model; with `earlyStopping` the cap. */
   steps?: number;
+  /** Valid evaluation interval in steps (default: the profile's). */
+  evalEvery?: number;
+  /** Early stopping on the valid split (default off; `lib/train`'s option). */
+  earlyStopping?: Partial<EarlyStoppingConfig>;
   /** Datasets it runs on (default: every dataset of the grid run). */
   datasets?: string[];
 }
@@ -183,6 +189,8 @@ export interface ExperimentsRun {
   log: StepRow[] | null;
   /** Valid batch recall during training (with `logs: true`). */
   validLog: ValidRow[] | null;
+  /** With early stopping: where the run stopped, why, and its best step. */
+  earlyStopping?: EarlyStoppingSummary | null;
   /** Per-pair values at the snapshots (with `snapshots`, adaptive losses). */
   pairValues: ExperimentsPairValues[] | null;
   /** Warnings of the config/data pairing. */
@@ -225,8 +233,12 @@ export function experimentsTrainConfig(
     loss: task.config.loss,
     seed: task.seed,
     steps,
-    evalEvery: steps > 0 ? settings.evalEvery : 0,
+    evalEvery: steps > 0 ? task.config.evalEvery ?? settings.evalEvery : 0,
     checkpointEvery: 0,
+    // Absent when off: the configs without it keep their run keys.
+    ...(task.config.earlyStopping
+      ? { earlyStopping: task.config.earlyStopping }
+      : {}),
   };
   return { config: resolveConfig(input) };
 }
@@ -336,6 +348,7 @@ function runFromEval(
     health: (ev.health ?? {}) as Record<string, number | null>,
     testRanks: ev.testRanks as number[],
     testCorpus: (ev.testCorpus ?? null) as ExperimentsRun["testCorpus"],
+    earlyStopping: (ev.earlyStopping ?? null) as EarlyStoppingSummary | null,
     log: null,
     validLog: null,
     pairValues: null,

@@ -85,6 +85,14 @@ export {
   type IntervalColumn,
 } from "./aggregate.ts";
 export {
+  type ConvergenceRow,
+  type CurveBudget,
+  experimentsConvergenceRows,
+  experimentsConvergenceVerdicts,
+  experimentsCurveBudget,
+  experimentsCurveGrid,
+} from "./learning_curves.ts";
+export {
   EXPERIMENTS_DELTAS,
   EXPERIMENTS_TAUS,
   experimentsAblationGrid,

@@ -1,0 +1,204 @@
+/**
+ * Learning curves (notebook 06, "How long to train"): every loss family
+ * and each baseline's own objective trained with early stopping on the
+ * valid split, its valid batch recall recorded every few steps, and where
+ * each stops improving. The other sections train for a fixed budget
+ * ({@link experimentsSettings}); these curves say whether that budget
+ * reaches convergence, per dataset.
+ *
+ * A run stops when valid recall@10 has not improved by `minDelta` for
+ * `patience` evaluations, or at the cap; its test metrics come from the
+ * best-valid weights (`lib/train`'s early stopping). The curves are run
+ * with one seed (they size the budget; the verdicts elsewhere carry the
+ * seeds); `experimentsCurveRows` (`aggregate.ts`) turns them into chart
+ * rows. The quick profile's cap is smoke-scale: its curves show the
+ * machinery, not convergence.
+ *
+ * @module
+ */
+
+import { median } from "../eval/mod.ts";
+import type { TowerConfigInput } from "../towers/mod.ts";
+import type { ValidRow } from "../train/mod.ts";
+import { checkProfile, type ExperimentsProfile } from "./benchmark.ts";
+import type { ExperimentsConfig, ExperimentsRun } from "./grid.ts";
+
+const PLAIN: TowerConfigInput = { kind: "plain" };
+
+/** The early-stopping budget of the learning curves of one profile. */
+export interface CurveBudget {
+  /** Most steps a run may train. */
+  cap: number;
+  /** Steps between valid evaluations. */
+  evalEvery: number;
+  /** Evaluations without improvement before a run stops. */
+  patience: number;
+  /** Smallest rise of valid recall@10 that counts as an improvement. */
+  minDelta: number;
+}
+
+/**
+ * The budget of a profile: quick, a smoke-scale cap of 60 steps; full, up
+ * to 1,500 steps (about 160 epochs of the benchmark), evaluated every 25,
+ * stopping after 200 steps without a rise of 0.002 in valid recall@10.
+ */
+export function experimentsCurveBudget(
+  profile: ExperimentsProfile,
+): CurveBudget {
+  checkProfile(profile);
+  return profile === "quick"
+    ? { cap: 60, evalEvery: 10, patience: 2, minDelta: 0 }
+    : { cap: 1500, evalEvery: 25, patience: 8, minDelta: 0.002 };
+}
+
+/**
+ * The learning-curve grid: fixed margin at δ ∈ {0.05, 0.1, 0.3}, fixed
+ * softmax at τ ∈ {0.02, 1/30, 0.1}, the adaptive margin and softmax (plain
+ * tower), and the baselines with their own towers and objectives (DSSM,
+ * DPSR, MGDSPR, Adap-τ). Quick: the plain-tower losses on the benchmark
+ * only; full: everything on every dataset.
+ */
+export function experimentsCurveGrid(
+  profile: ExperimentsProfile,
+): ExperimentsConfig[] {
+  const b = experimentsCurveBudget(profile);
+  const quick = profile === "quick";
+  const c = (
+    name: string,
+    tower: TowerConfigInput,
+    loss: ExperimentsConfig["loss"],
+    extra: Partial<ExperimentsConfig> = {},
+  ): ExperimentsConfig => ({
+    name,
+    group: "curves",
+    tower,
+    loss,
+    steps: b.cap,
+    evalEvery: b.evalEvery,
+    earlyStopping: {
+      metric: "recall@10",
+      patience: b.patience,
+      minDelta: b.minDelta,
+    },
+    ...(quick ? { datasets: ["benchmark"] } : {}),
+    ...extra,
+  });
+  const fixed = [
+    ...[0.05, 0.1, 0.3].map((delta) =>
+      c(`fixed δ=${delta}`, PLAIN, { kind: "margin", margin: delta }, {
+        family: "margin",
+        value: delta,
+      })
+    ),
+    ...[[0.02, "0.02"], [1 / 30, "1/30"], [0.1, "0.1"]].map(([tau, label]) =>
+      c(`fixed τ=${label}`, PLAIN, {
+        kind: "softmax",
+        temperature: tau as number,
+      }, { family: "softmax", value: tau as number })
+    ),
+  ];
+  const adaptive = [
+    c("adaptive margin", PLAIN, { kind: "adaptive-margin" }, {
+      family: "margin",
+    }),
+    c("adaptive softmax", PLAIN, { kind: "adaptive-softmax" }, {
+      family: "softmax",
+    }),
+  ];
+  const baselines = [
+    c("DSSM", { kind: "dssm" }, { kind: "dssm-softmax" }),
+    c("DPSR", { kind: "dpsr" }, { kind: "dpsr-hinge" }),
+    c("MGDSPR", { kind: "mgdspr" }, { kind: "mgdspr" }),
+    c("Adap-τ", PLAIN, { kind: "adap-tau" }),
+  ];
+  return [...fixed, ...adaptive, ...(quick ? [] : baselines)];
+}
+
+/** Where one run's valid recall stopped improving. */
+export interface ConvergenceRow {
+  /** Dataset. */
+  dataset: string;
+  /** Config name. */
+  method: string;
+  /** Step of the best valid recall@k (the weights the test metrics use). */
+  bestStep: number | null;
+  /** Step at which training stopped. */
+  stoppedAt: number | null;
+  /** "patience" (stopped improving) or "cap" (still improving at the cap). */
+  reason: string;
+  /** Best valid recall@k. */
+  bestValid: number;
+  /** Valid recall@k at the last evaluation at or before `budget` steps. */
+  atBudget: number;
+  /** `atBudget` / `bestValid`. */
+  shareAtBudget: number;
+}
+
+/**
+ * One row per run (the curves are run with one seed): its best step, stop
+ * step and reason, and how far the fixed budget of the other sections
+ * (`budget` steps) got towards its best valid recall.
+ */
+export function experimentsConvergenceRows(
+  runs: readonly ExperimentsRun[],
+  options: { budget: number; k?: number },
+): ConvergenceRow[] {
+  const k = options.k ?? 10;
+  return runs.filter((r) => r.skipped === null).map((r) => {
+    const log: ValidRow[] = r.validLog ?? [];
+    const best = log.reduce(
+      (b, v) => (v.recall[k] > b ? v.recall[k] : b),
+      -Infinity,
+    );
+    const upTo = log.filter((v) => v.step <= options.budget).at(-1);
+    const atBudget = upTo ? upTo.recall[k] : NaN;
+    const es = r.earlyStopping ?? null;
+    return {
+      dataset: r.dataset,
+      method: r.name,
+      bestStep: es?.bestStep ?? null,
+      stoppedAt: es?.stoppedAt ?? null,
+      reason: es?.stopReason ?? "—",
+      bestValid: best,
+      atBudget,
+      shareAtBudget: atBudget / best,
+    };
+  });
+}
+
+/**
+ * A sentence per dataset on what the curves say about the fixed budget:
+ * the median step of the best valid recall, how many runs were still
+ * improving at the cap, and how many were below `threshold` (default
+ * 0.95) of their best at `budget` steps.
+ */
+export function experimentsConvergenceVerdicts(
+  rows: readonly ConvergenceRow[],
+  options: { budget: number; threshold?: number },
+): string[] {
+  const threshold = options.threshold ?? 0.95;
+  const datasets = [...new Set(rows.map((r) => r.dataset))];
+  return datasets.map((dataset) => {
+    const mine = rows.filter((r) => r.dataset === dataset);
+    const steps = mine.map((r) => r.bestStep).filter((s): s is number =>
+      s !== null
+    );
+    const atCap = mine.filter((r) => r.reason === "cap");
+    const short = mine.filter((r) => r.shareAtBudget < threshold);
+    const range = steps.length > 0
+      ? `median ${median(steps)} (range ${Math.min(...steps)}–${
+        Math.max(...steps)
+      })`
+      : "unknown";
+    const capText = atCap.length === 0
+      ? "every run stopped improving before the cap"
+      : `${atCap.length} still improving at the cap (${
+        atCap.map((r) => r.method).join(", ")
+      }), so their best is a lower bound`;
+    return `**${dataset}**: best valid recall@10 at step ${range} over ${mine.length} runs; ${capText}; at ${options.budget} steps, ${short.length} of ${mine.length} were below ${
+      Math.round(threshold * 100)
+    }% of their best${
+      short.length > 0 ? ` (${short.map((r) => r.method).join(", ")})` : ""
+    }.`;
+  });
+}
