@@ -105,6 +105,29 @@ export interface ExperimentsConfig {
 }
 
 /**
+ * The config builder of one grid: each config gets `group` and
+ * `defaults`, then its own `extra` over them.
+ */
+export function gridConfigs(
+  group: string,
+  defaults: Partial<ExperimentsConfig> = {},
+): (
+  name: string,
+  tower: TowerConfigInput,
+  loss: ExperimentsConfig["loss"],
+  extra?: Partial<ExperimentsConfig>,
+) => ExperimentsConfig {
+  return (name, tower, loss, extra = {}) => ({
+    name,
+    group,
+    tower,
+    loss,
+    ...defaults,
+    ...extra,
+  });
+}
+
+/**
  * Adapts a config to a dataset: on data whose queries have no text
  * (MovieLens: a query is a user) the plain tower reads the user's history
  * (`userHistory: true`) and MGDSPR its behaviour attention; DSSM and DPSR

@@ -21,7 +21,11 @@ import { median } from "../eval/mod.ts";
 import type { TowerConfigInput } from "../towers/mod.ts";
 import type { ValidRow } from "../train/mod.ts";
 import { checkProfile, type ExperimentsProfile } from "./benchmark.ts";
-import type { ExperimentsConfig, ExperimentsRun } from "./grid.ts";
+import {
+  type ExperimentsConfig,
+  type ExperimentsRun,
+  gridConfigs,
+} from "./grid.ts";
 
 const PLAIN: TowerConfigInput = { kind: "plain" };
 
@@ -63,16 +67,7 @@ export function experimentsCurveGrid(
 ): ExperimentsConfig[] {
   const b = experimentsCurveBudget(profile);
   const quick = profile === "quick";
-  const c = (
-    name: string,
-    tower: TowerConfigInput,
-    loss: ExperimentsConfig["loss"],
-    extra: Partial<ExperimentsConfig> = {},
-  ): ExperimentsConfig => ({
-    name,
-    group: "curves",
-    tower,
-    loss,
+  const c = gridConfigs("curves", {
     steps: b.cap,
     evalEvery: b.evalEvery,
     earlyStopping: {
@@ -81,7 +76,6 @@ export function experimentsCurveGrid(
       minDelta: b.minDelta,
     },
     ...(quick ? { datasets: ["benchmark"] } : {}),
-    ...extra,
   });
   const fixed = [
     ...[0.05, 0.1, 0.3].map((delta) =>

@@ -30,7 +30,11 @@ import {
   experimentsSeeds,
   experimentsSettings,
 } from "./benchmark.ts";
-import type { ExperimentsConfig, ExperimentsRun } from "./grid.ts";
+import {
+  type ExperimentsConfig,
+  type ExperimentsRun,
+  gridConfigs,
+} from "./grid.ts";
 import {
   familyOutcome,
   holmNote,
@@ -123,18 +127,7 @@ export function experimentsMainTableGrid(
 ): ExperimentsConfig[] {
   checkProfile(profile);
   const quickBench = profile === "quick" ? ["benchmark"] : undefined;
-  const m = (
-    name: string,
-    tower: TowerConfigInput,
-    loss: ExperimentsConfig["loss"],
-    extra: Partial<ExperimentsConfig> = {},
-  ): ExperimentsConfig => ({
-    name,
-    group: "main",
-    tower,
-    loss,
-    ...extra,
-  });
+  const m = gridConfigs("main");
   const mgdspr = [
     m("MGDSPR", { kind: "mgdspr" }, { kind: "mgdspr" }),
     m("MGDSPR + adaptive margin", { kind: "mgdspr" }, {
