@@ -8,6 +8,7 @@ import {
   experimentsAggregate,
   experimentsBenchmark,
   type ExperimentsConfig,
+  experimentsCurveGrid,
   type ExperimentsDatasetSpec,
   experimentsHits,
   experimentsLoadDataset,
@@ -72,6 +73,7 @@ Deno.test("every grid config is a valid training config on the benchmark", async
       sensitivity: experimentsSensitivityGrid(profile),
       main: experimentsMainTableGrid(profile),
       ablation: experimentsAblationGrid(profile),
+      curves: experimentsCurveGrid(profile),
     };
     for (const [grid, configs] of Object.entries(grids)) {
       const names = configs.map((c) => c.name);
