@@ -309,7 +309,7 @@ function allGather(
   peer.barrier();
   const inc = peer.incoming();
   t.gradVars.forEach((v, i) => {
-    if (!t.owned[i]) overwrite(t, t.gradNames[i], inc.floats(v.size));
+    if (!t.owned[i]) assignValues(v, inc.floats(v.size));
   });
   for (const [name, table] of Object.entries(t.gradTables)) {
     const n = inc.count();
@@ -319,12 +319,11 @@ function allGather(
   }
 }
 
-// Writes `data` into the dense weight `name` as a new tensor. Not in
-// place: tfjs-wasm caches XNNPACK's packed copy of a matMul operand by
-// tensor id, and would go on multiplying by the old values (measured: the
-// third step's loss moved).
-function overwrite(t: Tower, name: string, data: Float32Array): void {
-  const v = t.byName.get(name)!;
+// Gives the weight `v` the values `data` as a new tensor. Not in place:
+// tfjs-wasm caches XNNPACK's packed copy of a matMul operand by tensor id,
+// and would go on multiplying by the old values (measured: the third
+// step's loss moved).
+function assignValues(v: tf.Variable, data: Float32Array): void {
   // The cpu backend keeps the array it is given: not the shared one.
   const own = tf.getBackend() === "wasm" ? data : data.slice();
   tf.tidy(() => v.assign(tf.tensor(own, v.shape)));
