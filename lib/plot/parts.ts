@@ -43,7 +43,11 @@ export function seriesColor(
     field,
     type: "nominal",
     title: options.title,
-    scale: { domain: [...options.domain] },
+    scale: {
+      domain: [...options.domain],
+      // The theme's ten colours would repeat: twenty, in light/dark pairs.
+      ...(options.domain.length > 10 ? { scheme: "tableau20" } : {}),
+    },
   };
   if (options.legend === false) enc.legend = null;
   return enc;
@@ -68,6 +72,8 @@ export interface StepLinesOptions {
   yTitle: string;
   /** Y scale. */
   scale: Record<string, unknown>;
+  /** Log-scale step axis (long runs next to short ones). */
+  logStep?: boolean;
   /** Panel title (optional). */
   title?: string;
   /** Panel width in pixels. */
@@ -93,7 +99,12 @@ export function stepLines(
     data.push(row);
   });
   const encoding: Record<string, unknown> = {
-    x: { field: "step", type: "quantitative", title: "Step" },
+    x: {
+      field: "step",
+      type: "quantitative",
+      title: options.logStep ? "Step (log)" : "Step",
+      ...(options.logStep ? { scale: { type: "log", nice: false } } : {}),
+    },
     y: {
       field: "value",
       type: "quantitative",

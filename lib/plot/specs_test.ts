@@ -111,6 +111,33 @@ Deno.test("trainingCurves: loss and recall panels, one line per run", async () =
   assertEquals(y, "log");
 });
 
+Deno.test("trainingCurves: a log step axis; more than ten runs get twenty colours", async () => {
+  const rows = Array.from(
+    { length: 12 },
+    (_, r) =>
+      [1, 10, 100].map((step) => ({ run: `run ${r}`, step, loss: 1 / step })),
+  ).flat();
+  const spec = trainingCurves(rows, { logStep: true });
+  const enc = spec.encoding as {
+    x: { title: string; scale: { type: string } };
+    color: { scale: { scheme?: string; domain: string[] } };
+  };
+  assertEquals(enc.x.scale.type, "log");
+  assertEquals(enc.x.title, "Step (log)");
+  assertEquals(enc.color.scale.scheme, "tableau20");
+  assertEquals(enc.color.scale.domain.length, 12);
+  assertEquals(countMarks(await render(spec), "line"), 12);
+  // Ten or fewer: the theme's own scheme; a step of 0 cannot go on a log axis.
+  const few = trainingCurves(rows.slice(0, 6));
+  const fewEnc = few.encoding as { color: { scale: { scheme?: string } } };
+  assertEquals(fewEnc.color.scale.scheme, undefined);
+  assertThrows(
+    () => trainingCurves([{ step: 0, loss: 1 }], { logStep: true }),
+    Error,
+    "step",
+  );
+});
+
 Deno.test("trainingCurves: single run without a run field", async () => {
   const svg = await render(
     trainingCurves([{ step: 0, loss: 2 }, { step: 1, loss: 1 }]),

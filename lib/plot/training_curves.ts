@@ -40,6 +40,8 @@ export interface TrainingCurvesOptions extends TitleOptions, PanelSizeOptions {
   series?: string;
   /** Log-scale y for the loss panel (loss must then be > 0). */
   logY?: boolean;
+  /** Log-scale step axis (steps must then be > 0): runs of very different lengths. */
+  logStep?: boolean;
   /** Y title of the loss panel; default `"Training loss"`. */
   lossTitle?: string;
   /** Y title of the recall panel; default `"Recall"`. */
@@ -58,7 +60,10 @@ export function trainingCurves(
   options: TrainingCurvesOptions = {},
 ): VegaLiteSpec {
   const recs = new BuilderRows(rows, "trainingCurves");
-  const steps = recs.numbers(options.step ?? "step", { option: "step" });
+  const steps = recs.numbers(options.step ?? "step", {
+    option: "step",
+    positive: options.logStep === true,
+  });
   const losses = recs.someNumbers(options.loss ?? "loss", {
     option: "loss",
     positive: options.logY === true,
@@ -82,6 +87,7 @@ export function trainingCurves(
       seriesTitle: options.seriesTitle ?? "Run",
       yTitle,
       scale,
+      logStep: options.logStep,
       ...panelSize(options),
     });
 
