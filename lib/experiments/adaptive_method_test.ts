@@ -41,6 +41,7 @@ function fixedModel(
     scores: (q, v) => tf.matMul(q as tf.Tensor2D, v, false, true),
     variables: () => [],
     rowSparse: () => [],
+    weightNames: () => [],
     getWeights: () => ({}),
     setWeights: () => {},
     dispose: () => {},

@@ -114,6 +114,8 @@ Deno.test("dssm: layer sizes, tanh everywhere, shared and separate towers", asyn
     "query/w2",
     "query/b2",
   ]);
+  // The names without copying the values, in the same order.
+  assertEquals(shared.weightNames(), Object.keys(shared.getWeights()));
   // Shared weights and title-only items: query "red chair" and item
   // "red chair" get the same vector.
   const inputs = shared.prepare(ds);

@@ -75,6 +75,8 @@ export interface TwoTowerModel {
    * which an optimiser may update row-sparsely; see `Params.rowSparse`.
    */
   rowSparse(): string[];
+  /** The weights' names, in the order of {@link variables} (no copy of their values). */
+  weightNames(): string[];
   /** Copies of the weights by name, for checkpoints. */
   getWeights(): Weights;
   /** Restores weights from {@link getWeights} of a model with the same config. */
@@ -224,6 +226,11 @@ export abstract class BaseTower<C extends TowerConfig>
   /** See {@link TwoTowerModel.rowSparse}. */
   rowSparse(): string[] {
     return this.params.rowSparse();
+  }
+
+  /** See {@link TwoTowerModel.weightNames}. */
+  weightNames(): string[] {
+    return this.params.names();
   }
 
   /** See {@link TwoTowerModel.getWeights}. */

@@ -86,7 +86,7 @@ export function towerSides(
   model: TwoTowerModel,
   inputs: TowerInputs,
 ): TowerSides | null {
-  const names = Object.keys(model.getWeights());
+  const names = model.weightNames();
   const vars = model.variables();
   const used = (side: Side): Set<string> => {
     const row = Int32Array.of(0);
@@ -137,7 +137,7 @@ export function workSplit(
 ): WorkSplit {
   const sides = towerSides(model, inputs);
   const lazy = new Set(options.lazyNames ?? []);
-  const order = sides?.order ?? Object.keys(model.getWeights());
+  const order = sides?.order ?? model.weightNames();
   const vars = model.variables();
   const sizes = Object.fromEntries(order.map((n, i) => [n, vars[i].size]));
   if (sides) {
@@ -642,6 +642,7 @@ export class ParallelTowers {
       scores: (q, v) => model.scores(q, v),
       variables: () => fresh().variables(),
       rowSparse: () => model.rowSparse(),
+      weightNames: () => model.weightNames(),
       getWeights: () => fresh().getWeights(),
       setWeights: (w) => model.setWeights(w),
       dispose: () => model.dispose(),

@@ -111,7 +111,7 @@ async function init(m: TowerWorkerInit): Promise<BackendInfo> {
   const model = createTower(m.tower, { seed: m.seed });
   model.setWeights(m.weights);
   const inputs = model.prepare(m.ds);
-  const all = Object.keys(model.getWeights());
+  const all = model.weightNames();
   const vars = model.variables();
   const byName = new Map(all.map((n, i) => [n, vars[i]]));
   const lazySet = new Set(m.lazyNames);

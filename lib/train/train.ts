@@ -454,7 +454,7 @@ async function trainLocked(
   });
   const vars: tf.Variable[] = [...model.variables(), ...objective.variables()];
   const names = [
-    ...Object.keys(model.getWeights()),
+    ...model.weightNames(),
     ...Object.keys(objective.getWeights()),
   ];
   towers?.attach(objective);
