@@ -169,7 +169,8 @@ function encode(t: Tower, length: number, outputs: tf.Tensor2D[]): void {
   ch.ints(2).set(widths);
   let at = 2;
   for (const e of parts) {
-    const values = e.dataSync() as Float32Array;
+    // Straight from the backend's storage: no fresh array per step.
+    const values = readFloat32View(e);
     ch.floats(values.length, at).set(values);
     at += values.length;
   }

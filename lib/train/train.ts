@@ -460,10 +460,10 @@ async function trainLocked(
   towers?.attach(objective);
   // `tables: "lazy"`: the model's row-sparse tables leave tfjs' Adam and
   // get row-sparse gradients and lazy Adam (see lazy_adam.ts).
-  const lazy = !towers && config.optimizer.tables === "lazy"
+  const lazy = !towers && tables.length > 0
     ? new LazyTableAdam(
       Object.fromEntries(
-        model.rowSparse().map((name) => [name, vars[names.indexOf(name)]]),
+        tables.map((name) => [name, vars[names.indexOf(name)]]),
       ),
       { lr, beta1, beta2, epsilon },
     )
