@@ -146,7 +146,7 @@ Deno.test("machinePaths: absolute locations, not URLs or relative paths", () => 
   assertEquals(
     machinePaths(
       `| a | ${S}tmp/quick/runs/02/x-1 |\n<td>${S}home/me/out</td> ../tmp/y ` +
-        "https://host/home/z `${dir}/root/w` out/runs/02/x",
+        `https://host${S}home/z \`\${dir}/root/w\` out/runs/02/x`,
     ),
     [`${S}tmp/quick/runs/02/x-1`, `${S}home/me/out`],
   );
