@@ -56,7 +56,6 @@ import {
   type TowerConfigInput,
   type TowerKind,
 } from "../towers/mod.ts";
-import { variableGradsWithTables } from "../train/mod.ts";
 import { LR, SOFTMAX_TAU, summarise } from "./steps.ts";
 import type { StepParams, Timing } from "./result.ts";
 import { type MemorySample, memorySample, processCpuMs } from "./memory.ts";
@@ -446,9 +445,7 @@ export async function profileStep(
       phase = "backward";
       return loss;
     };
-    const { value, grads } = variableGradsWithTables(lossFn, vars, {
-      tables: null,
-    });
+    const { value, grads } = tf.variableGrads(lossFn, vars);
     const loss = value.dataSync()[0];
     const t2 = performance.now();
     phase = "adam";
