@@ -160,6 +160,23 @@ export function experimentsConvergenceRows(
   });
 }
 
+/** {@link ConvergenceRow}s as the notebook's table: labelled columns. */
+export function experimentsConvergenceTable(
+  rows: readonly ConvergenceRow[],
+  options: { budget: number },
+): Record<string, string | number | null>[] {
+  return rows.map((r) => ({
+    dataset: r.dataset,
+    method: r.method,
+    "best step": r.bestStep,
+    "stopped at": r.stoppedAt,
+    "why": r.reason,
+    "best valid@10": r.bestValid,
+    [`valid@10 at ${options.budget}`]: r.atBudget,
+    "share of best": r.shareAtBudget,
+  }));
+}
+
 /**
  * A sentence per dataset on what the curves say about the fixed budget:
  * the median step of the best valid recall, how many runs were still

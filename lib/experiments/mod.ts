@@ -88,6 +88,7 @@ export {
   type ConvergenceRow,
   type CurveBudget,
   experimentsConvergenceRows,
+  experimentsConvergenceTable,
   experimentsConvergenceVerdicts,
   experimentsCurveBudget,
   experimentsCurveGrid,
