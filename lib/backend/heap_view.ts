@@ -35,6 +35,9 @@ export function readFloat32View(t: tf.Tensor): Float32Array {
  * the array the backend keeps; null where the values live elsewhere
  * (tfjs-node). Writing changes every tensor that shares the storage, so
  * write only to a variable that owns its storage alone ({@link ownStorage}).
+ * Not to a matrix product's operand either: tfjs-wasm keeps XNNPACK's
+ * packed copy of it by tensor id and goes on using the old values (fine
+ * for embedding tables, which only row lookups read).
  */
 export function writableFloat32View(t: tf.Tensor): Float32Array | null {
   if (t.dtype !== "float32") {
