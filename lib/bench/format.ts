@@ -4,7 +4,7 @@
  * @module
  */
 
-import { formatBackendInfo } from "../backend/mod.ts";
+import { type BackendInfo, formatBackendInfo } from "../backend/mod.ts";
 import { BENCH_LOSSES, type BenchResult, type StepBench } from "./result.ts";
 import { LOSS_LABELS } from "./steps.ts";
 import { formatMemory } from "./memory.ts";
@@ -48,20 +48,30 @@ function stepCells(t: StepBench): string[] {
   ];
 }
 
-/** Options of {@link formatBench}. */
-export interface FormatBenchOptions {
+/** Options of {@link formatBench} and `formatKernelProfile`. */
+export interface FormatReportOptions {
   /** Start with the backend line (default true). */
   backendLine?: boolean;
+}
+
+/**
+ * A report's first lines: the backend's, unless the caller has printed it
+ * already (`backendLine: false`, as the command line does).
+ */
+export function reportHead(
+  backend: BackendInfo,
+  options: FormatReportOptions,
+): string[] {
+  return options.backendLine ?? true ? [formatBackendInfo(backend)] : [];
 }
 
 /** The human-readable report of a {@link BenchResult}. */
 export function formatBench(
   r: BenchResult,
-  options: FormatBenchOptions = {},
+  options: FormatReportOptions = {},
 ): string {
   const p = r.params;
-  const out: string[] = [];
-  if (options.backendLine ?? true) out.push(formatBackendInfo(r.backend));
+  const out = reportHead(r.backend, options);
   out.push(
     `data: ${r.dataset.name}, ${r.dataset.items} items, ${r.dataset.queries} queries, ${r.dataset.trainingPairs} training pairs; model: ${r.model.kind} ${
       [...r.model.hidden, r.model.dim].join("-")

@@ -5,8 +5,7 @@
  * @module
  */
 
-import { formatBackendInfo } from "../backend/mod.ts";
-import { table } from "./format.ts";
+import { type FormatReportOptions, reportHead, table } from "./format.ts";
 import { formatMemory } from "./memory.ts";
 import type { KernelProfileResult, TowerProfile } from "./kernels.ts";
 import { type KernelRow, type MachinePeak, PHASES } from "./kernel_stats.ts";
@@ -187,20 +186,13 @@ function towerLines(t: TowerProfile): string[] {
   return out;
 }
 
-/** Options of {@link formatKernelProfile}. */
-export interface FormatKernelProfileOptions {
-  /** Start with the backend line (default true). */
-  backendLine?: boolean;
-}
-
 /** The human-readable report of a {@link KernelProfileResult}. */
 export function formatKernelProfile(
   r: KernelProfileResult,
-  options: FormatKernelProfileOptions = {},
+  options: FormatReportOptions = {},
 ): string {
   const p = r.params;
-  const out: string[] = [];
-  if (options.backendLine ?? true) out.push(formatBackendInfo(r.backend));
+  const out = reportHead(r.backend, options);
   out.push(
     `Kernel profile of a training step: tower forward, fixed softmax τ=1/${
       f0(1 / p.softmaxTemperature)

@@ -37,7 +37,7 @@ export {
   memorySample,
   processCpuMs,
 } from "./memory.ts";
-export { formatBench, type FormatBenchOptions, table } from "./format.ts";
+export { formatBench, type FormatReportOptions, table } from "./format.ts";
 export {
   KERNEL_PROFILE_FORMAT,
   type KernelProfileOptions,
@@ -73,7 +73,6 @@ export {
 } from "./kernel_stats.ts";
 export {
   formatKernelProfile,
-  type FormatKernelProfileOptions,
   formatPeak,
   TOP_NAMES,
 } from "./kernels_format.ts";
