@@ -56,7 +56,7 @@ import {
   type TowerConfigInput,
   type TowerKind,
 } from "../towers/mod.ts";
-import { LR, SOFTMAX_TAU, summarise } from "./steps.ts";
+import { LR, SOFTMAX_TAU, stepParams, summarise } from "./steps.ts";
 import type { StepParams, Timing } from "./result.ts";
 import { type MemorySample, memorySample, processCpuMs } from "./memory.ts";
 import {
@@ -706,15 +706,7 @@ export async function runKernelProfile(
     kind: "kernel-profile",
     startedAt,
     backend,
-    params: {
-      profile,
-      steps,
-      warmup,
-      batchSize,
-      seed,
-      lr: LR,
-      softmaxTemperature: SOFTMAX_TAU,
-    },
+    params: stepParams({ profile, steps, warmup, batchSize, seed }),
     dataset: {
       name: ds.meta.name,
       items: ds.items.itemId.length,

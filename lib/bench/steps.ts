@@ -21,6 +21,7 @@ import {
   BENCH_LOSSES,
   type BenchLoss,
   type StepBench,
+  type StepParams,
   type TablesMode,
   type Timing,
 } from "./result.ts";
@@ -31,6 +32,16 @@ export const SOFTMAX_TAU = 1 / 30;
 export const MARGIN = 0.1;
 /** Adam learning rate of the timed steps. */
 export const LR = 1e-3;
+
+/**
+ * The {@link StepParams} a result records: the run's own settings and the
+ * learning rate and softmax temperature every timed step uses.
+ */
+export function stepParams(
+  run: Omit<StepParams, "lr" | "softmaxTemperature">,
+): StepParams {
+  return { ...run, lr: LR, softmaxTemperature: SOFTMAX_TAU };
+}
 
 type LossFn = (q: tf.Tensor2D, v: tf.Tensor2D, mask: tf.Tensor) => LossResult;
 
