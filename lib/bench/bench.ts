@@ -77,8 +77,10 @@ import {
 } from "./result.ts";
 import {
   abba,
+  checkedInt,
   LOSS_LABELS,
   MARGIN,
+  resolveStepRun,
   stepBench,
   type StepContext,
   stepParams,
@@ -100,15 +102,6 @@ import {
 } from "./retrieval.ts";
 import { memorySample } from "./memory.ts";
 
-function positiveInt(name: string, v: number, lo = 1): number {
-  if (!Number.isInteger(v) || v < lo) {
-    throw new RangeError(
-      `bench: option "${name}" must be an integer ≥ ${lo}, got ${v}`,
-    );
-  }
-  return v;
-}
-
 // ---------------------------------------------------------------------------
 // The run
 
@@ -121,20 +114,13 @@ export async function runBench(
   options: BenchOptions = {},
 ): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
-  const profile = options.profile ?? "full";
-  const quick = profile === "quick";
-  const steps = positiveInt("steps", options.steps ?? (quick ? 3 : 20));
-  const warmup = positiveInt("warmup", options.warmup ?? (quick ? 1 : 2), 0);
-  const batchSize = positiveInt("batch", options.batchSize ?? 350, 2);
-  const encodeBatch = positiveInt("encode-batch", options.encodeBatch ?? 1000);
-  const seed = options.seed ?? 1;
-  if (!Number.isInteger(seed)) {
-    throw new RangeError(
-      `bench: option "seed" must be an integer, got ${seed}`,
-    );
-  }
-  if (options.items !== undefined) positiveInt("items", options.items);
-  if (options.queries !== undefined) positiveInt("queries", options.queries);
+  const run = resolveStepRun(options, {
+    full: { steps: 20, warmup: 2 },
+    quick: { steps: 3, warmup: 1 },
+  });
+  const { profile, steps, warmup, batchSize, seed } = run;
+  const encodeBatch = checkedInt("encode-batch", options.encodeBatch ?? 1000);
+  if (options.queries !== undefined) checkedInt("queries", options.queries);
   const progress = options.progress ?? (() => {});
   const backend = await initBackend({ backend: options.backend, quiet: true });
 
@@ -142,7 +128,7 @@ export async function runBench(
   const ds = generateSynthetic({ profile, seed, numItems: options.items });
   const nItems = ds.items.itemId.length;
   const nlist = options.nlist ?? defaultNlist(nItems);
-  positiveInt("nlist", nlist);
+  checkedInt("nlist", nlist);
   if (nlist > nItems) {
     throw new RangeError(
       `bench: option "nlist" = ${nlist} exceeds the ${nItems} items`,
@@ -334,7 +320,7 @@ export async function runBench(
     startedAt,
     backend,
     params: {
-      ...stepParams({ profile, steps, warmup, batchSize, seed }),
+      ...stepParams(run),
       encodeBatch,
       nlist,
       m: PQ_M,

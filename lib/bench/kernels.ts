@@ -56,7 +56,13 @@ import {
   type TowerConfigInput,
   type TowerKind,
 } from "../towers/mod.ts";
-import { LR, SOFTMAX_TAU, stepParams, summarise } from "./steps.ts";
+import {
+  LR,
+  resolveStepRun,
+  SOFTMAX_TAU,
+  stepParams,
+  summarise,
+} from "./steps.ts";
 import type { StepParams, Timing } from "./result.ts";
 import { type MemorySample, memorySample, processCpuMs } from "./memory.ts";
 import {
@@ -658,28 +664,11 @@ export async function runKernelProfile(
   options: KernelProfileOptions = {},
 ): Promise<KernelProfileResult> {
   const startedAt = new Date().toISOString();
-  const profile = options.profile ?? "full";
-  const quick = profile === "quick";
-  const steps = options.steps ?? (quick ? 2 : 5);
-  const warmup = options.warmup ?? (quick ? 1 : 2);
-  const batchSize = options.batchSize ?? 350;
-  const seed = options.seed ?? 1;
-  const bad = ([
-    ["steps", steps, 1],
-    ["warmup", warmup, 0],
-    ["batch", batchSize, 2],
-    ["items", options.items ?? 1, 1],
-  ] as const).find(([, v, lo]) => !(Number.isInteger(v) && v >= lo));
-  if (bad) {
-    throw new RangeError(
-      `bench: option "${bad[0]}" must be an integer ≥ ${bad[2]}, got ${bad[1]}`,
-    );
-  }
-  if (!Number.isInteger(seed)) {
-    throw new RangeError(
-      `bench: option "seed" must be an integer, got ${seed}`,
-    );
-  }
+  const run = resolveStepRun(options, {
+    full: { steps: 5, warmup: 2 },
+    quick: { steps: 2, warmup: 1 },
+  });
+  const { profile, steps, warmup, batchSize, seed } = run;
   const progress = options.progress ?? (() => {});
   const backend = await initBackend({ backend: options.backend, quiet: true });
   progress(`generating synthetic ${profile} data`);
@@ -706,7 +695,7 @@ export async function runKernelProfile(
     kind: "kernel-profile",
     startedAt,
     backend,
-    params: stepParams({ profile, steps, warmup, batchSize, seed }),
+    params: stepParams(run),
     dataset: {
       name: ds.meta.name,
       items: ds.items.itemId.length,

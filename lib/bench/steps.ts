@@ -17,6 +17,7 @@ import {
 import type { TowerInputs, TwoTowerModel, Weights } from "../towers/mod.ts";
 import { LazyTableAdam, variableGradsWithTables } from "../train/mod.ts";
 import { median } from "../eval/mod.ts";
+import type { SyntheticProfile } from "../data/mod.ts";
 import {
   BENCH_LOSSES,
   type BenchLoss,
@@ -37,10 +38,63 @@ export const LR = 1e-3;
  * The {@link StepParams} a result records: the run's own settings and the
  * learning rate and softmax temperature every timed step uses.
  */
-export function stepParams(
-  run: Omit<StepParams, "lr" | "softmaxTemperature">,
-): StepParams {
+export function stepParams(run: StepRun): StepParams {
   return { ...run, lr: LR, softmaxTemperature: SOFTMAX_TAU };
+}
+
+/** A run's own settings of its timed steps (see {@link resolveStepRun}). */
+export type StepRun = Omit<StepParams, "lr" | "softmaxTemperature">;
+
+/** The step settings a caller of the bench or the kernel profile may give. */
+export interface StepRunOptions {
+  /** Synthetic catalogue (default "full"). */
+  profile?: SyntheticProfile;
+  /** Timed steps (default: the profile's in `defaults`). */
+  steps?: number;
+  /** Untimed steps before them (default: the profile's in `defaults`). */
+  warmup?: number;
+  /** Batch size (default 350). */
+  batchSize?: number;
+  /** Catalogue size, checked only (default: the profile's). */
+  items?: number;
+  /** Seed of data and weights (default 1). */
+  seed?: number;
+}
+
+/** `v` when it is an integer ≥ `lo`; else a RangeError naming option `name`. */
+export function checkedInt(name: string, v: number, lo = 1): number {
+  if (!Number.isInteger(v) || v < lo) {
+    throw new RangeError(
+      `bench: option "${name}" must be an integer ≥ ${lo}, got ${v}`,
+    );
+  }
+  return v;
+}
+
+/**
+ * The step settings of `options` with their defaults (steps and warm-up per
+ * profile from `defaults`), checked: a RangeError names the first bad option.
+ */
+export function resolveStepRun(
+  options: StepRunOptions,
+  defaults: Record<SyntheticProfile, { steps: number; warmup: number }>,
+): StepRun {
+  const profile = options.profile ?? "full";
+  const steps = checkedInt("steps", options.steps ?? defaults[profile].steps);
+  const warmup = checkedInt(
+    "warmup",
+    options.warmup ?? defaults[profile].warmup,
+    0,
+  );
+  const batchSize = checkedInt("batch", options.batchSize ?? 350, 2);
+  const seed = options.seed ?? 1;
+  if (!Number.isInteger(seed)) {
+    throw new RangeError(
+      `bench: option "seed" must be an integer, got ${seed}`,
+    );
+  }
+  if (options.items !== undefined) checkedInt("items", options.items);
+  return { profile, steps, warmup, batchSize, seed };
 }
 
 type LossFn = (q: tf.Tensor2D, v: tf.Tensor2D, mask: tf.Tensor) => LossResult;
