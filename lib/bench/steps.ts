@@ -21,6 +21,7 @@ import type { SyntheticProfile } from "../data/mod.ts";
 import {
   BENCH_LOSSES,
   type BenchLoss,
+  type BenchOptions,
   type StepBench,
   type StepParams,
   type TablesMode,
@@ -45,21 +46,14 @@ export function stepParams(run: StepRun): StepParams {
 /** A run's own settings of its timed steps (see {@link resolveStepRun}). */
 export type StepRun = Omit<StepParams, "lr" | "softmaxTemperature">;
 
-/** The step settings a caller of the bench or the kernel profile may give. */
-export interface StepRunOptions {
-  /** Synthetic catalogue (default "full"). */
-  profile?: SyntheticProfile;
-  /** Timed steps (default: the profile's in `defaults`). */
-  steps?: number;
-  /** Untimed steps before them (default: the profile's in `defaults`). */
-  warmup?: number;
-  /** Batch size (default 350). */
-  batchSize?: number;
-  /** Catalogue size, checked only (default: the profile's). */
-  items?: number;
-  /** Seed of data and weights (default 1). */
-  seed?: number;
-}
+/**
+ * The step settings of {@link BenchOptions}; the kernel profile's options
+ * have them too, with other defaults for steps and warm-up.
+ */
+export type StepRunOptions = Pick<
+  BenchOptions,
+  "profile" | "steps" | "warmup" | "batchSize" | "items" | "seed"
+>;
 
 /** `v` when it is an integer ≥ `lo`; else a RangeError naming option `name`. */
 export function checkedInt(name: string, v: number, lo = 1): number {
