@@ -166,3 +166,64 @@ export function adaptiveTemperature(
   );
   return adaptiveValue(similarity, o.tau0, o);
 }
+
+/** What one form of τ_j does to the logits; see {@link temperatureScale}. */
+export interface TemperatureScale {
+  /** The form. */
+  form: AdaptiveForm;
+  /** τ_j / τ0 of the hardest negative (s = 1) and of an opposite one (s = −1). */
+  ratioRange: [number, number];
+  /** The positive's largest logit, 1/τ0 (A7). */
+  positiveLogit: number;
+  /** τ_j / τ0 at each of `similarities`. */
+  ratios: number[];
+  /**
+   * The largest logit a negative with each of `similarities` can get,
+   * 1/τ_j (its score to the query at most 1, unit vectors).
+   */
+  maxLogits: number[];
+}
+
+/** Options of {@link temperatureScale}. */
+export interface TemperatureScaleOptions {
+  /** Slope α (default {@link ADAPTIVE_TEMPERATURE_OPTIONS}', the paper's 0.5). */
+  alpha?: number;
+  /** τ0 (default the paper's 1/30). */
+  tau0?: number;
+  /** Similarities s(v, v_j) to the positive item (default 0.9, 0.5, 0, −1). */
+  similarities?: readonly number[];
+}
+
+/**
+ * What one form of τ_j does to the softmax's scale: the range of τ_j / τ0
+ * and the largest logit s(q, v_j)/τ_j a negative can reach given its
+ * similarity s(v, v_j) to the positive, next to the positive's 1/τ0. A
+ * temperature divides the score, so whether a form keeps the logit scale
+ * sane is read off these numbers (notebook 01, "Which form keeps the logit
+ * scale sane"). Computed through {@link adaptiveTemperature}, the function
+ * the loss calls; `alpha: 0` gives the fixed softmax at τ0.
+ */
+export function temperatureScale(
+  form: AdaptiveForm,
+  options: TemperatureScaleOptions = {},
+): TemperatureScale {
+  const similarities = options.similarities ?? [0.9, 0.5, 0, -1];
+  const o = {
+    form,
+    alpha: options.alpha ?? ADAPTIVE_TEMPERATURE_OPTIONS.alpha.default,
+    tau0: options.tau0 ?? ADAPTIVE_TEMPERATURE_OPTIONS.tau0.default,
+  };
+  const tau = tf.tidy(() =>
+    Array.from(
+      adaptiveTemperature(tf.tensor1d([1, -1, ...similarities]), o).dataSync(),
+    )
+  );
+  const at = tau.slice(2);
+  return {
+    form,
+    ratioRange: [tau[0] / o.tau0, tau[1] / o.tau0],
+    positiveLogit: 1 / o.tau0,
+    ratios: at.map((t) => t / o.tau0),
+    maxLogits: at.map((t) => 1 / t),
+  };
+}

@@ -43,6 +43,9 @@ export {
   type AdaptiveValueOptions,
   MARGIN_FORMS,
   TEMPERATURE_FORMS,
+  type TemperatureScale,
+  temperatureScale,
+  type TemperatureScaleOptions,
 } from "./adaptive.ts";
 export {
   ADAP_TAU_LOSS_OPTIONS,
