@@ -483,19 +483,30 @@ export function experimentsHealthRows(
 export function experimentsRunRows(
   runs: readonly ExperimentsRun[],
 ): Record<string, string | number>[] {
-  return runs.map((r) => ({
-    config: r.name,
-    dataset: r.dataset,
-    seed: r.seed,
-    status: r.skipped !== null
-      ? `skipped: ${r.skipped}`
-      : r.cached
-      ? "cached"
-      : "trained",
-    steps: r.steps,
-    "train s": Math.round(r.seconds * 10) / 10,
-    folder: r.dir === null ? "" : r.dir.split("/").slice(-2).join("/"),
-  }));
+  // The stop columns only where a run stopped early (the full profile).
+  const stopping = runs.some((r) => r.earlyStopping);
+  return runs.map((r) => {
+    const es = r.earlyStopping ?? null;
+    return {
+      config: r.name,
+      dataset: r.dataset,
+      seed: r.seed,
+      status: r.skipped !== null
+        ? `skipped: ${r.skipped}`
+        : r.cached
+        ? "cached"
+        : "trained",
+      steps: r.steps,
+      ...(stopping
+        ? {
+          "best step": es?.bestStep ?? "",
+          "stopped": es?.stopReason ?? "",
+        }
+        : {}),
+      "train s": Math.round(r.seconds * 10) / 10,
+      folder: r.dir === null ? "" : r.dir.split("/").slice(-2).join("/"),
+    };
+  });
 }
 
 /** What {@link experimentsCompare} compares. */

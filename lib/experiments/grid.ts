@@ -94,11 +94,11 @@ export interface ExperimentsConfig {
   tower: TowerConfigInput;
   /** Loss kind and options. */
   loss: { kind: LossKind; [option: string]: OptionValue };
-  /** Training steps (default: the profile's); 0 = untrained model; with `earlyStopping` the cap. */
+  /** Training steps (default: the profile's); 0 = untrained model (no early stopping); with early stopping the cap. */
   steps?: number;
   /** Valid evaluation interval in steps (default: the profile's). */
   evalEvery?: number;
-  /** Early stopping on the valid split (default off; `lib/train`'s option). */
+  /** Early stopping on the valid split (`lib/train`'s option; default the profile's: full on, quick off). */
   earlyStopping?: Partial<EarlyStoppingConfig>;
   /** Datasets it runs on (default: every dataset of the grid run). */
   datasets?: string[];
@@ -249,6 +249,9 @@ export function experimentsTrainConfig(
   const resolved = experimentsResolveFor(task.config, ds);
   if ("skip" in resolved) return resolved;
   const steps = task.config.steps ?? settings.steps;
+  const earlyStopping = steps > 0
+    ? task.config.earlyStopping ?? settings.earlyStopping
+    : null;
   const input: TrainConfigInput = {
     profile: "quick",
     data: `experiments:${task.dataset.name}`,
@@ -259,9 +262,7 @@ export function experimentsTrainConfig(
     evalEvery: steps > 0 ? task.config.evalEvery ?? settings.evalEvery : 0,
     checkpointEvery: 0,
     // Absent when off: the configs without it keep their run keys.
-    ...(task.config.earlyStopping
-      ? { earlyStopping: task.config.earlyStopping }
-      : {}),
+    ...(earlyStopping ? { earlyStopping } : {}),
   };
   return { config: resolveConfig(input) };
 }

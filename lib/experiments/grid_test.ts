@@ -11,12 +11,14 @@ import {
   experimentsCurveGrid,
   type ExperimentsDatasetSpec,
   experimentsHits,
+  experimentsKnobGrid,
   experimentsLoadDataset,
   experimentsMainTableGrid,
   experimentsMethodGrid,
   experimentsResolveFor,
   type ExperimentsRun,
   experimentsSensitivityGrid,
+  experimentsSettings,
   experimentsTrainConfig,
   runExperimentGrid,
 } from "./mod.ts";
@@ -74,6 +76,7 @@ Deno.test("every grid config is a valid training config on the benchmark", async
       main: experimentsMainTableGrid(profile),
       ablation: experimentsAblationGrid(profile),
       curves: experimentsCurveGrid(profile),
+      knobs: experimentsKnobGrid(profile),
     };
     for (const [grid, configs] of Object.entries(grids)) {
       const names = configs.map((c) => c.name);
@@ -91,9 +94,15 @@ Deno.test("every grid config is a valid training config on the benchmark", async
         assertTrue("config" in made, `${grid}/${config.name} is not skipped`);
         // Throws a ConfigError if the config does not fit the data.
         checkConfigAgainstData(made.config, bench.ds);
+        const settings = experimentsSettings(profile);
+        assertEquals(made.config.steps, config.steps ?? settings.steps);
+        // Full: every trained run stops early on the valid split; quick:
+        // none but the curves (their smoke-scale budget).
         assertEquals(
-          made.config.steps,
-          config.steps ?? 40,
+          made.config.earlyStopping !== undefined,
+          made.config.steps! > 0 &&
+            (profile === "full" || grid === "curves"),
+          `${profile}/${grid}/${config.name}: early stopping`,
         );
       }
     }

@@ -20,7 +20,11 @@
 import { median } from "../eval/mod.ts";
 import type { TowerConfigInput } from "../towers/mod.ts";
 import type { ValidRow } from "../train/mod.ts";
-import { checkProfile, type ExperimentsProfile } from "./benchmark.ts";
+import {
+  checkProfile,
+  type ExperimentsProfile,
+  experimentsSettings,
+} from "./benchmark.ts";
 import {
   type ExperimentsConfig,
   type ExperimentsRun,
@@ -39,25 +43,41 @@ export interface CurveBudget {
   patience: number;
   /** Smallest rise of valid recall@10 that counts as an improvement. */
   minDelta: number;
+  /** The fixed budget the curves are held against: the quick profile's steps. */
+  compareAt: number;
 }
 
 /**
- * The budget of a profile: quick, a smoke-scale cap of 60 steps; full, up
- * to 1,500 steps (about 160 epochs of the benchmark), evaluated every 25,
- * stopping after 200 steps without a rise of 0.002 in valid recall@10.
+ * The budget of a profile's curves. Full: the full profile's own early
+ * stopping ({@link experimentsSettings}: cap 800, every 25 steps, patience
+ * 6, min rise 0.002), so the curves are the seed-`base` runs of the verdict
+ * grids and the cache trains each once. Quick: a smoke-scale cap of 60
+ * steps, every 10, patience 2. Both are held against the quick profile's
+ * 40 steps.
  */
 export function experimentsCurveBudget(
   profile: ExperimentsProfile,
 ): CurveBudget {
   checkProfile(profile);
-  return profile === "quick"
-    ? { cap: 60, evalEvery: 10, patience: 2, minDelta: 0 }
-    : { cap: 1500, evalEvery: 25, patience: 8, minDelta: 0.002 };
+  const compareAt = experimentsSettings("quick").steps;
+  if (profile === "quick") {
+    return { cap: 60, evalEvery: 10, patience: 2, minDelta: 0, compareAt };
+  }
+  const s = experimentsSettings(profile);
+  const es = s.earlyStopping!;
+  return {
+    cap: s.steps,
+    evalEvery: s.evalEvery,
+    patience: es.patience,
+    minDelta: es.minDelta,
+    compareAt,
+  };
 }
 
 /**
  * The learning-curve grid: fixed margin at δ ∈ {0.05, 0.1, 0.3}, fixed
- * softmax at τ ∈ {0.02, 1/30, 0.1}, the adaptive margin and softmax (plain
+ * softmax at τ ∈ {0.01, 1/30, 0.1} (points of the sensitivity sweep, so the
+ * benchmark's runs are shared), the adaptive margin and softmax (plain
  * tower), and the baselines with their own towers and objectives (DSSM,
  * DPSR, MGDSPR, Adap-τ). Quick: the plain-tower losses on the benchmark
  * only; full: everything on every dataset.
@@ -84,7 +104,7 @@ export function experimentsCurveGrid(
         value: delta,
       })
     ),
-    ...[[0.02, "0.02"], [1 / 30, "1/30"], [0.1, "0.1"]].map(([tau, label]) =>
+    ...[[0.01, "0.01"], [1 / 30, "1/30"], [0.1, "0.1"]].map(([tau, label]) =>
       c(`fixed τ=${label}`, PLAIN, {
         kind: "softmax",
         temperature: tau as number,

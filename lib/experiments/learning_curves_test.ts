@@ -38,27 +38,39 @@ Deno.test("curve grid: every config trains with early stopping to the profile's 
   }
 });
 
-Deno.test("curve grid: its early stopping reaches the training config; the other grids' configs stay without it (their run keys do not move)", () => {
+Deno.test("curve grid: full curves share the full profile's budget (same run keys as the verdict runs); quick's other grids stay without early stopping", () => {
   const ds = smallSynthetic(3);
-  const task = (config: ReturnType<typeof experimentsCurveGrid>[number]) => ({
+  const task = (
+    config: ReturnType<typeof experimentsCurveGrid>[number],
+    profile: "quick" | "full",
+  ) => ({
     config,
     dataset: { name: "benchmark", synthetic: {} } as never,
     seed: 1,
-    profile: "full" as const,
+    profile,
   });
-  const curve = experimentsCurveGrid("full")[0];
-  const made = experimentsTrainConfig(task(curve), ds);
+  const curve = experimentsCurveGrid("full").find((c) =>
+    c.name === "fixed δ=0.1"
+  )!;
+  const made = experimentsTrainConfig(task(curve, "full"), ds);
   assertTrue("config" in made);
-  assertEquals(made.config.steps, 1500);
+  assertEquals(made.config.steps, 800);
   assertEquals(made.config.evalEvery, 25);
-  assertEquals(made.config.earlyStopping?.patience, 8);
-  const plain = experimentsTrainConfig(
-    task(experimentsSensitivityGrid("full")[0]),
+  assertEquals(made.config.earlyStopping?.patience, 6);
+  const verdict = experimentsSensitivityGrid("full").find((c) =>
+    c.name === "fixed δ=0.1"
+  )!;
+  const same = experimentsTrainConfig(task(verdict, "full"), ds);
+  assertTrue("config" in same);
+  assertEquals(same.config, made.config);
+  const quick = experimentsTrainConfig(
+    task(experimentsSensitivityGrid("quick")[0], "quick"),
     ds,
   );
-  assertTrue("config" in plain);
-  assertEquals("earlyStopping" in plain.config, false);
-  assertEquals(plain.config.evalEvery, 10);
+  assertTrue("config" in quick);
+  assertEquals("earlyStopping" in quick.config, false);
+  assertEquals(quick.config.evalEvery, 10);
+  assertEquals(experimentsCurveBudget("quick").compareAt, 40);
 });
 
 // A run whose valid recall@10 rises to 0.5 at step 60 and stays, stopped

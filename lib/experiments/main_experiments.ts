@@ -589,8 +589,11 @@ export function experimentsProtocolRows(
     { item: "profile", value: profile },
     {
       item: "training",
-      value:
-        `${s.steps} steps of batch 350 (Adam, lr 1e-3, clip 3), lib/train's quick hash buckets; plain tower: word + letter-trigram bags → 64-d embeddings → tanh 256 → 128, plus item-id embedding`,
+      value: `${
+        s.earlyStopping
+          ? `to convergence: early stopping on valid batch recall@10 (every ${s.evalEvery} steps, patience ${s.earlyStopping.patience} evaluations, min rise ${s.earlyStopping.minDelta}, cap ${s.steps} steps; test metrics from the best-valid weights)`
+          : `${s.steps} steps`
+      } of batch 350 (Adam, lr 1e-3, clip 3), lib/train's quick hash buckets; plain tower: word + letter-trigram bags → 64-d embeddings → tanh 256 → 128, plus item-id embedding`,
     },
     {
       item: "seeds",

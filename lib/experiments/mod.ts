@@ -94,6 +94,19 @@ export {
   experimentsCurveGrid,
 } from "./learning_curves.ts";
 export {
+  EXPERIMENTS_ALPHAS,
+  EXPERIMENTS_DELTA0S,
+  EXPERIMENTS_TAU0S,
+  experimentsKnobGrid,
+  experimentsKnobRows,
+  experimentsKnobSeries,
+  experimentsKnobSpreads,
+  experimentsKnobVerdicts,
+  type KnobRow,
+  type KnobSeries,
+  type KnobSpread,
+} from "./knob_sensitivity.ts";
+export {
   EXPERIMENTS_DELTAS,
   EXPERIMENTS_TAUS,
   experimentsAblationGrid,

@@ -71,6 +71,8 @@ export interface SensitivityOptions extends TitleOptions, PanelSizeOptions {
   sharedY?: boolean;
   /** Legend title for `series`; default `"Series"`. */
   seriesTitle?: string;
+  /** X-axis title per family, over the defaults ("Fixed margin δ", …). */
+  xTitles?: Readonly<Record<string, string>>;
 }
 
 /** Axis and panel titles of the two known families. */
@@ -156,7 +158,7 @@ export function sensitivity(
     const x = {
       field: "x",
       type: "quantitative",
-      title: titles.x,
+      title: options.xTitles?.[family] ?? titles.x,
       scale: logX ? { type: "log" } : { zero: false },
     };
     const color = series

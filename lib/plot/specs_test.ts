@@ -185,10 +185,13 @@ Deno.test("sensitivity: one family, band intervals, series colours", async () =>
   const rows = exampleSensitivityRows()
     .filter((r) => r.family === "softmax")
     .flatMap((r) => [{ ...r, series: "A" }, { ...r, series: "B" }]);
-  const spec = sensitivity(rows, { errors: "band" });
+  const spec = sensitivity(rows, {
+    errors: "band",
+    xTitles: { softmax: "Value / paper's value" },
+  });
   const svg = await render(spec);
   assertEquals(countMarks(svg, "line"), 2);
-  assertHasTexts(svg, ["Softmax loss", "A", "B"]);
+  assertHasTexts(svg, ["Softmax loss", "A", "B", "Value / paper's value"]);
 });
 
 Deno.test("sensitivity: bad references and log τ <= 0 are errors", () => {
