@@ -11,6 +11,12 @@
  * @module
  */
 
+import {
+  ADAPTIVE_MARGIN_OPTIONS,
+  ADAPTIVE_TEMPERATURE_OPTIONS,
+  MARGIN_FORMS,
+  TEMPERATURE_FORMS,
+} from "../losses/mod.ts";
 import type { TowerConfigInput } from "../towers/mod.ts";
 import type { OptionValue } from "../train/mod.ts";
 import { experimentsMethodGrid } from "./adaptive_method.ts";
@@ -156,10 +162,11 @@ export function experimentsMainTableGrid(
 /**
  * The ablation: the adaptive margin and softmax losses with one piece
  * changed at a time (stop-gradient off, symmetric term off, symmetric
- * values from s(v, v_j) instead of s(q, v_j), convex combination, other
- * functional forms); plain tower. `quick` runs the margin variants of the
- * stop-gradient and the symmetric term, and the multiplicative softmax form;
- * `full` all of them.
+ * values from s(v, v_j) instead of s(q, v_j), convex combination, the
+ * other functional forms of δ_j and τ_j than the declared defaults);
+ * plain tower. `quick` runs the margin variants of the stop-gradient and
+ * the symmetric term, and one other softmax form (the linear one, or the
+ * multiplicative one when linear is the default); `full` all of them.
  */
 export function experimentsAblationGrid(
   profile: ExperimentsProfile,
@@ -179,25 +186,35 @@ export function experimentsAblationGrid(
       ...options,
     },
   });
+  const forms = (
+    family: "margin" | "softmax",
+    all: readonly string[],
+    fallback: string,
+  ) =>
+    all.filter((f) => f !== fallback).map((form) =>
+      a(`${family}, form ${form}`, family, { form })
+    );
+  const marginDefault = ADAPTIVE_MARGIN_OPTIONS.form.default;
+  const softmaxDefault = ADAPTIVE_TEMPERATURE_OPTIONS.form.default;
   const margin = [
     a("adaptive margin", "margin", {}),
     a("margin − stop-gradient", "margin", { stopGradient: false }),
     a("margin − symmetric term", "margin", { symmetric: false }),
     a("margin, symmetric δ from item", "margin", { symmetricFrom: "item" }),
     a("margin, convex combination", "margin", { combine: "convex" }),
-    a("margin, form half", "margin", { form: "half" }),
-    a("margin, form clipped", "margin", { form: "clipped" }),
+    ...forms("margin", MARGIN_FORMS, marginDefault),
   ];
+  const softmaxForms = forms("softmax", TEMPERATURE_FORMS, softmaxDefault);
+  const quickForm = `softmax, form ${
+    softmaxDefault === "linear" ? "multiplicative" : "linear"
+  }`;
   const softmax = [
     a("adaptive softmax", "softmax", {}),
-    a("softmax, form multiplicative", "softmax", { form: "multiplicative" }),
     a("softmax − symmetric term", "softmax", { symmetric: false }),
-  ];
-  const softmaxFull = [
     a("softmax − stop-gradient", "softmax", { stopGradient: false }),
-    a("softmax, form half", "softmax", { form: "half" }),
+    ...softmaxForms,
   ];
-  if (profile === "full") return [...margin, ...softmax, ...softmaxFull];
+  if (profile === "full") return [...margin, ...softmax];
   const quick = new Set([
     "adaptive margin",
     "margin − stop-gradient",
@@ -205,7 +222,7 @@ export function experimentsAblationGrid(
     "margin, symmetric δ from item",
     "margin, convex combination",
     "adaptive softmax",
-    "softmax, form multiplicative",
+    quickForm,
   ]);
   return [...margin, ...softmax].filter((c) => quick.has(c.name));
 }
