@@ -482,13 +482,16 @@ export async function experimentsRunTask(
         loaded.model.dispose();
       }
     }
-    await train(config, {
+    // With early stopping the run's result is its best-valid model: its
+    // pair values are recorded too (step set once the best step is known).
+    const atBest = config.earlyStopping !== undefined && snapshots.length > 0;
+    const result = await train(config, {
       outDir: dir,
       dataset: data.ds,
       quiet: true,
       resume: true,
       evaluate: (ctx) => {
-        if (snapshots.includes(T)) {
+        if (snapshots.includes(T) || atBest) {
           collected.push(experimentsPairValues(ctx.model, {
             ds: ctx.ds,
             inputs: ctx.inputs,
@@ -502,6 +505,13 @@ export async function experimentsRunTask(
         });
       },
     });
+    const best = result.earlyStopping?.bestStep ?? null;
+    if (atBest && best !== null && best !== T) {
+      const last = collected.pop()!;
+      if (!collected.some((p) => p.step === best)) {
+        collected.push({ ...last, step: best });
+      }
+    }
     if (collected.length > 0) await writePairValues(dir, collected);
     return await readJson<Record<string, unknown>>(evalPath);
   }, { dir, read });
@@ -519,7 +529,10 @@ export async function experimentsRunTask(
   }
   if (snapshots.length > 0) {
     const pv = await readPairValues(dir);
-    run.pairValues = pv?.filter((p) => snapshots.includes(p.step)) ?? null;
+    const best = run.earlyStopping?.bestStep;
+    run.pairValues = pv?.filter((p) =>
+      snapshots.includes(p.step) || p.step === best
+    ) ?? null;
   }
   return run;
 }
