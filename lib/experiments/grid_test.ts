@@ -285,6 +285,40 @@ Deno.test("snapshots: pair values at each step; same result as an uninterrupted 
   }
 });
 
+Deno.test("snapshots with early stopping: the best-valid model's pair values come too, and are read back from the cache", async () => {
+  const dir = await tempDir();
+  try {
+    // minDelta 0.5: the first evaluation (step 1) stays the best, so the
+    // run stops by patience at step 2 and its result is the step-1 model.
+    const config: ExperimentsConfig = {
+      ...tinyConfigs()[0],
+      steps: 12,
+      evalEvery: 1,
+      earlyStopping: { metric: "recall@10", patience: 1, minDelta: 0.5 },
+    };
+    const options = {
+      runsDir: dir,
+      datasets: [TINY],
+      seeds: [1],
+      workers: 1,
+      snapshots: [0],
+      bootstrapSamples: 50,
+    };
+    const [run] = await runExperimentGrid([config], options);
+    assertEquals(run.earlyStopping?.bestStep, 1);
+    assertEquals(run.earlyStopping?.stoppedAt, 2);
+    assertEquals(run.pairValues!.map((p) => p.step), [0, 1]);
+    const [again] = await runExperimentGrid([config], options);
+    assertTrue(again.cached);
+    assertEquals(
+      Array.from(again.pairValues![1].value),
+      Array.from(run.pairValues![1].value),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("configs that do not fit the data come back skipped", async () => {
   const runsDir = await tempDir();
   try {
