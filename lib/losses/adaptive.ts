@@ -23,10 +23,12 @@ import { type Param, paramTensor } from "./types.ts";
 /**
  * How the adaptive value depends on h = 1 − s (s: positive–negative
  * similarity), with base b (δ0 or τ0) and slope α:
- * - "linear": b + α·h (the default reading of the paper);
+ * - "linear": b + α·h (the margin's default; the paper's literal reading);
  * - "half": b + α·h/2 (h/2 ∈ [0, 1] for cosines);
  * - "clipped": max(b, α·h);
- * - "multiplicative" (temperature only): b·(1 + α·h).
+ * - "multiplicative" (temperature only): b·(1 + α·h), the temperature's
+ *   default: a temperature divides the score, so one α shared with δ acts
+ *   on it relatively (docs/reconstruction.md#eq-5).
  */
 export type AdaptiveForm = "linear" | "half" | "clipped" | "multiplicative";
 
@@ -86,10 +88,14 @@ export const ADAPTIVE_TEMPERATURE_OPTIONS = {
     doc:
       "τ0, the temperature of the hardest negative and of the positive (the paper's 1/30)",
   }),
+  // "multiplicative" keeps τ_j within τ0·[1, 1 + 2α]; the additive forms
+  // reach 31·τ0 at the paper's α and flatten easy negatives' logits to ±1
+  // (notebook 01, softmax-form-scale; measured in notebook 03).
   form: choice({
     choices: TEMPERATURE_FORMS,
-    default: "linear",
-    doc: "how τ_j depends on h = 1 − s(v, v_j) (open choice A1)",
+    default: "multiplicative",
+    doc:
+      "how τ_j depends on h = 1 − s(v, v_j): τ0·(1 + α·h) by default (open choice A1)",
   }),
 };
 
@@ -149,9 +155,9 @@ export function adaptiveMargin(
 }
 
 /**
- * Adaptive temperature, eq. (5) with eq. (7): τ_j = τ0 + α·(1 − sg[s(v, v_j)])
- * for the "linear" form ("multiplicative": τ0·(1 + α·(1 − s))). Returns τ of
- * the similarities' shape: hardest negatives get τ0, easy ones a softer τ.
+ * Adaptive temperature, eq. (5) with eq. (7): τ_j = τ0·(1 + α·(1 − sg[s(v, v_j)]))
+ * for the default "multiplicative" form ("linear": τ0 + α·(1 − s)). Returns
+ * τ of the similarities' shape: hardest negatives get τ0, easy ones a softer τ.
  * With unit vectors every form gives τ0 at s = 1, which is why the positive
  * logit uses τ0.
  */

@@ -1,7 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { assertClose, assertEquals } from "../testing.ts";
 import { initBackend } from "../backend/mod.ts";
-import { TEMPERATURE_FORMS, temperatureScale } from "./adaptive.ts";
+import {
+  ADAPTIVE_MARGIN_OPTIONS,
+  ADAPTIVE_TEMPERATURE_OPTIONS,
+  adaptiveTemperature,
+  TEMPERATURE_FORMS,
+  temperatureScale,
+} from "./adaptive.ts";
 import { refValue } from "./test_util.ts";
 
 Deno.test("temperatureScale: τ range and logits per form at the paper's values", async () => {
@@ -45,4 +51,17 @@ Deno.test("temperatureScale: α = 0 is the fixed softmax; linear with α·τ0 is
   const t = temperatureScale("half", { tau0: 0.1, alpha: 1, similarities });
   assertClose(t.positiveLogit, 10, 1e-6);
   assertClose(t.ratioRange, [1, 11], 1e-5);
+});
+
+Deno.test("defaults: the temperature is multiplicative, the margin linear (A1)", async () => {
+  await initBackend({ backend: "cpu", quiet: true });
+  assertEquals(ADAPTIVE_TEMPERATURE_OPTIONS.form.default, "multiplicative");
+  assertEquals(ADAPTIVE_MARGIN_OPTIONS.form.default, "linear");
+  const s = tf.tensor1d([1, 0.5, -1]);
+  assertClose(
+    adaptiveTemperature(s).dataSync(),
+    [1 / 30, 1.25 / 30, 2 / 30],
+    1e-7,
+  );
+  s.dispose();
 });

@@ -61,6 +61,8 @@ Deno.test("adaptive loss defaults are the paper's values", () => {
   const s = resolveConfig({ ...base, loss: { kind: "adaptive-softmax" } }).loss;
   assertTrue(s.kind === "adaptive-softmax");
   assertEquals(s.tau0, 1 / 30);
+  // τ's form is relative, the margin's additive (open choice A1).
+  assertEquals(s.form, "multiplicative");
   assertEquals(
     resolveConfig({ ...base, loss: { kind: "dssm-softmax" } }).loss,
     {
