@@ -2,7 +2,8 @@
  * `deno task reproduce [--profile quick|full] [--seed N] [--out DIR]
  * [--only NOTEBOOK] [--force] [--jupyter] [--cell-timeout S] [--jobs N]
  * [--download] [--check BASELINE_DIR [--against DIR] [--tolerance REL]
- * [--abs-tolerance ABS]]` (options and usage: `reproduce_args.ts`).
+ * [--abs-tolerance ABS]] [--publish DIR]` (options and usage:
+ * `reproduce_args.ts`).
  *
  * 1. Builds every dataset into `data/` (`reproduce_data.ts`): the
  *    synthetic catalogue at the chosen profile and seed, and each real
@@ -43,6 +44,13 @@
  *    each difference, and exits 1 when anything differs. `--against DIR`
  *    compares DIR instead of running anything; `--tolerance REL` and
  *    `--abs-tolerance ABS` let numbers differ that little.
+ * 6. With `--publish DIR`, after a successful run (and after `--check`,
+ *    which so compares with the result being replaced), copies the
+ *    results into DIR to be committed (`publish.ts`: the manifest,
+ *    report.md, the executed notebooks and their text artefacts; never
+ *    the training runs); refused before the run when DIR is, contains or
+ *    lies inside the sources or the output folder, is no earlier publish,
+ *    or holds a `full` result and this run is `quick`.
  *
  * Starting the notebook processes needs `--allow-run` on this script.
  *
@@ -68,6 +76,13 @@ import { type Profile, PROFILES, repoRoot } from "./context.ts";
 import { hashFile, hashTree, listFiles, sha256 } from "./hash.ts";
 import { type JupyterRun, runJupyter } from "./jupyter.ts";
 import { type Notebook, notebookName, readNotebook } from "./notebook.ts";
+import {
+  checkPublishTarget,
+  pathRelation,
+  PublishError,
+  publishOutputs,
+  resolvedPath,
+} from "./publish.ts";
 import { type ReportEntry, writeReport } from "./report.ts";
 import {
   parseReproduceArgs,
@@ -81,7 +96,6 @@ import {
 } from "./reproduce_data.ts";
 import {
   absolutePath,
-  dirname,
   type NotebookRun,
   runNotebook,
 } from "./runner.ts";
@@ -334,42 +348,24 @@ class Slots {
   }
 }
 
-/** A path with the symbolic links of its existing part resolved. */
-async function resolvedPath(path: string): Promise<string> {
-  try {
-    return await Deno.realPath(path);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-    const parent = dirname(path);
-    if (parent === path) return path;
-    const base = path.slice(path.lastIndexOf("/") + 1);
-    const p = await resolvedPath(parent);
-    return p === "/" ? `/${base}` : `${p}/${base}`;
-  }
-}
-
 /**
- * Refuses an output folder that is, contains or lies inside one of the
- * source folders: reproduce writes `<out>/<notebook>.ipynb` and clears
- * artefact folders, so `--out notebooks` would overwrite the notebooks.
+ * Refuses a folder reproduce writes (`flag`: `--out` or `--publish`) that
+ * is, contains or lies inside one of the source folders: reproduce writes
+ * `<out>/<notebook>.ipynb` and clears artefact folders, and a publish
+ * replaces its folder whole, so `--out notebooks` would overwrite the
+ * notebooks.
  */
 async function checkOutFolder(
   out: string,
   sources: readonly string[],
+  flag = "--out",
 ): Promise<void> {
   const o = await resolvedPath(out);
   for (const source of sources) {
-    const s = await resolvedPath(source);
-    const clash = o === s
-      ? "is"
-      : s.startsWith(`${o}/`) || o === "/"
-      ? "contains"
-      : o.startsWith(`${s}/`)
-      ? "is inside"
-      : null;
+    const clash = pathRelation(o, await resolvedPath(source));
     if (clash) {
       throw new ReproduceError(
-        `--out ${out}: refused, it ${clash} the source folder ${source}; reproduce writes <out>/<notebook>.ipynb and replaces <out>/<notebook>/, which would overwrite the sources or mix generated files into them. Choose a folder outside the notebooks and lib/ (the default is out/ in the repository)`,
+        `${flag} ${out}: refused, it ${clash} the source folder ${source}; reproduce writes <out>/<notebook>.ipynb and replaces <out>/<notebook>/, and a publish replaces its folder whole, which would overwrite the sources or mix generated files into them. Choose a folder outside the notebooks and lib/ (the defaults: out/ for --out, results/full for --publish)`,
       );
     }
   }
@@ -700,6 +696,39 @@ async function checkFolders(a: ReproduceArgs): Promise<string | null> {
     : null;
 }
 
+/** Why `--publish` names an unusable folder, or null. */
+async function checkPublishFolder(a: ReproduceArgs): Promise<string | null> {
+  const root = repoRoot();
+  const out = absolutePath(a.out ?? `${root}/out`);
+  try {
+    await checkOutFolder(
+      a.publish!,
+      [
+        ...new Set([
+          absolutePath(a.notebooks ?? `${root}/notebooks`),
+          `${root}/notebooks`,
+          `${root}/lib`,
+        ]),
+      ],
+      "--publish",
+    );
+    const clash = pathRelation(
+      await resolvedPath(absolutePath(a.publish!)),
+      await resolvedPath(out),
+    );
+    if (clash) {
+      return `--publish ${a.publish}: refused, it ${clash} the output folder ${out}; publish into a folder of its own (the repository's is results/full)`;
+    }
+    await checkPublishTarget(absolutePath(a.publish!), { profile: a.profile });
+  } catch (err) {
+    if (err instanceof ReproduceError || err instanceof PublishError) {
+      return err.message;
+    }
+    throw err;
+  }
+  return null;
+}
+
 /** The command line (options: `reproduce_args.ts`): returns the exit status. */
 export async function main(args: string[]): Promise<number> {
   const parsed = parseReproduceArgs(args);
@@ -719,6 +748,15 @@ export async function main(args: string[]): Promise<number> {
       // Before the (slow) run: the folders must be output folders, and the
       // baseline not the one the run overwrites.
       const bad = await checkFolders(a);
+      if (bad !== null) {
+        console.error(`error: ${bad}`);
+        return 2;
+      }
+    }
+    if (a.publish !== undefined) {
+      // Before the (slow) run: a folder of its own, outside the sources,
+      // that this profile may replace.
+      const bad = await checkPublishFolder(a);
       if (bad !== null) {
         console.error(`error: ${bad}`);
         return 2;
@@ -745,14 +783,24 @@ export async function main(args: string[]): Promise<number> {
       }
       fresh = r.out;
     }
-    if (a.check === undefined) return 0;
-    const c = await compareOutputs(a.check, fresh, {
-      relTol: a.relTol,
-      absTol: a.absTol,
-      only: a.only?.flatMap((o) => o.split(",")),
-    });
-    console.log(formatComparison(c));
-    return c.differences.length > 0 ? 1 : 0;
+    let status = 0;
+    if (a.check !== undefined) {
+      // Before publishing: --check DIR --publish DIR compares with the
+      // result being replaced.
+      const c = await compareOutputs(a.check, fresh, {
+        relTol: a.relTol,
+        absTol: a.absTol,
+        only: a.only?.flatMap((o) => o.split(",")),
+      });
+      console.log(formatComparison(c));
+      status = c.differences.length > 0 ? 1 : 0;
+    }
+    if (a.publish !== undefined) {
+      await publishOutputs(fresh, a.publish, {
+        log: (line) => console.log(line),
+      });
+    }
+    return status;
   } catch (err) {
     console.error(`error: ${(err as Error).message}`);
     return 1;

@@ -20,6 +20,7 @@ import { type Profile, PROFILES } from "./context.ts";
 export const USAGE = `Usage: deno task reproduce [options]
        deno task reproduce --check BASELINE_DIR [options]
        deno task reproduce --check BASELINE_DIR --against DIR
+       deno task reproduce --profile full --publish DIR
 
 Builds the datasets, executes every notebooks/*.ipynb headless, and writes
 executed notebooks, artefacts, report.html/report.md and manifest.json.
@@ -61,6 +62,18 @@ Checking against a recorded run:
   --abs-tolerance ABS    numbers within this absolute difference are equal
                          (default 0)
 
+Publishing the results:
+  --publish DIR          after a successful run (and after --check), copy
+                         its results into DIR to be committed: manifest.json,
+                         report.md, the executed notebooks and their text
+                         artefacts (no .png, no runs/; see
+                         lib/notebook/publish.ts). Refused when DIR is
+                         inside lib/ or the notebooks, is or holds the output
+                         folder, is not an earlier publish, or holds a full
+                         result and this run is quick, and when a published
+                         file names a machine path. The repository's:
+                         deno task reproduce --profile full --publish results/full
+
 The real datasets (WANDS, SciFact, MovieLens) are not part of the
 repository; without their files the notebooks run on the synthetic
 catalogues alone, and the console, report and manifest say which datasets
@@ -99,6 +112,8 @@ export interface ReproduceArgs {
   relTol: number;
   /** `--abs-tolerance` (default 0). */
   absTol: number;
+  /** `--publish`: the folder the results are published into. */
+  publish?: string;
 }
 
 /** What {@link parseReproduceArgs} found. */
@@ -131,6 +146,7 @@ export function parseReproduceArgs(args: string[]): ParsedReproduceArgs {
         against: { type: "string" },
         tolerance: { type: "string", default: "0" },
         "abs-tolerance": { type: "string", default: "0" },
+        publish: { type: "string" },
       },
     }));
   } catch (err) {
@@ -177,6 +193,14 @@ export function parseReproduceArgs(args: string[]): ParsedReproduceArgs {
       "--against compares two existing folders and runs nothing; --out names the folder a run writes: give one of them",
     );
   }
+  if (values.against !== undefined && values.publish !== undefined) {
+    return error(
+      "--publish publishes the output folder of this run; --against runs nothing: run without --against (an unchanged output folder is not re-executed)",
+    );
+  }
+  if (values.publish !== undefined && values.publish.trim() === "") {
+    return error("--publish needs a folder, got ''");
+  }
   // Relative paths are the user's (deno task runs in the repository).
   const path = (p: string | undefined) =>
     p === undefined ? undefined : userPath(p);
@@ -198,6 +222,7 @@ export function parseReproduceArgs(args: string[]): ParsedReproduceArgs {
       against: path(values.against),
       relTol,
       absTol,
+      publish: path(values.publish),
     },
   };
 }
