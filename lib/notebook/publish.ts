@@ -472,7 +472,7 @@ export async function publishOutputs(
     );
   }
   const present: string[] = [];
-  for (const f of files) {
+  for (const f of files.sort()) {
     if (await pathExists(`${out}/${f}`)) present.push(f);
   }
 
@@ -553,7 +553,7 @@ export async function publishOutputs(
   return {
     target: dest,
     profile,
-    files: present.sort(),
+    files: present,
     bytes,
     skipped,
     replaced: replacing,
