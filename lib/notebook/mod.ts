@@ -1,7 +1,8 @@
 /**
  * The notebook layer: `display()` and its helpers for cells, the run context
  * (`profile()`, `seed()`, `outDir()`, `runsDir()`), the headless runner behind
- * `deno task reproduce`, the static report and the Jupyter check.
+ * `deno task reproduce`, the static report, publishing a run's results
+ * (`publish.ts`) and the Jupyter check.
  *
  * ```ts
  * import { display, md, profile } from "../lib/notebook/mod.ts";
@@ -93,6 +94,22 @@ export {
   runNotebookOrThrow,
   type RunOptions,
 } from "./runner.ts";
+export {
+  checkPublishTarget,
+  dropUnpublishedLinks,
+  findMachinePaths,
+  type MachinePathOptions,
+  machinePathPatterns,
+  normaliseManifest,
+  pathRelation,
+  PUBLISHED_EXTENSIONS,
+  PublishError,
+  type PublishOptions,
+  publishOutputs,
+  type PublishResult,
+  type PublishTargetOptions,
+  resolvedPath,
+} from "./publish.ts";
 export {
   indexPage,
   notebookPage,

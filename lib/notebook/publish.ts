@@ -179,9 +179,9 @@ function readEnv(name: string): string | undefined {
  * The patterns of machine paths a published file must not contain: the
  * given folders, the repository root and its parent (the datasets live
  * beside the clone), `$HOME` and `$ADAPTIVE_RETRIEVAL_DATASETS`, and
- * the usual absolute prefixes of this kind of machine (`/tmp/`,
- * `/home/<user>`, `/Users/<user>`, `/root/`, `/var/folders/`,
- * `file:///`). A folder matches at the start of a path only (not inside a
+ * the usual absolute prefixes of build and user folders (`/tmp/`,
+ * `/home/<user>`, `/Users/<user>`, `/root/`, `/mnt/`, `/scratch/`,
+ * `/var/folders/`, `file:///`). A folder matches at the start of a path only (not inside a
  * URL such as `https://example.org/tmp/`).
  */
 export function machinePathPatterns(
@@ -203,7 +203,7 @@ export function machinePathPatterns(
   );
   patterns.push(
     new RegExp(
-      `${BEFORE}/(?:tmp|root|var/folders)/|${BEFORE}/(?:home|Users)/[\\w.-]+`,
+      `${BEFORE}/(?:tmp|root|mnt|scratch|var/folders)/|${BEFORE}/(?:home|Users)/[\\w.-]+`,
       "u",
     ),
     /file:\/\/\//u,

@@ -16,6 +16,7 @@ import {
 import { main } from "./reproduce.ts";
 import { parseReproduceArgs } from "./reproduce_args.ts";
 import { repoRoot } from "./context.ts";
+import { codeCell, nbJson } from "./testdata/helpers.ts";
 
 const TABLE = `| method | recall@10 | train s |
 | --- | ---: | ---: |
@@ -391,6 +392,7 @@ Deno.test("machinePathPatterns: folders at the start of a path only, not in URLs
       "/home/bob",
       "/Users/carol/x",
       "/tmp/x",
+      "/mnt/disk/o",
       '"/root/.deno"',
       "file:///x",
     ]
@@ -496,4 +498,69 @@ Deno.test("reproduce arguments: --publish DIR, not with --against", () => {
         "--publish publishes the output folder of this run; --against runs nothing",
       ),
   );
+});
+
+Deno.test({
+  name:
+    "reproduce --publish DIR: a real run is published, then checked against and re-published",
+  // The runner starts this Deno binary (deno task test allows it).
+  ignore: Deno.permissions.querySync({ name: "run", command: Deno.execPath() })
+    .state !== "granted",
+  async fn() {
+    await withTempDir("publish_test_", async (dir) => {
+      // Imported relatively, as the repository's notebooks do (a file URL
+      // in a cell's source would be a machine path, and refused).
+      await Deno.symlink(`${repoRoot()}/lib`, `${dir}/lib`);
+      const code = `import { display, table } from "../lib/notebook/mod.ts";
+await display(table([{ k: "x", v: 0.25 }]));`;
+      await Deno.mkdir(`${dir}/notebooks`);
+      await Deno.writeTextFile(
+        `${dir}/notebooks/a.ipynb`,
+        nbJson([codeCell("tbl", code)]),
+      );
+      const args = [
+        "--notebooks",
+        `${dir}/notebooks`,
+        "--out",
+        `${dir}/out`,
+        "--skip-data",
+        "--jobs",
+        "1",
+      ];
+      let r = await cli([...args, "--publish", `${dir}/results/quick`]);
+      assertEquals(r.code, 0, r.out);
+      assertTrue(r.out.includes("published 5 files"), r.out);
+      assertEquals(await listFiles(`${dir}/results/quick`), [
+        "a.ipynb",
+        "a/tbl.html",
+        "a/tbl.md",
+        "manifest.json",
+        "report.md",
+      ]);
+      // Unchanged: compared with the published result, then re-published.
+      r = await cli([
+        ...args,
+        "--check",
+        `${dir}/results/quick`,
+        "--publish",
+        `${dir}/results/quick`,
+      ]);
+      assertEquals(r.code, 0, r.out);
+      assertTrue(/check: \d+ numbers compared, 0 differ/.test(r.out), r.out);
+      assertEquals(names(`${dir}/results`), ["quick"]);
+      // A machine path in a cell's source is found in the notebook and the
+      // report, and the publish refused; the published folder stays.
+      const before = await snapshot(`${dir}/results/quick`);
+      await Deno.writeTextFile(
+        `${dir}/notebooks/a.ipynb`,
+        nbJson([codeCell("tbl", `${code}\n// ${dir}/notebooks`)]),
+      );
+      r = await cli([...args, "--publish", `${dir}/results/quick`]);
+      assertEquals(r.code, 1, r.out);
+      assertTrue(r.out.includes("2 line(s) of the files to publish"), r.out);
+      assertTrue(r.out.includes("  a.ipynb line "), r.out);
+      assertTrue(r.out.includes("  report.md line "), r.out);
+      assertEquals(await snapshot(`${dir}/results/quick`), before);
+    });
+  },
 });

@@ -94,11 +94,7 @@ import {
   realDatasetNotes,
   type RealDatasetStatus,
 } from "./reproduce_data.ts";
-import {
-  absolutePath,
-  type NotebookRun,
-  runNotebook,
-} from "./runner.ts";
+import { absolutePath, type NotebookRun, runNotebook } from "./runner.ts";
 
 /** Options of {@link reproduce}. */
 export interface ReproduceOptions {
