@@ -107,6 +107,15 @@ export {
   type KnobSpread,
 } from "./knob_sensitivity.ts";
 export {
+  experimentsSoftmaxFormGrid,
+  experimentsSoftmaxFormName,
+  experimentsSoftmaxFormRows,
+  experimentsSoftmaxFormVerdict,
+  SOFTMAX_FORM_REFERENCE,
+  type SoftmaxFormRow,
+  type SoftmaxFormVerdictOptions,
+} from "./softmax_forms.ts";
+export {
   EXPERIMENTS_DELTAS,
   EXPERIMENTS_TAUS,
   experimentsAblationGrid,
