@@ -71,8 +71,8 @@ Publishing the results:
                          inside lib/ or the notebooks, is or holds the output
                          folder, is not an earlier publish, or holds a full
                          result and this run is quick, and when a published
-                         file names a machine path. The repository's:
-                         deno task reproduce --profile full --publish results/full
+                         file names a machine path. The repository's
+                         results: --profile full --publish results/full
 
 The real datasets (WANDS, SciFact, MovieLens) are not part of the
 repository; without their files the notebooks run on the synthetic
