@@ -482,6 +482,7 @@ export async function publishOutputs(
   });
   const parent = dirname(dest);
   const base = dest.slice(parent === "/" ? 1 : parent.length + 1);
+  const madeParent = !(await pathExists(parent));
   await Deno.mkdir(parent, { recursive: true });
   const temp = await Deno.makeTempDir({
     dir: parent,
@@ -539,6 +540,8 @@ export async function publishOutputs(
     }
   } catch (err) {
     await Deno.remove(temp, { recursive: true }).catch(() => {});
+    // A parent this call created goes too (only while empty).
+    if (madeParent) await Deno.remove(parent).catch(() => {});
     throw err;
   }
   log(

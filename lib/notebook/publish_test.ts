@@ -373,6 +373,13 @@ Deno.test("publishOutputs: a machine path in a published file is refused, each f
     // The previous publish is as it was; no temporary folder is left.
     assertEquals(await snapshot(`${dir}/results/full`), before);
     assertEquals(names(`${dir}/results`), ["full"]);
+    // Into a new folder: nothing is left, not even the parent it made.
+    await assertRejects(
+      () => publishOutputs(`${dir}/out`, `${dir}/new/full`),
+      PublishError,
+      "4 line(s)",
+    );
+    assertEquals(names(dir), ["out", "results"]);
   });
 });
 
