@@ -6,12 +6,11 @@
  * the sentence this module writes reads valid batch recall@10 only; the
  * test metrics stay for the tables.
  *
- * The full profile trains with early stopping on the valid split (cap 800
- * steps, valid recall@10 every 25, patience 6 evaluations, min rise
- * 0.002), the budget of notebook 06's learning curves, so their runs are
- * shared through the run cache; the quick profile trains the profile's
- * fixed steps on the benchmark only (smoke-scale: it shows the machinery,
- * not the decision).
+ * The runs take the profile's budget (`experimentsSettings`): the full
+ * profile trains with early stopping on the valid split, the budget of
+ * every other full run, so the runs are shared through the run cache; the
+ * quick profile trains its fixed steps on the benchmark only
+ * (smoke-scale: it shows the machinery, not the decision).
  *
  * @module
  */
@@ -43,20 +42,17 @@ export function experimentsSoftmaxFormName(form: AdaptiveForm): string {
  * The grid: the adaptive softmax with every form of
  * {@link TEMPERATURE_FORMS} (α and τ0 at their defaults, the paper's) and
  * the fixed softmax at τ = 1/30, plain tower. Quick: benchmark only, the
- * profile's steps; full: every dataset, early stopping on valid recall@10
- * (cap 800, every 25 steps, patience 6, min rise 0.002).
+ * profile's steps; full: every dataset, the full profile's early stopping.
  */
 export function experimentsSoftmaxFormGrid(
   profile: ExperimentsProfile,
 ): ExperimentsConfig[] {
   checkProfile(profile);
+  // The budget is the profile's (experimentsSettings): full trains to
+  // convergence, quick its smoke-scale steps.
   const c = gridConfigs(
     "softmax-forms",
-    profile === "quick" ? { datasets: ["benchmark"] } : {
-      steps: 800,
-      evalEvery: 25,
-      earlyStopping: { metric: "recall@10", patience: 6, minDelta: 0.002 },
-    },
+    profile === "quick" ? { datasets: ["benchmark"] } : {},
   );
   return [
     c(SOFTMAX_FORM_REFERENCE, PLAIN, { kind: "softmax", temperature: 1 / 30 }, {
