@@ -167,9 +167,19 @@ const MACHINE_PATH_ALLOWED: { file: string; path: string; why: string }[] = [
   },
 ];
 
+/**
+ * Files whose subject is machine paths: publish's own scanner lists the
+ * prefixes it looks for, and its test feeds it made-up paths to find.
+ */
+const MACHINE_PATH_SCANNER = new Set([
+  "lib/notebook/publish.ts",
+  "lib/notebook/publish_test.ts",
+]);
+
 Deno.test("docs: no absolute machine paths", async () => {
   const found: string[] = [];
   for (const u of await units()) {
+    if (MACHINE_PATH_SCANNER.has(u.file)) continue;
     for (const m of u.text.matchAll(MACHINE_PATH)) {
       const ok = MACHINE_PATH_ALLOWED.some((a) =>
         a.file === u.file &&
