@@ -144,6 +144,8 @@ export interface ConvergenceRow {
   bestValid: number;
   /** Valid recall@k at the last evaluation at or before `budget` steps. */
   atBudget: number;
+  /** The step of that evaluation (`budget` when it falls on one; NaN if none). */
+  atBudgetStep: number;
   /** `atBudget` / `bestValid`. */
   shareAtBudget: number;
 }
@@ -175,6 +177,7 @@ export function experimentsConvergenceRows(
       reason: es?.stopReason ?? "—",
       bestValid: best,
       atBudget,
+      atBudgetStep: upTo ? upTo.step : NaN,
       shareAtBudget: atBudget / best,
     };
   });
@@ -185,6 +188,7 @@ export function experimentsConvergenceTable(
   rows: readonly ConvergenceRow[],
   options: { budget: number },
 ): Record<string, string | number | null>[] {
+  const at = budgetLabel(rows, options.budget);
   return rows.map((r) => ({
     dataset: r.dataset,
     method: r.method,
@@ -192,7 +196,7 @@ export function experimentsConvergenceTable(
     "stopped at": r.stoppedAt,
     "why": r.reason,
     "best valid@10": r.bestValid,
-    [`valid@10 at ${options.budget}`]: r.atBudget,
+    [`valid@10 ${at}`]: r.atBudget,
     "share of best": r.shareAtBudget,
   }));
 }
@@ -226,10 +230,28 @@ export function experimentsConvergenceVerdicts(
       : `${atCap.length} still improving at the cap (${
         atCap.map((r) => r.method).join(", ")
       }), so their best is a lower bound`;
-    return `**${dataset}**: best valid recall@10 at step ${range} over ${mine.length} runs; ${capText}; at ${options.budget} steps, ${short.length} of ${mine.length} were below ${
+    return `**${dataset}**: best valid recall@10 at step ${range} over ${mine.length} runs; ${capText}; ${
+      budgetLabel(mine, options.budget, " steps")
+    }, ${short.length} of ${mine.length} were below ${
       Math.round(threshold * 100)
     }% of their best${
       short.length > 0 ? ` (${short.map((r) => r.method).join(", ")})` : ""
     }.`;
   });
+}
+
+// "at 40" when the evaluations fall on the budget step; else says which
+// evaluation stands for it ("by 40 (step 25)": the last one at or before).
+function budgetLabel(
+  rows: readonly ConvergenceRow[],
+  budget: number,
+  unit = "",
+): string {
+  const steps = [
+    ...new Set(rows.map((r) => r.atBudgetStep).filter(Number.isFinite)),
+  ];
+  if (steps.every((s) => s === budget)) return `at ${budget}${unit}`;
+  return steps.length === 1
+    ? `by ${budget}${unit} (step ${steps[0]})`
+    : `by ${budget}${unit} (last evaluation before it)`;
 }

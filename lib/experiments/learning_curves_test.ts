@@ -2,6 +2,7 @@ import { assertEquals, assertTrue } from "../testing.ts";
 import { smallSynthetic } from "../fixtures.ts";
 import {
   experimentsConvergenceRows,
+  experimentsConvergenceTable,
   experimentsConvergenceVerdicts,
   experimentsCurveBudget,
   experimentsCurveGrid,
@@ -120,6 +121,7 @@ Deno.test("convergence rows: best and stop step, reason, and how far the fixed b
     reason: "patience",
     bestValid: 0.5,
     atBudget: 0.4,
+    atBudgetStep: 40,
     shareAtBudget: 0.8,
   });
   // No evaluation at or before the budget: unknown, not a guess.
@@ -132,6 +134,24 @@ Deno.test("convergence verdict: median best step, runs still improving at the ca
   assertEquals(
     text,
     "**d**: best valid recall@10 at step median 55 (range 50–60) over 2 runs; 1 still improving at the cap (capped), so their best is a lower bound; at 40 steps, 1 of 2 were below 95% of their best (rising).",
+  );
+  // Evaluations every 25 steps: step 25 stands for the budget, and says so.
+  const sparse = {
+    ...rising,
+    validLog: rising.validLog!.filter((v) => v.step !== 40),
+  };
+  const late = experimentsConvergenceRows([sparse], { budget: 45 });
+  assertEquals(late[0].atBudgetStep, 20);
+  assertTrue(
+    experimentsConvergenceVerdicts(late, { budget: 45 })[0].includes(
+      "by 45 steps (step 20), 1 of 1",
+    ),
+  );
+  assertEquals(
+    Object.keys(experimentsConvergenceTable(late, { budget: 45 })[0]).includes(
+      "valid@10 by 45 (step 20)",
+    ),
+    true,
   );
 });
 
