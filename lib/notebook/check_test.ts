@@ -13,7 +13,7 @@ import {
   formatDifference,
   maskVariable,
 } from "./check.ts";
-import { main } from "./reproduce.ts";
+import { reproduceCli } from "./testdata/helpers.ts";
 import { parseReproduceArgs } from "./reproduce_args.ts";
 
 /** Notebook → cell id → artefact file name → content. */
@@ -330,19 +330,6 @@ Deno.test("maskVariable: durations, dates, paths and versions, not metrics", () 
   assertEquals(maskVariable(kept), kept);
 });
 
-/** Runs reproduce's main with console output captured. */
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => lines.push(a.join(" "));
-  console.error = (...a: unknown[]) => lines.push(a.join(" "));
-  try {
-    return { code: await main(args), out: lines.join("\n") };
-  } finally {
-    Object.assign(console, { log, error });
-  }
-}
-
 Deno.test("reproduce --check BASELINE --against DIR: exit 1 and the list when anything differs, 0 otherwise", async () => {
   await withTempDir("check_test_", async (dir) => {
     await writeOutput(`${dir}/a`, base());
@@ -354,14 +341,19 @@ Deno.test("reproduce --check BASELINE --against DIR: exit 1 and the list when an
       "no",
     );
     await writeOutput(`${dir}/b`, fresh);
-    let r = await cli(["--check", `${dir}/a`, "--against", `${dir}/same`]);
+    let r = await reproduceCli([
+      "--check",
+      `${dir}/a`,
+      "--against",
+      `${dir}/same`,
+    ]);
     assertEquals(r.code, 0, r.out);
     assertTrue(r.out.startsWith("check: 26 numbers compared, 0 differ"), r.out);
-    r = await cli(["--check", `${dir}/a`, "--against", `${dir}/b`]);
+    r = await reproduceCli(["--check", `${dir}/a`, "--against", `${dir}/b`]);
     assertEquals(r.code, 1, r.out);
     assertTrue(r.out.startsWith("check: 26 numbers compared, 1 differ"), r.out);
     assertTrue(r.out.includes('column "MRR": 0.735 → 0.7 (Δ -0.035'), r.out);
-    r = await cli([
+    r = await reproduceCli([
       "--check",
       `${dir}/a`,
       "--against",
@@ -371,17 +363,17 @@ Deno.test("reproduce --check BASELINE --against DIR: exit 1 and the list when an
     ]);
     assertEquals(r.code, 0, r.out);
     // Bad uses: exit 2 before anything runs.
-    r = await cli(["--check", `${dir}/nope`, "--against", `${dir}/b`]);
+    r = await reproduceCli(["--check", `${dir}/nope`, "--against", `${dir}/b`]);
     assertEquals(r.code, 2, r.out);
     assertTrue(r.out.includes("baseline folder"), r.out);
     assertTrue(r.out.includes("does not exist"), r.out);
-    r = await cli(["--check", `${dir}/a`, "--against", `${dir}/nope`]);
+    r = await reproduceCli(["--check", `${dir}/a`, "--against", `${dir}/nope`]);
     assertEquals(r.code, 2, r.out);
     assertTrue(r.out.includes("--against folder"), r.out);
     // A folder against itself is allowed (nothing is written).
-    r = await cli(["--check", `${dir}/a`, "--against", `${dir}/a`]);
+    r = await reproduceCli(["--check", `${dir}/a`, "--against", `${dir}/a`]);
     assertEquals(r.code, 0, r.out);
-    r = await cli(["--check", `${dir}/a`, "--out", `${dir}/a`]);
+    r = await reproduceCli(["--check", `${dir}/a`, "--out", `${dir}/a`]);
     assertEquals(r.code, 2, r.out);
     assertTrue(r.out.includes("the baseline is the folder this run writes"));
   });

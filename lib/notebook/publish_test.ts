@@ -13,10 +13,9 @@ import {
   PublishError,
   publishOutputs,
 } from "./publish.ts";
-import { main } from "./reproduce.ts";
 import { parseReproduceArgs } from "./reproduce_args.ts";
 import { repoRoot } from "./context.ts";
-import { codeCell, nbJson } from "./testdata/helpers.ts";
+import { codeCell, nbJson, reproduceCli } from "./testdata/helpers.ts";
 
 const TABLE = `| method | recall@10 | train s |
 | --- | ---: | ---: |
@@ -425,24 +424,11 @@ Deno.test("dropUnpublishedLinks: only the files: lines' links to unpublished fil
   );
 });
 
-/** Runs reproduce's main with console output captured. */
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => lines.push(a.join(" "));
-  console.error = (...a: unknown[]) => lines.push(a.join(" "));
-  try {
-    return { code: await main(args), out: lines.join("\n") };
-  } finally {
-    Object.assign(console, { log, error });
-  }
-}
-
 Deno.test("reproduce --check PUBLISHED --against OUT: a published folder is a baseline", async () => {
   await withTempDir("publish_test_", async (dir) => {
     await writeRun(`${dir}/out`);
     await publishOutputs(`${dir}/out`, `${dir}/results/full`);
-    const r = await cli([
+    const r = await reproduceCli([
       "--check",
       `${dir}/results/full`,
       "--against",
@@ -463,19 +449,34 @@ Deno.test("reproduce --publish: refused before running inside lib/ or the notebo
         [root, "contains the source folder"],
       ]
     ) {
-      const r = await cli(["--publish", target, "--out", `${dir}/out`]);
+      const r = await reproduceCli([
+        "--publish",
+        target,
+        "--out",
+        `${dir}/out`,
+      ]);
       assertEquals(r.code, 2, r.out);
       assertTrue(
         r.out.startsWith(`error: --publish ${target}: refused, it ${message}`),
         r.out,
       );
     }
-    let r = await cli(["--publish", `${dir}/out/pub`, "--out", `${dir}/out`]);
+    let r = await reproduceCli([
+      "--publish",
+      `${dir}/out/pub`,
+      "--out",
+      `${dir}/out`,
+    ]);
     assertEquals(r.code, 2, r.out);
     assertTrue(r.out.includes("is inside the output folder"), r.out);
     await writeRun(`${dir}/out`);
     await publishOutputs(`${dir}/out`, `${dir}/full`);
-    r = await cli(["--publish", `${dir}/full`, "--out", `${dir}/quick`]);
+    r = await reproduceCli([
+      "--publish",
+      `${dir}/full`,
+      "--out",
+      `${dir}/quick`,
+    ]);
     assertEquals(r.code, 2, r.out);
     assertTrue(r.out.includes("refusing to replace it with a 'quick' one"));
     // Nothing ran: no quick output folder.
@@ -534,7 +535,11 @@ await display(table([{ k: "x", v: 0.25 }]));`;
         "--jobs",
         "1",
       ];
-      let r = await cli([...args, "--publish", `${dir}/results/quick`]);
+      let r = await reproduceCli([
+        ...args,
+        "--publish",
+        `${dir}/results/quick`,
+      ]);
       assertEquals(r.code, 0, r.out);
       assertTrue(r.out.includes("published 5 files"), r.out);
       assertEquals(await listFiles(`${dir}/results/quick`), [
@@ -545,7 +550,7 @@ await display(table([{ k: "x", v: 0.25 }]));`;
         "report.md",
       ]);
       // Unchanged: compared with the published result, then re-published.
-      r = await cli([
+      r = await reproduceCli([
         ...args,
         "--check",
         `${dir}/results/quick`,
@@ -562,7 +567,7 @@ await display(table([{ k: "x", v: 0.25 }]));`;
         `${dir}/notebooks/a.ipynb`,
         nbJson([codeCell("tbl", `${code}\n// ${dir}/notebooks`)]),
       );
-      r = await cli([...args, "--publish", `${dir}/results/quick`]);
+      r = await reproduceCli([...args, "--publish", `${dir}/results/quick`]);
       assertEquals(r.code, 1, r.out);
       assertTrue(r.out.includes("2 line(s) of the files to publish"), r.out);
       assertTrue(r.out.includes("  a.ipynb line "), r.out);

@@ -5,6 +5,7 @@
  */
 
 import { assertTrue } from "../../testing.ts";
+import { main } from "../reproduce.ts";
 
 /** URL of `lib/notebook/mod.ts`, for notebooks written outside the repo. */
 export const MOD_URL: string = new URL("../mod.ts", import.meta.url).href;
@@ -130,4 +131,19 @@ export function publishedTextFiles(
     }
   }
   return present.sort();
+}
+
+/** Runs reproduce's `main` with its console output captured. */
+export async function reproduceCli(
+  args: string[],
+): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const { log, error } = console;
+  console.log = (...a: unknown[]) => lines.push(a.join(" "));
+  console.error = (...a: unknown[]) => lines.push(a.join(" "));
+  try {
+    return { code: await main(args), out: lines.join("\n") };
+  } finally {
+    Object.assign(console, { log, error });
+  }
 }
