@@ -10,14 +10,11 @@
  */
 
 import { median } from "../eval/mod.ts";
-import type { TowerConfigInput } from "../towers/mod.ts";
-import type { ExperimentsConfig } from "./grid.ts";
+import { EXPERIMENTS_PLAIN, type ExperimentsConfig } from "./grid.ts";
 import {
   EXPERIMENTS_RELATIONS,
   type ExperimentsPairValues,
 } from "./pair_values.ts";
-
-const PLAIN: TowerConfigInput = { kind: "plain" };
 
 /** The four runs of notebook 03: adaptive vs fixed margin and softmax. */
 export function experimentsMethodGrid(): ExperimentsConfig[] {
@@ -26,7 +23,7 @@ export function experimentsMethodGrid(): ExperimentsConfig[] {
       name: "adaptive margin",
       group: "method",
       family: "margin",
-      tower: PLAIN,
+      tower: EXPERIMENTS_PLAIN,
       loss: { kind: "adaptive-margin" },
     },
     {
@@ -34,14 +31,14 @@ export function experimentsMethodGrid(): ExperimentsConfig[] {
       group: "method",
       family: "margin",
       value: 0.1,
-      tower: PLAIN,
+      tower: EXPERIMENTS_PLAIN,
       loss: { kind: "margin", margin: 0.1 },
     },
     {
       name: "adaptive softmax",
       group: "method",
       family: "softmax",
-      tower: PLAIN,
+      tower: EXPERIMENTS_PLAIN,
       loss: { kind: "adaptive-softmax" },
     },
     {
@@ -49,7 +46,7 @@ export function experimentsMethodGrid(): ExperimentsConfig[] {
       group: "method",
       family: "softmax",
       value: 1 / 30,
-      tower: PLAIN,
+      tower: EXPERIMENTS_PLAIN,
       loss: { kind: "softmax", temperature: 1 / 30 },
     },
   ];

@@ -80,6 +80,14 @@ import { experimentsWorkers, runInWorkers } from "./workers.ts";
  */
 export const EXPERIMENTS_VERSION = 2;
 
+/** The plain two-tower model with its defaults: the method's own tower. */
+export const EXPERIMENTS_PLAIN: TowerConfigInput = { kind: "plain" };
+
+/** A δ or τ as tables and config names print it: 1/30 as "1/30". */
+export function experimentsValueLabel(value: number): string {
+  return Math.abs(value - 1 / 30) < 1e-12 ? "1/30" : String(value);
+}
+
 /** One method/config of a grid; the runner adds data, seed and steps. */
 export interface ExperimentsConfig {
   /** Label in tables and figures; unique within a grid. */

@@ -23,12 +23,13 @@ import {
   MARGIN_LOSS_OPTIONS,
   SOFTMAX_LOSS_OPTIONS,
 } from "../losses/mod.ts";
-import type { TowerConfigInput } from "../towers/mod.ts";
 import type { ExperimentsRow } from "./aggregate.ts";
 import { checkProfile, type ExperimentsProfile } from "./benchmark.ts";
-import type { ExperimentsConfig } from "./grid.ts";
-
-const PLAIN: TowerConfigInput = { kind: "plain" };
+import {
+  EXPERIMENTS_PLAIN,
+  type ExperimentsConfig,
+  experimentsValueLabel,
+} from "./grid.ts";
 
 /** α values of the knob sweep (full; quick: 0.1, 0.5, 2). */
 export const EXPERIMENTS_ALPHAS: readonly number[] = [0.1, 0.25, 0.5, 1, 2];
@@ -51,10 +52,6 @@ export interface KnobSeries {
   paper: number;
   /** Config name of each swept value. */
   points: { value: number; name: string }[];
-}
-
-function label(x: number): string {
-  return Math.abs(x - 1 / 30) < 1e-12 ? "1/30" : String(x);
 }
 
 /**
@@ -88,7 +85,7 @@ export function experimentsKnobSeries(
         value,
         name: Math.abs(value - paper) < 1e-12
           ? base
-          : `${base} ${symbol}=${label(value)}`,
+          : `${base} ${symbol}=${experimentsValueLabel(value)}`,
       })),
     };
   };
@@ -112,7 +109,7 @@ export function experimentsKnobSeries(
       paper: SOFTMAX_LOSS_OPTIONS.temperature.default,
       points: options.fixedTaus.map((v) => ({
         value: v,
-        name: `fixed τ=${label(v)}`,
+        name: `fixed τ=${experimentsValueLabel(v)}`,
       })),
     },
     adaptive("softmax", "α", t.alpha.default, alphas),
@@ -153,7 +150,7 @@ export function experimentsKnobGrid(
         name: p.name,
         group: "knobs",
         family: s.family,
-        tower: PLAIN,
+        tower: EXPERIMENTS_PLAIN,
         loss: moved ? { kind, [option[symbol]]: p.value } : { kind },
       });
     }
@@ -277,9 +274,11 @@ export function experimentsKnobVerdicts(
     const fixed = mine.find((s) => s.knob.startsWith("fixed"));
     const adaptive = mine.filter((s) => !s.knob.startsWith("fixed"));
     const describe = (s: KnobSpread) =>
-      `${s.knob} ∈ [${label(s.from)}, ${label(s.to)}] (${
-        (s.to / s.from).toFixed(0)
-      }× range): spread ${f3(s.spread)}, best at ${label(s.best)}${
+      `${s.knob} ∈ [${experimentsValueLabel(s.from)}, ${
+        experimentsValueLabel(s.to)
+      }] (${(s.to / s.from).toFixed(0)}× range): spread ${
+        f3(s.spread)
+      }, best at ${experimentsValueLabel(s.best)}${
         Number.isFinite(s.defaultLoss)
           ? `, the paper's value ${f3(s.defaultLoss)} below it`
           : ""

@@ -18,7 +18,6 @@
  */
 
 import { median } from "../eval/mod.ts";
-import type { TowerConfigInput } from "../towers/mod.ts";
 import type { ValidRow } from "../train/mod.ts";
 import {
   checkProfile,
@@ -26,12 +25,12 @@ import {
   experimentsSettings,
 } from "./benchmark.ts";
 import {
+  EXPERIMENTS_PLAIN,
   type ExperimentsConfig,
   type ExperimentsRun,
+  experimentsValueLabel,
   gridConfigs,
 } from "./grid.ts";
-
-const PLAIN: TowerConfigInput = { kind: "plain" };
 
 /** The early-stopping budget of the learning curves of one profile. */
 export interface CurveBudget {
@@ -99,23 +98,26 @@ export function experimentsCurveGrid(
   });
   const fixed = [
     ...[0.05, 0.1, 0.3].map((delta) =>
-      c(`fixed δ=${delta}`, PLAIN, { kind: "margin", margin: delta }, {
+      c(`fixed δ=${delta}`, EXPERIMENTS_PLAIN, {
+        kind: "margin",
+        margin: delta,
+      }, {
         family: "margin",
         value: delta,
       })
     ),
-    ...[[0.01, "0.01"], [1 / 30, "1/30"], [0.1, "0.1"]].map(([tau, label]) =>
-      c(`fixed τ=${label}`, PLAIN, {
+    ...[0.01, 1 / 30, 0.1].map((tau) =>
+      c(`fixed τ=${experimentsValueLabel(tau)}`, EXPERIMENTS_PLAIN, {
         kind: "softmax",
-        temperature: tau as number,
-      }, { family: "softmax", value: tau as number })
+        temperature: tau,
+      }, { family: "softmax", value: tau })
     ),
   ];
   const adaptive = [
-    c("adaptive margin", PLAIN, { kind: "adaptive-margin" }, {
+    c("adaptive margin", EXPERIMENTS_PLAIN, { kind: "adaptive-margin" }, {
       family: "margin",
     }),
-    c("adaptive softmax", PLAIN, { kind: "adaptive-softmax" }, {
+    c("adaptive softmax", EXPERIMENTS_PLAIN, { kind: "adaptive-softmax" }, {
       family: "softmax",
     }),
   ];
@@ -123,7 +125,7 @@ export function experimentsCurveGrid(
     c("DSSM", { kind: "dssm" }, { kind: "dssm-softmax" }),
     c("DPSR", { kind: "dpsr" }, { kind: "dpsr-hinge" }),
     c("MGDSPR", { kind: "mgdspr" }, { kind: "mgdspr" }),
-    c("Adap-τ", PLAIN, { kind: "adap-tau" }),
+    c("Adap-τ", EXPERIMENTS_PLAIN, { kind: "adap-tau" }),
   ];
   return [...fixed, ...adaptive, ...(quick ? [] : baselines)];
 }

@@ -17,7 +17,6 @@ import {
   MARGIN_FORMS,
   TEMPERATURE_FORMS,
 } from "../losses/mod.ts";
-import type { TowerConfigInput } from "../towers/mod.ts";
 import type { OptionValue } from "../train/mod.ts";
 import { experimentsMethodGrid } from "./adaptive_method.ts";
 import {
@@ -37,8 +36,10 @@ import {
   experimentsSettings,
 } from "./benchmark.ts";
 import {
+  EXPERIMENTS_PLAIN,
   type ExperimentsConfig,
   type ExperimentsRun,
+  experimentsValueLabel,
   gridConfigs,
 } from "./grid.ts";
 import {
@@ -51,8 +52,6 @@ import {
   signed,
   writeFamily,
 } from "./statistics.ts";
-
-const PLAIN: TowerConfigInput = { kind: "plain" };
 
 /** δ values of the sensitivity sweep (full; quick takes every other one but 0.5). */
 export const EXPERIMENTS_DELTAS: readonly number[] = [
@@ -77,10 +76,6 @@ export const EXPERIMENTS_TAUS: readonly number[] = [
 const QUICK_DELTAS = [0.01, 0.1, 0.3, 0.5];
 const QUICK_TAUS = [0.01, 1 / 30, 0.1, 0.5];
 
-function tauLabel(t: number): string {
-  return Math.abs(t - 1 / 30) < 1e-12 ? "1/30" : String(t);
-}
-
 /**
  * The sensitivity sweep: the fixed margin loss over δ and the fixed softmax
  * over τ (full: {@link EXPERIMENTS_DELTAS}, {@link EXPERIMENTS_TAUS}; quick:
@@ -99,15 +94,15 @@ export function experimentsSensitivityGrid(
       group: "sensitivity",
       family: "margin",
       value: delta,
-      tower: PLAIN,
+      tower: EXPERIMENTS_PLAIN,
       loss: { kind: "margin", margin: delta },
     })),
     ...taus.map((tau): ExperimentsConfig => ({
-      name: `fixed τ=${tauLabel(tau)}`,
+      name: `fixed τ=${experimentsValueLabel(tau)}`,
       group: "sensitivity",
       family: "softmax",
       value: tau,
-      tower: PLAIN,
+      tower: EXPERIMENTS_PLAIN,
       loss: { kind: "softmax", temperature: tau },
     })),
     ...experimentsMethodGrid().filter((c) => c.value === undefined).map((
@@ -141,7 +136,7 @@ export function experimentsMainTableGrid(
     }),
   ];
   return [
-    m("untrained", PLAIN, { kind: "softmax" }, { steps: 0 }),
+    m("untrained", EXPERIMENTS_PLAIN, { kind: "softmax" }, { steps: 0 }),
     m("DSSM", { kind: "dssm" }, { kind: "dssm-softmax" }, {
       datasets: quickBench,
     }),
@@ -149,11 +144,16 @@ export function experimentsMainTableGrid(
       datasets: quickBench,
     }),
     ...(profile === "full" ? mgdspr : []),
-    m("Adap-τ", PLAIN, { kind: "adap-tau" }, { datasets: quickBench }),
-    m("fixed δ=0.1", PLAIN, { kind: "margin", margin: 0.1 }),
-    m("fixed τ=1/30", PLAIN, { kind: "softmax", temperature: 1 / 30 }),
-    m("adaptive margin", PLAIN, { kind: "adaptive-margin" }),
-    m("adaptive softmax", PLAIN, { kind: "adaptive-softmax" }, {
+    m("Adap-τ", EXPERIMENTS_PLAIN, { kind: "adap-tau" }, {
+      datasets: quickBench,
+    }),
+    m("fixed δ=0.1", EXPERIMENTS_PLAIN, { kind: "margin", margin: 0.1 }),
+    m("fixed τ=1/30", EXPERIMENTS_PLAIN, {
+      kind: "softmax",
+      temperature: 1 / 30,
+    }),
+    m("adaptive margin", EXPERIMENTS_PLAIN, { kind: "adaptive-margin" }),
+    m("adaptive softmax", EXPERIMENTS_PLAIN, { kind: "adaptive-softmax" }, {
       datasets: quickBench,
     }),
   ];
@@ -180,7 +180,7 @@ export function experimentsAblationGrid(
     name,
     group: "ablation",
     family,
-    tower: PLAIN,
+    tower: EXPERIMENTS_PLAIN,
     loss: {
       kind: family === "margin" ? "adaptive-margin" : "adaptive-softmax",
       ...options,
@@ -327,7 +327,7 @@ export function experimentsSensitivityPending(
     (options.dataset === undefined || r.dataset === options.dataset)
   );
   const v = (x: number) =>
-    options.family === "softmax" ? tauLabel(x) : String(x);
+    options.family === "softmax" ? experimentsValueLabel(x) : String(x);
   const ref = adaptive
     ? `; ${adaptive.name}: ${adaptive.mean.toFixed(3)} [${
       adaptive.lo.toFixed(3)
@@ -598,7 +598,9 @@ export function experimentsProtocolRows(
   const values = (family: string) =>
     sens.filter((c) => c.family === family && c.value !== undefined).map((
       c,
-    ) => family === "softmax" ? tauLabel(c.value!) : String(c.value)).join(
+    ) =>
+      family === "softmax" ? experimentsValueLabel(c.value!) : String(c.value)
+    ).join(
       ", ",
     );
   const seeds = experimentsSeeds(profile, seed);

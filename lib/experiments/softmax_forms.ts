@@ -20,15 +20,13 @@ import {
   type AdaptiveForm,
   TEMPERATURE_FORMS,
 } from "../losses/mod.ts";
-import type { TowerConfigInput } from "../towers/mod.ts";
 import { checkProfile, type ExperimentsProfile } from "./benchmark.ts";
 import {
+  EXPERIMENTS_PLAIN,
   type ExperimentsConfig,
   type ExperimentsRun,
   gridConfigs,
 } from "./grid.ts";
-
-const PLAIN: TowerConfigInput = { kind: "plain" };
 
 /** Name of the fixed-temperature reference config. */
 export const SOFTMAX_FORM_REFERENCE = "fixed τ=1/30";
@@ -55,12 +53,15 @@ export function experimentsSoftmaxFormGrid(
     profile === "quick" ? { datasets: ["benchmark"] } : {},
   );
   return [
-    c(SOFTMAX_FORM_REFERENCE, PLAIN, { kind: "softmax", temperature: 1 / 30 }, {
+    c(SOFTMAX_FORM_REFERENCE, EXPERIMENTS_PLAIN, {
+      kind: "softmax",
+      temperature: 1 / 30,
+    }, {
       family: "softmax",
       value: 1 / 30,
     }),
     ...TEMPERATURE_FORMS.map((form) =>
-      c(experimentsSoftmaxFormName(form), PLAIN, {
+      c(experimentsSoftmaxFormName(form), EXPERIMENTS_PLAIN, {
         kind: "adaptive-softmax",
         form,
       }, { family: "softmax" })
