@@ -25,6 +25,7 @@ import {
 } from "../losses/mod.ts";
 import type { ExperimentsRow } from "./aggregate.ts";
 import { checkProfile, type ExperimentsProfile } from "./benchmark.ts";
+import { experimentsSensitivityGrid } from "./main_experiments.ts";
 import {
   EXPERIMENTS_PLAIN,
   type ExperimentsConfig,
@@ -50,72 +51,95 @@ export interface KnobSeries {
   knob: string;
   /** The paper's value of this knob (the x axis divides by it). */
   paper: number;
-  /** Config name of each swept value. */
-  points: { value: number; name: string }[];
+  /**
+   * Each swept value's config name and, for the adaptive knobs, its loss
+   * (the fixed points are the sensitivity grid's runs).
+   */
+  points: { value: number; name: string; loss?: ExperimentsConfig["loss"] }[];
 }
 
 /**
  * The swept knobs of a profile, each with its config names: the fixed δ
- * and τ of the sensitivity grid (`fixedDeltas`, `fixedTaus`, their names
- * `fixed δ=…` / `fixed τ=…`), and α, δ0, τ0 of the adaptive losses; the
- * adaptive default point of every adaptive knob is the run named
- * "adaptive margin" / "adaptive softmax".
+ * and τ of the sensitivity grid (`fixedDeltas`, `fixedTaus`, default the
+ * profile's {@link experimentsSensitivityGrid} values; names `fixed δ=…` /
+ * `fixed τ=…`), and α, δ0, τ0 of the adaptive losses; the adaptive default
+ * point of every adaptive knob is the run named "adaptive margin" /
+ * "adaptive softmax".
  */
 export function experimentsKnobSeries(
   profile: ExperimentsProfile,
-  options: { fixedDeltas: readonly number[]; fixedTaus: readonly number[] },
+  options: { fixedDeltas?: readonly number[]; fixedTaus?: readonly number[] } =
+    {},
 ): KnobSeries[] {
   checkProfile(profile);
+  const swept = (family: string) =>
+    experimentsSensitivityGrid(profile).filter((c) =>
+      c.family === family && c.value !== undefined
+    ).map((c) => c.value!);
+  const fixedDeltas = options.fixedDeltas ?? swept("margin");
+  const fixedTaus = options.fixedTaus ?? swept("softmax");
   const quick = profile === "quick";
   const alphas = quick ? QUICK_ALPHAS : EXPERIMENTS_ALPHAS;
   const m = ADAPTIVE_MARGIN_OPTIONS;
   const t = ADAPTIVE_TEMPERATURE_OPTIONS;
   const adaptive = (
     family: "margin" | "softmax",
-    symbol: string,
-    paper: number,
+    knob: { symbol: string; option: string; paper: number },
     values: readonly number[],
   ): KnobSeries => {
     const base = family === "margin" ? "adaptive margin" : "adaptive softmax";
+    const kind = family === "margin" ? "adaptive-margin" : "adaptive-softmax";
     return {
       family,
-      knob: `adaptive ${symbol}`,
-      paper,
-      points: values.map((value) => ({
-        value,
-        name: Math.abs(value - paper) < 1e-12
-          ? base
-          : `${base} ${symbol}=${experimentsValueLabel(value)}`,
-      })),
+      knob: `adaptive ${knob.symbol}`,
+      paper: knob.paper,
+      points: values.map((value) =>
+        Math.abs(value - knob.paper) < 1e-12
+          ? { value, name: base, loss: { kind } }
+          : {
+            value,
+            name: `${base} ${knob.symbol}=${experimentsValueLabel(value)}`,
+            loss: { kind, [knob.option]: value },
+          }
+      ),
     };
   };
+  const alpha = { symbol: "α", option: "alpha" };
   return [
     {
       family: "margin",
       knob: "fixed δ",
       paper: MARGIN_LOSS_OPTIONS.margin.default,
-      points: options.fixedDeltas.map((v) => ({
+      points: fixedDeltas.map((v) => ({
         value: v,
         name: `fixed δ=${v}`,
       })),
     },
-    adaptive("margin", "α", m.alpha.default, alphas),
-    ...(quick
-      ? []
-      : [adaptive("margin", "δ0", m.delta0.default, EXPERIMENTS_DELTA0S)]),
+    adaptive("margin", { ...alpha, paper: m.alpha.default }, alphas),
+    ...(quick ? [] : [
+      adaptive(
+        "margin",
+        { symbol: "δ0", option: "delta0", paper: m.delta0.default },
+        EXPERIMENTS_DELTA0S,
+      ),
+    ]),
     {
       family: "softmax",
       knob: "fixed τ",
       paper: SOFTMAX_LOSS_OPTIONS.temperature.default,
-      points: options.fixedTaus.map((v) => ({
+      points: fixedTaus.map((v) => ({
         value: v,
         name: `fixed τ=${experimentsValueLabel(v)}`,
       })),
     },
-    adaptive("softmax", "α", t.alpha.default, alphas),
-    ...(quick
-      ? []
-      : [adaptive("softmax", "τ0", t.tau0.default, EXPERIMENTS_TAU0S)]),
+    adaptive("softmax", { ...alpha, paper: t.alpha.default }, alphas),
+    ...(quick ? [] : [
+      adaptive(
+        "softmax",
+        { symbol: "τ0", option: "tau0", paper: t.tau0.default },
+        EXPERIMENTS_TAU0S,
+      ),
+    ]),
   ];
 }
 
@@ -129,29 +153,18 @@ export function experimentsKnobSeries(
 export function experimentsKnobGrid(
   profile: ExperimentsProfile,
 ): ExperimentsConfig[] {
-  const option: Record<string, string> = {
-    "α": "alpha",
-    "δ0": "delta0",
-    "τ0": "tau0",
-  };
   const configs: ExperimentsConfig[] = [];
-  for (
-    const s of experimentsKnobSeries(profile, {
-      fixedDeltas: [],
-      fixedTaus: [],
-    })
-  ) {
-    const symbol = s.knob.replace("adaptive ", "");
-    const kind = s.family === "margin" ? "adaptive-margin" : "adaptive-softmax";
+  for (const s of experimentsKnobSeries(profile)) {
     for (const p of s.points) {
-      if (configs.some((c) => c.name === p.name)) continue;
-      const moved = Math.abs(p.value - s.paper) >= 1e-12;
+      // The fixed points are the sensitivity grid's; each adaptive default
+      // point stands in two series (α and δ0/τ0).
+      if (!p.loss || configs.some((c) => c.name === p.name)) continue;
       configs.push({
         name: p.name,
         group: "knobs",
         family: s.family,
         tower: EXPERIMENTS_PLAIN,
-        loss: moved ? { kind, [option[symbol]]: p.value } : { kind },
+        loss: p.loss,
       });
     }
   }
