@@ -499,7 +499,8 @@ function labelMap(labels: QueryLabels, q: number): Map<number, number> {
   return m;
 }
 
-function mean(xs: ArrayLike<number>): number {
+/** The arithmetic mean of `xs`; NaN for none. */
+export function mean(xs: ArrayLike<number>): number {
   if (xs.length === 0) return NaN;
   let s = 0;
   for (let i = 0; i < xs.length; i++) s += xs[i];

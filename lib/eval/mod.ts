@@ -23,6 +23,7 @@ export {
   type Interval,
   type LabelledPairs,
   labelsFromPairs,
+  mean,
   median,
   type QueryLabels,
   type RankedLists,

@@ -17,6 +17,7 @@
  * @module
  */
 
+import { mean } from "../eval/mod.ts";
 import {
   ADAPTIVE_MARGIN_OPTIONS,
   ADAPTIVE_TEMPERATURE_OPTIONS,
@@ -260,9 +261,7 @@ export function experimentsKnobSpreads(
       spread: best.recall - worst.recall,
       best: best.raw,
       defaultLoss: atDefault ? best.recall - atDefault.recall : NaN,
-      halfWidth: widths.length > 0
-        ? widths.reduce((a, b) => a + b, 0) / widths.length
-        : NaN,
+      halfWidth: mean(widths),
     };
   });
 }

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { mean } from "../eval/mod.ts";
 import {
   ADAPTIVE_TEMPERATURE_OPTIONS,
   type AdaptiveForm,
@@ -93,10 +94,6 @@ export interface SoftmaxFormRow {
 // run had it (its test metrics come from those weights), else the end's.
 function validOf(run: ExperimentsRun): number {
   return run.earlyStopping?.bestValid ?? run.valid?.["10"] ?? NaN;
-}
-
-function mean(xs: number[]): number {
-  return xs.reduce((a, x) => a + x, 0) / xs.length;
 }
 
 /**
