@@ -344,6 +344,18 @@ class Slots {
   }
 }
 
+/** The source folders no output or publish folder may touch. */
+function sourceFolders(notebooks: string | undefined): string[] {
+  const root = repoRoot();
+  return [
+    ...new Set([
+      absolutePath(notebooks ?? `${root}/notebooks`),
+      `${root}/notebooks`,
+      `${root}/lib`,
+    ]),
+  ];
+}
+
 /**
  * Refuses a folder reproduce writes (`flag`: `--out` or `--publish`) that
  * is, contains or lies inside one of the source folders: reproduce writes
@@ -385,9 +397,7 @@ export async function reproduce(
   }
   const out = absolutePath(options.out ?? `${root}/out`);
   const nbDir = absolutePath(options.notebooks ?? `${root}/notebooks`);
-  await checkOutFolder(out, [
-    ...new Set([nbDir, `${root}/notebooks`, `${root}/lib`]),
-  ]);
+  await checkOutFolder(out, sourceFolders(options.notebooks));
   const cellTimeoutS = options.cellTimeoutS ?? 3600;
 
   const all = (await pathExists(nbDir))
@@ -697,17 +707,7 @@ async function checkPublishFolder(a: ReproduceArgs): Promise<string | null> {
   const root = repoRoot();
   const out = absolutePath(a.out ?? `${root}/out`);
   try {
-    await checkOutFolder(
-      a.publish!,
-      [
-        ...new Set([
-          absolutePath(a.notebooks ?? `${root}/notebooks`),
-          `${root}/notebooks`,
-          `${root}/lib`,
-        ]),
-      ],
-      "--publish",
-    );
+    await checkOutFolder(a.publish!, sourceFolders(a.notebooks), "--publish");
     const clash = pathRelation(
       await resolvedPath(absolutePath(a.publish!)),
       await resolvedPath(out),
