@@ -168,6 +168,25 @@ export function checkExecution(
 }
 
 /**
+ * Code cells whose source calls `console.*` after its last `display(`: under
+ * Jupyter such a log can arrive after the cell's `idle` and be dropped
+ * (docs/jupyter.md), so a notebook must not end a cell with one. Reads the
+ * source line by line; returns the cells' ids.
+ */
+export function lateLogCells(nb: Notebook): string[] {
+  const ids: string[] = [];
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== "code") continue;
+    const lines = joinSource(cell.source).split("\n");
+    const last = (re: RegExp) => lines.findLastIndex((l) => re.test(l));
+    if (last(/\bconsole\.\w+\s*\(/) > last(/\bdisplay\s*\(/)) {
+      ids.push(cell.id);
+    }
+  }
+  return ids;
+}
+
+/**
  * How many outputs the checks found missing from cells that ran without an
  * error (a failed cell lacks its outputs for another reason).
  */

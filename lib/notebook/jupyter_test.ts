@@ -2,6 +2,7 @@ import { assertEquals, assertTrue } from "../testing.ts";
 import {
   checkExecution,
   findJupyter,
+  lateLogCells,
   lostOutputs,
   runJupyter,
   writeKernelspec,
@@ -77,6 +78,23 @@ Deno.test("checkExecution: unexecuted cells, errors, outputs missing vs the refe
   assertEquals(failed.missing.map((m) => m.id), ["c0"]);
   assertEquals(lostOutputs([failed]), 0);
   assertEquals(lostOutputs([checkExecution(reference, reference)]), 0);
+});
+
+Deno.test("lateLogCells: a console call after the cell's last display", () => {
+  const late = lateLogCells(nb([
+    { id: "log-then-display", source: 'console.log("a");\nawait display(x);' },
+    {
+      id: "display-then-log",
+      source: 'await display(x);\nconsole.error("b");',
+    },
+    { id: "log-only", source: 'console.log("c");' },
+    { id: "quiet", source: "const y = 1;" },
+  ]));
+  assertEquals(late, ["display-then-log", "log-only"]);
+});
+
+Deno.test("lateLogCells: the Jupyter fixture ends every cell with a display", async () => {
+  assertEquals(lateLogCells(await readNotebook(fixture("basic.ipynb"))), []);
 });
 
 Deno.test("checkExecution: without a reference, display( calls expect output", () => {

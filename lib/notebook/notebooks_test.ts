@@ -7,7 +7,7 @@
 
 import { assertEquals, assertTrue, underCi } from "../testing.ts";
 import { repoRoot } from "./context.ts";
-import { findJupyter } from "./jupyter.ts";
+import { findJupyter, lateLogCells } from "./jupyter.ts";
 import { generateModule } from "./codegen.ts";
 import { joinSource, readNotebook } from "./notebook.ts";
 import { reproduce, type ReproduceResult } from "./reproduce.ts";
@@ -70,6 +70,15 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("no notebook cell logs after its last display (Jupyter can drop it)", async () => {
+  const late: string[] = [];
+  for (const name of notebookNames()) {
+    const nb = await readNotebook(`${NOTEBOOKS}/${name}.ipynb`);
+    late.push(...lateLogCells(nb).map((id) => `${name}#${id}`));
+  }
+  assertEquals(late, []);
 });
 
 Deno.test({

@@ -61,6 +61,11 @@ runnerTest(
     assertEquals(setup.execution_count, 1);
     assertEquals(setup.outputs, [
       { output_type: "stream", name: "stdout", text: ["answer is 21\n"] },
+      {
+        output_type: "display_data",
+        data: { "text/markdown": "answer = 21", "text/plain": "answer = 21" },
+        metadata: { [FILES_KEY]: { files: ["basic/setup.md"] } },
+      },
     ]);
     // `answer` declared in cell "setup" is visible in cell "show".
     assertEquals(show.outputs, [
@@ -73,15 +78,16 @@ runnerTest(
     ]);
     assertEquals(
       table.outputs!.map((o) => o.output_type),
-      ["display_data", "display_data", "stream"],
+      ["stream", "display_data", "display_data"],
     );
-    assertEquals(table.outputs![2], {
+    assertEquals(table.outputs![0], {
       output_type: "stream",
       name: "stdout",
       text: ["profile=full seed=7\n"],
     });
     // Artefacts under <out>/<notebook>/<cell-id>[-n].<ext>.
     assertEquals(run.cells.flatMap((c) => c.files), [
+      "basic/setup.md",
       "basic/show.md",
       "basic/table.md",
       "basic/table.html",
