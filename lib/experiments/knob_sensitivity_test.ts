@@ -1,11 +1,13 @@
 import { assertClose, assertEquals, assertTrue } from "../testing.ts";
 import type { ExperimentsRow } from "./aggregate.ts";
 import {
+  EXPERIMENTS_SWEEP_DATASETS,
   experimentsKnobGrid,
   experimentsKnobRows,
   experimentsKnobSeries,
   experimentsKnobSpreads,
   experimentsKnobVerdicts,
+  experimentsRealSweep,
 } from "./knob_sensitivity.ts";
 import { experimentsSensitivityGrid } from "./main_experiments.ts";
 
@@ -31,8 +33,8 @@ Deno.test("knob grid: one knob moved from the paper's default at a time; default
   const grid = experimentsKnobGrid("full");
   const names = grid.map((c) => c.name);
   assertEquals(new Set(names).size, names.length);
-  // 5 α per family (0.5 is the default run), 4 δ0 (0.01 default), 3 τ0.
-  assertEquals(grid.length, 2 + 4 + 4 + 3 + 2);
+  // 5 α per family (0.5 is the default run), 5 δ0 (0.01 default), 4 τ0.
+  assertEquals(grid.length, 2 + 4 + 4 + 4 + 3);
   const a2 = grid.find((c) => c.name === "adaptive margin α=2")!;
   assertEquals(a2.loss, { kind: "adaptive-margin", alpha: 2 });
   const t0 = grid.find((c) => c.name === "adaptive softmax τ0=0.1")!;
@@ -57,6 +59,39 @@ Deno.test("knob grid: one knob moved from the paper's default at a time; default
       "adaptive softmax α=2",
     ],
   );
+});
+
+Deno.test("real-data sweep: the quick grids' values, one config per name, run keys shared with the benchmark's", () => {
+  const { series, configs } = experimentsRealSweep();
+  const names = configs.map((c) => c.name);
+  assertEquals(new Set(names).size, names.length);
+  // 4 δ + 4 τ + the two adaptive losses + α ∈ {0.1, 2} for each.
+  assertEquals(configs.length, 4 + 4 + 2 + 4);
+  assertEquals(
+    configs.filter((c) => c.family === "margin" && c.value !== undefined)
+      .map((c) => c.value),
+    [0.01, 0.1, 0.3, 0.5],
+  );
+  // Every point of every series has a config, and each config is the
+  // benchmark grid's config of that name (same loss, same tower).
+  const full = [
+    ...experimentsSensitivityGrid("full"),
+    ...experimentsKnobGrid("full"),
+  ];
+  for (const s of series) {
+    for (const p of s.points) assertTrue(names.includes(p.name), p.name);
+  }
+  for (const c of configs) {
+    const twin = full.find((x) => x.name === c.name);
+    if (twin) assertEquals([c.loss, c.tower], [twin.loss, twin.tower]);
+  }
+  assertEquals(series.map((s) => s.knob), [
+    "fixed δ",
+    "adaptive α",
+    "fixed τ",
+    "adaptive α",
+  ]);
+  assertTrue(!EXPERIMENTS_SWEEP_DATASETS.includes("wands"));
 });
 
 Deno.test("knob rows: x is the value over the paper's default; missing runs are left out", () => {
