@@ -12,6 +12,7 @@
 
 import { type BackendInfo, formatBackendInfo } from "../backend/mod.ts";
 import { type Dataset, missingDatasetNote, readDataset } from "../data/mod.ts";
+import type { Profile } from "../train/mod.ts";
 import { mainTable, trainingCurves, type VegaLiteSpec } from "../plot/mod.ts";
 import {
   baselineChartRows,
@@ -175,8 +176,8 @@ export interface BaselineSectionOptions {
    * or `null` when this profile leaves the section out (time budget).
    */
   variants: readonly BaselineVariant[] | null | undefined;
-  /** The notebook's profile (named when the section is left out). */
-  profile: string;
+  /** The notebook's profile: the runs' length, and named when the section is left out. */
+  profile: Profile;
   /** Seed of every run. */
   seed: number;
   /** Folder of the run folders (the notebook's `runsDir(…)`). */
@@ -199,8 +200,8 @@ export interface BaselineSection {
 /**
  * A notebook's optional section on a real dataset: unless the profile
  * leaves it out, reads the dataset ({@link readBaselineDataset}) and, when
- * it is built, runs the baseline's grid on it (the quick profile's 40
- * steps) through the run cache.
+ * it is built, runs the baseline's grid on it (the profile's length: 40
+ * steps, or early stopping in the full profile) through the run cache.
  */
 export async function runBaselineSection(
   baseline: BaselineName,
@@ -222,7 +223,7 @@ export async function runBaselineSection(
   const rows = await runBaselineGrid(
     baselineGrid(baseline, {
       data: options.data,
-      profile: "quick",
+      profile: options.profile,
       seed: options.seed,
       variants: options.variants,
     }),

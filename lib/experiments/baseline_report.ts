@@ -125,6 +125,11 @@ export function baselineTable(
         : intervalText(i, { digits });
     }
     out.steps = r.steps;
+    // The stop columns only where a run stopped early (the full profile).
+    if (rows.some((x) => x.earlyStopping)) {
+      out["best step"] = r.earlyStopping?.bestStep ?? "";
+      out.stopped = r.earlyStopping?.stopReason ?? "";
+    }
     out["train s"] = r.trainSeconds === null
       ? "–"
       : Number(r.trainSeconds.toFixed(1));

@@ -25,9 +25,11 @@
  * paper's defaults), `margin` (δ = 0.1) and `softmax` (τ = 1/30); Adap-τ
  * also gets `global-only` (`perId: false`: its data-statistics scale
  * without the per-query part). Lengths: the `quick` profile's 40 steps;
- * `full`: {@link BASELINE_FULL_EPOCHS} epochs of the data (the package's
- * 10-epoch full profile would take hours per notebook on two cores). Both
- * profiles use the quick hash buckets ({@link BASELINE_BUCKETS}).
+ * `full`: the experiments' full profile (`experimentsSettings("full")`:
+ * early stopping on valid batch recall@10, evaluated every 25 steps, cap
+ * 800 steps; test metrics from the best-valid weights), so that a
+ * baseline notebook's full run is judged at convergence like notebook 06's.
+ * Both profiles use the quick hash buckets ({@link BASELINE_BUCKETS}).
  * Adap-τ's warm-up is shortened to {@link ADAP_TAU_BASELINE_WARMUP} epoch
  * (official code: 10), so that its data-statistics scale acts within runs
  * of a few epochs.
@@ -61,6 +63,7 @@ import {
   ConfigError,
   configHash,
   datasetContentHash,
+  type EarlyStoppingSummary,
   type Profile,
   QUICK_BUCKETS,
   readRunInfo,
@@ -73,6 +76,7 @@ import {
   type TrainConfigInput,
 } from "../train/mod.ts";
 import { DEFAULT_KS, type Interval } from "../eval/mod.ts";
+import { experimentsSettings } from "./benchmark.ts";
 import { evaluateModelPerQuery, type PerQueryValues } from "./evaluate.ts";
 import { cachedRun } from "./run_cache.ts";
 
@@ -120,10 +124,6 @@ export const BASELINE_VARIANTS: Readonly<
  * catalogue, and the full notebooks would not fit their ~15 minutes.
  */
 export const BASELINE_BUCKETS: Readonly<Record<string, number>> = QUICK_BUCKETS;
-
-/** Epochs per run in the `full` profile (see the module documentation). */
-export const BASELINE_FULL_EPOCHS: Readonly<Record<BaselineName, number>> =
-  Object.freeze({ dssm: 1, mgdspr: 1, dpsr: 1, "adap-tau": 2 });
 
 /** Adap-τ's warm-up epochs in this grid (official code `cnt_lr`: 10). */
 export const ADAP_TAU_BASELINE_WARMUP = 1;
@@ -255,11 +255,23 @@ export interface BaselineRunSpec {
   config: TrainConfig;
 }
 
+// The full profile's length: the experiments' early stopping, from its one
+// declaration (benchmark.ts).
+function atConvergence(): Partial<TrainConfigInput> {
+  const full = experimentsSettings("full");
+  return {
+    steps: full.steps,
+    epochs: null,
+    evalEvery: full.evalEvery,
+    ...(full.earlyStopping ? { earlyStopping: full.earlyStopping } : {}),
+  };
+}
+
 /** Options of {@link baselineGrid}. */
 export interface BaselineGridOptions {
   /** Dataset folder, recorded in every config (and read when no dataset is given to the runner). */
   data: string;
-  /** Size profile (default `"quick"`): quick 40 steps, full {@link BASELINE_FULL_EPOCHS} epochs. */
+  /** Size profile (default `"quick"`): quick 40 steps, full early stopping (see the module documentation). */
   profile?: Profile;
   /** Seed of every run (default 1). */
   seed?: number;
@@ -324,7 +336,7 @@ export function baselineGrid(
     : options.epochs !== undefined
     ? { steps: null, epochs: options.epochs }
     : profile === "full"
-    ? { steps: null, epochs: BASELINE_FULL_EPOCHS[baseline] }
+    ? atConvergence()
     : {};
   const spec = BASELINES[baseline];
   return variants.map((variant) => {
@@ -408,6 +420,8 @@ export interface BaselineRow extends Omit<BaselineRunSpec, "config"> {
   error?: string;
   /** Steps trained. */
   steps: number;
+  /** With early stopping (full profile): where it stopped, why, its best step. */
+  earlyStopping?: EarlyStoppingSummary | null;
   /** Training time of the run's sessions (s), null when unknown. */
   trainSeconds: number | null;
   /** Backend, e.g. `"wasm (simd)"`. */
@@ -490,6 +504,7 @@ type EvalJson = {
   batchRecall?: { ci: Record<string, unknown> };
   fullCorpus?: { ks: number[]; ci: Record<string, unknown> };
   health?: Record<string, number | string | null>;
+  earlyStopping?: EarlyStoppingSummary;
 };
 
 /**
@@ -548,6 +563,7 @@ function rowFromEval(
     | "health"
     | "perQuery"
     | "backend"
+    | "earlyStopping"
   >,
   ev: EvalJson,
   per: PerQueryValues,
@@ -568,6 +584,7 @@ function rowFromEval(
     mrr: intervalOf(corpusCi.mrr),
     health: ev.health ?? {},
     perQuery: per,
+    earlyStopping: ev.earlyStopping ?? null,
   };
 }
 
@@ -713,6 +730,7 @@ export async function runBaselineGrid(
         status: "failed",
         error: err.message,
         steps: steps.length,
+        earlyStopping: null,
         trainSeconds: null,
         backend: "?",
         batchRecall: Object.fromEntries(

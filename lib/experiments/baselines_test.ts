@@ -13,7 +13,6 @@ import {
 } from "../train/mod.ts";
 import {
   ADAP_TAU_BASELINE_WARMUP,
-  BASELINE_FULL_EPOCHS,
   BASELINE_NAMES,
   BASELINE_PER_QUERY_FILE,
   BASELINE_VARIANTS,
@@ -29,6 +28,7 @@ import {
   baselineVerdict,
   baselineVerdictMarkdown,
   baselineVerdicts,
+  experimentsSettings,
   readBaselineDataset,
   runBaselineGrid,
 } from "./mod.ts";
@@ -103,8 +103,16 @@ Deno.test("baselineGrid: every baseline's runs, towers, losses and lengths", () 
     const full = baselineGrid(b, { data: "memory", profile: "full" });
     for (const s of full) {
       assertEquals(s.config.profile, "full");
-      assertEquals(s.config.steps, null);
-      assertEquals(s.config.epochs, BASELINE_FULL_EPOCHS[b]);
+      // Early stopping as in notebook 06's full profile, from its settings.
+      const settings = experimentsSettings("full");
+      assertEquals(s.config.steps, settings.steps);
+      assertEquals(s.config.epochs, null);
+      assertEquals(s.config.evalEvery, settings.evalEvery);
+      assertEquals(
+        s.config.earlyStopping?.patience,
+        settings.earlyStopping?.patience,
+      );
+      assertEquals(s.config.earlyStopping?.metric, "recall@10");
       // The quick hash buckets in both profiles.
       const tower = s.config.tower as { features: { buckets: object } };
       assertEquals(tower.features.buckets, { ...QUICK_BUCKETS });
@@ -487,6 +495,22 @@ Deno.test("baselineTable / baselineChartRows / baselineCurveRows", () => {
   assertEquals(t[0].method, "own");
   assertEquals(t[1]["batch recall@1"], "–");
   assertEquals(t[1].cached, "failed: loss became NaN");
+  // Without early stopping no stop columns; with it, every row has them.
+  assertTrue(!("best step" in t[0]));
+  const stopped = fakeRow("own", {
+    earlyStopping: {
+      metric: "recall@10",
+      patience: 6,
+      minDelta: 0.002,
+      bestStep: 150,
+      bestValid: 0.9,
+      stoppedAt: 300,
+      stopReason: "patience",
+    },
+  }, [1, 2, 3, 30]);
+  const ts = baselineTable([stopped, failed]);
+  assertEquals([ts[0]["best step"], ts[0].stopped], [150, "patience"]);
+  assertEquals([ts[1]["best step"], ts[1].stopped], ["", ""]);
   assertEquals(
     baselineTable([own], { metrics: ["mrr"], intervals: false, digits: 2 })[0]
       .MRR,
