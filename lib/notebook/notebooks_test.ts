@@ -10,12 +10,12 @@ import { repoRoot } from "./context.ts";
 import { findJupyter, lateLogCells } from "./jupyter.ts";
 import { generateModule } from "./codegen.ts";
 import { joinSource, readNotebook } from "./notebook.ts";
+import { findMachinePaths, machinePathPatterns } from "./publish.ts";
 import { reproduce, type ReproduceResult } from "./reproduce.ts";
 import {
   anchors,
   CAN_RUN,
   checkIndexLinks,
-  machinePaths,
   publishedTextFiles,
 } from "./testdata/helpers.ts";
 
@@ -136,34 +136,17 @@ Deno.test({
     // Executing never rewrites the notebooks (ids are permalinks).
     assertEquals(await sourceHashes(), before);
     // Published outputs name no machine path: not the output folder, not
-    // the checkout, not any other absolute location (issue 10, item 8).
+    // the checkout, not any other absolute location: publish's own scan.
+    const patterns = machinePathPatterns({ root: ROOT, folders: [OUT] });
     const leaks: string[] = [];
     for (const file of publishedTextFiles(OUT, notebookNames())) {
       const text = await Deno.readTextFile(file);
-      for (const p of machinePaths(text, [OUT, ROOT])) {
+      for (const p of findMachinePaths(text, patterns)) {
         leaks.push(`${file.slice(OUT.length + 1)}: ${p}`);
       }
     }
     assertEquals(leaks, [], "machine paths in outputs:\n" + leaks.join("\n"));
   },
-});
-
-Deno.test("machinePaths: absolute locations, not URLs or relative paths", () => {
-  // Built from pieces, so that this file holds no machine path itself
-  // (lib/docs_test.ts).
-  const S = "/";
-  assertEquals(
-    machinePaths(
-      `| a | ${S}tmp/quick/runs/02/x-1 |\n<td>${S}home/me/out</td> ../tmp/y ` +
-        `https://host${S}home/z \`\${dir}/root/w\` out/runs/02/x`,
-    ),
-    [`${S}tmp/quick/runs/02/x-1`, `${S}home/me/out`],
-  );
-  assertEquals(machinePaths("see /var/folders/ab/T/o/x.md"), [
-    "/var/folders/ab/T/o/x.md",
-  ]);
-  assertEquals(machinePaths("D:/o and /srv/o/r", ["/srv/o"]), ["/srv/o"]);
-  assertEquals(machinePaths("out/runs/02_gradient_collapse/normal-sg-1"), []);
 });
 
 const jupyter = CAN_RUN ? await findJupyter() : null;

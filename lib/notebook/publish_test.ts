@@ -399,6 +399,7 @@ Deno.test("machinePathPatterns: folders at the start of a path only, not in URLs
       "/Users/carol/x",
       "/tmp/x",
       "/mnt/disk/o",
+      "see /var/folders/ab/T/o/x.md",
       '"/root/.deno"',
       "file:///x",
     ]

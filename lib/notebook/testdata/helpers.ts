@@ -74,30 +74,6 @@ export function checkIndexLinks(
 }
 
 /**
- * Absolute paths on some machine: the usual roots, and any of `roots`
- * (e.g. the output folder and the repository of this test process, which
- * may live elsewhere, as `/var/folders/…` on macOS). The look-behind keeps
- * URL paths (`https://host/home/…`) and relative paths (`../tmp/`) out.
- */
-const MACHINE_PATH =
-  /(?<![\w.~}-])\/(?:work|home|Users|root|tmp|mnt|scratch|var\/folders)\/[^\s"'`)\]<|]*/g;
-
-/**
- * Every absolute machine path in `text` (see `MACHINE_PATH`), and every
- * occurrence of one of `roots`.
- */
-export function machinePaths(
-  text: string,
-  roots: readonly string[] = [],
-): string[] {
-  const found = [...text.matchAll(MACHINE_PATH)].map((m) => m[0]);
-  for (const root of roots) {
-    if (root.length > 1 && text.includes(root)) found.push(root);
-  }
-  return found;
-}
-
-/**
  * The published text outputs of a `reproduce` output folder: the executed
  * notebooks, their report pages, `report.md`, `report.html`,
  * `manifest.json` and every text artefact under `<out>/<notebook>/`
