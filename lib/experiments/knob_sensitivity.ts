@@ -218,6 +218,8 @@ export function experimentsRealSweep(): {
 
 /** Options of {@link experimentsKnobChart}. */
 export interface KnobChartOptions {
+  /** The series the rows came from (the axis titles name their paper values). */
+  series: readonly KnobSeries[];
   /** Chart title. */
   title: string;
   /** Subtitle: dataset, profile, seeds. */
@@ -233,31 +235,21 @@ export function experimentsKnobChart(
   rows: readonly KnobRow[],
   options: KnobChartOptions,
 ): VegaLiteSpec {
-  const paper = (sym: string, x: number) =>
-    `${sym} ${experimentsValueLabel(x)}`;
-  const m = ADAPTIVE_MARGIN_OPTIONS, t = ADAPTIVE_TEMPERATURE_OPTIONS;
+  // "Knob value / paper's value (δ 0.1, α 0.5, δ0 0.01)": each series' knob
+  // symbol ("fixed δ" → δ) with its paper value.
+  const axis = (family: string) =>
+    `Knob value / paper's value (${
+      options.series.filter((s) => s.family === family).map((s) =>
+        `${s.knob.split(" ").pop()} ${experimentsValueLabel(s.paper)}`
+      ).join(", ")
+    })`;
   return sensitivity(rows, {
     k: 10,
     logDelta: true,
     logTau: true,
     sharedY: false,
     seriesTitle: "Knob",
-    xTitles: {
-      margin: `Knob value / paper's value (${
-        [
-          paper("δ", MARGIN_LOSS_OPTIONS.margin.default),
-          paper("α", m.alpha.default),
-          paper("δ0", m.delta0.default),
-        ].join(", ")
-      })`,
-      softmax: `Knob value / paper's value (${
-        [
-          paper("τ", SOFTMAX_LOSS_OPTIONS.temperature.default),
-          paper("α", t.alpha.default),
-          paper("τ0", t.tau0.default),
-        ].join(", ")
-      })`,
-    },
+    xTitles: { margin: axis("margin"), softmax: axis("softmax") },
     title: options.title,
     subtitle: options.subtitle,
   });

@@ -2,6 +2,7 @@ import { assertClose, assertEquals, assertTrue } from "../testing.ts";
 import type { ExperimentsRow } from "./aggregate.ts";
 import {
   EXPERIMENTS_SWEEP_DATASETS,
+  experimentsKnobChart,
   experimentsKnobGrid,
   experimentsKnobRows,
   experimentsKnobSeries,
@@ -170,5 +171,34 @@ Deno.test("knob spreads and verdicts: flat, moved, and in between, computed from
   assertTrue(
     between[0].includes("less sensitive than the fixed one"),
     between[0],
+  );
+});
+
+Deno.test("knob chart: the axis titles name each series' paper value", () => {
+  const spec = JSON.stringify(experimentsKnobChart([
+    {
+      family: "margin",
+      value: 1,
+      raw: 0.1,
+      recall: 0.8,
+      lo: 0.7,
+      hi: 0.9,
+      series: "fixed δ",
+    },
+    {
+      family: "softmax",
+      value: 1,
+      raw: 1 / 30,
+      recall: 0.8,
+      lo: 0.7,
+      hi: 0.9,
+      series: "fixed τ",
+    },
+  ], { series: experimentsKnobSeries("full"), title: "t", subtitle: "s" }));
+  assertTrue(
+    spec.includes("Knob value / paper's value (δ 0.1, α 0.5, δ0 0.01)"),
+  );
+  assertTrue(
+    spec.includes("Knob value / paper's value (τ 1/30, α 0.5, τ0 1/30)"),
   );
 });
