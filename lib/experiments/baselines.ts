@@ -125,7 +125,10 @@ export const BASELINE_VARIANTS: Readonly<
  */
 export const BASELINE_BUCKETS: Readonly<Record<string, number>> = QUICK_BUCKETS;
 
-/** Adap-τ's warm-up epochs in this grid (official code `cnt_lr`: 10). */
+/**
+ * Adap-τ's warm-up epochs in this grid and in notebook 06's main table
+ * (official code `cnt_lr`: 10).
+ */
 export const ADAP_TAU_BASELINE_WARMUP = 1;
 
 /** Version of the evaluation files this driver writes (part of the cache check). */

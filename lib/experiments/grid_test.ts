@@ -1,3 +1,4 @@
+import { ADAP_TAU_BASELINE_WARMUP } from "./baselines.ts";
 import { assertClose, assertEquals, assertTrue } from "../testing.ts";
 import { initBackend } from "../backend/mod.ts";
 import type { Dataset } from "../data/mod.ts";
@@ -107,16 +108,22 @@ Deno.test("every grid config is a valid training config on the benchmark", async
       }
     }
     const sens = grids.sensitivity;
-    const points = profile === "quick" ? 4 : 6;
     assertEquals(
       sens.filter((c) => c.family === "margin" && c.value).length,
-      points,
+      profile === "quick" ? 4 : 7,
     );
     assertEquals(
       sens.filter((c) => c.family === "softmax" && c.value).length,
-      points,
+      profile === "quick" ? 4 : 6,
     );
     assertEquals(sens.filter((c) => c.value === undefined).length, 2);
+    // Adap-τ's warm-up is the baseline notebooks' one epoch, not the
+    // official ten (which outlast the cap on MovieLens).
+    const adapTau = grids.main.find((c) => c.name === "Adap-τ")!;
+    assertEquals(adapTau.loss, {
+      kind: "adap-tau",
+      warmupEpochs: ADAP_TAU_BASELINE_WARMUP,
+    });
   }
 });
 
