@@ -113,6 +113,8 @@ export function baselineTable(
   const metrics = options.metrics ??
     (Object.keys(BASELINE_METRIC_TITLES) as BaselineMetric[]);
   const digits = options.digits ?? 3;
+  // The stop columns only where a run stopped early (the full profile).
+  const stopping = rows.some((x) => x.earlyStopping);
   return rows.map((r) => {
     const out: Record<string, unknown> = {
       method: r.short,
@@ -125,8 +127,7 @@ export function baselineTable(
         : intervalText(i, { digits });
     }
     out.steps = r.steps;
-    // The stop columns only where a run stopped early (the full profile).
-    if (rows.some((x) => x.earlyStopping)) {
+    if (stopping) {
       out["best step"] = r.earlyStopping?.bestStep ?? "";
       out.stopped = r.earlyStopping?.stopReason ?? "";
     }
