@@ -17,6 +17,7 @@
  * @module
  */
 
+import { ADAP_TAU_LOSS } from "./baselines.ts";
 import { median } from "../eval/mod.ts";
 import type { ValidRow } from "../train/mod.ts";
 import {
@@ -125,7 +126,7 @@ export function experimentsCurveGrid(
     c("DSSM", { kind: "dssm" }, { kind: "dssm-softmax" }),
     c("DPSR", { kind: "dpsr" }, { kind: "dpsr-hinge" }),
     c("MGDSPR", { kind: "mgdspr" }, { kind: "mgdspr" }),
-    c("Adap-τ", EXPERIMENTS_PLAIN, { kind: "adap-tau" }),
+    c("Adap-τ", EXPERIMENTS_PLAIN, { ...ADAP_TAU_LOSS }),
   ];
   return [...fixed, ...adaptive, ...(quick ? [] : baselines)];
 }

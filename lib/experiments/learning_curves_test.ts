@@ -7,6 +7,7 @@ import {
   experimentsCurveBudget,
   experimentsCurveGrid,
   experimentsCurveRows,
+  experimentsMainTableGrid,
   experimentsSensitivityGrid,
   experimentsTrainConfig,
 } from "./mod.ts";
@@ -64,6 +65,14 @@ Deno.test("curve grid: full curves share the full profile's budget (same run key
   const same = experimentsTrainConfig(task(verdict, "full"), ds);
   assertTrue("config" in same);
   assertEquals(same.config, made.config);
+  // Every baseline's curve is its main-table run (Adap-τ's warm-up too).
+  for (const name of ["DSSM", "DPSR", "MGDSPR", "Adap-τ"]) {
+    const [curveOf, mainOf] = [
+      experimentsCurveGrid("full"),
+      experimentsMainTableGrid("full"),
+    ].map((g) => g.find((c) => c.name === name)!);
+    assertEquals([curveOf.tower, curveOf.loss], [mainOf.tower, mainOf.loss]);
+  }
   const quick = experimentsTrainConfig(
     task(experimentsSensitivityGrid("quick")[0], "quick"),
     ds,

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { ADAP_TAU_BASELINE_WARMUP } from "./baselines.ts";
+import { ADAP_TAU_LOSS } from "./baselines.ts";
 import {
   ADAPTIVE_MARGIN_OPTIONS,
   ADAPTIVE_TEMPERATURE_OPTIONS,
@@ -149,13 +149,7 @@ export function experimentsMainTableGrid(
       datasets: quickBench,
     }),
     ...(profile === "full" ? mgdspr : []),
-    // The official 10 warm-up epochs (one global scale) would outlast the
-    // 800-step cap on MovieLens; the baseline notebooks' one epoch lets the
-    // per-query scales act within a run.
-    m("Adap-τ", EXPERIMENTS_PLAIN, {
-      kind: "adap-tau",
-      warmupEpochs: ADAP_TAU_BASELINE_WARMUP,
-    }, {
+    m("Adap-τ", EXPERIMENTS_PLAIN, { ...ADAP_TAU_LOSS }, {
       datasets: quickBench,
     }),
     m("fixed δ=0.1", EXPERIMENTS_PLAIN, { kind: "margin", margin: 0.1 }),
