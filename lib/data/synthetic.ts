@@ -36,6 +36,10 @@
  *   irrelevant (0) from
  *   elsewhere, some of them hard (a same-category or same-head-noun
  *   sub-category, sharing colour or brand where possible).
+ * - Seller copies (`sellerCopyShare`, default none): a share of the
+ *   products gets a second, interchangeable offer with the same text; its
+ *   train labels are split between the two offers at random, its valid and
+ *   test labels given to both (see `synthetic_copies.ts`).
  * - Users prefer a few sub-categories (and a brand in some of them); their
  *   histories sample those by popularity. A query gets, with probability
  *   `userQueryConsistency`, a user interested in its sub-category.
@@ -60,6 +64,7 @@ import {
   resolveSyntheticOptions,
   type SyntheticOptions,
 } from "./synthetic_options.ts";
+import { addSellerCopies } from "./synthetic_copies.ts";
 import { assignSplits, buildQueries } from "./synthetic_queries.ts";
 import { CATEGORIES } from "./synthetic_vocab.ts";
 
@@ -86,8 +91,13 @@ export interface SyntheticTruth {
   complements: number[][];
   /** Sub-category number of each item, indexed by item id. */
   itemSubCategory: Int32Array;
-  /** Near-duplicate family of each item (−1: none), indexed by item id. */
+  /**
+   * Near-duplicate family of each item (−1: none), indexed by item id; a
+   * seller copy is in its original's family.
+   */
   itemFamily: Int32Array;
+  /** The product each seller copy copies (−1: not a copy), by item id. */
+  itemCopyOf: Int32Array;
   /** Interest sub-category numbers of each user, indexed by user id. */
   userInterests: Int32Array[];
   /** Intent kind of each query, indexed by query id. */
@@ -128,6 +138,7 @@ export function generateSyntheticWithTruth(
   const queryRng = root.fork(4);
   const splitRng = root.fork(5);
   const askerRng = root.fork(6);
+  const copyRng = root.fork(7);
 
   const cat = buildCatalogue(o, itemRng, popRng);
   const users = buildUsers(o, cat, userRng);
@@ -153,7 +164,7 @@ export function generateSyntheticWithTruth(
   const pairSplit = new Array<Split>(P);
   for (let p = 0; p < P; p++) pairSplit[p] = split[qs.pairQuery[p]];
 
-  const dataset: Dataset = {
+  let dataset: Dataset = {
     items: {
       itemId: Int32Array.from({ length: cat.n }, (_, i) => i),
       sourceId: new Array<string>(cat.n).fill(""),
@@ -183,6 +194,17 @@ export function generateSyntheticWithTruth(
       history: users.history,
     };
   }
+  let copyOf: Int32Array = new Int32Array(cat.n).fill(-1);
+  if (o.sellerCopyShare > 0) {
+    ({ dataset, copyOf } = addSellerCopies(
+      dataset,
+      o.sellerCopyShare,
+      copyRng,
+    ));
+  }
+  // A copy belongs where its original does.
+  const extend = (a: Int32Array) =>
+    Int32Array.from(copyOf, (c, i) => a[c >= 0 ? c : i]);
   dataset.meta = {
     name: `synthetic-${o.profile}`,
     generator: "synthetic",
@@ -190,13 +212,14 @@ export function generateSyntheticWithTruth(
     seed: o.seed,
     profile: o.profile,
     options: { ...o },
-    counts: countsOf(dataset, cat),
+    counts: countsOf(dataset, cat, copyOf),
   };
   const truth: SyntheticTruth = {
     subCategories: SUBS.map((s) => s.path),
     complements: SUBS.map((s) => [...s.complements]),
-    itemSubCategory: cat.sub,
-    itemFamily: cat.family,
+    itemSubCategory: extend(cat.sub),
+    itemFamily: extend(cat.family),
+    itemCopyOf: copyOf,
     userInterests: users.interests,
     queryKind: qs.kind,
     queryTarget: qs.target,
@@ -217,7 +240,11 @@ export function generateSynthetic(options: SyntheticOptions = {}): Dataset {
   return generateSyntheticWithTruth(options).dataset;
 }
 
-function countsOf(ds: Dataset, cat: Catalogue): Record<string, unknown> {
+function countsOf(
+  ds: Dataset,
+  cat: Catalogue,
+  copyOf: Int32Array,
+): Record<string, unknown> {
   const bySplit = (xs: Split[]) =>
     Object.fromEntries(
       SPLITS.map((s) => [s, xs.reduce((n, x) => n + (x === s ? 1 : 0), 0)]),
@@ -234,8 +261,10 @@ function countsOf(ds: Dataset, cat: Catalogue): Record<string, unknown> {
   }
   let nearDup = 0;
   for (const f of cat.family) if (f >= 0) nearDup++;
+  const copies = copyOf.length - cat.n;
   return {
-    items: cat.n,
+    items: ds.items.itemId.length,
+    ...(copies > 0 ? { sellerCopies: copies } : {}),
     categories: CATEGORIES.length,
     subCategories: SUBS.length,
     nearDuplicateItems: nearDup,

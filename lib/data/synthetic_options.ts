@@ -54,6 +54,21 @@ export interface SyntheticOptions {
    * negatives. In [0, 1].
    */
   nearDuplicateShare?: number;
+  /**
+   * Share of products sold by a second seller (default 0), in [0, 1]: each
+   * such product gets a seller copy, an extra item with the same title,
+   * category, brand, attributes and popularity. The copy is interchangeable
+   * for every query (the other kind of near-duplicate than
+   * `nearDuplicateShare`'s, which a query must tell apart). The labels say
+   * so the way logs and judges would: in the train split each label of a
+   * copied product goes to one of the two offers at random (a click log
+   * knows the offer that was clicked, so the other one is an unlabelled
+   * positive and an in-batch false negative), while in valid and test both
+   * offers carry the label (judged relevance). Copies are appended after
+   * the `numItems` products; with 0 no random number is drawn, so the data
+   * is the same as without the option.
+   */
+  sellerCopyShare?: number;
   /** Largest near-duplicate family (default 4). Integer in [2, 20]. */
   maxFamilySize?: number;
   /**
@@ -146,6 +161,7 @@ const COMMON_DEFAULTS = {
   seed: 1,
   splitBy: "query" as SyntheticSplitBy,
   nearDuplicateShare: 0.3,
+  sellerCopyShare: 0,
   maxFamilySize: 4,
   queryNoise: 0.3,
   hardnessHeterogeneity: 0.5,
@@ -226,6 +242,7 @@ const NUMBER_SPECS: Record<NumericKey, NumberSpec> = {
   validShare: { int: false, min: 0, max: 1, openMax: true },
   testShare: { int: false, min: 0, max: 1, openMax: true },
   nearDuplicateShare: SHARE,
+  sellerCopyShare: SHARE,
   maxFamilySize: { int: true, min: 2, max: 20 },
   queryNoise: SHARE,
   hardnessHeterogeneity: SHARE,
