@@ -94,6 +94,22 @@ export {
   experimentsCurveGrid,
 } from "./learning_curves.ts";
 export {
+  CATALOGUE_STUDY_DELTAS,
+  type CatalogueChartOptions,
+  type CatalogueGainRow,
+  type CatalogueStudyKnob,
+  type CatalogueVariant,
+  EXPERIMENTS_CATALOGUE_STUDY,
+  experimentsCatalogueChart,
+  experimentsCatalogueGains,
+  experimentsCatalogueGrid,
+  experimentsCataloguePendings,
+  experimentsCatalogueSpecs,
+  experimentsCatalogueTable,
+  experimentsCatalogueTrends,
+  experimentsCatalogueVariants,
+} from "./catalogue_study.ts";
+export {
   EXPERIMENTS_ALPHAS,
   EXPERIMENTS_DELTA0S,
   EXPERIMENTS_SWEEP_DATASETS,
