@@ -13,7 +13,9 @@
  * - `nearDuplicateShare`: near-duplicates the query must tell apart;
  * - `hardnessHeterogeneity`: how much query hardness varies (one global δ
  *   should suit a mixed catalogue worst);
- * - `queryNoise`: how noisy queries are.
+ * - `queryNoise`: how noisy queries are;
+ * - `numItems`: the catalogue's size (queries per item kept), which
+ *   decides how many hard negatives share a batch.
  *
  * Only the margin family is studied: the hypothesis is about the margin
  * shrinking, and the softmax family would double the cost.
@@ -22,7 +24,12 @@
  */
 
 import { sensitivity, type VegaLiteSpec } from "../plot/mod.ts";
-import type { SyntheticOptions } from "../data/mod.ts";
+import {
+  accidentalHitMask,
+  makeBatches,
+  type SyntheticOptions,
+  trainingPairs,
+} from "../data/mod.ts";
 import {
   experimentsCompare,
   type ExperimentsCompareMetric,
@@ -31,6 +38,7 @@ import {
 import {
   checkProfile,
   experimentsBenchmark,
+  type ExperimentsData,
   type ExperimentsDatasetSpec,
   type ExperimentsProfile,
 } from "./benchmark.ts";
@@ -48,7 +56,8 @@ export interface CatalogueStudyKnob {
     | "sellerCopyShare"
     | "nearDuplicateShare"
     | "hardnessHeterogeneity"
-    | "queryNoise";
+    | "queryNoise"
+    | "numItems";
   /** Panel title and the start of its catalogues' names. */
   label: string;
   /** Values in the full profile (the benchmark's among them). */
@@ -57,6 +66,11 @@ export interface CatalogueStudyKnob {
   quick: readonly number[];
   /** What the knob stands for, and what the hypothesis expects. */
   why: string;
+  /**
+   * Options that move with the knob, given its value and the benchmark's
+   * options (the catalogue size keeps the queries per item).
+   */
+  with?: (value: number, base: SyntheticOptions) => SyntheticOptions;
 }
 
 /**
@@ -98,6 +112,17 @@ export const EXPERIMENTS_CATALOGUE_STUDY: readonly CatalogueStudyKnob[] = [
     why:
       "mean query noise (typos, dropped words, synonyms): noisier queries are further from their positives",
   },
+  {
+    knob: "numItems",
+    label: "catalogue size",
+    values: [1500, 20000],
+    quick: [1500, 3000],
+    why:
+      "products in the catalogue, with the queries per product kept: the larger the catalogue, the fewer near-duplicates share a batch of 350, so per-pair margins should matter less",
+    with: (value, base) => ({
+      numQueries: Math.round(value * base.numQueries! / base.numItems!),
+    }),
+  },
 ];
 
 /** Fixed δ the best fixed margin is chosen from (full; quick: 0.1, 0.5). */
@@ -135,7 +160,11 @@ export function experimentsCatalogueVariants(
         value,
         spec: value === at ? benchmark : {
           name: `${k.label} ${value}`,
-          synthetic: { ...base, [k.knob]: value },
+          synthetic: {
+            ...base,
+            [k.knob]: value,
+            ...k.with?.(value, base),
+          },
         },
       });
     }
@@ -257,6 +286,9 @@ export function experimentsCatalogueChart(
     seriesTitle: "Metric",
     xTitles: Object.fromEntries(panels.map((p) => [p, p])),
     reference: panels.map((p) => ({ family: p, recall: 0, label: "no gain" })),
+    // Four panels side by side: narrower than the default 480 px each.
+    width: 260,
+    height: 240,
     title: options.title,
     subtitle: options.subtitle,
   });
@@ -354,4 +386,75 @@ export function experimentsCatalogueTable(
     }
   }
   return out;
+}
+
+/** What the training batches of a catalogue hold, from {@link experimentsBatchLookalikes}. */
+export interface BatchLookalikes {
+  /** Training rows looked at (pairs × epochs). */
+  rows: number;
+  /**
+   * Share of rows whose batch holds the other offer of their positive as
+   * an unmasked negative: a false negative (seller copies).
+   */
+  otherOffer: number;
+  /**
+   * Share of rows whose batch holds another product of their positive's
+   * near-duplicate family as a negative: a true hard negative.
+   */
+  nearDuplicate: number;
+}
+
+/**
+ * How often the two kinds of look-alike meet a pair in its training batch
+ * (batches of `batchSize`, default 350, shuffled as training shuffles them,
+ * over `epochs` epochs, default 3): the mechanism the study's hypothesis
+ * rests on, measured on the data rather than assumed. Needs the generator's
+ * truth.
+ */
+export function experimentsBatchLookalikes(
+  data: ExperimentsData,
+  options: { batchSize?: number; epochs?: number; seed?: number } = {},
+): BatchLookalikes {
+  const truth = data.truth;
+  if (truth === null) {
+    throw new RangeError(
+      `experimentsBatchLookalikes: ${data.name} has no generator truth (synthetic data only)`,
+    );
+  }
+  const product = (item: number) =>
+    truth.itemCopyOf[item] >= 0 ? truth.itemCopyOf[item] : item;
+  const family = truth.itemFamily;
+  const pairs = trainingPairs(data.ds);
+  let rows = 0, otherOffer = 0, nearDuplicate = 0;
+  for (let epoch = 0; epoch < (options.epochs ?? 3); epoch++) {
+    const batches = makeBatches(pairs, {
+      batchSize: options.batchSize ?? 350,
+      seed: options.seed ?? 1,
+      epoch,
+    });
+    for (const batch of batches) {
+      const mask = accidentalHitMask(pairs, batch);
+      const B = batch.itemId.length;
+      for (let b = 0; b < B; b++) {
+        const own = batch.itemId[b];
+        let offer = false, near = false;
+        for (let j = 0; j < B && !(offer && near); j++) {
+          if (j === b || mask[b * B + j] !== 0) continue;
+          const other = batch.itemId[j];
+          if (product(other) === product(own)) offer = true;
+          else if (family[own] >= 0 && family[other] === family[own]) {
+            near = true;
+          }
+        }
+        rows++;
+        if (offer) otherOffer++;
+        if (near) nearDuplicate++;
+      }
+    }
+  }
+  return {
+    rows,
+    otherOffer: otherOffer / rows,
+    nearDuplicate: nearDuplicate / rows,
+  };
 }

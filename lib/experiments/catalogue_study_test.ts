@@ -2,6 +2,7 @@ import { assertEquals, assertThrows, assertTrue } from "../testing.ts";
 import { experimentsBenchmark } from "./benchmark.ts";
 import {
   EXPERIMENTS_CATALOGUE_STUDY,
+  experimentsBatchLookalikes,
   experimentsCatalogueChart,
   experimentsCatalogueGains,
   experimentsCatalogueGrid,
@@ -12,6 +13,7 @@ import {
   experimentsCatalogueVariants,
 } from "./catalogue_study.ts";
 import { fakeRun } from "./fixtures.ts";
+import type { Dataset, SyntheticTruth } from "../data/mod.ts";
 import type { ExperimentsRun } from "./grid.ts";
 import { experimentsSensitivityGrid } from "./main_experiments.ts";
 
@@ -35,7 +37,12 @@ Deno.test("catalogue variants move one knob of the benchmark; its own point is t
     const moved = Object.keys({ ...base, ...opts }).filter((k) =>
       opts[k] !== base[k]
     );
-    assertEquals(moved, [v.knob], v.spec.name);
+    // The catalogue size moves the queries with it (queries per item kept).
+    assertEquals(
+      moved,
+      v.knob === "numItems" ? ["numItems", "numQueries"] : [v.knob],
+      v.spec.name,
+    );
     assertEquals(opts[v.knob], v.value);
   }
   // Every knob has the benchmark among its values, and the specs are
@@ -47,9 +54,13 @@ Deno.test("catalogue variants move one knob of the benchmark; its own point is t
     );
   }
   const specs = experimentsCatalogueSpecs(variants);
-  assertEquals(specs.length, variants.length - 3);
+  assertEquals(specs.length, variants.length - 4);
   assertEquals(new Set(specs.map((s) => s.name)).size, specs.length);
-  assertEquals(experimentsCatalogueVariants("quick", 1).length, 8);
+  const large = variants.find((v) => v.spec.name === "catalogue size 20000")!;
+  const opts = (large.spec as unknown as { synthetic: Record<string, number> })
+    .synthetic;
+  assertEquals(opts.numQueries, Math.round(20000 * 4000 / 1500));
+  assertEquals(experimentsCatalogueVariants("quick", 1).length, 10);
   assertThrows(
     () => experimentsCatalogueVariants("big" as "full", 1),
     RangeError,
@@ -160,4 +171,63 @@ Deno.test("a flat knob says that no trend is shown", () => {
     experimentsCatalogueGains(runs, variants),
   );
   assertTrue(trend.includes("no trend shown"), trend);
+});
+
+// Four items: 1 is a seller copy of 0; 2 and 3 are one near-duplicate
+// family. Query q's train positive is item q; with `copyLabelled`, query 0
+// also labels item 1 (then it is masked, not a false negative).
+function lookalikeData(copyLabelled: boolean) {
+  const ids = [0, 1, 2, 3];
+  const extra = copyLabelled ? 1 : 0;
+  const ds: Dataset = {
+    items: {
+      itemId: Int32Array.from(ids),
+      sourceId: ids.map(() => ""),
+      title: ["a", "a", "b", "c"],
+      category: ids.map(() => "A > x"),
+      brand: ids.map(() => ""),
+      attributes: ids.map(() => ""),
+      popularity: Float32Array.from([1, 1, 1, 1]),
+    },
+    queries: {
+      queryId: Int32Array.from(ids),
+      text: ["a", "a", "b", "c"],
+      userId: Int32Array.from([-1, -1, -1, -1]),
+      split: ids.map(() => "train" as const),
+    },
+    pairs: {
+      queryId: Int32Array.from([...ids, ...(copyLabelled ? [0] : [])]),
+      itemId: Int32Array.from([...ids, ...(copyLabelled ? [1] : [])]),
+      relevance: Int8Array.from(Array(4 + extra).fill(3)),
+      split: Array(4 + extra).fill("train"),
+    },
+    meta: { name: "hand" },
+  };
+  const truth = {
+    itemCopyOf: Int32Array.from([-1, 0, -1, -1]),
+    itemFamily: Int32Array.from([-1, -1, 5, 5]),
+  } as unknown as SyntheticTruth;
+  return { name: "hand", ds, truth, hash: "h" };
+}
+
+Deno.test("batch look-alikes: the other offer unless masked, and the near-duplicate", () => {
+  const one = { batchSize: 8, epochs: 2 };
+  assertEquals(experimentsBatchLookalikes(lookalikeData(false), one), {
+    rows: 8,
+    otherOffer: 0.5,
+    nearDuplicate: 0.5,
+  });
+  // Query 0 labels both offers, so neither is a negative of its rows
+  // (q0, 0) and (q0, 1); query 1 labels item 1 only, so item 0 is its false
+  // negative. Per epoch of five rows: one with the other offer, two with a
+  // near-duplicate.
+  const r = experimentsBatchLookalikes(lookalikeData(true), one);
+  assertEquals(r.rows, 10);
+  assertEquals(r.otherOffer, 2 / 10);
+  assertEquals(r.nearDuplicate, 4 / 10);
+  assertThrows(
+    () => experimentsBatchLookalikes({ ...lookalikeData(false), truth: null }),
+    RangeError,
+    "no generator truth",
+  );
 });

@@ -94,12 +94,14 @@ export {
   experimentsCurveGrid,
 } from "./learning_curves.ts";
 export {
+  type BatchLookalikes,
   CATALOGUE_STUDY_DELTAS,
   type CatalogueChartOptions,
   type CatalogueGainRow,
   type CatalogueStudyKnob,
   type CatalogueVariant,
   EXPERIMENTS_CATALOGUE_STUDY,
+  experimentsBatchLookalikes,
   experimentsCatalogueChart,
   experimentsCatalogueGains,
   experimentsCatalogueGrid,
