@@ -66,12 +66,22 @@ Deno.test("real-data sweep: the quick grids' values, one config per name, run ke
   const { series, configs } = experimentsRealSweep();
   const names = configs.map((c) => c.name);
   assertEquals(new Set(names).size, names.length);
-  // 4 δ + 4 τ + the two adaptive losses + α ∈ {0.1, 2} for each.
-  assertEquals(configs.length, 4 + 4 + 2 + 4);
+  // 5 δ + 5 τ + the two adaptive losses + α ∈ {0.1, 2} for each.
+  assertEquals(configs.length, 5 + 5 + 2 + 4);
   assertEquals(
     configs.filter((c) => c.family === "margin" && c.value !== undefined)
       .map((c) => c.value),
-    [0.01, 0.1, 0.3, 0.5],
+    [0.01, 0.1, 0.3, 0.5, 1],
+  );
+  assertEquals(
+    configs.filter((c) => c.family === "softmax" && c.value !== undefined)
+      .map((c) => c.value),
+    [0.01, 1 / 30, 0.1, 0.5, 1],
+  );
+  // The figure draws every fixed value that was run.
+  assertEquals(
+    series.find((s) => s.knob === "fixed τ")!.points.map((p) => p.name),
+    ["fixed τ=0.01", "fixed τ=1/30", "fixed τ=0.1", "fixed τ=0.5", "fixed τ=1"],
   );
   // Every point of every series has a config, and each config is the
   // benchmark grid's config of that name (same loss, same tower).

@@ -82,6 +82,35 @@ const QUICK_DELTAS = [0.01, 0.1, 0.3, 0.5];
 const QUICK_TAUS = [0.01, 1 / 30, 0.1, 0.5];
 
 /**
+ * The fixed margin loss at each of `deltas` and the fixed softmax at each
+ * of `taus` (plain tower, group "sensitivity", names `fixed δ=…` /
+ * `fixed τ=…`): the one place a fixed point's config is written, so every
+ * grid that runs one shares its run key.
+ */
+export function experimentsFixedConfigs(
+  values: { deltas: readonly number[]; taus: readonly number[] },
+): ExperimentsConfig[] {
+  return [
+    ...values.deltas.map((delta): ExperimentsConfig => ({
+      name: `fixed δ=${delta}`,
+      group: "sensitivity",
+      family: "margin",
+      value: delta,
+      tower: EXPERIMENTS_PLAIN,
+      loss: { kind: "margin", margin: delta },
+    })),
+    ...values.taus.map((tau): ExperimentsConfig => ({
+      name: `fixed τ=${experimentsValueLabel(tau)}`,
+      group: "sensitivity",
+      family: "softmax",
+      value: tau,
+      tower: EXPERIMENTS_PLAIN,
+      loss: { kind: "softmax", temperature: tau },
+    })),
+  ];
+}
+
+/**
  * The sensitivity sweep: the fixed margin loss over δ and the fixed softmax
  * over τ (full: {@link EXPERIMENTS_DELTAS}, {@link EXPERIMENTS_TAUS}; quick:
  * δ ∈ {0.01, 0.1, 0.3, 0.5}, τ ∈ {0.01, 1/30, 0.1, 0.5}) plus the adaptive
@@ -91,25 +120,11 @@ export function experimentsSensitivityGrid(
   profile: ExperimentsProfile,
 ): ExperimentsConfig[] {
   checkProfile(profile);
-  const deltas = profile === "quick" ? QUICK_DELTAS : EXPERIMENTS_DELTAS;
-  const taus = profile === "quick" ? QUICK_TAUS : EXPERIMENTS_TAUS;
   return [
-    ...deltas.map((delta): ExperimentsConfig => ({
-      name: `fixed δ=${delta}`,
-      group: "sensitivity",
-      family: "margin",
-      value: delta,
-      tower: EXPERIMENTS_PLAIN,
-      loss: { kind: "margin", margin: delta },
-    })),
-    ...taus.map((tau): ExperimentsConfig => ({
-      name: `fixed τ=${experimentsValueLabel(tau)}`,
-      group: "sensitivity",
-      family: "softmax",
-      value: tau,
-      tower: EXPERIMENTS_PLAIN,
-      loss: { kind: "softmax", temperature: tau },
-    })),
+    ...experimentsFixedConfigs({
+      deltas: profile === "quick" ? QUICK_DELTAS : EXPERIMENTS_DELTAS,
+      taus: profile === "quick" ? QUICK_TAUS : EXPERIMENTS_TAUS,
+    }),
     ...experimentsMethodGrid().filter((c) => c.value === undefined).map((
       c,
     ) => ({ ...c, group: "sensitivity" })),

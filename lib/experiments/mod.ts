@@ -114,6 +114,7 @@ export {
 export {
   EXPERIMENTS_ALPHAS,
   EXPERIMENTS_DELTA0S,
+  EXPERIMENTS_REAL_SWEEP_VALUES,
   EXPERIMENTS_SWEEP_DATASETS,
   EXPERIMENTS_TAU0S,
   experimentsKnobChart,
@@ -144,6 +145,7 @@ export {
   experimentsAblationPendings,
   experimentsAblationVerdicts,
   experimentsBestFixed,
+  experimentsFixedConfigs,
   experimentsMainPendings,
   experimentsMainTableGrid,
   experimentsMainVerdicts,
