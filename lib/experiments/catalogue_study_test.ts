@@ -83,7 +83,13 @@ Deno.test("the study's configs are the sensitivity grid's (same names, losses an
       grid.map((c) => c.name),
       profile === "quick"
         ? ["fixed δ=0.1", "fixed δ=0.5", "adaptive margin"]
-        : ["fixed δ=0.1", "fixed δ=0.3", "fixed δ=0.5", "adaptive margin"],
+        : [
+          "fixed δ=0.1",
+          "fixed δ=0.3",
+          "fixed δ=0.5",
+          "fixed δ=1",
+          "adaptive margin",
+        ],
     );
   }
 });
