@@ -27,6 +27,7 @@ import { sensitivity, type VegaLiteSpec } from "../plot/mod.ts";
 import {
   accidentalHitMask,
   makeBatches,
+  SYNTHETIC_PROFILES,
   type SyntheticOptions,
   trainingPairs,
 } from "../data/mod.ts";
@@ -157,7 +158,8 @@ export function experimentsCatalogueVariants(
   const base = (benchmark as { synthetic: SyntheticOptions }).synthetic;
   const out: CatalogueVariant[] = [];
   for (const k of EXPERIMENTS_CATALOGUE_STUDY) {
-    const at = base[k.knob] ?? 0;
+    // A knob the benchmark leaves unset has the generator's default.
+    const at = base[k.knob] ?? SYNTHETIC_PROFILES.quick[k.knob];
     for (const value of profile === "quick" ? k.quick : k.values) {
       out.push({
         knob: k.knob,
