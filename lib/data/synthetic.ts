@@ -212,7 +212,7 @@ export function generateSyntheticWithTruth(
     seed: o.seed,
     profile: o.profile,
     options: { ...o },
-    counts: countsOf(dataset, cat, copyOf),
+    counts: countsOf(dataset, cat),
   };
   const truth: SyntheticTruth = {
     subCategories: SUBS.map((s) => s.path),
@@ -240,11 +240,7 @@ export function generateSynthetic(options: SyntheticOptions = {}): Dataset {
   return generateSyntheticWithTruth(options).dataset;
 }
 
-function countsOf(
-  ds: Dataset,
-  cat: Catalogue,
-  copyOf: Int32Array,
-): Record<string, unknown> {
+function countsOf(ds: Dataset, cat: Catalogue): Record<string, unknown> {
   const bySplit = (xs: Split[]) =>
     Object.fromEntries(
       SPLITS.map((s) => [s, xs.reduce((n, x) => n + (x === s ? 1 : 0), 0)]),
@@ -261,7 +257,7 @@ function countsOf(
   }
   let nearDup = 0;
   for (const f of cat.family) if (f >= 0) nearDup++;
-  const copies = copyOf.length - cat.n;
+  const copies = ds.items.itemId.length - cat.n;
   return {
     items: ds.items.itemId.length,
     ...(copies > 0 ? { sellerCopies: copies } : {}),

@@ -39,10 +39,8 @@ export function addSellerCopies(
   rng: Rng,
 ): WithCopies {
   const n = ds.items.itemId.length;
-  const copied = rng.permutation(n).slice(0, Math.round(share * n)).sort((
-    a,
-    b,
-  ) => a - b);
+  // An Int32Array sorts numerically: copies in their originals' order.
+  const copied = rng.permutation(n).slice(0, Math.round(share * n)).sort();
   const copyOf = new Int32Array(n + copied.length).fill(-1);
   const copyId = new Map<number, number>();
   copied.forEach((original, k) => {

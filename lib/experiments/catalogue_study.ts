@@ -44,9 +44,10 @@ import {
   type ExperimentsProfile,
 } from "./benchmark.ts";
 import type { ExperimentsConfig, ExperimentsRun } from "./grid.ts";
+import { experimentsMethodGrid } from "./adaptive_method.ts";
 import {
   experimentsBestFixed,
-  experimentsSensitivityGrid,
+  experimentsFixedConfigs,
 } from "./main_experiments.ts";
 import { type PendingVerdict, signed } from "./statistics.ts";
 
@@ -192,7 +193,8 @@ export function experimentsCatalogueSpecs(
 /**
  * The study's configs: the adaptive margin and the fixed margin at
  * {@link CATALOGUE_STUDY_DELTAS} (quick: 0.1, 0.5), plain tower; the
- * sensitivity grid's configs (same names and run keys), so the benchmark's
+ * configs the sensitivity grid builds (`experimentsFixedConfigs` and the
+ * method grid: same names and run keys), so the benchmark's
  * points are notebook 06's runs.
  */
 export function experimentsCatalogueGrid(
@@ -200,12 +202,10 @@ export function experimentsCatalogueGrid(
 ): ExperimentsConfig[] {
   checkProfile(profile);
   const deltas = profile === "quick" ? [0.1, 0.5] : CATALOGUE_STUDY_DELTAS;
-  return experimentsSensitivityGrid("full").filter((c) =>
-    c.family === "margin" &&
-    (c.value === undefined
-      ? c.name === "adaptive margin"
-      : deltas.includes(c.value))
-  ).map((c) => ({ ...c, group: "catalogue" }));
+  return [
+    ...experimentsFixedConfigs({ deltas, taus: [] }),
+    ...experimentsMethodGrid().filter((c) => c.name === "adaptive margin"),
+  ].map((c) => ({ ...c, group: "catalogue" }));
 }
 
 /** One point of the gain figure. */
@@ -242,28 +242,34 @@ export function experimentsCatalogueGains(
   runs: readonly ExperimentsRun[],
   variants: readonly CatalogueVariant[],
 ): CatalogueGainRow[] {
-  const rows: CatalogueGainRow[] = [];
-  for (const v of variants) {
-    const dataset = v.spec.name;
+  // The benchmark stands in every panel: compare each catalogue once.
+  const gains = new Map<string, Omit<CatalogueGainRow, "family" | "value">[]>();
+  const gainsOf = (dataset: string) => {
     const best = experimentsBestFixed(runs, { family: "margin", dataset });
     const of = (name: string) =>
       runs.filter((r) => r.dataset === dataset && r.name === name);
     const adaptive = of("adaptive margin");
-    if (best === null || adaptive.length === 0) continue;
-    const label = EXPERIMENTS_CATALOGUE_STUDY.find((k) => k.knob === v.knob)!
-      .label;
-    for (const [metric, series] of GAIN_METRICS) {
+    if (best === null || adaptive.length === 0) return [];
+    return GAIN_METRICS.map(([metric, series]) => {
       const c = experimentsCompare(adaptive, of(best), { metric });
-      rows.push({
-        family: label,
-        value: v.value,
+      return {
         dataset,
         bestFixed: best,
         series,
         recall: c.difference.mean,
         lo: c.difference.lo,
         hi: c.difference.hi,
-      });
+      };
+    });
+  };
+  const rows: CatalogueGainRow[] = [];
+  for (const v of variants) {
+    const dataset = v.spec.name;
+    if (!gains.has(dataset)) gains.set(dataset, gainsOf(dataset));
+    const label = EXPERIMENTS_CATALOGUE_STUDY.find((k) => k.knob === v.knob)!
+      .label;
+    for (const g of gains.get(dataset)!) {
+      rows.push({ family: label, value: v.value, ...g });
     }
   }
   return rows;
@@ -292,7 +298,7 @@ export function experimentsCatalogueChart(
     seriesTitle: "Metric",
     xTitles: Object.fromEntries(panels.map((p) => [p, p])),
     reference: panels.map((p) => ({ family: p, recall: 0, label: "no gain" })),
-    // Four panels side by side: narrower than the default 480 px each.
+    // One panel per knob side by side: narrower than the default 480 px.
     width: 260,
     height: 240,
     title: options.title,
