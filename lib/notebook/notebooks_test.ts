@@ -22,6 +22,9 @@ import {
 const ROOT = repoRoot();
 const NOTEBOOKS = `${ROOT}/notebooks`;
 const OUT = Deno.makeTempDirSync({ prefix: "notebooks_test_" });
+// The output folder holds every quick run (over 1 GB): removed once the
+// last test that reads it passed, kept after a failure for inspection.
+const removeOut = () => Deno.removeSync(OUT, { recursive: true });
 
 function notebookNames(): string[] {
   return [...Deno.readDirSync(NOTEBOOKS)]
@@ -146,6 +149,7 @@ Deno.test({
       }
     }
     assertEquals(leaks, [], "machine paths in outputs:\n" + leaks.join("\n"));
+    if (jupyter === null) removeOut();
   },
 });
 
@@ -172,5 +176,6 @@ Deno.test({
       assertEquals(run.check.errors, [], `${run.name}: errors`);
       assertEquals(run.check.missing, [], `${run.name}: outputs missing`);
     }
+    removeOut();
   },
 });
