@@ -117,7 +117,7 @@ export const EXPERIMENTS_CATALOGUE_STUDY: readonly CatalogueStudyKnob[] = [
   {
     knob: "numItems",
     label: "catalogue size",
-    values: [1500, 20000],
+    values: [1500, 6000],
     quick: [1500, 3000],
     why:
       "products in the catalogue, with the queries per product kept: the larger the catalogue, the fewer near-duplicates share a batch of 350, so per-pair margins should matter less",

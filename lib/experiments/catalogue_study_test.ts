@@ -56,10 +56,10 @@ Deno.test("catalogue variants move one knob of the benchmark; its own point is t
   const specs = experimentsCatalogueSpecs(variants);
   assertEquals(specs.length, variants.length - 4);
   assertEquals(new Set(specs.map((s) => s.name)).size, specs.length);
-  const large = variants.find((v) => v.spec.name === "catalogue size 20000")!;
+  const large = variants.find((v) => v.spec.name === "catalogue size 6000")!;
   const opts = (large.spec as unknown as { synthetic: Record<string, number> })
     .synthetic;
-  assertEquals(opts.numQueries, Math.round(20000 * 4000 / 1500));
+  assertEquals(opts.numQueries, Math.round(6000 * 4000 / 1500));
   assertEquals(experimentsCatalogueVariants("quick", 1).length, 10);
   assertThrows(
     () => experimentsCatalogueVariants("big" as "full", 1),
