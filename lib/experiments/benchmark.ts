@@ -95,12 +95,23 @@ export function experimentsSettings(
     };
 }
 
-/** The seeds of a profile's runs: `base`, `base + 1`, …. */
+/**
+ * The seeds of a profile's runs: `base`, `base + 1`, …, as many as the
+ * profile's `seeds` or `options.count` (`reproduce --seeds N`, read in a
+ * notebook with `seedCount()`). Throws a `RangeError` for a count that is
+ * not an integer ≥ 1.
+ */
 export function experimentsSeeds(
   profile: ExperimentsProfile,
   base: number,
+  options: { count?: number } = {},
 ): number[] {
-  const n = experimentsSettings(profile).seeds;
+  const n = options.count ?? experimentsSettings(profile).seeds;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new RangeError(
+      `experimentsSeeds: count must be an integer ≥ 1, got ${n}`,
+    );
+  }
   return Array.from({ length: n }, (_, i) => base + i);
 }
 

@@ -1,4 +1,4 @@
-import { assertEquals, assertTrue } from "../testing.ts";
+import { assertEquals, assertThrows, assertTrue } from "../testing.ts";
 import { initBackend } from "../backend/mod.ts";
 import {
   experimentsAvailableRealDatasets,
@@ -6,6 +6,8 @@ import {
   experimentsCatalogueRows,
   experimentsDatasetsLabel,
   experimentsLoadDataset,
+  experimentsSeeds,
+  experimentsSettings,
 } from "./mod.ts";
 
 await initBackend({ backend: "auto", quiet: true });
@@ -66,4 +68,15 @@ Deno.test("experimentsAvailableRealDatasets: only built folders, the others name
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("experimentsSeeds: the profile's count from the base seed, or the count asked for", () => {
+  assertEquals(experimentsSeeds("quick", 4), [4]);
+  assertEquals(
+    experimentsSeeds("full", 1).length,
+    experimentsSettings("full").seeds,
+  );
+  assertEquals(experimentsSeeds("full", 2, { count: 5 }), [2, 3, 4, 5, 6]);
+  assertThrows(() => experimentsSeeds("full", 1, { count: 0 }), RangeError);
+  assertThrows(() => experimentsSeeds("full", 1, { count: 1.5 }), RangeError);
 });

@@ -605,10 +605,12 @@ export function experimentsVerdictSections(
 /**
  * What produced the numbers of a profile, as table rows: steps, batch,
  * seeds, intervals, the grids' values and methods, the datasets.
+ * `options.count`: the training seeds per config, if not the profile's.
  */
 export function experimentsProtocolRows(
   profile: ExperimentsProfile,
   seed: number,
+  options: { count?: number } = {},
 ): { item: string; value: string }[] {
   const s = experimentsSettings(profile);
   const cat = experimentsCatalogue(profile, seed);
@@ -623,7 +625,7 @@ export function experimentsProtocolRows(
     ).join(
       ", ",
     );
-  const seeds = experimentsSeeds(profile, seed);
+  const seeds = experimentsSeeds(profile, seed, options);
   return [
     { item: "profile", value: profile },
     {

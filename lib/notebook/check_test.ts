@@ -409,3 +409,14 @@ Deno.test("reproduce arguments: --against and --tolerance need --check; toleranc
   assertTrue(p.kind === "ok" && p.args.relTol === 1e-6 && p.args.absTol === 0);
   assertEquals(parseReproduceArgs(["--help"]).kind, "help");
 });
+
+Deno.test("reproduce args: --seeds is an integer ≥ 1, absent by default (the profile's count)", () => {
+  const p = parseReproduceArgs(["--profile", "full", "--seeds", "5"]);
+  assertTrue(p.kind === "ok" && p.args.seeds === 5);
+  const d = parseReproduceArgs([]);
+  assertTrue(d.kind === "ok" && d.args.seeds === undefined);
+  for (const bad of ["0", "2.5", "x"]) {
+    const e = parseReproduceArgs(["--seeds", bad]);
+    assertTrue(e.kind === "error" && e.message.includes("--seeds"), bad);
+  }
+});

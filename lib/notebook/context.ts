@@ -12,7 +12,7 @@
  * @module
  */
 
-import { OUT_ENV, PROFILE_ENV, SEED_ENV } from "./protocol.ts";
+import { OUT_ENV, PROFILE_ENV, SEED_ENV, SEEDS_ENV } from "./protocol.ts";
 
 /** Size profile of a run. */
 export type Profile = "quick" | "full";
@@ -63,6 +63,22 @@ export function seed(): number {
   const n = Number(v);
   if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n)) {
     throw new ContextError(`${SEED_ENV} must be an integer, got '${v}'`);
+  }
+  return n;
+}
+
+/**
+ * The training seeds per config that `reproduce --seeds N` asked for
+ * (`ADAPTIVE_RETRIEVAL_SEEDS`), or `undefined` when unset: the experiment
+ * notebooks then take their profile's count. Throws a {@link ContextError}
+ * unless it is an integer ≥ 1.
+ */
+export function seedCount(): number | undefined {
+  const v = env(SEEDS_ENV);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) {
+    throw new ContextError(`${SEEDS_ENV} must be an integer ≥ 1, got '${v}'`);
   }
   return n;
 }

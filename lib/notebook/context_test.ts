@@ -6,8 +6,9 @@ import {
   repoRoot,
   runsDir,
   seed,
+  seedCount,
 } from "./context.ts";
-import { OUT_ENV, PROFILE_ENV, SEED_ENV } from "./protocol.ts";
+import { OUT_ENV, PROFILE_ENV, SEED_ENV, SEEDS_ENV } from "./protocol.ts";
 
 function withEnv(vars: Record<string, string | undefined>, fn: () => void) {
   const old = Object.fromEntries(
@@ -60,6 +61,20 @@ Deno.test("profile/seed: malformed values name the variable", () => {
   withEnv({ [SEED_ENV]: "1.5" }, () => {
     assertThrows(() => seed(), ContextError, SEED_ENV);
   });
+});
+
+Deno.test("seedCount: unset means the profile's count; else an integer ≥ 1, named when malformed", () => {
+  withEnv({ [SEEDS_ENV]: undefined }, () => {
+    assertEquals(seedCount(), undefined);
+  });
+  withEnv({ [SEEDS_ENV]: "5" }, () => {
+    assertEquals(seedCount(), 5);
+  });
+  for (const bad of ["0", "-2", "2.5", "five"]) {
+    withEnv({ [SEEDS_ENV]: bad }, () => {
+      assertThrows(() => seedCount(), ContextError, SEEDS_ENV);
+    });
+  }
 });
 
 Deno.test("runsDir: under the run's output folder; plain names only", () => {

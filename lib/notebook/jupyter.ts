@@ -22,7 +22,7 @@
 
 import type { Profile } from "./context.ts";
 import { joinSource, type Notebook, readNotebook } from "./notebook.ts";
-import { OUT_ENV, PROFILE_ENV, SEED_ENV } from "./protocol.ts";
+import { OUT_ENV, PROFILE_ENV, SEED_ENV, SEEDS_ENV } from "./protocol.ts";
 import { absolutePath, dirname } from "./runner.ts";
 
 /** The command that installs what `--jupyter` needs (Debian 12). */
@@ -209,6 +209,8 @@ export interface JupyterRunOptions {
   profile?: Profile;
   /** Seed passed to cells (default 1). */
   seed?: number;
+  /** Training seeds per config passed to cells (default: the profile's). */
+  seeds?: number;
   /** Per-cell timeout in seconds (default 3600). */
   cellTimeoutS?: number;
   /** The `jupyter` command (default: {@link findJupyter}). */
@@ -279,6 +281,9 @@ export async function runJupyter(
       NO_COLOR: "1",
       [PROFILE_ENV]: options.profile ?? "quick",
       [SEED_ENV]: String(options.seed ?? 1),
+      ...(options.seeds === undefined
+        ? {}
+        : { [SEEDS_ENV]: String(options.seeds) }),
       [OUT_ENV]: absolutePath(options.out),
     },
   }).output();

@@ -1,6 +1,6 @@
 /**
  * The notebook layer: `display()` and its helpers for cells, the run context
- * (`profile()`, `seed()`, `outDir()`, `runsDir()`), the headless runner behind
+ * (`profile()`, `seed()`, `seedCount()`, `outDir()`, `runsDir()`), the headless runner behind
  * `deno task reproduce`, the static report, publishing a run's results
  * (`publish.ts`) and the Jupyter check.
  *
@@ -62,8 +62,9 @@ export {
   repoRoot,
   runsDir,
   seed,
+  seedCount,
 } from "./context.ts";
-export { OUT_ENV, PROFILE_ENV, SEED_ENV } from "./protocol.ts";
+export { OUT_ENV, PROFILE_ENV, SEED_ENV, SEEDS_ENV } from "./protocol.ts";
 export {
   type Cell,
   CELL_ID_PATTERN,

@@ -17,6 +17,11 @@ export const PROFILE_ENV = "ADAPTIVE_RETRIEVAL_PROFILE";
 export const OUT_ENV = "ADAPTIVE_RETRIEVAL_OUT";
 /** Environment variable holding the run's seed. */
 export const SEED_ENV = "ADAPTIVE_RETRIEVAL_SEED";
+/**
+ * Environment variable holding the training seeds per config of the
+ * experiment notebooks (unset: the profile's own count).
+ */
+export const SEEDS_ENV = "ADAPTIVE_RETRIEVAL_SEEDS";
 /** Environment variable holding the notebook name (set by the runner only). */
 export const NOTEBOOK_ENV = "ADAPTIVE_RETRIEVAL_NOTEBOOK";
 

@@ -240,6 +240,7 @@ function isPublishedShape(file: string, notebooks: Set<string>): boolean {
 
 interface Manifest {
   profile?: unknown;
+  seedCount?: unknown;
   ok?: unknown;
   failure?: unknown;
   notebooks?: {
@@ -274,6 +275,11 @@ async function readManifest(dir: string, role: string): Promise<Manifest> {
 export interface PublishTargetOptions {
   /** Profile of the result to be published. */
   profile: Profile;
+  /**
+   * Its training seeds per config (`reproduce --seeds`), or null/absent
+   * for the profile's own count.
+   */
+  seedCount?: number | null;
   /** See {@link PublishOptions.force}. */
   force?: boolean;
 }
@@ -283,7 +289,10 @@ export interface PublishTargetOptions {
  * a `profile` result: it does not exist, is empty, or is a folder an
  * earlier publish wrote (a `manifest.json`, no `runs/` or `.runner/`,
  * nothing but published files) holding a result of this profile or a
- * lesser one (`force`: any). Returns whether it holds an earlier publish.
+ * lesser one (`force`: any). Of one profile, a result run with an explicit
+ * `--seeds N` is replaced only by one with at least N (the profile's own
+ * count is not known here, so only explicit counts are compared). Returns
+ * whether it holds an earlier publish.
  * `reproduce --publish` calls it before running, to refuse early.
  */
 export async function checkPublishTarget(
@@ -330,11 +339,24 @@ export async function checkPublishTarget(
       }); a publish replaces its target whole, so move them out of it first`,
     );
   }
-  const previous = (await readManifest(target, "publish target")).profile;
+  const held = await readManifest(target, "publish target");
+  const previous = held.profile;
   const rank = (p: unknown) => PROFILES.indexOf(p as Profile);
   if (!options.force && rank(options.profile) < rank(previous)) {
     throw new PublishError(
       `publish target ${target} holds a published '${previous}' result; refusing to replace it with a '${options.profile}' one (a result is never replaced by a lesser one): publish into another folder, or remove ${target} first to replace it on purpose`,
+    );
+  }
+  const seeds = options.seedCount ?? null;
+  if (
+    !options.force && previous === options.profile &&
+    typeof held.seedCount === "number" &&
+    (seeds === null || seeds < held.seedCount)
+  ) {
+    throw new PublishError(
+      `publish target ${target} holds a '${previous}' result run with --seeds ${held.seedCount}; refusing to replace it with one run with ${
+        seeds === null ? "the profile's own seed count" : `--seeds ${seeds}`
+      } (a result is never replaced by a lesser one): run with --seeds ${held.seedCount} or more, publish into another folder, or remove ${target} first to replace it on purpose`,
     );
   }
   return true;
@@ -441,6 +463,9 @@ export async function publishOutputs(
   }
   const replacing = await checkPublishTarget(dest, {
     profile,
+    seedCount: typeof manifest.seedCount === "number"
+      ? manifest.seedCount
+      : null,
     force: options.force,
   });
 

@@ -26,6 +26,8 @@ const TABLE = `| method | recall@10 | train s |
 /** What a fake run writes; `edit` changes the manifest or the files. */
 interface FakeRun {
   profile?: string;
+  /** The manifest's `seedCount` (`reproduce --seeds`; absent: null). */
+  seedCount?: number;
   ok?: boolean;
   status?: string;
   /** Extra or replaced files, relative to the output folder. */
@@ -50,6 +52,7 @@ async function writeRun(dir: string, run: FakeRun = {}): Promise<void> {
   const manifest = {
     profile: run.profile ?? "full",
     seed: 1,
+    seedCount: run.seedCount ?? null,
     finishedAt: "2026-01-02T03:04:05.678Z",
     ok: run.ok ?? true,
     failure: run.ok === false
@@ -293,6 +296,37 @@ Deno.test("publishOutputs: a published full result is not replaced by a quick on
       ),
     );
     assertEquals(names(`${dir}/results`), ["full", "quick"]);
+  });
+});
+
+Deno.test("publishOutputs: a result run with --seeds N is replaced only by one with at least N seeds unless forced", async () => {
+  await withTempDir("publish_test_", async (dir) => {
+    await writeRun(`${dir}/five`, { seedCount: 5 });
+    await writeRun(`${dir}/three`, { seedCount: 3 });
+    await writeRun(`${dir}/default`);
+    await publishOutputs(`${dir}/five`, `${dir}/results/full`);
+    const before = await snapshot(`${dir}/results/full`);
+    await assertRejects(
+      () => publishOutputs(`${dir}/three`, `${dir}/results/full`),
+      PublishError,
+      "run with --seeds 5; refusing to replace it with one run with --seeds 3",
+    );
+    await assertRejects(
+      () => publishOutputs(`${dir}/default`, `${dir}/results/full`),
+      PublishError,
+      "with the profile's own seed count",
+    );
+    assertEquals(await snapshot(`${dir}/results/full`), before);
+    assertEquals(
+      (await publishOutputs(`${dir}/five`, `${dir}/results/full`)).replaced,
+      true,
+    );
+    await publishOutputs(`${dir}/three`, `${dir}/results/full`, {
+      force: true,
+    });
+    // Over a default-count result any explicit count is accepted.
+    await publishOutputs(`${dir}/default`, `${dir}/results/other`);
+    await publishOutputs(`${dir}/three`, `${dir}/results/other`);
   });
 });
 

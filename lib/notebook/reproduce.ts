@@ -1,5 +1,5 @@
 /**
- * `deno task reproduce [--profile quick|full] [--seed N] [--out DIR]
+ * `deno task reproduce [--profile quick|full] [--seed N] [--seeds N] [--out DIR]
  * [--only NOTEBOOK] [--force] [--jupyter] [--cell-timeout S] [--jobs N]
  * [--download] [--check BASELINE_DIR [--against DIR] [--tolerance REL]
  * [--abs-tolerance ABS]] [--publish DIR]` (options and usage:
@@ -76,6 +76,7 @@ import { type Profile, PROFILES, repoRoot } from "./context.ts";
 import { hashFile, hashTree, listFiles, sha256 } from "./hash.ts";
 import { type JupyterRun, runJupyter } from "./jupyter.ts";
 import { type Notebook, notebookName, readNotebook } from "./notebook.ts";
+import { SEEDS_ENV } from "./protocol.ts";
 import {
   checkPublishTarget,
   pathRelation,
@@ -104,6 +105,11 @@ export interface ReproduceOptions {
   profile?: Profile;
   /** Seed for datasets and notebooks (default 1). */
   seed?: number;
+  /**
+   * Training seeds per config in the experiment notebooks (default: each
+   * profile's own count, `experimentsSettings`).
+   */
+  seeds?: number;
   /** Output folder (default `<root>/out`). */
   out?: string;
   /** Folder of the notebooks (default `<root>/notebooks`). */
@@ -395,6 +401,13 @@ export async function reproduce(
   if (!Number.isSafeInteger(seed)) {
     throw new ReproduceError(`--seed must be an integer, got '${seed}'`);
   }
+  const seeds = options.seeds;
+  if (seeds !== undefined && !(Number.isSafeInteger(seeds) && seeds >= 1)) {
+    throw new ReproduceError(`--seeds must be an integer ≥ 1, got '${seeds}'`);
+  }
+  const seedsEnv: Record<string, string> = seeds === undefined
+    ? {}
+    : { [SEEDS_ENV]: String(seeds) };
   const out = absolutePath(options.out ?? `${root}/out`);
   const nbDir = absolutePath(options.notebooks ?? `${root}/notebooks`);
   await checkOutFolder(out, sourceFolders(options.notebooks));
@@ -464,6 +477,8 @@ export async function reproduce(
       notebook: input,
       profile,
       seed,
+      // Absent by default, so the keys of earlier runs still hold.
+      ...(seeds === undefined ? {} : { seeds }),
       lib,
       config,
       datasets: datasetKey,
@@ -521,6 +536,7 @@ export async function reproduce(
       out,
       profile,
       seed,
+      env: seedsEnv,
       cellTimeoutMs: cellTimeoutS * 1000,
       config: `${root}/deno.json`,
       onEvent: (e) => {
@@ -587,6 +603,7 @@ export async function reproduce(
         root,
         profile,
         seed,
+        seeds,
         cellTimeoutS,
         reference: reference as Notebook | null,
       });
@@ -639,6 +656,8 @@ export async function reproduce(
     profile,
     seed,
     seeds: { datasets: seed, notebooks: seed },
+    // Training seeds per config; null: each profile's own count.
+    seedCount: seeds ?? null,
     finishedAt: new Date().toISOString(),
     ok: failure === undefined,
     failure: failure ?? null,
@@ -715,7 +734,10 @@ async function checkPublishFolder(a: ReproduceArgs): Promise<string | null> {
     if (clash) {
       return `--publish ${a.publish}: refused, it ${clash} the output folder ${out}; publish into a folder of its own (the repository's is results/full)`;
     }
-    await checkPublishTarget(absolutePath(a.publish!), { profile: a.profile });
+    await checkPublishTarget(absolutePath(a.publish!), {
+      profile: a.profile,
+      seedCount: a.seeds ?? null,
+    });
   } catch (err) {
     if (err instanceof ReproduceError || err instanceof PublishError) {
       return err.message;
@@ -764,6 +786,7 @@ export async function main(args: string[]): Promise<number> {
         jobs: a.jobs,
         profile: a.profile,
         seed: a.seed,
+        seeds: a.seeds,
         out: a.out,
         only: a.only,
         force: a.force,
