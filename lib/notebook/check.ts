@@ -21,7 +21,8 @@
  *   does not shift the rest;
  * - cells, files and notebooks present on one side only are listed;
  * - `manifest.json`: only {@link MANIFEST_FIELDS} (profile, seed, backend,
- *   datasets).
+ *   datasets): the hashes of the data folders both runs had, and each real
+ *   dataset's availability ("built" and "present" alike).
  *
  * Run-to-run variable fields (timings, dates, paths, versions, cache hits)
  * are left out: {@link VARIABLE} declares them, in one place.
@@ -608,6 +609,39 @@ export async function assertOutputFolder(
   }
 }
 
+/**
+ * Puts two manifests' data facts on one footing, in place. `datasets` maps
+ * every folder under `data/` to its files' hashes, leftovers included (a
+ * quick catalogue beside a full run, a dataset no notebook reads), so only
+ * the folders both runs had are compared: a hash that differs is a
+ * difference, a folder one side lacks is not (a dataset a notebook needed
+ * and lacked shows in its outputs and in `realDatasets`). A real dataset
+ * rebuilt from its sources ("built") and one found already built
+ * ("present") were both there to be read.
+ */
+function sameDataFacts(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+): void {
+  const da = a.datasets as Record<string, unknown> | null;
+  const db = b.datasets as Record<string, unknown> | null;
+  if (da && db && typeof da === "object" && typeof db === "object") {
+    const both = (x: Record<string, unknown>, y: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(x).filter(([k]) => k in y));
+    a.datasets = both(da, db);
+    b.datasets = both(db, da);
+  }
+  for (const m of [a, b]) {
+    if (!Array.isArray(m.realDatasets)) continue;
+    m.realDatasets = m.realDatasets.map((d) =>
+      d && typeof d === "object" &&
+        (d.status === "built" || d.status === "present")
+        ? { ...d, status: "available" }
+        : d
+    );
+  }
+}
+
 async function compareManifests(
   baselineDir: string,
   freshDir: string,
@@ -621,6 +655,7 @@ async function compareManifests(
     return Object.fromEntries(MANIFEST_FIELDS.map((f) => [f, m[f] ?? null]));
   };
   const a = await read(baselineDir), b = await read(freshDir);
+  if (a !== null && b !== null) sameDataFacts(a, b);
   const where = { notebook: "manifest.json", cell: "" };
   if (a === null || b === null) {
     if (a !== b) {

@@ -302,6 +302,50 @@ Deno.test("check: a manifest on another seed is a difference", async () => {
   }, { manifest: { profile: "quick", seed: 2 } });
 });
 
+Deno.test("check: the manifest's data facts: a changed hash differs; a leftover folder or a rebuilt dataset does not", async () => {
+  const manifest = (
+    datasets: Record<string, unknown>,
+    status: string,
+  ) => ({
+    profile: "full",
+    seed: 1,
+    datasets,
+    realDatasets: [{ name: "scifact", status, reason: "" }],
+  });
+  await withTempDir("check_test_", async (dir) => {
+    const full = { "items.arrow": "ab" };
+    await writeOutput(
+      `${dir}/a`,
+      base(),
+      manifest(
+        { "synthetic-full": full, wordnet: { "items.arrow": "cd" } },
+        "present",
+      ),
+    );
+    await writeOutput(
+      `${dir}/b`,
+      base(),
+      manifest({ "synthetic-full": full }, "built"),
+    );
+    const same = await compareOutputs(`${dir}/a`, `${dir}/b`);
+    assertEquals(same.differences, [], formatComparison(same));
+    await writeOutput(
+      `${dir}/c`,
+      base(),
+      manifest({ "synthetic-full": { "items.arrow": "ef" } }, "skipped"),
+    );
+    const moved = await compareOutputs(`${dir}/a`, `${dir}/c`);
+    assertEquals(
+      moved.differences.map((d) => d.location).sort(),
+      [
+        "datasets.synthetic-full.items.arrow",
+        "realDatasets[0 scifact · available].status",
+      ],
+      formatComparison(moved),
+    );
+  });
+});
+
 Deno.test("check: a folder that is no reproduce output is refused", async () => {
   await withTempDir("check_test_", async (dir) => {
     await writeOutput(`${dir}/a`, base());
