@@ -22,7 +22,7 @@
 
 import type { Profile } from "./context.ts";
 import { joinSource, type Notebook, readNotebook } from "./notebook.ts";
-import { OUT_ENV, PROFILE_ENV, SEED_ENV, SEEDS_ENV } from "./protocol.ts";
+import { contextEnv } from "./protocol.ts";
 import { absolutePath, dirname } from "./runner.ts";
 
 /** The command that installs what `--jupyter` needs (Debian 12). */
@@ -279,12 +279,7 @@ export async function runJupyter(
     env: {
       JUPYTER_PATH: jupyterPath,
       NO_COLOR: "1",
-      [PROFILE_ENV]: options.profile ?? "quick",
-      [SEED_ENV]: String(options.seed ?? 1),
-      ...(options.seeds === undefined
-        ? {}
-        : { [SEEDS_ENV]: String(options.seeds) }),
-      [OUT_ENV]: absolutePath(options.out),
+      ...contextEnv({ ...options, out: absolutePath(options.out) }),
     },
   }).output();
   if (!r.success) {

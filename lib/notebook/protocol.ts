@@ -25,6 +25,28 @@ export const SEEDS_ENV = "ADAPTIVE_RETRIEVAL_SEEDS";
 /** Environment variable holding the notebook name (set by the runner only). */
 export const NOTEBOOK_ENV = "ADAPTIVE_RETRIEVAL_NOTEBOOK";
 
+/**
+ * The run context as the child's environment, the one place both the
+ * headless runner and the Jupyter run write it: profile (default quick),
+ * seed (default 1), output folder, and the training seeds per config only
+ * when given (unset: the profile's count).
+ */
+export function contextEnv(context: {
+  profile?: string;
+  seed?: number;
+  seeds?: number;
+  out: string;
+}): Record<string, string> {
+  return {
+    [PROFILE_ENV]: context.profile ?? "quick",
+    [SEED_ENV]: String(context.seed ?? 1),
+    ...(context.seeds === undefined
+      ? {}
+      : { [SEEDS_ENV]: String(context.seeds) }),
+    [OUT_ENV]: context.out,
+  };
+}
+
 /** Marks the start of an event line on the child's stdout. */
 export const EVENT_MARK = "\x1e";
 

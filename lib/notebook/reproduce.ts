@@ -76,7 +76,6 @@ import { type Profile, PROFILES, repoRoot } from "./context.ts";
 import { hashFile, hashTree, listFiles, sha256 } from "./hash.ts";
 import { type JupyterRun, runJupyter } from "./jupyter.ts";
 import { type Notebook, notebookName, readNotebook } from "./notebook.ts";
-import { SEEDS_ENV } from "./protocol.ts";
 import {
   checkPublishTarget,
   pathRelation,
@@ -405,9 +404,6 @@ export async function reproduce(
   if (seeds !== undefined && !(Number.isSafeInteger(seeds) && seeds >= 1)) {
     throw new ReproduceError(`--seeds must be an integer ≥ 1, got '${seeds}'`);
   }
-  const seedsEnv: Record<string, string> = seeds === undefined
-    ? {}
-    : { [SEEDS_ENV]: String(seeds) };
   const out = absolutePath(options.out ?? `${root}/out`);
   const nbDir = absolutePath(options.notebooks ?? `${root}/notebooks`);
   await checkOutFolder(out, sourceFolders(options.notebooks));
@@ -536,7 +532,7 @@ export async function reproduce(
       out,
       profile,
       seed,
-      env: seedsEnv,
+      seeds,
       cellTimeoutMs: cellTimeoutS * 1000,
       config: `${root}/deno.json`,
       onEvent: (e) => {

@@ -30,12 +30,10 @@ import {
   splitLines,
 } from "./notebook.ts";
 import {
+  contextEnv,
   decodeLine,
   NOTEBOOK_ENV,
-  OUT_ENV,
-  PROFILE_ENV,
   type RunEvent,
-  SEED_ENV,
 } from "./protocol.ts";
 
 /**
@@ -53,6 +51,8 @@ export interface RunOptions {
   profile?: Profile;
   /** Seed passed to cells (default 1). */
   seed?: number;
+  /** Training seeds per config passed to cells (default: the profile's). */
+  seeds?: number;
   /** Kill the run when one cell takes longer (milliseconds; default none). */
   cellTimeoutMs?: number;
   /** Further folders the notebook may write to (besides out and data/). */
@@ -276,9 +276,7 @@ export async function runNotebook(
     stderr: "piped",
     env: {
       NO_COLOR: "1",
-      [PROFILE_ENV]: options.profile ?? "quick",
-      [SEED_ENV]: String(options.seed ?? 1),
-      [OUT_ENV]: out,
+      ...contextEnv({ ...options, out }),
       [NOTEBOOK_ENV]: name,
       ...options.env,
     },
