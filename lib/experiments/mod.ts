@@ -271,3 +271,11 @@ export {
   type PerQueryValues,
   searchWithModel,
 } from "./evaluate.ts";
+export {
+  experimentsAvailableWordnet,
+  experimentsWordnet,
+  experimentsWordnetGrid,
+  experimentsWordnetProtocolRows,
+  WORDNET_DELTAS,
+  WORDNET_TRAINING,
+} from "./wordnet_study.ts";

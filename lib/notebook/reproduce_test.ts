@@ -9,7 +9,7 @@ import {
   ReproduceError,
   type ReproduceOptions,
 } from "./reproduce.ts";
-import { DATASETS_ENV, pathExists } from "../data/mod.ts";
+import { DATASETS_ENV, pathExists, realSourceStatus } from "../data/mod.ts";
 import { repoRoot } from "./context.ts";
 import {
   anchors,
@@ -366,9 +366,18 @@ Deno.test("prepareData: without real source files, synthetic is built and each r
       log: (l) => lines.push(l),
     });
     assertTrue(await pathExists(`${root}/data/synthetic-quick/items.arrow`));
+    // WordNet's source is a system package: built where it is installed.
+    const wordnet = (await realSourceStatus("wordnet")).present
+      ? "built"
+      : "skipped";
     assertEquals(
       statuses.map((s) => `${s.name}:${s.status}`),
-      ["wands:skipped", "scifact:skipped", "movielens:skipped"],
+      [
+        "wands:skipped",
+        "scifact:skipped",
+        "movielens:skipped",
+        `wordnet:${wordnet}`,
+      ],
     );
     for (const name of ["wands", "scifact", "movielens"]) {
       const mine = lines.filter((l) => l.startsWith(`data ${name}:`));
@@ -384,7 +393,9 @@ Deno.test("prepareData: without real source files, synthetic is built and each r
     const notes = realDatasetNotes(statuses);
     assertEquals(
       notes[0],
-      "Real datasets the notebooks ran on: none; not on wands, scifact, movielens, which every table and verdict leaves out.",
+      wordnet === "built"
+        ? "Real datasets the notebooks ran on: wordnet; not on wands, scifact, movielens, which every table and verdict leaves out."
+        : "Real datasets the notebooks ran on: none; not on wands, scifact, movielens, wordnet, which every table and verdict leaves out.",
     );
     assertTrue(notes[1].startsWith("Skipped wands: source folder"), notes[1]);
 
@@ -402,7 +413,12 @@ Deno.test("prepareData: without real source files, synthetic is built and each r
     });
     assertEquals(
       kept.map((s) => `${s.name}:${s.status}`),
-      ["wands:skipped", "scifact:present", "movielens:skipped"],
+      [
+        "wands:skipped",
+        "scifact:present",
+        "movielens:skipped",
+        `wordnet:${wordnet === "built" ? "present" : "skipped"}`,
+      ],
     );
     assertTrue(
       kept[0].reason.startsWith(
@@ -412,7 +428,9 @@ Deno.test("prepareData: without real source files, synthetic is built and each r
     );
     assertEquals(
       realDatasetNotes(kept)[0],
-      "Real datasets the notebooks ran on: scifact; not on wands, movielens, which every table and verdict leaves out.",
+      wordnet === "built"
+        ? "Real datasets the notebooks ran on: scifact, wordnet; not on wands, movielens, which every table and verdict leaves out."
+        : "Real datasets the notebooks ran on: scifact; not on wands, movielens, wordnet, which every table and verdict leaves out.",
     );
     // A rebuild without files keeps that earlier build and says so.
     const earlier = await prepareData(root, {
