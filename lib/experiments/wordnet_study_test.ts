@@ -29,7 +29,14 @@ Deno.test("the WordNet grid: the fixed margin over δ and the adaptive margin, w
   const sixOhSix = new Map(
     experimentsSensitivityGrid("full").map((c) => [c.name, c.loss]),
   );
-  for (const c of full) assertEquals(c.loss, sixOhSix.get(c.name));
+  for (const c of full) {
+    assertEquals(
+      c.loss,
+      sixOhSix.get(c.name) ?? { kind: "margin", margin: c.value },
+    );
+  }
+  // δ 0.1, 0.3, 1 and the adaptive margin are also 06's sweep points.
+  assertEquals(full.filter((c) => sixOhSix.has(c.name)).length, 4);
   const quick = experimentsWordnetGrid("quick");
   assertEquals(quick.map((c) => c.name), ["fixed δ=0.1", "adaptive margin"]);
   for (const c of quick) {
