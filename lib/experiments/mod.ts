@@ -275,7 +275,10 @@ export {
   experimentsAvailableWordnet,
   experimentsWordnet,
   experimentsWordnetGrid,
+  experimentsWordnetMarginRows,
+  experimentsWordnetMarginSummary,
   experimentsWordnetProtocolRows,
   WORDNET_DELTAS,
   WORDNET_TRAINING,
+  type WordnetMarginRow,
 } from "./wordnet_study.ts";

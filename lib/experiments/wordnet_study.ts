@@ -16,7 +16,9 @@
  * @module
  */
 
-import { joinPath, missingDatasetNote } from "../data/mod.ts";
+import { type Dataset, joinPath, missingDatasetNote } from "../data/mod.ts";
+import { median } from "../eval/mod.ts";
+import { loadRun } from "../train/mod.ts";
 import { experimentsMethodGrid } from "./adaptive_method.ts";
 import {
   checkProfile,
@@ -24,8 +26,13 @@ import {
   type ExperimentsProfile,
   experimentsSettings,
 } from "./benchmark.ts";
-import type { ExperimentsConfig } from "./grid.ts";
+import type { ExperimentsConfig, ExperimentsRun } from "./grid.ts";
 import { experimentsFixedConfigs } from "./main_experiments.ts";
+import {
+  EXPERIMENTS_RELATIONS,
+  type ExperimentsPairValues,
+  experimentsPairValues,
+} from "./pair_values.ts";
 
 /**
  * δ values of the fixed margin on WordNet (full profile; quick: 0.1), a
@@ -157,4 +164,96 @@ export function experimentsWordnetProtocolRows(
         "test batch recall@10 (batches of 350 pairs, as in the paper) and full-corpus recall@10 and NDCG@10 over all 117,659 synsets; paired per-query tests, Holm-adjusted within each list of sentences",
     },
   ];
+}
+
+/** One row of {@link experimentsWordnetMarginRows}. */
+export interface WordnetMarginRow {
+  /** Which negatives. */
+  negatives: string;
+  /** How many (positive, negative) pairs. */
+  pairs: number;
+  /** Median s(v_b, v_j): the negative's similarity to the positive. */
+  "median s(v, v_j)": number;
+  /** Median δ_j. */
+  "median δ_j": number;
+  /** Share of the group whose δ_j is below `below` (the paper's δ). */
+  "share δ_j < δ": number;
+}
+
+/**
+ * The margins δ_j the adaptive margin gives the test negatives of a
+ * trained run: the weights its test metrics come from are loaded (the
+ * best-valid ones of an early-stopped run), the items of the first
+ * `batches` test batches are encoded and every (positive, negative) pair
+ * of a batch gets δ_j from `adaptiveMargin` with the run's loss options
+ * ({@link experimentsPairValues}, the function notebook 03 uses). Rows:
+ * all negatives, those in the positive's lexicographer file and the
+ * others, and the hardest 1% by the query's score s(q_b, v_j), the
+ * negatives that compete for the top ranks; each with the median
+ * similarity to the positive, the median δ_j and the share of δ_j below
+ * `options.below` (default 0.1, the paper's fixed δ).
+ */
+export async function experimentsWordnetMarginRows(
+  run: Pick<ExperimentsRun, "dir" | "name">,
+  data: { ds: Dataset; loss: ExperimentsConfig["loss"] },
+  options: { batches?: number; below?: number } = {},
+): Promise<WordnetMarginRow[]> {
+  if (run.dir === null) {
+    throw new RangeError(
+      `experimentsWordnetMarginRows: run "${run.name}" has no folder (skipped)`,
+    );
+  }
+  // "auto": the best-valid weights of an early-stopped run (the ones its
+  // test metrics come from), the last of a quick one.
+  const loaded = await loadRun(run.dir, { data: data.ds, weights: "auto" });
+  let pv: ExperimentsPairValues;
+  try {
+    pv = experimentsPairValues(loaded.model, {
+      ds: data.ds,
+      inputs: loaded.inputs,
+    }, {
+      loss: data.loss,
+      split: "test",
+      batches: options.batches ?? 4,
+    });
+  } finally {
+    loaded.model.dispose();
+  }
+  return experimentsWordnetMarginSummary(pv, {
+    below: options.below ?? 0.1,
+  });
+}
+
+/** The rows of {@link experimentsWordnetMarginRows} from pair values. */
+export function experimentsWordnetMarginSummary(
+  pv: ExperimentsPairValues,
+  options: { below: number },
+): WordnetMarginRow[] {
+  const { below } = options;
+  const n = pv.value.length;
+  const all = Array.from({ length: n }, (_, i) => i);
+  const sameFile = EXPERIMENTS_RELATIONS.indexOf("same sub-category");
+  // The top 1% of query scores over all pairs of the batches.
+  const scores = Float32Array.from(pv.queryScore).sort();
+  const cut = scores[Math.min(n - 1, Math.floor(0.99 * n))];
+  const groups: [string, number[]][] = [
+    ["all", all],
+    [
+      "same lexicographer file",
+      all.filter((i) => pv.relation[i] === sameFile),
+    ],
+    ["other files", all.filter((i) => pv.relation[i] !== sameFile)],
+    [
+      "hardest 1% by the query's score",
+      all.filter((i) => pv.queryScore[i] >= cut),
+    ],
+  ];
+  return groups.filter(([, idx]) => idx.length > 0).map(([negatives, idx]) => ({
+    negatives,
+    pairs: idx.length,
+    "median s(v, v_j)": median(idx.map((i) => pv.similarity[i])),
+    "median δ_j": median(idx.map((i) => pv.value[i])),
+    "share δ_j < δ": idx.filter((i) => pv.value[i] < below).length /
+      idx.length,
+  }));
 }

@@ -3,9 +3,11 @@ import { generateSynthetic, writeDataset } from "../data/mod.ts";
 import { experimentsLoadDataset } from "./benchmark.ts";
 import { experimentsTrainConfig } from "./grid.ts";
 import { experimentsSensitivityGrid } from "./main_experiments.ts";
+import { EXPERIMENTS_RELATIONS } from "./pair_values.ts";
 import {
   experimentsAvailableWordnet,
   experimentsWordnetGrid,
+  experimentsWordnetMarginSummary,
   experimentsWordnetProtocolRows,
   WORDNET_DELTAS,
   WORDNET_TRAINING,
@@ -98,4 +100,38 @@ Deno.test("the WordNet protocol rows name the budget: early stopping in full, a 
   assertEquals(full.find((r) => r.setting === "seeds")!.value, "1, 2, 3");
   const quick = experimentsWordnetProtocolRows("quick", { seeds: [1] });
   assertTrue(budget(quick).includes("smoke run"), budget(quick));
+});
+
+Deno.test("the WordNet margin summary: groups by lexicographer file and by the query's score, medians and the share below δ by hand", () => {
+  const same = EXPERIMENTS_RELATIONS.indexOf("same sub-category");
+  const other = EXPERIMENTS_RELATIONS.indexOf("other category");
+  // 100 pairs: the first 10 in the positive's file (δ_j 0.05), the rest
+  // elsewhere (δ_j 0.5); pair 99 alone has the top query score.
+  const n = 100;
+  const pv = {
+    kind: "δ_j",
+    step: 0,
+    similarity: Float32Array.from({ length: n }, (_, i) => i < 10 ? 0.9 : 0),
+    value: Float32Array.from({ length: n }, (_, i) => i < 10 ? 0.05 : 0.5),
+    queryScore: Float32Array.from({ length: n }, (_, i) => i === 99 ? 1 : 0),
+    relation: Uint8Array.from({ length: n }, (_, i) => i < 10 ? same : other),
+    label: new Int8Array(n).fill(-1),
+  };
+  const rows = experimentsWordnetMarginSummary(pv, { below: 0.1 });
+  const at = (g: string) => rows.find((r) => r.negatives === g)!;
+  assertEquals(at("all").pairs, 100);
+  assertEquals(at("all")["share δ_j < δ"], 0.1);
+  assertEquals(at("all")["median δ_j"], 0.5);
+  assertEquals(at("same lexicographer file").pairs, 10);
+  assertTrue(
+    Math.abs(at("same lexicographer file")["median δ_j"] - 0.05) < 1e-6,
+  );
+  assertEquals(at("same lexicographer file")["share δ_j < δ"], 1);
+  assertTrue(
+    Math.abs(at("same lexicographer file")["median s(v, v_j)"] - 0.9) < 1e-6,
+  );
+  assertEquals(at("other files").pairs, 90);
+  assertEquals(at("other files")["share δ_j < δ"], 0);
+  assertEquals(at("hardest 1% by the query's score").pairs, 1);
+  assertEquals(at("hardest 1% by the query's score")["median δ_j"], 0.5);
 });
