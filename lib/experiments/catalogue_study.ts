@@ -294,7 +294,8 @@ export function experimentsCatalogueChart(
 ): VegaLiteSpec {
   const panels = [...new Set(rows.map((r) => r.family))];
   return sensitivity(rows, {
-    recallTitle: "Adaptive margin − best fixed δ (recall@10)",
+    // Short: a long y title widened the first panel and left a gap.
+    recallTitle: "Gain over the best fixed δ",
     seriesTitle: "Metric",
     xTitles: Object.fromEntries(panels.map((p) => [p, p])),
     reference: panels.map((p) => ({ family: p, recall: 0, label: "no gain" })),

@@ -9,9 +9,9 @@
  * (`experimentsSensitivityPendings`), so a claim is tested here with the
  * same code as on the other datasets.
  *
- * Only the margin family runs: a run trains for 2,000–3,000 steps on one
- * core (about 3 minutes), and the softmax family would double a notebook
- * that already adds about a fifth to the full profile.
+ * Only the margin family runs: a run trains for 1,200–4,000 steps (about 3
+ * minutes on one core), and the softmax family would double a notebook
+ * that already adds about a quarter to the full profile.
  *
  * @module
  */
