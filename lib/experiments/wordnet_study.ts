@@ -3,13 +3,13 @@
  * reverse dictionary, where a definition retrieves its synset out of
  * 117,659 and sister synsets under one hypernym are natural hard
  * negatives, so per-pair hardness varies for real. This module holds the
- * study's grid (the fixed margin over δ and the adaptive margin, the
- * paper's headline method), the dataset spec and the protocol rows; the
- * verdicts are those of notebook 06's sensitivity section
- * (`experimentsSensitivityPendings`), so a claim is tested here with the
- * same code as on the other datasets.
+ * study's grid (the fixed margin over δ, and the adaptive margin, the
+ * paper's headline method, over α), the dataset spec, the protocol rows
+ * and the margins a trained run gives; the verdicts are those of notebook
+ * 06 (`experimentsSensitivityPendings`, `experimentsKnobVerdicts`), so a
+ * claim is tested here with the same code as on the other datasets.
  *
- * Only the margin family runs: a run trains for 1,200–4,000 steps (about 3
+ * Only the margin family runs: a run trains for 700–4,000 steps (about 3
  * minutes on one core), and the softmax family would double a notebook
  * that already adds about a quarter to the full profile.
  *
@@ -27,7 +27,16 @@ import {
   experimentsSettings,
 } from "./benchmark.ts";
 import type { ExperimentsConfig, ExperimentsRun } from "./grid.ts";
-import { experimentsFixedConfigs } from "./main_experiments.ts";
+import { experimentsKnobSeries, type KnobSeries } from "./knob_sensitivity.ts";
+import {
+  experimentsBestFixed,
+  experimentsFixedConfigs,
+} from "./main_experiments.ts";
+import {
+  experimentsAggregate,
+  experimentsPendingVerdict,
+} from "./aggregate.ts";
+import type { PendingVerdict } from "./statistics.ts";
 import {
   EXPERIMENTS_RELATIONS,
   type ExperimentsPairValues,
@@ -94,27 +103,65 @@ export async function experimentsAvailableWordnet(
 }
 
 /**
- * The WordNet grid: the fixed margin at each of {@link WORDNET_DELTAS} and
- * the adaptive margin at the paper's values, plain tower without the
- * item-id table. `full` trains with {@link WORDNET_TRAINING}'s cap and
- * evaluation interval (early stopping as the profile's); `quick` is a smoke
- * run of δ = 0.1 and the adaptive margin at the profile's 40 steps.
+ * α values of the adaptive margin on WordNet (full profile): the coarse α
+ * grid of notebook 06's real-data sweeps (`experimentsRealSweep`), so the
+ * question "does α take over δ's tuning?" is asked here as there.
+ */
+export const WORDNET_ALPHAS: readonly number[] = [0.1, 0.5, 2];
+
+/**
+ * The knob series of the WordNet study (for `experimentsKnobRows`,
+ * `experimentsKnobChart` and `experimentsKnobVerdicts`): the fixed δ over
+ * {@link WORDNET_DELTAS} and, in the full profile, the adaptive margin's α
+ * over {@link WORDNET_ALPHAS} (its 0.5 point is the run "adaptive margin").
+ * Quick: δ = 0.1 only.
+ */
+export function experimentsWordnetSeries(
+  profile: ExperimentsProfile,
+): KnobSeries[] {
+  checkProfile(profile);
+  const quick = profile === "quick";
+  // The quick series' α values are notebook 06's real-sweep ones.
+  return experimentsKnobSeries("quick", {
+    fixedDeltas: quick ? [0.1] : WORDNET_DELTAS,
+    fixedTaus: [],
+  }).filter((s) =>
+    s.family === "margin" &&
+    (s.knob === "fixed δ" || (!quick && s.knob === "adaptive α"))
+  );
+}
+
+/**
+ * The WordNet grid: the fixed margin at each δ and the adaptive margin at
+ * the paper's values and at each α of {@link experimentsWordnetSeries},
+ * plain tower without the item-id table. `full` trains with
+ * {@link WORDNET_TRAINING}'s cap and evaluation interval (early stopping as
+ * the profile's); `quick` is a smoke run of δ = 0.1 and the adaptive margin
+ * at the profile's 40 steps.
  */
 export function experimentsWordnetGrid(
   profile: ExperimentsProfile,
 ): ExperimentsConfig[] {
-  checkProfile(profile);
+  const series = experimentsWordnetSeries(profile);
+  const deltas = series.find((s) => s.knob === "fixed δ")!.points.map((p) =>
+    p.value
+  );
   const adaptive = experimentsMethodGrid().filter((c) =>
     c.name === "adaptive margin"
   );
-  const fixed = experimentsFixedConfigs({
-    deltas: profile === "quick" ? [0.1] : WORDNET_DELTAS,
-    taus: [],
-  });
+  for (const s of series.filter((s) => s.knob !== "fixed δ")) {
+    for (const p of s.points) {
+      if (!p.loss || adaptive.some((c) => c.name === p.name)) continue;
+      adaptive.push({ ...adaptive[0], name: p.name, loss: p.loss });
+    }
+  }
   const budget = profile === "quick"
     ? {}
     : { evalEvery: WORDNET_TRAINING.evalEvery, steps: WORDNET_TRAINING.steps };
-  return [...fixed, ...adaptive].map((c) => ({
+  return [
+    ...experimentsFixedConfigs({ deltas, taus: [] }),
+    ...adaptive,
+  ].map((c) => ({
     ...c,
     group: "wordnet",
     // Every config here is the plain tower; only the id table goes.
@@ -164,6 +211,43 @@ export function experimentsWordnetProtocolRows(
         "test batch recall@10 (batches of 350 pairs, as in the paper) and full-corpus recall@10 and NDCG@10 over all 117,659 synsets; paired per-query tests, Holm-adjusted within each list of sentences",
     },
   ];
+}
+
+/**
+ * Tuned against tuned: the adaptive margin at the α with the best mean
+ * valid batch recall@k against the fixed margin at the best δ, both
+ * chosen on the valid split as a practitioner would, as a pending verdict
+ * for `experimentsVerdictList` (batch recall and the full corpus). Null
+ * when either side has no run with a valid recall.
+ */
+export function experimentsWordnetTunedPending(
+  runs: readonly ExperimentsRun[],
+  options: { k?: number } = {},
+): PendingVerdict | null {
+  const k = options.k ?? 10;
+  const dataset = "wordnet";
+  const bestDelta = experimentsBestFixed(runs, {
+    family: "margin",
+    dataset,
+    k,
+  });
+  const alphas = experimentsAggregate(
+    runs.filter((r) =>
+      r.dataset === dataset && r.family === "margin" && r.value === null &&
+      r.valid !== null
+    ),
+    { metric: `valid@${k}`, ci: "seeds" },
+  ).filter((r) => Number.isFinite(r.mean));
+  if (bestDelta === null || alphas.length === 0) return null;
+  const bestAlpha = alphas.reduce((b, r) => r.mean > b.mean ? r : b).name;
+  return experimentsPendingVerdict(runs, {
+    candidate: bestAlpha,
+    baseline: bestDelta,
+    dataset,
+    k,
+    suffix:
+      ` (each the best of its family on the valid split: tuned α against tuned δ)`,
+  });
 }
 
 /** One row of {@link experimentsWordnetMarginRows}. */

@@ -2,22 +2,29 @@ import { assertEquals, assertThrows, assertTrue } from "../testing.ts";
 import { generateSynthetic, writeDataset } from "../data/mod.ts";
 import { experimentsLoadDataset } from "./benchmark.ts";
 import { experimentsTrainConfig } from "./grid.ts";
+import { experimentsKnobGrid } from "./knob_sensitivity.ts";
 import { experimentsSensitivityGrid } from "./main_experiments.ts";
+import { fakeRun } from "./fixtures.ts";
 import { EXPERIMENTS_RELATIONS } from "./pair_values.ts";
 import {
   experimentsAvailableWordnet,
   experimentsWordnetGrid,
   experimentsWordnetMarginSummary,
   experimentsWordnetProtocolRows,
+  experimentsWordnetSeries,
+  experimentsWordnetTunedPending,
+  WORDNET_ALPHAS,
   WORDNET_DELTAS,
   WORDNET_TRAINING,
 } from "./wordnet_study.ts";
 
-Deno.test("the WordNet grid: the fixed margin over δ and the adaptive margin, without the id table, on WordNet only", () => {
+Deno.test("the WordNet grid: the fixed margin over δ and the adaptive margin over α, without the id table, on WordNet only", () => {
   const full = experimentsWordnetGrid("full");
   assertEquals(full.map((c) => c.name), [
     ...WORDNET_DELTAS.map((d) => `fixed δ=${d}`),
     "adaptive margin",
+    "adaptive margin α=0.1",
+    "adaptive margin α=2",
   ]);
   for (const c of full) {
     assertEquals(c.tower, { kind: "plain", itemIdEmbedding: false });
@@ -29,7 +36,8 @@ Deno.test("the WordNet grid: the fixed margin over δ and the adaptive margin, w
   // The losses are those of notebook 06's configs of the same name: only
   // the tower and the budget differ, so a verdict compares the same losses.
   const sixOhSix = new Map(
-    experimentsSensitivityGrid("full").map((c) => [c.name, c.loss]),
+    [...experimentsSensitivityGrid("full"), ...experimentsKnobGrid("full")]
+      .map((c) => [c.name, c.loss]),
   );
   for (const c of full) {
     assertEquals(
@@ -37,8 +45,16 @@ Deno.test("the WordNet grid: the fixed margin over δ and the adaptive margin, w
       sixOhSix.get(c.name) ?? { kind: "margin", margin: c.value },
     );
   }
-  // δ 0.1, 0.3, 1 and the adaptive margin are also 06's sweep points.
-  assertEquals(full.filter((c) => sixOhSix.has(c.name)).length, 4);
+  // All but δ = 0.03 are also 06's sweep points.
+  assertEquals(full.filter((c) => sixOhSix.has(c.name)).length, 6);
+  // The knob series name exactly the grid's runs (α 0.5: "adaptive margin").
+  const series = experimentsWordnetSeries("full");
+  assertEquals(series.map((s) => s.knob), ["fixed δ", "adaptive α"]);
+  assertEquals(series[1].points.map((p) => p.value), [...WORDNET_ALPHAS]);
+  assertEquals(
+    series.flatMap((s) => s.points.map((p) => p.name)).sort(),
+    full.map((c) => c.name).sort(),
+  );
   const quick = experimentsWordnetGrid("quick");
   assertEquals(quick.map((c) => c.name), ["fixed δ=0.1", "adaptive margin"]);
   for (const c of quick) {
@@ -134,4 +150,41 @@ Deno.test("the WordNet margin summary: groups by lexicographer file and by the q
   assertEquals(at("other files")["share δ_j < δ"], 0);
   assertEquals(at("hardest 1% by the query's score").pairs, 1);
   assertEquals(at("hardest 1% by the query's score")["median δ_j"], 0.5);
+});
+
+Deno.test("tuned against tuned on WordNet: the best α and the best δ are chosen on the valid split, not on the test split", () => {
+  const run = (
+    name: string,
+    value: number | null,
+    valid: number,
+    ranks: number[],
+  ) =>
+    [1, 2].map((seed) =>
+      fakeRun(name, seed, ranks, {
+        dataset: "wordnet",
+        family: "margin",
+        value,
+        valid: { "10": valid },
+      })
+    );
+  const good = Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? 20 : 1));
+  const bad = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 20 : 1));
+  const runs = [
+    // Best δ on valid (0.1), though δ = 1 is better on test.
+    ...run("fixed δ=0.1", 0.1, 0.7, bad),
+    ...run("fixed δ=1", 1, 0.6, good),
+    // Best α on valid: α = 0.1, though the default is better on test.
+    ...run("adaptive margin", null, 0.5, good),
+    ...run("adaptive margin α=0.1", null, 0.8, good),
+  ];
+  const pending = experimentsWordnetTunedPending(runs)!;
+  const text = pending.write(pending.tests.map((t) => t.p));
+  assertTrue(text.startsWith("wordnet: adaptive margin α=0.1 "), text);
+  assertTrue(text.includes("vs fixed δ=0.1 "), text);
+  assertTrue(text.includes("tuned α against tuned δ"), text);
+  assertTrue(text.includes("→ better"), text);
+  assertEquals(
+    experimentsWordnetTunedPending(runs.filter((r) => r.value === null)),
+    null,
+  );
 });
