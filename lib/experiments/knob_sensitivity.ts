@@ -79,14 +79,18 @@ export interface KnobSeries {
  * The swept knobs of a profile, each with its config names: the fixed δ
  * and τ of the sensitivity grid (`fixedDeltas`, `fixedTaus`, default the
  * profile's {@link experimentsSensitivityGrid} values; names `fixed δ=…` /
- * `fixed τ=…`), and α, δ0, τ0 of the adaptive losses; the adaptive default
- * point of every adaptive knob is the run named "adaptive margin" /
- * "adaptive softmax".
+ * `fixed τ=…`), and α (`alphas`, default the profile's: full
+ * {@link EXPERIMENTS_ALPHAS}, quick 0.1, 0.5, 2), δ0, τ0 of the adaptive
+ * losses; the adaptive default point of every adaptive knob is the run
+ * named "adaptive margin" / "adaptive softmax".
  */
 export function experimentsKnobSeries(
   profile: ExperimentsProfile,
-  options: { fixedDeltas?: readonly number[]; fixedTaus?: readonly number[] } =
-    {},
+  options: {
+    fixedDeltas?: readonly number[];
+    fixedTaus?: readonly number[];
+    alphas?: readonly number[];
+  } = {},
 ): KnobSeries[] {
   checkProfile(profile);
   const swept = (family: string) =>
@@ -96,7 +100,7 @@ export function experimentsKnobSeries(
   const fixedDeltas = options.fixedDeltas ?? swept("margin");
   const fixedTaus = options.fixedTaus ?? swept("softmax");
   const quick = profile === "quick";
-  const alphas = quick ? QUICK_ALPHAS : EXPERIMENTS_ALPHAS;
+  const alphas = options.alphas ?? (quick ? QUICK_ALPHAS : EXPERIMENTS_ALPHAS);
   const m = ADAPTIVE_MARGIN_OPTIONS;
   const t = ADAPTIVE_TEMPERATURE_OPTIONS;
   const adaptive = (

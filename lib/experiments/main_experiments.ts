@@ -257,11 +257,30 @@ export function experimentsBestFixed(
   runs: readonly ExperimentsRun[],
   options: { family: "margin" | "softmax"; dataset: string; k?: number },
 ): string | null {
+  return experimentsBestOnValid(runs, {
+    ...options,
+    where: (r) => r.family === options.family && r.value !== null,
+  });
+}
+
+/**
+ * Of the configs whose runs pass `where`, the one with the best mean
+ * valid-split batch recall@k (default 10) on a dataset: the choice a
+ * practitioner makes by tuning, without looking at the test split. Null
+ * when none of those runs has a valid recall.
+ */
+export function experimentsBestOnValid(
+  runs: readonly ExperimentsRun[],
+  options: {
+    dataset: string;
+    where: (run: ExperimentsRun) => boolean;
+    k?: number;
+  },
+): string | null {
   const k = options.k ?? 10;
   const rows = experimentsAggregate(
     runs.filter((r) =>
-      r.family === options.family && r.value !== null &&
-      r.dataset === options.dataset && r.valid !== null
+      r.dataset === options.dataset && r.valid !== null && options.where(r)
     ),
     { metric: `valid@${k}`, ci: "seeds" },
   ).filter((r) => Number.isFinite(r.mean));

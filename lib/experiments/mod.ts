@@ -145,6 +145,7 @@ export {
   experimentsAblationPendings,
   experimentsAblationVerdicts,
   experimentsBestFixed,
+  experimentsBestOnValid,
   experimentsFixedConfigs,
   experimentsMainPendings,
   experimentsMainTableGrid,

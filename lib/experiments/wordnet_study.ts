@@ -30,12 +30,10 @@ import type { ExperimentsConfig, ExperimentsRun } from "./grid.ts";
 import { experimentsKnobSeries, type KnobSeries } from "./knob_sensitivity.ts";
 import {
   experimentsBestFixed,
+  experimentsBestOnValid,
   experimentsFixedConfigs,
 } from "./main_experiments.ts";
-import {
-  experimentsAggregate,
-  experimentsPendingVerdict,
-} from "./aggregate.ts";
+import { experimentsPendingVerdict } from "./aggregate.ts";
 import type { PendingVerdict } from "./statistics.ts";
 import {
   EXPERIMENTS_RELATIONS,
@@ -121,10 +119,10 @@ export function experimentsWordnetSeries(
 ): KnobSeries[] {
   checkProfile(profile);
   const quick = profile === "quick";
-  // The quick series' α values are notebook 06's real-sweep ones.
-  return experimentsKnobSeries("quick", {
+  return experimentsKnobSeries(profile, {
     fixedDeltas: quick ? [0.1] : WORDNET_DELTAS,
     fixedTaus: [],
+    alphas: WORDNET_ALPHAS,
   }).filter((s) =>
     s.family === "margin" &&
     (s.knob === "fixed δ" || (!quick && s.knob === "adaptive α"))
@@ -231,15 +229,12 @@ export function experimentsWordnetTunedPending(
     dataset,
     k,
   });
-  const alphas = experimentsAggregate(
-    runs.filter((r) =>
-      r.dataset === dataset && r.family === "margin" && r.value === null &&
-      r.valid !== null
-    ),
-    { metric: `valid@${k}`, ci: "seeds" },
-  ).filter((r) => Number.isFinite(r.mean));
-  if (bestDelta === null || alphas.length === 0) return null;
-  const bestAlpha = alphas.reduce((b, r) => r.mean > b.mean ? r : b).name;
+  const bestAlpha = experimentsBestOnValid(runs, {
+    dataset,
+    k,
+    where: (r) => r.family === "margin" && r.value === null,
+  });
+  if (bestDelta === null || bestAlpha === null) return null;
   return experimentsPendingVerdict(runs, {
     candidate: bestAlpha,
     baseline: bestDelta,
@@ -269,7 +264,8 @@ export interface WordnetMarginRow {
  * trained run: the weights its test metrics come from are loaded (the
  * best-valid ones of an early-stopped run), the items of the first
  * `batches` test batches are encoded and every (positive, negative) pair
- * of a batch gets δ_j from `adaptiveMargin` with the run's loss options
+ * of a batch gets δ_j from `adaptiveMargin` with the loss options the run
+ * trained with
  * ({@link experimentsPairValues}, the function notebook 03 uses). Rows:
  * all negatives, those in the positive's lexicographer file and the
  * others, and the hardest 1% by the query's score s(q_b, v_j), the
@@ -279,7 +275,7 @@ export interface WordnetMarginRow {
  */
 export async function experimentsWordnetMarginRows(
   run: Pick<ExperimentsRun, "dir" | "name">,
-  data: { ds: Dataset; loss: ExperimentsConfig["loss"] },
+  data: { ds: Dataset },
   options: { batches?: number; below?: number } = {},
 ): Promise<WordnetMarginRow[]> {
   if (run.dir === null) {
@@ -296,7 +292,9 @@ export async function experimentsWordnetMarginRows(
       ds: data.ds,
       inputs: loaded.inputs,
     }, {
-      loss: data.loss,
+      // The loss options the run trained with (its resolved config).
+      loss: loaded.config.loss,
+      minRelevance: loaded.config.minRelevance,
       split: "test",
       batches: options.batches ?? 4,
     });
