@@ -25,9 +25,5 @@ export {
 } from "./init.ts";
 export { GRADIENT_KERNELS, matMulT, registerGradients } from "./gradients.ts";
 export { registerSegmentSumKernels, segmentSumInto } from "./segment_sum.ts";
-export {
-  ownStorage,
-  readFloat32View,
-  writableFloat32View,
-} from "./heap_view.ts";
-export { stopGradient } from "./stop_gradient.ts";
+export * from "./heap_view.ts";
+export * from "./stop_gradient.ts";

@@ -15,66 +15,12 @@
  * @module
  */
 
-export {
-  BENCH_FORMAT,
-  BENCH_LOSSES,
-  BENCH_NPROBES,
-  type BenchLoss,
-  type BenchOptions,
-  type BenchResult,
-  type EncodeBench,
-  type IndexBench,
-  type ProbeBench,
-  type StepBench,
-  type StepParams,
-  type TablesMode,
-  type Timing,
-} from "./result.ts";
-export { runBench } from "./bench.ts";
-export {
-  formatMemory,
-  type MemorySample,
-  memorySample,
-  processCpuMs,
-} from "./memory.ts";
+export * from "./result.ts";
+export * from "./bench.ts";
+export * from "./memory.ts";
 export { formatBench, type FormatReportOptions, table } from "./format.ts";
-export {
-  KERNEL_PROFILE_FORMAT,
-  type KernelProfileOptions,
-  type KernelProfileResult,
-  measurePeak,
-  type MeasurePeakOptions,
-  profileCalls,
-  type ProfiledCalls,
-  profileStep,
-  type ProfileStepOptions,
-  runKernelProfile,
-  type StepProfile,
-  TOP_SHAPES,
-  type TowerProfile,
-} from "./kernels.ts";
-export {
-  aggregateCalls,
-  callBytes,
-  callFlops,
-  DATA_MOVEMENT,
-  type KernelCall,
-  type KernelRow,
-  type MachinePeak,
-  type Phase,
-  type PhaseRow,
-  phaseRows,
-  PHASES,
-  REDUCTIONS,
-  type Roofline,
-  roofline,
-  shapesKey,
-  type Transfer,
-} from "./kernel_stats.ts";
-export {
-  formatKernelProfile,
-  formatPeak,
-  TOP_NAMES,
-} from "./kernels_format.ts";
-export { type BenchArgs, main, type MainIo, parseBenchArgs } from "./cli.ts";
-export { type StepTiming, timeStep, type TimeStepOptions } from "./towers.ts";
+export * from "./kernels.ts";
+export * from "./kernel_stats.ts";
+export * from "./kernels_format.ts";
+export * from "./cli.ts";
+export * from "./towers.ts";

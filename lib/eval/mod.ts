@@ -7,58 +7,10 @@
  * @module
  */
 
-export {
-  batchRanks,
-  type BatchRanksOptions,
-  batchRecall,
-  type BatchRecallOptions,
-  type BatchRecallResult,
-  bootstrapCI,
-  type BootstrapOptions,
-  DEFAULT_BATCH_SIZE,
-  DEFAULT_KS,
-  exactSearch,
-  type ExactSearchOptions,
-  type Gain,
-  type Interval,
-  type LabelledPairs,
-  labelsFromPairs,
-  mean,
-  median,
-  type QueryLabels,
-  type RankedLists,
-  rankingMetrics,
-  type RankingOptions,
-  type RankingResult,
-} from "./metrics.ts";
-export {
-  alignment,
-  type AlignmentOptions,
-  effectiveRank,
-  type EffectiveRankOptions,
-  type EigenResult,
-  embeddingHealth,
-  type HealthOptions,
-  type HealthReport,
-  jacobiEigen,
-  type JacobiOptions,
-  meanCosine,
-  uniformity,
-  type UniformityOptions,
-} from "./health.ts";
-export {
-  type Assignment,
-  assignNearest,
-  kmeans,
-  type KMeansOptions,
-  type KMeansResult,
-} from "./kmeans.ts";
-export {
-  type IvfPqBuildOptions,
-  IvfPqIndex,
-  type IvfPqSearchOptions,
-  type IvfPqStats,
-} from "./ivf_pq.ts";
+export * from "./metrics.ts";
+export * from "./health.ts";
+export * from "./kmeans.ts";
+export * from "./ivf_pq.ts";
 export {
   type InnerProductOptions,
   innerProducts,

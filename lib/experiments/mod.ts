@@ -53,113 +53,13 @@ export {
   experimentsPairValues,
   type PairValueExtractOptions,
 } from "./pair_values.ts";
-export {
-  experimentsMethodGrid,
-  experimentsPairPlotRows,
-  experimentsPairSummary,
-  type ExperimentsPairSummaryRow,
-  experimentsPairVerdict,
-} from "./adaptive_method.ts";
-export {
-  type AggregateOptions,
-  EXPERIMENTS_METRICS,
-  experimentsAggregate,
-  experimentsCompare,
-  type ExperimentsCompareMetric,
-  type ExperimentsComparison,
-  experimentsCorpusClause,
-  experimentsCurveRows,
-  experimentsHasCorpusValues,
-  experimentsHealthRows,
-  experimentsHits,
-  experimentsMetric,
-  experimentsMetricsTable,
-  experimentsPendingVerdict,
-  type ExperimentsRow,
-  experimentsRunRows,
-  experimentsSensitivityRows,
-  experimentsVerdict,
-  experimentsVerdictList,
-  type ExperimentsVerdictOptions,
-  experimentsWideTable,
-  type IntervalColumn,
-} from "./aggregate.ts";
-export {
-  type ConvergenceRow,
-  type CurveBudget,
-  experimentsConvergenceRows,
-  experimentsConvergenceTable,
-  experimentsConvergenceVerdicts,
-  experimentsCurveBudget,
-  experimentsCurveGrid,
-} from "./learning_curves.ts";
-export {
-  type BatchLookalikes,
-  CATALOGUE_STUDY_DELTAS,
-  type CatalogueChartOptions,
-  type CatalogueGainRow,
-  type CatalogueStudyKnob,
-  type CatalogueVariant,
-  EXPERIMENTS_CATALOGUE_STUDY,
-  experimentsBatchLookalikes,
-  experimentsCatalogueChart,
-  experimentsCatalogueGains,
-  experimentsCatalogueGrid,
-  experimentsCataloguePendings,
-  experimentsCatalogueSpecs,
-  experimentsCatalogueTable,
-  experimentsCatalogueTrends,
-  experimentsCatalogueVariants,
-} from "./catalogue_study.ts";
-export {
-  EXPERIMENTS_ALPHAS,
-  EXPERIMENTS_DELTA0S,
-  EXPERIMENTS_REAL_SWEEP_VALUES,
-  EXPERIMENTS_SWEEP_DATASETS,
-  EXPERIMENTS_TAU0S,
-  experimentsKnobChart,
-  experimentsKnobGrid,
-  experimentsKnobRows,
-  experimentsKnobSeries,
-  experimentsKnobSpreads,
-  experimentsKnobVerdicts,
-  experimentsRealSweep,
-  type KnobChartOptions,
-  type KnobRow,
-  type KnobSeries,
-  type KnobSpread,
-} from "./knob_sensitivity.ts";
-export {
-  experimentsSoftmaxFormGrid,
-  experimentsSoftmaxFormName,
-  experimentsSoftmaxFormRows,
-  experimentsSoftmaxFormVerdict,
-  SOFTMAX_FORM_REFERENCE,
-  type SoftmaxFormRow,
-  type SoftmaxFormVerdictOptions,
-} from "./softmax_forms.ts";
-export {
-  EXPERIMENTS_DELTAS,
-  EXPERIMENTS_TAUS,
-  experimentsAblationGrid,
-  experimentsAblationPendings,
-  experimentsAblationVerdicts,
-  experimentsBestFixed,
-  experimentsBestOnValid,
-  experimentsFixedConfigs,
-  experimentsMainPendings,
-  experimentsMainTableGrid,
-  experimentsMainVerdicts,
-  experimentsProtocolRows,
-  experimentsSensitivityGrid,
-  experimentsSensitivityPending,
-  experimentsSensitivityPendings,
-  experimentsSensitivityVerdict,
-  experimentsSensitivityVerdicts,
-  experimentsVerdictSections,
-  type SensitivityVerdictOptions,
-  type VerdictSection,
-} from "./main_experiments.ts";
+export * from "./adaptive_method.ts";
+export * from "./aggregate.ts";
+export * from "./learning_curves.ts";
+export * from "./catalogue_study.ts";
+export * from "./knob_sensitivity.ts";
+export * from "./softmax_forms.ts";
+export * from "./main_experiments.ts";
 export {
   familyOutcome,
   holm,
@@ -183,33 +83,8 @@ export {
   type WrittenFamily,
 } from "./statistics.ts";
 export { EXPERIMENTS_WORKERS_ENV, experimentsWorkers } from "./workers.ts";
-export {
-  COLLAPSE_FORMAT,
-  COLLAPSE_RESULT_FILE,
-  type CollapsedInitOptions,
-  collapsedInitWeights,
-  CollapseError,
-  collapseHealthItems,
-  type CollapseHealthRow,
-  type CollapseInit,
-  collapseItemHealth,
-  collapseRun,
-  type CollapseRunOptions,
-  type CollapseRunResult,
-  type CollapseVariant,
-  type CollapseVariantOptions,
-  collapseVariants,
-} from "./collapse.ts";
-export {
-  type CollapseExperiment,
-  collapseExperiment,
-  collapseRowsOf,
-  collapseRunsTable,
-  collapseSummary,
-  type CollapseSummaryRow,
-  collapseVerdict,
-  type CollapseVerdictOptions,
-} from "./collapse_report.ts";
+export * from "./collapse.ts";
+export * from "./collapse_report.ts";
 export {
   ADAP_TAU_BASELINE_WARMUP,
   BASELINE_BUCKETS,
@@ -228,61 +103,7 @@ export {
   runBaselineGrid,
   type RunBaselineGridOptions,
 } from "./baselines.ts";
-export {
-  BASELINE_METRIC_TITLES,
-  type BaselineChartOptions,
-  baselineChartRows,
-  type BaselineComparison,
-  baselineComparisons,
-  baselineCurveRows,
-  type BaselineDifference,
-  baselineDifferences,
-  baselineHealthTable,
-  type BaselineMetric,
-  baselinePendingVerdict,
-  baselineTable,
-  type BaselineTableOptions,
-  baselineVerdict,
-  baselineVerdictMarkdown,
-  type BaselineVerdictOptions,
-  baselineVerdicts,
-} from "./baseline_report.ts";
-export {
-  BASELINE_HEALTH_CAPTION,
-  baselineCurvesChart,
-  type BaselineCurvesChartOptions,
-  type BaselineDatasetRead,
-  baselineResultsChart,
-  type BaselineResultsChartOptions,
-  baselineRunsNote,
-  type BaselineSection,
-  type BaselineSectionOptions,
-  baselineSetupNote,
-  readBaselineDataset,
-  runBaselineSection,
-} from "./baseline_notebook.ts";
-export {
-  EVAL_CORPUS_KS,
-  evaluateModel,
-  type EvaluateModelOptions,
-  evaluateModelPerQuery,
-  evaluateRun,
-  type EvaluateRunOptions,
-  type ModelOnData,
-  type PerQueryValues,
-  searchWithModel,
-} from "./evaluate.ts";
-export {
-  experimentsAvailableWordnet,
-  experimentsWordnet,
-  experimentsWordnetGrid,
-  experimentsWordnetMarginRows,
-  experimentsWordnetMarginSummary,
-  experimentsWordnetProtocolRows,
-  experimentsWordnetSeries,
-  experimentsWordnetTunedPending,
-  WORDNET_ALPHAS,
-  WORDNET_DELTAS,
-  WORDNET_TRAINING,
-  type WordnetMarginRow,
-} from "./wordnet_study.ts";
+export * from "./baseline_report.ts";
+export * from "./baseline_notebook.ts";
+export * from "./evaluate.ts";
+export * from "./wordnet_study.ts";

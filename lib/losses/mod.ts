@@ -47,26 +47,7 @@ export {
   temperatureScale,
   type TemperatureScaleOptions,
 } from "./adaptive.ts";
-export {
-  ADAP_TAU_LOSS_OPTIONS,
-  ADAP_TAU_OPTIONS,
-  ADAP_TAU_WARMUP_GAP,
-  AdapTau,
-  type AdapTauDataStats,
-  adapTauGlobalScale,
-  type AdapTauGlobalScaleOptions,
-  adapTauLoss,
-  adapTauLossFromScores,
-  type AdapTauLossOptions,
-  type AdapTauOptions,
-  type AdapTauResult,
-  adapTauScales,
-  type AdapTauScalesOptions,
-  type AdapTauScoreOptions,
-  type AdapTauState,
-  adapTauStatistics,
-  type AdapTauStatisticsOptions,
-} from "./adap_tau.ts";
+export * from "./adap_tau.ts";
 export {
   accidentalHitMask,
   type AccidentalHitOptions,
@@ -79,17 +60,8 @@ export {
   type ScoreFunction,
   withBatchScores,
 } from "./batch.ts";
-export { LAMBERT_W_MIN, lambertW } from "./lambert_w.ts";
-export {
-  mgdsprMixedNegatives,
-  type MixedNegativeOptions,
-  type MixedNegatives,
-  mixedNegativeScores,
-  relevantItemRows,
-  type SampleItemsOptions,
-  sampleRandomItems,
-  sampleUnclicked,
-} from "./negatives.ts";
+export * from "./lambert_w.ts";
+export * from "./negatives.ts";
 export {
   ADAPTIVE_MARGIN_LOSS_OPTIONS,
   adaptiveMarginLoss,
@@ -125,14 +97,7 @@ export {
   showValue,
   type ValueOf,
 } from "./options.ts";
-export {
-  type HingeRanking,
-  hingeRankingLoss,
-  type HingeRankingOptions,
-  MASKED_LOGIT,
-  softmaxRankingLoss,
-  type SoftmaxRankingOptions,
-} from "./ranking.ts";
+export * from "./ranking.ts";
 export {
   ADAPTIVE_SOFTMAX_LOSS_OPTIONS,
   adaptiveSoftmaxLoss,

@@ -25,76 +25,12 @@
  * @module
  */
 
-export {
-  ARTEFACTS,
-  type Artefacts,
-  artefactsOf,
-  type ByteStream,
-  chart,
-  type ChartFiles,
-  connectionFileOf,
-  DISPLAY,
-  display,
-  type Displayable,
-  DisplayError,
-  type DisplayOptions,
-  type DisplaySink,
-  html,
-  IopubSubscriber,
-  type KernelApi,
-  md,
-  type MimeBundle,
-  plainText,
-  PUBLISH_TIMEOUT_MS,
-  PUBLISHED_KEY,
-  SINK_KEY,
-  table,
-  type TableOptions,
-  toBundle,
-} from "./display.ts";
-export { renderedChart } from "./chart.ts";
-export {
-  ContextError,
-  outDir,
-  type Profile,
-  profile,
-  PROFILES,
-  repoRoot,
-  runsDir,
-  seed,
-  seedCount,
-} from "./context.ts";
+export * from "./display.ts";
+export * from "./chart.ts";
+export * from "./context.ts";
 export { OUT_ENV, PROFILE_ENV, SEED_ENV, SEEDS_ENV } from "./protocol.ts";
-export {
-  type Cell,
-  CELL_ID_PATTERN,
-  type DisplayDataOutput,
-  type ErrorOutput,
-  type ExecuteResultOutput,
-  joinSource,
-  type MultilineString,
-  type Notebook,
-  NotebookError,
-  notebookName,
-  type Output,
-  parseNotebook,
-  readNotebook,
-  splitLines,
-  type StreamOutput,
-} from "./notebook.ts";
-export {
-  absolutePath,
-  type CellRun,
-  dirname,
-  FILES_KEY,
-  findConfig,
-  type NotebookRun,
-  NotebookRunError,
-  type RunFailure,
-  runNotebook,
-  runNotebookOrThrow,
-  type RunOptions,
-} from "./runner.ts";
+export * from "./notebook.ts";
+export * from "./runner.ts";
 export {
   checkPublishTarget,
   dropUnpublishedLinks,
@@ -111,15 +47,7 @@ export {
   type PublishTargetOptions,
   resolvedPath,
 } from "./publish.ts";
-export {
-  indexPage,
-  notebookPage,
-  notebookTitle,
-  type ReportEntry,
-  reportMarkdown,
-  type ReportOptions,
-  writeReport,
-} from "./report.ts";
+export * from "./report.ts";
 export {
   checkExecution,
   type ExecutionCheck,

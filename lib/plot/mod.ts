@@ -30,66 +30,11 @@ export {
 } from "./theme.ts";
 export { PlotInputError } from "./input.ts";
 export { type TitleOptions } from "./parts.ts";
-export {
-  type TrainingCurveRow,
-  trainingCurves,
-  type TrainingCurvesOptions,
-} from "./training_curves.ts";
-export {
-  sensitivity,
-  type SensitivityOptions,
-  type SensitivityReference,
-  type SensitivityRow,
-} from "./sensitivity.ts";
-export {
-  mainTable,
-  type MainTableOptions,
-  type MainTableRow,
-} from "./main_table.ts";
-export {
-  formatInterval,
-  formatNumber,
-  type TableColumn,
-  tableHtml,
-  type TableHtmlOptions,
-  tableMarkdown,
-  type TableTextOptions,
-} from "./table_text.ts";
-export {
-  pairValueDistribution,
-  type PairValueOptions,
-  type PairValueRow,
-} from "./pair_values.ts";
-export {
-  embeddingHealth,
-  type EmbeddingHealthOptions,
-  type EmbeddingHealthRow,
-  HEALTH_METRICS,
-  type HealthMetric,
-} from "./embedding_health.ts";
-export {
-  ivfPqRecall,
-  type IvfPqRecallOptions,
-  type IvfPqRow,
-} from "./ivf_pq_recall.ts";
-export {
-  type ChartMimeBundle,
-  type CompiledSpec,
-  compileSpec,
-  mimeBundle,
-  type MimeBundleOptions,
-  type PngOptions,
-  pngSize,
-  renderChart,
-  type RenderChartOptions,
-  type RenderedChart,
-  renderSvg,
-  specTitle,
-  type SvgOptions,
-  type SvgResult,
-  svgSize,
-  toPng,
-  toSvg,
-  VEGALITE_MIME,
-  type WarningPolicy,
-} from "./render.ts";
+export * from "./training_curves.ts";
+export * from "./sensitivity.ts";
+export * from "./main_table.ts";
+export * from "./table_text.ts";
+export * from "./pair_values.ts";
+export * from "./embedding_health.ts";
+export * from "./ivf_pq_recall.ts";
+export * from "./render.ts";

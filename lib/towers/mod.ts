@@ -67,7 +67,7 @@ export {
   type TowerConfigOptions,
   type TowerKind,
 } from "./config.ts";
-export { createTower, type CreateTowerOptions } from "./create.ts";
+export * from "./create.ts";
 export { type EncodeOptions, type TwoTowerModel } from "./model.ts";
 export { type TowerInputs } from "./inputs.ts";
 export {
@@ -78,8 +78,8 @@ export {
 } from "./params.ts";
 export { DssmTower } from "./dssm.ts";
 export { MgdsprTower } from "./mgdspr.ts";
-export { dpsrScore, DpsrTower } from "./dpsr.ts";
-export { PlainTower } from "./plain.ts";
+export * from "./dpsr.ts";
+export * from "./plain.ts";
 export {
   collectRowGradients,
   gatherRows,

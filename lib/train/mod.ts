@@ -18,67 +18,12 @@
  * @module
  */
 
-export {
-  checkConfigAgainstData,
-  ConfigError,
-  configHash,
-  type OptimizerConfig,
-  type Profile,
-  PROFILE_NAMES,
-  type ProfileDefaults,
-  PROFILES,
-  QUICK_BUCKETS,
-  resolveConfig,
-  resolveLoss,
-  totalSteps,
-  type TrainConfig,
-  type TrainConfigInput,
-  validateConfig,
-} from "./config.ts";
-export {
-  LOSS_DEFAULTS,
-  LOSS_KINDS,
-  type LossConfig,
-  type LossConfigInput,
-  type LossConfigOf,
-  type LossKind,
-  lossOptionsMarkdown,
-  type OptionValue,
-} from "./loss_options.ts";
-export {
-  type LazyAdamOptions,
-  type LazyAdamState,
-  LazyTableAdam,
-  type TableGradients,
-  variableGradsWithTables,
-} from "./lazy_adam.ts";
-export {
-  acquireRunLock,
-  type EvaluateContext,
-  LOCK_FILE,
-  type RunLock,
-  train,
-  TrainError,
-  type TrainOptions,
-  type TrainResult,
-} from "./train.ts";
-export {
-  batchRecallOfModel,
-  encodeAll,
-  type EncodeAllOptions,
-  EVAL_ORDER_SEED,
-  type EvalBatchOptions,
-  type EvaluationBatches,
-  evaluationBatches,
-  type ModelBatchRecall,
-} from "./evaluate.ts";
-export {
-  createObjective,
-  type Objective,
-  type ObjectiveContext,
-  type ObjectiveOutput,
-  stepRng,
-} from "./objectives.ts";
+export * from "./config.ts";
+export * from "./loss_options.ts";
+export * from "./lazy_adam.ts";
+export * from "./train.ts";
+export * from "./evaluate.ts";
+export * from "./objectives.ts";
 export {
   type AdamScalars,
   type AdamState,
@@ -125,21 +70,4 @@ export {
   writeSteps,
   writeValid,
 } from "./logs.ts";
-export {
-  codeVersion,
-  DataMismatchError,
-  datasetContentHash,
-  datasetFilesHash,
-  type DatasetSummary,
-  describeDataset,
-  type LoadedRun,
-  loadRun,
-  type LoadRunOptions,
-  readRunConfig,
-  readRunInfo,
-  RUN_FILES,
-  type RunInfo,
-  type RunSession,
-  sameDataset,
-  summarizeDataset,
-} from "./run_files.ts";
+export * from "./run_files.ts";

@@ -31,59 +31,9 @@ export {
   sourceStatus,
   verifySource,
 } from "./source.ts";
-export {
-  loadWands,
-  matchKey,
-  WANDS_LABELS,
-  WANDS_SUBSET_FILES,
-  type WandsOptions,
-} from "./wands.ts";
-export {
-  documentText,
-  loadScifact,
-  parseStringList,
-  SCIFACT_MEMBERS,
-  type ScifactOptions,
-} from "./scifact.ts";
-export {
-  loadMovielens,
-  MIN_POSITIVES_FOR_HOLDOUT,
-  type MovielensOptions,
-} from "./movielens.ts";
-export {
-  loadWordnet,
-  resolveWordnetSource,
-  WORDNET_FOLDER,
-  WORDNET_SYSTEM_DIR,
-  wordnetHint,
-  type WordnetOptions,
-  wordnetRequiredFiles,
-  type WordnetStatus,
-  wordnetStatus,
-} from "./wordnet.ts";
-export {
-  glossDefinition,
-  lemmaText,
-  LEXNAMES,
-  namesLemma,
-  parentPointer,
-  parseDataFile,
-  parseSynsetLine,
-  synsetId,
-  type SynsetType,
-  WORDNET_DATA_FILES,
-  WORDNET_POS,
-  type WordnetPointer,
-  type WordnetPos,
-  type WordnetSynset,
-} from "./wordnet_format.ts";
-export {
-  isDownloadable,
-  loadRealDataset,
-  REAL_NAMES,
-  type RealDatasetOptions,
-  type RealName,
-  realSourceHint,
-  realSourceStatus,
-  type RealStatus,
-} from "./load.ts";
+export * from "./wands.ts";
+export * from "./scifact.ts";
+export * from "./movielens.ts";
+export * from "./wordnet.ts";
+export * from "./wordnet_format.ts";
+export * from "./load.ts";
