@@ -21,7 +21,7 @@ import {
   type SourceOptions,
 } from "./source.ts";
 import { sortedPairs, splitQueryId } from "./split.ts";
-import { queriesTable, sortById, splitCounts } from "./tables.ts";
+import { queriesTable, realDataset, sortById } from "./tables.ts";
 
 /** Options of {@link loadMovielens}. */
 export interface MovielensOptions extends SourceOptions {
@@ -184,34 +184,27 @@ export async function loadMovielens(
     (s, l) => s + l.length,
     0,
   );
-  return {
-    items,
-    queries,
-    pairs,
-    users,
-    meta: {
-      name: "movielens",
-      source: dir,
-      files: { "movies.csv": mSrc.sha256, "ratings.csv": rSrc.sha256 },
-      minRating,
-      labels: `rating >= ${minRating} → 3 (implicit positive); lower ` +
-        "ratings are not pairs",
-      splits: "leave-last-out per user by (timestamp, movieId): last " +
-        "positive → test, second-to-last → valid, rest → train; users " +
-        `with < ${MIN_POSITIVES_FOR_HOLDOUT} positives are train only; ` +
-        "query_id = 3·userId + (0 train, 1 valid, 2 test); query text empty",
-      history: `train positives, oldest first, last ${MAX_HISTORY}`,
-      popularity: "number of ratings (any value) minus held-out " +
-        "valid/test interactions",
-      counts: {
-        items: movies.length,
-        users: userIds.length,
-        ratings: rt.rows.length,
-        positives: totalPositives,
-        trainOnlyUsers,
-        usersWithoutPositives,
-        ...splitCounts(queries, pairs),
-      },
+  return realDataset({ items, queries, pairs, users }, {
+    name: "movielens",
+    source: dir,
+    files: { "movies.csv": mSrc.sha256, "ratings.csv": rSrc.sha256 },
+    minRating,
+    labels: `rating >= ${minRating} → 3 (implicit positive); lower ` +
+      "ratings are not pairs",
+    splits: "leave-last-out per user by (timestamp, movieId): last " +
+      "positive → test, second-to-last → valid, rest → train; users " +
+      `with < ${MIN_POSITIVES_FOR_HOLDOUT} positives are train only; ` +
+      "query_id = 3·userId + (0 train, 1 valid, 2 test); query text empty",
+    history: `train positives, oldest first, last ${MAX_HISTORY}`,
+    popularity: "number of ratings (any value) minus held-out " +
+      "valid/test interactions",
+    counts: {
+      items: movies.length,
+      users: userIds.length,
+      ratings: rt.rows.length,
+      positives: totalPositives,
+      trainOnlyUsers,
+      usersWithoutPositives,
     },
-  };
+  });
 }

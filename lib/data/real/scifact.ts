@@ -23,7 +23,7 @@ import {
   type SourceOptions,
 } from "./source.ts";
 import { checkFraction, pickFraction, sortedPairs } from "./split.ts";
-import { queriesTable, sortById, splitCounts, textItems } from "./tables.ts";
+import { queriesTable, realDataset, sortById, textItems } from "./tables.ts";
 
 /** The zip's members that the loader reads. */
 export const SCIFACT_MEMBERS = {
@@ -354,38 +354,32 @@ export async function loadScifact(
     { sourceId: docs.map((d) => String(d.id)), title: docs.map((d) => d.text) },
     pairs,
   );
-  return {
-    items,
-    queries,
-    pairs,
-    meta: {
-      name: "scifact",
-      source: dir,
-      files: { "scifact.zip": zip.sha256 },
-      relevance: mode,
-      labels: mode === "cited"
-        ? "claim → each cited_doc_ids entry = 3 (BEIR qrels)"
-        : "claim → each evidence_doc_id = 3 (SUPPORT or CONTRADICT)",
-      splits: `test = ${SCIFACT_MEMBERS.dev} (official dev, BEIR test); ` +
-        `train = ${SCIFACT_MEMBERS.train} minus ${validFraction} of its ` +
-        `claims → valid (seed ${seed}); query_id = claim id; claims without ` +
-        "a relevant doc are dropped",
-      itemText: `"<title>. <abstract sentences>", whitespace collapsed, ` +
-        (maxChars > 0 ? `cut at ${maxChars} chars` : "not cut"),
-      popularity: "number of positive train pairs of the doc",
-      seed,
-      validFraction,
-      maxTextChars: maxChars,
-      counts: {
-        items: docs.length,
-        claims: { train: train.size, dev: dev.size },
-        claimsDroppedWithoutRelevantDoc: {
-          train: train.size - trainKept.length,
-          dev: dev.size - devKept.length,
-        },
-        sentences: docs.reduce((s, d) => s + d.sentences, 0),
-        ...splitCounts(queries, pairs),
+  return realDataset({ items, queries, pairs }, {
+    name: "scifact",
+    source: dir,
+    files: { "scifact.zip": zip.sha256 },
+    relevance: mode,
+    labels: mode === "cited"
+      ? "claim → each cited_doc_ids entry = 3 (BEIR qrels)"
+      : "claim → each evidence_doc_id = 3 (SUPPORT or CONTRADICT)",
+    splits: `test = ${SCIFACT_MEMBERS.dev} (official dev, BEIR test); ` +
+      `train = ${SCIFACT_MEMBERS.train} minus ${validFraction} of its ` +
+      `claims → valid (seed ${seed}); query_id = claim id; claims without ` +
+      "a relevant doc are dropped",
+    itemText: `"<title>. <abstract sentences>", whitespace collapsed, ` +
+      (maxChars > 0 ? `cut at ${maxChars} chars` : "not cut"),
+    popularity: "number of positive train pairs of the doc",
+    seed,
+    validFraction,
+    maxTextChars: maxChars,
+    counts: {
+      items: docs.length,
+      claims: { train: train.size, dev: dev.size },
+      claimsDroppedWithoutRelevantDoc: {
+        train: train.size - trainKept.length,
+        dev: dev.size - devKept.length,
       },
+      sentences: docs.reduce((s, d) => s + d.sentences, 0),
     },
-  };
+  });
 }

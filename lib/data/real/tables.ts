@@ -6,7 +6,14 @@
  * @module
  */
 
-import type { ItemsTable, PairsTable, QueriesTable, Split } from "../schema.ts";
+import type {
+  Dataset,
+  DatasetMeta,
+  ItemsTable,
+  PairsTable,
+  QueriesTable,
+  Split,
+} from "../schema.ts";
 import { countBySplit, relevanceBySplit } from "./split.ts";
 
 /** One row of a real dataset's queries table. */
@@ -118,5 +125,23 @@ export function splitCounts(
     queriesBySplit: countBySplit(queries.split),
     pairsBySplit: countBySplit(pairs.split),
     relevanceBySplit: relevanceBySplit(pairs),
+  };
+}
+
+/**
+ * A loader's dataset: its tables, and `meta` with the {@link splitCounts}
+ * appended to the loader's own `meta.counts` (the key order of `meta` is
+ * kept: it is written to `meta.json`, whose bytes the data hash covers).
+ */
+export function realDataset(
+  tables: Omit<Dataset, "meta">,
+  meta: DatasetMeta & { counts: Record<string, unknown> },
+): Dataset {
+  return {
+    ...tables,
+    meta: {
+      ...meta,
+      counts: { ...meta.counts, ...splitCounts(tables.queries, tables.pairs) },
+    },
   };
 }

@@ -33,7 +33,7 @@ import {
 import {
   queriesTable,
   type QueryRow,
-  splitCounts,
+  realDataset,
   textItems,
   trainPopularity,
 } from "./tables.ts";
@@ -338,48 +338,42 @@ async function loadSubset(
     pairs,
   );
 
-  return {
-    items,
-    queries,
-    pairs,
-    meta: {
-      name: "wands",
-      variant: "subset",
-      source: dir,
-      files: {
-        "query.csv": qSrc.sha256,
-        [WANDS_SUBSET_FILES.train]: trSrc.sha256,
-        [WANDS_SUBSET_FILES.test]: teSrc.sha256,
-      },
-      labels: {
-        Relevant: WANDS_LABELS.Relevant,
-        "Not relevant": WANDS_LABELS["Not relevant"],
-        note: "subset labels are binary; full WANDS maps Exact→3, " +
-          "Partial→2 (ESCI substitute-like), Irrelevant→0",
-      },
-      splits: "test = subset test file; train = subset train file minus " +
-        "(query, product) pairs also in the test file; valid = " +
-        `${validFraction} of train queries (seed ${seed}); query_id = ` +
-        "3·WANDS query_id + (0 train, 1 valid, 2 test); queries without " +
-        (unlabelled === "train"
-          ? "pairs are train queries without pairs"
-          : "pairs are dropped"),
-      popularity: "number of positive train pairs of the item",
-      seed,
-      validFraction,
-      counts: {
-        items: n,
-        rawProductNames: rawNames,
-        wandsQueries: all.length,
-        subsetQueriesNotInQueryCsv: unmatched.length,
-        unlabelledQueries: unlabelledCount,
-        subsetRows: { train: trainRows.length, test: testRows.length },
-        trainPairsDroppedAsInTest: overlap,
-        conflictingDuplicateLabels: conflicts,
-        ...splitCounts(queries, pairs),
-      },
+  return realDataset({ items, queries, pairs }, {
+    name: "wands",
+    variant: "subset",
+    source: dir,
+    files: {
+      "query.csv": qSrc.sha256,
+      [WANDS_SUBSET_FILES.train]: trSrc.sha256,
+      [WANDS_SUBSET_FILES.test]: teSrc.sha256,
     },
-  };
+    labels: {
+      Relevant: WANDS_LABELS.Relevant,
+      "Not relevant": WANDS_LABELS["Not relevant"],
+      note: "subset labels are binary; full WANDS maps Exact→3, " +
+        "Partial→2 (ESCI substitute-like), Irrelevant→0",
+    },
+    splits: "test = subset test file; train = subset train file minus " +
+      "(query, product) pairs also in the test file; valid = " +
+      `${validFraction} of train queries (seed ${seed}); query_id = ` +
+      "3·WANDS query_id + (0 train, 1 valid, 2 test); queries without " +
+      (unlabelled === "train"
+        ? "pairs are train queries without pairs"
+        : "pairs are dropped"),
+    popularity: "number of positive train pairs of the item",
+    seed,
+    validFraction,
+    counts: {
+      items: n,
+      rawProductNames: rawNames,
+      wandsQueries: all.length,
+      subsetQueriesNotInQueryCsv: unmatched.length,
+      unlabelledQueries: unlabelledCount,
+      subsetRows: { train: trainRows.length, test: testRows.length },
+      trainPairsDroppedAsInTest: overlap,
+      conflictingDuplicateLabels: conflicts,
+    },
+  });
 }
 
 function categoryPath(s: string): string {
@@ -500,31 +494,25 @@ async function loadFull(
     attributes: products.map((p) => (p.cls ? `class=${p.cls}` : "")),
     popularity,
   };
-  return {
-    items,
-    queries,
-    pairs,
-    meta: {
-      name: "wands",
-      variant: "full",
-      source: dir,
-      files: {
-        "query.csv": qSrc.sha256,
-        "product.csv": pSrc.sha256,
-        "label.csv": lSrc.sha256,
-      },
-      labels: { Exact: 3, Partial: 2, Irrelevant: 0 },
-      splits: `queries shuffled with seed ${seed}: ${testFraction} test, ` +
-        `${validFraction} valid, rest train; query_id = 3·WANDS query_id + ` +
-        "(0 train, 1 valid, 2 test)",
-      popularity: "number of positive train pairs of the item",
-      seed,
-      validFraction,
-      testFraction,
-      counts: {
-        items: items.itemId.length,
-        ...splitCounts(queries, pairs),
-      },
+  return realDataset({ items, queries, pairs }, {
+    name: "wands",
+    variant: "full",
+    source: dir,
+    files: {
+      "query.csv": qSrc.sha256,
+      "product.csv": pSrc.sha256,
+      "label.csv": lSrc.sha256,
     },
-  };
+    labels: { Exact: 3, Partial: 2, Irrelevant: 0 },
+    splits: `queries shuffled with seed ${seed}: ${testFraction} test, ` +
+      `${validFraction} valid, rest train; query_id = 3·WANDS query_id + ` +
+      "(0 train, 1 valid, 2 test)",
+    popularity: "number of positive train pairs of the item",
+    seed,
+    validFraction,
+    testFraction,
+    counts: {
+      items: items.itemId.length,
+    },
+  });
 }

@@ -23,8 +23,8 @@ import {
 import { checkFraction, hashedSplit, sortedPairs } from "./split.ts";
 import {
   queriesTable,
+  realDataset,
   rowsByKey,
-  splitCounts,
   trainPopularity,
 } from "./tables.ts";
 import {
@@ -304,49 +304,43 @@ export async function loadWordnet(
     ),
     popularity,
   };
-  return {
-    items,
-    queries,
-    pairs,
-    meta: {
-      name: "wordnet",
-      source: dir,
-      version,
-      files,
-      partsOfSpeech: parts,
-      lemmaInGloss,
-      labels: "definition → its synset = 3; synsets sharing a definition " +
-        "text share its query (a pair to each)",
-      splits: `per query by sha256("<seed>:<sourceId of its first ` +
-        `synset>"): test ${test}, valid ${valid}, the rest train (seed ` +
-        `${seed}); query_id = item_id of its first synset`,
-      itemText: "the synset's lemmas, '_' → ' ', adjective markers " +
-        "dropped, joined by ', '",
-      queryText: "the gloss's definition: text before the first quote " +
-        "after ';', ':' or ',' (the examples), whitespace collapsed",
-      category: "lexicographer file (lexnames), e.g. noun.animal",
-      attributes: "pos=<n|v|a|s|r>; parent=<sourceId>: first hypernym " +
-        "(@ or @i) of a noun or verb, head (&) of an adjective satellite; " +
-        "items with one parent are sisters",
-      popularity: "number of positive train pairs of the synset",
-      seed,
-      validFraction: valid,
-      testFraction: test,
-      counts: {
-        synsets: synsetsByPos,
-        items: n,
-        categories: new Set(items.category).size,
-        withoutDefinition,
-        definitionNamesLemma: namingLemma,
-        droppedDefinitionNamesLemma: lemmaInGloss === "drop" ? namingLemma : 0,
-        sharedDefinitions: { queries: shared, synsets: sharedSynsets },
-        withParent: parent.filter((p) => p >= 0).length,
-        sisterGroups: {
-          groups: sisterGroups.length,
-          items: sisterGroups.reduce((s, c) => s + c, 0),
-        },
-        ...splitCounts(queries, pairs),
+  return realDataset({ items, queries, pairs }, {
+    name: "wordnet",
+    source: dir,
+    version,
+    files,
+    partsOfSpeech: parts,
+    lemmaInGloss,
+    labels: "definition → its synset = 3; synsets sharing a definition " +
+      "text share its query (a pair to each)",
+    splits: `per query by sha256("<seed>:<sourceId of its first ` +
+      `synset>"): test ${test}, valid ${valid}, the rest train (seed ` +
+      `${seed}); query_id = item_id of its first synset`,
+    itemText: "the synset's lemmas, '_' → ' ', adjective markers " +
+      "dropped, joined by ', '",
+    queryText: "the gloss's definition: text before the first quote " +
+      "after ';', ':' or ',' (the examples), whitespace collapsed",
+    category: "lexicographer file (lexnames), e.g. noun.animal",
+    attributes: "pos=<n|v|a|s|r>; parent=<sourceId>: first hypernym " +
+      "(@ or @i) of a noun or verb, head (&) of an adjective satellite; " +
+      "items with one parent are sisters",
+    popularity: "number of positive train pairs of the synset",
+    seed,
+    validFraction: valid,
+    testFraction: test,
+    counts: {
+      synsets: synsetsByPos,
+      items: n,
+      categories: new Set(items.category).size,
+      withoutDefinition,
+      definitionNamesLemma: namingLemma,
+      droppedDefinitionNamesLemma: lemmaInGloss === "drop" ? namingLemma : 0,
+      sharedDefinitions: { queries: shared, synsets: sharedSynsets },
+      withParent: parent.filter((p) => p >= 0).length,
+      sisterGroups: {
+        groups: sisterGroups.length,
+        items: sisterGroups.reduce((s, c) => s + c, 0),
       },
     },
-  };
+  });
 }
