@@ -272,38 +272,28 @@ function adaptiveObjective(
   c: LossConfigOf<"adaptive-margin"> | LossConfigOf<"adaptive-softmax">,
   ctx: ObjectiveContext,
 ): Objective {
-  const margin = c.kind === "adaptive-margin";
-  const base = margin ? c.delta0 : c.tau0;
-  const baseName = margin ? "loss/delta0" : "loss/tau0";
-  const alpha = c.trainable ? tf.variable(tf.scalar(c.alpha), true) : null;
-  const baseVar = c.trainable ? tf.variable(tf.scalar(base), true) : null;
-  const vars: Record<string, tf.Variable<tf.Rank.R0>> = {};
-  if (alpha && baseVar) {
-    vars["loss/alpha"] = alpha;
-    vars[baseName] = baseVar;
+  // With `trainable`, scalar variables stand in for α and the base (δ0 or
+  // τ0), keyed by the loss option they replace; their weights are
+  // `loss/<option>`.
+  const vars: Partial<
+    Record<"alpha" | "delta0" | "tau0", tf.Variable<tf.Rank.R0>>
+  > = {};
+  if (c.trainable) {
+    const scalar = (x: number) => tf.variable(tf.scalar(x), true);
+    vars.alpha = scalar(c.alpha);
+    if (c.kind === "adaptive-margin") vars.delta0 = scalar(c.delta0);
+    else vars.tau0 = scalar(c.tau0);
   }
   // The config's options are the loss's own (one table), less the kind and
-  // the config's logQ switch; with `trainable`, variables replace α, δ0/τ0.
-  let loss: (s: BatchScores, stats: boolean) => LossResult;
-  if (c.kind === "adaptive-margin") {
-    const { kind: _kind, ...options } = c;
-    loss = (s, stats) =>
-      adaptiveMarginLossFromScores(s, {
-        ...options,
-        alpha: alpha ?? options.alpha,
-        delta0: baseVar ?? options.delta0,
-        stats,
-      });
-  } else {
+  // the config's logQ switch.
+  const loss = (s: BatchScores, stats: boolean): LossResult => {
+    if (c.kind === "adaptive-margin") {
+      const { kind: _kind, ...options } = c;
+      return adaptiveMarginLossFromScores(s, { ...options, ...vars, stats });
+    }
     const { kind: _kind, logQ: _logQ, ...options } = c;
-    loss = (s, stats) =>
-      adaptiveSoftmaxLossFromScores(s, {
-        ...options,
-        alpha: alpha ?? options.alpha,
-        tau0: baseVar ?? options.tau0,
-        stats,
-      });
-  }
+    return adaptiveSoftmaxLossFromScores(s, { ...options, ...vars, stats });
+  };
   const logQ = c.kind === "adaptive-softmax" && c.logQ;
   return {
     ...batchObjective(c.kind, ctx, {
@@ -314,7 +304,7 @@ function adaptiveObjective(
     getWeights() {
       const out: Weights = {};
       for (const [n, v] of Object.entries(vars)) {
-        out[n] = {
+        out[`loss/${n}`] = {
           shape: [],
           data: Float32Array.from(v.dataSync() as Float32Array),
         };
@@ -322,7 +312,8 @@ function adaptiveObjective(
       return out;
     },
     setWeights(w: Weights) {
-      for (const [n, v] of Object.entries(vars)) {
+      for (const [option, v] of Object.entries(vars)) {
+        const n = `loss/${option}`;
         if (!w[n]) throw new Error(`checkpoint lacks the loss weight '${n}'`);
         tf.tidy(() => v.assign(tf.scalar(w[n].data[0])));
       }
