@@ -76,6 +76,11 @@ export interface InnerProductOptions {
 // (at most ~16 MB of output per call) whatever the sizes.
 const MAX_OUT_FLOATS = 1 << 22;
 
+/** Whether `kernel` runs on the WebAssembly SIMD kernels ("auto": if they load). */
+function wantsSimd(kernel: KernelChoice): boolean {
+  return kernel === "wasm" || (kernel === "auto" && simdAvailable());
+}
+
 /**
  * All inner products between the rows of `a` `[na, d]` and of `b` `[nb, d]`,
  * row-major `[na, nb]`. Float32 accumulation (relative error ~1e-6 for
@@ -93,7 +98,7 @@ export function innerProducts(
     throw new RangeError(`out: needs ${na * nb} floats, has ${out.length}`);
   }
   if (na === 0 || nb === 0) return out;
-  const useWasm = kernel === "wasm" || (kernel === "auto" && simdAvailable());
+  const useWasm = wantsSimd(kernel);
   if (!useWasm) {
     jsInnerProducts(a, b, d, out);
     return out;
@@ -136,7 +141,7 @@ export function nearestRows(
     norms[j] = s;
   }
   const out = new Int32Array(na);
-  const useWasm = kernel === "wasm" || (kernel === "auto" && simdAvailable());
+  const useWasm = wantsSimd(kernel);
   // Chunks bound the kernel's scratch memory (and the JS score block).
   const chunk = useWasm ? 8192 : Math.max(4, Math.floor(MAX_OUT_FLOATS / nb));
   const scores = useWasm ? null : new Float32Array(Math.min(na, chunk) * nb);
