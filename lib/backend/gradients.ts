@@ -8,6 +8,12 @@
  * "gradient function not found for Sum". (The union bundle does get loaded as
  * a side effect of trying tfjs-node, even when that import fails, so "auto"
  * happened to have gradients and an explicit "wasm" or "cpu" did not.)
+ * Re-measured with the union bundle imported on purpose (tfjs 4.22): of the
+ * kernels listed here it has no gradient for 11 (DPSR's step runs `Less`),
+ * fails on broadcast inputs for 4 and differs by design for 3, and its
+ * BatchMatMul backward is 2–4× slower on wasm; so it could replace at most
+ * half of this file, for a second copy of tfjs-core in every process
+ * (docs/environment.md#gradients).
  *
  * These are written from the calculus, one entry per kernel, and
  * {@link registerGradients} installs them for every kernel in
