@@ -32,7 +32,7 @@ const NATIVE = ["--allow-ffi", "--allow-sys"];
 /** Every task and exactly the permission flags it may have. */
 const EXPECTED: Record<string, string[]> = {
   test: [...FS_ENV, `--allow-run=${RUN_DENO},jupyter,/usr/bin/jupyter,git`],
-  check: [],
+  check: ["--allow-read", `--allow-run=${RUN_DENO}`],
   data: FS_ENV,
   download: [...FS_ENV, `--allow-net=${DOWNLOAD_HOSTS.join(",")}`],
   train: FS_ENV,
