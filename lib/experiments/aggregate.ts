@@ -22,6 +22,7 @@
 import { bootstrapCI, type Interval } from "../eval/mod.ts";
 import type { ExperimentsRun } from "./grid.ts";
 import {
+  differenceText,
   familyList,
   familyOutcome,
   intervalText,
@@ -30,7 +31,6 @@ import {
   pHolmText,
   seedInterval,
   sentenceOf,
-  signed,
   writeFamily,
 } from "./statistics.ts";
 
@@ -655,11 +655,9 @@ export function experimentsCorpusClause(
     familyOutcome(t.c.difference, { adjustedP: t.adjusted })
   );
   const parts = tests.map((t, i) =>
-    `${t.c.metric} ${signed(t.c.difference.mean)} [${
-      signed(t.c.difference.lo)
-    }, ${signed(t.c.difference.hi)}] (${pHolmText(t.c.p, t.adjusted)}) → ${
-      word(outcomes[i])
-    }`
+    `${t.c.metric} ${differenceText(t.c.difference)} (${
+      pHolmText(t.c.p, t.adjusted)
+    }) → ${word(outcomes[i])}`
   );
   const against = batch === "better" ? "worse" : "better";
   const disagree = batch !== "unclear" && outcomes.includes(against);
@@ -720,10 +718,8 @@ export function experimentsPendingVerdict(
     return `${options.dataset}: ${options.candidate} ${
       intervalText(c.a)
     } vs ${options.baseline} ${intervalText(c.b)}: difference ${
-      signed(c.difference.mean)
-    } [${signed(c.difference.lo)}, ${
-      signed(c.difference.hi)
-    }] batch recall@${k} (paired bootstrap over ${c.queries} test queries, ${seeds}; ${
+      differenceText(c.difference)
+    } batch recall@${k} (paired bootstrap over ${c.queries} test queries, ${seeds}; ${
       pHolmText(c.p, adjusted[0])
     }) → ${word(batch)}${
       experimentsCorpusClause(

@@ -19,6 +19,7 @@ import {
 } from "./baselines.ts";
 import type { PerQueryValues } from "./evaluate.ts";
 import {
+  differenceText,
   familyList,
   familyOutcome,
   intervalText,
@@ -26,7 +27,6 @@ import {
   type PendingVerdict,
   pHolmText,
   sentenceOf,
-  signed,
   writeFamily,
 } from "./statistics.ts";
 
@@ -330,10 +330,8 @@ export function baselinePendingVerdict(
     });
     const parts = diffs.map((d, i) =>
       `${BASELINE_METRIC_TITLES[d.metric]} ${
-        signed(d.difference.mean, TYPESET)
-      } [${signed(d.difference.lo, TYPESET)}, ${
-        signed(d.difference.hi, TYPESET)
-      }] (${outcomes[i]}), ${pHolmText(d.p, adjusted[i])}`
+        differenceText(d.difference, TYPESET)
+      } (${outcomes[i]}), ${pHolmText(d.p, adjusted[i])}`
     );
     const better = outcomes.filter((o) => o === "better").length;
     const worse = outcomes.filter((o) => o === "worse").length;

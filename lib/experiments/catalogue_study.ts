@@ -49,7 +49,7 @@ import {
   experimentsBestFixed,
   experimentsFixedConfigs,
 } from "./main_experiments.ts";
-import { type PendingVerdict, signed } from "./statistics.ts";
+import { differenceText, type PendingVerdict, signed } from "./statistics.ts";
 
 /** A generator knob the study moves, with its values and why. */
 export interface CatalogueStudyKnob {
@@ -385,7 +385,7 @@ export function experimentsCatalogueTable(
   const out: Record<string, string | number>[] = [];
   for (const r of rows) {
     const gain = `gain, ${r.series}`;
-    const text = `${signed(r.recall)} [${signed(r.lo)}, ${signed(r.hi)}]`;
+    const text = differenceText({ mean: r.recall, lo: r.lo, hi: r.hi });
     const row = out.find((o) => o.knob === r.family && o.value === r.value);
     if (row) row[gain] = text;
     else {

@@ -44,13 +44,13 @@ import {
   gridConfigs,
 } from "./grid.ts";
 import {
+  differenceText,
   familyOutcome,
   holmNote,
   type PendingVerdict,
   pHolmText,
   sentenceOf,
   sentencesOf,
-  signed,
   writeFamily,
 } from "./statistics.ts";
 
@@ -385,11 +385,9 @@ export function experimentsSensitivityPending(
     if (cs.length > 0) {
       const c = cs[0];
       const o = familyOutcome(c.difference, { adjustedP: adjusted[0] });
-      separation = `best − worst, paired: ${signed(c.difference.mean)} [${
-        signed(c.difference.lo)
-      }, ${signed(c.difference.hi)}] (${pHolmText(c.p, adjusted[0])}; ${
-        o === "better" ? "the choice matters" : "within noise"
-      })${
+      separation = `best − worst, paired: ${differenceText(c.difference)} (${
+        pHolmText(c.p, adjusted[0])
+      }; ${o === "better" ? "the choice matters" : "within noise"})${
         experimentsCorpusClause(
           o,
           cs.slice(1).map((x, i) => ({ c: x, adjusted: adjusted[i + 1] })),

@@ -336,6 +336,20 @@ export function intervalText(
   return `${f(interval.mean)} [${f(interval.lo)}, ${f(interval.hi)}]`;
 }
 
+/**
+ * A difference and its interval, each {@link signed} with `options`:
+ * "+0.012 [−0.003, +0.027]", the form every verdict writes a paired
+ * difference in.
+ */
+export function differenceText(
+  d: Interval,
+  options: SignedOptions = {},
+): string {
+  return `${signed(d.mean, options)} [${signed(d.lo, options)}, ${
+    signed(d.hi, options)
+  }]`;
+}
+
 /** One paired test a verdict states: its raw p and a key naming it. */
 export interface StatedTest {
   /**

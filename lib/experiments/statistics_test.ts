@@ -5,6 +5,7 @@ import {
   assertTrue,
 } from "../testing.ts";
 import {
+  differenceText,
   familyOutcome,
   holm,
   holmNote,
@@ -95,6 +96,15 @@ Deno.test("signed and intervalText write what the former verdict helpers wrote",
     assertEquals(intervalText(i), three);
     assertEquals(intervalText(i, { digits: 2 }), two);
   }
+});
+
+Deno.test("differenceText: the mean and both ends signed alike", () => {
+  const d = { mean: 0.0123, lo: -0.0031, hi: 0.0274 };
+  assertEquals(differenceText(d), "+0.012 [-0.003, +0.027]");
+  assertEquals(
+    differenceText(d, { style: "typeset", digits: 2 }),
+    "+0.01 [−0.003, +0.03]",
+  );
 });
 
 Deno.test("holm: a hand-computed family (adjusted values, decisions, order kept)", () => {
