@@ -1,10 +1,12 @@
 /**
- * SHA-256 helpers for the run manifest and the resume keys.
+ * SHA-256 helpers for the run manifest and the resume keys, and the inputs
+ * a manifest records: the data files' hashes, the library's hash and the
+ * pinned npm versions.
  *
  * @module
  */
 
-import { sha256Hex } from "../data/mod.ts";
+import { pathExists, readJsonIfPresent, sha256Hex } from "../data/mod.ts";
 
 /** Hex SHA-256 of bytes or UTF-8 text (async for the callers' convenience). */
 export function sha256(data: Uint8Array | string): Promise<string> {
@@ -49,4 +51,46 @@ export async function hashTree(root: string, files: string[]): Promise<string> {
     lines.push(`${f} ${await hashFile(`${root}/${f}`)}`);
   }
   return await sha256(lines.join("\n"));
+}
+
+/** SHA-256 of every Arrow file under `<root>/data/<dataset>/`. */
+export async function datasetHashes(
+  root: string,
+): Promise<Record<string, Record<string, string>>> {
+  const dir = `${root}/data`;
+  const out: Record<string, Record<string, string>> = {};
+  if (!(await pathExists(dir))) return out;
+  for (
+    const f of await listFiles(dir, { filter: (p) => p.endsWith(".arrow") })
+  ) {
+    const slash = f.indexOf("/");
+    if (slash < 0) continue;
+    const name = f.slice(0, slash);
+    (out[name] ??= {})[f.slice(slash + 1)] = await hashFile(`${dir}/${f}`);
+  }
+  return out;
+}
+
+/** Hash of the library sources notebooks can depend on (tests excluded). */
+export async function libHash(root: string): Promise<string> {
+  const files = await listFiles(`${root}/lib`, {
+    filter: (p) =>
+      p.endsWith(".ts") && !p.endsWith("_test.ts") && !p.includes("testdata/"),
+  });
+  return await hashTree(`${root}/lib`, files);
+}
+
+/** `npm:` package versions pinned in the import map of `deno.json`. */
+export async function importMapVersions(
+  root: string,
+): Promise<Record<string, string>> {
+  const cfg = await readJsonIfPresent<{ imports?: Record<string, string> }>(
+    `${root}/deno.json`,
+  );
+  const out: Record<string, string> = {};
+  for (const target of Object.values(cfg?.imports ?? {})) {
+    const m = /^npm:(@?[^@/]+(?:\/[^@/]+)?)@([^/]+)/.exec(target);
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
 }

@@ -73,7 +73,14 @@ import {
   formatComparison,
 } from "./check.ts";
 import { type Profile, PROFILES, repoRoot } from "./context.ts";
-import { hashFile, hashTree, listFiles, sha256 } from "./hash.ts";
+import {
+  datasetHashes,
+  hashFile,
+  importMapVersions,
+  libHash,
+  listFiles,
+  sha256,
+} from "./hash.ts";
 import { type JupyterRun, runJupyter } from "./jupyter.ts";
 import { type Notebook, notebookName, readNotebook } from "./notebook.ts";
 import {
@@ -189,48 +196,6 @@ interface RunRecord {
   ms: number;
   cells: { id: string; ms: number | null }[];
   files: string[];
-}
-
-/** SHA-256 of every Arrow file under `<root>/data/<dataset>/`. */
-export async function datasetHashes(
-  root: string,
-): Promise<Record<string, Record<string, string>>> {
-  const dir = `${root}/data`;
-  const out: Record<string, Record<string, string>> = {};
-  if (!(await pathExists(dir))) return out;
-  for (
-    const f of await listFiles(dir, { filter: (p) => p.endsWith(".arrow") })
-  ) {
-    const slash = f.indexOf("/");
-    if (slash < 0) continue;
-    const name = f.slice(0, slash);
-    (out[name] ??= {})[f.slice(slash + 1)] = await hashFile(`${dir}/${f}`);
-  }
-  return out;
-}
-
-/** Hash of the library sources notebooks can depend on (tests excluded). */
-export async function libHash(root: string): Promise<string> {
-  const files = await listFiles(`${root}/lib`, {
-    filter: (p) =>
-      p.endsWith(".ts") && !p.endsWith("_test.ts") && !p.includes("testdata/"),
-  });
-  return await hashTree(`${root}/lib`, files);
-}
-
-/** `npm:` package versions pinned in the import map of `deno.json`. */
-export async function importMapVersions(
-  root: string,
-): Promise<Record<string, string>> {
-  const cfg = await readJsonIfPresent<{ imports?: Record<string, string> }>(
-    `${root}/deno.json`,
-  );
-  const out: Record<string, string> = {};
-  for (const target of Object.values(cfg?.imports ?? {})) {
-    const m = /^npm:(@?[^@/]+(?:\/[^@/]+)?)@([^/]+)/.exec(target);
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
 }
 
 function checkRunPermission(): void {

@@ -1,8 +1,7 @@
 import { assertEquals, assertRejects, assertTrue } from "../testing.ts";
-import { sha256 } from "./hash.ts";
+import { importMapVersions, sha256 } from "./hash.ts";
 import { readNotebook } from "./notebook.ts";
 import {
-  importMapVersions,
   prepareData,
   realDatasetNotes,
   reproduce,
