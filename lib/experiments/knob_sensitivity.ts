@@ -174,12 +174,25 @@ export function experimentsKnobSeries(
 export function experimentsKnobGrid(
   profile: ExperimentsProfile,
 ): ExperimentsConfig[] {
+  return experimentsKnobConfigs(experimentsKnobSeries(profile));
+}
+
+/**
+ * The configs of the series' points that carry a loss (plain tower, group
+ * "knobs"), each name once and none already in `known`: the fixed points
+ * are the sensitivity grid's, and an adaptive default point stands in two
+ * series (α and δ0/τ0) and in the method grid.
+ */
+export function experimentsKnobConfigs(
+  series: readonly KnobSeries[],
+  known: readonly ExperimentsConfig[] = [],
+): ExperimentsConfig[] {
   const configs: ExperimentsConfig[] = [];
-  for (const s of experimentsKnobSeries(profile)) {
+  const taken = (name: string) =>
+    known.some((c) => c.name === name) || configs.some((c) => c.name === name);
+  for (const s of series) {
     for (const p of s.points) {
-      // The fixed points are the sensitivity grid's; each adaptive default
-      // point stands in two series (α and δ0/τ0).
-      if (!p.loss || configs.some((c) => c.name === p.name)) continue;
+      if (!p.loss || taken(p.name)) continue;
       configs.push({
         name: p.name,
         group: "knobs",

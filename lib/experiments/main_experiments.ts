@@ -258,7 +258,8 @@ export function experimentsBestFixed(
   options: { family: "margin" | "softmax"; dataset: string; k?: number },
 ): string | null {
   return experimentsBestOnValid(runs, {
-    ...options,
+    dataset: options.dataset,
+    k: options.k,
     where: (r) => r.family === options.family && r.value !== null,
   });
 }

@@ -27,7 +27,11 @@ import {
   experimentsSettings,
 } from "./benchmark.ts";
 import type { ExperimentsConfig, ExperimentsRun } from "./grid.ts";
-import { experimentsKnobSeries, type KnobSeries } from "./knob_sensitivity.ts";
+import {
+  experimentsKnobConfigs,
+  experimentsKnobSeries,
+  type KnobSeries,
+} from "./knob_sensitivity.ts";
 import {
   experimentsBestFixed,
   experimentsBestOnValid,
@@ -147,18 +151,13 @@ export function experimentsWordnetGrid(
   const adaptive = experimentsMethodGrid().filter((c) =>
     c.name === "adaptive margin"
   );
-  for (const s of series.filter((s) => s.knob !== "fixed δ")) {
-    for (const p of s.points) {
-      if (!p.loss || adaptive.some((c) => c.name === p.name)) continue;
-      adaptive.push({ ...adaptive[0], name: p.name, loss: p.loss });
-    }
-  }
   const budget = profile === "quick"
     ? {}
     : { evalEvery: WORDNET_TRAINING.evalEvery, steps: WORDNET_TRAINING.steps };
   return [
     ...experimentsFixedConfigs({ deltas, taus: [] }),
     ...adaptive,
+    ...experimentsKnobConfigs(series, adaptive),
   ].map((c) => ({
     ...c,
     group: "wordnet",
