@@ -285,15 +285,17 @@ function adaptiveObjective(
     else vars.tau0 = scalar(c.tau0);
   }
   // The config's options are the loss's own (one table), less the kind and
-  // the config's logQ switch.
-  const loss = (s: BatchScores, stats: boolean): LossResult => {
-    if (c.kind === "adaptive-margin") {
-      const { kind: _kind, ...options } = c;
-      return adaptiveMarginLossFromScores(s, { ...options, ...vars, stats });
-    }
+  // the config's logQ switch; split once, not per step.
+  let loss: (s: BatchScores, stats: boolean) => LossResult;
+  if (c.kind === "adaptive-margin") {
+    const { kind: _kind, ...options } = c;
+    loss = (s, stats) =>
+      adaptiveMarginLossFromScores(s, { ...options, ...vars, stats });
+  } else {
     const { kind: _kind, logQ: _logQ, ...options } = c;
-    return adaptiveSoftmaxLossFromScores(s, { ...options, ...vars, stats });
-  };
+    loss = (s, stats) =>
+      adaptiveSoftmaxLossFromScores(s, { ...options, ...vars, stats });
+  }
   const logQ = c.kind === "adaptive-softmax" && c.logQ;
   return {
     ...batchObjective(c.kind, ctx, {
