@@ -20,7 +20,11 @@
  */
 
 import { bootstrapCI, type Interval } from "../eval/mod.ts";
-import type { ExperimentsRun } from "./grid.ts";
+import {
+  experimentsK,
+  type ExperimentsKOption,
+  type ExperimentsRun,
+} from "./grid.ts";
 import {
   differenceText,
   familyList,
@@ -412,14 +416,13 @@ export function experimentsMetricsTable(
  */
 export function experimentsCurveRows(
   runs: readonly ExperimentsRun[],
-  options: {
-    k?: number;
+  options: ExperimentsKOption & {
     relative?: boolean;
     floor?: number;
     validOnly?: boolean;
   } = {},
 ): { run: string; step: number; loss: number; recall?: number }[] {
-  const k = options.k ?? 10;
+  const k = experimentsK(options);
   const floor = options.floor ?? 1e-4;
   const seeds = new Set(runs.map((r) => r.seed)).size > 1;
   const rows: { run: string; step: number; loss: number; recall?: number }[] =
@@ -574,10 +577,12 @@ export function experimentsHasCorpusValues(
 export function experimentsCompare(
   a: readonly ExperimentsRun[],
   b: readonly ExperimentsRun[],
-  options: { k?: number; samples?: number; metric?: ExperimentsCompareMetric } =
-    {},
+  options: ExperimentsKOption & {
+    samples?: number;
+    metric?: ExperimentsCompareMetric;
+  } = {},
 ): ExperimentsComparison {
-  const k = options.k ?? 10;
+  const k = experimentsK(options);
   const samples = options.samples ?? 1000;
   const metric = options.metric ?? "batch";
   const ok = (rs: readonly ExperimentsRun[], what: string) => {
@@ -622,15 +627,13 @@ export function experimentsCompare(
 }
 
 /** Options of {@link experimentsVerdict}. */
-export interface ExperimentsVerdictOptions {
+export interface ExperimentsVerdictOptions extends ExperimentsKOption {
   /** Config name of the candidate. */
   candidate: string;
   /** Config name of the baseline. */
   baseline: string;
   /** Dataset. */
   dataset: string;
-  /** Batch recall cut-off (default 10). */
-  k?: number;
   /** Text appended to the sentence (e.g. why this baseline). */
   suffix?: string;
 }
@@ -680,7 +683,7 @@ export function experimentsPendingVerdict(
   runs: readonly ExperimentsRun[],
   options: ExperimentsVerdictOptions,
 ): PendingVerdict {
-  const k = options.k ?? 10;
+  const k = experimentsK(options);
   const pick = (name: string) =>
     runs.filter((r) => r.name === name && r.dataset === options.dataset);
   const a = pick(options.candidate);

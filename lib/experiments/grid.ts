@@ -228,6 +228,20 @@ export interface ExperimentsRun {
   warnings: string[];
 }
 
+/**
+ * The `k` option of every reader of runs (rows, comparisons, verdicts):
+ * which batch recall@k it reads.
+ */
+export interface ExperimentsKOption {
+  /** Batch recall cut-off (default 10, the paper's headline recall@10). */
+  k?: number;
+}
+
+/** The cut-off an {@link ExperimentsKOption} names: `k`, or 10. */
+export function experimentsK(options: ExperimentsKOption): number {
+  return options.k ?? 10;
+}
+
 /** A unit of work for {@link experimentsRunTask} (serialisable: sent to workers). */
 export interface ExperimentsTask {
   /** Config. */

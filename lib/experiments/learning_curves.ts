@@ -28,6 +28,8 @@ import {
 import {
   EXPERIMENTS_PLAIN,
   type ExperimentsConfig,
+  experimentsK,
+  type ExperimentsKOption,
   type ExperimentsRun,
   experimentsValueLabel,
   gridConfigs,
@@ -160,9 +162,9 @@ export interface ConvergenceRow {
  */
 export function experimentsConvergenceRows(
   runs: readonly ExperimentsRun[],
-  options: { budget: number; k?: number },
+  options: ExperimentsKOption & { budget: number },
 ): ConvergenceRow[] {
-  const k = options.k ?? 10;
+  const k = experimentsK(options);
   return runs.filter((r) => r.skipped === null).map((r) => {
     const log: ValidRow[] = r.validLog ?? [];
     const best = log.reduce(

@@ -39,6 +39,8 @@ import {
 import {
   EXPERIMENTS_PLAIN,
   type ExperimentsConfig,
+  experimentsK,
+  type ExperimentsKOption,
   type ExperimentsRun,
   experimentsValueLabel,
   gridConfigs,
@@ -255,7 +257,10 @@ export function experimentsAblationGrid(
  */
 export function experimentsBestFixed(
   runs: readonly ExperimentsRun[],
-  options: { family: "margin" | "softmax"; dataset: string; k?: number },
+  options: ExperimentsKOption & {
+    family: "margin" | "softmax";
+    dataset: string;
+  },
 ): string | null {
   return experimentsBestOnValid(runs, {
     dataset: options.dataset,
@@ -272,13 +277,12 @@ export function experimentsBestFixed(
  */
 export function experimentsBestOnValid(
   runs: readonly ExperimentsRun[],
-  options: {
+  options: ExperimentsKOption & {
     dataset: string;
     where: (run: ExperimentsRun) => boolean;
-    k?: number;
   },
 ): string | null {
-  const k = options.k ?? 10;
+  const k = experimentsK(options);
   const rows = experimentsAggregate(
     runs.filter((r) =>
       r.dataset === options.dataset && r.valid !== null && options.where(r)
@@ -417,9 +421,9 @@ export function experimentsSensitivityPending(
  */
 export function experimentsSensitivityPendings(
   runs: readonly ExperimentsRun[],
-  options: { dataset: string; k?: number },
+  options: ExperimentsKOption & { dataset: string },
 ): PendingVerdict[] {
-  const k = options.k ?? 10;
+  const k = experimentsK(options);
   const mine = runs.filter((r) => r.dataset === options.dataset);
   const rows = experimentsAggregate(mine, { metric: `batch@${k}` });
   const lines: PendingVerdict[] = [];
@@ -480,9 +484,9 @@ export const experimentsSensitivityVerdicts = sentencesOf(
  */
 export function experimentsMainPendings(
   runs: readonly ExperimentsRun[],
-  options: { k?: number } = {},
+  options: ExperimentsKOption = {},
 ): PendingVerdict[] {
-  const k = options.k ?? 10;
+  const k = experimentsK(options);
   const lines: PendingVerdict[] = [];
   const ours = new Set([
     "adaptive margin",
@@ -550,9 +554,9 @@ export const experimentsMainVerdicts = sentencesOf(experimentsMainPendings);
  */
 export function experimentsAblationPendings(
   runs: readonly ExperimentsRun[],
-  options: { dataset: string; k?: number },
+  options: ExperimentsKOption & { dataset: string },
 ): PendingVerdict[] {
-  const k = options.k ?? 10;
+  const k = experimentsK(options);
   const mine = runs.filter((r) => r.dataset === options.dataset);
   const names = [...new Set(mine.map((r) => r.name))];
   const defaults: Record<string, string> = {

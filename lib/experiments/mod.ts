@@ -37,6 +37,8 @@ export {
 export {
   EXPERIMENTS_VERSION,
   type ExperimentsConfig,
+  experimentsK,
+  type ExperimentsKOption,
   experimentsResolveFor,
   type ExperimentsRun,
   experimentsRunKey,

@@ -26,7 +26,12 @@ import {
   type ExperimentsProfile,
   experimentsSettings,
 } from "./benchmark.ts";
-import type { ExperimentsConfig, ExperimentsRun } from "./grid.ts";
+import {
+  type ExperimentsConfig,
+  experimentsK,
+  type ExperimentsKOption,
+  type ExperimentsRun,
+} from "./grid.ts";
 import {
   experimentsKnobConfigs,
   experimentsKnobSeries,
@@ -219,9 +224,9 @@ export function experimentsWordnetProtocolRows(
  */
 export function experimentsWordnetTunedPending(
   runs: readonly ExperimentsRun[],
-  options: { k?: number } = {},
+  options: ExperimentsKOption = {},
 ): PendingVerdict | null {
-  const k = options.k ?? 10;
+  const k = experimentsK(options);
   const dataset = "wordnet";
   const bestDelta = experimentsBestFixed(runs, {
     family: "margin",
