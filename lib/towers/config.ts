@@ -16,22 +16,17 @@ import {
 } from "../features/mod.ts";
 import { type Dataset, unknownKey } from "../data/mod.ts";
 
-/** The four tower kinds. */
-export type TowerKind = "dssm" | "mgdspr" | "dpsr" | "plain";
+/** All tower kinds, in a fixed order (the one list of their names). */
+export const TOWER_KINDS = ["dssm", "mgdspr", "dpsr", "plain"] as const;
 
-/** All tower kinds, in a fixed order. */
-export const TOWER_KINDS: readonly TowerKind[] = [
-  "dssm",
-  "mgdspr",
-  "dpsr",
-  "plain",
-];
+/** The four tower kinds. */
+export type TowerKind = (typeof TOWER_KINDS)[number];
+
+/** All item text fields, in a fixed order (the one list of their names). */
+export const ITEM_FIELDS = ["title", "brand", "category"] as const;
 
 /** Item text columns a tower can read. */
-export type ItemField = "title" | "brand" | "category";
-
-/** All item text fields, in a fixed order. */
-export const ITEM_FIELDS: readonly ItemField[] = ["title", "brand", "category"];
+export type ItemField = (typeof ITEM_FIELDS)[number];
 
 /** Settings every tower has. */
 export interface TowerConfigBase {
