@@ -45,6 +45,7 @@ import {
 } from "../backend/mod.ts";
 import {
   type Dataset,
+  DEFAULT_BATCH_SIZE,
   generateSynthetic,
   iterateBatches,
   type SyntheticProfile,
@@ -395,7 +396,7 @@ export async function profileStep(
 ): Promise<StepProfile> {
   const steps = options.steps ?? 5;
   const warmup = options.warmup ?? 2;
-  const batchSize = options.batchSize ?? 350;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const seed = options.seed ?? 1;
   if (!(Number.isInteger(steps) && steps >= 1)) {
     throw new RangeError(`profileStep: steps must be ≥ 1, got ${steps}`);

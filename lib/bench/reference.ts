@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { Dataset } from "../data/mod.ts";
+import { type Dataset, DEFAULT_BATCH_SIZE } from "../data/mod.ts";
 import type { TowerKind } from "../towers/mod.ts";
 import { train, type TrainConfigInput } from "../train/mod.ts";
 import { summarise } from "./steps.ts";
@@ -112,7 +112,7 @@ export async function benchReferenceSteps(
           seed: options.seed ?? 1,
           tower: { ...options.tower, kind },
           loss: { kind: "adaptive-margin" },
-          batchSize: options.batchSize ?? 350,
+          batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
           steps: Math.max(1, options.warmup) + options.steps,
           evalEvery: 0,
           checkpointEvery: 0,

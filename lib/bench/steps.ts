@@ -17,7 +17,7 @@ import {
 import type { TowerInputs, TwoTowerModel, Weights } from "../towers/mod.ts";
 import { LazyTableAdam, variableGradsWithTables } from "../train/mod.ts";
 import { median } from "../eval/mod.ts";
-import type { SyntheticProfile } from "../data/mod.ts";
+import { DEFAULT_BATCH_SIZE, type SyntheticProfile } from "../data/mod.ts";
 import {
   BENCH_LOSSES,
   type BenchLoss,
@@ -80,7 +80,11 @@ export function resolveStepRun(
     options.warmup ?? defaults[profile].warmup,
     0,
   );
-  const batchSize = checkedInt("batch", options.batchSize ?? 350, 2);
+  const batchSize = checkedInt(
+    "batch",
+    options.batchSize ?? DEFAULT_BATCH_SIZE,
+    2,
+  );
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed)) {
     throw new RangeError(

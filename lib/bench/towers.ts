@@ -17,6 +17,7 @@ import { median } from "../eval/mod.ts";
 import { type BackendRequest, initBackend } from "../backend/mod.ts";
 import {
   type Dataset,
+  DEFAULT_BATCH_SIZE,
   generateSynthetic,
   makeBatches,
   trainingPairs,
@@ -62,7 +63,7 @@ export function timeStep(
     { seed: 1, dataset: ds },
   );
   const inputs = model.prepare(ds);
-  const batchSize = options.batchSize ?? 350;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const batches = makeBatches(trainingPairs(ds), { batchSize, dropLast: true });
   const opt = tf.train.adam(1e-3);
   const labels = tf.eye(batchSize);

@@ -31,7 +31,7 @@
 import { DataError } from "./io.ts";
 import { Rng } from "./rng.ts";
 import type { Dataset, Split } from "./schema.ts";
-import { SPLITS } from "./schema.ts";
+import { RELEVANCE, SPLITS } from "./schema.ts";
 
 /** The positive pairs of one split, with what batching needs. */
 export interface TrainingPairs {
@@ -127,7 +127,7 @@ export function trainingPairs(
   const split = checkSplit("split", options.split ?? "train");
   const minRelevance = checkRelevance(
     "minRelevance",
-    options.minRelevance ?? 3,
+    options.minRelevance ?? RELEVANCE.exact,
   );
   const maskMin = checkRelevance(
     "maskMinRelevance",
@@ -220,9 +220,16 @@ export interface Batch {
   itemRow: Int32Array;
 }
 
+/**
+ * The paper's batch size, 350 pairs: what training batches and the batches
+ * of batch recall@k default to (the metric depends on it: a query ranks its
+ * batch's items).
+ */
+export const DEFAULT_BATCH_SIZE = 350;
+
 /** Options of {@link makeBatches}. */
 export interface BatchOptions {
-  /** Pairs per batch (default 350, the paper's). */
+  /** Pairs per batch (default {@link DEFAULT_BATCH_SIZE}, 350). */
   batchSize?: number;
   /** Shuffle seed (default 0). */
   seed?: number;
@@ -248,7 +255,7 @@ export function makeBatches(
   pairs: TrainingPairs,
   options: BatchOptions = {},
 ): Batch[] {
-  const batchSize = options.batchSize ?? 350;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(
       `batchSize must be a positive integer, got ${batchSize}`,

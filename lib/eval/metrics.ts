@@ -10,7 +10,7 @@
  * @module
  */
 
-import { Rng } from "../data/mod.ts";
+import { DEFAULT_BATCH_SIZE, RELEVANCE, Rng } from "../data/mod.ts";
 import {
   checkInt,
   innerProducts,
@@ -21,9 +21,6 @@ import {
 
 /** The k values reported by default. */
 export const DEFAULT_KS: readonly number[] = [1, 5, 10, 50];
-
-/** The evaluation batch size of the paper (its training batch size). */
-export const DEFAULT_BATCH_SIZE = 350;
 
 function checkKs(ks: readonly number[]): number[] {
   if (ks.length === 0) throw new RangeError("ks must not be empty");
@@ -375,7 +372,7 @@ export function rankingMetrics(
   options: RankingOptions = {},
 ): RankingResult {
   const ks = checkKs(options.ks ?? DEFAULT_KS);
-  const { minRelevance = 3, gain = "exponential" } = options;
+  const { minRelevance = RELEVANCE.exact, gain = "exponential" } = options;
   const width = checkInt(ranked.k, { name: "ranked.k", lo: 1 });
   if (ranked.ids.length % width !== 0) {
     throw new RangeError(
@@ -560,11 +557,17 @@ export function labelsFromPairs(
 // ---------------------------------------------------------------------------
 // Bootstrap
 
+/**
+ * Bootstrap resamples of an interval when its caller names none: 1000, the
+ * usual choice for a percentile interval's 2.5% and 97.5% quantiles.
+ */
+export const DEFAULT_BOOTSTRAP_SAMPLES = 1000;
+
 /** Options for {@link bootstrapCI}. */
 export interface BootstrapOptions {
   /** Seed of the resampling. */
   seed: number;
-  /** Bootstrap resamples; default 1000. */
+  /** Bootstrap resamples; default {@link DEFAULT_BOOTSTRAP_SAMPLES}. */
   samples?: number;
   /** Coverage of the interval; default 0.95. */
   level?: number;
@@ -592,7 +595,7 @@ export function bootstrapCI(
   options: BootstrapOptions,
 ): Interval {
   const { seed, level = 0.95 } = options;
-  const samples = checkInt(options.samples ?? 1000, {
+  const samples = checkInt(options.samples ?? DEFAULT_BOOTSTRAP_SAMPLES, {
     name: "samples",
     lo: 1,
   });

@@ -19,7 +19,11 @@
  * @module
  */
 
-import { bootstrapCI, type Interval } from "../eval/mod.ts";
+import {
+  bootstrapCI,
+  DEFAULT_BOOTSTRAP_SAMPLES,
+  type Interval,
+} from "../eval/mod.ts";
 import {
   experimentsK,
   type ExperimentsKOption,
@@ -231,7 +235,7 @@ export function experimentsAggregate(
         const hits = experimentsHits(done, Number(batch[1]));
         const b = bootstrapCI(hits, {
           seed: 0,
-          samples: options.samples ?? 1000,
+          samples: options.samples ?? DEFAULT_BOOTSTRAP_SAMPLES,
         });
         interval = { mean, lo: b.lo, hi: b.hi };
         ci = "bootstrap over queries";
@@ -583,7 +587,7 @@ export function experimentsCompare(
   } = {},
 ): ExperimentsComparison {
   const k = experimentsK(options);
-  const samples = options.samples ?? 1000;
+  const samples = options.samples ?? DEFAULT_BOOTSTRAP_SAMPLES;
   const metric = options.metric ?? "batch";
   const ok = (rs: readonly ExperimentsRun[], what: string) => {
     const done = rs.filter((r) => r.skipped === null);

@@ -75,7 +75,11 @@ import {
   type TrainConfig,
   type TrainConfigInput,
 } from "../train/mod.ts";
-import { DEFAULT_KS, type Interval } from "../eval/mod.ts";
+import {
+  DEFAULT_BOOTSTRAP_SAMPLES,
+  DEFAULT_KS,
+  type Interval,
+} from "../eval/mod.ts";
 import { experimentsSettings } from "./benchmark.ts";
 import { evaluateModelPerQuery, type PerQueryValues } from "./evaluate.ts";
 import { cachedRun } from "./run_cache.ts";
@@ -621,7 +625,7 @@ export async function runBaselineGrid(
     }
     names.add(s.name);
   }
-  const samples = options.bootstrapSamples ?? 1000;
+  const samples = options.bootstrapSamples ?? DEFAULT_BOOTSTRAP_SAMPLES;
   const log = options.log ?? (() => {});
   const loaded = new Map<string, { ds: Dataset; hash: string }>();
   const dataFor = async (path: string) => {

@@ -26,6 +26,7 @@
 import { sensitivity, type VegaLiteSpec } from "../plot/mod.ts";
 import {
   accidentalHitMask,
+  DEFAULT_BATCH_SIZE,
   makeBatches,
   SYNTHETIC_PROFILES,
   type SyntheticOptions,
@@ -441,7 +442,7 @@ export function experimentsBatchLookalikes(
   let rows = 0, otherOffer = 0, nearDuplicate = 0;
   for (let epoch = 0; epoch < (options.epochs ?? 3); epoch++) {
     const batches = makeBatches(pairs, {
-      batchSize: options.batchSize ?? 350,
+      batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
       seed: options.seed ?? 1,
       epoch,
     });

@@ -57,9 +57,15 @@ export interface CollapseSummaryRow {
   recoverStep: number | null;
 }
 
+/**
+ * The final mean item cosine from which a run counts as collapsed when the
+ * caller names none: half-way to every item having one direction.
+ */
+export const COLLAPSE_THRESHOLD = 0.5;
+
 /** Options of {@link collapseSummary} and {@link collapseVerdict}. */
 export interface CollapseVerdictOptions {
-  /** A run counts as collapsed when its final mean item cosine is at least this (default 0.5). */
+  /** A run counts as collapsed when its final mean item cosine is at least this (default {@link COLLAPSE_THRESHOLD}). */
   threshold?: number;
 }
 
@@ -101,7 +107,7 @@ export function collapseSummary(
   runs: readonly CollapseRunResult[],
   options: CollapseVerdictOptions = {},
 ): CollapseSummaryRow[] {
-  const threshold = options.threshold ?? 0.5;
+  const threshold = options.threshold ?? COLLAPSE_THRESHOLD;
   return runs.map((r) => {
     if (r.rows.length === 0) {
       throw new CollapseError(`run "${r.name}" has no health rows`);
@@ -153,7 +159,7 @@ export function collapseVerdict(
   summary: readonly CollapseSummaryRow[],
   options: CollapseVerdictOptions = {},
 ): string {
-  const threshold = options.threshold ?? 0.5;
+  const threshold = options.threshold ?? COLLAPSE_THRESHOLD;
   const find = (init: CollapseInit, sg: boolean, sym: boolean) =>
     summary.find((s) =>
       s.init === init && s.stopGradient === sg && s.symmetric === sym

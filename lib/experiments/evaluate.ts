@@ -30,7 +30,13 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { accidentalHitMask, type Dataset, type Split } from "../data/mod.ts";
+import {
+  accidentalHitMask,
+  type Dataset,
+  DEFAULT_BATCH_SIZE,
+  RELEVANCE,
+  type Split,
+} from "../data/mod.ts";
 import { type BackendRequest, initBackend } from "../backend/mod.ts";
 import {
   batchRecallOfModel,
@@ -46,6 +52,7 @@ import {
   alignment,
   batchRecall,
   bootstrapCI,
+  DEFAULT_BOOTSTRAP_SAMPLES,
   DEFAULT_KS,
   effectiveRank,
   exactSearch,
@@ -232,7 +239,7 @@ function batchPart(run: ModelOnData, split: Split, minRelevance: number) {
     const r = batchRecall(q, v, {
       d,
       ks: DEFAULT_KS,
-      batchSize: 350,
+      batchSize: DEFAULT_BATCH_SIZE,
       mask: (s) => masks.get(s),
     });
     return { pairs, batches, ranks: r.ranks, hits: r.hits, recall: r.recall };
@@ -259,8 +266,8 @@ export function evaluateModelPerQuery(
 ): { metrics: Record<string, unknown>; perQuery: PerQueryValues } {
   const { model, inputs, ds } = run;
   const split = options.split ?? "test";
-  const samples = options.bootstrapSamples ?? 1000;
-  const minRelevance = options.minRelevance ?? 3;
+  const samples = options.bootstrapSamples ?? DEFAULT_BOOTSTRAP_SAMPLES;
+  const minRelevance = options.minRelevance ?? RELEVANCE.exact;
   const d = model.dim;
   const heads = model.heads;
   // Batch recall.
@@ -279,7 +286,7 @@ export function evaluateModelPerQuery(
     ),
     queries: pairs.queryId.length,
     batches: batches.length,
-    batchSize: 350,
+    batchSize: DEFAULT_BATCH_SIZE,
   };
 
   // Full corpus.

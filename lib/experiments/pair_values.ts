@@ -11,9 +11,11 @@ import { tableFromArrays, tableFromIPC, tableToIPC } from "apache-arrow";
 import {
   accidentalHitMask,
   type Dataset,
+  DEFAULT_BATCH_SIZE,
   joinPath,
   pathExists,
   readJson,
+  RELEVANCE,
   type Split,
   stableJson,
   type SyntheticTruth,
@@ -208,8 +210,8 @@ export function experimentsPairValues(
   const split = options.split ?? "train";
   const { pairs, batches } = evaluationBatches(ds, {
     split,
-    minRelevance: options.minRelevance ?? 3,
-    batchSize: options.batchSize ?? 350,
+    minRelevance: options.minRelevance ?? RELEVANCE.exact,
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
   });
   const nb = options.batches ?? 1;
   if (!Number.isInteger(nb) || nb < 1) {

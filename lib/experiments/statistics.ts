@@ -22,7 +22,11 @@
  * @module
  */
 
-import { bootstrapCI, type Interval } from "../eval/mod.ts";
+import {
+  bootstrapCI,
+  DEFAULT_BOOTSTRAP_SAMPLES,
+  type Interval,
+} from "../eval/mod.ts";
 
 /** Two-sided 95% Student-t quantiles t_{0.975, df} for df = 1 … 30. */
 export const STUDENT_T95: readonly number[] = [
@@ -108,7 +112,10 @@ export function pairedDifference(
     );
   }
   const diff = Float64Array.from(a, (v, i) => v - b[i]);
-  const d = bootstrapCI(diff, { seed: 0, samples: options.samples ?? 1000 });
+  const d = bootstrapCI(diff, {
+    seed: 0,
+    samples: options.samples ?? DEFAULT_BOOTSTRAP_SAMPLES,
+  });
   return {
     difference: d,
     outcome: d.lo > 0 ? "better" : d.hi < 0 ? "worse" : "unclear",
@@ -237,6 +244,9 @@ export interface HolmResult {
   reject: boolean[];
 }
 
+/** The family-wise error rate the verdicts hold to when none is named. */
+const DEFAULT_ALPHA = 0.05;
+
 /**
  * Holm–Bonferroni step-down adjustment of a family of m p-values: sorted
  * ascending, the i-th smallest (i = 1 … m) becomes
@@ -251,7 +261,7 @@ export function holm(
   pValues: readonly number[],
   options: { alpha?: number } = {},
 ): HolmResult {
-  const alpha = options.alpha ?? 0.05;
+  const alpha = options.alpha ?? DEFAULT_ALPHA;
   const m = pValues.length;
   for (const [i, p] of pValues.entries()) {
     if (!(p >= 0 && p <= 1)) {
@@ -279,7 +289,9 @@ export function familyOutcome(
   difference: Interval,
   options: { adjustedP: number; alpha?: number },
 ): "better" | "worse" | "unclear" {
-  if (!(options.adjustedP <= (options.alpha ?? 0.05))) return "unclear";
+  if (!(options.adjustedP <= (options.alpha ?? DEFAULT_ALPHA))) {
+    return "unclear";
+  }
   return difference.lo > 0 ? "better" : difference.hi < 0 ? "worse" : "unclear";
 }
 

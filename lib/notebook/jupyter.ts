@@ -23,7 +23,7 @@
 import type { Profile } from "./context.ts";
 import { joinSource, type Notebook, readNotebook } from "./notebook.ts";
 import { contextEnv } from "./protocol.ts";
-import { absolutePath, dirname } from "./runner.ts";
+import { absolutePath, DEFAULT_CELL_TIMEOUT_S, dirname } from "./runner.ts";
 
 /** The command that installs what `--jupyter` needs (Debian 12). */
 export const JUPYTER_INSTALL_HINT =
@@ -211,7 +211,7 @@ export interface JupyterRunOptions {
   seed?: number;
   /** Training seeds per config passed to cells (default: the profile's). */
   seeds?: number;
-  /** Per-cell timeout in seconds (default 3600). */
+  /** Per-cell timeout in seconds (default {@link DEFAULT_CELL_TIMEOUT_S}). */
   cellTimeoutS?: number;
   /** The `jupyter` command (default: {@link findJupyter}). */
   jupyter?: string;
@@ -256,7 +256,7 @@ export async function runJupyter(
   const out = `${absolutePath(options.out)}/jupyter`;
   await Deno.mkdir(out, { recursive: true });
   const jupyterPath = await writeKernelspec(options.root);
-  const timeout = options.cellTimeoutS ?? 3600;
+  const timeout = options.cellTimeoutS ?? DEFAULT_CELL_TIMEOUT_S;
   const r = await new Deno.Command(jupyter, {
     args: [
       "nbconvert",

@@ -101,7 +101,12 @@ import {
   realDatasetNotes,
   type RealDatasetStatus,
 } from "./reproduce_data.ts";
-import { absolutePath, type NotebookRun, runNotebook } from "./runner.ts";
+import {
+  absolutePath,
+  DEFAULT_CELL_TIMEOUT_S,
+  type NotebookRun,
+  runNotebook,
+} from "./runner.ts";
 
 /** Options of {@link reproduce}. */
 export interface ReproduceOptions {
@@ -132,7 +137,7 @@ export interface ReproduceOptions {
   download?: boolean;
   /** The fetch function for `download` (default: global `fetch`; tests). */
   fetch?: FetchOptions["fetch"];
-  /** Per-cell timeout in seconds (default 3600). */
+  /** Per-cell timeout in seconds (default {@link DEFAULT_CELL_TIMEOUT_S}). */
   cellTimeoutS?: number;
   /** Notebooks executed at once (default {@link defaultJobs}). */
   jobs?: number;
@@ -372,7 +377,7 @@ export async function reproduce(
   const out = absolutePath(options.out ?? `${root}/out`);
   const nbDir = absolutePath(options.notebooks ?? `${root}/notebooks`);
   await checkOutFolder(out, sourceFolders(options.notebooks));
-  const cellTimeoutS = options.cellTimeoutS ?? 3600;
+  const cellTimeoutS = options.cellTimeoutS ?? DEFAULT_CELL_TIMEOUT_S;
 
   const all = (await pathExists(nbDir))
     ? (await listFiles(nbDir, {

@@ -15,6 +15,7 @@ import {
   userPath,
 } from "../data/mod.ts";
 import { type Profile, PROFILES } from "./context.ts";
+import { DEFAULT_CELL_TIMEOUT_S } from "./runner.ts";
 
 /** The usage text (`--help`, and after a bad option). */
 export const USAGE = `Usage: deno task reproduce [options]
@@ -36,7 +37,7 @@ Options:
   --force                re-run notebooks even when unchanged
   --jupyter              also execute them with Jupyter (nbconvert + the
                          Deno kernel) into <out>/jupyter/ and check them
-  --cell-timeout S       stop a cell after S seconds (default 3600)
+  --cell-timeout S       stop a cell after S seconds (default ${DEFAULT_CELL_TIMEOUT_S})
   --jobs N               notebooks executed at once (default: one per core,
                          at most 4; a notebook's metadata can ask to wait for
                          another or to take several cores)
@@ -143,7 +144,10 @@ export function parseReproduceArgs(args: string[]): ParsedReproduceArgs {
         only: { type: "string", multiple: true },
         force: { type: "boolean", default: false },
         jupyter: { type: "boolean", default: false },
-        "cell-timeout": { type: "string", default: "3600" },
+        "cell-timeout": {
+          type: "string",
+          default: String(DEFAULT_CELL_TIMEOUT_S),
+        },
         jobs: { type: "string" },
         notebooks: { type: "string" },
         "skip-data": { type: "boolean", default: false },

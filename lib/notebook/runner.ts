@@ -43,6 +43,13 @@ import {
  */
 export const FILES_KEY = "adaptive_retrieval";
 
+/**
+ * How long one cell may run under `deno task reproduce`, headless or in
+ * Jupyter, unless `--cell-timeout` says otherwise: an hour, well above the
+ * slowest cell of the full profile.
+ */
+export const DEFAULT_CELL_TIMEOUT_S = 3600;
+
 /** Options of {@link runNotebook}. */
 export interface RunOptions {
   /** Output folder (executed notebook, artefacts, generated module). */

@@ -43,6 +43,8 @@
 import { createHash } from "node:crypto";
 import {
   type Dataset,
+  DEFAULT_BATCH_SIZE,
+  RELEVANCE,
   stableJson,
   trainingPairs,
   unknownKey,
@@ -506,7 +508,7 @@ export function resolveConfig(input: unknown): TrainConfig {
   }
   if (steps !== null) steps = int("steps", steps, 0);
   if (epochs !== null) epochs = int("epochs", epochs, 0);
-  const batchSize = input.batchSize ?? 350;
+  const batchSize = input.batchSize ?? DEFAULT_BATCH_SIZE;
   if (
     typeof batchSize === "number" && Number.isInteger(batchSize) &&
     batchSize < 2
@@ -533,7 +535,12 @@ export function resolveConfig(input: unknown): TrainConfig {
       0,
     ),
     statsEvery: int("statsEvery", input.statsEvery ?? preset.statsEvery, 1),
-    minRelevance: int("minRelevance", input.minRelevance ?? 3, 0, 3),
+    minRelevance: int(
+      "minRelevance",
+      input.minRelevance ?? RELEVANCE.exact,
+      0,
+      3,
+    ),
     backend: choice("backend", input.backend ?? "auto", BACKEND_REQUESTS),
   };
   const early = resolveEarlyStopping(input.earlyStopping ?? null, {

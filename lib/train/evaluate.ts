@@ -24,7 +24,9 @@ import {
   accidentalHitMask,
   type Batch,
   type Dataset,
+  DEFAULT_BATCH_SIZE,
   makeBatches,
+  RELEVANCE,
   type Split,
   type TrainingPairs,
   trainingPairs,
@@ -107,17 +109,17 @@ export function evaluationBatches(
   const split = options.split ?? "test";
   const pairs = trainingPairs(ds, {
     split,
-    minRelevance: options.minRelevance ?? 3,
+    minRelevance: options.minRelevance ?? RELEVANCE.exact,
   });
   if (pairs.queryId.length === 0) {
     throw new RangeError(
       `dataset '${ds.meta.name}' has no pairs with relevance ≥ ${
-        options.minRelevance ?? 3
+        options.minRelevance ?? RELEVANCE.exact
       } in the ${split} split`,
     );
   }
   const batches = makeBatches(pairs, {
-    batchSize: options.batchSize ?? 350,
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
     seed: EVAL_ORDER_SEED,
     epoch: 0,
   });
@@ -152,7 +154,7 @@ export function batchRecallOfModel(
   options: EvalBatchOptions & { ks?: readonly number[] } = {},
 ): ModelBatchRecall {
   const ks = [...(options.ks ?? DEFAULT_KS)];
-  const batchSize = options.batchSize ?? 350;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const { pairs, batches } = evaluationBatches(data.ds, options);
   const ranks = new Int32Array(pairs.queryId.length);
   let offset = 0;

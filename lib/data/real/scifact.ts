@@ -22,7 +22,12 @@ import {
   resolveSource,
   type SourceOptions,
 } from "./source.ts";
-import { checkFraction, pickFraction, sortedPairs } from "./split.ts";
+import {
+  checkFraction,
+  DEFAULT_VALID_FRACTION,
+  pickFraction,
+  sortedPairs,
+} from "./split.ts";
 import { queriesTable, realDataset, sortById, textItems } from "./tables.ts";
 
 /** The zip's members that the loader reads. */
@@ -281,7 +286,7 @@ export async function loadScifact(
   }
   const validFraction = checkFraction(
     "validFraction",
-    options.validFraction ?? 0.1,
+    options.validFraction ?? DEFAULT_VALID_FRACTION,
   );
   const seed = options.seed ?? 0;
   await requireSourceDir("scifact", dir, ["scifact.zip"]);

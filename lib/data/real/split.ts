@@ -20,6 +20,12 @@ export function splitQueryId(base: number, split: Split): number {
   return 3 * base + SPLITS.indexOf(split);
 }
 
+/**
+ * The share of the training queries (or claims, or synsets) a real loader
+ * moves to the valid split when its options name none.
+ */
+export const DEFAULT_VALID_FRACTION = 0.1;
+
 /** Checks a fraction option: finite, in [0, 1). */
 export function checkFraction(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0 || value >= 1) {

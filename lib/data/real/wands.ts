@@ -25,6 +25,7 @@ import {
 } from "./source.ts";
 import {
   checkFraction,
+  DEFAULT_VALID_FRACTION,
   pickFraction,
   shuffledKeys,
   sortedPairs,
@@ -193,7 +194,7 @@ export async function loadWands(options: WandsOptions = {}): Promise<Dataset> {
   const seed = options.seed ?? 0;
   const validFraction = checkFraction(
     "validFraction",
-    options.validFraction ?? 0.1,
+    options.validFraction ?? DEFAULT_VALID_FRACTION,
   );
   const variant = options.variant ?? "auto";
   const full = ["product.csv", "label.csv"];

@@ -20,7 +20,12 @@ import {
   type SourceOptions,
   type SourceStatus,
 } from "./source.ts";
-import { checkFraction, hashedSplit, sortedPairs } from "./split.ts";
+import {
+  checkFraction,
+  DEFAULT_VALID_FRACTION,
+  hashedSplit,
+  sortedPairs,
+} from "./split.ts";
 import {
   queriesTable,
   realDataset,
@@ -157,7 +162,10 @@ function checkOptions(options: WordnetOptions) {
       `option lemmaInGloss must be keep or drop, got '${lemmaInGloss}'`,
     );
   }
-  const valid = checkFraction("validFraction", options.validFraction ?? 0.1);
+  const valid = checkFraction(
+    "validFraction",
+    options.validFraction ?? DEFAULT_VALID_FRACTION,
+  );
   const test = checkFraction("testFraction", options.testFraction ?? 0.1);
   if (valid + test >= 1) {
     throw new RangeError(
