@@ -48,7 +48,7 @@ import {
   DEFAULT_BATCH_SIZE,
   generateSynthetic,
   iterateBatches,
-  type SyntheticProfile,
+  type Profile,
   trainingPairs,
 } from "../data/mod.ts";
 import { softmaxLoss } from "../losses/mod.ts";
@@ -611,7 +611,7 @@ export interface KernelProfileOptions {
   /** tfjs backend request (default: `initBackend`'s). */
   backend?: BackendRequest;
   /** Synthetic catalogue (default "full"). */
-  profile?: SyntheticProfile;
+  profile?: Profile;
   /** Profiled (and unprofiled) steps per tower (default 5; quick 2). */
   steps?: number;
   /** Warm-up steps per tower (default 2; quick 1). */

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { type Dataset, DEFAULT_BATCH_SIZE } from "../data/mod.ts";
+import { type Dataset, DEFAULT_BATCH_SIZE, type Profile } from "../data/mod.ts";
 import type { TowerKind } from "../towers/mod.ts";
 import { train, type TrainConfigInput } from "../train/mod.ts";
 import { summarise } from "./steps.ts";
@@ -78,7 +78,7 @@ export interface ReferenceOptions {
   /** Settings over each kind's reference ones (tests use small towers). */
   tower?: Record<string, unknown>;
   /** The config profile whose tower settings are used (default "full"). */
-  profile?: "quick" | "full";
+  profile?: Profile;
   /** Progress lines. */
   progress?: (line: string) => void;
 }

@@ -6,7 +6,7 @@
  */
 
 import type { BackendInfo, BackendRequest } from "../backend/mod.ts";
-import type { SyntheticProfile } from "../data/mod.ts";
+import type { Profile } from "../data/mod.ts";
 import type { MemorySample } from "./memory.ts";
 import type { ReferenceStep } from "./reference.ts";
 
@@ -35,7 +35,7 @@ export interface BenchOptions {
   /** tfjs backend request (default: `initBackend`'s, i.e. env var or auto). */
   backend?: BackendRequest;
   /** Synthetic profile (default "full"). */
-  profile?: SyntheticProfile;
+  profile?: Profile;
   /** Timed training steps per loss (default 20; quick 3). */
   steps?: number;
   /** Untimed warm-up steps before them (default 2; quick 1). */
@@ -147,7 +147,7 @@ export interface IndexBench {
 /** The parameters of timed training steps, as a result file records them. */
 export interface StepParams {
   /** Size of the synthetic catalogue. */
-  profile: SyntheticProfile;
+  profile: Profile;
   /** Timed steps. */
   steps: number;
   /** Untimed steps before them. */

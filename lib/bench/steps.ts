@@ -17,7 +17,7 @@ import {
 import type { TowerInputs, TwoTowerModel, Weights } from "../towers/mod.ts";
 import { LazyTableAdam, variableGradsWithTables } from "../train/mod.ts";
 import { median } from "../eval/mod.ts";
-import { DEFAULT_BATCH_SIZE, type SyntheticProfile } from "../data/mod.ts";
+import { DEFAULT_BATCH_SIZE, type Profile } from "../data/mod.ts";
 import {
   BENCH_LOSSES,
   type BenchLoss,
@@ -71,7 +71,7 @@ export function checkedInt(name: string, v: number, lo = 1): number {
  */
 export function resolveStepRun(
   options: StepRunOptions,
-  defaults: Record<SyntheticProfile, { steps: number; warmup: number }>,
+  defaults: Record<Profile, { steps: number; warmup: number }>,
 ): StepRun {
   const profile = options.profile ?? "full";
   const steps = checkedInt("steps", options.steps ?? defaults[profile].steps);

@@ -16,6 +16,7 @@ import {
 } from "./real/mod.ts";
 import type { Dataset } from "./schema.ts";
 import { generateSynthetic, SYNTHETIC_PROFILES } from "./synthetic.ts";
+import { DEFAULT_PROFILE, type Profile } from "./profile.ts";
 
 /**
  * The datasets the notebooks read: what `deno task data all` and `deno task
@@ -47,7 +48,7 @@ export function isDatasetName(name: string): name is DatasetName {
 /** Options of {@link buildDataset} and {@link loadNamedDataset}. */
 export interface BuildOptions {
   /** Synthetic size profile (default `quick`). */
-  profile?: "quick" | "full";
+  profile?: Profile;
   /** Synthetic seed (default 1). */
   seed?: number;
   /** Output folder (default `data/<name>` or `data/synthetic-<profile>`). */
@@ -76,7 +77,7 @@ export function defaultDatasetDir(
   options: Pick<BuildOptions, "profile"> = {},
 ): string {
   return name === "synthetic"
-    ? joinPath("data", `synthetic-${options.profile ?? "quick"}`)
+    ? joinPath("data", `synthetic-${options.profile ?? DEFAULT_PROFILE}`)
     : joinPath("data", name);
 }
 
@@ -86,7 +87,7 @@ export async function loadNamedDataset(
   options: BuildOptions = {},
 ): Promise<Dataset> {
   if (name === "synthetic") {
-    const profile = options.profile ?? "quick";
+    const profile = options.profile ?? DEFAULT_PROFILE;
     return generateSynthetic({
       ...SYNTHETIC_PROFILES[profile],
       profile,

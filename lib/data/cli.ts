@@ -25,6 +25,7 @@ import {
   downloadDenied,
   WORDNET_SYSTEM_DIR,
 } from "./real/mod.ts";
+import { DEFAULT_PROFILE, PROFILE_NAMES } from "./profile.ts";
 
 const USAGE = `Usage: deno task data <name> [options]
        deno task download <name> [options]   (the same with --download)
@@ -77,7 +78,7 @@ interface DataArgs {
 function parseDataArgs(args: readonly string[]): DataArgs {
   const { values, positionals } = parseFlags(args, {
     options: {
-      profile: { type: "string", default: "quick" },
+      profile: { type: "string", default: DEFAULT_PROFILE },
       seed: { type: "string", default: "1" },
       out: { type: "string" },
       source: { type: "string" },
@@ -115,7 +116,7 @@ function parseDataArgs(args: readonly string[]): DataArgs {
     names: names as readonly DatasetName[],
     build: {
       profile: choiceFlag("profile", values.profile, {
-        choices: ["quick", "full"],
+        choices: PROFILE_NAMES,
       }),
       seed: intFlag("seed", values.seed),
       out: values.out,

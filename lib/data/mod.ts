@@ -14,6 +14,7 @@
  */
 
 export * from "./schema.ts";
+export * from "./profile.ts";
 export * from "./io.ts";
 export * from "./rng.ts";
 export * from "./batches.ts";

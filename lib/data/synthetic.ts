@@ -73,7 +73,6 @@ export {
   resolveSyntheticOptions,
   SYNTHETIC_PROFILES,
   type SyntheticOptions,
-  type SyntheticProfile,
   type SyntheticSplitBy,
 } from "./synthetic_options.ts";
 

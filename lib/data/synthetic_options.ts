@@ -9,9 +9,7 @@
 import { unknownKey } from "./options.ts";
 import { MAX_HISTORY } from "./schema.ts";
 import { CATEGORIES } from "./synthetic_vocab.ts";
-
-/** Names of the option presets in {@link SYNTHETIC_PROFILES}. */
-export type SyntheticProfile = "quick" | "full";
+import { DEFAULT_PROFILE, type Profile } from "./profile.ts";
 
 /** How queries are split into train / valid / test. */
 export type SyntheticSplitBy = "query" | "intent";
@@ -19,7 +17,7 @@ export type SyntheticSplitBy = "query" | "intent";
 /** Knobs of {@link generateSynthetic}; unset ones come from the profile. */
 export interface SyntheticOptions {
   /** Preset the other options start from (default `"quick"`). */
-  profile?: SyntheticProfile;
+  profile?: Profile;
   /** Seed of every random draw (default 1). Any integer. */
   seed?: number;
   /**
@@ -189,7 +187,7 @@ const COMMON_DEFAULTS = {
  * relevance 3 in the train split.
  */
 export const SYNTHETIC_PROFILES: Readonly<
-  Record<SyntheticProfile, Readonly<ResolvedSyntheticOptions>>
+  Record<Profile, Readonly<ResolvedSyntheticOptions>>
 > = {
   quick: Object.freeze({
     ...COMMON_DEFAULTS,
@@ -270,7 +268,7 @@ const NUMBER_SPECS: Record<NumericKey, NumberSpec> = {
 export function resolveSyntheticOptions(
   options: SyntheticOptions = {},
 ): ResolvedSyntheticOptions {
-  const profile = options.profile ?? "quick";
+  const profile = options.profile ?? DEFAULT_PROFILE;
   if (!Object.hasOwn(SYNTHETIC_PROFILES, profile)) {
     throw new RangeError(
       `profile must be one of ${

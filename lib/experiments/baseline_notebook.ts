@@ -11,8 +11,12 @@
  */
 
 import { type BackendInfo, formatBackendInfo } from "../backend/mod.ts";
-import { type Dataset, missingDatasetNote, readDataset } from "../data/mod.ts";
-import type { Profile } from "../train/mod.ts";
+import {
+  type Dataset,
+  missingDatasetNote,
+  type Profile,
+  readDataset,
+} from "../data/mod.ts";
 import { mainTable, trainingCurves, type VegaLiteSpec } from "../plot/mod.ts";
 import {
   baselineChartRows,

@@ -52,7 +52,9 @@
 
 import {
   type Dataset,
+  DEFAULT_PROFILE,
   joinPath,
+  type Profile,
   readDataset,
   readJson,
   stableJson,
@@ -64,7 +66,6 @@ import {
   configHash,
   datasetContentHash,
   type EarlyStoppingSummary,
-  type Profile,
   QUICK_BUCKETS,
   readRunInfo,
   readSteps,
@@ -325,7 +326,7 @@ export function baselineGrid(
       }, got ${JSON.stringify(baseline)}`,
     );
   }
-  const profile = options.profile ?? "quick";
+  const profile = options.profile ?? DEFAULT_PROFILE;
   const allowed = [...BASELINE_VARIANTS[baseline]];
   const variants = options.variants ?? allowed;
   if (variants.length === 0) {

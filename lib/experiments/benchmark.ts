@@ -10,8 +10,11 @@
 import {
   type Dataset,
   generateSyntheticWithTruth,
+  isProfile,
   joinPath,
   missingDatasetNote,
+  type Profile,
+  PROFILE_NAMES,
   readDataset,
   stableJson,
   SYNTHETIC_PROFILES,
@@ -21,15 +24,12 @@ import {
 } from "../data/mod.ts";
 import { datasetContentHash, type EarlyStoppingConfig } from "../train/mod.ts";
 
-/** Size presets of the experiments (the notebook's `profile()`). */
-export type ExperimentsProfile = "quick" | "full";
-
 // ------------------------------------------------------------ settings
 
 /** What a profile fixes for every experiment run. */
 export interface ExperimentsSettings {
   /** The profile. */
-  profile: ExperimentsProfile;
+  profile: Profile;
   /** Training steps of every run (batch 350); with `earlyStopping`, the cap. */
   steps: number;
   /** Valid-split batch recall every this many steps (training curves). */
@@ -68,7 +68,7 @@ export interface ExperimentsSettings {
  *   "cap").
  */
 export function experimentsSettings(
-  profile: ExperimentsProfile,
+  profile: Profile,
 ): ExperimentsSettings {
   checkProfile(profile);
   return profile === "quick"
@@ -102,7 +102,7 @@ export function experimentsSettings(
  * not an integer ≥ 1.
  */
 export function experimentsSeeds(
-  profile: ExperimentsProfile,
+  profile: Profile,
   base: number,
   options: { count?: number } = {},
 ): number[] {
@@ -115,15 +115,15 @@ export function experimentsSeeds(
   return Array.from({ length: n }, (_, i) => base + i);
 }
 
-/** Throws a `RangeError` unless `profile` is "quick" or "full". */
+/** Throws a `RangeError` unless `profile` names a profile. */
 export function checkProfile(
   profile: unknown,
-): asserts profile is ExperimentsProfile {
-  if (profile !== "quick" && profile !== "full") {
+): asserts profile is Profile {
+  if (!isProfile(profile)) {
     throw new RangeError(
-      `experiments: profile must be "quick" or "full", got ${
-        JSON.stringify(profile)
-      }`,
+      `experiments: profile must be ${
+        PROFILE_NAMES.map((p) => JSON.stringify(p)).join(" or ")
+      }, got ${JSON.stringify(profile)}`,
     );
   }
 }
@@ -190,7 +190,7 @@ export const EXPERIMENTS_CATALOGUE_KNOBS: readonly {
  * notebooks 03 and 06.
  */
 export function experimentsCatalogue(
-  profile: ExperimentsProfile,
+  profile: Profile,
   seed: number,
 ): SyntheticOptions {
   checkProfile(profile);
@@ -212,7 +212,7 @@ export function experimentsCatalogue(
  * default, reason.
  */
 export function experimentsCatalogueRows(
-  profile: ExperimentsProfile,
+  profile: Profile,
   seed: number,
 ): { knob: string; benchmark: string; default: string; why: string }[] {
   const options = experimentsCatalogue(profile, seed) as Record<
@@ -255,7 +255,7 @@ export interface ExperimentsData {
 
 /** The benchmark catalogue as a dataset spec (name `"benchmark"`). */
 export function experimentsBenchmark(
-  profile: ExperimentsProfile,
+  profile: Profile,
   seed: number,
 ): ExperimentsDatasetSpec {
   return { name: "benchmark", synthetic: experimentsCatalogue(profile, seed) };

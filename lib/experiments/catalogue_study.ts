@@ -28,6 +28,7 @@ import {
   accidentalHitMask,
   DEFAULT_BATCH_SIZE,
   makeBatches,
+  type Profile,
   SYNTHETIC_PROFILES,
   type SyntheticOptions,
   trainingPairs,
@@ -42,7 +43,6 @@ import {
   experimentsBenchmark,
   type ExperimentsData,
   type ExperimentsDatasetSpec,
-  type ExperimentsProfile,
 } from "./benchmark.ts";
 import type { ExperimentsConfig, ExperimentsRun } from "./grid.ts";
 import { experimentsMethodGrid } from "./adaptive_method.ts";
@@ -152,7 +152,7 @@ export interface CatalogueVariant {
  * name), so its runs are shared by every panel and with notebook 06.
  */
 export function experimentsCatalogueVariants(
-  profile: ExperimentsProfile,
+  profile: Profile,
   seed: number,
 ): CatalogueVariant[] {
   checkProfile(profile);
@@ -199,7 +199,7 @@ export function experimentsCatalogueSpecs(
  * points are notebook 06's runs.
  */
 export function experimentsCatalogueGrid(
-  profile: ExperimentsProfile,
+  profile: Profile,
 ): ExperimentsConfig[] {
   checkProfile(profile);
   const deltas = profile === "quick" ? [0.1, 0.5] : CATALOGUE_STUDY_DELTAS;

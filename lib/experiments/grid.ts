@@ -24,8 +24,10 @@
 
 import {
   type Dataset,
+  DEFAULT_PROFILE,
   joinPath,
   pathExists,
+  type Profile,
   readJson,
   readJsonIfPresent,
 } from "../data/mod.ts";
@@ -59,7 +61,6 @@ import {
   checkProfile,
   type ExperimentsDatasetSpec,
   experimentsLoadDataset,
-  type ExperimentsProfile,
   experimentsSettings,
 } from "./benchmark.ts";
 import { evaluateModelPerQuery } from "./evaluate.ts";
@@ -251,7 +252,7 @@ export interface ExperimentsTask {
   /** Seed. */
   seed: number;
   /** Profile (steps, evaluation interval). */
-  profile: ExperimentsProfile;
+  profile: Profile;
   /** Root of the run folders. */
   runsDir: string;
   /** Steps at which to record per-pair values (adaptive losses only). */
@@ -568,7 +569,7 @@ export interface RunGridOptions {
   /** Training seeds. */
   seeds: number[];
   /** Profile (default "quick"). */
-  profile?: ExperimentsProfile;
+  profile?: Profile;
   /** Steps at which to record per-pair values of adaptive runs (default none). */
   snapshots?: number[];
   /** Read the training logs into the results (default false). */
@@ -591,7 +592,7 @@ export async function runExperimentGrid(
   configs: readonly ExperimentsConfig[],
   options: RunGridOptions,
 ): Promise<ExperimentsRun[]> {
-  const profile = options.profile ?? "quick";
+  const profile = options.profile ?? DEFAULT_PROFILE;
   checkProfile(profile);
   const names = new Set<string>();
   for (const c of configs) {

@@ -26,7 +26,7 @@ import {
   SOFTMAX_LOSS_OPTIONS,
 } from "../losses/mod.ts";
 import type { ExperimentsRow } from "./aggregate.ts";
-import { checkProfile, type ExperimentsProfile } from "./benchmark.ts";
+import { checkProfile } from "./benchmark.ts";
 import {
   experimentsFixedConfigs,
   experimentsSensitivityGrid,
@@ -36,6 +36,7 @@ import {
   type ExperimentsConfig,
   experimentsValueLabel,
 } from "./grid.ts";
+import { type Profile } from "../data/mod.ts";
 
 /** α values of the knob sweep (full; quick: 0.1, 0.5, 2). */
 export const EXPERIMENTS_ALPHAS: readonly number[] = [0.1, 0.25, 0.5, 1, 2];
@@ -85,7 +86,7 @@ export interface KnobSeries {
  * named "adaptive margin" / "adaptive softmax".
  */
 export function experimentsKnobSeries(
-  profile: ExperimentsProfile,
+  profile: Profile,
   options: {
     fixedDeltas?: readonly number[];
     fixedTaus?: readonly number[];
@@ -172,7 +173,7 @@ export function experimentsKnobSeries(
  * the same configs (and run keys) as the sensitivity grid's.
  */
 export function experimentsKnobGrid(
-  profile: ExperimentsProfile,
+  profile: Profile,
 ): ExperimentsConfig[] {
   return experimentsKnobConfigs(experimentsKnobSeries(profile));
 }

@@ -20,11 +20,7 @@
 import { ADAP_TAU_LOSS } from "./baselines.ts";
 import { median } from "../eval/mod.ts";
 import type { ValidRow } from "../train/mod.ts";
-import {
-  checkProfile,
-  type ExperimentsProfile,
-  experimentsSettings,
-} from "./benchmark.ts";
+import { checkProfile, experimentsSettings } from "./benchmark.ts";
 import {
   EXPERIMENTS_PLAIN,
   type ExperimentsConfig,
@@ -34,6 +30,7 @@ import {
   experimentsValueLabel,
   gridConfigs,
 } from "./grid.ts";
+import { type Profile } from "../data/mod.ts";
 
 /** The early-stopping budget of the learning curves of one profile. */
 export interface CurveBudget {
@@ -58,7 +55,7 @@ export interface CurveBudget {
  * 40 steps.
  */
 export function experimentsCurveBudget(
-  profile: ExperimentsProfile,
+  profile: Profile,
 ): CurveBudget {
   checkProfile(profile);
   const compareAt = experimentsSettings("quick").steps;
@@ -85,7 +82,7 @@ export function experimentsCurveBudget(
  * only; full: everything on every dataset.
  */
 export function experimentsCurveGrid(
-  profile: ExperimentsProfile,
+  profile: Profile,
 ): ExperimentsConfig[] {
   const b = experimentsCurveBudget(profile);
   const quick = profile === "quick";

@@ -32,7 +32,6 @@ import {
 import {
   checkProfile,
   experimentsCatalogue,
-  type ExperimentsProfile,
   experimentsSeeds,
   experimentsSettings,
 } from "./benchmark.ts";
@@ -55,6 +54,7 @@ import {
   sentencesOf,
   writeFamily,
 } from "./statistics.ts";
+import { type Profile } from "../data/mod.ts";
 
 /**
  * δ values of the sensitivity sweep (full; quick: 0.01, 0.1, 0.3, 0.5); 1
@@ -119,7 +119,7 @@ export function experimentsFixedConfigs(
  * margin and softmax as references; plain tower.
  */
 export function experimentsSensitivityGrid(
-  profile: ExperimentsProfile,
+  profile: Profile,
 ): ExperimentsConfig[] {
   checkProfile(profile);
   return [
@@ -146,7 +146,7 @@ export function experimentsSensitivityGrid(
  * whose queries have no text).
  */
 export function experimentsMainTableGrid(
-  profile: ExperimentsProfile,
+  profile: Profile,
 ): ExperimentsConfig[] {
   checkProfile(profile);
   const quickBench = profile === "quick" ? ["benchmark"] : undefined;
@@ -191,7 +191,7 @@ export function experimentsMainTableGrid(
  * multiplicative one when linear is the default); `full` all of them.
  */
 export function experimentsAblationGrid(
-  profile: ExperimentsProfile,
+  profile: Profile,
 ): ExperimentsConfig[] {
   checkProfile(profile);
   const a = (
@@ -630,7 +630,7 @@ export function experimentsVerdictSections(
  * `options.count`: the training seeds per config, if not the profile's.
  */
 export function experimentsProtocolRows(
-  profile: ExperimentsProfile,
+  profile: Profile,
   seed: number,
   options: { count?: number } = {},
 ): { item: string; value: string }[] {

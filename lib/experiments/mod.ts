@@ -27,7 +27,6 @@ export {
   experimentsDatasetsLabel,
   type ExperimentsDatasetSpec,
   experimentsLoadDataset,
-  type ExperimentsProfile,
   type ExperimentsRealData,
   experimentsRealDatasets,
   experimentsSeeds,

@@ -21,13 +21,14 @@ import {
   type AdaptiveForm,
   TEMPERATURE_FORMS,
 } from "../losses/mod.ts";
-import { checkProfile, type ExperimentsProfile } from "./benchmark.ts";
+import { checkProfile } from "./benchmark.ts";
 import {
   EXPERIMENTS_PLAIN,
   type ExperimentsConfig,
   type ExperimentsRun,
   gridConfigs,
 } from "./grid.ts";
+import { type Profile } from "../data/mod.ts";
 
 /** Name of the fixed-temperature reference config. */
 export const SOFTMAX_FORM_REFERENCE = "fixed τ=1/30";
@@ -44,7 +45,7 @@ export function experimentsSoftmaxFormName(form: AdaptiveForm): string {
  * profile's steps; full: every dataset, the full profile's early stopping.
  */
 export function experimentsSoftmaxFormGrid(
-  profile: ExperimentsProfile,
+  profile: Profile,
 ): ExperimentsConfig[] {
   checkProfile(profile);
   // The budget is the profile's (experimentsSettings): full trains to

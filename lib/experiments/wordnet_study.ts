@@ -16,14 +16,18 @@
  * @module
  */
 
-import { type Dataset, joinPath, missingDatasetNote } from "../data/mod.ts";
+import {
+  type Dataset,
+  joinPath,
+  missingDatasetNote,
+  type Profile,
+} from "../data/mod.ts";
 import { median } from "../eval/mod.ts";
 import { loadRun } from "../train/mod.ts";
 import { experimentsMethodGrid } from "./adaptive_method.ts";
 import {
   checkProfile,
   type ExperimentsDatasetSpec,
-  type ExperimentsProfile,
   experimentsSettings,
 } from "./benchmark.ts";
 import {
@@ -124,7 +128,7 @@ export const WORDNET_ALPHAS: readonly number[] = [0.1, 0.5, 2];
  * Quick: δ = 0.1 only.
  */
 export function experimentsWordnetSeries(
-  profile: ExperimentsProfile,
+  profile: Profile,
 ): KnobSeries[] {
   checkProfile(profile);
   const quick = profile === "quick";
@@ -147,7 +151,7 @@ export function experimentsWordnetSeries(
  * at the profile's 40 steps.
  */
 export function experimentsWordnetGrid(
-  profile: ExperimentsProfile,
+  profile: Profile,
 ): ExperimentsConfig[] {
   const series = experimentsWordnetSeries(profile);
   const deltas = series.find((s) => s.knob === "fixed δ")!.points.map((p) =>
@@ -178,7 +182,7 @@ export function experimentsWordnetGrid(
  * the task, the tower, the grid, the budget, the seeds and the metrics.
  */
 export function experimentsWordnetProtocolRows(
-  profile: ExperimentsProfile,
+  profile: Profile,
   options: { seeds: readonly number[] },
 ): { setting: string; value: string }[] {
   const settings = experimentsSettings(profile);

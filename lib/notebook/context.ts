@@ -13,12 +13,14 @@
  */
 
 import { OUT_ENV, PROFILE_ENV, SEED_ENV, SEEDS_ENV } from "./protocol.ts";
+import {
+  DEFAULT_PROFILE,
+  isProfile,
+  type Profile,
+  PROFILE_NAMES,
+} from "../data/mod.ts";
 
-/** Size profile of a run. */
-export type Profile = "quick" | "full";
-
-/** The accepted profiles. */
-export const PROFILES: readonly Profile[] = ["quick", "full"];
+export type { Profile } from "../data/mod.ts";
 
 /** A run setting read from the environment is malformed. */
 export class ContextError extends Error {
@@ -45,13 +47,15 @@ function env(name: string): string | undefined {
  * Throws a {@link ContextError} naming the variable for any other value.
  */
 export function profile(): Profile {
-  const v = env(PROFILE_ENV) ?? "quick";
-  if (!PROFILES.includes(v as Profile)) {
+  const v = env(PROFILE_ENV) ?? DEFAULT_PROFILE;
+  if (!isProfile(v)) {
     throw new ContextError(
-      `${PROFILE_ENV} must be 'quick' or 'full', got '${v}'`,
+      `${PROFILE_ENV} must be ${
+        PROFILE_NAMES.map((p) => `'${p}'`).join(" or ")
+      }, got '${v}'`,
     );
   }
-  return v as Profile;
+  return v;
 }
 
 /**

@@ -20,10 +20,10 @@
  * @module
  */
 
-import type { Profile } from "./context.ts";
 import { joinSource, type Notebook, readNotebook } from "./notebook.ts";
 import { contextEnv } from "./protocol.ts";
 import { absolutePath, DEFAULT_CELL_TIMEOUT_S, dirname } from "./runner.ts";
+import { type Profile } from "../data/mod.ts";
 
 /** The command that installs what `--jupyter` needs (Debian 12). */
 export const JUPYTER_INSTALL_HINT =

@@ -11,6 +11,8 @@
  * @module
  */
 
+import { DEFAULT_PROFILE } from "../data/mod.ts";
+
 /** Environment variable holding the run profile (`quick` or `full`). */
 export const PROFILE_ENV = "ADAPTIVE_RETRIEVAL_PROFILE";
 /** Environment variable holding the output folder of a run. */
@@ -38,7 +40,7 @@ export function contextEnv(context: {
   out: string;
 }): Record<string, string> {
   return {
-    [PROFILE_ENV]: context.profile ?? "quick",
+    [PROFILE_ENV]: context.profile ?? DEFAULT_PROFILE,
     [SEED_ENV]: String(context.seed ?? 1),
     ...(context.seeds === undefined
       ? {}

@@ -65,8 +65,13 @@
  * @module
  */
 
-import { DATASETS_ENV, pathExists } from "../data/mod.ts";
-import { type Profile, PROFILES, repoRoot } from "./context.ts";
+import {
+  DATASETS_ENV,
+  pathExists,
+  type Profile,
+  PROFILE_NAMES,
+} from "../data/mod.ts";
+import { repoRoot } from "./context.ts";
 import { listFiles } from "./hash.ts";
 import { absolutePath, dirname } from "./runner.ts";
 
@@ -341,7 +346,7 @@ export async function checkPublishTarget(
   }
   const held = await readManifest(target, "publish target");
   const previous = held.profile;
-  const rank = (p: unknown) => PROFILES.indexOf(p as Profile);
+  const rank = (p: unknown) => PROFILE_NAMES.indexOf(p as Profile);
   if (!options.force && rank(options.profile) < rank(previous)) {
     throw new PublishError(
       `publish target ${target} holds a published '${previous}' result; refusing to replace it with a '${options.profile}' one (a result is never replaced by a lesser one): publish into another folder, or remove ${target} first to replace it on purpose`,
@@ -437,10 +442,10 @@ export async function publishOutputs(
       }); only a successful run is published`,
     );
   }
-  if (!PROFILES.includes(manifest.profile as Profile)) {
+  if (!PROFILE_NAMES.includes(manifest.profile as Profile)) {
     throw new PublishError(
       `${outDir}/manifest.json: profile must be one of ${
-        PROFILES.join(", ")
+        PROFILE_NAMES.join(", ")
       }, got ${JSON.stringify(manifest.profile)}`,
     );
   }

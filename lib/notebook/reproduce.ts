@@ -58,9 +58,13 @@
  */
 
 import {
+  DEFAULT_PROFILE,
   downloadDenied,
   type FetchOptions,
+  isProfile,
   pathExists,
+  type Profile,
+  PROFILE_NAMES,
   readJsonIfPresent,
   stableJson,
   writeTextAtomic,
@@ -72,7 +76,7 @@ import {
   compareOutputs,
   formatComparison,
 } from "./check.ts";
-import { type Profile, PROFILES, repoRoot } from "./context.ts";
+import { repoRoot } from "./context.ts";
 import {
   datasetHashes,
   hashFile,
@@ -360,10 +364,12 @@ export async function reproduce(
 ): Promise<ReproduceResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const root = absolutePath(options.root ?? repoRoot());
-  const profile = options.profile ?? "quick";
-  if (!PROFILES.includes(profile)) {
+  const profile = options.profile ?? DEFAULT_PROFILE;
+  if (!isProfile(profile)) {
     throw new ReproduceError(
-      `--profile must be 'quick' or 'full', got '${profile}'`,
+      `--profile must be ${
+        PROFILE_NAMES.map((p) => `'${p}'`).join(" or ")
+      }, got '${profile}'`,
     );
   }
   const seed = options.seed ?? 1;

@@ -10,11 +10,13 @@
 import {
   choiceFlag,
   DATASETS_ENV,
+  DEFAULT_PROFILE,
   intFlag,
   parseFlags,
+  type Profile,
+  PROFILE_NAMES,
   userPath,
 } from "../data/mod.ts";
-import { type Profile, PROFILES } from "./context.ts";
 import { DEFAULT_CELL_TIMEOUT_S } from "./runner.ts";
 
 /** The usage text (`--help`, and after a bad option). */
@@ -137,7 +139,7 @@ export function parseReproduceArgs(args: string[]): ParsedReproduceArgs {
   try {
     ({ values } = parseFlags(args, {
       options: {
-        profile: { type: "string", default: "quick" },
+        profile: { type: "string", default: DEFAULT_PROFILE },
         seed: { type: "string", default: "1" },
         seeds: { type: "string" },
         out: { type: "string" },
@@ -167,7 +169,9 @@ export function parseReproduceArgs(args: string[]): ParsedReproduceArgs {
   let profile: Profile, seed: number, jobs: number | undefined;
   let seeds: number | undefined;
   try {
-    profile = choiceFlag("profile", values.profile, { choices: PROFILES })!;
+    profile = choiceFlag("profile", values.profile, {
+      choices: PROFILE_NAMES,
+    })!;
     seed = intFlag("seed", values.seed)!;
     seeds = intFlag("seeds", values.seeds, { min: 1 });
     jobs = intFlag("jobs", values.jobs, { min: 1 });

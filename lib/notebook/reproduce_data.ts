@@ -14,8 +14,8 @@ import {
   type FetchOptions,
   missingDatasetNote,
   ON_DEMAND_DATASET_NAMES,
+  type Profile,
 } from "../data/mod.ts";
-import type { Profile } from "./context.ts";
 
 /** Whether the notebooks had a real dataset, and if not, why. */
 export interface RealDatasetStatus {

@@ -17,9 +17,8 @@
  * @module
  */
 
-import { pathExists, writeTextAtomic } from "../data/mod.ts";
+import { pathExists, type Profile, writeTextAtomic } from "../data/mod.ts";
 import { cellAtLine, type GeneratedModule, generateModule } from "./codegen.ts";
-import type { Profile } from "./context.ts";
 import {
   type Cell,
   type ErrorOutput,

@@ -44,6 +44,9 @@ import { createHash } from "node:crypto";
 import {
   type Dataset,
   DEFAULT_BATCH_SIZE,
+  DEFAULT_PROFILE,
+  type Profile,
+  PROFILE_NAMES,
   RELEVANCE,
   stableJson,
   trainingPairs,
@@ -88,12 +91,6 @@ export class ConfigError extends Error {
     this.field = field;
   }
 }
-
-/** Presets of the steps, intervals and learning rate. */
-export type Profile = "quick" | "full";
-
-/** All profile names. */
-export const PROFILE_NAMES: readonly Profile[] = ["quick", "full"];
 
 /** Adam settings and gradient clipping. */
 export interface OptimizerConfig {
@@ -460,7 +457,11 @@ export function resolveConfig(input: unknown): TrainConfig {
   }
   checkKeys("", input, TOP_KEYS);
   checkValues("", input);
-  const profile = choice("profile", input.profile ?? "quick", PROFILE_NAMES);
+  const profile = choice(
+    "profile",
+    input.profile ?? DEFAULT_PROFILE,
+    PROFILE_NAMES,
+  );
   const preset = PROFILES[profile];
   if (typeof input.data !== "string" || input.data.length === 0) {
     throw new ConfigError(

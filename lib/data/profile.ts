@@ -1,0 +1,23 @@
+/**
+ * The two sizes everything in the package runs at: `quick` (minutes: CI and
+ * the quick notebooks) and `full` (the published results). Each layer keeps
+ * its own settings per profile (the synthetic catalogue's knobs, training's
+ * steps, the experiments' seeds and budgets); this module is the one list of
+ * the names, and their order (quick before full).
+ *
+ * @module
+ */
+
+/** The profiles, smallest first. */
+export const PROFILE_NAMES = ["quick", "full"] as const;
+
+/** A profile's name. */
+export type Profile = (typeof PROFILE_NAMES)[number];
+
+/** The profile of anything whose caller names none. */
+export const DEFAULT_PROFILE: Profile = "quick";
+
+/** Whether `value` names a profile. */
+export function isProfile(value: unknown): value is Profile {
+  return PROFILE_NAMES.includes(value as Profile);
+}
