@@ -9,7 +9,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import type { Rng } from "../data/mod.ts";
-import type { TowerInputs, TwoTowerModel } from "../towers/mod.ts";
+import type { TowerInputs, TowerSide, TwoTowerModel } from "../towers/mod.ts";
 import { loadRun } from "../train/mod.ts";
 import { exactSearch, IvfPqIndex, type SearchResult } from "../eval/mod.ts";
 import {
@@ -60,7 +60,7 @@ export function randomUnitRows(
 export function encodeRows(
   model: TwoTowerModel,
   inputs: TowerInputs,
-  options: { side: "query" | "item"; rows: Int32Array; batch: number },
+  options: { side: TowerSide; rows: Int32Array; batch: number },
 ): { vectors: Float32Array; bench: EncodeBench } {
   const { side, rows, batch } = options;
   const d = model.dim;

@@ -20,10 +20,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { DssmConfig } from "./config.ts";
 import { itemKey, type TowerInputs } from "./inputs.ts";
-import { BaseTower } from "./model.ts";
+import { BaseTower, TOWER_SIDES, type TowerSide } from "./model.ts";
 import { checkRows, dense, embeddingBag, flatBag, l2Normalize } from "./ops.ts";
-
-type Side = "query" | "item";
 
 /** The DSSM tower pair. */
 export class DssmTower extends BaseTower<DssmConfig> {
@@ -41,7 +39,7 @@ export class DssmTower extends BaseTower<DssmConfig> {
       ...config.hidden,
       config.dim,
     ];
-    const sides: Side[] = config.shared ? ["query"] : ["query", "item"];
+    const sides: readonly TowerSide[] = config.shared ? ["query"] : TOWER_SIDES;
     for (const side of sides) {
       for (let l = 0; l + 1 < sizes.length; l++) {
         // Layer 1 is the embedding bag over trigram buckets.
@@ -53,11 +51,11 @@ export class DssmTower extends BaseTower<DssmConfig> {
     }
   }
 
-  #prefix(side: Side): Side {
+  #prefix(side: TowerSide): TowerSide {
     return this.config.shared ? "query" : side;
   }
 
-  #bag(inputs: TowerInputs, rows: Int32Array, side: Side) {
+  #bag(inputs: TowerInputs, rows: Int32Array, side: TowerSide) {
     const parts = side === "query"
       ? [inputs.queries.charTrigram]
       : this.config.itemFields.map((f) =>
@@ -66,7 +64,7 @@ export class DssmTower extends BaseTower<DssmConfig> {
     return flatBag(parts, rows);
   }
 
-  #first(inputs: TowerInputs, rows: Int32Array, side: Side): tf.Tensor2D {
+  #first(inputs: TowerInputs, rows: Int32Array, side: TowerSide): tf.Tensor2D {
     const p = this.#prefix(side);
     const w1 = this.params.get(`${p}/w1`) as tf.Tensor2D;
     const b1 = this.params.get(`${p}/b1`) as tf.Tensor1D;
@@ -76,7 +74,7 @@ export class DssmTower extends BaseTower<DssmConfig> {
     return tf.tanh(tf.add(sum, b1));
   }
 
-  #tower(inputs: TowerInputs, rows: Int32Array, side: Side): tf.Tensor2D {
+  #tower(inputs: TowerInputs, rows: Int32Array, side: TowerSide): tf.Tensor2D {
     const p = this.#prefix(side);
     let h = this.#first(inputs, rows, side);
     for (let l = 2; l <= this.config.hidden.length + 1; l++) {
@@ -97,7 +95,7 @@ export class DssmTower extends BaseTower<DssmConfig> {
   firstLayer(
     inputs: TowerInputs,
     rows: Int32Array,
-    options: { side: Side },
+    options: { side: TowerSide },
   ): tf.Tensor2D {
     const n = options.side === "query" ? inputs.numQueries : inputs.numItems;
     checkRows(rows, n, `dssm ${options.side} rows`);

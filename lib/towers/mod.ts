@@ -68,7 +68,12 @@ export {
   type TowerKind,
 } from "./config.ts";
 export * from "./create.ts";
-export { type EncodeOptions, type TwoTowerModel } from "./model.ts";
+export {
+  type EncodeOptions,
+  TOWER_SIDES,
+  type TowerSide,
+  type TwoTowerModel,
+} from "./model.ts";
 export { type TowerInputs } from "./inputs.ts";
 export {
   EMBEDDING_INIT_SCALE,

@@ -12,6 +12,12 @@ import { buildInputs, type InputSpec, type TowerInputs } from "./inputs.ts";
 import { checkRows, matMul } from "./ops.ts";
 import { Params, type Weights } from "./params.ts";
 
+/** The two sides of a two-tower model, queries first. */
+export const TOWER_SIDES = ["query", "item"] as const;
+
+/** One side of a two-tower model. */
+export type TowerSide = (typeof TOWER_SIDES)[number];
+
 /** Options of `encodeQueries` / `encodeItems`. */
 export interface EncodeOptions {
   /**
@@ -158,7 +164,7 @@ export abstract class BaseTower<C extends TowerConfig>
     return inputs;
   }
 
-  #check(inputs: TowerInputs, rows: Int32Array, side: "query" | "item") {
+  #check(inputs: TowerInputs, rows: Int32Array, side: TowerSide) {
     if (inputs.signature !== this.#signature) {
       throw new RangeError(
         `${this.kind} tower: these inputs were prepared by a ${inputs.kind} model with other settings; call prepare() of this model`,

@@ -17,7 +17,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { PlainConfig } from "./config.ts";
 import { itemKey, type TowerInputs } from "./inputs.ts";
-import { BaseTower } from "./model.ts";
+import { BaseTower, TOWER_SIDES, type TowerSide } from "./model.ts";
 import {
   dense,
   embeddingBag,
@@ -25,8 +25,6 @@ import {
   gatherRows,
   l2Normalize,
 } from "./ops.ts";
-
-type Side = "query" | "item";
 
 /** The plain tower pair. */
 export class PlainTower extends BaseTower<PlainConfig> {
@@ -53,7 +51,7 @@ export class PlainTower extends BaseTower<PlainConfig> {
       p.embedding("item/id", config.numItems + 1, d);
     }
     const textIn = config.families.length * e;
-    for (const side of ["query", "item"] as Side[]) {
+    for (const side of TOWER_SIDES) {
       const sizes = [
         textIn + (side === "query" && config.userHistory ? d : 0),
         ...config.hidden,
@@ -75,7 +73,7 @@ export class PlainTower extends BaseTower<PlainConfig> {
     return this.params.get(name) as tf.Tensor2D;
   }
 
-  #mlp(x: tf.Tensor2D, side: Side): tf.Tensor2D {
+  #mlp(x: tf.Tensor2D, side: TowerSide): tf.Tensor2D {
     const layers = this.config.hidden.length + 1;
     let h = x;
     for (let l = 1; l <= layers; l++) {

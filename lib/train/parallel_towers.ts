@@ -49,11 +49,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendRequest } from "../backend/mod.ts";
 import type { Dataset, MaskedBatch } from "../data/mod.ts";
-import type {
-  TowerConfig,
-  TowerInputs,
-  TwoTowerModel,
-  Weights,
+import {
+  TOWER_SIDES,
+  type TowerConfig,
+  type TowerInputs,
+  type TowerSide,
+  type TwoTowerModel,
+  type Weights,
 } from "../towers/mod.ts";
 import type { LossStats } from "../losses/mod.ts";
 import type { AdamState } from "./checkpoint.ts";
@@ -64,8 +66,6 @@ import { PeerExchange } from "./peer_exchange.ts";
 import { Command, TowerChannel } from "./tower_channel.ts";
 import type { TowerWorkerInit, TowerWorkerMessage } from "./tower_worker.ts";
 
-type Side = "query" | "item";
-const SIDES: readonly Side[] = ["query", "item"];
 const WORKERS = [0, 1] as const;
 
 /** The weights of each tower, by name, and all of them in the model's order. */
@@ -88,7 +88,7 @@ export function towerSides(
 ): TowerSides | null {
   const names = model.weightNames();
   const vars = model.variables();
-  const used = (side: Side): Set<string> => {
+  const used = (side: TowerSide): Set<string> => {
     const row = Int32Array.of(0);
     const { value, grads } = tf.variableGrads(() =>
       tf.sum(
@@ -208,11 +208,11 @@ interface Part {
 
 // Rows sent to the workers to encode, and what came back.
 interface Request {
-  rows: Record<Side, Int32Array | null>;
+  rows: Record<TowerSide, Int32Array | null>;
   // Per worker, the rows of each side it was given.
-  given: Record<Side, Int32Array>[];
-  parts: Record<Side, Part[]> | null;
-  used: Record<Side, boolean>;
+  given: Record<TowerSide, Int32Array>[];
+  parts: Record<TowerSide, Part[]> | null;
+  used: Record<TowerSide, boolean>;
 }
 
 /** Two workers and the stand-in model (see the module documentation). */
@@ -223,7 +223,7 @@ export class ParallelTowers {
   readonly #workers: Worker[];
   readonly #channels: TowerChannel[];
   readonly #opts: ParallelTowersOptions;
-  readonly #probes: Record<Side, tf.Variable>;
+  readonly #probes: Record<TowerSide, tf.Variable>;
   #objective: Objective | null = null;
   #lossAdam: DenseAdam | null = null;
   readonly #proxy: TwoTowerModel;
@@ -501,13 +501,13 @@ export class ParallelTowers {
 
   // Starts encoding `rows` (by side): towers — each side on its worker;
   // halves — the first half of each side's rows on worker 0, the rest on 1.
-  #send(rows: Record<Side, Int32Array | null>): Request {
+  #send(rows: Record<TowerSide, Int32Array | null>): Request {
     const empty = new Int32Array(0);
     const given = WORKERS.map((w) => {
-      const part = (side: Side): Int32Array => {
+      const part = (side: TowerSide): Int32Array => {
         const r = rows[side];
         if (!r) return empty;
-        if (this.mode === "towers") return SIDES[w] === side ? r : empty;
+        if (this.mode === "towers") return TOWER_SIDES[w] === side ? r : empty;
         const half = Math.ceil(r.length / 2);
         return w === 0 ? r.subarray(0, half) : r.subarray(half);
       };
@@ -537,7 +537,7 @@ export class ParallelTowers {
   #collect(): void {
     const r = this.#request;
     if (!r || r.parts) return;
-    const parts: Record<Side, Part[]> = { query: [], item: [] };
+    const parts: Record<TowerSide, Part[]> = { query: [], item: [] };
     WORKERS.forEach((w) => {
       const given = r.given[w];
       if (given.query.length + given.item.length === 0) return;
@@ -545,7 +545,7 @@ export class ParallelTowers {
       ch.receive();
       const widths = ch.ints(2);
       let at = 2;
-      SIDES.forEach((side, k) => {
+      TOWER_SIDES.forEach((side, k) => {
         const n = given[side].length * widths[k];
         if (given[side].length === 0) return;
         const out: Output = { values: n, dy: null };
@@ -561,7 +561,7 @@ export class ParallelTowers {
     r.parts = parts;
   }
 
-  #encode(side: Side, rows: Int32Array): tf.Tensor2D {
+  #encode(side: TowerSide, rows: Int32Array): tf.Tensor2D {
     let r = this.#request;
     const asked = r?.rows[side];
     if (!r || r.used[side] || !asked || !sameRows(asked, rows)) {
