@@ -25,6 +25,7 @@ import {
   type Interval,
 } from "../eval/mod.ts";
 import {
+  type ExperimentsFamily,
   experimentsK,
   type ExperimentsKOption,
   type ExperimentsRun,
@@ -34,6 +35,7 @@ import {
   familyList,
   familyOutcome,
   intervalText,
+  type Outcome,
   pairedDifference,
   type PendingVerdict,
   pHolmText,
@@ -127,7 +129,7 @@ export interface ExperimentsRow {
   /** Config group. */
   group: string;
   /** Sensitivity family. */
-  family: "margin" | "softmax" | null;
+  family: ExperimentsFamily | null;
   /** Fixed δ/τ. */
   value: number | null;
   /** Dataset. */
@@ -642,8 +644,7 @@ export interface ExperimentsVerdictOptions extends ExperimentsKOption {
   suffix?: string;
 }
 
-const word = (o: "better" | "worse" | "unclear") =>
-  o === "unclear" ? "within noise" : o;
+const word = (o: Outcome) => o === "unclear" ? "within noise" : o;
 
 /**
  * The sentence on the full-corpus side of a comparison and whether it
@@ -652,7 +653,7 @@ const word = (o: "better" | "worse" | "unclear") =>
  * writers of notebooks 03 and 06.
  */
 export function experimentsCorpusClause(
-  batch: "better" | "worse" | "unclear",
+  batch: Outcome,
   tests: readonly { c: ExperimentsComparison; adjusted: number }[],
 ): string {
   if (tests.length === 0) {

@@ -89,6 +89,12 @@ export function experimentsValueLabel(value: number): string {
   return Math.abs(value - 1 / 30) < 1e-12 ? "1/30" : String(value);
 }
 
+/**
+ * A sensitivity family: "margin" (fixed δ, or the adaptive margin) or
+ * "softmax" (fixed τ, or the adaptive temperature).
+ */
+export type ExperimentsFamily = "margin" | "softmax";
+
 /** One method/config of a grid; the runner adds data, seed and steps. */
 export interface ExperimentsConfig {
   /** Label in tables and figures; unique within a grid. */
@@ -96,7 +102,7 @@ export interface ExperimentsConfig {
   /** Grid it belongs to ("sensitivity", "main", "ablation", "method"). */
   group: string;
   /** Sensitivity family: "margin" (x = δ) or "softmax" (x = τ). */
-  family?: "margin" | "softmax";
+  family?: ExperimentsFamily;
   /** The fixed δ or τ (sensitivity points); absent for adaptive configs. */
   value?: number;
   /** Tower. */
@@ -172,7 +178,7 @@ export interface ExperimentsRun {
   /** Config group. */
   group: string;
   /** Sensitivity family, if any. */
-  family: "margin" | "softmax" | null;
+  family: ExperimentsFamily | null;
   /** Fixed δ/τ, if any. */
   value: number | null;
   /** Dataset name. */

@@ -34,6 +34,7 @@ import {
 import {
   EXPERIMENTS_PLAIN,
   type ExperimentsConfig,
+  type ExperimentsFamily,
   experimentsValueLabel,
 } from "./grid.ts";
 import { type Profile } from "../data/mod.ts";
@@ -64,7 +65,7 @@ const QUICK_ALPHAS = [0.1, 0.5, 2];
 /** One knob of one family: what is swept and its paper default. */
 export interface KnobSeries {
   /** Loss family (the figure's panel). */
-  family: "margin" | "softmax";
+  family: ExperimentsFamily;
   /** Line label: "fixed δ", "adaptive α", "adaptive δ0", …. */
   knob: string;
   /** The paper's value of this knob (the x axis divides by it). */
@@ -105,7 +106,7 @@ export function experimentsKnobSeries(
   const m = ADAPTIVE_MARGIN_OPTIONS;
   const t = ADAPTIVE_TEMPERATURE_OPTIONS;
   const adaptive = (
-    family: "margin" | "softmax",
+    family: ExperimentsFamily,
     knob: { symbol: string; option: string; paper: number },
     values: readonly number[],
   ): KnobSeries => {

@@ -38,6 +38,7 @@ import {
 import {
   EXPERIMENTS_PLAIN,
   type ExperimentsConfig,
+  type ExperimentsFamily,
   experimentsK,
   type ExperimentsKOption,
   type ExperimentsRun,
@@ -196,7 +197,7 @@ export function experimentsAblationGrid(
   checkProfile(profile);
   const a = (
     name: string,
-    family: "margin" | "softmax",
+    family: ExperimentsFamily,
     options: Record<string, OptionValue>,
   ): ExperimentsConfig => ({
     name,
@@ -209,7 +210,7 @@ export function experimentsAblationGrid(
     },
   });
   const forms = (
-    family: "margin" | "softmax",
+    family: ExperimentsFamily,
     all: readonly string[],
     fallback: string,
   ) =>
@@ -258,7 +259,7 @@ export function experimentsAblationGrid(
 export function experimentsBestFixed(
   runs: readonly ExperimentsRun[],
   options: ExperimentsKOption & {
-    family: "margin" | "softmax";
+    family: ExperimentsFamily;
     dataset: string;
   },
 ): string | null {
@@ -296,7 +297,7 @@ export function experimentsBestOnValid(
 /** Options of {@link experimentsSensitivityVerdict}. */
 export interface SensitivityVerdictOptions {
   /** The family of fixed losses. */
-  family: "margin" | "softmax";
+  family: ExperimentsFamily;
   /** Only the rows of this dataset. */
   dataset?: string;
   /** The runs behind the rows, for a paired best-vs-worst comparison. */

@@ -36,6 +36,7 @@ export {
 export {
   EXPERIMENTS_VERSION,
   type ExperimentsConfig,
+  type ExperimentsFamily,
   experimentsK,
   type ExperimentsKOption,
   experimentsResolveFor,
@@ -67,6 +68,7 @@ export {
   holmNote,
   type HolmResult,
   intervalText,
+  type Outcome,
   type PairedDifference,
   pairedDifference,
   pairedTTest,

@@ -79,12 +79,18 @@ export function seedInterval(values: readonly number[]): Interval {
   return { mean, lo: mean - h, hi: mean + h };
 }
 
+/**
+ * How a candidate compares with a baseline: "better" or "worse" when the
+ * evidence says so, "unclear" when it does not.
+ */
+export type Outcome = "better" | "worse" | "unclear";
+
 /** Result of {@link pairedDifference}. */
 export interface PairedDifference {
   /** Mean of a − b over the queries, with its bootstrap 95% interval. */
   difference: Interval;
   /** "better" (interval above 0), "worse" (below 0) or "unclear". */
-  outcome: "better" | "worse" | "unclear";
+  outcome: Outcome;
   /** Queries compared. */
   n: number;
   /**
@@ -288,7 +294,7 @@ export function holm(
 export function familyOutcome(
   difference: Interval,
   options: { adjustedP: number; alpha?: number },
-): "better" | "worse" | "unclear" {
+): Outcome {
   if (!(options.adjustedP <= (options.alpha ?? DEFAULT_ALPHA))) {
     return "unclear";
   }
