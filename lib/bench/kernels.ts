@@ -46,6 +46,7 @@ import {
 import {
   type Dataset,
   DEFAULT_BATCH_SIZE,
+  DEFAULT_SEED,
   generateSynthetic,
   iterateBatches,
   type Profile,
@@ -397,7 +398,7 @@ export async function profileStep(
   const steps = options.steps ?? 5;
   const warmup = options.warmup ?? 2;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const seed = options.seed ?? 1;
+  const seed = options.seed ?? DEFAULT_SEED;
   if (!(Number.isInteger(steps) && steps >= 1)) {
     throw new RangeError(`profileStep: steps must be ≥ 1, got ${steps}`);
   }

@@ -16,7 +16,12 @@
  * @module
  */
 
-import { type Dataset, DEFAULT_BATCH_SIZE, type Profile } from "../data/mod.ts";
+import {
+  type Dataset,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_SEED,
+  type Profile,
+} from "../data/mod.ts";
 import type { TowerKind } from "../towers/mod.ts";
 import { train, type TrainConfigInput } from "../train/mod.ts";
 import { summarise } from "./steps.ts";
@@ -109,7 +114,7 @@ export async function benchReferenceSteps(
         const config = {
           data: "memory",
           profile: options.profile ?? "full",
-          seed: options.seed ?? 1,
+          seed: options.seed ?? DEFAULT_SEED,
           tower: { ...options.tower, kind },
           loss: { kind: "adaptive-margin" },
           batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,

@@ -17,7 +17,7 @@ import {
 import type { TowerInputs, TwoTowerModel, Weights } from "../towers/mod.ts";
 import { LazyTableAdam, variableGradsWithTables } from "../train/mod.ts";
 import { median } from "../eval/mod.ts";
-import { DEFAULT_BATCH_SIZE, type Profile } from "../data/mod.ts";
+import { DEFAULT_BATCH_SIZE, DEFAULT_SEED, type Profile } from "../data/mod.ts";
 import {
   BENCH_LOSSES,
   type BenchLoss,
@@ -85,7 +85,7 @@ export function resolveStepRun(
     options.batchSize ?? DEFAULT_BATCH_SIZE,
     2,
   );
-  const seed = options.seed ?? 1;
+  const seed = options.seed ?? DEFAULT_SEED;
   if (!Number.isInteger(seed)) {
     throw new RangeError(
       `bench: option "seed" must be an integer, got ${seed}`,

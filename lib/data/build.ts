@@ -17,6 +17,7 @@ import {
 import type { Dataset } from "./schema.ts";
 import { generateSynthetic, SYNTHETIC_PROFILES } from "./synthetic.ts";
 import { DEFAULT_PROFILE, type Profile } from "./profile.ts";
+import { DEFAULT_SEED } from "./rng.ts";
 
 /**
  * The datasets the notebooks read: what `deno task data all` and `deno task
@@ -91,7 +92,7 @@ export async function loadNamedDataset(
     return generateSynthetic({
       ...SYNTHETIC_PROFILES[profile],
       profile,
-      seed: options.seed ?? 1,
+      seed: options.seed ?? DEFAULT_SEED,
     });
   }
   if (options.download && isDownloadable(name)) {

@@ -26,6 +26,7 @@ import {
   WORDNET_SYSTEM_DIR,
 } from "./real/mod.ts";
 import { DEFAULT_PROFILE, PROFILE_NAMES } from "./profile.ts";
+import { DEFAULT_SEED } from "./rng.ts";
 
 const USAGE = `Usage: deno task data <name> [options]
        deno task download <name> [options]   (the same with --download)
@@ -79,7 +80,7 @@ function parseDataArgs(args: readonly string[]): DataArgs {
   const { values, positionals } = parseFlags(args, {
     options: {
       profile: { type: "string", default: DEFAULT_PROFILE },
-      seed: { type: "string", default: "1" },
+      seed: { type: "string", default: String(DEFAULT_SEED) },
       out: { type: "string" },
       source: { type: "string" },
       download: { type: "boolean", default: false },

@@ -17,6 +17,14 @@ function splitmix32(state: number): () => number {
   };
 }
 
+/**
+ * The seed of a run whose caller names none: datasets built by
+ * `deno task data`, training runs, `deno task reproduce` and the notebooks
+ * it runs, the benches. (Streams inside a run, such as a loader's split or
+ * the batch shuffle, take their own seeds from the run's.)
+ */
+export const DEFAULT_SEED = 1;
+
 /** Deterministic random numbers from a 32-bit seed. */
 export class Rng {
   #a: number;

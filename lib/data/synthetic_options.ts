@@ -10,6 +10,7 @@ import { unknownKey } from "./options.ts";
 import { MAX_HISTORY } from "./schema.ts";
 import { CATEGORIES } from "./synthetic_vocab.ts";
 import { DEFAULT_PROFILE, type Profile } from "./profile.ts";
+import { DEFAULT_SEED } from "./rng.ts";
 
 /** How queries are split into train / valid / test. */
 export type SyntheticSplitBy = "query" | "intent";
@@ -156,7 +157,7 @@ export interface SyntheticOptions {
 export type ResolvedSyntheticOptions = Required<SyntheticOptions>;
 
 const COMMON_DEFAULTS = {
-  seed: 1,
+  seed: DEFAULT_SEED,
   splitBy: "query" as SyntheticSplitBy,
   nearDuplicateShare: 0.3,
   sellerCopyShare: 0,

@@ -53,6 +53,7 @@
 import {
   type Dataset,
   DEFAULT_PROFILE,
+  DEFAULT_SEED,
   joinPath,
   type Profile,
   readDataset,
@@ -366,7 +367,7 @@ export function baselineGrid(
         kind: spec.tower,
       }) as TrainConfigInput["tower"],
       loss: lossOf(baseline, variant) as TrainConfigInput["loss"],
-      seed: options.seed ?? 1,
+      seed: options.seed ?? DEFAULT_SEED,
       ...length,
       ...(options.batchSize !== undefined
         ? { batchSize: options.batchSize }

@@ -27,6 +27,7 @@ import { sensitivity, type VegaLiteSpec } from "../plot/mod.ts";
 import {
   accidentalHitMask,
   DEFAULT_BATCH_SIZE,
+  DEFAULT_SEED,
   makeBatches,
   type Profile,
   SYNTHETIC_PROFILES,
@@ -443,7 +444,7 @@ export function experimentsBatchLookalikes(
   for (let epoch = 0; epoch < (options.epochs ?? 3); epoch++) {
     const batches = makeBatches(pairs, {
       batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-      seed: options.seed ?? 1,
+      seed: options.seed ?? DEFAULT_SEED,
       epoch,
     });
     for (const batch of batches) {

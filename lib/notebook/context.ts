@@ -15,6 +15,7 @@
 import { OUT_ENV, PROFILE_ENV, SEED_ENV, SEEDS_ENV } from "./protocol.ts";
 import {
   DEFAULT_PROFILE,
+  DEFAULT_SEED,
   isProfile,
   type Profile,
   PROFILE_NAMES,
@@ -63,7 +64,7 @@ export function profile(): Profile {
  * {@link ContextError} when it is not an integer.
  */
 export function seed(): number {
-  const v = env(SEED_ENV) ?? "1";
+  const v = env(SEED_ENV) ?? String(DEFAULT_SEED);
   const n = Number(v);
   if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n)) {
     throw new ContextError(`${SEED_ENV} must be an integer, got '${v}'`);

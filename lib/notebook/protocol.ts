@@ -11,7 +11,7 @@
  * @module
  */
 
-import { DEFAULT_PROFILE } from "../data/mod.ts";
+import { DEFAULT_PROFILE, DEFAULT_SEED } from "../data/mod.ts";
 
 /** Environment variable holding the run profile (`quick` or `full`). */
 export const PROFILE_ENV = "ADAPTIVE_RETRIEVAL_PROFILE";
@@ -41,7 +41,7 @@ export function contextEnv(context: {
 }): Record<string, string> {
   return {
     [PROFILE_ENV]: context.profile ?? DEFAULT_PROFILE,
-    [SEED_ENV]: String(context.seed ?? 1),
+    [SEED_ENV]: String(context.seed ?? DEFAULT_SEED),
     ...(context.seeds === undefined
       ? {}
       : { [SEEDS_ENV]: String(context.seeds) }),

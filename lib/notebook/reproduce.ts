@@ -59,6 +59,7 @@
 
 import {
   DEFAULT_PROFILE,
+  DEFAULT_SEED,
   downloadDenied,
   type FetchOptions,
   isProfile,
@@ -372,7 +373,7 @@ export async function reproduce(
       }, got '${profile}'`,
     );
   }
-  const seed = options.seed ?? 1;
+  const seed = options.seed ?? DEFAULT_SEED;
   if (!Number.isSafeInteger(seed)) {
     throw new ReproduceError(`--seed must be an integer, got '${seed}'`);
   }

@@ -11,6 +11,7 @@ import {
   choiceFlag,
   DATASETS_ENV,
   DEFAULT_PROFILE,
+  DEFAULT_SEED,
   intFlag,
   parseFlags,
   type Profile,
@@ -140,7 +141,7 @@ export function parseReproduceArgs(args: string[]): ParsedReproduceArgs {
     ({ values } = parseFlags(args, {
       options: {
         profile: { type: "string", default: DEFAULT_PROFILE },
-        seed: { type: "string", default: "1" },
+        seed: { type: "string", default: String(DEFAULT_SEED) },
         seeds: { type: "string" },
         out: { type: "string" },
         only: { type: "string", multiple: true },
