@@ -84,11 +84,6 @@ export const EXPERIMENTS_VERSION = 2;
 /** The plain two-tower model with its defaults: the method's own tower. */
 export const EXPERIMENTS_PLAIN: TowerConfigInput = { kind: "plain" };
 
-/** A δ or τ as tables and config names print it: 1/30 as "1/30". */
-export function experimentsValueLabel(value: number): string {
-  return Math.abs(value - 1 / 30) < 1e-12 ? "1/30" : String(value);
-}
-
 /**
  * A sensitivity family: "margin" (fixed δ, or the adaptive margin) or
  * "softmax" (fixed τ, or the adaptive temperature).

@@ -24,6 +24,7 @@ import {
   ADAPTIVE_TEMPERATURE_OPTIONS,
   MARGIN_LOSS_OPTIONS,
   SOFTMAX_LOSS_OPTIONS,
+  valueLabel,
 } from "../losses/mod.ts";
 import type { ExperimentsRow } from "./aggregate.ts";
 import { checkProfile } from "./benchmark.ts";
@@ -35,7 +36,6 @@ import {
   EXPERIMENTS_PLAIN,
   type ExperimentsConfig,
   type ExperimentsFamily,
-  experimentsValueLabel,
 } from "./grid.ts";
 import { type Profile } from "../data/mod.ts";
 
@@ -121,7 +121,7 @@ export function experimentsKnobSeries(
           ? { value, name: base, loss: { kind } }
           : {
             value,
-            name: `${base} ${knob.symbol}=${experimentsValueLabel(value)}`,
+            name: `${base} ${knob.symbol}=${valueLabel(value)}`,
             loss: { kind, [knob.option]: value },
           }
       ),
@@ -152,7 +152,7 @@ export function experimentsKnobSeries(
       paper: SOFTMAX_LOSS_OPTIONS.temperature.default,
       points: fixedTaus.map((v) => ({
         value: v,
-        name: `fixed τ=${experimentsValueLabel(v)}`,
+        name: `fixed τ=${valueLabel(v)}`,
       })),
     },
     adaptive("softmax", { ...alpha, paper: t.alpha.default }, alphas),
@@ -285,7 +285,7 @@ export function experimentsKnobChart(
   const axis = (family: string) =>
     `Knob value / paper's value (${
       options.series.filter((s) => s.family === family).map((s) =>
-        `${s.knob.split(" ").pop()} ${experimentsValueLabel(s.paper)}`
+        `${s.knob.split(" ").pop()} ${valueLabel(s.paper)}`
       ).join(", ")
     })`;
   return sensitivity(rows, {
@@ -414,11 +414,9 @@ export function experimentsKnobVerdicts(
     const fixed = mine.find((s) => s.knob.startsWith("fixed"));
     const adaptive = mine.filter((s) => !s.knob.startsWith("fixed"));
     const describe = (s: KnobSpread) =>
-      `${s.knob} ∈ [${experimentsValueLabel(s.from)}, ${
-        experimentsValueLabel(s.to)
-      }] (${(s.to / s.from).toFixed(0)}× range): spread ${
-        f3(s.spread)
-      }, best at ${experimentsValueLabel(s.best)}${
+      `${s.knob} ∈ [${valueLabel(s.from)}, ${valueLabel(s.to)}] (${
+        (s.to / s.from).toFixed(0)
+      }× range): spread ${f3(s.spread)}, best at ${valueLabel(s.best)}${
         Number.isFinite(s.defaultLoss)
           ? `, the paper's value ${f3(s.defaultLoss)} below it`
           : ""

@@ -27,10 +27,10 @@ import {
   experimentsK,
   type ExperimentsKOption,
   type ExperimentsRun,
-  experimentsValueLabel,
   gridConfigs,
 } from "./grid.ts";
 import { type Profile } from "../data/mod.ts";
+import { valueLabel } from "../losses/mod.ts";
 
 /** The early-stopping budget of the learning curves of one profile. */
 export interface CurveBudget {
@@ -107,7 +107,7 @@ export function experimentsCurveGrid(
       })
     ),
     ...[0.01, 1 / 30, 0.1].map((tau) =>
-      c(`fixed τ=${experimentsValueLabel(tau)}`, EXPERIMENTS_PLAIN, {
+      c(`fixed τ=${valueLabel(tau)}`, EXPERIMENTS_PLAIN, {
         kind: "softmax",
         temperature: tau,
       }, { family: "softmax", value: tau })

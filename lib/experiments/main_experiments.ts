@@ -17,6 +17,7 @@ import {
   ADAPTIVE_TEMPERATURE_OPTIONS,
   MARGIN_FORMS,
   TEMPERATURE_FORMS,
+  valueLabel,
 } from "../losses/mod.ts";
 import type { OptionValue } from "../train/mod.ts";
 import { experimentsMethodGrid } from "./adaptive_method.ts";
@@ -42,7 +43,6 @@ import {
   experimentsK,
   type ExperimentsKOption,
   type ExperimentsRun,
-  experimentsValueLabel,
   gridConfigs,
 } from "./grid.ts";
 import {
@@ -103,7 +103,7 @@ export function experimentsFixedConfigs(
       loss: { kind: "margin", margin: delta },
     })),
     ...values.taus.map((tau): ExperimentsConfig => ({
-      name: `fixed τ=${experimentsValueLabel(tau)}`,
+      name: `fixed τ=${valueLabel(tau)}`,
       group: "sensitivity",
       family: "softmax",
       value: tau,
@@ -372,7 +372,7 @@ export function experimentsSensitivityPending(
     (options.dataset === undefined || r.dataset === options.dataset)
   );
   const v = (x: number) =>
-    options.family === "softmax" ? experimentsValueLabel(x) : String(x);
+    options.family === "softmax" ? valueLabel(x) : String(x);
   const ref = adaptive
     ? `; ${adaptive.name}: ${adaptive.mean.toFixed(3)} [${
       adaptive.lo.toFixed(3)
@@ -643,9 +643,7 @@ export function experimentsProtocolRows(
   const values = (family: string) =>
     sens.filter((c) => c.family === family && c.value !== undefined).map((
       c,
-    ) =>
-      family === "softmax" ? experimentsValueLabel(c.value!) : String(c.value)
-    ).join(
+    ) => family === "softmax" ? valueLabel(c.value!) : String(c.value)).join(
       ", ",
     );
   const seeds = experimentsSeeds(profile, seed, options);

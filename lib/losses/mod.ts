@@ -95,6 +95,7 @@ export {
   type ResolvedArguments,
   resolveOptions,
   showValue,
+  valueLabel,
   type ValueOf,
 } from "./options.ts";
 export * from "./ranking.ts";

@@ -156,6 +156,15 @@ export function showValue(v: unknown): string {
   return typeof v === "number" ? String(v) : JSON.stringify(v);
 }
 
+/**
+ * A δ, τ or other option value as the sources and tables write it: the
+ * paper's τ = 1/30 as "1/30" (within 1e-12, so 1/3 − 0.3 prints so too), any
+ * other number as JavaScript prints it.
+ */
+export function valueLabel(value: number): string {
+  return Math.abs(value - 1 / 30) < 1e-12 ? "1/30" : String(value);
+}
+
 /** "≥ 0", "> 0", "≥ 0 and ≤ 1": the range of a number spec, in words. */
 function range(s: Bounds): string {
   const max = s.max ?? Infinity;
@@ -288,9 +297,9 @@ function typeText(spec: OptionSpec): string {
   }
 }
 
-/** A default as the table shows it (1/30 as written in the sources). */
+/** A default as the table shows it (numbers by {@link valueLabel}). */
 function defaultText(value: unknown): string {
-  if (value === 1 / 30) return "1/30";
+  if (typeof value === "number") return valueLabel(value);
   return typeof value === "string" ? `"${value}"` : String(value);
 }
 
