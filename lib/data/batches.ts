@@ -290,28 +290,42 @@ export function makeBatches(
 }
 
 /**
- * The `[B, B]` accidental-hit mask of a batch, row-major: 1 where item j
- * must not be a negative of query b (see the module documentation); the
- * diagonal is 0.
+ * The rule of the accidental-hit mask, `[B, B]` row-major: entry (b, j),
+ * j ≠ b, is 1 when item j is b's positive again (equal ids) or is in
+ * `relevant[b]` (the items labelled relevant to query b), so j must not be
+ * a negative of query b; the diagonal is 0 (the positive is handled apart).
  */
-export function accidentalHitMask(
-  pairs: TrainingPairs,
-  batch: Batch,
+export function hitMask<T>(
+  itemIds: ArrayLike<T>,
+  relevant?: ArrayLike<ReadonlySet<T> | undefined>,
 ): Float32Array {
-  const B = batch.itemId.length;
+  const B = itemIds.length;
   const mask = new Float32Array(B * B);
   for (let b = 0; b < B; b++) {
-    const own = batch.itemId[b];
-    const rel = pairs.relevant.get(batch.queryId[b]);
+    const own = itemIds[b];
+    const rel = relevant?.[b];
     for (let j = 0; j < B; j++) {
       if (j === b) continue;
-      const item = batch.itemId[j];
+      const item = itemIds[j];
       if (item === own || (rel !== undefined && rel.has(item))) {
         mask[b * B + j] = 1;
       }
     }
   }
   return mask;
+}
+
+/**
+ * The `[B, B]` accidental-hit mask of a batch ({@link hitMask}), with the
+ * relevant items of each query from all its labels in `pairs` (see the
+ * module documentation).
+ */
+export function accidentalHitMask(
+  pairs: TrainingPairs,
+  batch: Batch,
+): Float32Array {
+  const relevant = Array.from(batch.queryId, (q) => pairs.relevant.get(q));
+  return hitMask(batch.itemId, relevant);
 }
 
 /** log q of each batch column's item: the logQ correction of logit (b, j). */

@@ -29,6 +29,7 @@ import {
   type ResolvedArguments,
 } from "./options.ts";
 import { LossError, type LossResult } from "./types.ts";
+import { hitMask } from "../data/mod.ts";
 
 /**
  * A tower's query–item score f(q_b, c_n) for every query row against every
@@ -379,10 +380,9 @@ export interface AccidentalHitOptions {
 }
 
 /**
- * The [B, B] accidental-hit mask of a batch: entry (b, j), j ≠ b, is 1 when
- * item j is the same item as b's positive (equal ids) or is relevant to
- * query b (`relevant`), so it must not be used as b's negative. The
- * diagonal is 0 (the positive is handled separately).
+ * The [B, B] accidental-hit mask of a batch as a tensor, for losses called
+ * on (q, v) with `itemIds`: `hitMask`'s rule (lib/data), entry (b, j) is 1
+ * when item j is b's positive again or is relevant to query b.
  */
 export function accidentalHitMask(
   itemIds: ArrayLike<number | string>,
@@ -395,16 +395,7 @@ export function accidentalHitMask(
       `accidentalHitMask: option "relevant" has ${rel.length} entries for ${B} items`,
     );
   }
-  const values = new Float32Array(B * B);
-  for (let b = 0; b < B; b++) {
-    for (let j = 0; j < B; j++) {
-      if (j === b) continue;
-      const same = itemIds[j] === itemIds[b];
-      const relevant = rel?.[b]?.has(itemIds[j]) ?? false;
-      if (same || relevant) values[b * B + j] = 1;
-    }
-  }
-  return tf.tensor2d(values, [B, B]);
+  return tf.tensor2d(hitMask(itemIds, rel), [B, B]);
 }
 
 /** Candidate options shared by all (q, v) losses (see batch.ts). */
