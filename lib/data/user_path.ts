@@ -21,6 +21,14 @@ export interface UserPathOptions {
   env?: (name: string) => string | undefined;
 }
 
+/**
+ * `path` made absolute against the working directory and normalised (no
+ * `.`, `..` or doubled slashes): `node:path`'s `resolve`.
+ */
+export function absolutePath(path: string): string {
+  return resolve(path);
+}
+
 function readEnv(name: string): string | undefined {
   // Asked only when granted: without --allow-env a terminal would prompt.
   const env = { name: "env", variable: name } as const;

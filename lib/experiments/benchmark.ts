@@ -8,6 +8,7 @@
  */
 
 import {
+  absolutePath,
   type Dataset,
   generateSyntheticWithTruth,
   isProfile,
@@ -329,11 +330,6 @@ export function experimentsDatasetsLabel(
 }
 
 const dataCache = new Map<string, Promise<ExperimentsData>>();
-
-/** `path` made absolute against the working directory. */
-export function absolutePath(path: string): string {
-  return path.startsWith("/") ? path : joinPath(Deno.cwd(), path);
-}
 
 /**
  * Loads (and caches in this process) a dataset spec; a folder is read and

@@ -23,6 +23,7 @@
  */
 
 import {
+  absolutePath,
   type Dataset,
   DEFAULT_PROFILE,
   joinPath,
@@ -57,7 +58,6 @@ import {
 } from "../train/mod.ts";
 import type { Interval } from "../eval/mod.ts";
 import {
-  absolutePath,
   checkProfile,
   type ExperimentsDatasetSpec,
   experimentsLoadDataset,

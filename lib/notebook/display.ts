@@ -36,6 +36,7 @@
  */
 
 import type { MimeBundle } from "./protocol.ts";
+import { escapeHtml } from "../plot/mod.ts";
 
 export type { MimeBundle } from "./protocol.ts";
 
@@ -252,11 +253,6 @@ function cellText(v: unknown, digits?: number): string {
   if (typeof v === "string") return v;
   if (typeof v === "bigint" || typeof v === "boolean") return String(v);
   return JSON.stringify(v);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
 }
 
 /**

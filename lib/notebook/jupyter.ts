@@ -22,8 +22,9 @@
 
 import { joinSource, type Notebook, readNotebook } from "./notebook.ts";
 import { contextEnv } from "./protocol.ts";
-import { absolutePath, DEFAULT_CELL_TIMEOUT_S, dirname } from "./runner.ts";
-import { type Profile } from "../data/mod.ts";
+import { DEFAULT_CELL_TIMEOUT_S } from "./runner.ts";
+import { absolutePath, type Profile } from "../data/mod.ts";
+import { dirname } from "node:path";
 
 /** The command that installs what `--jupyter` needs (Debian 12). */
 export const JUPYTER_INSTALL_HINT =

@@ -13,12 +13,6 @@ import katex from "katex";
 
 const md = new MarkdownIt({ html: true, linkify: false, typographer: false });
 
-/** Escapes text for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
 function tex(source: string, displayMode: boolean): string {
   return katex.renderToString(source, {
     displayMode,

@@ -66,6 +66,7 @@
  */
 
 import {
+  absolutePath,
   DATASETS_ENV,
   pathExists,
   type Profile,
@@ -73,7 +74,7 @@ import {
 } from "../data/mod.ts";
 import { repoRoot } from "./context.ts";
 import { listFiles } from "./hash.ts";
-import { absolutePath, dirname } from "./runner.ts";
+import { dirname } from "node:path";
 
 /** Extensions of the artefact files published (text); others are left out. */
 export const PUBLISHED_EXTENSIONS = [

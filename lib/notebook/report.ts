@@ -16,7 +16,8 @@
  * @module
  */
 
-import { escapeHtml, renderMarkdown } from "./markdown.ts";
+import { escapeHtml } from "../plot/mod.ts";
+import { renderMarkdown } from "./markdown.ts";
 import {
   type Cell,
   joinSource,

@@ -58,6 +58,7 @@
  */
 
 import {
+  absolutePath,
   DEFAULT_PROFILE,
   DEFAULT_SEED,
   downloadDenied,
@@ -107,7 +108,6 @@ import {
   type RealDatasetStatus,
 } from "./reproduce_data.ts";
 import {
-  absolutePath,
   DEFAULT_CELL_TIMEOUT_S,
   type NotebookRun,
   runNotebook,

@@ -17,7 +17,12 @@
  * @module
  */
 
-import { pathExists, type Profile, writeTextAtomic } from "../data/mod.ts";
+import {
+  absolutePath,
+  pathExists,
+  type Profile,
+  writeTextAtomic,
+} from "../data/mod.ts";
 import { cellAtLine, type GeneratedModule, generateModule } from "./codegen.ts";
 import {
   type Cell,
@@ -34,6 +39,7 @@ import {
   NOTEBOOK_ENV,
   type RunEvent,
 } from "./protocol.ts";
+import { dirname } from "node:path";
 
 /**
  * Key in a `display_data` output's metadata under which the runner records
@@ -135,24 +141,6 @@ export class NotebookRunError extends Error {
     this.name = "NotebookRunError";
     this.run = run;
   }
-}
-
-/** Absolute, normalised form of a path (relative to the cwd). */
-export function absolutePath(path: string): string {
-  const abs = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
-  const parts: string[] = [];
-  for (const p of abs.split("/")) {
-    if (p === "" || p === ".") continue;
-    if (p === "..") parts.pop();
-    else parts.push(p);
-  }
-  return "/" + parts.join("/");
-}
-
-/** Folder part of a path. */
-export function dirname(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i <= 0 ? "/" : path.slice(0, i);
 }
 
 function fileUrl(path: string): string {

@@ -175,7 +175,8 @@ export function tableMarkdown(
   return out.join("\n") + "\n";
 }
 
-function escapeHtml(s: string): string {
+/** Escapes text for HTML content and attribute values (& < > "). */
+export function escapeHtml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
     .replace(/"/g, "&quot;");
 }

@@ -1,6 +1,7 @@
 import { assertEquals, assertThrows } from "../testing.ts";
 import { PlotInputError } from "./input.ts";
 import {
+  escapeHtml,
   formatInterval,
   formatNumber,
   tableHtml,
@@ -87,5 +88,12 @@ Deno.test("table errors name the field", () => {
     () => tableMarkdown(ROWS, [{ field: "mean", lo: "lo", hi: "upper" }]),
     PlotInputError,
     'field "upper"',
+  );
+});
+
+Deno.test("escapeHtml escapes & < > and double quotes", () => {
+  assertEquals(
+    escapeHtml(`<a href="x">&</a>`),
+    "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;",
   );
 });
