@@ -29,6 +29,7 @@ import {
   experimentsK,
   type ExperimentsKOption,
   type ExperimentsRun,
+  numberOrNaN,
 } from "./grid.ts";
 import {
   differenceText,
@@ -43,10 +44,6 @@ import {
   sentenceOf,
   writeFamily,
 } from "./statistics.ts";
-
-function num(x: unknown): number {
-  return typeof x === "number" ? x : NaN;
-}
 
 /** Metrics {@link experimentsMetric} knows. */
 export const EXPERIMENTS_METRICS: readonly string[] = [
@@ -83,17 +80,20 @@ export function experimentsMetric(
   const [, kind, k] = m;
   switch (kind) {
     case "batch":
-      return { value: num(run.batch.recall[k]), ci: run.batch.ci[k] ?? null };
+      return {
+        value: numberOrNaN(run.batch.recall[k]),
+        ci: run.batch.ci[k] ?? null,
+      };
     case "valid":
-      return { value: num(run.valid?.[k]), ci: null };
+      return { value: numberOrNaN(run.valid?.[k]), ci: null };
     case "recall":
       return {
-        value: num(run.corpus.recall[k]),
+        value: numberOrNaN(run.corpus.recall[k]),
         ci: run.corpus.ci[`recall@${k}`] ?? null,
       };
     default:
       return {
-        value: num(run.corpus.ndcg[k]),
+        value: numberOrNaN(run.corpus.ndcg[k]),
         ci: run.corpus.ci[`ndcg@${k}`] ?? null,
       };
   }

@@ -83,7 +83,11 @@ import {
   type Interval,
 } from "../eval/mod.ts";
 import { experimentsSettings } from "./benchmark.ts";
-import { evaluateModelPerQuery, type PerQueryValues } from "./evaluate.ts";
+import {
+  evaluateModelPerQuery,
+  type PerQueryValues,
+  roundMetric,
+} from "./evaluate.ts";
 import { cachedRun } from "./run_cache.ts";
 
 /** All baselines, in notebook order. */
@@ -476,10 +480,6 @@ export interface RunBaselineGridOptions {
 /** The interval of a metric a run does not have (a failed run). */
 export const NAN_INTERVAL: Interval = { mean: NaN, lo: NaN, hi: NaN };
 
-function round(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
-}
-
 interface PerQueryFile {
   version: number;
   batchRanks: number[];
@@ -489,7 +489,7 @@ interface PerQueryFile {
 }
 
 function perQueryToJson(p: PerQueryValues): PerQueryFile {
-  const r = (a: Float64Array) => Array.from(a, round);
+  const r = (a: Float64Array) => Array.from(a, roundMetric);
   return {
     version: BASELINE_EVAL_VERSION,
     batchRanks: Array.from(p.batchRanks),

@@ -88,14 +88,19 @@ export interface EvaluateRunOptions {
   allowOtherData?: boolean;
 }
 
-function round(x: number): number {
+/** A metric as run files store it: six decimals (NaN and ±∞ unchanged). */
+export function roundMetric(x: number): number {
   return Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x;
 }
 
 function ci(values: ArrayLike<number>, samples: number): Interval | null {
   if (values.length === 0) return null;
   const r = bootstrapCI(values, { seed: 0, samples });
-  return { mean: round(r.mean), lo: round(r.lo), hi: round(r.hi) };
+  return {
+    mean: roundMetric(r.mean),
+    lo: roundMetric(r.lo),
+    hi: roundMetric(r.hi),
+  };
 }
 
 /**
@@ -279,7 +284,7 @@ export function evaluateModelPerQuery(
   const batchRecallOut = {
     ks: DEFAULT_KS,
     recall: Object.fromEntries(
-      DEFAULT_KS.map((k) => [k, round(recall[k])]),
+      DEFAULT_KS.map((k) => [k, roundMetric(recall[k])]),
     ),
     ci: Object.fromEntries(
       DEFAULT_KS.map((k) => [k, ci(hits[k], samples)]),
@@ -312,9 +317,9 @@ export function evaluateModelPerQuery(
   const searchMs = performance.now() - t0;
   const corpus = (m: ReturnType<typeof rankingMetrics>) => ({
     ks,
-    recall: Object.fromEntries(ks.map((k) => [k, round(m.recall[k])])),
-    ndcg: Object.fromEntries(ks.map((k) => [k, round(m.ndcg[k])])),
-    mrr: round(m.mrr),
+    recall: Object.fromEntries(ks.map((k) => [k, roundMetric(m.recall[k])])),
+    ndcg: Object.fromEntries(ks.map((k) => [k, roundMetric(m.ndcg[k])])),
+    mrr: roundMetric(m.mrr),
     ci: {
       ...Object.fromEntries(
         ks.map((k) => [`recall@${k}`, ci(m.perQuery.recall[k], samples)]),
@@ -373,7 +378,7 @@ export function evaluateModelPerQuery(
         nprobe,
         buildMs: Math.round(buildMs),
         searchMs: Math.round(annMs),
-        overlapWithExact: round(overlap / (exact.nq * K)),
+        overlapWithExact: roundMetric(overlap / (exact.nq * K)),
         ...corpus(rankingMetrics(approx, labels, { ks, minRelevance })),
       };
     }
@@ -390,13 +395,13 @@ export function evaluateModelPerQuery(
     queryVectors: heads === 1
       ? "query embedding"
       : "normalised mean of the query heads",
-    alignment: round(alignment(posQ, posV, { d })),
+    alignment: roundMetric(alignment(posQ, posV, { d })),
     uniformityQueries: queryRows.length >= 2
-      ? round(uniformity(singleVectors(Q, heads, d), { d, seed: 0 }))
+      ? roundMetric(uniformity(singleVectors(Q, heads, d), { d, seed: 0 }))
       : null,
-    uniformityItems: round(uniformity(V, { d, seed: 0 })),
-    meanCosine: round(meanCosine(V, { d })),
-    effectiveRank: round(effectiveRank(V, { d })),
+    uniformityItems: roundMetric(uniformity(V, { d, seed: 0 })),
+    meanCosine: roundMetric(meanCosine(V, { d })),
+    effectiveRank: roundMetric(effectiveRank(V, { d })),
   };
 
   return {

@@ -359,7 +359,8 @@ function evaluateForExperiments(
   };
 }
 
-function num(x: unknown): number {
+/** A JSON field read as a number: NaN when it is not one. */
+export function numberOrNaN(x: unknown): number {
   return typeof x === "number" ? x : NaN;
 }
 
@@ -382,7 +383,7 @@ function runFromEval(
     dir: base.dir,
     skipped: null,
     cached: base.cached,
-    steps: num(ev.step),
+    steps: numberOrNaN(ev.step),
     seconds: sessions.reduce((a, s) => a + s.durationMs, 0) / 1000,
     batch: { recall: b.recall, ci: b.ci, queries: b.queries },
     valid: (ev.validBatchRecall ?? null) as Record<string, number> | null,
