@@ -16,6 +16,7 @@ import type { DenseAdam } from "./dense_adam.ts";
 import { type LazyTableAdam, variableGradsWithTables } from "./lazy_adam.ts";
 import type { Objective } from "./objectives.ts";
 import type { ParallelStepResult } from "./parallel_towers.ts";
+import { clipScale, clipScaleValue } from "./clip.ts";
 
 /** What a step returns: loss, gradient norm, diagnostics, the objective's record. */
 export type StepResult = ParallelStepResult;
@@ -68,10 +69,7 @@ export class LocalSteps {
       const squares = list.map((x) => tf.tidy(() => tf.sum(tf.square(x))));
       if (lazy) squares.push(tf.scalar(lazy.sumSquares(rowGrads)));
       const norm = tf.sqrt(tf.addN(squares));
-      const scale = clipNorm > 0
-        ? tf.div(clipNorm, tf.maximum(norm, clipNorm)) as tf.Scalar
-        : null;
-      optimizer.apply(list, { scale });
+      optimizer.apply(list, { scale: clipScale(norm, clipNorm) });
       tf.dispose(list);
       return tf.stack([value, norm]);
     });
@@ -79,10 +77,7 @@ export class LocalSteps {
     packed.dispose();
     if (lazy) {
       // The same float32 factor the dense weights were scaled by.
-      const c = Math.fround(clipNorm);
-      lazy.apply(rowGrads, {
-        scale: clipNorm > 0 ? Math.fround(c / Math.max(gradNorm, c)) : 1,
-      });
+      lazy.apply(rowGrads, { scale: clipScaleValue(gradNorm, clipNorm) });
     }
     let recorded: Float32Array | null = null;
     if (record !== null) {

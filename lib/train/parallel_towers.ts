@@ -65,6 +65,7 @@ import type { Objective } from "./objectives.ts";
 import { PeerExchange } from "./peer_exchange.ts";
 import { Command, TowerChannel } from "./tower_channel.ts";
 import type { TowerWorkerInit, TowerWorkerMessage } from "./tower_worker.ts";
+import { clipScale } from "./clip.ts";
 
 const WORKERS = [0, 1] as const;
 
@@ -404,10 +405,7 @@ export class ParallelTowers {
       lossGrads.forEach((g) => list.push(tf.sum(tf.square(g))));
       if (lazy) list.push(tf.scalar(lazySquares));
       const norm = tf.sqrt(tf.addN(list));
-      const scale = clipNorm > 0
-        ? tf.div(clipNorm, tf.maximum(norm, clipNorm)) as tf.Scalar
-        : null;
-      lossAdam.apply(lossGrads, { scale });
+      lossAdam.apply(lossGrads, { scale: clipScale(norm, clipNorm) });
       return tf.stack([value, norm]);
     });
     const [loss, gradNorm] = packed.dataSync();

@@ -44,6 +44,7 @@ import {
 } from "./lazy_adam.ts";
 import { PeerExchange, sumRowGradients } from "./peer_exchange.ts";
 import { Command, TowerChannel } from "./tower_channel.ts";
+import { clipScale, clipScaleValue } from "./clip.ts";
 
 /** What the loop sends to start a tower worker. */
 export interface TowerWorkerInit {
@@ -230,14 +231,12 @@ function step(t: Tower): void {
   }
   const norm = ch.floats(1)[0];
   const c = t.clipNorm;
-  const scale = c > 0
-    ? tf.tidy(() => tf.div(c, tf.maximum(tf.scalar(norm), c)) as tf.Scalar)
-    : null;
+  const scale = clipScale(norm, c);
   t.dense.apply(list, { scale });
   scale?.dispose();
   tf.dispose(list);
   t.lazy?.apply(rows, {
-    scale: c > 0 ? Math.fround(Math.fround(c) / Math.max(norm, c)) : 1,
+    scale: clipScaleValue(norm, c),
   });
   if (t.peer) allGather(t, t.peer, rows);
   ch.answer(0);
