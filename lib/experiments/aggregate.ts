@@ -44,6 +44,7 @@ import {
   sentenceOf,
   writeFamily,
 } from "./statistics.ts";
+import type { TableColumn } from "../plot/mod.ts";
 
 /** Metrics {@link experimentsMetric} knows. */
 export const EXPERIMENTS_METRICS: readonly string[] = [
@@ -305,20 +306,6 @@ export function experimentsSensitivityRows(
   };
 }
 
-/** A column of the wide tables: a value field with optional interval fields. */
-export interface IntervalColumn {
-  /** Value field. */
-  field: string;
-  /** Header (default: the field). */
-  title?: string;
-  /** Field of the interval's lower end. */
-  lo?: string;
-  /** Field of the interval's upper end. */
-  hi?: string;
-  /** Decimals shown. */
-  digits?: number;
-}
-
 /**
  * Rows and columns for lib/plot's `tableMarkdown`: one row per label (in
  * first-appearance order, its first column `method`), one interval column
@@ -330,7 +317,7 @@ function intervalTable(
   columns: readonly { field: string; title?: string; digits: number }[],
 ): {
   rows: Record<string, string | number | null>[];
-  columns: IntervalColumn[];
+  columns: TableColumn[];
 } {
   const byLabel = new Map<string, Record<string, string | number | null>>();
   for (const { label, field, cell } of cells) {
@@ -367,7 +354,7 @@ export function experimentsWideTable(
   options: { digits?: number } = {},
 ): {
   rows: Record<string, string | number | null>[];
-  columns: IntervalColumn[];
+  columns: TableColumn[];
 } {
   const digits = options.digits ?? 3;
   return intervalTable(
@@ -386,7 +373,7 @@ export function experimentsMetricsTable(
   options: { metrics?: string[]; ci?: AggregateOptions["ci"] } = {},
 ): {
   rows: Record<string, string | number | null>[];
-  columns: IntervalColumn[];
+  columns: TableColumn[];
 } {
   const metrics = options.metrics ??
     ["batch@1", "batch@5", "batch@10", "batch@50", "recall@10", "mrr"];

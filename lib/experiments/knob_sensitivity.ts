@@ -37,7 +37,7 @@ import {
   type ExperimentsConfig,
   type ExperimentsFamily,
 } from "./grid.ts";
-import { type Profile } from "../data/mod.ts";
+import type { Profile } from "../data/mod.ts";
 
 /** α values of the knob sweep (full; quick: 0.1, 0.5, 2). */
 export const EXPERIMENTS_ALPHAS: readonly number[] = [0.1, 0.25, 0.5, 1, 2];

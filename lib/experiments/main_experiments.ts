@@ -55,7 +55,7 @@ import {
   sentencesOf,
   writeFamily,
 } from "./statistics.ts";
-import { type Profile } from "../data/mod.ts";
+import type { Profile } from "../data/mod.ts";
 
 /**
  * δ values of the sensitivity sweep (full; quick: 0.01, 0.1, 0.3, 0.5); 1

@@ -28,7 +28,7 @@ import {
   type ExperimentsRun,
   gridConfigs,
 } from "./grid.ts";
-import { type Profile } from "../data/mod.ts";
+import type { Profile } from "../data/mod.ts";
 
 /** Name of the fixed-temperature reference config. */
 export const SOFTMAX_FORM_REFERENCE = "fixed τ=1/30";

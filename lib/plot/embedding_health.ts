@@ -9,7 +9,7 @@
 
 import { BuilderRows, uniqueInOrder } from "./input.ts";
 import { stepLines, type TitleOptions, topLevel } from "./parts.ts";
-import { type VegaLiteSpec } from "./theme.ts";
+import type { VegaLiteSpec } from "./theme.ts";
 
 /**
  * Diagnostics of one run at one step (default field names; the metric
