@@ -25,7 +25,6 @@ import {
   type Interval,
 } from "../eval/mod.ts";
 import {
-  type ExperimentsFamily,
   experimentsK,
   type ExperimentsKOption,
   type ExperimentsRun,
@@ -123,18 +122,13 @@ export function experimentsHits(
   return out;
 }
 
-/** One aggregated cell: a config on a dataset over its seeds. */
-export interface ExperimentsRow {
-  /** Config name. */
-  name: string;
-  /** Config group. */
-  group: string;
-  /** Sensitivity family. */
-  family: ExperimentsFamily | null;
-  /** Fixed δ/τ. */
-  value: number | null;
-  /** Dataset. */
-  dataset: string;
+/**
+ * One aggregated cell: a config on a dataset over its seeds (the config and
+ * dataset named as in its runs).
+ */
+export interface ExperimentsRow
+  extends
+    Pick<ExperimentsRun, "name" | "group" | "family" | "value" | "dataset"> {
   /** Metric. */
   metric: string;
   /** Mean over seeds (NaN when skipped). */
