@@ -99,17 +99,13 @@ export class DpsrTower extends BaseTower<DpsrConfig> {
     return this.config.heads;
   }
 
-  #get(name: string): tf.Tensor {
-    return this.params.get(name);
-  }
-
   #means(
     parts: { table: string; ids: Parameters<typeof flatBag>[0] }[],
     rows: Int32Array,
   ) {
     return tf.concat(
       parts.map((p) =>
-        embeddingBag(this.#get(p.table) as tf.Tensor2D, flatBag(p.ids, rows), {
+        embeddingBag(this.params.matrix(p.table), flatBag(p.ids, rows), {
           mode: "mean",
         })
       ),
@@ -129,14 +125,14 @@ export class DpsrTower extends BaseTower<DpsrConfig> {
     );
     const hid = dense(
       x,
-      this.#get("query/w1") as tf.Tensor2D,
-      this.#get("query/b1") as tf.Tensor1D,
+      this.params.matrix("query/w1"),
+      this.params.vector("query/b1"),
       { tanh: true },
     ); // [B, m·h]
     // One 2-D product per head: wasm's batched BatchMatMul is several times
     // slower than the same work as separate 2-D products.
-    const w2 = tf.unstack(this.#get("query/w2"));
-    const b2 = tf.unstack(this.#get("query/b2"));
+    const w2 = tf.unstack(this.params.get("query/w2"));
+    const b2 = tf.unstack(this.params.get("query/b2"));
     const heads = tf.split(hid, m, 1).map((hk, k) =>
       l2Normalize(tf.add(matMul(hk as tf.Tensor2D, w2[k]), b2[k]))
     ); // m × [B, d]
@@ -158,15 +154,15 @@ export class DpsrTower extends BaseTower<DpsrConfig> {
     const x = this.#means(parts, rows);
     const hid = dense(
       x,
-      this.#get("item/w1") as tf.Tensor2D,
-      this.#get("item/b1") as tf.Tensor1D,
+      this.params.matrix("item/w1"),
+      this.params.vector("item/b1"),
       { tanh: true },
     );
     return l2Normalize(
       dense(
         hid,
-        this.#get("item/w2") as tf.Tensor2D,
-        this.#get("item/b2") as tf.Tensor1D,
+        this.params.matrix("item/w2"),
+        this.params.vector("item/b2"),
         { tanh: false },
       ),
     );

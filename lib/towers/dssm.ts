@@ -66,8 +66,8 @@ export class DssmTower extends BaseTower<DssmConfig> {
 
   #first(inputs: TowerInputs, rows: Int32Array, side: TowerSide): tf.Tensor2D {
     const p = this.#prefix(side);
-    const w1 = this.params.get(`${p}/w1`) as tf.Tensor2D;
-    const b1 = this.params.get(`${p}/b1`) as tf.Tensor1D;
+    const w1 = this.params.matrix(`${p}/w1`);
+    const b1 = this.params.vector(`${p}/b1`);
     const sum = embeddingBag(w1, this.#bag(inputs, rows, side), {
       mode: "sum",
     });
@@ -80,8 +80,8 @@ export class DssmTower extends BaseTower<DssmConfig> {
     for (let l = 2; l <= this.config.hidden.length + 1; l++) {
       h = dense(
         h,
-        this.params.get(`${p}/w${l}`) as tf.Tensor2D,
-        this.params.get(`${p}/b${l}`) as tf.Tensor1D,
+        this.params.matrix(`${p}/w${l}`),
+        this.params.vector(`${p}/b${l}`),
         { tanh: true },
       );
     }

@@ -83,21 +83,22 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
     return this.config.numItems;
   }
 
-  #table(name: string): tf.Tensor2D {
-    return this.params.get(name) as tf.Tensor2D;
-  }
-
   /** Self-attention over the query words, mean-pooled: q_seq `[B, d]`. */
   #wordAttention(x: tf.Tensor3D, p: PaddedBatch): tf.Tensor2D {
     const { batch: B, len: L } = p;
     const d = this.config.dim;
     const h = this.config.heads;
     const dh = d / h;
-    const pos = tf.slice(this.#table("query/position"), [0, 0], [L, d]);
+    const pos = tf.slice(this.params.matrix("query/position"), [0, 0], [L, d]);
     const xp = tf.add(x, pos) as tf.Tensor3D;
     const split = (w: string) =>
       tf.transpose(
-        tf.reshape(project(xp, this.#table(`query/attn/${w}`)), [B, L, h, dh]),
+        tf.reshape(project(xp, this.params.matrix(`query/attn/${w}`)), [
+          B,
+          L,
+          h,
+          dh,
+        ]),
         [0, 2, 1, 3],
       );
     const q = split("wq");
@@ -115,7 +116,10 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
     );
     const att = matMul(tf.softmax(logits), v); // [B, h, L, dh]
     const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B, L, d]);
-    const out = tf.add(xp, project(merged, this.#table("query/attn/wo")));
+    const out = tf.add(
+      xp,
+      project(merged, this.params.matrix("query/attn/wo")),
+    );
     return maskedMean(out as tf.Tensor3D, p);
   }
 
@@ -127,8 +131,8 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
     const { batch: B, len: L } = hist;
     const d = this.config.dim;
     if (L === 0) return tf.zeros([B, d]);
-    const r = lookupPadded(this.#table("item/id"), hist); // [B, L, d]
-    const u = matMul(qMix, this.#table("query/user/wu")); // [B, d]
+    const r = lookupPadded(this.params.matrix("item/id"), hist); // [B, L, d]
+    const u = matMul(qMix, this.params.matrix("query/user/wu")); // [B, d]
     // Per-row products as broadcast multiply + sum: wasm's batched
     // BatchMatMul is slow for these [L, d]·[d, 1] shapes.
     const logits = tf.mul(
@@ -149,7 +153,7 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
   queryUnits(inputs: TowerInputs, rows: Int32Array): tf.Tensor3D {
     const mean = (family: string) =>
       embeddingBag(
-        this.#table(`query/${family}`),
+        this.params.matrix(`query/${family}`),
         flatBag([inputs.queries[family]], rows),
         { mode: "mean" },
       );
@@ -162,7 +166,7 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
       qWord = tf.zeros([rows.length, this.config.dim]);
       qSeq = qWord;
     } else {
-      const x = lookupPadded(this.#table("query/word"), wordsPadded);
+      const x = lookupPadded(this.params.matrix("query/word"), wordsPadded);
       qWord = maskedMean(x, wordsPadded);
       qSeq = this.#wordAttention(x, wordsPadded);
     }
@@ -177,10 +181,10 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
   /** CLS attention over [CLS, units]: `[B, d]` before normalisation. */
   #fuse(units: tf.Tensor3D): tf.Tensor2D {
     const [B, , d] = units.shape;
-    const cls = this.#table("query/fusion/cls"); // [1, d]
+    const cls = this.params.matrix("query/fusion/cls"); // [1, d]
     const s = tf.concat([tf.tile(tf.expandDims(cls, 0), [B, 1, 1]), units], 1);
-    const keys = project(s, this.#table("query/fusion/wk"));
-    const values = project(s, this.#table("query/fusion/wv"));
+    const keys = project(s, this.params.matrix("query/fusion/wk"));
+    const values = project(s, this.params.matrix("query/fusion/wv"));
     const logits = tf.mul(
       tf.squeeze(matMul(keys, tf.tile(tf.expandDims(cls, 2), [B, 1, 1])), [
         2,
@@ -199,16 +203,18 @@ export class MgdsprTower extends BaseTower<MgdsprConfig> {
   /** The item tower: e_id + tanh(W_t · mean title words). */
   protected itemTower(inputs: TowerInputs, rows: Int32Array): tf.Tensor2D {
     const words = embeddingBag(
-      this.#table(this.config.shareEmbeddings ? "query/word" : "item/word"),
+      this.params.matrix(
+        this.config.shareEmbeddings ? "query/word" : "item/word",
+      ),
       flatBag(
         this.config.itemFields.map((f) => inputs.items[itemKey(f, "word")]),
         rows,
       ),
       { mode: "mean" },
     );
-    const text = tf.tanh(matMul(words, this.#table("item/wt")));
+    const text = tf.tanh(matMul(words, this.params.matrix("item/wt")));
     const id = gatherRows(
-      this.#table("item/id"),
+      this.params.matrix("item/id"),
       Int32Array.from(rows, (r) => inputs.itemIds[r] + 1),
     );
     return l2Normalize(tf.add(id, text));

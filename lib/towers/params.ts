@@ -137,6 +137,24 @@ export class Params {
     return v;
   }
 
+  /** The weight `name` as a matrix; throws if there is none or it is not 2-D. */
+  matrix(name: string): tf.Tensor2D {
+    return this.#ofRank(name, 2) as tf.Tensor2D;
+  }
+
+  /** The weight `name` as a vector; throws if there is none or it is not 1-D. */
+  vector(name: string): tf.Tensor1D {
+    return this.#ofRank(name, 1) as tf.Tensor1D;
+  }
+
+  #ofRank(name: string, rank: number): tf.Variable {
+    const v = this.get(name);
+    if (v.rank !== rank) {
+      throw new Error(`weight '${name}' has rank ${v.rank}, not ${rank}`);
+    }
+    return v;
+  }
+
   /** Weight names, in creation order. */
   names(): string[] {
     return [...this.#vars.keys()];

@@ -62,3 +62,16 @@ Deno.test("Params: setWeights changes nothing when one weight is bad", async () 
     "seed must be an integer",
   );
 });
+
+Deno.test("Params: matrix and vector return a weight of that rank, else throw naming it", async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+  const p = new Params(1, "t");
+  p.glorot("w", 3, 2);
+  p.zeros("b", [2]);
+  assertEquals(p.matrix("w").shape, [3, 2]);
+  assertEquals(p.vector("b").shape, [2]);
+  assertThrows(() => p.vector("w"), Error, "weight 'w' has rank 2, not 1");
+  assertThrows(() => p.matrix("b"), Error, "weight 'b' has rank 1, not 2");
+  assertThrows(() => p.matrix("none"), Error, "no weight 'none'");
+  p.dispose();
+});

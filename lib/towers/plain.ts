@@ -69,18 +69,14 @@ export class PlainTower extends BaseTower<PlainConfig> {
     return this.config.numItems;
   }
 
-  #table(name: string): tf.Tensor2D {
-    return this.params.get(name) as tf.Tensor2D;
-  }
-
   #mlp(x: tf.Tensor2D, side: TowerSide): tf.Tensor2D {
     const layers = this.config.hidden.length + 1;
     let h = x;
     for (let l = 1; l <= layers; l++) {
       h = dense(
         h,
-        this.#table(`${side}/w${l}`),
-        this.params.get(`${side}/b${l}`) as tf.Tensor1D,
+        this.params.matrix(`${side}/w${l}`),
+        this.params.vector(`${side}/b${l}`),
         { tanh: l < layers },
       );
     }
@@ -91,7 +87,7 @@ export class PlainTower extends BaseTower<PlainConfig> {
   protected queryTower(inputs: TowerInputs, rows: Int32Array): tf.Tensor2D {
     const parts = this.config.families.map((f) =>
       embeddingBag(
-        this.#table(`query/${f}`),
+        this.params.matrix(`query/${f}`),
         flatBag([inputs.queries[f]], rows),
         { mode: "mean" },
       )
@@ -100,7 +96,7 @@ export class PlainTower extends BaseTower<PlainConfig> {
       // History ids are item_id + 1, which is the id table's row.
       parts.push(
         embeddingBag(
-          this.#table("item/id"),
+          this.params.matrix("item/id"),
           flatBag([inputs.queries.history], rows),
           { mode: "mean" },
         ),
@@ -114,7 +110,7 @@ export class PlainTower extends BaseTower<PlainConfig> {
     const prefix = this.config.shareEmbeddings ? "query" : "item";
     const parts = this.config.families.map((f) =>
       embeddingBag(
-        this.#table(`${prefix}/${f}`),
+        this.params.matrix(`${prefix}/${f}`),
         flatBag(
           this.config.itemFields.map((field) =>
             inputs.items[itemKey(field, f)]
@@ -127,7 +123,7 @@ export class PlainTower extends BaseTower<PlainConfig> {
     let out = this.#mlp(tf.concat(parts, 1), "item");
     if (this.config.itemIdEmbedding) {
       const ids = Int32Array.from(rows, (r) => inputs.itemIds[r] + 1);
-      out = tf.add(out, gatherRows(this.#table("item/id"), ids));
+      out = tf.add(out, gatherRows(this.params.matrix("item/id"), ids));
     }
     return l2Normalize(out);
   }
