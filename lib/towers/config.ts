@@ -295,8 +295,24 @@ function resolve(
     (i.features ?? {}) as FeatureConfigOverrides,
   );
   const dim = posInt(kind, "dim", i.dim ?? 128, 4096);
-  const history = (v: unknown) =>
-    posInt(kind, "historyLen", v ?? features.maxLen.history, 100_000);
+  // Options several kinds share, each default and check written once.
+  const shared = {
+    historyLen: () =>
+      posInt(kind, "historyLen", i.historyLen ?? features.maxLen.history, 1e5),
+    shareEmbeddings: () =>
+      bool(kind, "shareEmbeddings", i.shareEmbeddings ?? true),
+    families: () =>
+      subset(
+        kind,
+        "families",
+        i.families ?? ["word", "charTrigram"],
+        FEATURE_FAMILIES,
+      ),
+    embedDim: () => posInt(kind, "embedDim", i.embedDim ?? 64, 4096),
+    // The default differs by kind (MGDSPR reads titles only).
+    itemFields: (fallback: readonly ItemField[] = ITEM_FIELDS) =>
+      subset(kind, "itemFields", i.itemFields ?? fallback, ITEM_FIELDS),
+  };
   switch (kind) {
     case "dssm":
       return {
@@ -305,12 +321,7 @@ function resolve(
         features,
         hidden: intList(kind, "hidden", i.hidden ?? [300, 300], 1),
         shared: bool(kind, "shared", i.shared ?? false),
-        itemFields: subset(
-          kind,
-          "itemFields",
-          i.itemFields ?? ITEM_FIELDS,
-          ITEM_FIELDS,
-        ),
+        itemFields: shared.itemFields(),
       };
     case "mgdspr": {
       const heads = posInt(kind, "heads", i.heads ?? 2, 64);
@@ -323,18 +334,9 @@ function resolve(
         features,
         heads,
         numItems: numItemsOf(kind, i.numItems, options),
-        historyLen: history(i.historyLen),
-        shareEmbeddings: bool(
-          kind,
-          "shareEmbeddings",
-          i.shareEmbeddings ?? true,
-        ),
-        itemFields: subset(
-          kind,
-          "itemFields",
-          i.itemFields ?? ["title"],
-          ITEM_FIELDS,
-        ),
+        historyLen: shared.historyLen(),
+        shareEmbeddings: shared.shareEmbeddings(),
+        itemFields: shared.itemFields(["title"]),
       };
     }
     case "dpsr": {
@@ -352,25 +354,11 @@ function resolve(
         features,
         heads: posInt(kind, "heads", i.heads ?? 4, 64),
         beta,
-        embedDim: posInt(kind, "embedDim", i.embedDim ?? 64, 4096),
+        embedDim: shared.embedDim(),
         hidden: posInt(kind, "hidden", i.hidden ?? 256, 65536),
-        families: subset(
-          kind,
-          "families",
-          i.families ?? ["word", "charTrigram"],
-          FEATURE_FAMILIES,
-        ),
-        itemFields: subset(
-          kind,
-          "itemFields",
-          i.itemFields ?? ITEM_FIELDS,
-          ITEM_FIELDS,
-        ),
-        shareEmbeddings: bool(
-          kind,
-          "shareEmbeddings",
-          i.shareEmbeddings ?? true,
-        ),
+        families: shared.families(),
+        itemFields: shared.itemFields(),
+        shareEmbeddings: shared.shareEmbeddings(),
       };
     }
     case "plain": {
@@ -387,31 +375,17 @@ function resolve(
         kind,
         dim,
         features,
-        families: subset(
-          kind,
-          "families",
-          i.families ?? ["word", "charTrigram"],
-          FEATURE_FAMILIES,
-        ),
-        embedDim: posInt(kind, "embedDim", i.embedDim ?? 64, 4096),
+        families: shared.families(),
+        embedDim: shared.embedDim(),
         hidden: i.hidden === undefined
           ? [256]
           : intList(kind, "hidden", i.hidden, 0),
-        itemFields: subset(
-          kind,
-          "itemFields",
-          i.itemFields ?? ITEM_FIELDS,
-          ITEM_FIELDS,
-        ),
+        itemFields: shared.itemFields(),
         itemIdEmbedding,
         userHistory,
-        historyLen: history(i.historyLen),
+        historyLen: shared.historyLen(),
         numItems,
-        shareEmbeddings: bool(
-          kind,
-          "shareEmbeddings",
-          i.shareEmbeddings ?? true,
-        ),
+        shareEmbeddings: shared.shareEmbeddings(),
       };
     }
   }
