@@ -75,12 +75,7 @@ export class DpsrTower extends BaseTower<DpsrConfig> {
     });
     const { embedDim: e, hidden: h, dim: d, heads: m } = config;
     const p = this.params;
-    for (const f of config.families) {
-      p.embedding(`query/${f}`, config.features.buckets[f], e);
-      if (!config.shareEmbeddings) {
-        p.embedding(`item/${f}`, config.features.buckets[f], e);
-      }
-    }
+    this.textEmbeddings(config);
     const qIn = config.families.length * e;
     // Each head is its own MLP; W1 of all heads side by side, W2 per head.
     p.uniform("query/w1", [qIn, m * h], Math.sqrt(6 / (qIn + h)));

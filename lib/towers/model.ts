@@ -7,7 +7,12 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import type { Dataset } from "../data/mod.ts";
-import type { TowerConfig, TowerKind } from "./config.ts";
+import type {
+  DpsrConfig,
+  PlainConfig,
+  TowerConfig,
+  TowerKind,
+} from "./config.ts";
 import { buildInputs, type InputSpec, type TowerInputs } from "./inputs.ts";
 import { checkRows, matMul } from "./ops.ts";
 import { Params, type Weights } from "./params.ts";
@@ -127,6 +132,25 @@ export abstract class BaseTower<C extends TowerConfig>
   /** Vectors per query. */
   get heads(): number {
     return 1;
+  }
+
+  /**
+   * The hashed-unit tables of a text tower, `embedDim` wide: per family,
+   * `query/<family>` and, unless the sides share them, `item/<family>`.
+   */
+  protected textEmbeddings(
+    config: Pick<
+      DpsrConfig | PlainConfig,
+      "families" | "shareEmbeddings" | "embedDim" | "features"
+    >,
+  ): void {
+    for (const f of config.families) {
+      const rows = config.features.buckets[f];
+      this.params.embedding(`query/${f}`, rows, config.embedDim);
+      if (!config.shareEmbeddings) {
+        this.params.embedding(`item/${f}`, rows, config.embedDim);
+      }
+    }
   }
 
   /** Item-id table rows (padding excluded) the tower has; 0 for none. */

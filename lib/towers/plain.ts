@@ -39,12 +39,7 @@ export class PlainTower extends BaseTower<PlainConfig> {
     });
     const { embedDim: e, dim: d } = config;
     const p = this.params;
-    for (const f of config.families) {
-      p.embedding(`query/${f}`, config.features.buckets[f], e);
-      if (!config.shareEmbeddings) {
-        p.embedding(`item/${f}`, config.features.buckets[f], e);
-      }
-    }
+    this.textEmbeddings(config);
     if (config.numItems > 0) {
       // Keyed by item_id: row item_id + 1; row 0 is the padding row of
       // behaviour sequences.
