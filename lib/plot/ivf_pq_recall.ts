@@ -6,7 +6,12 @@
  */
 
 import { BuilderRows, uniqueInOrder } from "./input.ts";
-import { seriesColor, type TitleOptions, topLevel } from "./parts.ts";
+import {
+  seriesColor,
+  sidePanels,
+  type TitleOptions,
+  topLevel,
+} from "./parts.ts";
 import {
   panelSize,
   type PanelSizeOptions,
@@ -116,9 +121,5 @@ export function ivfPqRecall(
       panel(qps, { title: "Queries / s", scale: { type: "log", nice: false } }),
     );
   }
-  const body = panels.length === 1 ? panels[0] : {
-    hconcat: panels,
-    resolve: { scale: { color: "shared" } },
-  };
-  return topLevel(body, options);
+  return topLevel(sidePanels(panels), options);
 }

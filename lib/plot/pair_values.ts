@@ -10,7 +10,7 @@
  */
 
 import { BuilderRows, uniqueInOrder } from "./input.ts";
-import { type TitleOptions, topLevel } from "./parts.ts";
+import { sidePanels, type TitleOptions, topLevel } from "./parts.ts";
 import {
   panelSize,
   type PanelSizeOptions,
@@ -232,9 +232,5 @@ export function pairValueDistribution(
     if (kinds && kindOrder.length > 1) panel.title = kind;
     return panel;
   });
-  const body = panels.length === 1 ? panels[0] : {
-    hconcat: panels,
-    resolve: { scale: { color: "shared" } },
-  };
-  return topLevel(body, options);
+  return topLevel(sidePanels(panels), options);
 }

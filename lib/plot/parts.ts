@@ -15,6 +15,22 @@ export interface TitleOptions {
   subtitle?: string;
 }
 
+/**
+ * Panels side by side sharing one colour legend; with `sharedY`, also one y
+ * scale (true) or one per panel (false). A single panel stays as it is.
+ */
+export function sidePanels(
+  panels: readonly Record<string, unknown>[],
+  options: { sharedY?: boolean } = {},
+): Record<string, unknown> {
+  if (panels.length === 1) return panels[0];
+  const scale: Record<string, string> = { color: "shared" };
+  if (options.sharedY !== undefined) {
+    scale.y = options.sharedY ? "shared" : "independent";
+  }
+  return { hconcat: panels, resolve: { scale } };
+}
+
 /** Wraps a view/composition with `$schema`, the theme and the title. */
 export function topLevel(
   body: Record<string, unknown>,

@@ -8,7 +8,12 @@
  */
 
 import { BuilderRows, uniqueInOrder } from "./input.ts";
-import { seriesColor, type TitleOptions, topLevel } from "./parts.ts";
+import {
+  seriesColor,
+  sidePanels,
+  type TitleOptions,
+  topLevel,
+} from "./parts.ts";
 import {
   panelSize,
   type PanelSizeOptions,
@@ -245,11 +250,5 @@ export function sensitivity(
     };
   });
   const sharedY = options.sharedY !== false;
-  const body = panels.length === 1 ? panels[0] : {
-    hconcat: panels,
-    resolve: {
-      scale: { color: "shared", y: sharedY ? "shared" : "independent" },
-    },
-  };
-  return topLevel(body, options);
+  return topLevel(sidePanels(panels, { sharedY }), options);
 }

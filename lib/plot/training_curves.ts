@@ -6,7 +6,7 @@
  */
 
 import { BuilderRows, uniqueInOrder } from "./input.ts";
-import { stepLines, type TitleOptions, topLevel } from "./parts.ts";
+import { sidePanels, stepLines, type TitleOptions, topLevel } from "./parts.ts";
 import {
   panelSize,
   type PanelSizeOptions,
@@ -103,9 +103,5 @@ export function trainingCurves(
       panel(recalls, options.recallTitle ?? "Recall", { zero: false }),
     );
   }
-  const body = panels.length === 1 ? panels[0] : {
-    hconcat: panels,
-    resolve: { scale: { color: "shared" } },
-  };
-  return topLevel(body, options);
+  return topLevel(sidePanels(panels), options);
 }
