@@ -23,6 +23,7 @@ import {
   innerProducts,
   rowsOf,
   type SearchResult,
+  searchResult,
   TopK,
 } from "./kernels.ts";
 import { assignNearest, kmeans } from "./kmeans.ts";
@@ -258,12 +259,7 @@ export class IvfPqIndex {
     });
     const nq = rowsOf(queries, { d, name: "queries" });
     const ksub = 1 << this.nbits, dsub = d / m;
-    const result: SearchResult = {
-      nq,
-      k,
-      ids: new Int32Array(nq * k),
-      scores: new Float32Array(nq * k),
-    };
+    const result = searchResult(nq, k);
     const { codes, listIds: ids, listOffsets: offsets } = this;
     const heap = new TopK(k);
     const probe = new TopK(nprobe);

@@ -310,3 +310,16 @@ export interface SearchResult {
   /** Scores `[nq, k]` matching `ids`; −Infinity pads missing results. */
   scores: Float32Array;
 }
+
+/**
+ * A {@link SearchResult} of `nq` queries × `k` results to fill, one query
+ * after another, with {@link TopK.drainInto}.
+ */
+export function searchResult(nq: number, k: number): SearchResult {
+  return {
+    nq,
+    k,
+    ids: new Int32Array(nq * k),
+    scores: new Float32Array(nq * k),
+  };
+}

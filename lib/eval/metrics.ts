@@ -16,6 +16,7 @@ import {
   innerProducts,
   rowsOf,
   type SearchResult,
+  searchResult,
   TopK,
 } from "./kernels.ts";
 
@@ -62,12 +63,7 @@ export function exactSearch(
   const k = checkInt(options.k, { name: "k", lo: 1 });
   const nq = rowsOf(queries, { d, name: "queries" });
   const n = rowsOf(items, { d, name: "items", n: options.n });
-  const result: SearchResult = {
-    nq,
-    k,
-    ids: new Int32Array(nq * k),
-    scores: new Float32Array(nq * k),
-  };
+  const result = searchResult(nq, k);
   const heaps = Array.from(
     { length: Math.min(QUERY_BLOCK, nq) },
     () => new TopK(k),

@@ -18,6 +18,7 @@ export {
   type NearestOptions,
   nearestRows,
   type SearchResult,
+  searchResult,
   TopK,
 } from "./kernels.ts";
 export { simdAvailable } from "./simd.ts";

@@ -93,13 +93,8 @@ export function experimentsPairSummary(
   const by = options.by ?? "relation";
   const rows: ExperimentsPairSummaryRow[] = [];
   for (const p of snapshots) {
-    const groups = new Map<number, number[]>();
     const codes = by === "relation" ? p.relation : p.label;
-    for (let i = 0; i < p.value.length; i++) {
-      let g = groups.get(codes[i]);
-      if (!g) groups.set(codes[i], g = []);
-      g.push(i);
-    }
+    const groups = Map.groupBy(p.value.keys(), (i) => codes[i]);
     const order = [...groups.keys()].sort((a, b) =>
       by === "relation" ? a - b : b - a
     );
@@ -144,15 +139,13 @@ export function experimentsPairPlotRows(
   const rows: { value: number; step: number; kind: string }[] = [];
   for (const p of snapshots) {
     if (options.steps && !options.steps.includes(p.step)) continue;
-    const groups = new Map<string, number[]>();
-    for (let i = 0; i < p.value.length; i++) {
-      const k = panels === "kind"
-        ? p.kind
-        : `${p.kind}: ${EXPERIMENTS_RELATIONS[p.relation[i]]}`;
-      let g = groups.get(k);
-      if (!g) groups.set(k, g = []);
-      g.push(i);
-    }
+    const groups = Map.groupBy(
+      p.value.keys(),
+      (i) =>
+        panels === "kind"
+          ? p.kind
+          : `${p.kind}: ${EXPERIMENTS_RELATIONS[p.relation[i]]}`,
+    );
     const keys = panels === "kind" ? [...groups.keys()] : EXPERIMENTS_RELATIONS
       .map((r) => `${p.kind}: ${r}`).filter((k) => groups.has(k));
     for (const k of keys) {

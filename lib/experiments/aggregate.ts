@@ -122,6 +122,13 @@ export function experimentsHits(
   return out;
 }
 
+/** The runs of each (config, dataset), in first-appearance order. */
+function byConfigAndDataset(
+  runs: readonly ExperimentsRun[],
+): Map<string, ExperimentsRun[]> {
+  return Map.groupBy(runs, (r) => JSON.stringify([r.name, r.dataset]));
+}
+
 /**
  * One aggregated cell: a config on a dataset over its seeds (the config and
  * dataset named as in its runs).
@@ -174,13 +181,7 @@ export function experimentsAggregate(
   options: AggregateOptions = {},
 ): ExperimentsRow[] {
   const metric = options.metric ?? "batch@10";
-  const groups = new Map<string, ExperimentsRun[]>();
-  for (const r of runs) {
-    const key = JSON.stringify([r.name, r.dataset]);
-    let g = groups.get(key);
-    if (!g) groups.set(key, g = []);
-    g.push(r);
-  }
+  const groups = byConfigAndDataset(runs);
   const rows: ExperimentsRow[] = [];
   for (const g of groups.values()) {
     const head = g[0];
@@ -445,14 +446,7 @@ export function experimentsHealthRows(
   runs: readonly ExperimentsRun[],
 ): Record<string, string | number | null>[] {
   const several = new Set(runs.map((r) => r.dataset)).size > 1;
-  const groups = new Map<string, ExperimentsRun[]>();
-  for (const r of runs) {
-    if (r.skipped !== null) continue;
-    const key = JSON.stringify([r.name, r.dataset]);
-    let g = groups.get(key);
-    if (!g) groups.set(key, g = []);
-    g.push(r);
-  }
+  const groups = byConfigAndDataset(runs.filter((r) => r.skipped === null));
   const mean = (g: ExperimentsRun[], field: string) => {
     const v = g.map((r) => r.health[field]).filter((x): x is number =>
       typeof x === "number"

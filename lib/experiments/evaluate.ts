@@ -62,6 +62,7 @@ import {
   meanCosine,
   rankingMetrics,
   type SearchResult,
+  searchResult,
   TopK,
   uniformity,
 } from "../eval/mod.ts";
@@ -116,12 +117,7 @@ export function searchWithModel(
   const nq = embeddings.queries.length / width;
   const n = embeddings.items.length / model.dim;
   const k = options.k;
-  const result: SearchResult = {
-    nq,
-    k,
-    ids: new Int32Array(nq * k),
-    scores: new Float32Array(nq * k),
-  };
+  const result = searchResult(nq, k);
   const items = tf.tensor2d(embeddings.items, [n, model.dim]);
   const heap = new TopK(k);
   const block = 64;
