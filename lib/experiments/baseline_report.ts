@@ -390,12 +390,7 @@ export function baselineComparisons(
   rows: readonly BaselineRow[],
 ): (BaselineComparison & { dataset: string })[] {
   const out: (BaselineComparison & { dataset: string })[] = [];
-  const groups = new Map<string, BaselineRow[]>();
-  for (const r of rows) {
-    const key = `${r.dataset}\u0000${r.baseline}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key)!.push(r);
-  }
+  const groups = Map.groupBy(rows, (r) => `${r.dataset}\u0000${r.baseline}`);
   for (const group of groups.values()) {
     const by = (v: BaselineVariant) => group.find((r) => r.variant === v);
     const add = (a?: BaselineRow, b?: BaselineRow) => {

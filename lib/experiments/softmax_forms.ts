@@ -105,12 +105,10 @@ function validOf(run: ExperimentsRun): number {
 export function experimentsSoftmaxFormRows(
   runs: readonly ExperimentsRun[],
 ): SoftmaxFormRow[] {
-  const groups = new Map<string, ExperimentsRun[]>();
-  for (const r of runs) {
-    if (r.skipped !== null) continue;
-    const key = JSON.stringify([r.dataset, r.name]);
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
+  const groups = Map.groupBy(
+    runs.filter((r) => r.skipped === null),
+    (r) => JSON.stringify([r.dataset, r.name]),
+  );
   return [...groups.values()].map((rs) => {
     const es = rs.map((r) => r.earlyStopping ?? null);
     return {
