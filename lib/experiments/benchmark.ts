@@ -116,6 +116,21 @@ export function experimentsSeeds(
   return Array.from({ length: n }, (_, i) => base + i);
 }
 
+/** The seeds as a notebook's setup line names them: "seed 1", "seeds 1, 2, 3". */
+export function experimentsSeedLabel(seeds: readonly number[]): string {
+  return seeds.length === 1 ? `seed ${seeds[0]}` : `seeds ${seeds.join(", ")}`;
+}
+
+/**
+ * A profile's training budget in words: "early stopping on valid
+ * recall@10 (cap 400 steps)", or "40 steps per run" without early stopping.
+ */
+export function experimentsBudgetText(settings: ExperimentsSettings): string {
+  return settings.earlyStopping
+    ? `early stopping on valid recall@10 (cap ${settings.steps} steps)`
+    : `${settings.steps} steps per run`;
+}
+
 /** Throws a `RangeError` unless `profile` names a profile. */
 export function checkProfile(
   profile: unknown,

@@ -3,9 +3,11 @@ import { initBackend } from "../backend/mod.ts";
 import {
   experimentsAvailableRealDatasets,
   experimentsBenchmark,
+  experimentsBudgetText,
   experimentsCatalogueRows,
   experimentsDatasetsLabel,
   experimentsLoadDataset,
+  experimentsSeedLabel,
   experimentsSeeds,
   experimentsSettings,
 } from "./mod.ts";
@@ -79,4 +81,19 @@ Deno.test("experimentsSeeds: the profile's count from the base seed, or the coun
   assertEquals(experimentsSeeds("full", 2, { count: 5 }), [2, 3, 4, 5, 6]);
   assertThrows(() => experimentsSeeds("full", 1, { count: 0 }), RangeError);
   assertThrows(() => experimentsSeeds("full", 1, { count: 1.5 }), RangeError);
+});
+
+Deno.test("experimentsSeedLabel and experimentsBudgetText: a setup line's words", () => {
+  assertEquals(experimentsSeedLabel([1]), "seed 1");
+  assertEquals(experimentsSeedLabel([1, 2, 3]), "seeds 1, 2, 3");
+  assertEquals(
+    experimentsBudgetText(experimentsSettings("quick")),
+    "40 steps per run",
+  );
+  assertEquals(
+    experimentsBudgetText(experimentsSettings("full")),
+    `early stopping on valid recall@10 (cap ${
+      experimentsSettings("full").steps
+    } steps)`,
+  );
 });
