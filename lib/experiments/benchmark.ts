@@ -131,6 +131,17 @@ export function experimentsBudgetText(settings: ExperimentsSettings): string {
     : `${settings.steps} steps per run`;
 }
 
+/**
+ * What a verdict cell appends in the quick profile, whose runs are too short
+ * to be evidence: "(Quick profile: 40 steps, so these sentences describe a
+ * smoke run, not the method.)" after a blank line; "" in the full profile.
+ */
+export function experimentsQuickCaveat(profile: Profile): string {
+  if (profile !== "quick") return "";
+  const steps = experimentsSettings("quick").steps;
+  return `\n\n(Quick profile: ${steps} steps, so these sentences describe a smoke run, not the method.)`;
+}
+
 /** Throws a `RangeError` unless `profile` names a profile. */
 export function checkProfile(
   profile: unknown,

@@ -7,6 +7,7 @@ import {
   experimentsCatalogueRows,
   experimentsDatasetsLabel,
   experimentsLoadDataset,
+  experimentsQuickCaveat,
   experimentsSeedLabel,
   experimentsSeeds,
   experimentsSettings,
@@ -96,4 +97,12 @@ Deno.test("experimentsSeedLabel and experimentsBudgetText: a setup line's words"
       experimentsSettings("full").steps
     } steps)`,
   );
+});
+
+Deno.test("experimentsQuickCaveat: the quick profile's steps in words, nothing in full", () => {
+  assertEquals(
+    experimentsQuickCaveat("quick"),
+    "\n\n(Quick profile: 40 steps, so these sentences describe a smoke run, not the method.)",
+  );
+  assertEquals(experimentsQuickCaveat("full"), "");
 });

@@ -28,6 +28,7 @@ export {
   experimentsDatasetsLabel,
   type ExperimentsDatasetSpec,
   experimentsLoadDataset,
+  experimentsQuickCaveat,
   type ExperimentsRealData,
   experimentsRealDatasets,
   experimentsSeedLabel,
