@@ -39,7 +39,7 @@
  */
 
 import { pathExists } from "../data/mod.ts";
-import { listFiles } from "./hash.ts";
+import { fileExtension, listFiles } from "./hash.ts";
 import { joinSource, type Notebook, parseNotebook } from "./notebook.ts";
 
 /**
@@ -328,7 +328,6 @@ function outputFiles(metadata: unknown): string[] {
     : [];
 }
 
-const extension = (f: string) => f.slice(f.lastIndexOf(".") + 1).toLowerCase();
 const stem = (f: string) =>
   f.slice(f.lastIndexOf("/") + 1).replace(/\.[^.]*$/, "");
 
@@ -339,7 +338,7 @@ async function fileUnit(
   cell: string,
   siblings: readonly string[],
 ): Promise<Unit | null> {
-  const ext = extension(file);
+  const ext = fileExtension(file);
   if (!(TEXT_EXTENSIONS as readonly string[]).includes(ext)) return null;
   // An HTML table beside its Markdown twin says the same thing.
   if (ext === "html" && siblings.includes(file.replace(/\.html$/i, ".md"))) {

@@ -7,6 +7,7 @@
  */
 
 import { pathExists, readJsonIfPresent, sha256Hex } from "../data/mod.ts";
+import { extname } from "node:path";
 
 /** Hex SHA-256 of bytes or UTF-8 text (async for the callers' convenience). */
 export function sha256(data: Uint8Array | string): Promise<string> {
@@ -22,6 +23,11 @@ export async function hashFile(path: string): Promise<string> {
 export interface ListOptions {
   /** Keep only paths (relative to the root) this returns true for. */
   filter?: (relative: string) => boolean;
+}
+
+/** A file's extension, lower case, without the dot ("" for none). */
+export function fileExtension(path: string): string {
+  return extname(path).slice(1).toLowerCase();
 }
 
 /** Files under a folder, recursively, as sorted paths relative to it. */

@@ -73,7 +73,7 @@ import {
   PROFILE_NAMES,
 } from "../data/mod.ts";
 import { repoRoot } from "./context.ts";
-import { listFiles } from "./hash.ts";
+import { fileExtension, listFiles } from "./hash.ts";
 import { dirname } from "node:path";
 
 /** Extensions of the artefact files published (text); others are left out. */
@@ -414,8 +414,6 @@ export function dropUnpublishedLinks(
   }).join("\n");
 }
 
-const extension = (f: string) => f.slice(f.lastIndexOf(".") + 1).toLowerCase();
-
 /** Publishes an output folder (see the module documentation). */
 export async function publishOutputs(
   outDir: string,
@@ -487,7 +485,9 @@ export async function publishOutputs(
     if (!(await pathExists(`${out}/${n.name}`))) continue;
     for (const f of await listFiles(`${out}/${n.name}`)) {
       const rel = `${n.name}/${f}`;
-      if ((PUBLISHED_EXTENSIONS as readonly string[]).includes(extension(f))) {
+      if (
+        (PUBLISHED_EXTENSIONS as readonly string[]).includes(fileExtension(f))
+      ) {
         files.push(rel);
       } else skipped.push(rel);
     }
