@@ -40,7 +40,12 @@
 
 import { pathExists } from "../data/mod.ts";
 import { fileExtension, listFiles } from "./hash.ts";
-import { joinSource, type Notebook, parseNotebook } from "./notebook.ts";
+import {
+  joinSource,
+  type Notebook,
+  onlyNotebookNames,
+  parseNotebook,
+} from "./notebook.ts";
 
 /**
  * What changes between two runs of the same code on the same data, and so
@@ -688,9 +693,7 @@ export async function compareOutputs(
   const into: Counter = { compared: 0, differences: [] };
   await compareManifests(baselineDir, freshDir, options, into);
   const a = await notebookNames(baselineDir), b = await notebookNames(freshDir);
-  const only = options.only?.map((o) =>
-    o.trim().replace(/\.ipynb$/, "").split("/").pop()!
-  );
+  const only = options.only && onlyNotebookNames(options.only);
   const names = [...new Set([...a, ...b])].sort()
     .filter((n) => !only || only.includes(n));
   for (const name of names) {

@@ -24,7 +24,7 @@ import { joinSource, type Notebook, readNotebook } from "./notebook.ts";
 import { contextEnv } from "./protocol.ts";
 import { DEFAULT_CELL_TIMEOUT_S } from "./runner.ts";
 import { absolutePath, type Profile } from "../data/mod.ts";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 
 /** The command that installs what `--jupyter` needs (Debian 12). */
 export const JUPYTER_INSTALL_HINT =
@@ -253,7 +253,7 @@ export async function runJupyter(
     );
   }
   const abs = absolutePath(path);
-  const name = (abs.split("/").pop() ?? abs).replace(/\.ipynb$/, "");
+  const name = basename(abs, ".ipynb");
   const out = `${absolutePath(options.out)}/jupyter`;
   await Deno.mkdir(out, { recursive: true });
   const jupyterPath = await writeKernelspec(options.root);

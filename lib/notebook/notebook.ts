@@ -10,6 +10,7 @@
  */
 
 import type { MimeBundle } from "./protocol.ts";
+import { basename } from "node:path";
 
 /** nbformat multiline string: one string or a list of lines. */
 export type MultilineString = string | string[];
@@ -136,6 +137,16 @@ export function joinSource(source: MultilineString): string {
 /** Splits text into nbformat's list-of-lines form (newlines kept). */
 export function splitLines(text: string): string[] {
   return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+}
+
+/**
+ * The notebook names a `--only` list gives: an entry may hold several,
+ * comma-separated, each a name or a file (`notebooks/04_baseline_dssm.ipynb`).
+ */
+export function onlyNotebookNames(only: readonly string[]): string[] {
+  return only.flatMap((o) => o.split(","))
+    .map((o) => basename(o.trim(), ".ipynb"))
+    .filter((o) => o);
 }
 
 /**

@@ -2,6 +2,7 @@ import { assertEquals, assertThrows } from "../testing.ts";
 import {
   NotebookError,
   notebookName,
+  onlyNotebookNames,
   parseNotebook,
   splitLines,
 } from "./notebook.ts";
@@ -84,4 +85,16 @@ Deno.test("notebookName and splitLines", () => {
   assertEquals(splitLines("a\nb\n"), ["a\n", "b\n"]);
   assertEquals(splitLines("a\n\nb"), ["a\n", "\n", "b"]);
   assertEquals(splitLines(""), []);
+});
+
+Deno.test("onlyNotebookNames: names, files and comma lists", () => {
+  assertEquals(
+    onlyNotebookNames([
+      "04_baseline_dssm",
+      "notebooks/05_baseline_mgdspr.ipynb, 06_experiments.ipynb",
+      " ",
+    ]),
+    ["04_baseline_dssm", "05_baseline_mgdspr", "06_experiments"],
+  );
+  assertEquals(onlyNotebookNames([]), []);
 });

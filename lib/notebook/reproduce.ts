@@ -88,7 +88,12 @@ import {
   sha256,
 } from "./hash.ts";
 import { type JupyterRun, runJupyter } from "./jupyter.ts";
-import { type Notebook, notebookName, readNotebook } from "./notebook.ts";
+import {
+  type Notebook,
+  notebookName,
+  onlyNotebookNames,
+  readNotebook,
+} from "./notebook.ts";
 import {
   checkPublishTarget,
   pathRelation,
@@ -222,9 +227,7 @@ function checkRunPermission(): void {
 
 function selectNotebooks(all: string[], only: string[] | undefined): string[] {
   if (!only || only.length === 0) return all;
-  const names = only.flatMap((o) => o.split(",")).map((o) =>
-    o.trim().replace(/\.ipynb$/, "").split("/").pop()!
-  ).filter((o) => o);
+  const names = onlyNotebookNames(only);
   const unknown = names.filter((n) => !all.includes(n));
   if (unknown.length > 0) {
     throw new ReproduceError(
