@@ -11,7 +11,14 @@
  * @module
  */
 
-import { isAbsolute, relative, resolve } from "node:path";
+import {
+  basename,
+  dirname,
+  isAbsolute,
+  join,
+  relative,
+  resolve,
+} from "node:path";
 
 /** Options of {@link userPath} (both default to the real process's). */
 export interface UserPathOptions {
@@ -27,6 +34,40 @@ export interface UserPathOptions {
  */
 export function absolutePath(path: string): string {
   return resolve(path);
+}
+
+/**
+ * `path` absolute, with the symbolic links of its existing part resolved
+ * (`Deno.realPath` of the longest prefix that exists, the rest appended):
+ * where a folder really is, also before it is created.
+ */
+export async function resolvedPath(path: string): Promise<string> {
+  const abs = resolve(path);
+  try {
+    return await Deno.realPath(abs);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    const parent = dirname(abs);
+    if (parent === abs) return abs;
+    return join(await resolvedPath(parent), basename(abs));
+  }
+}
+
+/**
+ * How folder `a` relates to folder `b` (both absolute, resolved): `is`,
+ * `contains` (b lies inside a), `is inside` (a lies inside b), or null.
+ */
+export function pathRelation(
+  a: string,
+  b: string,
+): "is" | "contains" | "is inside" | null {
+  return a === b
+    ? "is"
+    : b.startsWith(`${a}/`) || a === "/"
+    ? "contains"
+    : a.startsWith(`${b}/`) || b === "/"
+    ? "is inside"
+    : null;
 }
 
 function readEnv(name: string): string | undefined {

@@ -1,5 +1,10 @@
 import { assertEquals } from "../testing.ts";
-import { shownPath, userPath } from "./user_path.ts";
+import {
+  pathRelation,
+  resolvedPath,
+  shownPath,
+  userPath,
+} from "./user_path.ts";
 
 Deno.test("userPath: relative paths resolve against INIT_CWD, the user's directory", () => {
   const env = (v?: string) => (name: string) =>
@@ -40,4 +45,29 @@ Deno.test("shownPath: a path of the process as the user would type it", () => {
     shownPath("runs/b", { cwd: "/repo", env: () => undefined }),
     "runs/b",
   );
+});
+
+Deno.test("pathRelation: is, contains, is inside, or unrelated", () => {
+  assertEquals(pathRelation("/a/b", "/a/b"), "is");
+  assertEquals(pathRelation("/a", "/a/b"), "contains");
+  assertEquals(pathRelation("/a/b/c", "/a/b"), "is inside");
+  assertEquals(pathRelation("/a/bc", "/a/b"), null);
+  assertEquals(pathRelation("/", "/x"), "contains");
+  assertEquals(pathRelation("/x", "/"), "is inside");
+});
+
+Deno.test("resolvedPath: links of the existing part resolved, the rest appended", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const real = await Deno.realPath(dir);
+    await Deno.mkdir(`${dir}/target`);
+    await Deno.symlink(`${dir}/target`, `${dir}/link`);
+    assertEquals(
+      await resolvedPath(`${dir}/link/new/run`),
+      `${real}/target/new/run`,
+    );
+    assertEquals(await resolvedPath(`${dir}/link/../target`), `${real}/target`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

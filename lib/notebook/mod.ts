@@ -38,14 +38,12 @@ export {
   type MachinePathOptions,
   machinePathPatterns,
   normaliseManifest,
-  pathRelation,
   PUBLISHED_EXTENSIONS,
   PublishError,
   type PublishOptions,
   publishOutputs,
   type PublishResult,
   type PublishTargetOptions,
-  resolvedPath,
 } from "./publish.ts";
 export * from "./report.ts";
 export {

@@ -69,8 +69,10 @@ import {
   absolutePath,
   DATASETS_ENV,
   pathExists,
+  pathRelation,
   type Profile,
   PROFILE_NAMES,
+  resolvedPath,
 } from "../data/mod.ts";
 import { repoRoot } from "./context.ts";
 import { fileExtension, listFiles } from "./hash.ts";
@@ -123,37 +125,6 @@ export class PublishError extends Error {
     super(message);
     this.name = "PublishError";
   }
-}
-
-/** A path with the symbolic links of its existing part resolved. */
-export async function resolvedPath(path: string): Promise<string> {
-  try {
-    return await Deno.realPath(path);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-    const parent = dirname(path);
-    if (parent === path) return path;
-    const base = path.slice(path.lastIndexOf("/") + 1);
-    const p = await resolvedPath(parent);
-    return p === "/" ? `/${base}` : `${p}/${base}`;
-  }
-}
-
-/**
- * How folder `a` relates to folder `b` (both absolute, resolved): `is`,
- * `contains` (b lies inside a), `is inside` (a lies inside b), or null.
- */
-export function pathRelation(
-  a: string,
-  b: string,
-): "is" | "contains" | "is inside" | null {
-  return a === b
-    ? "is"
-    : b.startsWith(`${a}/`) || a === "/"
-    ? "contains"
-    : a.startsWith(`${b}/`) || b === "/"
-    ? "is inside"
-    : null;
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -65,9 +65,11 @@ import {
   type FetchOptions,
   isProfile,
   pathExists,
+  pathRelation,
   type Profile,
   PROFILE_NAMES,
   readJsonIfPresent,
+  resolvedPath,
   stableJson,
   writeTextAtomic,
 } from "../data/mod.ts";
@@ -94,13 +96,7 @@ import {
   onlyNotebookNames,
   readNotebook,
 } from "./notebook.ts";
-import {
-  checkPublishTarget,
-  pathRelation,
-  PublishError,
-  publishOutputs,
-  resolvedPath,
-} from "./publish.ts";
+import { checkPublishTarget, PublishError, publishOutputs } from "./publish.ts";
 import { type ReportEntry, writeReport } from "./report.ts";
 import {
   parseReproduceArgs,

@@ -7,15 +7,7 @@
  * @module
  */
 
-import {
-  basename,
-  dirname,
-  isAbsolute,
-  join,
-  relative,
-  resolve,
-} from "node:path";
-import { joinPath } from "../data/mod.ts";
+import { joinPath, pathRelation, resolvedPath } from "../data/mod.ts";
 
 /** A training failure (e.g. the loss became NaN); names the step. */
 export class TrainError extends Error {
@@ -127,29 +119,16 @@ export async function acquireRunLock(dir: string): Promise<RunLock> {
   throw new TrainError(`${path}: could not take the lock (it kept changing)`);
 }
 
-async function absolutePath(path: string): Promise<string> {
-  try {
-    return await Deno.realPath(path);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-    const parent = dirname(resolve(path));
-    if (parent === resolve(path)) return resolve(path);
-    return join(await absolutePath(parent), basename(resolve(path)));
-  }
-}
-
 /** Refuses an output folder that is, or lies inside, the dataset folder. */
 export async function refuseOutInsideData(
   out: string,
   data: string,
 ): Promise<void> {
-  const [o, d] = [await absolutePath(out), await absolutePath(data)];
-  const rel = relative(d, o);
-  if (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel))) {
+  const [o, d] = [await resolvedPath(out), await resolvedPath(data)];
+  const relation = pathRelation(o, d);
+  if (relation === "is" || relation === "is inside") {
     throw new TrainError(
-      `output folder ${out} ${
-        rel === "" ? "is" : "is inside"
-      } the dataset folder ${data}: a run writes checkpoints and logs there, which would mix into the data. Choose another --out (outDir)`,
+      `output folder ${out} ${relation} the dataset folder ${data}: a run writes checkpoints and logs there, which would mix into the data. Choose another --out (outDir)`,
     );
   }
 }
