@@ -18,6 +18,7 @@ import type { Dataset } from "./schema.ts";
 import { generateSynthetic, SYNTHETIC_PROFILES } from "./synthetic.ts";
 import { DEFAULT_PROFILE, type Profile } from "./profile.ts";
 import { DEFAULT_SEED } from "./rng.ts";
+import { basename } from "node:path";
 
 /**
  * The datasets the notebooks read: what `deno task data all` and `deno task
@@ -222,7 +223,7 @@ export async function buildIfAvailable(
  */
 export async function missingDatasetNote(dir: string): Promise<string | null> {
   if (await pathExists(joinPath(dir, "items.arrow"))) return null;
-  const base = dir.replace(/\/+$/, "").split("/").pop() ?? "";
+  const base = basename(dir);
   const head = `\`${dir}\` has not been built`;
   if (isDatasetName(base) && base !== "synthetic") {
     const source = await realSourceStatus(base);

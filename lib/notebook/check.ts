@@ -46,6 +46,7 @@ import {
   onlyNotebookNames,
   parseNotebook,
 } from "./notebook.ts";
+import { basename, extname } from "node:path";
 
 /**
  * What changes between two runs of the same code on the same data, and so
@@ -333,8 +334,7 @@ function outputFiles(metadata: unknown): string[] {
     : [];
 }
 
-const stem = (f: string) =>
-  f.slice(f.lastIndexOf("/") + 1).replace(/\.[^.]*$/, "");
+const stem = (f: string) => basename(f, extname(f));
 
 /** A file's text unit, or null for images and other binary artefacts. */
 async function fileUnit(

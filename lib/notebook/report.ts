@@ -25,6 +25,7 @@ import {
   type Output,
 } from "./notebook.ts";
 import { FILES_KEY } from "./runner.ts";
+import { basename } from "node:path";
 
 /** One notebook in the report. */
 export interface ReportEntry {
@@ -152,9 +153,8 @@ function outputHtml(o: Output): string {
   }
   const links = files.length > 0
     ? `<p class="files">files: ${
-      files.map((f) =>
-        `<a href="${href(f)}">${escapeHtml(f.split("/").pop()!)}</a>`
-      ).join(" · ")
+      files.map((f) => `<a href="${href(f)}">${escapeHtml(basename(f))}</a>`)
+        .join(" · ")
     }</p>`
     : "";
   return `<div class="display">${shown}${links}</div>`;
@@ -331,7 +331,7 @@ function outputMarkdown(o: Output): string {
   } else shown = fenced(text(data["text/plain"]) ?? "", "text");
   const links = files.length > 0
     ? `\n\nfiles: ${
-      files.map((f) => `[${f.split("/").pop()}](${encodeURI(f)})`).join(" · ")
+      files.map((f) => `[${basename(f)}](${encodeURI(f)})`).join(" · ")
     }`
     : "";
   return shown + links;

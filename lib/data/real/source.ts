@@ -13,6 +13,7 @@
  */
 
 import { DataError, joinPath, sha256Hex, writeFileAtomic } from "../io.ts";
+import { dirname } from "node:path";
 
 /** Names of the real datasets this package converts. */
 export type SourceName = "wands" | "scifact" | "movielens";
@@ -525,8 +526,7 @@ export async function fetchSource(
           `${file.sha256} (pinned in SOURCES); nothing was written`,
       );
     }
-    const parent = path.slice(0, path.lastIndexOf("/"));
-    if (parent) await Deno.mkdir(parent, { recursive: true });
+    await Deno.mkdir(dirname(path), { recursive: true });
     await writeFileAtomic(path, bytes);
     reports.push(hashedReport(file, "downloaded", got));
   }
