@@ -22,5 +22,6 @@ export * from "./synthetic.ts";
 export * from "./real/mod.ts";
 export * from "./build.ts";
 export * from "./user_path.ts";
+export * from "./env.ts";
 export * from "./options.ts";
 export * from "./cli_args.ts";

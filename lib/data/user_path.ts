@@ -19,6 +19,7 @@ import {
   relative,
   resolve,
 } from "node:path";
+import { readEnv } from "./env.ts";
 
 /** Options of {@link userPath} (both default to the real process's). */
 export interface UserPathOptions {
@@ -68,13 +69,6 @@ export function pathRelation(
     : a.startsWith(`${b}/`) || b === "/"
     ? "is inside"
     : null;
-}
-
-function readEnv(name: string): string | undefined {
-  // Asked only when granted: without --allow-env a terminal would prompt.
-  const env = { name: "env", variable: name } as const;
-  if (Deno.permissions.querySync(env).state !== "granted") return undefined;
-  return Deno.env.get(name);
 }
 
 /**

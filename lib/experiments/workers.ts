@@ -8,6 +8,8 @@
  * @module
  */
 
+import { readEnv } from "../data/mod.ts";
+
 /** Environment variable that sets the default number of workers. */
 export const EXPERIMENTS_WORKERS_ENV = "ADAPTIVE_RETRIEVAL_WORKERS";
 
@@ -16,12 +18,7 @@ export const EXPERIMENTS_WORKERS_ENV = "ADAPTIVE_RETRIEVAL_WORKERS";
  * when set, else min(2, CPU count); 1 runs everything in this thread.
  */
 export function experimentsWorkers(): number {
-  let fromEnv: string | undefined;
-  try {
-    fromEnv = Deno.env.get(EXPERIMENTS_WORKERS_ENV);
-  } catch {
-    fromEnv = undefined;
-  }
+  const fromEnv = readEnv(EXPERIMENTS_WORKERS_ENV);
   const n = Number(fromEnv);
   if (fromEnv && Number.isInteger(n) && n >= 1) return n;
   return Math.max(1, Math.min(2, navigator.hardwareConcurrency ?? 1));

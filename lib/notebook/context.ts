@@ -19,6 +19,7 @@ import {
   isProfile,
   type Profile,
   PROFILE_NAMES,
+  readEnv,
 } from "../data/mod.ts";
 
 export type { Profile } from "../data/mod.ts";
@@ -32,15 +33,9 @@ export class ContextError extends Error {
   }
 }
 
-/** Reads an env var; undefined when unset, empty or not permitted. */
+/** Reads an env var, trimmed; undefined when unset, empty or not permitted. */
 function env(name: string): string | undefined {
-  try {
-    const v = Deno.env.get(name)?.trim();
-    return v ? v : undefined;
-  } catch {
-    // No env permission: the defaults apply.
-    return undefined;
-  }
+  return readEnv(name)?.trim() || undefined;
 }
 
 /**

@@ -72,6 +72,7 @@ import {
   pathRelation,
   type Profile,
   PROFILE_NAMES,
+  readEnv,
   resolvedPath,
 } from "../data/mod.ts";
 import { repoRoot } from "./context.ts";
@@ -142,14 +143,6 @@ export interface MachinePathOptions {
   folders?: string[];
   /** Environment (default `Deno.env.get`, when permitted). */
   env?: (name: string) => string | undefined;
-}
-
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined; // no --allow-env: those folders are not scanned for
-  }
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   NOTEBOOK_ENV,
   type RunEvent,
 } from "./protocol.ts";
+import { readEnv } from "../data/mod.ts";
 
 const encoder = new TextEncoder();
 
@@ -67,13 +68,8 @@ export class NotebookRuntime implements DisplaySink {
 
   /** Reads the notebook name and output folder from the environment. */
   constructor() {
-    let name: string | undefined;
-    try {
-      name = Deno.env.get(NOTEBOOK_ENV);
-    } catch {
-      // No env permission: only possible outside the runner.
-    }
-    this.#notebook = name ?? "notebook";
+    // Unset outside the runner (a Jupyter kernel, a plain script).
+    this.#notebook = readEnv(NOTEBOOK_ENV) ?? "notebook";
     this.#out = outDir();
   }
 

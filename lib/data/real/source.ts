@@ -14,6 +14,7 @@
 
 import { DataError, joinPath, sha256Hex, writeFileAtomic } from "../io.ts";
 import { dirname } from "node:path";
+import { readEnv } from "../env.ts";
 
 /** Names of the real datasets this package converts. */
 export type SourceName = "wands" | "scifact" | "movielens";
@@ -207,13 +208,7 @@ function specOf(name: string): SourceSpec {
 }
 
 function envRoot(): string | undefined {
-  try {
-    const v = Deno.env.get(DATASETS_ENV);
-    return v && v.length > 0 ? v : undefined;
-  } catch {
-    // Without --allow-env the variable simply does not apply.
-    return undefined;
-  }
+  return readEnv(DATASETS_ENV);
 }
 
 /**
