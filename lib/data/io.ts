@@ -10,11 +10,9 @@
 
 import {
   type Data,
-  type DataType,
+  DataType,
   Field,
-  Float32,
   Int32,
-  Int8,
   List,
   makeData,
   RecordBatch,
@@ -31,6 +29,7 @@ import { createHash } from "node:crypto";
 import {
   arrowSchema,
   COLUMNS,
+  type ColumnSpec,
   type Dataset,
   type DatasetMeta,
   type ItemsTable,
@@ -186,62 +185,49 @@ function dataOf<T extends DataType>(
   return v.data[0];
 }
 
-/** A typed array as an Arrow column of `type`, without nulls. */
-function column<T extends Int32 | Int8>(
-  type: T,
-  values: T["TArray"],
-): Data<T> {
-  return makeData({ type, length: values.length, data: values });
+/**
+ * One in-memory column as Arrow data of its declared type: strings as
+ * UTF-8, lists as lists of int32, a nullable int32 column with −1 as null,
+ * any other typed array as it is.
+ */
+function columnData(spec: ColumnSpec, values: unknown): Data {
+  const { type } = spec;
+  if (DataType.isUtf8(type)) return dataOf(stringVector(values as string[]));
+  if (DataType.isList(type)) return listOfInt32(values as Int32Array[]);
+  if (spec.nullable) return int32WithNulls(values as Int32Array);
+  const data = values as Int32Array | Int8Array | Float32Array;
+  return makeData({ type: type as Int32, length: data.length, data });
 }
 
-/** Strings as an Arrow UTF-8 column. */
-function strings(values: string[]): Data<Utf8> {
-  return dataOf(stringVector(values));
+/** The Arrow table `name` of an in-memory table, column by {@link COLUMNS}. */
+function toArrow(name: TableName, table: object): Table {
+  const t = table as Record<string, unknown>;
+  return tableOf(
+    name,
+    Object.fromEntries(
+      COLUMNS[name].map((c) => [c.name, columnData(c, t[c.field])]),
+    ),
+  );
 }
 
 /** Builds the Arrow table of an items column set. */
 export function itemsToArrow(t: ItemsTable): Table {
-  return tableOf("items", {
-    item_id: column(new Int32(), t.itemId),
-    source_id: strings(t.sourceId),
-    title: strings(t.title),
-    category: strings(t.category),
-    brand: strings(t.brand),
-    attributes: strings(t.attributes),
-    popularity: makeData({
-      type: new Float32(),
-      length: t.popularity.length,
-      data: t.popularity,
-    }),
-  });
+  return toArrow("items", t);
 }
 
 /** Builds the Arrow table of a queries column set. */
 export function queriesToArrow(t: QueriesTable): Table {
-  return tableOf("queries", {
-    query_id: column(new Int32(), t.queryId),
-    text: strings(t.text),
-    user_id: int32WithNulls(t.userId),
-    split: strings(t.split),
-  });
+  return toArrow("queries", t);
 }
 
 /** Builds the Arrow table of a pairs column set. */
 export function pairsToArrow(t: PairsTable): Table {
-  return tableOf("pairs", {
-    query_id: column(new Int32(), t.queryId),
-    item_id: column(new Int32(), t.itemId),
-    relevance: column(new Int8(), t.relevance),
-    split: strings(t.split),
-  });
+  return toArrow("pairs", t);
 }
 
 /** Builds the Arrow table of a users column set. */
 export function usersToArrow(t: UsersTable): Table {
-  return tableOf("users", {
-    user_id: column(new Int32(), t.userId),
-    history: listOfInt32(t.history),
-  });
+  return toArrow("users", t);
 }
 
 /** Options of {@link writeDataset}. */
@@ -430,20 +416,36 @@ function splitColumn(t: Table, path: string): Split[] {
   return values as Split[];
 }
 
+/**
+ * One column of a checked Arrow table in memory, by its declared type:
+ * UTF-8 as strings (a `split` column checked against {@link SPLITS}), int32
+ * as `Int32Array` (null as −1), int8 and float32 as their typed arrays, a
+ * list as the users' histories.
+ */
+function columnValues(t: Table, spec: ColumnSpec, path: string): unknown {
+  const { name, type } = spec;
+  if (DataType.isUtf8(type)) {
+    return name === "split" ? splitColumn(t, path) : stringColumn(t, name);
+  }
+  if (DataType.isList(type)) return historyColumn(t, name, path);
+  if (DataType.isInt(type) && type.bitWidth === 32) return int32Column(t, name);
+  const values = t.getChild(name)!.toArray() as Int8Array | Float32Array;
+  return DataType.isInt(type)
+    ? Int8Array.from(values)
+    : Float32Array.from(values);
+}
+
+/** The in-memory table `name` of a checked Arrow table, column by {@link COLUMNS}. */
+function fromArrow(name: TableName, t: Table, path: string): unknown {
+  return Object.fromEntries(
+    COLUMNS[name].map((c) => [c.field, columnValues(t, c, path)]),
+  );
+}
+
 /** Reads and validates an items file. */
 export async function readItems(path: string): Promise<ItemsTable> {
   const t = await readArrowTable(path, "items");
-  return {
-    itemId: int32Column(t, "item_id"),
-    sourceId: stringColumn(t, "source_id"),
-    title: stringColumn(t, "title"),
-    category: stringColumn(t, "category"),
-    brand: stringColumn(t, "brand"),
-    attributes: stringColumn(t, "attributes"),
-    popularity: Float32Array.from(
-      t.getChild("popularity")!.toArray() as Float32Array,
-    ),
-  };
+  return fromArrow("items", t, path) as ItemsTable;
 }
 
 /** Reads and validates a queries file. */
@@ -458,29 +460,24 @@ export async function readQueries(path: string): Promise<QueriesTable> {
       throw new DataError(path, `row ${i}: negative id ${u}`, "user_id");
     }
   }
-  return {
-    queryId: int32Column(t, "query_id"),
-    text: stringColumn(t, "text"),
-    userId: int32Column(t, "user_id", -1),
-    split: splitColumn(t, path),
-  };
+  return fromArrow("queries", t, path) as QueriesTable;
 }
 
 /** Reads and validates a pairs file. */
 export async function readPairs(path: string): Promise<PairsTable> {
   const t = await readArrowTable(path, "pairs");
-  return {
-    queryId: int32Column(t, "query_id"),
-    itemId: int32Column(t, "item_id"),
-    relevance: Int8Array.from(t.getChild("relevance")!.toArray() as Int8Array),
-    split: splitColumn(t, path),
-  };
+  return fromArrow("pairs", t, path) as PairsTable;
 }
 
 /** Reads and validates a users file. */
 export async function readUsers(path: string): Promise<UsersTable> {
   const t = await readArrowTable(path, "users");
-  const col = t.getChild("history")!;
+  return fromArrow("users", t, path) as UsersTable;
+}
+
+/** A list column of item ids (the users' histories); a null element is refused. */
+function historyColumn(t: Table, name: string, path: string): Int32Array[] {
+  const col = t.getChild(name)!;
   const history = new Array<Int32Array>(col.length);
   for (let i = 0; i < col.length; i++) {
     const v = col.get(i);
@@ -491,14 +488,14 @@ export async function readUsers(path: string): Promise<UsersTable> {
       throw new DataError(
         path,
         `row ${i}: position ${k} is null; histories hold item ids only`,
-        "history",
+        name,
       );
     }
     history[i] = v
       ? Int32Array.from(v.toArray() as Int32Array)
       : new Int32Array();
   }
-  return { userId: int32Column(t, "user_id"), history };
+  return history;
 }
 
 /**
