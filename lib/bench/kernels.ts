@@ -58,13 +58,7 @@ import {
   type TowerConfigInput,
   type TowerKind,
 } from "../towers/mod.ts";
-import {
-  LR,
-  resolveStepRun,
-  SOFTMAX_TAU,
-  stepParams,
-  summarise,
-} from "./steps.ts";
+import { resolveStepRun, SOFTMAX_TAU, stepParams, summarise } from "./steps.ts";
 import type { StepParams, Timing } from "./result.ts";
 import { type MemorySample, memorySample, processCpuMs } from "./memory.ts";
 import {
@@ -80,6 +74,7 @@ import {
   roofline,
   type Transfer,
 } from "./kernel_stats.ts";
+import { DEFAULT_OPTIMIZER } from "../train/mod.ts";
 
 /** Version of the JSON `--profile-kernels --json` writes. */
 export const KERNEL_PROFILE_FORMAT = 1;
@@ -433,7 +428,7 @@ export async function profileStep(
     );
   }
   const vars = model.variables();
-  const opt = tf.train.adam(LR);
+  const opt = tf.train.adam(DEFAULT_OPTIMIZER.lr);
   let phase: Phase = "forward";
 
   const runStep = (s: number): StepRun => {

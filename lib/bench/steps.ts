@@ -15,7 +15,11 @@ import {
   softmaxLoss,
 } from "../losses/mod.ts";
 import type { TowerInputs, TwoTowerModel, Weights } from "../towers/mod.ts";
-import { LazyTableAdam, variableGradsWithTables } from "../train/mod.ts";
+import {
+  DEFAULT_OPTIMIZER,
+  LazyTableAdam,
+  variableGradsWithTables,
+} from "../train/mod.ts";
 import { median } from "../eval/mod.ts";
 import { DEFAULT_BATCH_SIZE, DEFAULT_SEED, type Profile } from "../data/mod.ts";
 import {
@@ -32,15 +36,13 @@ import {
 export const SOFTMAX_TAU = 1 / 30;
 /** Margin of the fixed margin loss timed. */
 export const MARGIN = 0.1;
-/** Adam learning rate of the timed steps. */
-export const LR = 1e-3;
 
 /**
  * The {@link StepParams} a result records: the run's own settings and the
  * learning rate and softmax temperature every timed step uses.
  */
 export function stepParams(run: StepRun): StepParams {
-  return { ...run, lr: LR, softmaxTemperature: SOFTMAX_TAU };
+  return { ...run, lr: DEFAULT_OPTIMIZER.lr, softmaxTemperature: SOFTMAX_TAU };
 }
 
 /** A run's own settings of its timed steps (see {@link resolveStepRun}). */
@@ -151,7 +153,7 @@ export function timeTraining(
   // a model per loss would cost an 18M-weight initialisation each time.
   const model = ctx.model;
   model.setWeights(ctx.initial);
-  const opt = tf.train.adam(LR);
+  const opt = tf.train.adam(DEFAULT_OPTIMIZER.lr);
   const fn = LOSS_FNS[loss];
   // Lazy: the row-sparse tables leave tfjs' Adam (as lib/train does).
   const names = Object.keys(ctx.initial);
@@ -163,7 +165,12 @@ export function timeTraining(
       Object.fromEntries(
         all.flatMap((v, i) => sparse.has(names[i]) ? [[names[i], v]] : []),
       ),
-      { lr: LR, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+      {
+        lr: DEFAULT_OPTIMIZER.lr,
+        beta1: DEFAULT_OPTIMIZER.beta1,
+        beta2: DEFAULT_OPTIMIZER.beta2,
+        epsilon: DEFAULT_OPTIMIZER.epsilon,
+      },
     )
     : null;
   const step: number[] = [];

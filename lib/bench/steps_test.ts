@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "../testing.ts";
-import { LR, resolveStepRun, SOFTMAX_TAU, stepParams } from "./steps.ts";
+import { resolveStepRun, SOFTMAX_TAU, stepParams } from "./steps.ts";
+import { DEFAULT_OPTIMIZER } from "../train/mod.ts";
 
 const DEFAULTS = {
   full: { steps: 20, warmup: 2 },
@@ -27,7 +28,7 @@ Deno.test("resolveStepRun: defaults per profile, the caller's values, recorded w
   });
   assertEquals(stepParams(run), {
     ...run,
-    lr: LR,
+    lr: DEFAULT_OPTIMIZER.lr,
     softmaxTemperature: SOFTMAX_TAU,
   });
 });

@@ -27,6 +27,7 @@ import {
   type TowerConfigInput,
   type TowerKind,
 } from "../towers/mod.ts";
+import { DEFAULT_OPTIMIZER } from "../train/mod.ts";
 
 /** Timings of one tower. */
 export interface StepTiming {
@@ -65,7 +66,7 @@ export function timeStep(
   const inputs = model.prepare(ds);
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const batches = makeBatches(trainingPairs(ds), { batchSize, dropLast: true });
-  const opt = tf.train.adam(1e-3);
+  const opt = tf.train.adam(DEFAULT_OPTIMIZER.lr);
   const labels = tf.eye(batchSize);
   const steps = options.steps ?? 5;
   const fwd: number[] = [];

@@ -221,6 +221,21 @@ export interface ProfileDefaults {
 }
 
 /**
+ * The optimiser of every run whose config does not say otherwise: Adam with
+ * Kingma & Ba's β1 and β2, tfjs' ε, learning rate 1e-3 (both profiles'
+ * `lr`), and the gradients clipped to global norm 3.
+ */
+export const DEFAULT_OPTIMIZER: Readonly<
+  Omit<OptimizerConfig, "tables">
+> = Object.freeze({
+  lr: 1e-3,
+  clipNorm: 3,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-7,
+});
+
+/**
  * Profiles. `quick`: 40 steps (≈ 4.4 epochs of the synthetic quick data's
  * ≈ 3.2k training pairs at batch 350) with {@link QUICK_BUCKETS}, no
  * intermediate evaluation, a checkpoint half way: a sanity run that learns
@@ -233,7 +248,7 @@ export const PROFILES: Readonly<Record<Profile, Readonly<ProfileDefaults>>> =
     quick: Object.freeze({
       steps: 40,
       epochs: null,
-      lr: 1e-3,
+      lr: DEFAULT_OPTIMIZER.lr,
       evalEvery: 0,
       checkpointEvery: 20,
       statsEvery: 1,
@@ -242,7 +257,7 @@ export const PROFILES: Readonly<Record<Profile, Readonly<ProfileDefaults>>> =
     full: Object.freeze({
       steps: null,
       epochs: 10,
-      lr: 1e-3,
+      lr: DEFAULT_OPTIMIZER.lr,
       evalEvery: 500,
       checkpointEvery: 500,
       statsEvery: 10,
@@ -480,16 +495,27 @@ export function resolveConfig(input: unknown): TrainConfig {
   checkKeys("optimizer", opt, OPTIMIZER_KEYS);
   const optimizer: OptimizerConfig = {
     lr: num("optimizer.lr", opt.lr ?? preset.lr, { min: 0, strict: true }),
-    clipNorm: num("optimizer.clipNorm", opt.clipNorm ?? 3, { min: 0 }),
-    beta1: num("optimizer.beta1", opt.beta1 ?? 0.9, { min: 0, max: 0.999999 }),
-    beta2: num("optimizer.beta2", opt.beta2 ?? 0.999, {
+    clipNorm: num(
+      "optimizer.clipNorm",
+      opt.clipNorm ?? DEFAULT_OPTIMIZER.clipNorm,
+      { min: 0 },
+    ),
+    beta1: num("optimizer.beta1", opt.beta1 ?? DEFAULT_OPTIMIZER.beta1, {
       min: 0,
       max: 0.999999,
     }),
-    epsilon: num("optimizer.epsilon", opt.epsilon ?? 1e-7, {
+    beta2: num("optimizer.beta2", opt.beta2 ?? DEFAULT_OPTIMIZER.beta2, {
       min: 0,
-      strict: true,
+      max: 0.999999,
     }),
+    epsilon: num(
+      "optimizer.epsilon",
+      opt.epsilon ?? DEFAULT_OPTIMIZER.epsilon,
+      {
+        min: 0,
+        strict: true,
+      },
+    ),
   };
   const tables = opt.tables ?? "dense";
   if (tables !== "dense" && tables !== "lazy") {
