@@ -43,7 +43,7 @@ import {
   sentenceOf,
   writeFamily,
 } from "./statistics.ts";
-import type { TableColumn } from "../plot/mod.ts";
+import { DEFAULT_DIGITS, type TableColumn } from "../plot/mod.ts";
 
 /** Metrics {@link experimentsMetric} knows. */
 export const EXPERIMENTS_METRICS: readonly string[] = [
@@ -351,7 +351,7 @@ export function experimentsWideTable(
   rows: Record<string, string | number | null>[];
   columns: TableColumn[];
 } {
-  const digits = options.digits ?? 3;
+  const digits = options.digits ?? DEFAULT_DIGITS;
   return intervalTable(
     rows.map((r) => ({ label: r.name, field: r.dataset, cell: r })),
     [...new Set(rows.map((r) => r.dataset))].map((d) => ({ field: d, digits })),

@@ -29,6 +29,7 @@ import {
   sentenceOf,
   writeFamily,
 } from "./statistics.ts";
+import { DEFAULT_DIGITS } from "../plot/mod.ts";
 
 // Differences in verdict sentences: typographic minus, and an interval end
 // just beside 0 keeps a digit of its own.
@@ -112,7 +113,7 @@ export function baselineTable(
 ): Record<string, unknown>[] {
   const metrics = options.metrics ??
     (Object.keys(BASELINE_METRIC_TITLES) as BaselineMetric[]);
-  const digits = options.digits ?? 3;
+  const digits = options.digits ?? DEFAULT_DIGITS;
   // The stop columns only where a run stopped early (the full profile).
   const stopping = rows.some((x) => x.earlyStopping);
   return rows.map((r) => {
@@ -151,7 +152,7 @@ export function baselineHealthTable(
   rows: readonly BaselineRow[],
   options: { digits?: number } = {},
 ): Record<string, unknown>[] {
-  const digits = options.digits ?? 3;
+  const digits = options.digits ?? DEFAULT_DIGITS;
   const num = (x: unknown) =>
     typeof x === "number" && Number.isFinite(x)
       ? Number(x.toFixed(digits))

@@ -27,6 +27,7 @@ import {
   DEFAULT_BOOTSTRAP_SAMPLES,
   type Interval,
 } from "../eval/mod.ts";
+import { DEFAULT_DIGITS } from "../plot/mod.ts";
 
 /** Two-sided 95% Student-t quantiles t_{0.975, df} for df = 1 … 30. */
 export const STUDENT_T95: readonly number[] = [
@@ -327,7 +328,7 @@ export interface SignedOptions {
 
 /** A number with its sign, for differences in verdict sentences. */
 export function signed(x: number, options: SignedOptions = {}): string {
-  const digits = options.digits ?? 3;
+  const digits = options.digits ?? DEFAULT_DIGITS;
   if (options.style === "typeset") {
     const a = Math.abs(x);
     const text = a > 0 && a < 0.5 / 10 ** digits
@@ -348,7 +349,7 @@ export function intervalText(
   interval: Interval,
   options: { digits?: number } = {},
 ): string {
-  const digits = options.digits ?? 3;
+  const digits = options.digits ?? DEFAULT_DIGITS;
   const f = (x: number) => Number.isFinite(x) ? x.toFixed(digits) : "–";
   if (!Number.isFinite(interval.mean)) return "–";
   return `${f(interval.mean)} [${f(interval.lo)}, ${f(interval.hi)}]`;

@@ -41,7 +41,8 @@ export interface TableHtmlOptions extends TableTextOptions {
   caption?: string;
 }
 
-const DEFAULT_DIGITS = 3;
+/** Decimals a metric is shown with, in tables and sentences, unless a caller says. */
+export const DEFAULT_DIGITS = 3;
 
 /**
  * Fixed-decimal formatting without a stray minus on zero
