@@ -23,14 +23,19 @@ import {
   type Profile,
 } from "../data/mod.ts";
 import type { TowerKind } from "../towers/mod.ts";
-import { train, type TrainConfigInput } from "../train/mod.ts";
+import {
+  type ParallelSplit,
+  type TablesMode,
+  train,
+  type TrainConfigInput,
+} from "../train/mod.ts";
 import { summarise } from "./steps.ts";
 import type { Timing } from "./result.ts";
 
 /** One way to run the steps. */
 export interface StepVariant {
   /** Embedding-table updates. */
-  tables: "dense" | "lazy";
+  tables: TablesMode;
   /** Cores (2: one worker per tower). */
   threads: 1 | 2;
 }
@@ -55,7 +60,7 @@ export interface ReferenceStep extends Timing {
   /** Cores the loop actually used (1 where the backend cannot start workers). */
   threadsUsed: number;
   /** With two: one tower per worker, or halves of each batch. */
-  split: "towers" | "halves" | null;
+  split: ParallelSplit | null;
   /** Steps per second at the median. */
   stepsPerSec: number;
   /** Median step time of the default path divided by this one's. */

@@ -24,8 +24,7 @@ export const BENCH_LOSSES = [
 /** Name of a timed loss. */
 export type BenchLoss = typeof BENCH_LOSSES[number];
 
-/** How Adam updates the embedding tables (`optimizer.tables` of lib/train). */
-export type TablesMode = "dense" | "lazy";
+export type { TablesMode } from "../train/mod.ts";
 
 /** nprobe values searched (those above nlist are skipped). */
 export const BENCH_NPROBES: readonly number[] = [1, 4, 16, 64];

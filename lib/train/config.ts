@@ -93,6 +93,15 @@ export class ConfigError extends Error {
   }
 }
 
+/** How Adam updates the towers' embedding tables (`optimizer.tables`). */
+export type TablesMode = "dense" | "lazy";
+
+/**
+ * How two workers share a training step: `towers`, one tower each;
+ * `halves`, both towers on half of the batch each (`parallel_towers.ts`).
+ */
+export type ParallelSplit = "towers" | "halves";
+
 /** Adam settings and gradient clipping. */
 export interface OptimizerConfig {
   /** Learning rate (> 0); see the module documentation for the default. */
@@ -112,7 +121,7 @@ export interface OptimizerConfig {
    * see `lazy_adam.ts`). Left out of the config (and its hash) when dense,
    * so runs cached before the option existed stay valid.
    */
-  tables?: "dense" | "lazy";
+  tables?: TablesMode;
 }
 
 /** A resolved training configuration (every field set). */

@@ -66,6 +66,7 @@ import { PeerExchange } from "./peer_exchange.ts";
 import { Command, TowerChannel } from "./tower_channel.ts";
 import type { TowerWorkerInit, TowerWorkerMessage } from "./tower_worker.ts";
 import { clipScale } from "./clip.ts";
+import type { ParallelSplit } from "./config.ts";
 
 const WORKERS = [0, 1] as const;
 
@@ -113,7 +114,7 @@ export function towerSides(
 /** How two workers share a step (see the module documentation). */
 export interface WorkSplit {
   /** `towers`: worker 0 runs the query tower, worker 1 the item tower; `halves`: each runs both on half of the batch. */
-  mode: "towers" | "halves";
+  mode: ParallelSplit;
   /**
    * The weights each worker updates, in the model's order. Halves: the
    * lazy tables are in neither; each worker updates the rows of every

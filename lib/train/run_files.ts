@@ -37,6 +37,7 @@ import {
 } from "../towers/mod.ts";
 import {
   checkConfigAgainstData,
+  type ParallelSplit,
   resolveConfig,
   type TrainConfig,
 } from "./config.ts";
@@ -79,7 +80,7 @@ export interface RunSession {
   /** Cores the steps ran on: 2 with two workers (absent in older runs: 1). */
   threads?: number;
   /** With 2: whether each worker ran one tower or half of each batch (`parallel_towers.ts`). */
-  split?: "towers" | "halves";
+  split?: ParallelSplit;
   /** "running", "finished", "aborted" or "failed". */
   status: "running" | "finished" | "aborted" | "failed";
   /** Error message of a failed session. */

@@ -76,6 +76,7 @@ import { LazyTableAdam } from "./lazy_adam.ts";
 import {
   checkConfigAgainstData,
   configHash,
+  type ParallelSplit,
   resolveConfig,
   totalSteps,
   type TrainConfig,
@@ -184,7 +185,7 @@ export interface TrainResult {
   /** Cores the steps ran on (2: two workers; see `threads`). */
   threads: number;
   /** With 2 threads, how the workers split a step (absent with 1). */
-  split?: "towers" | "halves";
+  split?: ParallelSplit;
   /** Resolved config. */
   config: TrainConfig;
   /** Its hash. */

@@ -81,6 +81,8 @@ export interface WandsOptions extends SourceOptions {
   unlabelled?: "train" | "drop";
 }
 
+type Unlabelled = NonNullable<WandsOptions["unlabelled"]>;
+
 /**
  * Key under which query and product strings are matched: lower case, runs
  * of anything but letters and digits collapsed to one space. The subset
@@ -226,7 +228,7 @@ async function loadSubset(
   dir: string,
   seed: number,
   validFraction: number,
-  unlabelled: "train" | "drop",
+  unlabelled: Unlabelled,
 ): Promise<Dataset> {
   const qSrc = await readSourceFile("wands", dir, "query.csv");
   const trSrc = await readSourceFile("wands", dir, WANDS_SUBSET_FILES.train);
@@ -386,7 +388,7 @@ async function loadFull(
   dir: string,
   seed: number,
   validFraction: number,
-  unlabelled: "train" | "drop",
+  unlabelled: Unlabelled,
   options: WandsOptions,
 ): Promise<Dataset> {
   const testFraction = checkFraction(
