@@ -28,6 +28,7 @@ import {
 import { createHash } from "node:crypto";
 import {
   arrowSchema,
+  columnField,
   COLUMNS,
   type ColumnSpec,
   type Dataset,
@@ -205,7 +206,7 @@ function toArrow(name: TableName, table: object): Table {
   return tableOf(
     name,
     Object.fromEntries(
-      COLUMNS[name].map((c) => [c.name, columnData(c, t[c.field])]),
+      COLUMNS[name].map((c) => [c.name, columnData(c, t[columnField(c.name)])]),
     ),
   );
 }
@@ -438,7 +439,7 @@ function columnValues(t: Table, spec: ColumnSpec, path: string): unknown {
 /** The in-memory table `name` of a checked Arrow table, column by {@link COLUMNS}. */
 function fromArrow(name: TableName, t: Table, path: string): unknown {
   return Object.fromEntries(
-    COLUMNS[name].map((c) => [c.field, columnValues(t, c, path)]),
+    COLUMNS[name].map((c) => [columnField(c.name), columnValues(t, c, path)]),
   );
 }
 

@@ -120,8 +120,6 @@ export type TableName = "items" | "queries" | "pairs" | "users";
 export interface ColumnSpec {
   /** Column name in the Arrow file. */
   name: string;
-  /** The in-memory table's property holding the column (`item_id` → `itemId`). */
-  field: string;
   /** Arrow type the column must have. */
   type: DataType;
   /** Whether nulls are allowed. */
@@ -133,46 +131,39 @@ const historyType = new List(new Field("item", new Int32(), false));
 /** Column specifications of each table, in file order. */
 export const COLUMNS: Record<TableName, ColumnSpec[]> = {
   items: [
-    { name: "item_id", field: "itemId", type: new Int32(), nullable: false },
-    { name: "source_id", field: "sourceId", type: new Utf8(), nullable: false },
-    { name: "title", field: "title", type: new Utf8(), nullable: false },
-    { name: "category", field: "category", type: new Utf8(), nullable: false },
-    { name: "brand", field: "brand", type: new Utf8(), nullable: false },
-    {
-      name: "attributes",
-      field: "attributes",
-      type: new Utf8(),
-      nullable: false,
-    },
-    {
-      name: "popularity",
-      field: "popularity",
-      type: new Float32(),
-      nullable: false,
-    },
+    { name: "item_id", type: new Int32(), nullable: false },
+    { name: "source_id", type: new Utf8(), nullable: false },
+    { name: "title", type: new Utf8(), nullable: false },
+    { name: "category", type: new Utf8(), nullable: false },
+    { name: "brand", type: new Utf8(), nullable: false },
+    { name: "attributes", type: new Utf8(), nullable: false },
+    { name: "popularity", type: new Float32(), nullable: false },
   ],
   queries: [
-    { name: "query_id", field: "queryId", type: new Int32(), nullable: false },
-    { name: "text", field: "text", type: new Utf8(), nullable: false },
-    { name: "user_id", field: "userId", type: new Int32(), nullable: true },
-    { name: "split", field: "split", type: new Utf8(), nullable: false },
+    { name: "query_id", type: new Int32(), nullable: false },
+    { name: "text", type: new Utf8(), nullable: false },
+    { name: "user_id", type: new Int32(), nullable: true },
+    { name: "split", type: new Utf8(), nullable: false },
   ],
   pairs: [
-    { name: "query_id", field: "queryId", type: new Int32(), nullable: false },
-    { name: "item_id", field: "itemId", type: new Int32(), nullable: false },
-    {
-      name: "relevance",
-      field: "relevance",
-      type: new Int8(),
-      nullable: false,
-    },
-    { name: "split", field: "split", type: new Utf8(), nullable: false },
+    { name: "query_id", type: new Int32(), nullable: false },
+    { name: "item_id", type: new Int32(), nullable: false },
+    { name: "relevance", type: new Int8(), nullable: false },
+    { name: "split", type: new Utf8(), nullable: false },
   ],
   users: [
-    { name: "user_id", field: "userId", type: new Int32(), nullable: false },
-    { name: "history", field: "history", type: historyType, nullable: false },
+    { name: "user_id", type: new Int32(), nullable: false },
+    { name: "history", type: historyType, nullable: false },
   ],
 };
+
+/**
+ * The in-memory table's property holding a column: the column name in camel
+ * case (`item_id` → `itemId`).
+ */
+export function columnField(name: string): string {
+  return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
 
 /** The Arrow schema of a table, built from {@link COLUMNS}. */
 export function arrowSchema(table: TableName): Schema {
