@@ -17,6 +17,11 @@ export type Profile = (typeof PROFILE_NAMES)[number];
 /** The profile of anything whose caller names none. */
 export const DEFAULT_PROFILE: Profile = "quick";
 
+/** The profiles as an error message offers them: "'quick' or 'full'". */
+export function profileChoices(quote: string): string {
+  return PROFILE_NAMES.map((p) => `${quote}${p}${quote}`).join(" or ");
+}
+
 /** Whether `value` names a profile. */
 export function isProfile(value: unknown): value is Profile {
   return PROFILE_NAMES.includes(value as Profile);

@@ -15,7 +15,7 @@ import {
   joinPath,
   missingDatasetNote,
   type Profile,
-  PROFILE_NAMES,
+  profileChoices,
   readDataset,
   stableJson,
   SYNTHETIC_PROFILES,
@@ -148,9 +148,9 @@ export function checkProfile(
 ): asserts profile is Profile {
   if (!isProfile(profile)) {
     throw new RangeError(
-      `experiments: profile must be ${
-        PROFILE_NAMES.map((p) => JSON.stringify(p)).join(" or ")
-      }, got ${JSON.stringify(profile)}`,
+      `experiments: profile must be ${profileChoices('"')}, got ${
+        JSON.stringify(profile)
+      }`,
     );
   }
 }

@@ -18,7 +18,7 @@ import {
   DEFAULT_SEED,
   isProfile,
   type Profile,
-  PROFILE_NAMES,
+  profileChoices,
   readEnv,
 } from "../data/mod.ts";
 
@@ -46,9 +46,7 @@ export function profile(): Profile {
   const v = env(PROFILE_ENV) ?? DEFAULT_PROFILE;
   if (!isProfile(v)) {
     throw new ContextError(
-      `${PROFILE_ENV} must be ${
-        PROFILE_NAMES.map((p) => `'${p}'`).join(" or ")
-      }, got '${v}'`,
+      `${PROFILE_ENV} must be ${profileChoices("'")}, got '${v}'`,
     );
   }
   return v;

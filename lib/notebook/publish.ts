@@ -68,6 +68,7 @@
 import {
   absolutePath,
   DATASETS_ENV,
+  isProfile,
   pathExists,
   pathRelation,
   type Profile,
@@ -405,14 +406,14 @@ export async function publishOutputs(
       }); only a successful run is published`,
     );
   }
-  if (!PROFILE_NAMES.includes(manifest.profile as Profile)) {
+  const profile = manifest.profile;
+  if (!isProfile(profile)) {
     throw new PublishError(
       `${outDir}/manifest.json: profile must be one of ${
         PROFILE_NAMES.join(", ")
-      }, got ${JSON.stringify(manifest.profile)}`,
+      }, got ${JSON.stringify(profile)}`,
     );
   }
-  const profile = manifest.profile as Profile;
   const notebooks = manifest.notebooks ?? [];
   if (notebooks.length === 0) {
     throw new PublishError(

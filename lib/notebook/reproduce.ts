@@ -67,7 +67,7 @@ import {
   pathExists,
   pathRelation,
   type Profile,
-  PROFILE_NAMES,
+  profileChoices,
   readJsonIfPresent,
   resolvedPath,
   stableJson,
@@ -367,9 +367,7 @@ export async function reproduce(
   const profile = options.profile ?? DEFAULT_PROFILE;
   if (!isProfile(profile)) {
     throw new ReproduceError(
-      `--profile must be ${
-        PROFILE_NAMES.map((p) => `'${p}'`).join(" or ")
-      }, got '${profile}'`,
+      `--profile must be ${profileChoices("'")}, got '${profile}'`,
     );
   }
   const seed = options.seed ?? DEFAULT_SEED;
