@@ -24,8 +24,8 @@ import {
   ADAPTIVE_TEMPERATURE_OPTIONS,
   MARGIN_LOSS_OPTIONS,
   SOFTMAX_LOSS_OPTIONS,
-  valueLabel,
 } from "../losses/mod.ts";
+import { type Profile, valueLabel } from "../data/mod.ts";
 import type { ExperimentsRow } from "./aggregate.ts";
 import { checkProfile } from "./benchmark.ts";
 import {
@@ -37,7 +37,6 @@ import {
   type ExperimentsConfig,
   type ExperimentsFamily,
 } from "./grid.ts";
-import type { Profile } from "../data/mod.ts";
 
 /** α values of the knob sweep (full; quick: 0.1, 0.5, 2). */
 export const EXPERIMENTS_ALPHAS: readonly number[] = [0.1, 0.25, 0.5, 1, 2];

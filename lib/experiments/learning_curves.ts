@@ -29,8 +29,7 @@ import {
   type ExperimentsRun,
   gridConfigs,
 } from "./grid.ts";
-import type { Profile } from "../data/mod.ts";
-import { valueLabel } from "../losses/mod.ts";
+import { type Profile, valueLabel } from "../data/mod.ts";
 
 /** The early-stopping budget of the learning curves of one profile. */
 export interface CurveBudget {

@@ -17,8 +17,8 @@ import {
   ADAPTIVE_TEMPERATURE_OPTIONS,
   MARGIN_FORMS,
   TEMPERATURE_FORMS,
-  valueLabel,
 } from "../losses/mod.ts";
+import { type Profile, valueLabel } from "../data/mod.ts";
 import type { OptionValue } from "../train/mod.ts";
 import { experimentsMethodGrid } from "./adaptive_method.ts";
 import {
@@ -55,7 +55,6 @@ import {
   sentencesOf,
   writeFamily,
 } from "./statistics.ts";
-import type { Profile } from "../data/mod.ts";
 
 /**
  * δ values of the sensitivity sweep (full; quick: 0.01, 0.1, 0.3, 0.5); 1

@@ -30,7 +30,8 @@ import {
   withBatchScores,
 } from "./batch.ts";
 import { LAMBERT_W_MIN, lambertW } from "./lambert_w.ts";
-import { flag, integer, lossOptions, number, type Options } from "./options.ts";
+import { lossOptions, type Options } from "./options.ts";
+import { flag, integer, number } from "../data/mod.ts";
 import { softmaxRankingLoss } from "./ranking.ts";
 import {
   LossError,

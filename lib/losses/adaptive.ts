@@ -11,13 +11,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { stopGradient as sg } from "../backend/mod.ts";
 import {
-  choice,
-  flag,
   lossOptions,
   type Options,
   param,
   type ResolvedArguments,
 } from "./options.ts";
+import { choice, flag } from "../data/mod.ts";
 import { type Param, paramTensor } from "./types.ts";
 
 /**

@@ -23,13 +23,9 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { matMulT } from "../backend/mod.ts";
-import {
-  lossOptions,
-  type OptionTable,
-  type ResolvedArguments,
-} from "./options.ts";
+import { lossOptions, type ResolvedArguments } from "./options.ts";
+import { hitMask, type OptionTable } from "../data/mod.ts";
 import { LossError, type LossResult } from "./types.ts";
-import { hitMask } from "../data/mod.ts";
 
 /**
  * A tower's query–item score f(q_b, c_n) for every query row against every

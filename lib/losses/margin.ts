@@ -17,7 +17,8 @@ import {
   type CandidateOptions,
   lossOfPairs,
 } from "./batch.ts";
-import { lossOptions, number, type Options } from "./options.ts";
+import { lossOptions, type Options } from "./options.ts";
+import { number } from "../data/mod.ts";
 import { hingeRankingLoss } from "./ranking.ts";
 import {
   SYMMETRIC_OPTIONS,

@@ -74,30 +74,7 @@ export {
   type MarginLossOptions,
   type MarginScoreOptions,
 } from "./margin.ts";
-export {
-  type ArgumentOf,
-  type BooleanSpec,
-  choice,
-  type ChoiceSpec,
-  flag,
-  integer,
-  type IntegerSpec,
-  lossOptions,
-  number,
-  type NumberSpec,
-  optionProblem,
-  type Options,
-  type OptionSpec,
-  optionsTable,
-  type OptionTable,
-  param,
-  type Resolved,
-  type ResolvedArguments,
-  resolveOptions,
-  showValue,
-  valueLabel,
-  type ValueOf,
-} from "./options.ts";
+export * from "./options.ts";
 export * from "./ranking.ts";
 export {
   ADAPTIVE_SOFTMAX_LOSS_OPTIONS,

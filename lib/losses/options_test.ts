@@ -1,19 +1,40 @@
-import { assertEquals } from "../testing.ts";
-import { optionsTable, param, valueLabel } from "./options.ts";
+import * as tf from "@tensorflow/tfjs-core";
+import { assertEquals, assertThrows } from "../testing.ts";
+import { initBackend } from "../backend/mod.ts";
+import { integer } from "../data/mod.ts";
+import { lossOptions, param } from "./options.ts";
+import { LossError } from "./types.ts";
 
-Deno.test("valueLabel: the paper's 1/30 as the sources write it, other numbers as printed", () => {
-  assertEquals(valueLabel(1 / 30), "1/30");
-  // 1/3 − 0.3 is 0.033333333333333326, not the double 1/30 is.
-  assertEquals(1 / 3 - 0.3 === 1 / 30, false);
-  assertEquals(valueLabel(1 / 3 - 0.3), "1/30");
-  assertEquals(valueLabel(0.0333), "0.0333");
-  assertEquals(valueLabel(0.5), "0.5");
-  assertEquals(valueLabel(1e-7), "1e-7");
-});
+const TABLE = {
+  tau: param({ default: 1 / 30, min: 0, strict: true, doc: "temperature" }),
+  k: integer({ default: 2, min: 1, doc: "count" }),
+};
 
-Deno.test("optionsTable: a number default is shown by valueLabel", () => {
-  const table = optionsTable({
-    tau: param({ default: 1 / 30, min: 0, strict: true, doc: "temperature" }),
-  });
-  assertEquals(table.includes("| 1/30 |"), true, table);
+Deno.test("lossOptions: a param takes a scalar tensor, other options do not", async () => {
+  await initBackend({ quiet: true });
+  const tau = tf.scalar(0.1);
+  const r = lossOptions("f", TABLE, { tau });
+  assertEquals(r.tau, tau);
+  assertEquals(r.k, 2);
+  assertThrows(
+    () => lossOptions("f", TABLE, { tau: tf.tensor1d([0.1]) }),
+    LossError,
+    'f: option "tau" must be a number or a scalar tensor',
+  );
+  assertThrows(
+    () => lossOptions("f", TABLE, { k: tf.scalar(2) }),
+    LossError,
+    'f: option "k" must be an integer',
+  );
+  assertThrows(
+    () => lossOptions("f", TABLE, { tau: 0 }),
+    LossError,
+    'f: option "tau" must be a finite number > 0, got 0',
+  );
+  assertThrows(
+    () => lossOptions("f", TABLE, { tau: 1, kk: 1 }, []),
+    LossError,
+    'f: unknown option "kk" (known: tau, k)',
+  );
+  tf.dispose(tau);
 });

@@ -22,7 +22,8 @@ import {
   type LogQOptions,
   lossOfPairs,
 } from "./batch.ts";
-import { choice, lossOptions, number, type Options } from "./options.ts";
+import { lossOptions, type Options } from "./options.ts";
+import { choice, number } from "../data/mod.ts";
 import { softmaxRankingLoss } from "./ranking.ts";
 import { SYMMETRIC_OPTIONS, symmetricLoss } from "./total.ts";
 import {

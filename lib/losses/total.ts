@@ -8,14 +8,12 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import {
-  choice,
-  flag,
   lossOptions,
   type Options,
   param,
   type ResolvedArguments,
-  showValue,
 } from "./options.ts";
+import { choice, flag, showValue } from "../data/mod.ts";
 import { type BatchScores, itemScoresOf } from "./batch.ts";
 import { type LossResult, runLoss, termStatsTensor } from "./types.ts";
 

@@ -46,9 +46,13 @@ import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_PROFILE,
   DEFAULT_SEED,
+  integer,
+  number,
+  optionProblem,
   type Profile,
   PROFILE_NAMES,
   RELEVANCE,
+  resolveOptions,
   stableJson,
   trainingPairs,
   unknownKey,
@@ -65,12 +69,6 @@ import {
   type EarlyStoppingConfig,
   resolveEarlyStopping,
 } from "./early_stopping.ts";
-import {
-  integer,
-  number,
-  optionProblem,
-  resolveOptions,
-} from "../losses/mod.ts";
 import {
   LOSS_DEFAULTS,
   LOSS_KINDS,

@@ -42,13 +42,15 @@
 import { DEFAULT_KS } from "../eval/mod.ts";
 import {
   choice,
+  type Dataset,
   integer,
   number,
   type OptionTable,
   type Resolved,
   resolveOptions,
-} from "../losses/mod.ts";
-import { type Dataset, trainingPairs, unknownKey } from "../data/mod.ts";
+  trainingPairs,
+  unknownKey,
+} from "../data/mod.ts";
 import type { BlobManifest } from "./checkpoint.ts";
 
 /** The valid-split metrics early stopping can monitor: batch recall@k, k in `DEFAULT_KS`. */

@@ -13,16 +13,18 @@ import {
   ADAP_TAU_OPTIONS,
   ADAPTIVE_MARGIN_LOSS_OPTIONS,
   ADAPTIVE_TEMPERATURE_OPTIONS,
+  MARGIN_LOSS_OPTIONS,
+  SOFTMAX_LOSS_OPTIONS,
+  SYMMETRIC_OPTIONS,
+} from "../losses/mod.ts";
+import {
   flag,
   integer,
-  MARGIN_LOSS_OPTIONS,
   number,
   optionsTable,
   type OptionTable,
   type Resolved,
-  SOFTMAX_LOSS_OPTIONS,
-  SYMMETRIC_OPTIONS,
-} from "../losses/mod.ts";
+} from "../data/mod.ts";
 /** The loss families a run can train with. */
 export type LossKind =
   | "margin"
@@ -62,7 +64,7 @@ const LOGQ = flag({
 
 /**
  * The option table of every loss kind: each option's type, default, range
- * and meaning, declared once (lib/losses/options.ts). The method's and the
+ * and meaning, declared once (lib/data/options.ts). The method's and the
  * fixed losses' options are the loss functions' own tables (the paper's
  * margin 0.1, τ = 1/30, α = 0.5, δ0 = 0.01, τ0 = 1/30, w = 0.05, and the
  * reconstruction's open choices); docs/loss_options.md is generated from

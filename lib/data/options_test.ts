@@ -1,0 +1,142 @@
+import { assertEquals, assertThrows } from "../testing.ts";
+import {
+  flag,
+  integer,
+  integers,
+  number,
+  optionProblem,
+  optionsTable,
+  type OptionTable,
+  resolveOptions,
+  subset,
+  valueLabel,
+} from "./options.ts";
+
+Deno.test("valueLabel: the paper's 1/30 as the sources write it, other numbers as printed", () => {
+  assertEquals(valueLabel(1 / 30), "1/30");
+  // 1/3 − 0.3 is 0.033333333333333326, not the double 1/30 is.
+  assertEquals(1 / 3 - 0.3 === 1 / 30, false);
+  assertEquals(valueLabel(1 / 3 - 0.3), "1/30");
+  assertEquals(valueLabel(0.0333), "0.0333");
+  assertEquals(valueLabel(0.5), "0.5");
+  assertEquals(valueLabel(1e-7), "1e-7");
+});
+
+const TABLE = {
+  dim: integer({ default: 8, min: 1, max: 64, doc: "width" }),
+  heads: integer({
+    default: 2,
+    min: 1,
+    doc: "heads",
+    check: (v, all) =>
+      (all.dim as number) % (v as number) === 0
+        ? null
+        : `(${v}) must divide dim (${all.dim})`,
+  }),
+  rate: number({ default: 0.5, min: 0, strict: true, max: 1, doc: "rate" }),
+  hidden: integers({ default: [4, 4], minLength: 1, max: 100, doc: "widths" }),
+  fields: subset({
+    choices: ["a", "b", "c"],
+    default: ["a", "c"],
+    doc: "fields",
+  }),
+  length: integer({
+    default: {
+      text: "context.length",
+      from: (c) => c.length as number | undefined,
+      missing: "is required here",
+    },
+    min: 1,
+    doc: "a derived default",
+  }),
+  on: flag({ default: true, doc: "switch" }),
+} satisfies OptionTable;
+
+function fail(name: string, problem: string): never {
+  throw new RangeError(`t.${name} ${problem}`);
+}
+
+Deno.test("resolveOptions: defaults, derived defaults, fresh lists and canonical sets", () => {
+  const hidden = [3];
+  const r = resolveOptions(TABLE, { hidden, fields: ["c", "b"], on: null }, {
+    fail,
+    context: { length: 7 },
+  });
+  assertEquals(r, {
+    dim: 8,
+    heads: 2,
+    rate: 0.5,
+    hidden: [3],
+    fields: ["b", "c"],
+    length: 7,
+    on: true,
+  });
+  hidden.push(9);
+  assertEquals(r.hidden, [3], "the resolved list is a copy");
+  // Resolving a resolved object gives it back.
+  assertEquals(resolveOptions(TABLE, r, { fail }), r);
+  // A required resolution takes no defaults.
+  assertEquals(resolveOptions(TABLE, r, { fail, required: true }), r);
+});
+
+Deno.test("resolveOptions: each problem names the option, in one wording", () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ dim: 0 }, "t.dim must be an integer in [1, 64], got 0"],
+    [{ dim: 2.5 }, "t.dim must be an integer in [1, 64], got 2.5"],
+    [{ heads: 3 }, "t.heads (3) must divide dim (8)"],
+    [{ rate: 0 }, "t.rate must be a finite number > 0 and ≤ 1, got 0"],
+    [{ rate: NaN }, "t.rate must be a finite number > 0 and ≤ 1, got NaN"],
+    [{ hidden: [] }, "t.hidden must be an array of at least 1 positive"],
+    [{ hidden: [2, 0] }, "t.hidden [1] must be an integer in [1, 100], got 0"],
+    [{ fields: [] }, "t.fields must be a non-empty array of a, b, c"],
+    [{ fields: ["d"] }, 't.fields has "d"; expected values from a, b, c'],
+    [{ fields: ["a", "a"] }, 't.fields lists "a" twice'],
+    [{ on: "yes" }, 't.on must be true or false, got "yes"'],
+  ];
+  for (const [input, message] of cases) {
+    assertThrows(
+      () => resolveOptions(TABLE, input, { fail, context: { length: 1 } }),
+      RangeError,
+      message,
+    );
+  }
+  assertThrows(
+    () => resolveOptions(TABLE, {}, { fail }),
+    RangeError,
+    "t.length is required here",
+  );
+  assertThrows(
+    () => resolveOptions(TABLE, { length: 1 }, { fail, required: true }),
+    RangeError,
+    "t.dim must be an integer in [1, 64], got undefined",
+  );
+});
+
+Deno.test("optionProblem: null when the value fits", () => {
+  assertEquals(optionProblem(TABLE.hidden, [1, 100]), null);
+  assertEquals(optionProblem(TABLE.fields, ["b"]), null);
+  assertEquals(optionProblem(TABLE.rate, 1), null);
+});
+
+Deno.test("optionsTable: one row per option; numbers by valueLabel, derived defaults by their text", () => {
+  const table = optionsTable({
+    ...TABLE,
+    tau: number({ default: 1 / 30, min: 0, strict: true, doc: "temperature" }),
+  });
+  const rows = table.split("\n");
+  assertEquals(rows.length, 2 + Object.keys(TABLE).length + 1);
+  assertEquals(rows[2], "| `dim` | integer in [1, 64] | 8 | width |");
+  assertEquals(
+    rows[5],
+    "| `hidden` | 1+ integers in [1, 100] | [4, 4] | widths |",
+  );
+  assertEquals(
+    rows[6],
+    '| `fields` | set of "a", "b", "c" | ["a", "c"] | fields |',
+  );
+  assertEquals(
+    rows[7],
+    "| `length` | integer ≥ 1 | context.length | a derived default |",
+  );
+  assertEquals(rows.at(-1), "| `tau` | number > 0 | 1/30 | temperature |");
+});
