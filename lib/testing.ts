@@ -144,3 +144,23 @@ export async function withEnv<T>(
     }
   }
 }
+
+/**
+ * The cells of every Markdown table row under each "## `name`" heading,
+ * trimmed (deno fmt pads and re-wraps a generated file; the cells stay the
+ * same): how the tests compare a generated document with its source.
+ */
+export function markdownTableCells(markdown: string): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  let rows: string[][] = [];
+  for (const line of markdown.split("\n")) {
+    const heading = /^## `(.+)`$/.exec(line);
+    if (heading) out.set(heading[1], rows = []);
+    else if (line.startsWith("|") && !/^\|[\s|:-]+\|$/.test(line)) {
+      rows.push(
+        line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()),
+      );
+    }
+  }
+  return out;
+}

@@ -45,8 +45,14 @@ export type Default<V> = V | DerivedDefault<V>;
 export interface DerivedDefault<V> {
   /** The documentation's default column, e.g. `features.maxLen.history`. */
   readonly text: string;
-  /** The value, or undefined when the context cannot give one. */
-  from(context: OptionContext): V | undefined;
+  /**
+   * The value, or undefined when the context cannot give one; `options`:
+   * the options resolved before this one (in the table's order).
+   */
+  from(
+    context: OptionContext,
+    options: Readonly<Record<string, unknown>>,
+  ): V | undefined;
   /** The problem when it cannot ("is required; …"). */
   readonly missing: string;
 }
@@ -241,55 +247,72 @@ function integerProblem(value: unknown, lo: number, hi: number) {
 
 /**
  * Why `value` does not fit `spec`, as the end of a message ("must be a
- * finite number ≥ 0, got -1"), or null when it fits. A list's message names
- * the entry (`[1] must be …`).
+ * finite number ≥ 0, got -1"), or null when it fits. A list's message for
+ * an entry starts with its index ("[1] must be an integer …").
  */
 export function optionProblem(spec: OptionSpec, value: unknown): string | null {
+  const found = problemAt(spec, value);
+  return found && (found.at ? `${found.at} ${found.problem}` : found.problem);
+}
+
+// The problem, and where in a list it is ("[i]", or "" for the value).
+function problemAt(
+  spec: OptionSpec,
+  value: unknown,
+): { at: string; problem: string } | null {
+  const whole = (problem: string | null) =>
+    problem === null ? null : { at: "", problem };
   switch (spec.type) {
     case "number": {
       const v = value as number;
       const max = spec.max ?? Infinity;
       const ok = typeof v === "number" && Number.isFinite(v) &&
         (spec.strict ? v > spec.min : v >= spec.min) && v <= max;
-      return ok
-        ? null
-        : `must be a finite number ${range(spec)}, got ${showValue(value)}`;
+      return ok ? null : whole(
+        `must be a finite number ${range(spec)}, got ${showValue(value)}`,
+      );
     }
     case "integer":
-      return integerProblem(value, spec.min, spec.max ?? 2 ** 31 - 1);
+      return whole(integerProblem(value, spec.min, spec.max ?? 2 ** 31 - 1));
     case "boolean":
       return typeof value === "boolean"
         ? null
-        : `must be true or false, got ${showValue(value)}`;
+        : whole(`must be true or false, got ${showValue(value)}`);
     case "choice":
       return (spec.choices as readonly unknown[]).includes(value)
         ? null
-        : `must be one of ${
-          spec.choices.map((c) => `"${c}"`).join(", ")
-        }, got ${showValue(value)}`;
+        : whole(
+          `must be one of ${
+            spec.choices.map((c) => `"${c}"`).join(", ")
+          }, got ${showValue(value)}`,
+        );
     case "integers": {
       if (!Array.isArray(value) || value.length < spec.minLength) {
-        return `must be an array of at least ${spec.minLength} positive integers, got ${
-          showValue(value)
-        }`;
+        return whole(
+          `must be an array of at least ${spec.minLength} positive integers, got ${
+            showValue(value)
+          }`,
+        );
       }
       for (let i = 0; i < value.length; i++) {
         const problem = integerProblem(value[i], 1, spec.max);
-        if (problem !== null) return `[${i}] ${problem}`;
+        if (problem !== null) return { at: `[${i}]`, problem };
       }
       return null;
     }
     case "subset": {
       const list = spec.choices.join(", ");
       if (!Array.isArray(value) || value.length === 0) {
-        return `must be a non-empty array of ${list}, got ${showValue(value)}`;
+        return whole(
+          `must be a non-empty array of ${list}, got ${showValue(value)}`,
+        );
       }
       const seen = new Set<unknown>();
       for (const x of value) {
         if (!(spec.choices as readonly unknown[]).includes(x)) {
-          return `has ${showValue(x)}; expected values from ${list}`;
+          return whole(`has ${showValue(x)}; expected values from ${list}`);
         }
-        if (seen.has(x)) return `lists ${showValue(x)} twice`;
+        if (seen.has(x)) return whole(`lists ${showValue(x)} twice`);
         seen.add(x);
       }
       return null;
@@ -336,13 +359,17 @@ export function resolveOptions<T extends OptionTable>(
     if (value === undefined && !options.required) {
       const d = spec.default;
       if (isDerived(d)) {
-        value = d.from(context);
+        value = d.from(context, out);
         if (value === undefined) fail(name, d.missing);
       } else value = d;
     }
     const judged = options.accept?.(spec, value);
-    const problem = judged === undefined ? optionProblem(spec, value) : judged;
-    if (problem !== null) fail(name, problem);
+    const found = judged === undefined
+      ? problemAt(spec, value)
+      : judged === null
+      ? null
+      : { at: "", problem: judged };
+    if (found) fail(`${name}${found.at}`, found.problem);
     out[name] = spec.type === "subset"
       ? spec.choices.filter((c) => (value as unknown[]).includes(c))
       : Array.isArray(value)

@@ -87,7 +87,7 @@ Deno.test("resolveOptions: each problem names the option, in one wording", () =>
     [{ rate: 0 }, "t.rate must be a finite number > 0 and ≤ 1, got 0"],
     [{ rate: NaN }, "t.rate must be a finite number > 0 and ≤ 1, got NaN"],
     [{ hidden: [] }, "t.hidden must be an array of at least 1 positive"],
-    [{ hidden: [2, 0] }, "t.hidden [1] must be an integer in [1, 100], got 0"],
+    [{ hidden: [2, 0] }, "t.hidden[1] must be an integer in [1, 100], got 0"],
     [{ fields: [] }, "t.fields must be a non-empty array of a, b, c"],
     [{ fields: ["d"] }, 't.fields has "d"; expected values from a, b, c'],
     [{ fields: ["a", "a"] }, 't.fields lists "a" twice'],
@@ -112,10 +112,14 @@ Deno.test("resolveOptions: each problem names the option, in one wording", () =>
   );
 });
 
-Deno.test("optionProblem: null when the value fits", () => {
+Deno.test("optionProblem: null when the value fits; a list entry's problem starts with its index", () => {
   assertEquals(optionProblem(TABLE.hidden, [1, 100]), null);
   assertEquals(optionProblem(TABLE.fields, ["b"]), null);
   assertEquals(optionProblem(TABLE.rate, 1), null);
+  assertEquals(
+    optionProblem(TABLE.hidden, [1, 0]),
+    "[1] must be an integer in [1, 100], got 0",
+  );
 });
 
 Deno.test("optionsTable: one row per option; numbers by valueLabel, derived defaults by their text", () => {

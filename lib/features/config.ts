@@ -1,40 +1,77 @@
 /**
  * Bucket counts and maximum lengths of the hashed features, as one
  * JSON-serialisable object so that a trained model can record exactly how
- * its inputs were made.
- *
- * Defaults: 30,000 trigram buckets (DSSM's letter-trigram vocabulary is about
- * 30k), 50,000 word and word-bigram buckets, 10,000 character-unigram and
- * 30,000 character-bigram buckets. Queries keep 30 units per family (the
- * paper's maximum query length), titles 64 word-level units (words, word
- * bigrams) and 128 character-level units (trigrams, character unigrams and
- * bigrams), behaviour sequences 100 items (the paper's maximum sequence).
- * Bucket 0 is reserved for padding in every family, so a family with `b`
- * buckets uses ids `1 .. b-1`.
+ * its inputs were made. Each is declared once, in {@link BUCKET_OPTIONS}
+ * and {@link MAX_LEN_OPTIONS} (default, bounds, meaning; the tables of
+ * docs/tower_options.md are generated from them). Bucket 0 is reserved for
+ * padding in every family, so a family with `b` buckets uses ids `1 .. b-1`.
  *
  * @module
  */
 
-import { unknownKey } from "../data/mod.ts";
-import { FEATURE_FAMILIES, type FeatureFamily } from "./units.ts";
+import {
+  integer,
+  type OptionTable,
+  type Resolved,
+  resolveOptions,
+  unknownKey,
+} from "../data/mod.ts";
+import type { FeatureFamily } from "./units.ts";
 
-/** Maximum number of units kept per text or sequence. */
-export interface MaxLengths {
-  /** Units per family of a query. */
-  query: number;
-  /** Word-level units (words, word bigrams) of a title. */
-  titleWords: number;
-  /** Character-level units (trigrams, char unigrams/bigrams) of a title. */
-  titleChars: number;
-  /** Items of a behaviour sequence (the most recent are kept). */
-  history: number;
+/** Largest bucket count: ids must fit an Int32. */
+export const MAX_BUCKETS = 2 ** 31 - 1;
+
+function buckets(value: number, doc: string) {
+  return integer({ default: value, min: 2, max: MAX_BUCKETS, doc });
 }
+
+function maxLength(value: number, doc: string) {
+  return integer({ default: value, min: 1, max: 1_000_000, doc });
+}
+
+/**
+ * The bucket counts, one per family, each declared once (default, bounds,
+ * documentation): hash buckets = embedding rows, the padding row included.
+ */
+export const BUCKET_OPTIONS = {
+  charTrigram: buckets(
+    30_000,
+    "DSSM's letter trigrams (its vocabulary is about 30k)",
+  ),
+  word: buckets(50_000, "words"),
+  wordBigram: buckets(50_000, "word bigrams"),
+  charUnigram: buckets(10_000, "characters"),
+  charBigram: buckets(30_000, "character bigrams"),
+} as const satisfies Record<FeatureFamily, OptionTable[string]>;
+
+/** The maximum numbers of units kept per text or sequence, each declared once. */
+export const MAX_LEN_OPTIONS = {
+  query: maxLength(
+    30,
+    "units per family of a query (the paper's maximum query length)",
+  ),
+  titleWords: maxLength(
+    64,
+    "word-level units (words, word bigrams) of a title",
+  ),
+  titleChars: maxLength(
+    128,
+    "character-level units (trigrams, character unigrams and bigrams) of a title",
+  ),
+  history: maxLength(
+    100,
+    "items of a behaviour sequence, the most recent kept (the paper's maximum sequence)",
+  ),
+} as const satisfies OptionTable;
+
+/** Maximum number of units kept per text or sequence ({@link MAX_LEN_OPTIONS}). */
+export type MaxLengths = Resolved<typeof MAX_LEN_OPTIONS>;
 
 /** Everything that decides how texts become ids. */
 export interface FeatureConfig {
-  /** Number of hash buckets (embedding rows, padding row included). */
+  /** Number of hash buckets per family ({@link BUCKET_OPTIONS}). */
   buckets: Record<FeatureFamily, number>;
-  /** Maximum lengths. */
+  /** Maximum lengths ({@link MAX_LEN_OPTIONS}). */
   maxLen: MaxLengths;
 }
 
@@ -49,42 +86,12 @@ export interface FeatureConfigOverrides {
 /** Which text a feature is made from; decides the maximum length. */
 export type TextField = "query" | "title";
 
-/** The default configuration (see the module documentation). */
-export const DEFAULT_FEATURE_CONFIG: Readonly<FeatureConfig> = Object.freeze({
-  buckets: Object.freeze({
-    charTrigram: 30_000,
-    word: 50_000,
-    wordBigram: 50_000,
-    charUnigram: 10_000,
-    charBigram: 30_000,
-  }),
-  maxLen: Object.freeze({
-    query: 30,
-    titleWords: 64,
-    titleChars: 128,
-    history: 100,
-  }),
-});
+const SECTIONS = { buckets: BUCKET_OPTIONS, maxLen: MAX_LEN_OPTIONS };
 
-const MAX_LEN_KEYS: readonly (keyof MaxLengths)[] = [
-  "query",
-  "titleWords",
-  "titleChars",
-  "history",
-];
-
-/** Largest bucket count: ids must fit an Int32. */
-export const MAX_BUCKETS = 2 ** 31 - 1;
-
-function checkInt(path: string, v: unknown, lo: number, hi: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) {
-    throw new RangeError(
-      `FeatureConfig.${path} must be an integer in [${lo}, ${hi}], got ${
-        JSON.stringify(v)
-      }`,
-    );
-  }
-  return v;
+function fail(path: string): (name: string, problem: string) => never {
+  return (name, problem) => {
+    throw new RangeError(`FeatureConfig${path}.${name} ${problem}`);
+  };
 }
 
 function checkKeys(path: string, obj: unknown, allowed: readonly string[]) {
@@ -93,13 +100,37 @@ function checkKeys(path: string, obj: unknown, allowed: readonly string[]) {
   }
   const k = unknownKey(obj, allowed);
   if (k !== null) {
-    throw new RangeError(
-      `FeatureConfig${path}.${k} is not an option; expected one of ${
-        allowed.join(", ")
-      }`,
-    );
+    fail(path)(k, `is not an option; expected one of ${allowed.join(", ")}`);
   }
 }
+
+// Each section resolved from its table: `required` for a complete config.
+function resolveSections(
+  config: unknown,
+  options: { required: boolean },
+): FeatureConfig {
+  checkKeys("", config, Object.keys(SECTIONS));
+  const c = config as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [name, table] of Object.entries(SECTIONS)) {
+    const section = c[name] ?? (options.required ? undefined : {});
+    checkKeys(`.${name}`, section, Object.keys(table));
+    out[name] = resolveOptions(table, section as Record<string, unknown>, {
+      fail: fail(`.${name}`),
+      required: options.required,
+    });
+  }
+  return out as unknown as FeatureConfig;
+}
+
+/** The default configuration (see the module documentation and the tables). */
+export const DEFAULT_FEATURE_CONFIG: Readonly<FeatureConfig> = (() => {
+  const { buckets, maxLen } = resolveSections({}, { required: false });
+  return Object.freeze({
+    buckets: Object.freeze(buckets),
+    maxLen: Object.freeze(maxLen),
+  });
+})();
 
 /**
  * Checks a complete configuration (for instance one read back from JSON) and
@@ -108,32 +139,14 @@ function checkKeys(path: string, obj: unknown, allowed: readonly string[]) {
  * and missing keys are errors.
  */
 export function validateFeatureConfig(config: unknown): FeatureConfig {
-  checkKeys("", config, ["buckets", "maxLen"]);
-  const c = config as Record<string, unknown>;
-  checkKeys(".buckets", c.buckets, FEATURE_FAMILIES);
-  checkKeys(".maxLen", c.maxLen, MAX_LEN_KEYS);
-  const b = c.buckets as Record<string, unknown>;
-  const m = c.maxLen as Record<string, unknown>;
-  const buckets = {} as Record<FeatureFamily, number>;
-  for (const f of FEATURE_FAMILIES) {
-    buckets[f] = checkInt(`buckets.${f}`, b[f], 2, MAX_BUCKETS);
-  }
-  const maxLen = {} as MaxLengths;
-  for (const k of MAX_LEN_KEYS) {
-    maxLen[k] = checkInt(`maxLen.${k}`, m[k], 1, 1_000_000);
-  }
-  return { buckets, maxLen };
+  return resolveSections(config, { required: true });
 }
 
 /** The default configuration with `overrides` applied, validated. */
 export function featureConfig(
   overrides: FeatureConfigOverrides = {},
 ): FeatureConfig {
-  checkKeys("", overrides, ["buckets", "maxLen"]);
-  return validateFeatureConfig({
-    buckets: { ...DEFAULT_FEATURE_CONFIG.buckets, ...overrides.buckets },
-    maxLen: { ...DEFAULT_FEATURE_CONFIG.maxLen, ...overrides.maxLen },
-  });
+  return resolveSections(overrides, { required: false });
 }
 
 /** Options of {@link maxLenFor}. */

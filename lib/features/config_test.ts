@@ -1,5 +1,7 @@
 import { assertEquals, assertThrows } from "../testing.ts";
+import { FEATURE_FAMILIES } from "./units.ts";
 import {
+  BUCKET_OPTIONS,
   DEFAULT_FEATURE_CONFIG,
   featureConfig,
   maxLenFor,
@@ -21,6 +23,10 @@ Deno.test("default config: documented values", () => {
     titleChars: 128,
     history: 100,
   });
+  // One bucket option per family, in the families' order.
+  assertEquals(Object.keys(BUCKET_OPTIONS), [...FEATURE_FAMILIES]);
+  // Deeply frozen: the defaults cannot be changed by a caller.
+  assertEquals(Object.isFrozen(DEFAULT_FEATURE_CONFIG.maxLen), true);
 });
 
 Deno.test("featureConfig: overrides merge and survive JSON", () => {

@@ -8,13 +8,27 @@
  */
 
 import {
+  BUCKET_OPTIONS,
   FEATURE_FAMILIES,
   type FeatureConfig,
   featureConfig,
   type FeatureConfigOverrides,
-  type FeatureFamily,
+  MAX_LEN_OPTIONS,
 } from "../features/mod.ts";
-import { type Dataset, unknownKey } from "../data/mod.ts";
+import {
+  type Dataset,
+  flag,
+  integer,
+  integers,
+  number,
+  type OptionContext,
+  optionsTable,
+  type OptionTable,
+  type Resolved,
+  resolveOptions,
+  subset,
+  unknownKey,
+} from "../data/mod.ts";
 
 /** All tower kinds, in a fixed order (the one list of their names). */
 export const TOWER_KINDS = ["dssm", "mgdspr", "dpsr", "plain"] as const;
@@ -28,6 +42,203 @@ export const ITEM_FIELDS = ["title", "brand", "category"] as const;
 /** Item text columns a tower can read. */
 export type ItemField = (typeof ITEM_FIELDS)[number];
 
+// Options several kinds share, each declared once.
+const DIM = integer({
+  default: 128,
+  min: 1,
+  max: 4096,
+  doc: "output dimension d of the towers",
+});
+const HISTORY_LEN = integer({
+  default: {
+    text: "`features.maxLen.history`",
+    from: (c) => (c.features as FeatureConfig).maxLen.history,
+    missing: "needs the feature config",
+  },
+  min: 1,
+  max: 1e5,
+  doc: "items of the behaviour sequence kept (the most recent)",
+});
+const SHARE_EMBEDDINGS = flag({
+  default: true,
+  doc: "query and item share the embedding tables",
+});
+const FAMILIES = subset({
+  choices: FEATURE_FAMILIES,
+  default: ["charTrigram", "word"],
+  doc: "hashed families, each mean-pooled, then concatenated",
+});
+const EMBED_DIM = integer({
+  default: 64,
+  min: 1,
+  max: 4096,
+  doc: "width of the hashed-unit embeddings",
+});
+const MAX_WIDTH = 1e8;
+
+// The id table is keyed by item_id, so it spans the ids, not the rows.
+function idSpace(context: OptionContext): number | undefined {
+  const ids = (context.dataset as Dataset | undefined)?.items.itemId;
+  if (!ids || ids.length === 0) return undefined;
+  let max = -1;
+  for (const id of ids) max = Math.max(max, id);
+  return max + 1;
+}
+
+const NUM_ITEMS_MISSING =
+  "is required (the dataset's item count); set it or pass options.dataset (with items)";
+
+/**
+ * The options of each tower kind, each declared once: type, default,
+ * bounds, one line of documentation (docs/tower_options.md is generated
+ * from them). Every kind also takes `features` (the feature config's
+ * overrides, lib/features).
+ */
+export const TOWER_OPTIONS = {
+  /**
+   * DSSM (Huang et al. 2013): letter-trigram bag → tanh layers → cosine.
+   * Layer sizes are `buckets.charTrigram → hidden[0] → … → dim`, all tanh.
+   */
+  dssm: {
+    dim: DIM,
+    hidden: integers({
+      default: [300, 300],
+      minLength: 1,
+      max: MAX_WIDTH,
+      doc: "hidden tanh widths; hidden[0] is the trigram layer",
+    }),
+    shared: flag({
+      default: false,
+      doc: "one set of weights for both towers (DSSM: separate)",
+    }),
+    itemFields: subset({
+      choices: ITEM_FIELDS,
+      default: ITEM_FIELDS,
+      doc:
+        "item columns whose trigram counts add up to the item's bag (each field truncated on its own)",
+    }),
+  },
+  /**
+   * MGDSPR-style (Li et al. 2021) at laptop scale. Every embedding is
+   * `dim`-wide because the query units are summed (q_mix) and fused by
+   * attention.
+   */
+  mgdspr: {
+    dim: DIM,
+    heads: integer({
+      default: 2,
+      min: 1,
+      max: 64,
+      doc: "heads of the self-attention over query words; must divide dim",
+      check: (heads, all) =>
+        (all.dim as number) % (heads as number) === 0
+          ? null
+          : `(${heads}) must divide dim (${all.dim})`,
+    }),
+    numItems: integer({
+      default: {
+        text: "the dataset's largest item_id + 1",
+        from: idSpace,
+        missing: NUM_ITEMS_MISSING,
+      },
+      min: 1,
+      max: 1e8,
+      doc:
+        "item-id embedding rows, padding excluded: the id space (ids 0 … n − 1 give n)",
+    }),
+    historyLen: HISTORY_LEN,
+    shareEmbeddings: SHARE_EMBEDDINGS,
+    itemFields: subset({
+      choices: ITEM_FIELDS,
+      default: ["title"],
+      doc: "item columns whose words are mean-pooled (MGDSPR: the title)",
+    }),
+  },
+  /** DPSR-style (Zhang et al. 2020): m query heads, attention score. */
+  dpsr: {
+    dim: DIM,
+    heads: integer({
+      default: 4,
+      min: 1,
+      max: 64,
+      doc: "number m of query heads",
+    }),
+    beta: number({
+      default: 0.1,
+      min: 0,
+      strict: true,
+      doc: "softmax temperature β of the multi-head score",
+    }),
+    embedDim: EMBED_DIM,
+    hidden: integer({
+      default: 256,
+      min: 1,
+      max: 65536,
+      doc: "hidden width of each head's MLP and of the item MLP",
+    }),
+    families: FAMILIES,
+    itemFields: subset({
+      choices: ITEM_FIELDS,
+      default: ITEM_FIELDS,
+      doc: "item columns, each mean-pooled on its own, then concatenated",
+    }),
+    shareEmbeddings: SHARE_EMBEDDINGS,
+  },
+  /** Plain two-tower: hashed text bags → MLP, plus item-id embedding. */
+  plain: {
+    dim: DIM,
+    families: FAMILIES,
+    embedDim: EMBED_DIM,
+    hidden: integers({
+      default: [256],
+      minLength: 0,
+      max: MAX_WIDTH,
+      doc: "tanh hidden widths before the linear output layer",
+    }),
+    itemFields: subset({
+      choices: ITEM_FIELDS,
+      default: ITEM_FIELDS,
+      doc: "item columns merged into one bag per family",
+    }),
+    itemIdEmbedding: flag({
+      default: true,
+      doc: "add a learned dim-wide item-id embedding to the item output",
+    }),
+    userHistory: flag({
+      default: false,
+      doc:
+        "feed the mean item-id embedding of the user's history to the query MLP",
+    }),
+    historyLen: HISTORY_LEN,
+    numItems: integer({
+      default: {
+        text: "the dataset's largest item_id + 1; 0 without an id table",
+        from: (c, o) => needsIds(o) ? idSpace(c) : 0,
+        missing: NUM_ITEMS_MISSING,
+      },
+      min: 0,
+      max: 1e8,
+      doc:
+        "item-id rows, padding excluded (the id space); stored as 0 when neither itemIdEmbedding nor userHistory needs the id table",
+      check: (n, all) =>
+        needsIds(all) && n === 0
+          ? "must be an integer in [1, 100000000] when itemIdEmbedding or userHistory is on, got 0"
+          : null,
+    }),
+    shareEmbeddings: SHARE_EMBEDDINGS,
+  },
+} as const satisfies Record<TowerKind, OptionTable>;
+
+// The plain tower needs its id table for the id embedding or the history.
+function needsIds(options: Readonly<Record<string, unknown>>): boolean {
+  return options.itemIdEmbedding === true || options.userHistory === true;
+}
+
+/** A resolved config of one kind: its kind, the feature config and its options. */
+type KindConfig<K extends TowerKind> =
+  & { kind: K; features: FeatureConfig }
+  & Resolved<(typeof TOWER_OPTIONS)[K]>;
+
 /** Settings every tower has. */
 export interface TowerConfigBase {
   /** Output dimension d of the towers (default 128). */
@@ -36,95 +247,14 @@ export interface TowerConfigBase {
   features: FeatureConfig;
 }
 
-/**
- * DSSM (Huang et al. 2013): letter-trigram bag → tanh layers → cosine.
- * Layer sizes are `buckets.charTrigram → hidden[0] → … → dim`, all tanh.
- */
-export interface DssmConfig extends TowerConfigBase {
-  /** Tower kind. */
-  kind: "dssm";
-  /** Hidden widths (default [300, 300]); hidden[0] is the trigram layer. */
-  hidden: number[];
-  /** One set of weights for both towers (default false: separate, as DSSM). */
-  shared: boolean;
-  /**
-   * Item columns whose trigrams form the item's bag (default title, brand,
-   * category): their trigram counts add up, i.e. the bag of the
-   * concatenated text, each field truncated on its own.
-   */
-  itemFields: ItemField[];
-}
-
-/**
- * MGDSPR-style (Li et al. 2021) at laptop scale. Every embedding is
- * `dim`-wide because the query units are summed (q_mix) and fused by
- * attention.
- */
-export interface MgdsprConfig extends TowerConfigBase {
-  /** Tower kind. */
-  kind: "mgdspr";
-  /** Heads of the self-attention over query words (default 2). */
-  heads: number;
-  /**
-   * Item-id embedding rows, padding excluded: the id space, largest
-   * `item_id` + 1 (the table is keyed by id; ids 0 … n − 1 give n).
-   */
-  numItems: number;
-  /** Items of the behaviour sequence kept (default `features.maxLen.history`). */
-  historyLen: number;
-  /** Query words and title words share one table (default true). */
-  shareEmbeddings: boolean;
-  /** Item columns whose words are mean-pooled (default title only, as MGDSPR). */
-  itemFields: ItemField[];
-}
-
-/** DPSR-style (Zhang et al. 2020): m query heads, attention score. */
-export interface DpsrConfig extends TowerConfigBase {
-  /** Tower kind. */
-  kind: "dpsr";
-  /** Number m of query heads (default 4). */
-  heads: number;
-  /** Softmax temperature β of the multi-head score (default 0.1). */
-  beta: number;
-  /** Width of the hashed-unit embeddings (default 64). */
-  embedDim: number;
-  /** Hidden width of each head's MLP and of the item MLP (default 256). */
-  hidden: number;
-  /** Families mean-pooled for queries and item fields (default word, charTrigram). */
-  families: FeatureFamily[];
-  /** Item columns, each mean-pooled on its own, then concatenated (default all). */
-  itemFields: ItemField[];
-  /** Query and item share the embedding tables (default true). */
-  shareEmbeddings: boolean;
-}
-
-/** Plain two-tower: hashed text bags → MLP, plus item-id embedding. */
-export interface PlainConfig extends TowerConfigBase {
-  /** Tower kind. */
-  kind: "plain";
-  /** Families mean-pooled and concatenated (default word, charTrigram). */
-  families: FeatureFamily[];
-  /** Width of the hashed-unit embeddings (default 64). */
-  embedDim: number;
-  /** tanh hidden widths before the linear output layer (default [256]). */
-  hidden: number[];
-  /** Item columns merged into one bag per family (default all). */
-  itemFields: ItemField[];
-  /** Add a learned `dim`-wide item-id embedding to the item output (default true). */
-  itemIdEmbedding: boolean;
-  /** Feed the mean item-id embedding of the user's history to the query MLP (default false). */
-  userHistory: boolean;
-  /** Items of the behaviour sequence kept (default `features.maxLen.history`). */
-  historyLen: number;
-  /**
-   * Item-id rows, padding excluded: the id space, largest `item_id` + 1
-   * (the table is keyed by id); always 0 when neither `itemIdEmbedding`
-   * nor `userHistory` needs the id table.
-   */
-  numItems: number;
-  /** Query and item share the embedding tables (default true). */
-  shareEmbeddings: boolean;
-}
+/** A resolved DSSM config ({@link TOWER_OPTIONS}`.dssm`). */
+export type DssmConfig = KindConfig<"dssm">;
+/** A resolved MGDSPR-style config ({@link TOWER_OPTIONS}`.mgdspr`). */
+export type MgdsprConfig = KindConfig<"mgdspr">;
+/** A resolved DPSR-style config ({@link TOWER_OPTIONS}`.dpsr`). */
+export type DpsrConfig = KindConfig<"dpsr">;
+/** A resolved plain two-tower config ({@link TOWER_OPTIONS}`.plain`). */
+export type PlainConfig = KindConfig<"plain">;
 
 /** A resolved tower configuration. */
 export type TowerConfig = DssmConfig | MgdsprConfig | DpsrConfig | PlainConfig;
@@ -151,106 +281,6 @@ export type ConfigOf<K extends TowerKind> = Extract<TowerConfig, { kind: K }>;
 export interface TowerConfigOptions {
   /** Supplies `numItems` (its largest item_id + 1) when the input does not set it. */
   dataset?: Dataset;
-}
-
-const KEYS: Record<TowerKind, readonly string[]> = {
-  dssm: ["hidden", "shared", "itemFields"],
-  mgdspr: ["heads", "numItems", "historyLen", "shareEmbeddings", "itemFields"],
-  dpsr: [
-    "heads",
-    "beta",
-    "embedDim",
-    "hidden",
-    "families",
-    "itemFields",
-    "shareEmbeddings",
-  ],
-  plain: [
-    "families",
-    "embedDim",
-    "hidden",
-    "itemFields",
-    "itemIdEmbedding",
-    "userHistory",
-    "historyLen",
-    "numItems",
-    "shareEmbeddings",
-  ],
-};
-
-function fail(kind: string, key: string, detail: string): never {
-  throw new RangeError(`TowerConfig(${kind}).${key} ${detail}`);
-}
-
-function posInt(kind: string, key: string, v: unknown, max = 1e8): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > max) {
-    fail(
-      kind,
-      key,
-      `must be an integer in [1, ${max}], got ${JSON.stringify(v)}`,
-    );
-  }
-  return v;
-}
-
-function bool(kind: string, key: string, v: unknown): boolean {
-  if (typeof v !== "boolean") {
-    fail(kind, key, `must be true or false, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-function intList(kind: string, key: string, v: unknown, minLen: number) {
-  if (!Array.isArray(v) || v.length < minLen) {
-    fail(kind, key, `must be an array of at least ${minLen} positive integers`);
-  }
-  return v.map((x, i) => posInt(kind, `${key}[${i}]`, x));
-}
-
-function subset<T extends string>(
-  kind: string,
-  key: string,
-  v: unknown,
-  allowed: readonly T[],
-): T[] {
-  if (!Array.isArray(v) || v.length === 0) {
-    fail(kind, key, `must be a non-empty array of ${allowed.join(", ")}`);
-  }
-  const seen = new Set<string>();
-  for (const x of v) {
-    if (!allowed.includes(x as T)) {
-      fail(kind, key, `has '${x}'; expected values from ${allowed.join(", ")}`);
-    }
-    if (seen.has(x)) fail(kind, key, `lists '${x}' twice`);
-    seen.add(x);
-  }
-  // Canonical order, so that equal sets give equal configs.
-  return allowed.filter((a) => seen.has(a));
-}
-
-function numItemsOf(
-  kind: string,
-  v: unknown,
-  options: TowerConfigOptions,
-): number {
-  if (v === undefined && options.dataset) {
-    const ids = options.dataset.items.itemId;
-    if (ids.length < 1) {
-      fail(kind, "numItems", "cannot come from a dataset with no items");
-    }
-    // The id table is keyed by item_id, so it spans the ids, not the rows.
-    let max = -1;
-    for (const id of ids) max = Math.max(max, id);
-    return posInt(kind, "numItems (largest item_id + 1)", max + 1);
-  }
-  if (v === undefined) {
-    fail(
-      kind,
-      "numItems",
-      "is required (the dataset's item count); set it or pass options.dataset",
-    );
-  }
-  return posInt(kind, "numItems", v);
 }
 
 /**
@@ -281,112 +311,52 @@ function resolve(
       }`,
     );
   }
-  const allowed = ["kind", "dim", "features", ...KEYS[kind]];
+  const table: OptionTable = TOWER_OPTIONS[kind];
+  const allowed = ["kind", "features", ...Object.keys(table)];
+  const fail = (key: string, problem: string): never => {
+    throw new RangeError(`TowerConfig(${kind}).${key} ${problem}`);
+  };
   const unknown = unknownKey(input, allowed);
   if (unknown !== null) {
-    fail(
-      kind,
-      unknown,
-      `is not an option; expected one of ${allowed.join(", ")}`,
-    );
+    fail(unknown, `is not an option; expected one of ${allowed.join(", ")}`);
   }
-  const i = input as Record<string, unknown>;
-  const features = featureConfig(
-    (i.features ?? {}) as FeatureConfigOverrides,
+  const features = featureConfig(input.features ?? {});
+  const resolved = resolveOptions(table, input, {
+    fail,
+    context: { features, dataset: options.dataset },
+  });
+  // Without an id table the item count is irrelevant: stored as 0.
+  if (kind === "plain" && !needsIds(resolved)) resolved.numItems = 0;
+  // The table of `kind` resolved: the config of that kind.
+  return { kind, features, ...resolved } as TowerConfig;
+}
+
+/**
+ * The Markdown of docs/tower_options.md: the option table of every tower
+ * kind, then of the feature config (`features.buckets`, `features.maxLen`),
+ * each generated from its one declaration (config_test.ts checks that the
+ * file matches).
+ */
+export function towerOptionsMarkdown(): string {
+  const parts = [
+    "# Tower options",
+    "",
+    "<!-- Generated from TOWER_OPTIONS, BUCKET_OPTIONS and MAX_LEN_OPTIONS by towerOptionsMarkdown() (lib/towers/config.ts); lib/towers/config_test.ts checks that the tables match, and with DOCS_UPDATE=1 rewrites this file (then run deno fmt on it). -->",
+    "",
+    "The `tower` section of a training config: `kind`, any of its options below, and `features` (the two feature tables at the end, each option optional); an option left out takes its default. Each table is declared once: the towers' in `lib/towers/config.ts`, the features' in `lib/features/config.ts`. The losses' options are in [loss_options.md](loss_options.md).",
+  ];
+  for (const kind of TOWER_KINDS) {
+    parts.push("", `## \`${kind}\``, "", optionsTable(TOWER_OPTIONS[kind]));
+  }
+  parts.push(
+    "",
+    "## `features.buckets`",
+    "",
+    optionsTable(BUCKET_OPTIONS),
+    "",
+    "## `features.maxLen`",
+    "",
+    optionsTable(MAX_LEN_OPTIONS),
   );
-  const dim = posInt(kind, "dim", i.dim ?? 128, 4096);
-  // Options several kinds share, each default and check written once.
-  const shared = {
-    historyLen: () =>
-      posInt(kind, "historyLen", i.historyLen ?? features.maxLen.history, 1e5),
-    shareEmbeddings: () =>
-      bool(kind, "shareEmbeddings", i.shareEmbeddings ?? true),
-    families: () =>
-      subset(
-        kind,
-        "families",
-        i.families ?? ["word", "charTrigram"],
-        FEATURE_FAMILIES,
-      ),
-    embedDim: () => posInt(kind, "embedDim", i.embedDim ?? 64, 4096),
-    // The default differs by kind (MGDSPR reads titles only).
-    itemFields: (fallback: readonly ItemField[] = ITEM_FIELDS) =>
-      subset(kind, "itemFields", i.itemFields ?? fallback, ITEM_FIELDS),
-  };
-  switch (kind) {
-    case "dssm":
-      return {
-        kind,
-        dim,
-        features,
-        hidden: intList(kind, "hidden", i.hidden ?? [300, 300], 1),
-        shared: bool(kind, "shared", i.shared ?? false),
-        itemFields: shared.itemFields(),
-      };
-    case "mgdspr": {
-      const heads = posInt(kind, "heads", i.heads ?? 2, 64);
-      if (dim % heads !== 0) {
-        fail(kind, "heads", `(${heads}) must divide dim (${dim})`);
-      }
-      return {
-        kind,
-        dim,
-        features,
-        heads,
-        numItems: numItemsOf(kind, i.numItems, options),
-        historyLen: shared.historyLen(),
-        shareEmbeddings: shared.shareEmbeddings(),
-        itemFields: shared.itemFields(["title"]),
-      };
-    }
-    case "dpsr": {
-      const beta = i.beta ?? 0.1;
-      if (typeof beta !== "number" || !(beta > 0) || !Number.isFinite(beta)) {
-        fail(
-          kind,
-          "beta",
-          `must be a finite number > 0, got ${JSON.stringify(beta)}`,
-        );
-      }
-      return {
-        kind,
-        dim,
-        features,
-        heads: posInt(kind, "heads", i.heads ?? 4, 64),
-        beta,
-        embedDim: shared.embedDim(),
-        hidden: posInt(kind, "hidden", i.hidden ?? 256, 65536),
-        families: shared.families(),
-        itemFields: shared.itemFields(),
-        shareEmbeddings: shared.shareEmbeddings(),
-      };
-    }
-    case "plain": {
-      const itemIdEmbedding = bool(
-        kind,
-        "itemIdEmbedding",
-        i.itemIdEmbedding ?? true,
-      );
-      const userHistory = bool(kind, "userHistory", i.userHistory ?? false);
-      const needsIds = itemIdEmbedding || userHistory;
-      // Without an id table the item count is irrelevant: stored as 0.
-      const numItems = needsIds ? numItemsOf(kind, i.numItems, options) : 0;
-      return {
-        kind,
-        dim,
-        features,
-        families: shared.families(),
-        embedDim: shared.embedDim(),
-        hidden: i.hidden === undefined
-          ? [256]
-          : intList(kind, "hidden", i.hidden, 0),
-        itemFields: shared.itemFields(),
-        itemIdEmbedding,
-        userHistory,
-        historyLen: shared.historyLen(),
-        numItems,
-        shareEmbeddings: shared.shareEmbeddings(),
-      };
-    }
-  }
+  return parts.join("\n") + "\n";
 }

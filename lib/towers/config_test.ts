@@ -1,6 +1,12 @@
 import { DEFAULT_FEATURE_CONFIG } from "../features/mod.ts";
-import { assertEquals, assertThrows } from "../testing.ts";
-import { towerConfig, type TowerConfigInput } from "./config.ts";
+import { assertEquals, assertThrows, markdownTableCells } from "../testing.ts";
+import {
+  TOWER_KINDS,
+  TOWER_OPTIONS,
+  towerConfig,
+  type TowerConfigInput,
+  towerOptionsMarkdown,
+} from "./config.ts";
 import { tinyDataset } from "./fixtures.ts";
 
 Deno.test("towerConfig: defaults of each kind", () => {
@@ -99,9 +105,9 @@ Deno.test("towerConfig: bad options name themselves", () => {
     ],
     [
       { kind: "dssm", itemFields: ["title", "price"] },
-      "itemFields has 'price'",
+      'itemFields has "price"',
     ],
-    [{ kind: "dssm", itemFields: ["title", "title"] }, "lists 'title' twice"],
+    [{ kind: "dssm", itemFields: ["title", "title"] }, 'lists "title" twice'],
     [{ kind: "mgdspr" }, "TowerConfig(mgdspr).numItems is required"],
     [
       { kind: "mgdspr", numItems: 4, dim: 10, heads: 3 },
@@ -111,10 +117,14 @@ Deno.test("towerConfig: bad options name themselves", () => {
       { kind: "dpsr", beta: 0 },
       "TowerConfig(dpsr).beta must be a finite number > 0",
     ],
-    [{ kind: "dpsr", families: ["trigram"] }, "families has 'trigram'"],
+    [{ kind: "dpsr", families: ["trigram"] }, 'families has "trigram"'],
     [
       { kind: "plain", userHistory: true, itemIdEmbedding: false },
       "numItems is required",
+    ],
+    [
+      { kind: "plain", numItems: 0 },
+      "TowerConfig(plain).numItems must be an integer in [1, 100000000] when itemIdEmbedding or userHistory is on",
     ],
     [
       { kind: "plain", numItems: 3, features: { buckets: { word: 1 } } },
@@ -128,4 +138,30 @@ Deno.test("towerConfig: bad options name themselves", () => {
       message,
     );
   }
+});
+
+Deno.test("docs/tower_options.md holds the option tables of TOWER_OPTIONS and the feature config", async () => {
+  const path = new URL("../../docs/tower_options.md", import.meta.url);
+  if (Deno.env.get("DOCS_UPDATE") === "1") {
+    await Deno.writeTextFile(path, towerOptionsMarkdown());
+  }
+  const file = markdownTableCells(await Deno.readTextFile(path));
+  const want = markdownTableCells(towerOptionsMarkdown());
+  assertEquals([...file.keys()], [
+    ...TOWER_KINDS,
+    "features.buckets",
+    "features.maxLen",
+  ]);
+  assertEquals(file, want);
+  for (const kind of TOWER_KINDS) {
+    assertEquals(
+      want.get(kind)!.slice(1).map((r) => r[0]),
+      Object.keys(TOWER_OPTIONS[kind]).map((n) => `\`${n}\``),
+    );
+  }
+  // A derived default is documented by its source, not a number.
+  assertEquals(
+    want.get("plain")!.find((r) => r[0] === "`historyLen`")![2],
+    "`features.maxLen.history`",
+  );
 });

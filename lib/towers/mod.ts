@@ -60,12 +60,14 @@ export {
   type MgdsprConfig,
   type PlainConfig,
   TOWER_KINDS,
+  TOWER_OPTIONS,
   type TowerConfig,
   towerConfig,
   type TowerConfigBase,
   type TowerConfigInput,
   type TowerConfigOptions,
   type TowerKind,
+  towerOptionsMarkdown,
 } from "./config.ts";
 export * from "./create.ts";
 export {

@@ -59,9 +59,11 @@ import {
 } from "../data/mod.ts";
 import {
   TOWER_KINDS,
+  TOWER_OPTIONS,
   type TowerConfig,
   towerConfig,
   type TowerConfigInput,
+  type TowerKind,
 } from "../towers/mod.ts";
 import { BACKEND_REQUESTS, type BackendRequest } from "../backend/mod.ts";
 import {
@@ -423,9 +425,6 @@ export function resolveLoss(input: unknown): LossConfig {
   return RESOLVE[kind](input);
 }
 
-// Kinds whose config needs the dataset's item count.
-const NEEDS_NUM_ITEMS = new Set(["mgdspr", "plain"]);
-
 /**
  * Checks a tower input without a dataset (a placeholder item count stands
  * in for `numItems`); returns it unchanged. Errors are re-raised as
@@ -443,7 +442,8 @@ function checkTower(input: unknown): TowerConfigInput {
       }`,
     );
   }
-  const probe = NEEDS_NUM_ITEMS.has(input.kind as string) &&
+  // The kinds with an item count take it from the dataset, absent here.
+  const probe = "numItems" in TOWER_OPTIONS[input.kind as TowerKind] &&
       input.numItems === undefined
     ? { ...input, numItems: 1 }
     : input;

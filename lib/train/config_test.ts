@@ -1,4 +1,9 @@
-import { assertEquals, assertThrows, assertTrue } from "../testing.ts";
+import {
+  assertEquals,
+  assertThrows,
+  assertTrue,
+  markdownTableCells,
+} from "../testing.ts";
 import type { Dataset } from "../data/mod.ts";
 import { userlessSynthetic } from "../fixtures.ts";
 import {
@@ -271,30 +276,13 @@ Deno.test("null is refused for an option instead of meaning its default", () => 
   assertEquals(resolveConfig({ ...base, steps: 5, epochs: null }).steps, 5);
 });
 
-// The cells of every Markdown table row under each "## `kind`" heading,
-// trimmed (deno fmt pads and re-wraps the file; the cells stay the same).
-function tableCells(markdown: string): Map<string, string[][]> {
-  const out = new Map<string, string[][]>();
-  let rows: string[][] = [];
-  for (const line of markdown.split("\n")) {
-    const heading = /^## `(.+)`$/.exec(line);
-    if (heading) out.set(heading[1], rows = []);
-    else if (line.startsWith("|") && !/^\|[\s|:-]+\|$/.test(line)) {
-      rows.push(
-        line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()),
-      );
-    }
-  }
-  return out;
-}
-
 Deno.test("docs/loss_options.md holds the option tables of LOSS_DEFAULTS", async () => {
   const path = new URL("../../docs/loss_options.md", import.meta.url);
   if (Deno.env.get("DOCS_UPDATE") === "1") {
     await Deno.writeTextFile(path, lossOptionsMarkdown());
   }
-  const file = tableCells(await Deno.readTextFile(path));
-  const want = tableCells(lossOptionsMarkdown());
+  const file = markdownTableCells(await Deno.readTextFile(path));
+  const want = markdownTableCells(lossOptionsMarkdown());
   assertEquals([...file.keys()], [...LOSS_KINDS]);
   assertEquals(file, want);
   for (const kind of LOSS_KINDS) {
