@@ -62,6 +62,12 @@ interface SpecBase {
   /** One line for the documentation table. */
   readonly doc: string;
   /**
+   * Why the bounds are what they are, added to every problem of the option
+   * and to its line in the documentation ("at least 2: in-batch negatives
+   * need a second pair").
+   */
+  readonly hint?: string;
+  /**
    * A check that needs the other options (after defaults): returns the
    * problem (worded like {@link optionProblem}'s) or null. A method, so
    * that a declaration may type `value` as its own option's type.
@@ -172,14 +178,21 @@ type Check = SpecBase["check"];
 
 /** Declares a number option (numbers only). */
 export function number(
-  spec: { default: number; doc: string; check?: Check } & Bounds,
+  spec: { default: number; doc: string; hint?: string; check?: Check } & Bounds,
 ): NumberSpec<false> {
   return { type: "number", ...spec, tensor: false };
 }
 
 /** Declares an integer option. */
 export function integer<D extends Default<number>>(
-  spec: { default: D; min: number; max?: number; doc: string; check?: Check },
+  spec: {
+    default: D;
+    min: number;
+    max?: number;
+    doc: string;
+    hint?: string;
+    check?: Check;
+  },
 ): IntegerSpec<D> {
   return { type: "integer", ...spec };
 }
@@ -257,6 +270,16 @@ export function optionProblem(spec: OptionSpec, value: unknown): string | null {
 
 // The problem, and where in a list it is ("[i]", or "" for the value).
 function problemAt(
+  spec: OptionSpec,
+  value: unknown,
+): { at: string; problem: string } | null {
+  const found = boundsProblem(spec, value);
+  return found && spec.hint
+    ? { ...found, problem: `${found.problem} (${spec.hint})` }
+    : found;
+}
+
+function boundsProblem(
   spec: OptionSpec,
   value: unknown,
 ): { at: string; problem: string } | null {
@@ -427,9 +450,9 @@ export function optionsTable(table: OptionTable): string {
   ];
   for (const [name, spec] of Object.entries(table)) {
     rows.push(
-      `| \`${name}\` | ${typeText(spec)} | ${
-        defaultText(spec.default)
-      } | ${spec.doc} |`,
+      `| \`${name}\` | ${typeText(spec)} | ${defaultText(spec.default)} | ${
+        spec.hint ? `${spec.doc}; ${spec.hint}` : spec.doc
+      } |`,
     );
   }
   return rows.join("\n");

@@ -23,7 +23,7 @@ Deno.test("valueLabel: the paper's 1/30 as the sources write it, other numbers a
 });
 
 const TABLE = {
-  dim: integer({ default: 8, min: 1, max: 64, doc: "width" }),
+  dim: integer({ default: 8, min: 1, max: 64, doc: "width", hint: "a hint" }),
   heads: integer({
     default: 2,
     min: 1,
@@ -81,8 +81,8 @@ Deno.test("resolveOptions: defaults, derived defaults, fresh lists and canonical
 
 Deno.test("resolveOptions: each problem names the option, in one wording", () => {
   const cases: [Record<string, unknown>, string][] = [
-    [{ dim: 0 }, "t.dim must be an integer in [1, 64], got 0"],
-    [{ dim: 2.5 }, "t.dim must be an integer in [1, 64], got 2.5"],
+    [{ dim: 0 }, "t.dim must be an integer in [1, 64], got 0 (a hint)"],
+    [{ dim: 2.5 }, "t.dim must be an integer in [1, 64], got 2.5 (a hint)"],
     [{ heads: 3 }, "t.heads (3) must divide dim (8)"],
     [{ rate: 0 }, "t.rate must be a finite number > 0 and ≤ 1, got 0"],
     [{ rate: NaN }, "t.rate must be a finite number > 0 and ≤ 1, got NaN"],
@@ -108,7 +108,7 @@ Deno.test("resolveOptions: each problem names the option, in one wording", () =>
   assertThrows(
     () => resolveOptions(TABLE, { length: 1 }, { fail, required: true }),
     RangeError,
-    "t.dim must be an integer in [1, 64], got undefined",
+    "t.dim must be an integer in [1, 64], got undefined (a hint)",
   );
 });
 
@@ -129,7 +129,7 @@ Deno.test("optionsTable: one row per option; numbers by valueLabel, derived defa
   });
   const rows = table.split("\n");
   assertEquals(rows.length, 2 + Object.keys(TABLE).length + 1);
-  assertEquals(rows[2], "| `dim` | integer in [1, 64] | 8 | width |");
+  assertEquals(rows[2], "| `dim` | integer in [1, 64] | 8 | width; a hint |");
   assertEquals(
     rows[5],
     "| `hidden` | 1+ integers in [1, 100] | [4, 4] | widths |",

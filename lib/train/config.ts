@@ -15,9 +15,12 @@
  * }
  * ```
  *
- * Unset fields come from the profile ({@link PROFILES}) and from the loss
- * kind's option table (`LOSS_DEFAULTS` in `loss_options.ts`;
- * docs/loss_options.md). To use a default, leave the field out: `null` is
+ * Every option is declared once, in a table that gives its type, default,
+ * bounds and documentation: {@link TRAIN_OPTIONS}, {@link OPTIMIZER_OPTIONS}
+ * and `EARLY_STOPPING_OPTIONS` (docs/train_options.md), the loss kinds'
+ * (`LOSS_DEFAULTS` in `loss_options.ts`; docs/loss_options.md) and the
+ * towers' (docs/tower_options.md). Unset fields come from those defaults
+ * and from the profile ({@link PROFILES}). To use a default, leave the field out: `null` is
  * refused (except `steps`/`epochs`, where it means
  * "given in the other"), and so is a number that is not finite (JSON
  * `1e999` reads as Infinity).
@@ -35,23 +38,28 @@
  * of steps). At laptop scale (hundreds to a few thousand steps) 5e-5 barely
  * moves the towers away from their initialisation, so both profiles use
  * 1e-3, Adam's usual default, which learns on the synthetic data within the
- * quick profile's 200 steps; set `optimizer.lr` to 5e-5 to follow the paper.
+ * quick profile's 40 steps; set `optimizer.lr` to 5e-5 to follow the paper.
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
 import {
+  choice,
   type Dataset,
   DEFAULT_BATCH_SIZE,
   DEFAULT_PROFILE,
   DEFAULT_SEED,
+  type DerivedDefault,
   integer,
   number,
   optionProblem,
+  optionsTable,
+  type OptionTable,
   type Profile,
   PROFILE_NAMES,
   RELEVANCE,
+  type Resolved,
   resolveOptions,
   stableJson,
   trainingPairs,
@@ -65,9 +73,10 @@ import {
   type TowerConfigInput,
   type TowerKind,
 } from "../towers/mod.ts";
-import { BACKEND_REQUESTS, type BackendRequest } from "../backend/mod.ts";
+import { BACKEND_REQUESTS } from "../backend/mod.ts";
 import {
   checkEarlyStoppingData,
+  EARLY_STOPPING_OPTIONS,
   type EarlyStoppingConfig,
   resolveEarlyStopping,
 } from "./early_stopping.ts";
@@ -93,8 +102,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** How Adam may update the towers' embedding tables (`optimizer.tables`). */
+export const TABLES_MODES = ["dense", "lazy"] as const;
+
 /** How Adam updates the towers' embedding tables (`optimizer.tables`). */
-export type TablesMode = "dense" | "lazy";
+export type TablesMode = (typeof TABLES_MODES)[number];
 
 /**
  * How two workers share a training step: `towers`, one tower each;
@@ -102,99 +114,164 @@ export type TablesMode = "dense" | "lazy";
  */
 export type ParallelSplit = "towers" | "halves";
 
-/** Adam settings and gradient clipping. */
-export interface OptimizerConfig {
-  /** Learning rate (> 0); see the module documentation for the default. */
-  lr: number;
-  /** Clip gradients to this global L2 norm; 0 turns clipping off (default 3, as MGDSPR). */
-  clipNorm: number;
-  /** Adam β1 (default 0.9). */
-  beta1: number;
-  /** Adam β2 (default 0.999). */
-  beta2: number;
-  /** Adam ε (default 1e-7, tfjs' and Keras' default). */
-  epsilon: number;
-  /**
-   * How Adam updates the towers' embedding tables: `"dense"` (default;
-   * tfjs' Adam over the whole table, as every recorded run was trained)
-   * or `"lazy"` (row-sparse gradients, only the rows a batch used move;
-   * see `lazy_adam.ts`). Left out of the config (and its hash) when dense,
-   * so runs cached before the option existed stay valid.
-   */
-  tables?: TablesMode;
+/**
+ * The optimiser's options (`optimizer` in a config), each declared once:
+ * Adam with Kingma & Ba's β1 and β2, tfjs' ε, learning rate 1e-3 (see the
+ * module documentation) and the gradients clipped to global norm 3.
+ */
+export const OPTIMIZER_OPTIONS = {
+  lr: number({
+    default: 1e-3,
+    min: 0,
+    strict: true,
+    doc: "Adam's learning rate (the paper's is 5e-5, see lib/train/config.ts)",
+  }),
+  clipNorm: number({
+    default: 3,
+    min: 0,
+    doc:
+      "clip the gradients to this global L2 norm, as MGDSPR; 0 turns clipping off",
+  }),
+  beta1: number({ default: 0.9, min: 0, max: 0.999999, doc: "Adam β1" }),
+  beta2: number({ default: 0.999, min: 0, max: 0.999999, doc: "Adam β2" }),
+  epsilon: number({
+    default: 1e-7,
+    min: 0,
+    strict: true,
+    doc: "Adam ε (tfjs' and Keras' default)",
+  }),
+  tables: choice({
+    choices: TABLES_MODES,
+    default: "dense",
+    doc:
+      "how Adam updates the embedding tables: dense (tfjs' Adam over the whole table, as every recorded run was trained) or lazy (row-sparse gradients, only the rows a batch used move; lazy_adam.ts); left out of the config and its hash when dense, so runs cached before the option existed stay valid",
+  }),
+} as const satisfies OptionTable;
+
+/** Adam settings and gradient clipping ({@link OPTIMIZER_OPTIONS}). */
+export type OptimizerConfig =
+  & Omit<Resolved<typeof OPTIMIZER_OPTIONS>, "tables">
+  & { tables?: TablesMode };
+
+/**
+ * The optimiser of every run whose config does not say otherwise: the
+ * defaults of {@link OPTIMIZER_OPTIONS}, dense tables.
+ */
+export const DEFAULT_OPTIMIZER: Readonly<Omit<OptimizerConfig, "tables">> =
+  (() => {
+    const { tables: _dense, ...adam } = resolveOptions(OPTIMIZER_OPTIONS, {}, {
+      fail: (name, problem) => {
+        throw new ConfigError(`optimizer.${name}`, problem);
+      },
+    });
+    return Object.freeze(adam);
+  })();
+
+// An interval whose default is the profile's (resolved before it).
+function fromProfile(
+  field: "evalEvery" | "checkpointEvery" | "statsEvery",
+): DerivedDefault<number> {
+  return {
+    text: "the profile's",
+    from: (_context, options) => PROFILES[options.profile as Profile][field],
+    missing: "needs a profile",
+  };
 }
 
-/** A resolved training configuration (every field set). */
-export interface TrainConfig {
-  /** Preset the unset fields came from. */
-  profile: Profile;
+/**
+ * The training config's scalar options, each declared once; `data`,
+ * `tower`, `loss`, `optimizer`, `steps`/`epochs` and `earlyStopping` are
+ * described with {@link TrainConfig}.
+ */
+export const TRAIN_OPTIONS = {
+  profile: choice({
+    choices: PROFILE_NAMES,
+    default: DEFAULT_PROFILE,
+    doc: "preset the unset fields come from (lib/train/config.ts, PROFILES)",
+  }),
+  seed: integer({
+    default: DEFAULT_SEED,
+    min: -(2 ** 31),
+    doc:
+      "seed of the initialisation, the batch order and the sampled negatives",
+  }),
+  batchSize: integer({
+    default: DEFAULT_BATCH_SIZE,
+    min: 2,
+    max: 1_000_000,
+    doc: "pairs per batch (the paper's 350)",
+    hint: "at least 2: in-batch negatives need a second pair",
+  }),
+  evalEvery: integer({
+    default: fromProfile("evalEvery"),
+    min: 0,
+    doc:
+      "evaluate batch recall on the valid split every this many steps (0: never)",
+  }),
+  checkpointEvery: integer({
+    default: fromProfile("checkpointEvery"),
+    min: 0,
+    doc: "write a checkpoint every this many steps (0: only at the end)",
+  }),
+  statsEvery: integer({
+    default: fromProfile("statsEvery"),
+    min: 1,
+    doc: "read the loss diagnostics (δ/τ statistics) every this many steps",
+  }),
+  minRelevance: integer({
+    default: RELEVANCE.exact,
+    min: 0,
+    max: 3,
+    doc: "relevance a pair needs to be a positive (3: ESCI's exact)",
+  }),
+  backend: choice({
+    choices: BACKEND_REQUESTS,
+    default: "auto",
+    doc: "tfjs backend to ask for",
+  }),
+} as const satisfies OptionTable;
+
+/** The fields of a resolved config that are not in {@link TRAIN_OPTIONS}. */
+interface TrainConfigFields {
   /** Dataset folder (`items.arrow`, `queries.arrow`, `pairs.arrow`, …). */
   data: string;
   /** Tower configuration as written; resolved against the data at train time. */
   tower: TowerConfigInput;
   /** Loss and its options. */
   loss: LossConfig;
-  /** Optimiser. */
+  /** Optimiser ({@link OPTIMIZER_OPTIONS}). */
   optimizer: OptimizerConfig;
-  /** Seed of the initialisation, batch order and sampled negatives. */
-  seed: number;
-  /** Pairs per batch (default 350, the paper's); at least 2. */
-  batchSize: number;
   /** Training length in steps; null when given in epochs. */
   steps: number | null;
   /** Training length in epochs; null when given in steps. */
   epochs: number | null;
-  /** Evaluate batch recall on the valid split every this many steps (0: never). */
-  evalEvery: number;
   /**
    * Stop when valid batch recall stops improving; test metrics from the
    * best-valid weights. Absent when off (the default): see
    * `EARLY_STOPPING_OPTIONS` in `early_stopping.ts`.
    */
   earlyStopping?: EarlyStoppingConfig;
-  /** Write a checkpoint every this many steps (0: only at the end). */
-  checkpointEvery: number;
-  /** Read the loss diagnostics (δ/τ statistics) every this many steps. */
-  statsEvery: number;
-  /** Relevance a pair needs to be a positive (default 3, ESCI "exact"). */
-  minRelevance: number;
-  /** tfjs backend to ask for. */
-  backend: BackendRequest;
 }
 
+/** A resolved training configuration (every field set). */
+export type TrainConfig = Resolved<typeof TRAIN_OPTIONS> & TrainConfigFields;
+
 /** What a caller writes: `data` and `tower` plus anything to change. */
-export interface TrainConfigInput {
-  /** Preset (default "quick"). */
-  profile?: Profile;
-  /** Dataset folder. */
-  data: string;
-  /** Tower configuration (kind plus settings to change). */
-  tower: TowerConfigInput;
-  /** Loss kind and options to change (default `{ kind: "softmax" }`). */
-  loss?: LossConfigInput;
-  /** Optimiser settings to change. */
-  optimizer?: Partial<OptimizerConfig>;
-  /** Seed (default 1). */
-  seed?: number;
-  /** Pairs per batch. */
-  batchSize?: number;
-  /** Steps (give steps or epochs, not both). */
-  steps?: number | null;
-  /** Epochs (give steps or epochs, not both). */
-  epochs?: number | null;
-  /** Evaluation interval in steps. */
-  evalEvery?: number;
-  /** Early stopping options to change; `{}`: on with the defaults; null or absent: off. */
-  earlyStopping?: Partial<EarlyStoppingConfig> | null;
-  /** Checkpoint interval in steps. */
-  checkpointEvery?: number;
-  /** Diagnostics interval in steps. */
-  statsEvery?: number;
-  /** Minimum relevance of a positive. */
-  minRelevance?: number;
-  /** Backend request (default "auto"). */
-  backend?: BackendRequest;
-}
+export type TrainConfigInput =
+  & Partial<Resolved<typeof TRAIN_OPTIONS>>
+  & Pick<TrainConfigFields, "data" | "tower">
+  & {
+    /** Loss kind and options to change (default `{ kind: "softmax" }`). */
+    loss?: LossConfigInput;
+    /** Optimiser settings to change. */
+    optimizer?: Partial<OptimizerConfig>;
+    /** Steps (give steps or epochs, not both). */
+    steps?: number | null;
+    /** Epochs (give steps or epochs, not both). */
+    epochs?: number | null;
+    /** Early stopping options to change; `{}`: on with the defaults; null or absent: off. */
+    earlyStopping?: Partial<EarlyStoppingConfig> | null;
+  };
 
 /**
  * Hash buckets of the quick profile when the tower config does not set
@@ -217,8 +294,6 @@ export interface ProfileDefaults {
   steps: number | null;
   /** Epochs (full) or null. */
   epochs: number | null;
-  /** Learning rate. */
-  lr: number;
   /** Evaluation interval. */
   evalEvery: number;
   /** Checkpoint interval. */
@@ -228,21 +303,6 @@ export interface ProfileDefaults {
   /** Hash buckets filled into `tower.features.buckets` where unset (null: the tower's defaults). */
   buckets: Readonly<Record<string, number>> | null;
 }
-
-/**
- * The optimiser of every run whose config does not say otherwise: Adam with
- * Kingma & Ba's β1 and β2, tfjs' ε, learning rate 1e-3 (both profiles'
- * `lr`), and the gradients clipped to global norm 3.
- */
-export const DEFAULT_OPTIMIZER: Readonly<
-  Omit<OptimizerConfig, "tables">
-> = Object.freeze({
-  lr: 1e-3,
-  clipNorm: 3,
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-7,
-});
 
 /**
  * Profiles. `quick`: 40 steps (≈ 4.4 epochs of the synthetic quick data's
@@ -257,7 +317,6 @@ export const PROFILES: Readonly<Record<Profile, Readonly<ProfileDefaults>>> =
     quick: Object.freeze({
       steps: 40,
       epochs: null,
-      lr: DEFAULT_OPTIMIZER.lr,
       evalEvery: 0,
       checkpointEvery: 20,
       statsEvery: 1,
@@ -266,7 +325,6 @@ export const PROFILES: Readonly<Record<Profile, Readonly<ProfileDefaults>>> =
     full: Object.freeze({
       steps: null,
       epochs: 10,
-      lr: DEFAULT_OPTIMIZER.lr,
       evalEvery: 500,
       checkpointEvery: 500,
       statsEvery: 10,
@@ -275,30 +333,14 @@ export const PROFILES: Readonly<Record<Profile, Readonly<ProfileDefaults>>> =
   });
 
 const TOP_KEYS = [
-  "profile",
+  ...Object.keys(TRAIN_OPTIONS),
   "data",
   "tower",
   "loss",
   "optimizer",
-  "seed",
-  "batchSize",
   "steps",
   "epochs",
-  "evalEvery",
   "earlyStopping",
-  "checkpointEvery",
-  "statsEvery",
-  "minRelevance",
-  "backend",
-];
-
-const OPTIMIZER_KEYS = [
-  "lr",
-  "clipNorm",
-  "beta1",
-  "beta2",
-  "epsilon",
-  "tables",
 ];
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -352,36 +394,11 @@ function checkValues(field: string, v: unknown): void {
   }
 }
 
-// Top-level fields, checked with the loss options' wording (options.ts).
-function int(field: string, v: unknown, lo: number, hi = 2 ** 31 - 1): number {
-  const spec = integer({ default: lo, min: lo, max: hi, doc: "" });
-  const problem = optionProblem(spec, v);
+// steps and epochs (null: given in the other), with the options' wording.
+function length(field: "steps" | "epochs", v: unknown): number {
+  const problem = optionProblem(integer({ default: 0, min: 0, doc: "" }), v);
   if (problem !== null) throw new ConfigError(field, problem);
   return v as number;
-}
-
-function num(
-  field: string,
-  v: unknown,
-  bounds: { min: number; strict?: boolean; max?: number },
-): number {
-  const spec = number({ default: bounds.min, doc: "", ...bounds });
-  const problem = optionProblem(spec, v);
-  if (problem !== null) throw new ConfigError(field, problem);
-  return v as number;
-}
-
-function choice<T extends string>(
-  field: string,
-  v: unknown,
-  choices: readonly T[],
-): T {
-  const problem = optionProblem(
-    { type: "choice", choices, default: choices[0], doc: "" },
-    v,
-  );
-  if (problem !== null) throw new ConfigError(field, problem);
-  return v as T;
 }
 
 // Generic in the kind, so that each call returns its own member of the union.
@@ -420,7 +437,12 @@ export function resolveLoss(input: unknown): LossConfig {
   if (!isObject(input)) {
     throw new ConfigError("loss", "must be an object with a 'kind'");
   }
-  const kind = choice("loss.kind", input.kind, LOSS_KINDS);
+  const problem = optionProblem(
+    choice({ choices: LOSS_KINDS, default: "softmax", doc: "" }),
+    input.kind,
+  );
+  if (problem !== null) throw new ConfigError("loss.kind", problem);
+  const kind = input.kind as LossKind;
   checkKeys("loss", input, ["kind", ...Object.keys(LOSS_DEFAULTS[kind])]);
   return RESOLVE[kind](input);
 }
@@ -480,12 +502,11 @@ export function resolveConfig(input: unknown): TrainConfig {
   }
   checkKeys("", input, TOP_KEYS);
   checkValues("", input);
-  const profile = choice(
-    "profile",
-    input.profile ?? DEFAULT_PROFILE,
-    PROFILE_NAMES,
-  );
-  const preset = PROFILES[profile];
+  const fail = (prefix: string) => (name: string, problem: string): never => {
+    throw new ConfigError(`${prefix}${name}`, problem);
+  };
+  const options = resolveOptions(TRAIN_OPTIONS, input, { fail: fail("") });
+  const preset = PROFILES[options.profile];
   if (typeof input.data !== "string" || input.data.length === 0) {
     throw new ConfigError(
       "data",
@@ -499,39 +520,14 @@ export function resolveConfig(input: unknown): TrainConfig {
   const loss = resolveLoss(input.loss);
   const opt = input.optimizer ?? {};
   if (!isObject(opt)) throw new ConfigError("optimizer", "must be an object");
-  checkKeys("optimizer", opt, OPTIMIZER_KEYS);
-  const optimizer: OptimizerConfig = {
-    lr: num("optimizer.lr", opt.lr ?? preset.lr, { min: 0, strict: true }),
-    clipNorm: num(
-      "optimizer.clipNorm",
-      opt.clipNorm ?? DEFAULT_OPTIMIZER.clipNorm,
-      { min: 0 },
-    ),
-    beta1: num("optimizer.beta1", opt.beta1 ?? DEFAULT_OPTIMIZER.beta1, {
-      min: 0,
-      max: 0.999999,
-    }),
-    beta2: num("optimizer.beta2", opt.beta2 ?? DEFAULT_OPTIMIZER.beta2, {
-      min: 0,
-      max: 0.999999,
-    }),
-    epsilon: num(
-      "optimizer.epsilon",
-      opt.epsilon ?? DEFAULT_OPTIMIZER.epsilon,
-      {
-        min: 0,
-        strict: true,
-      },
-    ),
-  };
-  const tables = opt.tables ?? "dense";
-  if (tables !== "dense" && tables !== "lazy") {
-    throw new ConfigError(
-      "optimizer.tables",
-      `must be "dense" or "lazy", got ${JSON.stringify(tables)}`,
-    );
-  }
-  if (tables === "lazy") optimizer.tables = "lazy";
+  checkKeys("optimizer", opt, Object.keys(OPTIMIZER_OPTIONS));
+  const { tables, ...adam } = resolveOptions(OPTIMIZER_OPTIONS, opt, {
+    fail: fail("optimizer."),
+  });
+  // Dense tables are left out (see OPTIMIZER_OPTIONS.tables).
+  const optimizer: OptimizerConfig = tables === "dense"
+    ? adam
+    : { ...adam, tables };
   let steps = (input.steps ?? null) as unknown;
   let epochs = (input.epochs ?? null) as unknown;
   if (steps !== null && epochs !== null) {
@@ -541,42 +537,16 @@ export function resolveConfig(input: unknown): TrainConfig {
     steps = preset.steps;
     epochs = preset.epochs;
   }
-  if (steps !== null) steps = int("steps", steps, 0);
-  if (epochs !== null) epochs = int("epochs", epochs, 0);
-  const batchSize = input.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (
-    typeof batchSize === "number" && Number.isInteger(batchSize) &&
-    batchSize < 2
-  ) {
-    throw new ConfigError(
-      "batchSize",
-      `must be at least 2 (in-batch negatives need a second pair), got ${batchSize}`,
-    );
-  }
+  if (steps !== null) steps = length("steps", steps);
+  if (epochs !== null) epochs = length("epochs", epochs);
   const config: TrainConfig = {
-    profile,
+    ...options,
     data: input.data,
     tower,
     loss,
     optimizer,
-    seed: int("seed", input.seed ?? DEFAULT_SEED, -(2 ** 31)),
-    batchSize: int("batchSize", batchSize, 2, 1_000_000),
     steps: steps as number | null,
     epochs: epochs as number | null,
-    evalEvery: int("evalEvery", input.evalEvery ?? preset.evalEvery, 0),
-    checkpointEvery: int(
-      "checkpointEvery",
-      input.checkpointEvery ?? preset.checkpointEvery,
-      0,
-    ),
-    statsEvery: int("statsEvery", input.statsEvery ?? preset.statsEvery, 1),
-    minRelevance: int(
-      "minRelevance",
-      input.minRelevance ?? RELEVANCE.exact,
-      0,
-      3,
-    ),
-    backend: choice("backend", input.backend ?? "auto", BACKEND_REQUESTS),
   };
   const early = resolveEarlyStopping(input.earlyStopping ?? null, {
     config,
@@ -707,4 +677,57 @@ export function totalSteps(
   batchesPerEpoch: number,
 ): number {
   return config.steps ?? (config.epochs as number) * batchesPerEpoch;
+}
+
+/**
+ * The Markdown of docs/train_options.md: the profiles, then the option
+ * tables of the training config, its optimiser and early stopping, each
+ * generated from its one declaration (config_test.ts checks that the file
+ * matches).
+ */
+export function trainOptionsMarkdown(): string {
+  // A profile's buckets per family; null: the feature config's own.
+  const cell = (v: unknown) =>
+    v === null
+      ? "—"
+      : typeof v === "object"
+      ? Object.entries(v).map(([k, n]) => `${k} ${n}`).join(", ")
+      : String(v);
+  const fields = [
+    "steps",
+    "epochs",
+    "evalEvery",
+    "checkpointEvery",
+    "statsEvery",
+    "buckets",
+  ] as const;
+  return [
+    "# Training options",
+    "",
+    "<!-- Generated from PROFILES, TRAIN_OPTIONS, OPTIMIZER_OPTIONS and EARLY_STOPPING_OPTIONS by trainOptionsMarkdown() (lib/train/config.ts); lib/train/config_test.ts checks that the tables match, and with DOCS_UPDATE=1 rewrites this file (then run deno fmt on it). -->",
+    "",
+    'A training config (`deno task train --config FILE`) is one JSON object: `data` (the dataset folder, relative to the repository root), `tower` ([tower_options.md](tower_options.md)), `loss` ([loss_options.md](loss_options.md); default `{ "kind": "softmax" }`), the options below, and the length: `steps` or `epochs` (one of them; both left out: the profile\'s). An option left out takes its default; `null` is refused except for `steps`/`epochs` ("given in the other") and `earlyStopping` (off).',
+    "",
+    "## `profiles`",
+    "",
+    `| profile | ${fields.join(" | ")} |`,
+    `| --- | ${fields.map(() => "---").join(" | ")} |`,
+    ...PROFILE_NAMES.map((p) =>
+      `| \`${p}\` | ${fields.map((f) => cell(PROFILES[p][f])).join(" | ")} |`
+    ),
+    "",
+    "## `config`",
+    "",
+    optionsTable(TRAIN_OPTIONS),
+    "",
+    "## `optimizer`",
+    "",
+    optionsTable(OPTIMIZER_OPTIONS),
+    "",
+    "## `earlyStopping`",
+    "",
+    "Off unless the config has `earlyStopping` (`{}`: on with these defaults); needs `evalEvery` > 0.",
+    "",
+    optionsTable(EARLY_STOPPING_OPTIONS),
+  ].join("\n") + "\n";
 }

@@ -13,6 +13,8 @@ import {
   PROFILES,
   QUICK_BUCKETS,
   resolveConfig,
+  TRAIN_OPTIONS,
+  trainOptionsMarkdown,
   validateConfig,
 } from "./config.ts";
 import {
@@ -292,6 +294,28 @@ Deno.test("docs/loss_options.md holds the option tables of LOSS_DEFAULTS", async
       Object.keys(LOSS_DEFAULTS[kind]).map((n) => `\`${n}\``),
     );
   }
+});
+
+Deno.test("docs/train_options.md holds the profiles and the option tables of the training config", async () => {
+  const path = new URL("../../docs/train_options.md", import.meta.url);
+  if (Deno.env.get("DOCS_UPDATE") === "1") {
+    await Deno.writeTextFile(path, trainOptionsMarkdown());
+  }
+  const file = markdownTableCells(await Deno.readTextFile(path));
+  const want = markdownTableCells(trainOptionsMarkdown());
+  assertEquals([...file.keys()], [
+    "profiles",
+    "config",
+    "optimizer",
+    "earlyStopping",
+  ]);
+  assertEquals(file, want);
+  assertEquals(
+    want.get("config")!.slice(1).map((r) => r[0]),
+    Object.keys(TRAIN_OPTIONS).map((n) => `\`${n}\``),
+  );
+  // The quick profile's 40 steps, from PROFILES.
+  assertEquals(want.get("profiles")![1].slice(0, 2), ["`quick`", "40"]);
 });
 
 Deno.test("one declaration per option: the config's defaults are the losses' own", () => {

@@ -186,6 +186,6 @@ Deno.test("config: optimizer.tables — dense is left out of the hash, lazy is i
         } as unknown as TrainConfigInput,
       ),
     Error,
-    'config.optimizer.tables: must be "dense" or "lazy"',
+    'config.optimizer.tables: must be one of "dense", "lazy"',
   );
 });
