@@ -150,7 +150,7 @@ export async function withEnv<T>(
  * trimmed (deno fmt pads and re-wraps a generated file; the cells stay the
  * same): how the tests compare a generated document with its source.
  */
-export function markdownTableCells(markdown: string): Map<string, string[][]> {
+function markdownTableCells(markdown: string): Map<string, string[][]> {
   const out = new Map<string, string[][]>();
   let rows: string[][] = [];
   for (const line of markdown.split("\n")) {
@@ -163,4 +163,24 @@ export function markdownTableCells(markdown: string): Map<string, string[][]> {
     }
   }
   return out;
+}
+
+/**
+ * Checks that the generated document at `path` (docs/*_options.md) holds
+ * the tables that `generate()` writes, under the same headings in the same
+ * order; with `DOCS_UPDATE=1` it first rewrites the file. Returns the
+ * generated tables by heading, for further checks.
+ */
+export async function assertGeneratedDoc(
+  path: URL,
+  generate: () => string,
+): Promise<Map<string, string[][]>> {
+  if (Deno.env.get("DOCS_UPDATE") === "1") {
+    await Deno.writeTextFile(path, generate());
+  }
+  const file = markdownTableCells(await Deno.readTextFile(path));
+  const want = markdownTableCells(generate());
+  assertEquals([...file.keys()], [...want.keys()], `headings of ${path}`);
+  assertEquals(file, want, `tables of ${path}`);
+  return want;
 }

@@ -22,7 +22,7 @@ import {
   integers,
   number,
   type OptionContext,
-  optionsTable,
+  optionsDocument,
   type OptionTable,
   type Resolved,
   resolveOptions,
@@ -338,25 +338,20 @@ function resolve(
  * file matches).
  */
 export function towerOptionsMarkdown(): string {
-  const parts = [
-    "# Tower options",
-    "",
-    "<!-- Generated from TOWER_OPTIONS, BUCKET_OPTIONS and MAX_LEN_OPTIONS by towerOptionsMarkdown() (lib/towers/config.ts); lib/towers/config_test.ts checks that the tables match, and with DOCS_UPDATE=1 rewrites this file (then run deno fmt on it). -->",
-    "",
-    "The `tower` section of a training config: `kind`, any of its options below, and `features` (the two feature tables at the end, each option optional); an option left out takes its default. Each table is declared once: the towers' in `lib/towers/config.ts`, the features' in `lib/features/config.ts`. The losses' options are in [loss_options.md](loss_options.md).",
-  ];
-  for (const kind of TOWER_KINDS) {
-    parts.push("", `## \`${kind}\``, "", optionsTable(TOWER_OPTIONS[kind]));
-  }
-  parts.push(
-    "",
-    "## `features.buckets`",
-    "",
-    optionsTable(BUCKET_OPTIONS),
-    "",
-    "## `features.maxLen`",
-    "",
-    optionsTable(MAX_LEN_OPTIONS),
-  );
-  return parts.join("\n") + "\n";
+  return optionsDocument({
+    title: "Tower options",
+    source:
+      "towerOptionsMarkdown() from TOWER_OPTIONS, BUCKET_OPTIONS and MAX_LEN_OPTIONS (lib/towers/config.ts)",
+    test: "lib/towers/config_test.ts",
+    intro:
+      "The `tower` section of a training config: `kind`, any of its options below, and `features` (the two feature tables at the end, each option optional); an option left out takes its default. Each table is declared once: the towers' in `lib/towers/config.ts`, the features' in `lib/features/config.ts`. The losses' options are in [loss_options.md](loss_options.md).",
+    sections: [
+      ...TOWER_KINDS.map((kind) => ({
+        name: kind,
+        table: TOWER_OPTIONS[kind],
+      })),
+      { name: "features.buckets", table: BUCKET_OPTIONS },
+      { name: "features.maxLen", table: MAX_LEN_OPTIONS },
+    ],
+  });
 }

@@ -54,7 +54,7 @@ import {
   integer,
   number,
   optionProblem,
-  optionsTable,
+  optionsDocument,
   type OptionTable,
   type Profile,
   PROFILE_NAMES,
@@ -701,33 +701,30 @@ export function trainOptionsMarkdown(): string {
     "statsEvery",
     "buckets",
   ] as const;
-  return [
-    "# Training options",
-    "",
-    "<!-- Generated from PROFILES, TRAIN_OPTIONS, OPTIMIZER_OPTIONS and EARLY_STOPPING_OPTIONS by trainOptionsMarkdown() (lib/train/config.ts); lib/train/config_test.ts checks that the tables match, and with DOCS_UPDATE=1 rewrites this file (then run deno fmt on it). -->",
-    "",
-    'A training config (`deno task train --config FILE`) is one JSON object: `data` (the dataset folder, relative to the repository root), `tower` ([tower_options.md](tower_options.md)), `loss` ([loss_options.md](loss_options.md); default `{ "kind": "softmax" }`), the options below, and the length: `steps` or `epochs` (one of them; both left out: the profile\'s). An option left out takes its default; `null` is refused except for `steps`/`epochs` ("given in the other") and `earlyStopping` (off).',
-    "",
-    "## `profiles`",
-    "",
+  const profiles = [
     `| profile | ${fields.join(" | ")} |`,
     `| --- | ${fields.map(() => "---").join(" | ")} |`,
     ...PROFILE_NAMES.map((p) =>
       `| \`${p}\` | ${fields.map((f) => cell(PROFILES[p][f])).join(" | ")} |`
     ),
-    "",
-    "## `config`",
-    "",
-    optionsTable(TRAIN_OPTIONS),
-    "",
-    "## `optimizer`",
-    "",
-    optionsTable(OPTIMIZER_OPTIONS),
-    "",
-    "## `earlyStopping`",
-    "",
-    "Off unless the config has `earlyStopping` (`{}`: on with these defaults); needs `evalEvery` > 0.",
-    "",
-    optionsTable(EARLY_STOPPING_OPTIONS),
-  ].join("\n") + "\n";
+  ].join("\n");
+  return optionsDocument({
+    title: "Training options",
+    source:
+      "trainOptionsMarkdown() from PROFILES, TRAIN_OPTIONS, OPTIMIZER_OPTIONS and EARLY_STOPPING_OPTIONS (lib/train/config.ts)",
+    test: "lib/train/config_test.ts",
+    intro:
+      'A training config (`deno task train --config FILE`) is one JSON object: `data` (the dataset folder, relative to the repository root), `tower` ([tower_options.md](tower_options.md)), `loss` ([loss_options.md](loss_options.md); default `{ "kind": "softmax" }`), the options below, and the length: `steps` or `epochs` (one of them; both left out: the profile\'s). An option left out takes its default; `null` is refused except for `steps`/`epochs` ("given in the other") and `earlyStopping` (off).',
+    sections: [
+      { name: "profiles", table: profiles },
+      { name: "config", table: TRAIN_OPTIONS },
+      { name: "optimizer", table: OPTIMIZER_OPTIONS },
+      {
+        name: "earlyStopping",
+        note:
+          "Off unless the config has `earlyStopping` (`{}`: on with these defaults); needs `evalEvery` > 0.",
+        table: EARLY_STOPPING_OPTIONS,
+      },
+    ],
+  });
 }

@@ -1,8 +1,8 @@
 import {
   assertEquals,
+  assertGeneratedDoc,
   assertThrows,
   assertTrue,
-  markdownTableCells,
 } from "../testing.ts";
 import type { Dataset } from "../data/mod.ts";
 import { userlessSynthetic } from "../fixtures.ts";
@@ -279,37 +279,30 @@ Deno.test("null is refused for an option instead of meaning its default", () => 
 });
 
 Deno.test("docs/loss_options.md holds the option tables of LOSS_DEFAULTS", async () => {
-  const path = new URL("../../docs/loss_options.md", import.meta.url);
-  if (Deno.env.get("DOCS_UPDATE") === "1") {
-    await Deno.writeTextFile(path, lossOptionsMarkdown());
-  }
-  const file = markdownTableCells(await Deno.readTextFile(path));
-  const want = markdownTableCells(lossOptionsMarkdown());
-  assertEquals([...file.keys()], [...LOSS_KINDS]);
-  assertEquals(file, want);
+  const want = await assertGeneratedDoc(
+    new URL("../../docs/loss_options.md", import.meta.url),
+    lossOptionsMarkdown,
+  );
+  assertEquals([...want.keys()], [...LOSS_KINDS]);
   for (const kind of LOSS_KINDS) {
-    const names = want.get(kind)!.slice(1).map((r) => r[0]);
     assertEquals(
-      names,
+      want.get(kind)!.slice(1).map((r) => r[0]),
       Object.keys(LOSS_DEFAULTS[kind]).map((n) => `\`${n}\``),
     );
   }
 });
 
 Deno.test("docs/train_options.md holds the profiles and the option tables of the training config", async () => {
-  const path = new URL("../../docs/train_options.md", import.meta.url);
-  if (Deno.env.get("DOCS_UPDATE") === "1") {
-    await Deno.writeTextFile(path, trainOptionsMarkdown());
-  }
-  const file = markdownTableCells(await Deno.readTextFile(path));
-  const want = markdownTableCells(trainOptionsMarkdown());
-  assertEquals([...file.keys()], [
+  const want = await assertGeneratedDoc(
+    new URL("../../docs/train_options.md", import.meta.url),
+    trainOptionsMarkdown,
+  );
+  assertEquals([...want.keys()], [
     "profiles",
     "config",
     "optimizer",
     "earlyStopping",
   ]);
-  assertEquals(file, want);
   assertEquals(
     want.get("config")!.slice(1).map((r) => r[0]),
     Object.keys(TRAIN_OPTIONS).map((n) => `\`${n}\``),

@@ -21,7 +21,7 @@ import {
   flag,
   integer,
   number,
-  optionsTable,
+  optionsDocument,
   type OptionTable,
   type Resolved,
 } from "../data/mod.ts";
@@ -170,15 +170,16 @@ export type LossConfig = { [K in LossKind]: LossConfigOf<K> }[LossKind];
  * docs/loss_options.md (config_test.ts checks that the file matches).
  */
 export function lossOptionsMarkdown(): string {
-  const parts = [
-    "# Loss options",
-    "",
-    "<!-- Generated from LOSS_DEFAULTS by lossOptionsMarkdown() (lib/train/loss_options.ts); lib/train/config_test.ts checks that the tables match, and with DOCS_UPDATE=1 rewrites this file (then run deno fmt on it). -->",
-    "",
-    "The `loss` section of a training config: `kind` and any of the options below; an option left out takes its default. Each table is declared once, in `lib/losses` for the losses' own options and in `lib/train/loss_options.ts` for the baselines' recipes; the equations are in [reconstruction.md](reconstruction.md).",
-  ];
-  for (const kind of LOSS_KINDS) {
-    parts.push("", `## \`${kind}\``, "", optionsTable(LOSS_DEFAULTS[kind]));
-  }
-  return parts.join("\n") + "\n";
+  return optionsDocument({
+    title: "Loss options",
+    source:
+      "lossOptionsMarkdown() from LOSS_DEFAULTS (lib/train/loss_options.ts)",
+    test: "lib/train/config_test.ts",
+    intro:
+      "The `loss` section of a training config: `kind` and any of the options below; an option left out takes its default. Each table is declared once, in `lib/losses` for the losses' own options and in `lib/train/loss_options.ts` for the baselines' recipes; the equations are in [reconstruction.md](reconstruction.md).",
+    sections: LOSS_KINDS.map((kind) => ({
+      name: kind,
+      table: LOSS_DEFAULTS[kind],
+    })),
+  });
 }
