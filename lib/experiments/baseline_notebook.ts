@@ -26,10 +26,9 @@ import {
 import {
   baselineGrid,
   type BaselineName,
-  type BaselineRow,
   type BaselineVariant,
-  runBaselineGrid,
 } from "./baselines.ts";
+import { type BaselineRow, runBaselineGrid } from "./baseline_runs.ts";
 
 /** The caption of the embedding-health table (`baselineHealthTable`). */
 export const BASELINE_HEALTH_CAPTION =

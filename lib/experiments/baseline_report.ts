@@ -12,11 +12,8 @@
  */
 
 import type { Interval } from "../eval/mod.ts";
-import {
-  type BaselineRow,
-  type BaselineVariant,
-  NAN_INTERVAL,
-} from "./baselines.ts";
+import { type BaselineVariant } from "./baselines.ts";
+import { type BaselineRow, NAN_INTERVAL } from "./baseline_runs.ts";
 import type { PerQueryValues } from "./evaluate.ts";
 import {
   differenceText,

@@ -286,6 +286,40 @@ Deno.test("runBaselineGrid: tiny runs give finite metrics, then come from the ca
   });
 });
 
+Deno.test("runBaselineGrid: the worker pool gives the rows one thread gives", async () => {
+  await withTempDir("baselines_test_", async (root) => {
+    const specs = baselineGrid("mgdspr", {
+      data: "memory",
+      variants: ["own", "margin", "adaptive-softmax"],
+      steps: 2,
+      batchSize: 64,
+      tower: TINY.mgdspr,
+      backend: "wasm",
+    });
+    const run = (workers: number) =>
+      runBaselineGrid(specs, {
+        runsDir: `${root}/w${workers}`,
+        dataset: ds,
+        bootstrapSamples: 20,
+        workers,
+      });
+    const one = await run(1);
+    const two = await run(2);
+    const same = (r: BaselineRow) => ({
+      ...r,
+      dir: "",
+      trainSeconds: null,
+      perQuery: r.perQuery && {
+        ...r.perQuery,
+        batchRanks: Array.from(r.perQuery.batchRanks),
+      },
+    });
+    assertEquals(two.map((r) => r.name), one.map((r) => r.name));
+    assertEquals(two.map(same), one.map(same));
+    assertTrue(two.every((r) => r.status === "finished" && !r.cached));
+  });
+});
+
 Deno.test("runBaselineGrid: a run whose loss becomes NaN is a failed row; bad settings throw", async () => {
   await withTempDir("baselines_test_", async (runsDir) => {
     const [spec] = baselineGrid("adap-tau", {

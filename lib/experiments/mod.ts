@@ -103,12 +103,14 @@ export {
   baselineGridTable,
   type BaselineName,
   type BaselineRole,
-  type BaselineRow,
   type BaselineRunSpec,
   type BaselineVariant,
+} from "./baselines.ts";
+export {
+  type BaselineRow,
   runBaselineGrid,
   type RunBaselineGridOptions,
-} from "./baselines.ts";
+} from "./baseline_runs.ts";
 export * from "./baseline_report.ts";
 export * from "./baseline_notebook.ts";
 export * from "./evaluate.ts";

@@ -1,5 +1,6 @@
 /**
- * The worker pool the experiments train in: tasks go to up to
+ * The worker pool every grid trains in (the experiments' runs, `grid.ts`,
+ * and the baselines', `baselines.ts`): tasks go to up to
  * {@link experimentsWorkers} Web Workers (one wasm thread each), each
  * worker taking the next task when it finishes one; results do not depend
  * on the number of workers. A worker script serves tasks with
