@@ -36,7 +36,7 @@ export function unknownKey(
 export type OptionContext = Readonly<Record<string, unknown>>;
 
 /**
- * An integer option's default: a value, or one computed from the
+ * A number's or integer's default: a value, or one computed from the
  * resolution's {@link OptionContext}.
  */
 export type Default<V> = V | DerivedDefault<V>;
@@ -77,12 +77,18 @@ interface SpecBase {
     | null;
 }
 
-/** A real number; `tensor`: the losses also take a scalar tensor. */
-export interface NumberSpec<T extends boolean = boolean> extends SpecBase {
+/**
+ * A real number; `tensor`: the losses also take a scalar tensor. Its
+ * default may be derived from the context (`D`, as for integers).
+ */
+export interface NumberSpec<
+  T extends boolean = boolean,
+  D extends Default<number> = Default<number>,
+> extends SpecBase {
   /** Kind of option. */
   readonly type: "number";
   /** Default value. */
-  readonly default: number;
+  readonly default: D;
   /** Lower bound. */
   readonly min: number;
   /** The lower bound is exclusive (default false). */
@@ -177,9 +183,9 @@ type Bounds = { min: number; strict?: boolean; max?: number };
 type Check = SpecBase["check"];
 
 /** Declares a number option (numbers only). */
-export function number(
-  spec: { default: number; doc: string; hint?: string; check?: Check } & Bounds,
-): NumberSpec<false> {
+export function number<D extends Default<number>>(
+  spec: { default: D; doc: string; hint?: string; check?: Check } & Bounds,
+): NumberSpec<false, D> {
   return { type: "number", ...spec, tensor: false };
 }
 

@@ -25,7 +25,7 @@
  *   sub-category plus an attribute subset taken from a seed product (the
  *   subset grows until at most `maxExactPerQuery` products match). Targets
  *   and seeds are drawn by popularity. The clean text names the intent in
- *   title order; noise (see {@link SyntheticOptions.queryNoise}) then drops,
+ *   title order; noise (see `queryNoise` in {@link SYNTHETIC_OPTIONS}) then drops,
  *   reorders, replaces and misspells words.
  * - Labels follow the intent, not the noisy text: every product matching all
  *   intent attributes is exact (3); substitutes (2) come from the same
@@ -71,8 +71,13 @@ import { CATEGORIES } from "./synthetic_vocab.ts";
 export {
   type ResolvedSyntheticOptions,
   resolveSyntheticOptions,
+  SYNTHETIC_OPTIONS,
   SYNTHETIC_PROFILES,
+  SYNTHETIC_SIZES,
+  SYNTHETIC_SPLITS,
   type SyntheticOptions,
+  syntheticOptionsMarkdown,
+  type SyntheticSizes,
   type SyntheticSplitBy,
 } from "./synthetic_options.ts";
 

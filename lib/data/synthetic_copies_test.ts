@@ -112,6 +112,6 @@ Deno.test("sellerCopyShare out of range names the option", () => {
   assertThrows(
     () => generateSyntheticWithTruth({ sellerCopyShare: 1.5 }),
     RangeError,
-    "sellerCopyShare must be in [0, 1], got 1.5",
+    "sellerCopyShare must be a finite number ≥ 0 and ≤ 1, got 1.5",
   );
 });

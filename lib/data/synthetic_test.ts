@@ -1,6 +1,7 @@
 import {
   assertClose,
   assertEquals,
+  assertGeneratedDoc,
   assertThrows,
   assertTrue,
 } from "../testing.ts";
@@ -10,8 +11,10 @@ import {
   generateSynthetic,
   generateSyntheticWithTruth,
   resolveSyntheticOptions,
+  SYNTHETIC_OPTIONS,
   SYNTHETIC_PROFILES,
   type SyntheticOptions,
+  syntheticOptionsMarkdown,
 } from "./synthetic.ts";
 import {
   CATEGORIES,
@@ -529,7 +532,7 @@ Deno.test("bad options throw a RangeError naming the option", () => {
   assertThrows(
     () => generateSynthetic({ nearDuplicateShare: 2 }),
     RangeError,
-    "nearDuplicateShare must be in [0, 1], got 2",
+    "nearDuplicateShare must be a finite number ≥ 0 and ≤ 1, got 2",
   );
   assertThrows(
     () => generateSynthetic({ numItems: 10.5 }),
@@ -539,7 +542,7 @@ Deno.test("bad options throw a RangeError naming the option", () => {
   assertThrows(
     () => generateSynthetic({ numItems: 20 }),
     RangeError,
-    "numItems must be at least",
+    "numItems must be an integer in [69, 500000], got 20 (at least one per sub-category)",
   );
   assertThrows(
     () => generateSynthetic({ queryNoise: Number.NaN }),
@@ -549,7 +552,7 @@ Deno.test("bad options throw a RangeError naming the option", () => {
   assertThrows(
     () => generateSynthetic({ popularitySkew: -1 }),
     RangeError,
-    "popularitySkew must be in [0, 4], got -1",
+    "popularitySkew must be a finite number ≥ 0 and ≤ 4, got -1",
   );
   assertThrows(
     () => generateSynthetic({ validShare: 0.6, testShare: 0.5 }),
@@ -574,7 +577,7 @@ Deno.test("bad options throw a RangeError naming the option", () => {
   assertThrows(
     () => generateSynthetic({ profile: "huge" as "quick" }),
     RangeError,
-    "profile must be one of quick, full",
+    'profile must be one of "quick", "full", got "huge"',
   );
   assertThrows(
     () => generateSynthetic({ nearDupShare: 0.1 } as SyntheticOptions),
@@ -641,4 +644,17 @@ Deno.test("vocabulary: unique nouns, private brand words, sound relations", () =
     assertTrue(other.has(key), `synonym key ${key} is not a title word`);
     assertTrue(!SYNONYMS[key].includes(key));
   }
+});
+
+Deno.test("docs/synthetic_options.md holds the profiles' sizes and the option table", async () => {
+  const want = await assertGeneratedDoc(
+    new URL("../../docs/synthetic_options.md", import.meta.url),
+    syntheticOptionsMarkdown,
+  );
+  assertEquals([...want.keys()], ["profiles", "options"]);
+  assertEquals(
+    want.get("options")!.slice(1).map((r) => r[0]),
+    Object.keys(SYNTHETIC_OPTIONS).map((n) => `\`${n}\``),
+  );
+  assertEquals(want.get("profiles")![1].slice(0, 2), ["`quick`", "1500"]);
 });

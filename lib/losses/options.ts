@@ -46,7 +46,7 @@ export function param(
     max?: number;
     check?: OptionSpec["check"];
   },
-): NumberSpec<true> {
+): NumberSpec<true, number> {
   return { type: "number", ...spec, tensor: true };
 }
 
