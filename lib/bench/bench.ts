@@ -105,6 +105,9 @@ import { memorySample } from "./memory.ts";
 // ---------------------------------------------------------------------------
 // The run
 
+/** Texts encoded per call when the bench measures encoding throughput. */
+export const DEFAULT_ENCODE_BATCH = 1000;
+
 /**
  * Runs the whole benchmark (see the module documentation) and returns the
  * numbers; prints nothing but `progress` lines. Throws a RangeError naming
@@ -119,7 +122,10 @@ export async function runBench(
     quick: { steps: 3, warmup: 1 },
   });
   const { profile, steps, warmup, batchSize, seed } = run;
-  const encodeBatch = checkedInt("encode-batch", options.encodeBatch ?? 1000);
+  const encodeBatch = checkedInt(
+    "encode-batch",
+    options.encodeBatch ?? DEFAULT_ENCODE_BATCH,
+  );
   if (options.queries !== undefined) checkedInt("queries", options.queries);
   const progress = options.progress ?? (() => {});
   const backend = await initBackend({ backend: options.backend, quiet: true });

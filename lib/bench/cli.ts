@@ -15,15 +15,18 @@ import {
   initBackend,
 } from "../backend/mod.ts";
 import {
-  choiceFlag,
   commandLine,
-  intFlag,
-  parseFlags,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_SEED,
+  flagName,
+  type FlagTable,
+  flagUsage,
+  parseCommand,
   stableJson,
   UsageError,
   writeTextAtomic,
 } from "../data/mod.ts";
-import { runBench } from "./bench.ts";
+import { DEFAULT_ENCODE_BATCH, runBench } from "./bench.ts";
 import { formatBench } from "./format.ts";
 import type { BenchOptions } from "./result.ts";
 import { runKernelProfile } from "./kernels.ts";
@@ -44,62 +47,138 @@ export interface BenchArgs {
   help: boolean;
 }
 
+/** The flags of `deno task bench`, each declared once (usage and checks). */
+export const BENCH_FLAGS = {
+  quick: {
+    type: "boolean",
+    doc: "the quick profile: a small catalogue and few steps (CI)",
+  },
+  backend: {
+    type: "choice",
+    choices: BACKEND_REQUESTS,
+    doc: "tfjs backend",
+    defaultText: "$ADAPTIVE_RETRIEVAL_BACKEND, else auto",
+  },
+  steps: {
+    type: "integer",
+    arg: "N",
+    min: 1,
+    doc:
+      "timed training steps per loss (with --profile-kernels: profiled steps)",
+    defaultText: "the profile's",
+  },
+  warmup: {
+    type: "integer",
+    arg: "N",
+    min: 0,
+    doc: "untimed warm-up steps before them",
+    defaultText: "the profile's",
+  },
+  items: {
+    type: "integer",
+    arg: "N",
+    min: 1,
+    doc: "catalogue size",
+    defaultText: "the profile's",
+  },
+  queries: {
+    type: "integer",
+    arg: "N",
+    min: 1,
+    doc: "test queries encoded and searched, at most",
+    defaultText: "all of the split",
+  },
+  nlist: {
+    type: "integer",
+    arg: "N",
+    min: 1,
+    doc: "IVF lists",
+    defaultText: "the largest power of two ≤ 2√n, at most 256",
+  },
+  batch: {
+    type: "integer",
+    arg: "N",
+    min: 2,
+    default: DEFAULT_BATCH_SIZE,
+    doc: "training batch size",
+  },
+  encodeBatch: {
+    type: "integer",
+    arg: "N",
+    min: 1,
+    default: DEFAULT_ENCODE_BATCH,
+    doc: "encoding batch size",
+  },
+  tower: {
+    type: "string",
+    arg: "JSON",
+    doc: "DSSM settings over its defaults, a JSON object",
+  },
+  seed: {
+    type: "integer",
+    arg: "N",
+    default: DEFAULT_SEED,
+    doc: "seed of data, weights, random embeddings and index",
+  },
+  run: {
+    type: "string",
+    arg: "DIR",
+    doc:
+      "also measure IVF-PQ on a trained run's item and test-query embeddings",
+  },
+  runData: {
+    type: "string",
+    arg: "DIR",
+    doc: "that run's dataset folder",
+    defaultText: "its config's data",
+  },
+  threads: {
+    type: "integer",
+    arg: "N",
+    min: 1,
+    max: 2,
+    default: 2,
+    doc: "1: the reference steps on one thread only; 2: also on two workers",
+  },
+  json: { type: "string", arg: "FILE", doc: "also write the result as JSON" },
+  profileKernels: {
+    type: "boolean",
+    doc:
+      "instead of the bench: per-kernel times (forward, backward, Adam), time outside tfjs ops, a roofline against the measured matMul and copy peaks, and memory, for the DSSM and MGDSPR steps (--tower: DSSM settings)",
+  },
+} as const satisfies FlagTable;
+
 const USAGE =
-  `usage: deno task bench [--quick] [--backend auto|node|wasm|cpu] [--steps N] [--warmup N]
+  `usage: deno task bench [--quick] [--backend NAME] [--steps N] [--warmup N]
        [--items N] [--queries N] [--nlist N] [--batch N] [--encode-batch N]
        [--tower JSON] [--seed N] [--run DIR [--run-data DIR]] [--threads 1|2]
        [--json FILE]
-       deno task bench --profile-kernels [--quick] [--backend B] [--steps N]
+       deno task bench --profile-kernels [--quick] [--backend NAME] [--steps N]
        [--warmup N] [--items N] [--batch N] [--tower JSON] [--seed N] [--json FILE]
 
-  --run DIR        also measure IVF-PQ on a trained run's item and test-query embeddings
-  --run-data DIR   that run's dataset folder (default: its config's data)
-  --threads 1      the reference steps on one thread only (default 2: also
-                   on two workers)
-  --profile-kernels  instead of the bench: per-kernel times (forward, backward,
-                   Adam), time outside tfjs ops, a roofline against the measured
-                   matMul and copy peaks, and memory, for the DSSM and MGDSPR
-                   steps (--tower: DSSM settings; --steps: profiled steps)`;
+${flagUsage(BENCH_FLAGS)}`;
 
 // Flags of the bench that the kernel profile does not use.
 const NOT_PROFILE = [
   "queries",
   "nlist",
-  "encode-batch",
+  "encodeBatch",
   "run",
-  "run-data",
+  "runData",
   "threads",
-];
+] as const;
 
 /**
  * Parses the command line (without the program name). Throws a
  * {@link UsageError} naming the flag on bad input.
  */
 export function parseBenchArgs(args: readonly string[]): BenchArgs {
-  const v = parseFlags(args, {
-    options: {
-      backend: { type: "string" },
-      steps: { type: "string" },
-      warmup: { type: "string" },
-      items: { type: "string" },
-      queries: { type: "string" },
-      nlist: { type: "string" },
-      batch: { type: "string" },
-      "encode-batch": { type: "string" },
-      tower: { type: "string" },
-      seed: { type: "string" },
-      run: { type: "string" },
-      "run-data": { type: "string" },
-      json: { type: "string" },
-      quick: { type: "boolean" },
-      "profile-kernels": { type: "boolean" },
-      threads: { type: "string" },
-    },
-  }).values;
-  const profileKernels = v["profile-kernels"] ?? false;
-  for (const flag of profileKernels ? NOT_PROFILE : []) {
-    if ((v as Record<string, unknown>)[flag] !== undefined) {
-      throw new UsageError(`--${flag} does not apply to --profile-kernels`);
+  const { help, values: v, given } = parseCommand(args, BENCH_FLAGS);
+  for (const name of v.profileKernels ? NOT_PROFILE : []) {
+    if (given.has(name)) {
+      throw new UsageError(
+        `--${flagName(name)} does not apply to --profile-kernels`,
+      );
     }
   }
   let tower: Record<string, unknown> | undefined;
@@ -115,27 +194,24 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
   }
   return {
     options: {
-      backend: choiceFlag("backend", v.backend, { choices: BACKEND_REQUESTS }),
+      backend: v.backend,
       profile: v.quick ? "quick" : "full",
-      steps: intFlag("steps", v.steps),
-      warmup: intFlag("warmup", v.warmup),
-      items: intFlag("items", v.items),
-      queries: intFlag("queries", v.queries),
-      nlist: intFlag("nlist", v.nlist),
-      batchSize: intFlag("batch", v.batch),
-      encodeBatch: intFlag("encode-batch", v["encode-batch"]),
+      steps: v.steps,
+      warmup: v.warmup,
+      items: v.items,
+      queries: v.queries,
+      nlist: v.nlist,
+      batchSize: v.batch,
+      encodeBatch: v.encodeBatch,
       tower,
-      seed: intFlag("seed", v.seed),
+      seed: v.seed,
       run: v.run,
-      runData: v["run-data"],
-      threads: choiceFlag("threads", v.threads, { choices: ["1", "2"] }) ===
-          "1"
-        ? 1
-        : 2,
+      runData: v.runData,
+      threads: v.threads === 1 ? 1 : 2,
     },
     json: v.json ?? null,
-    profileKernels,
-    help: v.help,
+    profileKernels: v.profileKernels,
+    help,
   };
 }
 

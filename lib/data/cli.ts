@@ -14,10 +14,10 @@ import {
   ON_DEMAND_DATASET_NAMES,
 } from "./build.ts";
 import {
-  choiceFlag,
   commandLine,
-  intFlag,
-  parseFlags,
+  type FlagTable,
+  flagUsage,
+  parseCommand,
   UsageError,
 } from "./cli_args.ts";
 import {
@@ -27,6 +27,44 @@ import {
 } from "./real/mod.ts";
 import { DEFAULT_PROFILE, PROFILE_NAMES } from "./profile.ts";
 import { DEFAULT_SEED } from "./rng.ts";
+
+/** The flags of `deno task data`, each declared once (usage and checks). */
+const DATA_FLAGS = {
+  profile: {
+    type: "choice",
+    choices: PROFILE_NAMES,
+    default: DEFAULT_PROFILE,
+    doc: "synthetic size",
+  },
+  seed: {
+    type: "integer",
+    arg: "N",
+    default: DEFAULT_SEED,
+    doc: "synthetic seed",
+  },
+  out: {
+    type: "string",
+    arg: "DIR",
+    doc: "output folder",
+    defaultText: "data/<name>[-<profile>]",
+  },
+  source: {
+    type: "string",
+    arg: "DIR",
+    doc:
+      `folder holding the original files of a real dataset (default: <folder> under $${DATASETS_ENV} when set, else under ../shared/datasets beside the repository; wordnet: that folder if it exists, else ${WORDNET_SYSTEM_DIR})`,
+  },
+  download: {
+    type: "boolean",
+    doc:
+      "fetch the original files into that folder first (needs internet and network permission: run it as `deno task download <name>`); each file's sha256 is checked",
+  },
+  unverified: {
+    type: "boolean",
+    doc:
+      "with --download, also fetch files that have no pinned sha256 (the full WANDS product.csv and label.csv): unchecked bytes, and the WANDS loader then reads the full dataset instead of the subset",
+  },
+} as const satisfies FlagTable;
 
 const USAGE = `Usage: deno task data <name> [options]
        deno task download <name> [options]   (the same with --download)
@@ -46,24 +84,7 @@ Names:
               \`apt-get install wordnet-base\` (${WORDNET_SYSTEM_DIR})
 
 Options:
-  --profile quick|full   synthetic size (default quick)
-  --seed N               synthetic seed (default 1)
-  --out DIR              output folder (default data/<name>[-<profile>])
-  --source DIR           folder holding the original files of a real
-                         dataset (default: <folder> under
-                         $${DATASETS_ENV} when set, else under
-                         ../shared/datasets beside the repository;
-                         wordnet: that folder if it exists, else
-                         ${WORDNET_SYSTEM_DIR})
-  --download             fetch the original files into that folder first
-                         (needs internet and network permission: run it as
-                         \`deno task download <name>\`); each file's sha256
-                         is checked
-  --unverified           with --download, also fetch files that have no
-                         pinned sha256 (the full WANDS product.csv and
-                         label.csv): unchecked bytes, and the WANDS loader
-                         then reads the full dataset instead of the subset
-  -h, --help             this text
+${flagUsage(DATA_FLAGS)}
 `;
 
 /** The checked command line: the datasets to build and how. */
@@ -77,18 +98,10 @@ interface DataArgs {
 }
 
 function parseDataArgs(args: readonly string[]): DataArgs {
-  const { values, positionals } = parseFlags(args, {
-    options: {
-      profile: { type: "string", default: DEFAULT_PROFILE },
-      seed: { type: "string", default: String(DEFAULT_SEED) },
-      out: { type: "string" },
-      source: { type: "string" },
-      download: { type: "boolean", default: false },
-      unverified: { type: "boolean", default: false },
-    },
+  const { help, values, positionals } = parseCommand(args, DATA_FLAGS, {
     positionals: true,
   });
-  if (values.help) return { help: true, names: [], build: {} };
+  if (help) return { help: true, names: [], build: {} };
   if (positionals.length !== 1) {
     throw new UsageError(
       positionals.length === 0
@@ -115,16 +128,7 @@ function parseDataArgs(args: readonly string[]): DataArgs {
   return {
     help: false,
     names: names as readonly DatasetName[],
-    build: {
-      profile: choiceFlag("profile", values.profile, {
-        choices: PROFILE_NAMES,
-      }),
-      seed: intFlag("seed", values.seed),
-      out: values.out,
-      source: values.source,
-      download: values.download,
-      unverified: values.unverified,
-    },
+    build: values,
   };
 }
 

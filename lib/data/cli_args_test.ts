@@ -1,28 +1,47 @@
 import { assertEquals, assertThrows, assertTrue } from "../testing.ts";
 import {
-  choiceFlag,
   commandLine,
-  intFlag,
-  parseFlags,
+  type FlagTable,
+  flagUsage,
+  parseCommand,
   UsageError,
 } from "./cli_args.ts";
 
-const USAGE = "usage: demo [--steps N] [--mode a|b] NAME";
+/** A small command's flags: one of each kind. */
+const DEMO = {
+  steps: { type: "integer", arg: "N", min: 1, doc: "steps to take" },
+  mode: { type: "choice", choices: ["a", "b"], default: "a", doc: "mode" },
+  rate: {
+    type: "number",
+    arg: "R",
+    min: 0,
+    strict: true,
+    default: 0.5,
+    doc: "a rate",
+  },
+  dryRun: { type: "boolean", doc: "do nothing" },
+  only: { type: "strings", arg: "NAME", doc: "only these" },
+  tolerance: {
+    type: "number",
+    flag: "tol",
+    arg: "T",
+    min: 0,
+    default: 0,
+    defaultText: "0: exact",
+    doc: "tolerance",
+  },
+} as const satisfies FlagTable;
 
-/** A small command: one integer, one choice, one bare argument. */
+const USAGE = `usage: demo [options] NAME\n\n${flagUsage(DEMO)}`;
+
+/** The demo command: the flags and one bare argument. */
 function parseDemo(args: readonly string[]) {
-  const { values, positionals } = parseFlags(args, {
-    options: { steps: { type: "string" }, mode: { type: "string" } },
+  const { help, values, positionals } = parseCommand(args, DEMO, {
     positionals: true,
   });
-  if (values.help) return { help: true };
+  if (help) return { help: true };
   if (positionals.length !== 1) throw new UsageError("one NAME is needed");
-  return {
-    help: false,
-    name: positionals[0],
-    steps: intFlag("steps", values.steps, { min: 1 }),
-    mode: choiceFlag("mode", values.mode, { choices: ["a", "b"] }),
-  };
+  return { help: false, name: positionals[0], ...values };
 }
 
 /** Runs {@link commandLine} on the demo, collecting what it prints. */
@@ -38,10 +57,43 @@ function run(args: string[]) {
   return { result, out: out.join("\n"), err: err.join("\n") };
 }
 
-Deno.test("commandLine: parsed flags, --help exits 0 with the usage", () => {
-  const ok = run(["x", "--steps", "3", "--mode", "b"]);
-  assertEquals(ok.result, { help: false, name: "x", steps: 3, mode: "b" });
+Deno.test("commandLine: parsed flags with their defaults, --help exits 0 with the usage", () => {
+  const ok = run([
+    "x",
+    "--steps",
+    "3",
+    "--mode",
+    "b",
+    "--dry-run",
+    "--only",
+    "p",
+    "--only",
+    "q",
+    "--tol",
+    "1e-6",
+  ]);
+  assertEquals(ok.result, {
+    help: false,
+    name: "x",
+    steps: 3,
+    mode: "b",
+    rate: 0.5,
+    dryRun: true,
+    only: ["p", "q"],
+    tolerance: 1e-6,
+  });
   assertEquals(ok.out + ok.err, "");
+  const bare = run(["x"]);
+  assertEquals(bare.result, {
+    help: false,
+    name: "x",
+    steps: undefined,
+    mode: "a",
+    rate: 0.5,
+    dryRun: false,
+    only: undefined,
+    tolerance: 0,
+  });
   for (const flag of ["--help", "-h"]) {
     const help = run([flag]);
     assertEquals(help.result, 0);
@@ -56,7 +108,12 @@ Deno.test("commandLine: a mistake exits 2 naming the flag, then the usage", () =
     [["x", "--steps"], "Option '--steps <value>' argument missing"],
     [["x", "--steps", "2.5"], "--steps must be an integer ≥ 1, got '2.5'"],
     [["x", "--steps", "0"], "--steps must be an integer ≥ 1, got '0'"],
+    [["x", "--steps", "1e3"], "--steps must be an integer ≥ 1, got '1e3'"],
     [["x", "--mode", "c"], "--mode must be 'a' or 'b', got 'c'"],
+    [["x", "--rate", "0"], "--rate must be a number > 0, got '0'"],
+    [["x", "--rate", ""], "--rate must be a number > 0, got ''"],
+    [["x", "--tol=-1"], "--tol must be a number ≥ 0, got '-1'"],
+    [["x", "--tolerance", "1"], "Unknown option '--tolerance'"],
     [[], "one NAME is needed"],
   ];
   for (const [args, message] of cases) {
@@ -82,25 +139,46 @@ Deno.test("commandLine: errors other than UsageError propagate", () => {
   );
 });
 
-Deno.test("parseFlags: strict, no bare arguments unless asked", () => {
+Deno.test("parseCommand: strict, no bare arguments unless asked; what was given", () => {
   assertThrows(
-    () => parseFlags(["name"], { options: {} }),
+    () => parseCommand(["name"], {}),
     UsageError,
     "Unexpected argument 'name'",
   );
-  const { values } = parseFlags(["-h"], { options: {} });
-  assertTrue(values.help);
+  assertTrue(parseCommand(["-h"], {}).help);
+  const { given } = parseCommand(["--mode", "a", "--tol", "0"], DEMO);
+  // Given even where the value equals the default; unset booleans are not.
+  assertEquals([...given].sort(), ["mode", "tolerance"]);
 });
 
-Deno.test("intFlag and choiceFlag: absent stays undefined; the messages", () => {
-  assertEquals(intFlag("seed", undefined), undefined);
-  assertEquals(intFlag("seed", "-4"), -4);
-  assertThrows(() => intFlag("seed", "x"), UsageError, "--seed");
-  assertThrows(() => intFlag("seed", "1e3"), UsageError, "got '1e3'");
-  assertEquals(choiceFlag("k", undefined, { choices: ["a"] }), undefined);
-  assertThrows(
-    () => choiceFlag("k", "z", { choices: ["a", "b", "c"] }),
-    UsageError,
-    "--k must be one of a, b, c, got 'z'",
+Deno.test("flagUsage: one line a flag, its default, wrapped under a column", () => {
+  assertEquals(
+    flagUsage({
+      seed: { type: "integer", arg: "N", default: 1, doc: "seed" },
+      profile: {
+        type: "choice",
+        choices: ["quick", "full"],
+        doc: "a size profile, described at a length that needs a second line",
+      },
+      verbose: { type: "boolean", doc: "talk" },
+    }),
+    [
+      "  --seed N               seed (default 1)",
+      "  --profile quick|full   a size profile, described at a length that needs a",
+      "                         second line",
+      "  --verbose              talk",
+      "  -h, --help             this text",
+    ].join("\n"),
+  );
+  assertEquals(
+    flagUsage({ a: { type: "boolean", doc: "x" } }, { help: false }),
+    "  --a                    x",
+  );
+  // A long flag puts its description on the next line.
+  assertEquals(
+    flagUsage({
+      backend: { type: "choice", choices: ["node", "wasm", "cpu"], doc: "b" },
+    }, { help: false }),
+    "  --backend node|wasm|cpu\n                         b",
   );
 });

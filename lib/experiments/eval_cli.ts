@@ -24,10 +24,12 @@
  */
 
 import {
-  choiceFlag,
   commandLine,
+  type FlagTable,
+  flagUsage,
+  type FlagValues,
   joinPath,
-  parseFlags,
+  parseCommand,
   shownPath,
   type Split,
   SPLITS,
@@ -36,68 +38,58 @@ import {
   userPath,
   writeTextAtomic,
 } from "../data/mod.ts";
-import { BACKEND_REQUESTS, type BackendRequest } from "../backend/mod.ts";
+import { BACKEND_REQUESTS } from "../backend/mod.ts";
 import { evaluateRun } from "./evaluate.ts";
 
+/** The flags of `deno task eval`, each declared once (usage and checks). */
+export const EVAL_FLAGS = {
+  run: {
+    type: "string",
+    arg: "DIR",
+    doc: "run folder written by deno task train",
+  },
+  data: {
+    type: "string",
+    arg: "DIR",
+    doc:
+      "evaluate on this dataset folder instead of the run's (e.g. a copy of it elsewhere)",
+  },
+  allowOtherData: {
+    type: "boolean",
+    doc:
+      "accept data whose hash differs from the run's (another dataset on purpose, e.g. transfer); the result says so",
+  },
+  split: {
+    type: "choice",
+    choices: SPLITS,
+    default: "test",
+    doc: "split to evaluate",
+  },
+  ann: { type: "boolean", doc: "also search through an IVF-PQ index" },
+  backend: {
+    type: "choice",
+    choices: BACKEND_REQUESTS,
+    doc: "tfjs backend",
+    defaultText: "the run's",
+  },
+} as const satisfies FlagTable;
+
 const USAGE =
-  `usage: deno task eval --run DIR [--data DIR] [--allow-other-data] [--split test|valid|train] [--ann] [--backend B]
+  `usage: deno task eval --run DIR [--data DIR] [--allow-other-data] [--split test|valid|train] [--ann] [--backend NAME]
 
-  --run DIR      run folder written by deno task train
-  --data DIR     evaluate on this dataset folder instead of the run's
-                 (e.g. a copy of it elsewhere)
-  --allow-other-data
-                 accept data whose hash differs from the run's (another
-                 dataset on purpose, e.g. transfer); the result says so
-  --split S      split to evaluate (default test)
-  --ann          also search through an IVF-PQ index
-  --backend B    ${BACKEND_REQUESTS.join(" | ")} (default: the run's)
-  -h, --help     this text`;
+${flagUsage(EVAL_FLAGS)}`;
 
-/** Parsed flags of the eval command. */
-export interface EvalArgs {
-  /** Run folder. */
-  run?: string;
-  /** Dataset override. */
-  data?: string;
-  /** Accept data other than the run's. */
-  allowOtherData: boolean;
-  /** Split. */
-  split: Split;
-  /** IVF-PQ too. */
-  ann: boolean;
-  /** Backend override. */
-  backend?: BackendRequest;
+/** Parsed flags of the eval command ({@link EVAL_FLAGS}). */
+export type EvalArgs = FlagValues<typeof EVAL_FLAGS> & {
   /** Print usage. */
   help: boolean;
-}
+};
 
 /** Parses the command line; throws a {@link UsageError} on bad flags. */
 export function parseEvalArgs(args: readonly string[]): EvalArgs {
-  const { values } = parseFlags(args, {
-    options: {
-      run: { type: "string" },
-      data: { type: "string" },
-      "allow-other-data": { type: "boolean", default: false },
-      split: { type: "string", default: "test" },
-      ann: { type: "boolean", default: false },
-      backend: { type: "string" },
-    },
-  });
-  if (values.help) {
-    return { split: "test", ann: false, allowOtherData: false, help: true };
-  }
-  if (!values.run) throw new UsageError("--run DIR is required");
-  return {
-    run: values.run,
-    data: values.data,
-    allowOtherData: values["allow-other-data"],
-    split: choiceFlag("split", values.split, { choices: SPLITS }) as Split,
-    ann: values.ann,
-    backend: choiceFlag("backend", values.backend, {
-      choices: BACKEND_REQUESTS,
-    }),
-    help: false,
-  };
+  const { help, values } = parseCommand(args, EVAL_FLAGS);
+  if (!help && !values.run) throw new UsageError("--run DIR is required");
+  return { ...values, help };
 }
 
 /**

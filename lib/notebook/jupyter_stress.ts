@@ -19,7 +19,13 @@
  * @module
  */
 
-import { commandLine, intFlag, parseFlags, userPath } from "../data/mod.ts";
+import {
+  commandLine,
+  type FlagTable,
+  flagUsage,
+  parseCommand,
+  userPath,
+} from "../data/mod.ts";
 import { repoRoot } from "./context.ts";
 import {
   type JupyterRun,
@@ -32,7 +38,7 @@ import { reproduce } from "./reproduce.ts";
 
 /** Options of {@link jupyterStress}. */
 export interface StressOptions {
-  /** Jupyter passes (default 10). */
+  /** Jupyter passes (default {@link DEFAULT_STRESS_RUNS}). */
   runs?: number;
   /** Output folder shared with the headless pass (default `<root>/out`). */
   out?: string;
@@ -98,7 +104,7 @@ export async function jupyterStress(
   const log = options.log ?? console.log;
   const root = repoRoot();
   const out = options.out ?? `${root}/out`;
-  const runs = options.runs ?? 10;
+  const runs = options.runs ?? DEFAULT_STRESS_RUNS;
   log(`headless pass (quick) into ${out}`);
   const headless = await reproduce({
     out,
@@ -163,6 +169,32 @@ export async function jupyterStress(
   return result;
 }
 
+/** Jupyter passes of a stress run when not told otherwise. */
+export const DEFAULT_STRESS_RUNS = 10;
+
+/** The flags of `deno task jupyter-stress`, each declared once. */
+const STRESS_FLAGS = {
+  runs: {
+    type: "integer",
+    arg: "N",
+    min: 1,
+    default: DEFAULT_STRESS_RUNS,
+    doc: "Jupyter passes",
+  },
+  out: {
+    type: "string",
+    arg: "DIR",
+    doc: "output folder shared with the headless pass",
+    defaultText: "out/",
+  },
+  only: {
+    type: "strings",
+    arg: "NAME",
+    doc: "only this notebook (repeatable)",
+  },
+  noLoad: { type: "boolean", doc: "do not keep a core busy" },
+} as const satisfies FlagTable;
+
 const USAGE = `Usage: deno task jupyter-stress [options]
 
 Runs the headless pass once (skipped where unchanged), then the Jupyter pass
@@ -170,31 +202,20 @@ over the notebooks N times with one core kept busy, and prints lost outputs
 per run and in total. Exits 1 if any output was lost or a cell failed.
 
 Options:
-  --runs N      Jupyter passes (default 10)
-  --out DIR     output folder shared with the headless pass (default out/)
-  --only NAME   only this notebook (repeatable)
-  --no-load     do not keep a core busy
-  -h, --help    this text
+${flagUsage(STRESS_FLAGS)}
 `;
 
 /** The checked command line: the options of {@link jupyterStress}. */
 function parseStressArgs(args: readonly string[]) {
-  const { values } = parseFlags(args, {
-    options: {
-      runs: { type: "string", default: "10" },
-      out: { type: "string" },
-      only: { type: "string", multiple: true },
-      "no-load": { type: "boolean", default: false },
-    },
-  });
+  const { help, values } = parseCommand(args, STRESS_FLAGS);
   const options: StressOptions = {
-    runs: intFlag("runs", values.runs, { min: 1 }),
+    runs: values.runs,
     // Relative paths are the user's (deno task runs in the repository).
     out: values.out === undefined ? undefined : userPath(values.out),
     only: values.only,
-    load: !values["no-load"],
+    load: !values.noLoad,
   };
-  return { help: values.help, options };
+  return { help, options };
 }
 
 /** The command line: returns the exit status. */

@@ -21,104 +21,90 @@
  */
 
 import {
-  choiceFlag,
   commandLine,
-  intFlag,
+  type FlagTable,
+  flagUsage,
+  type FlagValues,
   joinPath,
-  parseFlags,
+  parseCommand,
   readJson,
   shownPath,
   UsageError,
   userPath,
 } from "../data/mod.ts";
-import { BACKEND_REQUESTS, type BackendRequest } from "../backend/mod.ts";
+import { BACKEND_REQUESTS } from "../backend/mod.ts";
 import { ConfigError, resolveConfig } from "./config.ts";
 import { RUN_FILES } from "./run_files.ts";
 import { describeEarlyStopping } from "./early_stopping.ts";
 import { train } from "./train.ts";
 
+/** The flags of `deno task train`, each declared once (usage and checks). */
+export const TRAIN_FLAGS = {
+  config: {
+    type: "string",
+    arg: "FILE",
+    doc: "training config (JSON; docs/train_options.md)",
+  },
+  out: {
+    type: "string",
+    arg: "DIR",
+    doc: "run folder",
+    defaultText: "runs/<tower>-<loss>-<config hash>",
+  },
+  backend: {
+    type: "choice",
+    choices: BACKEND_REQUESTS,
+    doc: "tfjs backend (overrides the config's)",
+  },
+  data: {
+    type: "string",
+    arg: "DIR",
+    doc: 'dataset folder (overrides the config\'s "data")',
+  },
+  resume: {
+    type: "boolean",
+    doc:
+      "continue the run in --out from its last checkpoint (a finished run: nothing to do)",
+  },
+  threads: {
+    type: "integer",
+    arg: "N",
+    default: 1,
+    min: 1,
+    max: 2,
+    doc:
+      "1 or 2: two workers, one tower each (same numbers) or, for towers that share weights, half of each batch each (same numbers up to float rounding); wasm/cpu only; about 2× the memory",
+  },
+  quiet: { type: "boolean", doc: "no progress lines" },
+} as const satisfies FlagTable;
+
 const USAGE =
-  `usage: deno task train --config FILE [--out DIR] [--backend B] [--data DIR] [--resume]
+  `usage: deno task train --config FILE [--out DIR] [--backend NAME] [--data DIR] [--resume]
        [--threads 1|2]
 
-  --config FILE   training config (JSON; see lib/train/config.ts)
-  --out DIR       run folder (default runs/<tower>-<loss>-<config hash>)
-  --backend B     ${BACKEND_REQUESTS.join(" | ")} (overrides the config)
-  --data DIR      dataset folder (overrides the config's "data")
-  --resume        continue the run in --out from its last checkpoint
-                  (a finished run: nothing to do)
-  --threads N     1 (default) or 2: two workers, one tower each (same
-                  numbers) or, for towers that share weights, half of each
-                  batch each (same numbers up to float rounding); wasm/cpu
-                  only; about 2× the memory
-  --quiet         no progress lines
-  -h, --help      this text
+${flagUsage(TRAIN_FLAGS)}
 
 After training: deno task eval --run DIR`;
 
 // The tests and callers of this command catch its mistakes by this name.
 export { UsageError };
 
-/** Parsed flags of the train command. */
-export interface TrainArgs {
-  /** Config file. */
-  config?: string;
-  /** Run folder. */
-  out?: string;
-  /** Backend override. */
-  backend?: BackendRequest;
-  /** Dataset override. */
-  data?: string;
-  /** Resume. */
-  resume: boolean;
-  /** Cores for the steps (1 or 2). */
-  threads: number;
-  /** No progress output. */
-  quiet: boolean;
+/** Parsed flags of the train command ({@link TRAIN_FLAGS}). */
+export type TrainArgs = FlagValues<typeof TRAIN_FLAGS> & {
   /** Print usage. */
   help: boolean;
-}
+};
 
 /** Parses the command line; throws {@link UsageError} on bad flags. */
 export function parseTrainArgs(args: readonly string[]): TrainArgs {
-  const { values } = parseFlags(args, {
-    options: {
-      config: { type: "string" },
-      out: { type: "string" },
-      backend: { type: "string" },
-      data: { type: "string" },
-      resume: { type: "boolean", default: false },
-      threads: { type: "string" },
-      quiet: { type: "boolean", default: false },
-    },
-  });
-  if (values.help) {
-    return { resume: false, quiet: false, threads: 1, help: true };
-  }
-  const threads = intFlag("threads", values.threads, { min: 1 }) ?? 1;
-  if (threads > 2) {
-    throw new UsageError(
-      `--threads is 1 or 2 (two workers), got ${threads}`,
-    );
-  }
-  const backend = choiceFlag("backend", values.backend, {
-    choices: BACKEND_REQUESTS,
-  });
+  const { help, values } = parseCommand(args, TRAIN_FLAGS);
+  if (help) return { ...values, help };
   if (values.config === undefined && !(values.resume && values.out)) {
     throw new UsageError(
       "--config FILE is required (or --resume with --out DIR)",
     );
   }
-  return {
-    config: values.config,
-    out: values.out,
-    backend,
-    data: values.data,
-    resume: values.resume,
-    threads,
-    quiet: values.quiet,
-    help: false,
-  };
+  return { ...values, help };
 }
 
 async function readConfigFile(path: string): Promise<unknown> {
