@@ -95,6 +95,8 @@ export interface NumberSpec<
   readonly strict?: boolean;
   /** Upper bound, inclusive (default ∞). */
   readonly max?: number;
+  /** The upper bound is exclusive (default false), e.g. a share < 1. */
+  readonly strictMax?: boolean;
   /** Accepted as a scalar tensor / tf.Variable by the losses. */
   readonly tensor: T;
 }
@@ -179,7 +181,12 @@ export type Resolved<T extends OptionTable> = {
   -readonly [K in keyof T]: ValueOf<T[K]>;
 };
 
-type Bounds = { min: number; strict?: boolean; max?: number };
+type Bounds = {
+  min: number;
+  strict?: boolean;
+  max?: number;
+  strictMax?: boolean;
+};
 type Check = SpecBase["check"];
 
 /** Declares a number option (numbers only). */
@@ -250,11 +257,11 @@ export function valueLabel(value: number): string {
   return Math.abs(value - 1 / 30) < 1e-12 ? "1/30" : String(value);
 }
 
-/** "≥ 0", "> 0", "≥ 0 and ≤ 1": the range of a number spec, in words. */
+/** "≥ 0", "> 0", "≥ 0 and ≤ 1", "≥ 0 and < 1": a number spec's range in words. */
 function range(s: Bounds): string {
   const max = s.max ?? Infinity;
   return `${s.strict ? ">" : "≥"} ${s.min}` +
-    (max < Infinity ? ` and ≤ ${max}` : "");
+    (max < Infinity ? ` and ${s.strictMax ? "<" : "≤"} ${max}` : "");
 }
 
 function integerProblem(value: unknown, lo: number, hi: number) {
@@ -296,7 +303,8 @@ function boundsProblem(
       const v = value as number;
       const max = spec.max ?? Infinity;
       const ok = typeof v === "number" && Number.isFinite(v) &&
-        (spec.strict ? v > spec.min : v >= spec.min) && v <= max;
+        (spec.strict ? v > spec.min : v >= spec.min) &&
+        (spec.strictMax ? v < max : v <= max);
       return ok ? null : whole(
         `must be a finite number ${range(spec)}, got ${showValue(value)}`,
       );

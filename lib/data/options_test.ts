@@ -114,6 +114,18 @@ Deno.test("optionProblem: null when the value fits; a list entry's problem start
   assertEquals(optionProblem(TABLE.hidden, [1, 100]), null);
   assertEquals(optionProblem(TABLE.fields, ["b"]), null);
   assertEquals(optionProblem(TABLE.rate, 1), null);
+  const share = number({
+    default: 0,
+    min: 0,
+    max: 1,
+    strictMax: true,
+    doc: "a share",
+  });
+  assertEquals(optionProblem(share, 0.999), null);
+  assertEquals(
+    optionProblem(share, 1),
+    "must be a finite number ≥ 0 and < 1, got 1",
+  );
   assertEquals(
     optionProblem(TABLE.hidden, [1, 0]),
     "[1] must be an integer in [1, 100], got 0",

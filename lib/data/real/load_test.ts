@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "../../testing.ts";
+import { assertEquals, assertRejects, assertThrows } from "../../testing.ts";
 import { readDataset, writeDataset } from "../io.ts";
 import { loadRealDataset } from "./load.ts";
 import { withFiles } from "./testing.ts";
@@ -29,4 +29,29 @@ Deno.test("loadRealDataset dispatches by name; output survives Arrow", async () 
     RangeError,
     "unknown dataset 'esci'",
   );
+});
+
+Deno.test("every loader refuses a bad option by name before reading a file", async () => {
+  const cases: [string, Record<string, unknown>, string][] = [
+    ["wands", { variant: "both" }, 'option variant must be one of "auto"'],
+    ["wands", { unlabelled: "keep" }, "option unlabelled must be one of"],
+    ["wands", { testFraction: 1 }, "option testFraction must be a finite"],
+    ["scifact", { relevance: "all" }, "option relevance must be one of"],
+    ["scifact", { maxTextChars: -1 }, "option maxTextChars must be an integer"],
+    ["movielens", { minRating: 0 }, "option minRating must be a finite"],
+    ["wordnet", { partsOfSpeech: ["x"] }, 'option partsOfSpeech has "x"'],
+    ["wordnet", { lemmaInGloss: "maybe" }, "option lemmaInGloss must be one"],
+    ["wordnet", { seed: 0.5 }, "option seed must be an integer"],
+  ];
+  for (const [name, options, message] of cases) {
+    await assertRejects(
+      () =>
+        loadRealDataset(name as "wands", {
+          source: "/nonexistent-adaptive-retrieval",
+          ...options,
+        }),
+      RangeError,
+      message,
+    );
+  }
 });

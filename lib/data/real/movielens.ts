@@ -5,6 +5,7 @@
  * @module
  */
 
+import { number, type OptionTable, type Resolved } from "../options.ts";
 import { DataError } from "../io.ts";
 import {
   type Dataset,
@@ -20,14 +21,23 @@ import {
   resolveSource,
   type SourceOptions,
 } from "./source.ts";
-import { sortedPairs, splitQueryId } from "./split.ts";
+import { loaderOptions, sortedPairs, splitQueryId } from "./split.ts";
 import { queriesTable, realDataset, sortById } from "./tables.ts";
 
-/** Options of {@link loadMovielens}. */
-export interface MovielensOptions extends SourceOptions {
-  /** Ratings at or above this count as positives (default 4; 0.5–5). */
-  minRating?: number;
-}
+/** The MovieLens loader's options, each declared once. */
+export const MOVIELENS_OPTIONS = {
+  minRating: number({
+    default: 4,
+    min: 0.5,
+    max: 5,
+    doc: "ratings at or above this count as positives",
+  }),
+} as const satisfies OptionTable;
+
+/** Options of {@link loadMovielens} ({@link MOVIELENS_OPTIONS}). */
+export type MovielensOptions =
+  & SourceOptions
+  & Partial<Resolved<typeof MOVIELENS_OPTIONS>>;
 
 /** Users need this many positives to get a valid and a test item. */
 export const MIN_POSITIVES_FOR_HOLDOUT = 3;
@@ -66,12 +76,7 @@ export async function loadMovielens(
   options: MovielensOptions = {},
 ): Promise<Dataset> {
   const dir = resolveSource("movielens", options);
-  const minRating = options.minRating ?? 4;
-  if (!Number.isFinite(minRating) || minRating < 0.5 || minRating > 5) {
-    throw new RangeError(
-      `option minRating must be in [0.5, 5], got ${minRating}`,
-    );
-  }
+  const { minRating } = loaderOptions(MOVIELENS_OPTIONS, options);
   await requireSourceDir("movielens", dir, ["movies.csv", "ratings.csv"]);
   const mSrc = await readSourceFile("movielens", dir, "movies.csv");
   const rSrc = await readSourceFile("movielens", dir, "ratings.csv");

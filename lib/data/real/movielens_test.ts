@@ -132,7 +132,7 @@ Deno.test("loadMovielens: bad input names file, column and row", async () => {
     await assertRejects(
       () => loadMovielens({ source: dir, minRating: 6 }),
       RangeError,
-      "option minRating must be in [0.5, 5], got 6",
+      "option minRating must be a finite number ≥ 0.5 and ≤ 5, got 6",
     );
   });
 });

@@ -7,6 +7,12 @@
  */
 
 import { unzipSync } from "fflate";
+import {
+  choice,
+  integer,
+  type OptionTable,
+  type Resolved,
+} from "../options.ts";
 import { DataError } from "../io.ts";
 import type { Dataset, Split } from "../schema.ts";
 import {
@@ -23,10 +29,11 @@ import {
   type SourceOptions,
 } from "./source.ts";
 import {
-  checkFraction,
-  DEFAULT_VALID_FRACTION,
+  loaderOptions,
   pickFraction,
   sortedPairs,
+  SPLIT_SEED,
+  VALID_FRACTION,
 } from "./split.ts";
 import { queriesTable, realDataset, sortById, textItems } from "./tables.ts";
 
@@ -38,22 +45,27 @@ export const SCIFACT_MEMBERS = {
 } as const;
 
 /** Options of {@link loadScifact}. */
-export interface ScifactOptions extends SourceOptions {
-  /**
-   * Which documents are relevant to a claim (grade 3):
-   * - `cited` (default): every `cited_doc_ids` entry. These are exactly
-   *   BEIR's qrels (train 809 claims / 919 pairs, test 300 / 339).
-   * - `evidence`: only docs with sentence-level evidence
-   *   (`evidence_doc_id`); claims without evidence are then dropped.
-   */
-  relevance?: "cited" | "evidence";
-  /** Item text length cap in characters (default 1000; 0 = no cap). */
-  maxTextChars?: number;
-  /** Share of training claims moved to valid (default 0.1). */
-  validFraction?: number;
-  /** Seed of the valid carve-out (default 0). */
-  seed?: number;
-}
+/** The SciFact loader's options, each declared once. */
+export const SCIFACT_OPTIONS = {
+  relevance: choice({
+    choices: ["cited", "evidence"],
+    default: "cited",
+    doc:
+      "which documents are relevant to a claim (grade 3): cited, every cited_doc_ids entry (exactly BEIR's qrels: train 809 claims / 919 pairs, test 300 / 339); evidence, only docs with sentence-level evidence (evidence_doc_id), claims without evidence dropped",
+  }),
+  maxTextChars: integer({
+    default: 1000,
+    min: 0,
+    doc: "item text length cap in characters (0: no cap)",
+  }),
+  validFraction: VALID_FRACTION,
+  seed: SPLIT_SEED,
+} as const satisfies OptionTable;
+
+/** Options of {@link loadScifact} ({@link SCIFACT_OPTIONS}). */
+export type ScifactOptions =
+  & SourceOptions
+  & Partial<Resolved<typeof SCIFACT_OPTIONS>>;
 
 const ESCAPES: Record<string, string> = {
   "\\": "\\",
@@ -272,23 +284,12 @@ export async function loadScifact(
   options: ScifactOptions = {},
 ): Promise<Dataset> {
   const dir = resolveSource("scifact", options);
-  const mode = options.relevance ?? "cited";
-  if (mode !== "cited" && mode !== "evidence") {
-    throw new RangeError(
-      `option relevance must be cited or evidence, got '${mode}'`,
-    );
-  }
-  const maxChars = options.maxTextChars ?? 1000;
-  if (!Number.isInteger(maxChars) || maxChars < 0) {
-    throw new RangeError(
-      `option maxTextChars must be an integer >= 0, got ${maxChars}`,
-    );
-  }
-  const validFraction = checkFraction(
-    "validFraction",
-    options.validFraction ?? DEFAULT_VALID_FRACTION,
-  );
-  const seed = options.seed ?? 0;
+  const {
+    relevance: mode,
+    maxTextChars: maxChars,
+    validFraction,
+    seed,
+  } = loaderOptions(SCIFACT_OPTIONS, options);
   await requireSourceDir("scifact", dir, ["scifact.zip"]);
   const zip = await readSourceFile("scifact", dir, "scifact.zip");
   const files = unzip(zip.path, zip.bytes);

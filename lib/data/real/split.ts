@@ -7,6 +7,14 @@
  */
 
 import { sha256Hex } from "../io.ts";
+import {
+  integer,
+  number,
+  type NumberSpec,
+  type OptionTable,
+  type Resolved,
+  resolveOptions,
+} from "../options.ts";
 import { Rng } from "../rng.ts";
 import { type PairsTable, type Split, SPLITS } from "../schema.ts";
 
@@ -26,12 +34,42 @@ export function splitQueryId(base: number, split: Split): number {
  */
 export const DEFAULT_VALID_FRACTION = 0.1;
 
-/** Checks a fraction option: finite, in [0, 1). */
-export function checkFraction(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0 || value >= 1) {
-    throw new RangeError(`option ${name} must be in [0, 1), got ${value}`);
-  }
-  return value;
+/** Declares a share of queries moved to a split: a number in [0, 1). */
+export function fraction(
+  value: number,
+  doc: string,
+): NumberSpec<false, number> {
+  return number({ default: value, min: 0, max: 1, strictMax: true, doc });
+}
+
+/** The valid share every real loader takes ({@link DEFAULT_VALID_FRACTION}). */
+export const VALID_FRACTION = fraction(
+  DEFAULT_VALID_FRACTION,
+  "share of the training queries moved to the valid split",
+);
+
+/** The seed of a real loader's split carve-outs. */
+export const SPLIT_SEED = integer({
+  default: 0,
+  min: -(2 ** 31),
+  doc: "seed of the split carve-outs",
+});
+
+/**
+ * A real loader's options with their defaults, checked against its table;
+ * a bad value throws a `RangeError` naming the option (`option
+ * validFraction must be …`). Keys of other loaders are ignored: the
+ * options of `loadRealDataset` are all the loaders' together.
+ */
+export function loaderOptions<T extends OptionTable>(
+  table: T,
+  options: object,
+): Resolved<T> {
+  return resolveOptions(table, options as Record<string, unknown>, {
+    fail: (name, problem) => {
+      throw new RangeError(`option ${name} ${problem}`);
+    },
+  });
 }
 
 /**

@@ -1,12 +1,14 @@
 import { assertEquals, assertThrows } from "../../testing.ts";
 import {
-  checkFraction,
   countBySplit,
+  fraction,
   hashedSplit,
+  loaderOptions,
   pickFraction,
   relevanceBySplit,
   shuffledKeys,
   sortedPairs,
+  SPLIT_SEED,
   splitQueryId,
 } from "./split.ts";
 
@@ -40,15 +42,23 @@ Deno.test("pickFraction: size, determinism, independent of input order", () => {
   assertEquals(Array.from(order).sort((x, y) => x - y), keys);
 });
 
-Deno.test("checkFraction rejects values outside [0, 1)", () => {
-  assertEquals(checkFraction("f", 0.25), 0.25);
+Deno.test("loaderOptions: defaults, and a fraction outside [0, 1) named", () => {
+  const table = { f: fraction(0.25, "a share"), seed: SPLIT_SEED };
+  assertEquals(loaderOptions(table, {}), { f: 0.25, seed: 0 });
+  // Other loaders' options pass through unread.
+  assertEquals(loaderOptions(table, { f: 0.5, minRating: 3 }).f, 0.5);
   assertThrows(
-    () => checkFraction("f", 1),
+    () => loaderOptions(table, { f: 1 }),
     RangeError,
-    "option f must be in [0, 1)",
+    "option f must be a finite number ≥ 0 and < 1, got 1",
   );
-  assertThrows(() => checkFraction("f", -0.1), RangeError, "got -0.1");
-  assertThrows(() => checkFraction("f", NaN), RangeError, "got NaN");
+  assertThrows(() => loaderOptions(table, { f: -0.1 }), RangeError, "got -0.1");
+  assertThrows(() => loaderOptions(table, { f: NaN }), RangeError, "got NaN");
+  assertThrows(
+    () => loaderOptions(table, { seed: 1.5 }),
+    RangeError,
+    "option seed must be an integer",
+  );
 });
 
 Deno.test("sortedPairs orders by query then item; counts per split", () => {

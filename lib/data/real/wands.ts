@@ -12,6 +12,7 @@
  * @module
  */
 
+import { choice, type OptionTable, type Resolved } from "../options.ts";
 import { DataError, joinPath } from "../io.ts";
 import type { Dataset, ItemsTable, Split } from "../schema.ts";
 import { anyColumnIndex, type CsvTable, intCell, sourceCsv } from "./csv.ts";
@@ -24,12 +25,14 @@ import {
   type SourceOptions,
 } from "./source.ts";
 import {
-  checkFraction,
-  DEFAULT_VALID_FRACTION,
+  fraction,
+  loaderOptions,
   pickFraction,
   shuffledKeys,
   sortedPairs,
+  SPLIT_SEED,
   splitQueryId,
+  VALID_FRACTION,
 } from "./split.ts";
 import {
   queriesTable,
@@ -61,27 +64,34 @@ export const WANDS_SUBSET_FILES = {
 } as const;
 
 /** Options of {@link loadWands}. */
-export interface WandsOptions extends SourceOptions {
-  /**
-   * `subset`, `full`, or `auto` (default): `full` when `product.csv` and
-   * `label.csv` are both in the folder, else `subset`.
-   */
-  variant?: "auto" | "subset" | "full";
-  /** Seed of the query carve-outs (default 0). */
-  seed?: number;
-  /** Share of training queries moved to valid (default 0.1). */
-  validFraction?: number;
-  /** Full variant only: share of all queries put in test (default 0.2). */
-  testFraction?: number;
-  /**
-   * What to do with WANDS queries that have no pair: `train` (default) keeps
-   * them as train queries without pairs, so all 480 query texts are present
-   * while no metric can be computed on them; `drop` leaves them out.
-   */
-  unlabelled?: "train" | "drop";
-}
+/** The WANDS loader's options, each declared once. */
+export const WANDS_OPTIONS = {
+  variant: choice({
+    choices: ["auto", "subset", "full"],
+    default: "auto",
+    doc:
+      "auto: full when product.csv and label.csv are both in the folder, else subset",
+  }),
+  seed: SPLIT_SEED,
+  validFraction: VALID_FRACTION,
+  testFraction: fraction(
+    0.2,
+    "full variant only: share of all queries put in test",
+  ),
+  unlabelled: choice({
+    choices: ["train", "drop"],
+    default: "train",
+    doc:
+      "WANDS queries that have no pair: train keeps them as train queries without pairs (all 480 query texts present, no metric computed on them); drop leaves them out",
+  }),
+} as const satisfies OptionTable;
 
-type Unlabelled = NonNullable<WandsOptions["unlabelled"]>;
+/** Options of {@link loadWands} ({@link WANDS_OPTIONS}). */
+export type WandsOptions =
+  & SourceOptions
+  & Partial<Resolved<typeof WANDS_OPTIONS>>;
+
+type Unlabelled = Resolved<typeof WANDS_OPTIONS>["unlabelled"];
 
 /**
  * Key under which query and product strings are matched: lower case, runs
@@ -193,12 +203,8 @@ function better(a: string, b: string): boolean {
  */
 export async function loadWands(options: WandsOptions = {}): Promise<Dataset> {
   const dir = resolveSource("wands", options);
-  const seed = options.seed ?? 0;
-  const validFraction = checkFraction(
-    "validFraction",
-    options.validFraction ?? DEFAULT_VALID_FRACTION,
-  );
-  const variant = options.variant ?? "auto";
+  const resolved = loaderOptions(WANDS_OPTIONS, options);
+  const { seed, validFraction, variant, unlabelled } = resolved;
   const full = ["product.csv", "label.csv"];
   const expected = variant === "full"
     ? ["query.csv", ...full]
@@ -208,19 +214,9 @@ export async function loadWands(options: WandsOptions = {}): Promise<Dataset> {
   if (variant === "auto") {
     useFull = (await fileExists(joinPath(dir, "product.csv"))) &&
       (await fileExists(joinPath(dir, "label.csv")));
-  } else if (variant !== "subset" && variant !== "full") {
-    throw new RangeError(
-      `option variant must be auto, subset or full, got '${variant}'`,
-    );
-  }
-  const unlabelled = options.unlabelled ?? "train";
-  if (unlabelled !== "train" && unlabelled !== "drop") {
-    throw new RangeError(
-      `option unlabelled must be train or drop, got '${unlabelled}'`,
-    );
   }
   return useFull
-    ? await loadFull(dir, seed, validFraction, unlabelled, options)
+    ? await loadFull(dir, seed, validFraction, unlabelled, resolved)
     : await loadSubset(dir, seed, validFraction, unlabelled);
 }
 
@@ -389,12 +385,9 @@ async function loadFull(
   seed: number,
   validFraction: number,
   unlabelled: Unlabelled,
-  options: WandsOptions,
+  options: Resolved<typeof WANDS_OPTIONS>,
 ): Promise<Dataset> {
-  const testFraction = checkFraction(
-    "testFraction",
-    options.testFraction ?? 0.2,
-  );
+  const { testFraction } = options;
   if (testFraction + validFraction >= 1) {
     throw new RangeError(
       `testFraction + validFraction must be < 1, got ${

@@ -146,7 +146,7 @@ Deno.test("loadWands: missing folder, column or label give clear errors", async 
   await assertRejects(
     () => loadWands({ source: "/x", validFraction: 1 }),
     RangeError,
-    "option validFraction must be in [0, 1), got 1",
+    "option validFraction must be a finite number ≥ 0 and < 1, got 1",
   );
 });
 

@@ -9,6 +9,13 @@
  * @module
  */
 
+import {
+  choice,
+  integer,
+  type OptionTable,
+  type Resolved,
+  subset,
+} from "../options.ts";
 import { DataError, joinPath } from "../io.ts";
 import type { Dataset, ItemsTable, Split } from "../schema.ts";
 import { decodeUtf8 } from "./csv.ts";
@@ -21,9 +28,10 @@ import {
   type SourceStatus,
 } from "./source.ts";
 import {
-  checkFraction,
   DEFAULT_VALID_FRACTION,
+  fraction,
   hashedSplit,
+  loaderOptions,
   sortedPairs,
 } from "./split.ts";
 import {
@@ -43,7 +51,6 @@ import {
   synsetId,
   WORDNET_DATA_FILES,
   WORDNET_POS,
-  type WordnetPos,
   type WordnetSynset,
 } from "./wordnet_format.ts";
 
@@ -54,21 +61,28 @@ export const WORDNET_SYSTEM_DIR = "/usr/share/wordnet";
 export const WORDNET_FOLDER = "wordnet";
 
 /** Options of {@link loadWordnet}. */
-export interface WordnetOptions extends SourceOptions {
-  /** Parts of speech to read (default all four: n, v, a, r). */
-  partsOfSpeech?: readonly WordnetPos[];
-  /**
-   * What to do with a synset whose definition names one of its own lemmas
-   * verbatim (about 6% of them): `keep` (default) or `drop` its pair.
-   */
-  lemmaInGloss?: "keep" | "drop";
-  /** Share of queries in valid (default 0.1). */
-  validFraction?: number;
-  /** Share of queries in test (default 0.1). */
-  testFraction?: number;
-  /** Seed of the split hash (default 0). */
-  seed?: number;
-}
+/** The WordNet loader's options, each declared once. */
+export const WORDNET_OPTIONS = {
+  partsOfSpeech: subset({
+    choices: WORDNET_POS,
+    default: WORDNET_POS,
+    doc: "parts of speech to read",
+  }),
+  lemmaInGloss: choice({
+    choices: ["keep", "drop"],
+    default: "keep",
+    doc:
+      "a synset whose definition names one of its own lemmas verbatim (about 6% of them): keep or drop its pair",
+  }),
+  validFraction: fraction(DEFAULT_VALID_FRACTION, "share of queries in valid"),
+  testFraction: fraction(0.1, "share of queries in test"),
+  seed: integer({ default: 0, min: -(2 ** 31), doc: "seed of the split hash" }),
+} as const satisfies OptionTable;
+
+/** Options of {@link loadWordnet} ({@link WORDNET_OPTIONS}). */
+export type WordnetOptions =
+  & SourceOptions
+  & Partial<Resolved<typeof WORDNET_OPTIONS>>;
 
 function isDirectorySync(path: string): boolean {
   try {
@@ -146,42 +160,20 @@ async function readDataText(
 }
 
 function checkOptions(options: WordnetOptions) {
-  const parts = options.partsOfSpeech ?? WORDNET_POS;
-  if (
-    parts.length === 0 ||
-    !parts.every((p) => (WORDNET_POS as readonly string[]).includes(p))
-  ) {
+  const o = loaderOptions(WORDNET_OPTIONS, options);
+  if (o.validFraction + o.testFraction >= 1) {
     throw new RangeError(
-      `option partsOfSpeech must list some of ${WORDNET_POS.join(", ")}, ` +
-        `got [${parts.join(", ")}]`,
+      `options validFraction + testFraction must be < 1, got ${
+        o.validFraction + o.testFraction
+      }`,
     );
-  }
-  const lemmaInGloss = options.lemmaInGloss ?? "keep";
-  if (lemmaInGloss !== "keep" && lemmaInGloss !== "drop") {
-    throw new RangeError(
-      `option lemmaInGloss must be keep or drop, got '${lemmaInGloss}'`,
-    );
-  }
-  const valid = checkFraction(
-    "validFraction",
-    options.validFraction ?? DEFAULT_VALID_FRACTION,
-  );
-  const test = checkFraction("testFraction", options.testFraction ?? 0.1);
-  if (valid + test >= 1) {
-    throw new RangeError(
-      `options validFraction + testFraction must be < 1, got ${valid + test}`,
-    );
-  }
-  const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) {
-    throw new RangeError(`option seed must be an integer, got ${seed}`);
   }
   return {
-    parts: WORDNET_POS.filter((p) => parts.includes(p)),
-    lemmaInGloss,
-    valid,
-    test,
-    seed,
+    parts: o.partsOfSpeech,
+    lemmaInGloss: o.lemmaInGloss,
+    valid: o.validFraction,
+    test: o.testFraction,
+    seed: o.seed,
   };
 }
 
