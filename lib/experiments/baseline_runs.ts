@@ -41,7 +41,7 @@ import {
   roundMetric,
 } from "./evaluate.ts";
 import { cachedRun } from "./run_cache.ts";
-import { experimentsWorkers, runInWorkers } from "./workers.ts";
+import { runInWorkers } from "./workers.ts";
 import {
   BASELINE_EVAL_VERSION,
   BASELINE_PER_QUERY_FILE,
@@ -452,22 +452,12 @@ export async function runBaselineGrid(
         } s (${row.dir})`,
     );
   };
-  const workers = Math.min(
-    options.workers ?? experimentsWorkers(),
-    tasks.length,
-  );
-  if (workers <= 1) {
-    for (let i = 0; i < tasks.length; i++) {
-      done(i, await baselineRunTask(tasks[i]));
-    }
-  } else {
-    await runInWorkers(tasks, {
-      script: new URL("./baseline_worker.ts", import.meta.url),
-      workers,
-      runHere: baselineRunTask,
-      describe: (t) => `baseline run "${t.spec.name}"`,
-      done,
-    });
-  }
+  await runInWorkers(tasks, {
+    script: new URL("./baseline_worker.ts", import.meta.url),
+    workers: options.workers,
+    runHere: baselineRunTask,
+    describe: (t) => `baseline run "${t.spec.name}"`,
+    done,
+  });
   return rows;
 }

@@ -72,7 +72,7 @@ import {
   writePairValues,
 } from "./pair_values.ts";
 import { cachedRun, runKey } from "./run_cache.ts";
-import { experimentsWorkers, runInWorkers } from "./workers.ts";
+import { runInWorkers } from "./workers.ts";
 
 /**
  * Version of the run layout and metrics; part of every run key. 2: the
@@ -578,7 +578,7 @@ export interface RunGridOptions {
   logs?: boolean;
   /** Bootstrap resamples (default the profile's). */
   bootstrapSamples?: number;
-  /** Parallel workers (default {@link experimentsWorkers}). */
+  /** Parallel workers (default `experimentsWorkers()`; 1: this thread). */
   workers?: number;
   /** Called after every finished task. */
   onProgress?: (done: number, total: number, run: ExperimentsRun) => void;
@@ -656,24 +656,13 @@ export async function runExperimentGrid(
     count++;
     options.onProgress?.(count, unique.length, run);
   };
-  const workers = Math.min(
-    options.workers ?? experimentsWorkers(),
-    unique.length,
-  );
-  if (workers <= 1) {
-    for (let i = 0; i < unique.length; i++) {
-      done(i, await experimentsRunTask(unique[i]));
-    }
-  } else {
-    await runInWorkers(unique, {
-      script: new URL("./worker.ts", import.meta.url),
-      workers,
-      runHere: experimentsRunTask,
-      describe: (t) =>
-        `"${t.config.name}" on ${t.dataset.name}, seed ${t.seed}`,
-      done,
-    });
-  }
+  await runInWorkers(unique, {
+    script: new URL("./worker.ts", import.meta.url),
+    workers: options.workers,
+    runHere: experimentsRunTask,
+    describe: (t) => `"${t.config.name}" on ${t.dataset.name}, seed ${t.seed}`,
+    done,
+  });
   return tasks.map((t, i) => ({
     ...results[uniqueIndex.get(keys[i])!],
     ...runIdentity(t),

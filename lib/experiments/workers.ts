@@ -36,8 +36,11 @@ interface WorkerLike {
 export interface WorkerPoolOptions<T, R> {
   /** The worker script (one that calls {@link serveTasks}). */
   script: URL;
-  /** Number of workers. */
-  workers: number;
+  /**
+   * Number of workers (default {@link experimentsWorkers}), at most one per
+   * task; 1 runs every task in this thread.
+   */
+  workers?: number;
   /** Runs a task in this thread, when no worker can be started. */
   runHere: (task: T) => Promise<R>;
   /** Names a task in error messages. */
@@ -47,28 +50,36 @@ export interface WorkerPoolOptions<T, R> {
 }
 
 /**
- * Runs `tasks` in a pool of workers (or, when workers cannot be started,
- * one after the other in this thread). The first failure stops handing
- * out tasks and rejects with the task's name and the error.
+ * Runs `tasks` in a pool of workers (or, with one worker, or when workers
+ * cannot be started, one after the other in this thread). The first
+ * failure stops handing out tasks and rejects with the task's name and the
+ * error.
  */
 export async function runInWorkers<T, R>(
   tasks: readonly T[],
   options: WorkerPoolOptions<T, R>,
 ): Promise<void> {
   const { describe, done } = options;
+  const workers = Math.min(
+    options.workers ?? experimentsWorkers(),
+    tasks.length,
+  );
+  const here = async () => {
+    for (let i = 0; i < tasks.length; i++) {
+      done(i, await options.runHere(tasks[i]));
+    }
+  };
+  if (workers <= 1) return await here();
   const pool: WorkerLike[] = [];
   try {
-    for (let i = 0; i < options.workers; i++) {
+    for (let i = 0; i < workers; i++) {
       pool.push(
         new Worker(options.script, { type: "module" }) as unknown as WorkerLike,
       );
     }
   } catch {
     pool.forEach((w) => w.terminate());
-    for (let i = 0; i < tasks.length; i++) {
-      done(i, await options.runHere(tasks[i]));
-    }
-    return;
+    return await here();
   }
   let next = 0;
   try {
