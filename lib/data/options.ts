@@ -1,15 +1,20 @@
 /**
  * One declaration per option: every options object of the package (the
- * losses', the towers', the features', the training config's) declares its
- * options once, as a table of {@link OptionSpec}s (type, default, bounds,
- * one line of documentation). Everything else is derived from the table:
+ * losses', the towers', the features', the training config's, the
+ * synthetic catalogue's and the real loaders') declares its options once,
+ * as a table of {@link OptionSpec}s (type, default, bounds, one line of
+ * documentation). Everything else is derived from the table:
  *
  * - the TypeScript type of the resolved options ({@link Resolved});
  * - the defaults and the checks, with one wording of every message
  *   ({@link optionProblem}); each caller raises them in its own error type,
  *   naming its own path (`loss.alpha`, `TowerConfig(dpsr).beta`), through
  *   {@link resolveOptions};
- * - the documentation: {@link optionsTable} renders a table as Markdown.
+ * - the documentation: {@link optionsTable} renders a table as Markdown,
+ *   {@link optionsDocument} a generated docs/*_options.md.
+ *
+ * The commands' flags have their own tables (`cli_args.ts`): a flag is
+ * text to parse, and its usage line is another format.
  *
  * The tables are plain data (no schema library: six kinds of option and a
  * cross-option check do not earn a dependency, and the messages keep the
