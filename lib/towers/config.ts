@@ -75,6 +75,8 @@ const EMBED_DIM = integer({
   doc: "width of the hashed-unit embeddings",
 });
 const MAX_WIDTH = 1e8;
+// The largest item-id space a tower's id table may span.
+const MAX_ITEMS = 1e8;
 
 // The id table is keyed by item_id, so it spans the ids, not the rows.
 function idSpace(context: OptionContext): number | undefined {
@@ -142,7 +144,7 @@ export const TOWER_OPTIONS = {
         missing: NUM_ITEMS_MISSING,
       },
       min: 1,
-      max: 1e8,
+      max: MAX_ITEMS,
       doc:
         "item-id embedding rows, padding excluded: the id space (ids 0 … n − 1 give n)",
     }),
@@ -217,12 +219,12 @@ export const TOWER_OPTIONS = {
         missing: NUM_ITEMS_MISSING,
       },
       min: 0,
-      max: 1e8,
+      max: MAX_ITEMS,
       doc:
         "item-id rows, padding excluded (the id space); stored as 0 when neither itemIdEmbedding nor userHistory needs the id table",
       check: (n, all) =>
         needsIds(all) && n === 0
-          ? "must be an integer in [1, 100000000] when itemIdEmbedding or userHistory is on, got 0"
+          ? `must be an integer in [1, ${MAX_ITEMS}] when itemIdEmbedding or userHistory is on, got 0`
           : null,
     }),
     shareEmbeddings: SHARE_EMBEDDINGS,
@@ -239,13 +241,8 @@ type KindConfig<K extends TowerKind> =
   & { kind: K; features: FeatureConfig }
   & Resolved<(typeof TOWER_OPTIONS)[K]>;
 
-/** Settings every tower has. */
-export interface TowerConfigBase {
-  /** Output dimension d of the towers (default 128). */
-  dim: number;
-  /** How texts become hashed ids (buckets = embedding rows, max lengths). */
-  features: FeatureConfig;
-}
+/** Settings every tower has: its output dimension d and the feature config. */
+export type TowerConfigBase = Pick<KindConfig<TowerKind>, "dim" | "features">;
 
 /** A resolved DSSM config ({@link TOWER_OPTIONS}`.dssm`). */
 export type DssmConfig = KindConfig<"dssm">;
