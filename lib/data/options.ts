@@ -426,6 +426,23 @@ export function resolveOptions<T extends OptionTable>(
   return out as Resolved<T>;
 }
 
+/**
+ * Every option of `table` at its default (derived ones from `context`),
+ * checked like any input: a default that fails its own check is a bug in
+ * the table, thrown as an `Error` naming the option.
+ */
+export function optionDefaults<T extends OptionTable>(
+  table: T,
+  context: OptionContext = {},
+): Resolved<T> {
+  return resolveOptions(table, {}, {
+    context,
+    fail: (name, problem) => {
+      throw new Error(`the default of ${name} ${problem}`);
+    },
+  });
+}
+
 /** The type column of {@link optionsTable}. */
 function typeText(spec: OptionSpec): string {
   switch (spec.type) {

@@ -4,6 +4,7 @@ import {
   integer,
   integers,
   number,
+  optionDefaults,
   optionProblem,
   optionsDocument,
   optionsTable,
@@ -190,5 +191,22 @@ Deno.test("optionsDocument: title, generator comment, introduction, one section 
       "| 1 |",
       "",
     ].join("\n"),
+  );
+});
+
+Deno.test("optionDefaults: every default, derived ones from the context; a bad default is a bug named", () => {
+  assertEquals(optionDefaults(TABLE, { length: 2 }), {
+    dim: 8,
+    heads: 2,
+    rate: 0.5,
+    hidden: [4, 4],
+    fields: ["a", "c"],
+    length: 2,
+    on: true,
+  });
+  assertThrows(
+    () => optionDefaults({ n: integer({ default: 0, min: 1, doc: "n" }) }),
+    Error,
+    "the default of n must be an integer",
   );
 });

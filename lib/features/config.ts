@@ -11,6 +11,7 @@
 
 import {
   integer,
+  optionDefaults,
   type OptionTable,
   type Resolved,
   resolveOptions,
@@ -124,13 +125,10 @@ function resolveSections(
 }
 
 /** The default configuration (see the module documentation and the tables). */
-export const DEFAULT_FEATURE_CONFIG: Readonly<FeatureConfig> = (() => {
-  const { buckets, maxLen } = resolveSections({}, { required: false });
-  return Object.freeze({
-    buckets: Object.freeze(buckets),
-    maxLen: Object.freeze(maxLen),
-  });
-})();
+export const DEFAULT_FEATURE_CONFIG: Readonly<FeatureConfig> = Object.freeze({
+  buckets: Object.freeze(optionDefaults(BUCKET_OPTIONS)),
+  maxLen: Object.freeze(optionDefaults(MAX_LEN_OPTIONS)),
+});
 
 /**
  * Checks a complete configuration (for instance one read back from JSON) and

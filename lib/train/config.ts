@@ -53,6 +53,7 @@ import {
   type DerivedDefault,
   integer,
   number,
+  optionDefaults,
   optionProblem,
   optionsDocument,
   type OptionTable,
@@ -159,11 +160,7 @@ export type OptimizerConfig =
  */
 export const DEFAULT_OPTIMIZER: Readonly<Omit<OptimizerConfig, "tables">> =
   (() => {
-    const { tables: _dense, ...adam } = resolveOptions(OPTIMIZER_OPTIONS, {}, {
-      fail: (name, problem) => {
-        throw new ConfigError(`optimizer.${name}`, problem);
-      },
-    });
+    const { tables: _dense, ...adam } = optionDefaults(OPTIMIZER_OPTIONS);
     return Object.freeze(adam);
   })();
 
