@@ -33,10 +33,17 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** A command-line mistake: printed with the usage, exit status 2. */
 export class UsageError extends Error {
+  /**
+   * The command line itself is malformed (an unknown flag, a missing value,
+   * a stray argument), as opposed to a bad value of a known flag.
+   */
+  readonly syntax: boolean;
+
   /** Creates the error. */
-  constructor(message: string) {
+  constructor(message: string, options: { syntax?: boolean } = {}) {
     super(message);
     this.name = "UsageError";
+    this.syntax = options.syntax ?? false;
   }
 }
 
@@ -46,58 +53,45 @@ type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 // Every command has it; declared once so that no command can forget it.
 const HELP = { help: { type: "boolean", short: "h", default: false } } as const;
 
-// What parseFlags parses.
-interface FlagsSpec<O extends FlagOptions> {
-  /** The flags (`--help`/`-h` is added). */
-  options: O;
-  /** Whether bare arguments are allowed (default false). */
-  positionals?: boolean;
-}
-
 /**
  * Parses `args` strictly with `node:util`'s `parseArgs`, `--help`/`-h`
- * included (`values.help`). Throws a {@link UsageError} with `parseArgs`'
- * message (it names the flag) on an unknown flag, a missing value or an
- * unexpected bare argument.
+ * included (`values.help`). Throws a syntax {@link UsageError} with
+ * `parseArgs`' message (it names the flag) on an unknown flag, a missing
+ * value or an unexpected bare argument.
  */
-function parseFlags<O extends FlagOptions>(
+function parseFlags(
   args: readonly string[],
-  spec: FlagsSpec<O>,
+  options: FlagOptions,
+  positionals: boolean,
 ) {
   try {
     return parseArgs({
       args: [...args],
-      options: { ...spec.options, ...HELP },
+      options: { ...options, ...HELP },
       strict: true,
-      allowPositionals: spec.positionals ?? false,
+      allowPositionals: positionals,
     });
   } catch (err) {
     // Where bare arguments are allowed, parseArgs adds how to pass one that
     // starts with '-': advice about a different mistake, left out.
     throw new UsageError(
       (err as Error).message.replace(/\. To specify a positional .*$/s, ""),
+      { syntax: true },
     );
   }
 }
 
-/**
- * A flag's text checked against its allowed values (undefined when the flag
- * was not given). Throws a {@link UsageError} naming the flag and the
- * choices otherwise.
- */
+// A choice flag's text checked against its words; the mistake names both.
 function choiceFlag<C extends string>(
-  name: string,
-  text: string | undefined,
-  options: { choices: readonly C[] },
-): C | undefined {
-  const { choices } = options;
-  if (text === undefined || choices.includes(text as C)) {
-    return text as C | undefined;
-  }
+  flag: string,
+  text: string,
+  choices: readonly C[],
+): C {
+  if (choices.includes(text as C)) return text as C;
   const allowed = choices.length === 2
     ? `'${choices[0]}' or '${choices[1]}'`
     : `one of ${choices.join(", ")}`;
-  throw new UsageError(`--${name} must be ${allowed}, got '${text}'`);
+  throw new UsageError(`--${flag} must be ${allowed}, got '${text}'`);
 }
 
 // ------------------------------------------------------------ flag tables
@@ -243,7 +237,7 @@ function flagValue(flag: string, spec: FlagSpec, text: string): unknown {
       return v;
     }
     case "choice":
-      return choiceFlag(flag, text, spec);
+      return choiceFlag(flag, text, spec.choices);
     default:
       return text;
   }
@@ -266,37 +260,39 @@ export function parseCommand<T extends FlagTable>(
   positionals: string[];
   given: Set<keyof T & string>;
 } {
+  const flags = Object.entries(table).map(([name, spec]) => ({
+    name,
+    spec,
+    flag: flagName(name, spec),
+  }));
   const parseOptions: FlagOptions = {};
-  for (const [name, spec] of Object.entries(table)) {
-    parseOptions[flagName(name, spec)] = spec.type === "boolean"
+  for (const { spec, flag } of flags) {
+    parseOptions[flag] = spec.type === "boolean"
       ? { type: "boolean", default: false }
       : { type: "string", multiple: spec.type === "strings" };
   }
-  const parsed = parseFlags(args, {
-    options: parseOptions,
-    positionals: options.positionals,
-  });
-  const given = parsed.values as Record<string, unknown>;
+  const parsed = parseFlags(args, parseOptions, options.positionals ?? false);
+  const raw = parsed.values as Record<string, unknown>;
   const values: Record<string, unknown> = {};
-  const set = new Set<keyof T & string>();
-  for (const [name, spec] of Object.entries(table)) {
-    const text = given[flagName(name, spec)];
+  const given = new Set<keyof T & string>();
+  for (const { name, spec, flag } of flags) {
+    const text = raw[flag];
     // A boolean parseArgs defaults to false counts as given only when true.
-    if (text !== undefined && text !== false) set.add(name);
+    if (text !== undefined && text !== false) given.add(name);
     if (text === undefined) {
       values[name] = "default" in spec ? spec.default : undefined;
     } else {
       values[name] = spec.type === "boolean" || spec.type === "strings"
         ? text
-        : flagValue(flagName(name, spec), spec, text as string);
+        : flagValue(flag, spec, text as string);
     }
   }
   return {
-    help: given.help === true,
+    help: raw.help === true,
     // The checks above give each value its declared type.
     values: values as FlagValues<T>,
     positionals: parsed.positionals,
-    given: set,
+    given,
   };
 }
 

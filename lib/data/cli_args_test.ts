@@ -182,3 +182,18 @@ Deno.test("flagUsage: one line a flag, its default, wrapped under a column", () 
     "  --backend node|wasm|cpu\n                         b",
   );
 });
+
+Deno.test("parseCommand: a malformed line is a syntax error, a bad value is not", () => {
+  const error = (args: string[]) => {
+    try {
+      parseCommand(args, DEMO, { positionals: true });
+    } catch (err) {
+      return err as UsageError;
+    }
+    throw new Error("expected a UsageError");
+  };
+  assertEquals(error(["--bogus"]).syntax, true);
+  assertEquals(error(["--steps"]).syntax, true);
+  assertEquals(error(["--steps", "0"]).syntax, false);
+  assertEquals(error(["--mode", "c"]).syntax, false);
+});

@@ -464,3 +464,14 @@ Deno.test("reproduce args: --seeds is an integer ≥ 1, absent by default (the p
     assertTrue(e.kind === "error" && e.message.includes("--seeds"), bad);
   }
 });
+
+Deno.test("reproduce arguments: a malformed command line gets the usage, a bad value does not", () => {
+  const usage = (args: string[]) => {
+    const p = parseReproduceArgs(args);
+    return p.kind === "error" ? p.usage ?? false : p.kind;
+  };
+  assertEquals(usage(["--bogus"]), true);
+  assertEquals(usage(["--out"]), true);
+  assertEquals(usage(["--seed", "x"]), false);
+  assertEquals(usage(["--profile", "huge"]), false);
+});

@@ -17,6 +17,7 @@ import {
   type FlagValues,
   parseCommand,
   PROFILE_NAMES,
+  UsageError,
   userPath,
 } from "../data/mod.ts";
 import { DEFAULT_CELL_TIMEOUT_S } from "./runner.ts";
@@ -181,9 +182,9 @@ export function parseReproduceArgs(args: string[]): ParsedReproduceArgs {
   try {
     parsed = parseCommand(args, REPRODUCE_FLAGS);
   } catch (err) {
-    // parseArgs' own mistakes (unknown flag, missing value) get the usage.
-    const message = (err as Error).message;
-    return { kind: "error", message, usage: !message.startsWith("--") };
+    if (!(err instanceof UsageError)) throw err;
+    // A malformed command line (unknown flag, missing value) gets the usage.
+    return { kind: "error", message: err.message, usage: err.syntax };
   }
   const { help, values, given } = parsed;
   if (help) return { kind: "help" };
