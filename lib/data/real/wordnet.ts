@@ -11,7 +11,6 @@
 
 import {
   choice,
-  integer,
   type OptionTable,
   type Resolved,
   subset,
@@ -33,6 +32,7 @@ import {
   hashedSplit,
   loaderOptions,
   sortedPairs,
+  SPLIT_SEED,
 } from "./split.ts";
 import {
   queriesTable,
@@ -76,7 +76,7 @@ export const WORDNET_OPTIONS = {
   }),
   validFraction: fraction(DEFAULT_VALID_FRACTION, "share of queries in valid"),
   testFraction: fraction(0.1, "share of queries in test"),
-  seed: integer({ default: 0, min: -(2 ** 31), doc: "seed of the split hash" }),
+  seed: { ...SPLIT_SEED, doc: "seed of the split hash" },
 } as const satisfies OptionTable;
 
 /** Options of {@link loadWordnet} ({@link WORDNET_OPTIONS}). */
