@@ -9,12 +9,7 @@
  * @module
  */
 
-import {
-  choice,
-  type OptionTable,
-  type Resolved,
-  subset,
-} from "../options.ts";
+import { choice, type OptionTable, type Resolved, subset } from "../options.ts";
 import { DataError, joinPath } from "../io.ts";
 import type { Dataset, ItemsTable, Split } from "../schema.ts";
 import { decodeUtf8 } from "./csv.ts";
