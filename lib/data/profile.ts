@@ -8,6 +8,8 @@
  * @module
  */
 
+import type { DerivedDefault } from "./options.ts";
+
 /** The profiles, smallest first. */
 export const PROFILE_NAMES = ["quick", "full"] as const;
 
@@ -25,4 +27,20 @@ export function profileChoices(quote: string): string {
 /** Whether `value` names a profile. */
 export function isProfile(value: unknown): value is Profile {
   return PROFILE_NAMES.includes(value as Profile);
+}
+
+/**
+ * An option's default taken from a table of presets by the resolved
+ * `profile` option (declared before it in the same table): e.g. a training
+ * interval, or the synthetic catalogue's size.
+ */
+export function profileDefault<K extends string>(
+  presets: Readonly<Record<Profile, Readonly<Record<K, number>>>>,
+  field: K,
+): DerivedDefault<number> {
+  return {
+    text: "the profile's",
+    from: (_context, options) => presets[options.profile as Profile][field],
+    missing: "needs a profile",
+  };
 }

@@ -9,7 +9,6 @@
 
 import {
   choice,
-  type DerivedDefault,
   integer,
   number,
   optionsDocument,
@@ -20,7 +19,12 @@ import {
 } from "./options.ts";
 import { MAX_HISTORY } from "./schema.ts";
 import { CATEGORIES } from "./synthetic_vocab.ts";
-import { DEFAULT_PROFILE, type Profile, PROFILE_NAMES } from "./profile.ts";
+import {
+  DEFAULT_PROFILE,
+  type Profile,
+  PROFILE_NAMES,
+  profileDefault,
+} from "./profile.ts";
 import { DEFAULT_SEED } from "./rng.ts";
 
 /** How queries are split into train / valid / test. */
@@ -69,16 +73,6 @@ export const SYNTHETIC_SIZES: Readonly<
   }),
 });
 
-// A size whose default is the profile's (resolved before it).
-function ofProfile(field: keyof SyntheticSizes): DerivedDefault<number> {
-  return {
-    text: "the profile's",
-    from: (_context, options) =>
-      SYNTHETIC_SIZES[options.profile as Profile][field],
-    missing: "needs a profile",
-  };
-}
-
 function share(value: number, doc: string) {
   return number({ default: value, min: 0, max: 1, doc });
 }
@@ -107,33 +101,33 @@ export const SYNTHETIC_OPTIONS = {
     doc: "seed of every random draw",
   }),
   numItems: integer({
-    default: ofProfile("numItems"),
+    default: profileDefault(SYNTHETIC_SIZES, "numItems"),
     min: SUB_CATEGORY_COUNT,
     max: 500_000,
     doc: "number of products",
     hint: "at least one per sub-category",
   }),
   numQueries: integer({
-    default: ofProfile("numQueries"),
+    default: profileDefault(SYNTHETIC_SIZES, "numQueries"),
     min: 10,
     max: 5_000_000,
     doc: "number of queries over all splits",
   }),
   numUsers: integer({
-    default: ofProfile("numUsers"),
+    default: profileDefault(SYNTHETIC_SIZES, "numUsers"),
     min: 0,
     max: 1_000_000,
     doc:
       "number of users; 0 gives a dataset without a users table and with every query's `userId` = −1",
   }),
   validShare: number({
-    default: ofProfile("validShare"),
+    default: profileDefault(SYNTHETIC_SIZES, "validShare"),
     min: 0,
     max: 1,
     doc: "share of queries in the valid split",
   }),
   testShare: number({
-    default: ofProfile("testShare"),
+    default: profileDefault(SYNTHETIC_SIZES, "testShare"),
     min: 0,
     max: 1,
     doc: "share of queries in the test split; validShare + testShare < 1",

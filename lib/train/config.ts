@@ -50,7 +50,6 @@ import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_PROFILE,
   DEFAULT_SEED,
-  type DerivedDefault,
   integer,
   number,
   optionDefaults,
@@ -59,6 +58,7 @@ import {
   type OptionTable,
   type Profile,
   PROFILE_NAMES,
+  profileDefault,
   RELEVANCE,
   type Resolved,
   resolveOptions,
@@ -164,70 +164,6 @@ export const DEFAULT_OPTIMIZER: Readonly<Omit<OptimizerConfig, "tables">> =
     return Object.freeze(adam);
   })();
 
-// An interval whose default is the profile's (resolved before it).
-function fromProfile(
-  field: "evalEvery" | "checkpointEvery" | "statsEvery",
-): DerivedDefault<number> {
-  return {
-    text: "the profile's",
-    from: (_context, options) => PROFILES[options.profile as Profile][field],
-    missing: "needs a profile",
-  };
-}
-
-/**
- * The training config's scalar options, each declared once; `data`,
- * `tower`, `loss`, `optimizer`, `steps`/`epochs` and `earlyStopping` are
- * described with {@link TrainConfig}.
- */
-export const TRAIN_OPTIONS = {
-  profile: choice({
-    choices: PROFILE_NAMES,
-    default: DEFAULT_PROFILE,
-    doc: "preset the unset fields come from (lib/train/config.ts, PROFILES)",
-  }),
-  seed: integer({
-    default: DEFAULT_SEED,
-    min: -(2 ** 31),
-    doc:
-      "seed of the initialisation, the batch order and the sampled negatives",
-  }),
-  batchSize: integer({
-    default: DEFAULT_BATCH_SIZE,
-    min: 2,
-    max: 1_000_000,
-    doc: "pairs per batch (the paper's 350)",
-    hint: "at least 2: in-batch negatives need a second pair",
-  }),
-  evalEvery: integer({
-    default: fromProfile("evalEvery"),
-    min: 0,
-    doc:
-      "evaluate batch recall on the valid split every this many steps (0: never)",
-  }),
-  checkpointEvery: integer({
-    default: fromProfile("checkpointEvery"),
-    min: 0,
-    doc: "write a checkpoint every this many steps (0: only at the end)",
-  }),
-  statsEvery: integer({
-    default: fromProfile("statsEvery"),
-    min: 1,
-    doc: "read the loss diagnostics (δ/τ statistics) every this many steps",
-  }),
-  minRelevance: integer({
-    default: RELEVANCE.exact,
-    min: 0,
-    max: 3,
-    doc: "relevance a pair needs to be a positive (3: ESCI's exact)",
-  }),
-  backend: choice({
-    choices: BACKEND_REQUESTS,
-    default: "auto",
-    doc: "tfjs backend to ask for",
-  }),
-} as const satisfies OptionTable;
-
 /** The fields of a resolved config that are not in {@link TRAIN_OPTIONS}. */
 interface TrainConfigFields {
   /** Dataset folder (`items.arrow`, `queries.arrow`, `pairs.arrow`, …). */
@@ -328,6 +264,59 @@ export const PROFILES: Readonly<Record<Profile, Readonly<ProfileDefaults>>> =
       buckets: null,
     }),
   });
+
+/**
+ * The training config's scalar options, each declared once; `data`,
+ * `tower`, `loss`, `optimizer`, `steps`/`epochs` and `earlyStopping` are
+ * described with {@link TrainConfig}.
+ */
+export const TRAIN_OPTIONS = {
+  profile: choice({
+    choices: PROFILE_NAMES,
+    default: DEFAULT_PROFILE,
+    doc: "preset the unset fields come from (lib/train/config.ts, PROFILES)",
+  }),
+  seed: integer({
+    default: DEFAULT_SEED,
+    min: -(2 ** 31),
+    doc:
+      "seed of the initialisation, the batch order and the sampled negatives",
+  }),
+  batchSize: integer({
+    default: DEFAULT_BATCH_SIZE,
+    min: 2,
+    max: 1_000_000,
+    doc: "pairs per batch (the paper's 350)",
+    hint: "at least 2: in-batch negatives need a second pair",
+  }),
+  evalEvery: integer({
+    default: profileDefault(PROFILES, "evalEvery"),
+    min: 0,
+    doc:
+      "evaluate batch recall on the valid split every this many steps (0: never)",
+  }),
+  checkpointEvery: integer({
+    default: profileDefault(PROFILES, "checkpointEvery"),
+    min: 0,
+    doc: "write a checkpoint every this many steps (0: only at the end)",
+  }),
+  statsEvery: integer({
+    default: profileDefault(PROFILES, "statsEvery"),
+    min: 1,
+    doc: "read the loss diagnostics (δ/τ statistics) every this many steps",
+  }),
+  minRelevance: integer({
+    default: RELEVANCE.exact,
+    min: 0,
+    max: 3,
+    doc: "relevance a pair needs to be a positive (3: ESCI's exact)",
+  }),
+  backend: choice({
+    choices: BACKEND_REQUESTS,
+    default: "auto",
+    doc: "tfjs backend to ask for",
+  }),
+} as const satisfies OptionTable;
 
 const TOP_KEYS = [
   ...Object.keys(TRAIN_OPTIONS),
