@@ -44,3 +44,32 @@ export function profileDefault<K extends string>(
     missing: "needs a profile",
   };
 }
+
+// A preset's value in a Markdown cell: null as "—", a record as "k v, …".
+function presetCell(value: unknown): string {
+  if (value === null || value === undefined) return "—";
+  if (typeof value === "object") {
+    return Object.entries(value).map(([k, v]) => `${k} ${v}`).join(", ");
+  }
+  return String(value);
+}
+
+/**
+ * The Markdown table of what each profile sets: a row per profile, a
+ * column per field (null as "—", a record such as the hash buckets as
+ * "key value, …"). The generated option documents show it.
+ */
+export function profilesTable<K extends string>(
+  presets: Readonly<Record<Profile, Readonly<Record<K, unknown>>>>,
+  fields: readonly K[],
+): string {
+  return [
+    `| profile | ${fields.join(" | ")} |`,
+    `| --- | ${fields.map(() => "---").join(" | ")} |`,
+    ...PROFILE_NAMES.map((p) =>
+      `| \`${p}\` | ${
+        fields.map((f) => presetCell(presets[p][f])).join(" | ")
+      } |`
+    ),
+  ].join("\n");
+}

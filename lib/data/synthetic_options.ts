@@ -24,6 +24,7 @@ import {
   type Profile,
   PROFILE_NAMES,
   profileDefault,
+  profilesTable,
 } from "./profile.ts";
 import { DEFAULT_SEED } from "./rng.ts";
 
@@ -284,7 +285,6 @@ export const SYNTHETIC_PROFILES: Readonly<
 
 /** The Markdown of docs/synthetic_options.md, generated from {@link SYNTHETIC_OPTIONS}. */
 export function syntheticOptionsMarkdown(): string {
-  const fields = Object.keys(SYNTHETIC_SIZES.quick) as (keyof SyntheticSizes)[];
   return optionsDocument({
     title: "Synthetic catalogue options",
     source:
@@ -295,15 +295,10 @@ export function syntheticOptionsMarkdown(): string {
     sections: [
       {
         name: "profiles",
-        table: [
-          `| profile | ${fields.join(" | ")} |`,
-          `| --- | ${fields.map(() => "---").join(" | ")} |`,
-          ...PROFILE_NAMES.map((p) =>
-            `| \`${p}\` | ${
-              fields.map((f) => String(SYNTHETIC_SIZES[p][f])).join(" | ")
-            } |`
-          ),
-        ].join("\n"),
+        table: profilesTable(
+          SYNTHETIC_SIZES,
+          Object.keys(SYNTHETIC_SIZES.quick) as (keyof SyntheticSizes)[],
+        ),
       },
       { name: "options", table: SYNTHETIC_OPTIONS },
     ],

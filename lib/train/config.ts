@@ -59,6 +59,7 @@ import {
   type Profile,
   PROFILE_NAMES,
   profileDefault,
+  profilesTable,
   RELEVANCE,
   type Resolved,
   resolveOptions,
@@ -672,28 +673,14 @@ export function totalSteps(
  * matches).
  */
 export function trainOptionsMarkdown(): string {
-  // A profile's buckets per family; null: the feature config's own.
-  const cell = (v: unknown) =>
-    v === null
-      ? "—"
-      : typeof v === "object"
-      ? Object.entries(v).map(([k, n]) => `${k} ${n}`).join(", ")
-      : String(v);
-  const fields = [
+  const profiles = profilesTable(PROFILES, [
     "steps",
     "epochs",
     "evalEvery",
     "checkpointEvery",
     "statsEvery",
     "buckets",
-  ] as const;
-  const profiles = [
-    `| profile | ${fields.join(" | ")} |`,
-    `| --- | ${fields.map(() => "---").join(" | ")} |`,
-    ...PROFILE_NAMES.map((p) =>
-      `| \`${p}\` | ${fields.map((f) => cell(PROFILES[p][f])).join(" | ")} |`
-    ),
-  ].join("\n");
+  ]);
   return optionsDocument({
     title: "Training options",
     source:
