@@ -7,7 +7,7 @@
  * @module
  */
 
-import { BuilderRows, uniqueInOrder } from "./input.ts";
+import { BuilderRows, numberColumn, uniqueInOrder } from "./input.ts";
 import { stepLines, type TitleOptions, topLevel } from "./parts.ts";
 import type { VegaLiteSpec } from "./theme.ts";
 
@@ -71,16 +71,20 @@ export function embeddingHealth(
   rows: readonly object[],
   options: EmbeddingHealthOptions = {},
 ): VegaLiteSpec {
-  const recs = new BuilderRows(rows, "embeddingHealth");
+  const recs = new BuilderRows(rows, "embeddingHealth", options);
   const metrics = options.metrics ?? HEALTH_METRICS;
   if (metrics.length === 0) throw recs.error("options.metrics is empty");
-  const steps = recs.numbers(options.step ?? "step", { option: "step" });
-  const series = recs.optionalKeys(options.series ?? "run", {
-    option: "series",
-    explicit: options.series !== undefined,
-  });
+  const steps = recs.numbers("step");
+  const series = recs.optionalKeys("series", "run");
+  const metricValues = (m: HealthMetric, mi: number) =>
+    numberColumn(recs.records, {
+      builder: recs.builder,
+      field: m.field,
+      option: `metrics[${mi}].field`,
+      required: "some",
+    });
   const panels = metrics.map((m, mi) =>
-    stepLines(recs.someNumbers(m.field, { option: `metrics[${mi}].field` }), {
+    stepLines(metricValues(m, mi), {
       steps,
       series,
       domain: series ? uniqueInOrder(series) : [],

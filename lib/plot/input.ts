@@ -155,92 +155,127 @@ export interface Intervals<R extends "all" | "some"> {
   his?: (R extends "all" ? number : number | undefined)[];
 }
 
+/** The options of `O` whose value is a field name (a string). */
+export type FieldOption<O> = Extract<
+  { [K in keyof O]-?: NonNullable<O[K]> extends string ? K : never }[keyof O],
+  string
+>;
+
 /**
  * A builder's rows, checked by {@link checkRows}, with the column readers
- * bound to the builder's name (which every error message starts with).
- * `option` is the option that names a field, e.g. `"loss"` for
- * `options.loss`.
+ * bound to the builder's name (which every error message starts with) and to
+ * its options. A column is named by the option that selects its field: the
+ * field is `options[option]` when the caller set it, else the option's own
+ * name (`options.step ?? "step"`), unless a reader says another default.
  */
-export class BuilderRows {
+export class BuilderRows<O extends object> {
   /** The rows as records. */
   readonly records: readonly Record<string, unknown>[];
 
-  /** Checks `rows` for `builder`. */
-  constructor(rows: readonly object[], readonly builder: string) {
+  /** Checks `rows` for `builder`, whose options are `options`. */
+  constructor(
+    rows: readonly object[],
+    readonly builder: string,
+    readonly options: O,
+  ) {
     this.records = checkRows(rows, builder);
   }
 
+  /**
+   * The field that `option` selects: `options[option]`, else `fallback`
+   * (default: the option's name). Throws unless a set value is a non-empty
+   * string.
+   */
+  field(option: FieldOption<O>, fallback: string = option): string {
+    const value = (this.options as Record<string, unknown>)[option];
+    if (value === undefined) return fallback;
+    if (typeof value !== "string" || value === "") {
+      throw this.error(
+        `options.${option} must name a field, got ${JSON.stringify(value)}`,
+      );
+    }
+    return value;
+  }
+
+  /** Whether the caller set `option` (then its field must be in the rows). */
+  named(option: FieldOption<O>): boolean {
+    return (this.options as Record<string, unknown>)[option] !== undefined;
+  }
+
+  /**
+   * Whether an optional column is to be read: the caller set `option`, or
+   * some row has its default field.
+   */
+  wants(option: FieldOption<O>): boolean {
+    return this.named(option) || this.has(this.field(option));
+  }
+
   /** A number in every row ({@link numberColumn}, `required: "all"`). */
-  numbers(
-    field: string,
-    ref: { option: string; positive?: boolean },
-  ): number[] {
-    return numberColumn(this.records, {
-      builder: this.builder,
-      field,
-      ...ref,
-      required: "all",
-    }) as number[];
+  numbers(option: FieldOption<O>, ref: { positive?: boolean } = {}): number[] {
+    return this.#numbers(option, { ...ref, required: "all" }) as number[];
   }
 
   /** A number in some rows ({@link numberColumn}, `required: "some"`). */
   someNumbers(
-    field: string,
-    ref: { option: string; positive?: boolean },
+    option: FieldOption<O>,
+    ref: { positive?: boolean } = {},
+  ): (number | undefined)[] {
+    return this.#numbers(option, { ...ref, required: "some" });
+  }
+
+  #numbers(
+    option: FieldOption<O>,
+    ref: { positive?: boolean; required: "all" | "some" },
   ): (number | undefined)[] {
     return numberColumn(this.records, {
       builder: this.builder,
-      field,
+      field: this.field(option),
+      option,
       ...ref,
-      required: "some",
     });
   }
 
   /**
-   * The interval columns: fields `options.lo` and `options.hi` (default
-   * "lo", "hi"), read (lo first) when either option is given or either
-   * field is in the rows, else undefined; `required` as in
-   * {@link numberColumn}.
+   * The interval columns: fields of `options.lo` and `options.hi` (default
+   * "lo", "hi"), read (lo first) when either option is set or either field
+   * is in the rows, else undefined; `required` as in {@link numberColumn}.
    */
   intervals<R extends "all" | "some">(
-    options: { lo?: string; hi?: string },
+    this: BuilderRows<{ lo?: string; hi?: string }>,
     required: R,
   ): Intervals<R> {
-    const loField = options.lo ?? "lo";
-    const hiField = options.hi ?? "hi";
-    const wanted = options.lo !== undefined || options.hi !== undefined ||
-      this.has(loField) || this.has(hiField);
-    const read = (field: string, option: string) =>
+    const loField = this.field("lo");
+    const hiField = this.field("hi");
+    const wanted = this.wants("lo") || this.wants("hi");
+    const read = (option: "lo" | "hi") =>
       wanted
-        ? numberColumn(this.records, {
-          builder: this.builder,
-          field,
-          option,
-          required,
-        }) as Intervals<R>["los"]
+        ? this.#numbers(option, { required }) as Intervals<R>["los"]
         : undefined;
-    return {
-      loField,
-      hiField,
-      los: read(loField, "lo"),
-      his: read(hiField, "hi"),
-    };
+    return { loField, hiField, los: read("lo"), his: read("hi") };
   }
 
-  /** {@link keyColumn}. */
-  keys(field: string, option: string): string[] {
-    return keyColumn(this.records, { builder: this.builder, field, option });
+  /** {@link keyColumn} of `option`'s field. */
+  keys(option: FieldOption<O>): string[] {
+    return keyColumn(this.records, {
+      builder: this.builder,
+      field: this.field(option),
+      option,
+    });
   }
 
-  /** {@link optionalKeyColumn}. */
+  /**
+   * {@link optionalKeyColumn} of `option`'s field, `fallback` when unset
+   * (default: the option's name).
+   */
   optionalKeys(
-    field: string,
-    ref: { option: string; explicit: boolean },
+    option: FieldOption<O>,
+    fallback: string = option,
   ): string[] | undefined {
     return optionalKeyColumn(this.records, {
       builder: this.builder,
-      field,
-      ...ref,
+      field: this.field(option, fallback),
+      option,
+      explicit: this.named(option),
     });
   }
 

@@ -60,21 +60,12 @@ export function ivfPqRecall(
   rows: readonly object[],
   options: IvfPqRecallOptions = {},
 ): VegaLiteSpec {
-  const recs = new BuilderRows(rows, "ivfPqRecall");
-  const configs = recs.keys(options.config ?? "config", "config");
-  const nprobes = recs.numbers(options.nprobe ?? "nprobe", {
-    option: "nprobe",
-    positive: true,
-  });
-  const recalls = recs.numbers(options.recall ?? "recall", {
-    option: "recall",
-  });
-  const qpsField = options.qps ?? "qps";
-  const showQps = options.showQps ??
-    (options.qps !== undefined || recs.has(qpsField));
-  const qps = showQps
-    ? recs.someNumbers(qpsField, { option: "qps", positive: true })
-    : undefined;
+  const recs = new BuilderRows(rows, "ivfPqRecall", options);
+  const configs = recs.keys("config");
+  const nprobes = recs.numbers("nprobe", { positive: true });
+  const recalls = recs.numbers("recall");
+  const showQps = options.showQps ?? recs.wants("qps");
+  const qps = showQps ? recs.someNumbers("qps", { positive: true }) : undefined;
   const domain = uniqueInOrder(configs);
   const { width, height } = panelSize(options);
   const color = seriesColor("config", {

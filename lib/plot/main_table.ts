@@ -55,14 +55,11 @@ export function mainTable(
   rows: readonly object[],
   options: MainTableOptions = {},
 ): VegaLiteSpec {
-  const recs = new BuilderRows(rows, "mainTable");
-  const methods = recs.keys(options.method ?? "method", "method");
-  const datasets = recs.optionalKeys(options.dataset ?? "dataset", {
-    option: "dataset",
-    explicit: options.dataset !== undefined,
-  });
-  const means = recs.numbers(options.mean ?? "mean", { option: "mean" });
-  const { loField, hiField, los, his } = recs.intervals(options, "all");
+  const recs = new BuilderRows(rows, "mainTable", options);
+  const methods = recs.keys("method");
+  const datasets = recs.optionalKeys("dataset");
+  const means = recs.numbers("mean");
+  const { loField, hiField, los, his } = recs.intervals("all");
 
   const seen = new Set<string>();
   const values = recs.records.map((_, i) => {

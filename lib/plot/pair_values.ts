@@ -95,16 +95,10 @@ export function pairValueDistribution(
   rows: readonly object[],
   options: PairValueOptions = {},
 ): VegaLiteSpec {
-  const recs = new BuilderRows(rows, "pairValueDistribution");
-  const values = recs.numbers(options.value ?? "value", { option: "value" });
-  const stepField = options.step ?? "step";
-  const steps = options.step !== undefined || recs.has(stepField)
-    ? recs.numbers(stepField, { option: "step" })
-    : undefined;
-  const kinds = recs.optionalKeys(options.kind ?? "kind", {
-    option: "kind",
-    explicit: options.kind !== undefined,
-  });
+  const recs = new BuilderRows(rows, "pairValueDistribution", options);
+  const values = recs.numbers("value");
+  const steps = recs.wants("step") ? recs.numbers("step") : undefined;
+  const kinds = recs.optionalKeys("kind");
   const mode = options.mode ?? "histogram";
   const bins = recs.positiveInt(options.bins ?? 40, "bins");
   const points = recs.positiveInt(options.points ?? 120, "points");

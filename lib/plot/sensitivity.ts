@@ -96,13 +96,11 @@ export function sensitivity(
   rows: readonly object[],
   options: SensitivityOptions = {},
 ): VegaLiteSpec {
-  const recs = new BuilderRows(rows, "sensitivity");
-  const families = recs.keys(options.family ?? "family", "family");
-  const values = recs.numbers(options.value ?? "value", { option: "value" });
-  const recalls = recs.numbers(options.recall ?? "recall", {
-    option: "recall",
-  });
-  const { loField, hiField, los, his } = recs.intervals(options, "some");
+  const recs = new BuilderRows(rows, "sensitivity", options);
+  const families = recs.keys("family");
+  const values = recs.numbers("value");
+  const recalls = recs.numbers("recall");
+  const { loField, hiField, los, his } = recs.intervals("some");
   if (los && his) {
     los.forEach((lo, i) => {
       if ((lo === undefined) !== (his[i] === undefined)) {
@@ -110,10 +108,7 @@ export function sensitivity(
       }
     });
   }
-  const series = recs.optionalKeys(options.series ?? "series", {
-    option: "series",
-    explicit: options.series !== undefined,
-  });
+  const series = recs.optionalKeys("series");
   const seriesDomain = series ? uniqueInOrder(series) : [];
 
   const present = uniqueInOrder(families);
@@ -147,7 +142,7 @@ export function sensitivity(
       if (f !== family) return;
       if (logX && !(values[i] > 0)) {
         throw recs.error(
-          `field "${options.value ?? "value"}" in row ${i} is ` +
+          `field "${recs.field("value")}" in row ${i} is ` +
             `${values[i]}, but a log scale needs values > 0`,
         );
       }

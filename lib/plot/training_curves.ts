@@ -59,22 +59,11 @@ export function trainingCurves(
   rows: readonly object[],
   options: TrainingCurvesOptions = {},
 ): VegaLiteSpec {
-  const recs = new BuilderRows(rows, "trainingCurves");
-  const steps = recs.numbers(options.step ?? "step", {
-    option: "step",
-    positive: options.logStep === true,
-  });
-  const losses = recs.someNumbers(options.loss ?? "loss", {
-    option: "loss",
-    positive: options.logY === true,
-  });
-  const recalls = options.recall === undefined
-    ? undefined
-    : recs.someNumbers(options.recall, { option: "recall" });
-  const series = recs.optionalKeys(options.series ?? "run", {
-    option: "series",
-    explicit: options.series !== undefined,
-  });
+  const recs = new BuilderRows(rows, "trainingCurves", options);
+  const steps = recs.numbers("step", { positive: options.logStep === true });
+  const losses = recs.someNumbers("loss", { positive: options.logY === true });
+  const recalls = recs.named("recall") ? recs.someNumbers("recall") : undefined;
+  const series = recs.optionalKeys("series", "run");
   const panel = (
     values: (number | undefined)[],
     yTitle: string,
