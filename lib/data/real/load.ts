@@ -5,9 +5,18 @@
  * @module
  */
 
+import { optionsDocument, type OptionTable } from "../options.ts";
 import type { Dataset } from "../schema.ts";
-import { loadMovielens, type MovielensOptions } from "./movielens.ts";
-import { loadScifact, type ScifactOptions } from "./scifact.ts";
+import {
+  loadMovielens,
+  MOVIELENS_OPTIONS,
+  type MovielensOptions,
+} from "./movielens.ts";
+import {
+  loadScifact,
+  SCIFACT_OPTIONS,
+  type ScifactOptions,
+} from "./scifact.ts";
 import {
   SOURCE_NAMES,
   sourceHint,
@@ -15,9 +24,10 @@ import {
   type SourceStatus,
   sourceStatus,
 } from "./source.ts";
-import { loadWands, type WandsOptions } from "./wands.ts";
+import { loadWands, WANDS_OPTIONS, type WandsOptions } from "./wands.ts";
 import {
   loadWordnet,
+  WORDNET_OPTIONS,
   wordnetHint,
   type WordnetOptions,
   type WordnetStatus,
@@ -83,4 +93,31 @@ export function realSourceHint(name: RealName): string {
 /** Whether a real dataset's files can be fetched by `deno task download`. */
 export function isDownloadable(name: RealName): name is SourceName {
   return (SOURCE_NAMES as readonly string[]).includes(name);
+}
+
+/** Each real loader's option table, by dataset name. */
+export const LOADER_OPTIONS: Readonly<Record<RealName, OptionTable>> = {
+  wands: WANDS_OPTIONS,
+  scifact: SCIFACT_OPTIONS,
+  movielens: MOVIELENS_OPTIONS,
+  wordnet: WORDNET_OPTIONS,
+};
+
+/**
+ * docs/loader_options.md: each real loader's options, from
+ * {@link LOADER_OPTIONS}.
+ */
+export function loaderOptionsMarkdown(): string {
+  return optionsDocument({
+    title: "Real dataset loaders' options",
+    source:
+      "loaderOptionsMarkdown() from LOADER_OPTIONS (lib/data/real/load.ts)",
+    test: "lib/data/real/load_test.ts",
+    intro:
+      "What the loaders of the real datasets (`loadWands`, `loadScifact`, `loadMovielens`, `loadWordnet`, or `loadRealDataset` by name) take besides `source`, the dataset's folder ([where the files are looked for](datasets.md#where)). `deno task data <name>` builds each dataset with the defaults. An option left out takes its default; a bad value is refused by name before any file is read.",
+    sections: REAL_NAMES.map((name) => ({
+      name,
+      table: LOADER_OPTIONS[name],
+    })),
+  });
 }

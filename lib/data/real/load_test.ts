@@ -1,6 +1,12 @@
-import { assertEquals, assertRejects, assertThrows } from "../../testing.ts";
+import {
+  assertEquals,
+  assertGeneratedDoc,
+  assertRejects,
+  assertThrows,
+} from "../../testing.ts";
 import { readDataset, writeDataset } from "../io.ts";
-import { loadRealDataset } from "./load.ts";
+import { loaderOptionsMarkdown, loadRealDataset, REAL_NAMES } from "./load.ts";
+import { WANDS_OPTIONS } from "./wands.ts";
 import { withFiles } from "./testing.ts";
 
 Deno.test("loadRealDataset dispatches by name; output survives Arrow", async () => {
@@ -54,4 +60,18 @@ Deno.test("every loader refuses a bad option by name before reading a file", asy
       message,
     );
   }
+});
+
+Deno.test("docs/loader_options.md holds every loader's option table", async () => {
+  const want = await assertGeneratedDoc(
+    new URL("../../../docs/loader_options.md", import.meta.url),
+    loaderOptionsMarkdown,
+  );
+  assertEquals([...want.keys()], [...REAL_NAMES] as string[]);
+  assertEquals(
+    want.get("wands")!.slice(1).map((r) => r[0]),
+    Object.keys(WANDS_OPTIONS).map((n) => `\`${n}\``),
+  );
+  const [option, , fallback] = want.get("movielens")![1];
+  assertEquals([option, fallback], ["`minRating`", "4"]);
 });

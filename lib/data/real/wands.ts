@@ -63,7 +63,6 @@ export const WANDS_SUBSET_FILES = {
   test: "chatgpt-goes-shopping-subset/wands_2800_test_partial.csv",
 } as const;
 
-/** Options of {@link loadWands}. */
 /** The WANDS loader's options, each declared once. */
 export const WANDS_OPTIONS = {
   variant: choice({
