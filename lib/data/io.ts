@@ -570,6 +570,28 @@ export async function pathExists(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * Whether a regular file is there to read at `path`: false when it is
+ * missing or cannot be looked at (a folder the task may not read), which
+ * callers treat alike, as a file to bring or to skip.
+ */
+export async function fileExists(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a folder is there at `path`, as {@link fileExists} for files. */
+export async function directoryExists(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
 function uniqueIds(
   ids: Int32Array,
   file: string,

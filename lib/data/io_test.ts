@@ -15,7 +15,10 @@ import {
 } from "../testing.ts";
 import {
   DataError,
+  directoryExists,
+  fileExists,
   pairsToArrow,
+  pathExists,
   readDataset,
   validateDataset,
   writeDataset,
@@ -279,4 +282,26 @@ Deno.test("a negative user_id is refused in users.arrow and queries.arrow", asyn
     DataError,
     `${dir2}/queries.arrow: column 'user_id': row 1: negative id -1`,
   );
+});
+
+Deno.test("fileExists, directoryExists and pathExists tell files, folders and nothing apart", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/a.txt`;
+    await Deno.writeTextFile(file, "a");
+    assertEquals(
+      await Promise.all([file, dir, `${dir}/none`].map(fileExists)),
+      [true, false, false],
+    );
+    assertEquals(
+      await Promise.all([file, dir, `${dir}/none`].map(directoryExists)),
+      [false, true, false],
+    );
+    assertEquals(
+      await Promise.all([file, dir, `${dir}/none`].map(pathExists)),
+      [true, true, false],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

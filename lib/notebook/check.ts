@@ -38,7 +38,7 @@
  * @module
  */
 
-import { pathExists } from "../data/mod.ts";
+import { fileExists, pathExists } from "../data/mod.ts";
 import { fileExtension, listFiles } from "./hash.ts";
 import {
   joinSource,
@@ -572,14 +572,6 @@ function compareSegments(
   }
 }
 
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
-}
-
 async function notebookNames(dir: string): Promise<string[]> {
   const names: string[] = [];
   for await (const e of Deno.readDir(dir)) {
@@ -604,7 +596,7 @@ export async function assertOutputFolder(
   }
   if (!info.isDirectory) throw new CheckError(`${role} ${dir} is not a folder`);
   if (
-    !(await isFile(`${dir}/manifest.json`)) &&
+    !(await fileExists(`${dir}/manifest.json`)) &&
     (await notebookNames(dir)).length === 0
   ) {
     throw new CheckError(
@@ -654,7 +646,7 @@ async function compareManifests(
 ): Promise<void> {
   const read = async (dir: string) => {
     const path = `${dir}/manifest.json`;
-    if (!(await isFile(path))) return null;
+    if (!(await fileExists(path))) return null;
     const m = JSON.parse(await Deno.readTextFile(path));
     return Object.fromEntries(MANIFEST_FIELDS.map((f) => [f, m[f] ?? null]));
   };

@@ -33,6 +33,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { readFloat32View } from "../backend/mod.ts";
 import {
   joinPath,
+  pathExists,
   sha256Hex,
   stableJson,
   writeChunksAtomic,
@@ -482,14 +483,8 @@ async function readBlob(dir: string, blob: BlobManifest): Promise<Weights> {
 }
 
 /** Whether `dir` holds a checkpoint. */
-export async function hasCheckpoint(dir: string): Promise<boolean> {
-  try {
-    await Deno.stat(joinPath(dir, CHECKPOINT_FILE));
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
+export function hasCheckpoint(dir: string): Promise<boolean> {
+  return pathExists(joinPath(dir, CHECKPOINT_FILE));
 }
 
 /** Reads a checkpoint written by {@link writeCheckpoint}, verifying hashes. */

@@ -12,7 +12,14 @@
  * @module
  */
 
-import { DataError, joinPath, sha256Hex, writeFileAtomic } from "../io.ts";
+import {
+  DataError,
+  directoryExists,
+  fileExists,
+  joinPath,
+  sha256Hex,
+  writeFileAtomic,
+} from "../io.ts";
 import { dirname } from "node:path";
 import { readEnv } from "../env.ts";
 
@@ -274,14 +281,6 @@ export interface SourceBytes {
   sha256: string;
 }
 
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The commands that bring a dataset's source files, as one sentence for
  * error messages and skip lines: download it, or point at a copy.
@@ -338,7 +337,7 @@ export async function sourceStatus(
   }
   const problem = missing.length === 0
     ? ""
-    : !(await isDirectory(root))
+    : !(await directoryExists(root))
     ? `source folder ${root} not found`
     : `${missing.join(", ")} not found in ${root}`;
   return {
@@ -360,7 +359,7 @@ export async function requireSourceDir(
   dir: string,
   expected: readonly string[],
 ): Promise<void> {
-  if (await isDirectory(dir)) return;
+  if (await directoryExists(dir)) return;
   throw new DataError(
     dir,
     `${name} source folder not found (expected ${expected.join(", ")} in it); ${
@@ -404,15 +403,6 @@ export async function readFolderFile<L extends string>(
     throw err;
   }
   return { path, bytes, sha256: sha256Hex(bytes) };
-}
-
-/** Whether a path exists as a regular file. */
-export async function fileExists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
 }
 
 /** What happened to one file in {@link fetchSource} or {@link verifySource}. */

@@ -13,11 +13,10 @@
  */
 
 import { choice, type OptionTable, type Resolved } from "../options.ts";
-import { DataError, joinPath } from "../io.ts";
+import { DataError, fileExists, joinPath } from "../io.ts";
 import type { Dataset, ItemsTable, Split } from "../schema.ts";
 import { anyColumnIndex, type CsvTable, intCell, sourceCsv } from "./csv.ts";
 import {
-  fileExists,
   readSourceFile,
   requireSourceDir,
   resolveSource,

@@ -10,13 +10,12 @@
  */
 
 import { choice, type OptionTable, type Resolved, subset } from "../options.ts";
-import { DataError, joinPath } from "../io.ts";
+import { DataError, fileExists, joinPath } from "../io.ts";
 import type { Dataset, ItemsTable, Split } from "../schema.ts";
 import { decodeUtf8 } from "./csv.ts";
 import {
   DATASETS_ENV,
   datasetsRoot,
-  fileExists,
   readFolderFile,
   type SourceOptions,
   type SourceStatus,
