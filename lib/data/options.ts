@@ -24,13 +24,21 @@
  * @module
  */
 
-/** The first key of `obj` (in key order) that is not in `known`, or null. */
-export function unknownKey(
-  obj: object,
+/**
+ * Refuses the first key of `input` (in key order) that is not in `known`:
+ * `fail(key, "is unknown; the options are …")`, the one wording of this
+ * mistake in every config, loss and loader.
+ */
+export function refuseUnknownKeys(
+  input: object,
   known: readonly string[],
-): string | null {
-  for (const k of Object.keys(obj)) if (!known.includes(k)) return k;
-  return null;
+  fail: (name: string, problem: string) => never,
+): void {
+  for (const k of Object.keys(input)) {
+    if (!known.includes(k)) {
+      fail(k, `is unknown; the options are ${known.join(", ")}`);
+    }
+  }
 }
 
 /**
@@ -379,12 +387,19 @@ export interface ResolveOptions {
   accept?: (spec: OptionSpec, value: unknown) => string | null | undefined;
   /** Every option must be given: no defaults (e.g. a config read back). */
   required?: boolean;
+  /**
+   * Refuse, before any value is checked, a key that is neither the table's
+   * nor in `also` (keys the caller reads itself, e.g. a loss config's
+   * `kind`), by {@link refuseUnknownKeys}. Without it other keys are
+   * ignored: the real loaders share one options bag.
+   */
+  strict?: { also?: readonly string[] };
 }
 
 /**
  * Fills in the defaults of `table` and checks every value, then the
  * cross-option checks; `fail(name, problem)` raises the caller's error.
- * Keys not in the table are ignored here (see {@link unknownKey}).
+ * Keys not in the table are ignored unless `strict`.
  * `undefined` means "the default". Lists come back as fresh arrays, a
  * subset in its choices' order (equal sets give equal configs).
  */
@@ -394,6 +409,10 @@ export function resolveOptions<T extends OptionTable>(
   options: ResolveOptions,
 ): Resolved<T> {
   const { fail, context = {} } = options;
+  if (options.strict) {
+    const { also = [] } = options.strict;
+    refuseUnknownKeys(input, [...Object.keys(table), ...also], fail);
+  }
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(table)) {
     // null, as undefined, asks for the default.

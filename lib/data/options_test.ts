@@ -111,6 +111,29 @@ Deno.test("resolveOptions: each problem names the option, in one wording", () =>
   );
 });
 
+Deno.test("resolveOptions: strict refuses other keys first, by name; otherwise they are ignored", () => {
+  const table = { dim: integer({ default: 8, min: 1, doc: "width" }) };
+  assertEquals(resolveOptions(table, { dim: 2, other: 1 }, { fail }), {
+    dim: 2,
+  });
+  assertEquals(
+    resolveOptions(table, { kind: "x" }, { fail, strict: { also: ["kind"] } }),
+    { dim: 8 },
+  );
+  // The unknown key is named even when a known one is also bad.
+  assertThrows(
+    () => resolveOptions(table, { dim: 0, dimm: 2 }, { fail, strict: {} }),
+    RangeError,
+    "t.dimm is unknown; the options are dim",
+  );
+  assertThrows(
+    () =>
+      resolveOptions(table, { dimm: 2 }, { fail, strict: { also: ["kind"] } }),
+    RangeError,
+    "t.dimm is unknown; the options are dim, kind",
+  );
+});
+
 Deno.test("optionProblem: null when the value fits; a list entry's problem starts with its index", () => {
   assertEquals(optionProblem(TABLE.hidden, [1, 100]), null);
   assertEquals(optionProblem(TABLE.fields, ["b"]), null);

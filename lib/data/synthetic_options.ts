@@ -15,7 +15,6 @@ import {
   type OptionTable,
   type Resolved,
   resolveOptions,
-  unknownKey,
 } from "./options.ts";
 import { MAX_HISTORY } from "./schema.ts";
 import { CATEGORIES } from "./synthetic_vocab.ts";
@@ -259,16 +258,8 @@ export type SyntheticOptions = Partial<ResolvedSyntheticOptions>;
 export function resolveSyntheticOptions(
   options: SyntheticOptions = {},
 ): ResolvedSyntheticOptions {
-  const known = Object.keys(SYNTHETIC_OPTIONS);
-  const unknown = unknownKey(options, known);
-  if (unknown !== null) {
-    throw new RangeError(
-      `unknown synthetic option ${JSON.stringify(unknown)}; known: ${
-        [...known].sort().join(", ")
-      }`,
-    );
-  }
   return resolveOptions(SYNTHETIC_OPTIONS, options, {
+    strict: {},
     fail: (name, problem) => {
       throw new RangeError(`${name} ${problem}`);
     },

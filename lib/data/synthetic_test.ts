@@ -582,7 +582,7 @@ Deno.test("bad options throw a RangeError naming the option", () => {
   assertThrows(
     () => generateSynthetic({ nearDupShare: 0.1 } as SyntheticOptions),
     RangeError,
-    "nearDupShare",
+    "nearDupShare is unknown; the options are profile, seed,",
   );
   assertThrows(
     () => generateSynthetic({ seed: 1.5 }),

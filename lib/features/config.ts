@@ -13,9 +13,9 @@ import {
   integer,
   optionDefaults,
   type OptionTable,
+  refuseUnknownKeys,
   type Resolved,
   resolveOptions,
-  unknownKey,
 } from "../data/mod.ts";
 import type { FeatureFamily } from "./units.ts";
 
@@ -99,10 +99,7 @@ function checkKeys(path: string, obj: unknown, allowed: readonly string[]) {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
     throw new RangeError(`FeatureConfig${path} must be an object`);
   }
-  const k = unknownKey(obj, allowed);
-  if (k !== null) {
-    fail(path)(k, `is not an option; expected one of ${allowed.join(", ")}`);
-  }
+  refuseUnknownKeys(obj, allowed, fail(path));
 }
 
 // Each section resolved from its table: `required` for a complete config.

@@ -74,7 +74,7 @@ Deno.test("validateFeatureConfig: bad values name the option", () => {
         maxLen: DEFAULT_FEATURE_CONFIG.maxLen,
       }),
     RangeError,
-    "FeatureConfig.buckets.trigram is not an option",
+    "FeatureConfig.buckets.trigram is unknown; the options are",
   );
   assertThrows(
     () =>

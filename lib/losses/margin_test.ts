@@ -365,7 +365,7 @@ Deno.test("margin losses reject bad options with the option's name", async () =>
     [{ combine: "mul" }, `option "combine"`],
     [{ w: 2, combine: "convex" }, `option "w"`],
     [{ symmetricFrom: "x" }, `option "symmetricFrom"`],
-    [{ alhpa: 1 }, `unknown option "alhpa"`],
+    [{ alhpa: 1 }, `option "alhpa" is unknown`],
     [
       { mask: tf.zeros([2, 2]) },
       `option "mask" must be a tensor of shape [3, 3]`,

@@ -18,7 +18,6 @@ import {
   type OptionSpec,
   type OptionTable,
   resolveOptions,
-  unknownKey,
   type ValueOf,
 } from "../data/mod.ts";
 import { LossError, type Param } from "./types.ts";
@@ -73,16 +72,8 @@ export function lossOptions<T extends OptionTable>(
   input: object,
   extra?: readonly string[],
 ): ResolvedArguments<T> {
-  if (extra !== undefined) {
-    const known = [...Object.keys(table), ...extra];
-    const bad = unknownKey(input, known);
-    if (bad !== null) {
-      throw new LossError(
-        `${fn}: unknown option "${bad}" (known: ${known.join(", ")})`,
-      );
-    }
-  }
   const out = resolveOptions(table, input as Record<string, unknown>, {
+    strict: extra === undefined ? undefined : { also: extra },
     accept: acceptTensor,
     fail: (name, problem) => {
       throw new LossError(`${fn}: option "${name}" ${problem}`);

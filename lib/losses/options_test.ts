@@ -34,7 +34,7 @@ Deno.test("lossOptions: a param takes a scalar tensor, other options do not", as
   assertThrows(
     () => lossOptions("f", TABLE, { tau: 1, kk: 1 }, []),
     LossError,
-    'f: unknown option "kk" (known: tau, k)',
+    'f: option "kk" is unknown; the options are tau, k',
   );
   tf.dispose(tau);
 });

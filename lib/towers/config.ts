@@ -24,10 +24,10 @@ import {
   type OptionContext,
   optionsDocument,
   type OptionTable,
+  refuseUnknownKeys,
   type Resolved,
   resolveOptions,
   subset,
-  unknownKey,
 } from "../data/mod.ts";
 
 /** All tower kinds, in a fixed order (the one list of their names). */
@@ -313,10 +313,7 @@ function resolve(
   const fail = (key: string, problem: string): never => {
     throw new RangeError(`TowerConfig(${kind}).${key} ${problem}`);
   };
-  const unknown = unknownKey(input, allowed);
-  if (unknown !== null) {
-    fail(unknown, `is not an option; expected one of ${allowed.join(", ")}`);
-  }
+  refuseUnknownKeys(input, allowed, fail);
   const features = featureConfig(input.features ?? {});
   const resolved = resolveOptions(table, input, {
     fail,

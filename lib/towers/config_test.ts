@@ -92,7 +92,10 @@ Deno.test("towerConfig: bad options name themselves", () => {
       { kind: "bert" },
       "TowerConfig.kind must be one of dssm, mgdspr, dpsr, plain",
     ],
-    [{ kind: "dssm", heads: 2 }, "TowerConfig(dssm).heads is not an option"],
+    [
+      { kind: "dssm", heads: 2 },
+      "TowerConfig(dssm).heads is unknown; the options are kind",
+    ],
     [{ kind: "dssm", hidden: [] }, "TowerConfig(dssm).hidden must be an array"],
     [
       { kind: "dssm", hidden: [3.5] },

@@ -60,12 +60,12 @@ import {
   PROFILE_NAMES,
   profileDefault,
   profilesTable,
+  refuseUnknownKeys,
   RELEVANCE,
   type Resolved,
   resolveOptions,
   stableJson,
   trainingPairs,
-  unknownKey,
 } from "../data/mod.ts";
 import {
   TOWER_KINDS,
@@ -334,20 +334,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function checkKeys(
-  field: string,
-  obj: Record<string, unknown>,
-  allowed: readonly string[],
-) {
-  const k = unknownKey(obj, allowed);
-  if (k !== null) {
-    throw new ConfigError(
-      field ? `${field}.${k}` : k,
-      `unknown field; expected one of ${allowed.join(", ")}`,
-    );
-  }
-}
-
 // Top-level fields where null is a value: a resolved config gives its
 // length in steps or in epochs and sets the other to null; earlyStopping
 // null is off, as when absent.
@@ -394,6 +380,7 @@ function resolveKind<K extends LossKind>(
   input: Record<string, unknown>,
 ): LossConfigOf<K> {
   const options = resolveOptions(LOSS_DEFAULTS[kind], input, {
+    strict: { also: ["kind"] },
     fail: (name, problem) => {
       throw new ConfigError(`loss.${name}`, problem);
     },
@@ -430,7 +417,6 @@ export function resolveLoss(input: unknown): LossConfig {
   );
   if (problem !== null) throw new ConfigError("loss.kind", problem);
   const kind = input.kind as LossKind;
-  checkKeys("loss", input, ["kind", ...Object.keys(LOSS_DEFAULTS[kind])]);
   return RESOLVE[kind](input);
 }
 
@@ -487,11 +473,11 @@ export function resolveConfig(input: unknown): TrainConfig {
   if (!isObject(input)) {
     throw new ConfigError("(root)", "must be a JSON object");
   }
-  checkKeys("", input, TOP_KEYS);
-  checkValues("", input);
   const fail = (prefix: string) => (name: string, problem: string): never => {
     throw new ConfigError(`${prefix}${name}`, problem);
   };
+  refuseUnknownKeys(input, TOP_KEYS, fail(""));
+  checkValues("", input);
   const options = resolveOptions(TRAIN_OPTIONS, input, { fail: fail("") });
   const preset = PROFILES[options.profile];
   if (typeof input.data !== "string" || input.data.length === 0) {
@@ -507,8 +493,8 @@ export function resolveConfig(input: unknown): TrainConfig {
   const loss = resolveLoss(input.loss);
   const opt = input.optimizer ?? {};
   if (!isObject(opt)) throw new ConfigError("optimizer", "must be an object");
-  checkKeys("optimizer", opt, Object.keys(OPTIMIZER_OPTIONS));
   const { tables, ...adam } = resolveOptions(OPTIMIZER_OPTIONS, opt, {
+    strict: {},
     fail: fail("optimizer."),
   });
   // Dense tables are left out (see OPTIMIZER_OPTIONS.tables).

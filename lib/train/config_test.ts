@@ -118,7 +118,7 @@ Deno.test("validation errors name the field", () => {
     "optimizer.momentum",
     /unknown/,
   );
-  assertConfigFails({ ...base, lr: 0.1 }, "lr", /unknown field/);
+  assertConfigFails({ ...base, lr: 0.1 }, "lr", /is unknown; the options are/);
   assertConfigFails({ ...base, steps: 10, epochs: 1 }, "steps", /not both/);
   assertConfigFails({ ...base, steps: -1 }, "steps");
   assertConfigFails(

@@ -49,7 +49,6 @@ import {
   type Resolved,
   resolveOptions,
   trainingPairs,
-  unknownKey,
 } from "../data/mod.ts";
 import type { BlobManifest } from "./checkpoint.ts";
 
@@ -122,18 +121,13 @@ export function resolveEarlyStopping(
       }`,
     );
   }
-  const known = Object.keys(EARLY_STOPPING_OPTIONS);
-  const bad = unknownKey(input, known);
-  if (bad !== null) {
-    return fail(
-      `earlyStopping.${bad}`,
-      `unknown field; expected one of ${known.join(", ")}`,
-    );
-  }
   const early = resolveOptions(
     EARLY_STOPPING_OPTIONS,
     input as Record<string, unknown>,
-    { fail: (name, problem) => fail(`earlyStopping.${name}`, problem) },
+    {
+      strict: {},
+      fail: (name, problem) => fail(`earlyStopping.${name}`, problem),
+    },
   );
   if (config.evalEvery === 0) {
     return fail(

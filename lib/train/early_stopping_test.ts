@@ -171,7 +171,7 @@ Deno.test("config: earlyStopping off by default and out of the hash; on: default
   assertConfigFails(
     { ...es, earlyStopping: { patients: 3 } },
     "earlyStopping.patients",
-    "unknown field; expected one of metric, patience, minDelta",
+    "is unknown; the options are metric, patience, minDelta",
   );
   assertConfigFails(
     { ...es, earlyStopping: { metric: "ndcg@10" } },
