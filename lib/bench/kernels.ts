@@ -52,6 +52,7 @@ import {
   type Profile,
   trainingPairs,
 } from "../data/mod.ts";
+import { mean } from "../eval/mod.ts";
 import { softmaxLoss } from "../losses/mod.ts";
 import {
   createTower,
@@ -495,7 +496,6 @@ export async function profileStep(
       transfers.push(...p.transfers);
       tensorPeakBytes = Math.max(tensorPeakBytes, p.peakBytes);
     }
-    const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
     const stepMs = mean(runs.map((r) => r.wallMs));
     const wallMs = Object.fromEntries(
       PHASES.map((p) => [p, mean(runs.map((r) => r.phaseMs[p]))]),

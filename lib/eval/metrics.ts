@@ -501,6 +501,20 @@ export function mean(xs: ArrayLike<number>): number {
 }
 
 /**
+ * The sample standard deviation of `xs` (n − 1 in the denominator) about
+ * `center` (default: their {@link mean}); NaN for fewer than two values.
+ */
+export function sampleSd(
+  xs: ArrayLike<number>,
+  center: number = mean(xs),
+): number {
+  if (xs.length < 2) return NaN;
+  let ss = 0;
+  for (let i = 0; i < xs.length; i++) ss += (xs[i] - center) ** 2;
+  return Math.sqrt(ss / (xs.length - 1));
+}
+
+/**
  * The median of `values` (the mean of the two middle values for an even
  * count); NaN for none.
  */

@@ -11,8 +11,11 @@ import {
   bootstrapCI,
   exactSearch,
   labelsFromPairs,
+  mean,
+  median,
   type QueryLabels,
   rankingMetrics,
+  sampleSd,
 } from "./metrics.ts";
 
 function randomMatrix(rng: Rng, rows: number, d: number): Float32Array {
@@ -331,4 +334,17 @@ Deno.test("bootstrapCI rejects bad input", () => {
     RangeError,
     "samples",
   );
+});
+
+Deno.test("mean, sampleSd and median: hand values, and NaN where undefined", () => {
+  assertEquals(mean([1, 2, 3, 4]), 2.5);
+  // Σ(x − 2.5)² = 5 over n − 1 = 3.
+  assertClose(sampleSd([1, 2, 3, 4]), Math.sqrt(5 / 3), 1e-15);
+  // About another centre: Σ(x − 0)² = 30 over 3.
+  assertClose(sampleSd([1, 2, 3, 4], 0), Math.sqrt(10), 1e-15);
+  assertEquals(median([4, 1, 3, 2]), 2.5);
+  assertEquals(median([3, 1, 2]), 2);
+  assertTrue(Number.isNaN(mean([])));
+  assertTrue(Number.isNaN(sampleSd([7])));
+  assertTrue(Number.isNaN(median([])));
 });

@@ -23,6 +23,7 @@ import {
   bootstrapCI,
   DEFAULT_BOOTSTRAP_SAMPLES,
   type Interval,
+  mean as meanOf,
 } from "../eval/mod.ts";
 import {
   experimentsK,
@@ -228,7 +229,7 @@ export function experimentsAggregate(
       ci = own ? "bootstrap over queries" : "none";
     } else {
       const batch = /^batch@(\d+)$/.exec(metric);
-      const mean = values.reduce((a, b) => a + b, 0) / n;
+      const mean = meanOf(values);
       if (batch && done.every((r) => r.testRanks.length > 0)) {
         const hits = experimentsHits(done, Number(batch[1]));
         const b = bootstrapCI(hits, {
@@ -238,8 +239,8 @@ export function experimentsAggregate(
         interval = { mean, lo: b.lo, hi: b.hi };
         ci = "bootstrap over queries";
       } else if (ms.every((m) => m.ci !== null)) {
-        const lo = ms.reduce((a, m) => a + (m.value - m.ci!.lo), 0) / n;
-        const hi = ms.reduce((a, m) => a + (m.ci!.hi - m.value), 0) / n;
+        const lo = meanOf(ms.map((m) => m.value - m.ci!.lo));
+        const hi = meanOf(ms.map((m) => m.ci!.hi - m.value));
         interval = { mean, lo: mean - lo, hi: mean + hi };
         ci = "bootstrap over queries";
       } else {
@@ -451,7 +452,7 @@ export function experimentsHealthRows(
     const v = g.map((r) => r.health[field]).filter((x): x is number =>
       typeof x === "number"
     );
-    return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
+    return v.length === 0 ? null : meanOf(v);
   };
   return [...groups.values()].map((g) => ({
     config: `${g[0].name}${several ? ` (${g[0].dataset})` : ""}`,

@@ -26,6 +26,8 @@ import {
   bootstrapCI,
   DEFAULT_BOOTSTRAP_SAMPLES,
   type Interval,
+  mean as meanOf,
+  sampleSd,
 } from "../eval/mod.ts";
 import { DEFAULT_DIGITS } from "../plot/mod.ts";
 
@@ -70,11 +72,9 @@ export const STUDENT_T95: readonly number[] = [
 export function seedInterval(values: readonly number[]): Interval {
   const n = values.length;
   if (n === 0) throw new RangeError("seedInterval: no values");
-  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const mean = meanOf(values);
   if (n === 1) return { mean, lo: mean, hi: mean };
-  const sd = Math.sqrt(
-    values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1),
-  );
+  const sd = sampleSd(values, mean);
   const t = STUDENT_T95[n - 2] ?? 1.96;
   const h = t * sd / Math.sqrt(n);
   return { mean, lo: mean - h, hi: mean + h };
@@ -150,12 +150,8 @@ export interface TTest {
 export function pairedTTest(differences: ArrayLike<number>): TTest {
   const n = differences.length;
   if (n < 2) return { t: NaN, df: Math.max(0, n - 1), p: 1 };
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += differences[i];
-  const mean = sum / n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (differences[i] - mean) ** 2;
-  const sd = Math.sqrt(ss / (n - 1));
+  const mean = meanOf(differences);
+  const sd = sampleSd(differences, mean);
   const df = n - 1;
   if (sd === 0) {
     return mean === 0
