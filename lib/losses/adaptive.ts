@@ -191,7 +191,7 @@ export interface TemperatureScale {
 
 /** Options of {@link temperatureScale}. */
 export interface TemperatureScaleOptions {
-  /** Slope α (default {@link ADAPTIVE_TEMPERATURE_OPTIONS}', the paper's 0.5). */
+  /** Slope α (default {@link ADAPTIVE_TEMPERATURE_OPTIONS}: the paper's 0.5). */
   alpha?: number;
   /** τ0 (default the paper's 1/30). */
   tau0?: number;

@@ -12,6 +12,7 @@ import {
   checkCombinations,
   checkLossGradient,
   dot,
+  EXTRA3,
   lossValue as value,
   Q3,
   refHinge,
@@ -307,10 +308,7 @@ Deno.test("trainable alpha and delta0: gradients by closed form, or none", async
 Deno.test("marginLoss with extra negatives, shared and per anchor", async () => {
   await initBackend({ backend: "cpu", quiet: true });
   const extra = [unit(30), unit(200)];
-  const perAnchor = [[unit(10), unit(60)], [unit(120), unit(90)], [
-    unit(150),
-    unit(230),
-  ]];
+  const perAnchor = EXTRA3;
   const q = t(Q3);
   const v = t(V3);
   const e = t(extra);

@@ -12,6 +12,7 @@ import {
   checkCombinations,
   checkLossGradient,
   dot,
+  EXTRA3,
   lossValue as value,
   Q3,
   refSoftmax,
@@ -274,10 +275,7 @@ Deno.test("softmax: masked pairs leave the denominator", async () => {
 
 Deno.test("softmaxLoss with extra negatives; DSSM-style (no in-batch)", async () => {
   await initBackend({ backend: "cpu", quiet: true });
-  const perAnchor = [[unit(10), unit(60)], [unit(120), unit(90)], [
-    unit(150),
-    unit(230),
-  ]];
+  const perAnchor = EXTRA3;
   const q = t(Q3);
   const v = t(V3);
   const p = tf.tensor3d(perAnchor);

@@ -42,6 +42,12 @@ export function dot(a: number[], b: number[]): number {
 export const Q3: Rows = [unit(0), unit(80), unit(190)];
 /** Positives of {@link Q3}. */
 export const V3: Rows = [unit(50), unit(140), unit(120)];
+/** Two extra negatives per anchor of {@link Q3}, `[B, 2, d]`. */
+export const EXTRA3: Rows[] = [
+  [unit(10), unit(60)],
+  [unit(120), unit(90)],
+  [unit(150), unit(230)],
+];
 
 /** Adaptive value of a similarity, as in adaptive.ts (independent code). */
 export function refValue(
