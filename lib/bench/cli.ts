@@ -29,7 +29,8 @@ import {
 import { DEFAULT_ENCODE_BATCH, runBench } from "./bench.ts";
 import { formatBench } from "./format.ts";
 import type { BenchOptions } from "./result.ts";
-import { runKernelProfile } from "./kernels.ts";
+import { PROFILED_TOWERS, runKernelProfile } from "./kernels.ts";
+import { TOWER_KINDS, type TowerKind } from "../towers/mod.ts";
 import { formatKernelProfile } from "./kernels_format.ts";
 
 // ---------------------------------------------------------------------------
@@ -43,6 +44,8 @@ export interface BenchArgs {
   json: string | null;
   /** `--profile-kernels`: run the kernel profile instead of the bench. */
   profileKernels: boolean;
+  /** `--towers`: the towers the kernel profile runs (default its own). */
+  towers?: TowerKind[];
   /** `--help` was given. */
   help: boolean;
 }
@@ -144,7 +147,16 @@ export const BENCH_FLAGS = {
   profileKernels: {
     type: "boolean",
     doc:
-      "instead of the bench: per-kernel times (forward, backward, Adam), time outside tfjs ops, a roofline against the measured matMul and copy peaks, and memory, for the DSSM and MGDSPR steps (--tower: DSSM settings)",
+      "instead of the bench: per-kernel times (forward, backward, Adam), time outside tfjs ops, step times, a roofline against the measured matMul and copy peaks, and memory, for each tower's training step (--tower: DSSM settings)",
+  },
+  towers: {
+    type: "strings",
+    arg: "KIND",
+    doc:
+      `with --profile-kernels: the towers profiled, in order (repeatable, or a,b): ${
+        TOWER_KINDS.join(", ")
+      }`,
+    defaultText: PROFILED_TOWERS.join(","),
   },
 } as const satisfies FlagTable;
 
@@ -153,8 +165,9 @@ const USAGE =
        [--items N] [--queries N] [--nlist N] [--batch N] [--encode-batch N]
        [--tower JSON] [--seed N] [--run DIR [--run-data DIR]] [--threads 1|2]
        [--json FILE]
-       deno task bench --profile-kernels [--quick] [--backend NAME] [--steps N]
-       [--warmup N] [--items N] [--batch N] [--tower JSON] [--seed N] [--json FILE]
+       deno task bench --profile-kernels [--towers KIND,…] [--quick]
+       [--backend NAME] [--steps N] [--warmup N] [--items N] [--batch N]
+       [--tower JSON] [--seed N] [--json FILE]
 
 ${flagUsage(BENCH_FLAGS)}`;
 
@@ -178,6 +191,19 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
     if (given.has(name)) {
       throw new UsageError(
         `--${flagName(name)} does not apply to --profile-kernels`,
+      );
+    }
+  }
+  if (given.has("towers") && !v.profileKernels) {
+    throw new UsageError("--towers applies only to --profile-kernels");
+  }
+  const towers = v.towers?.flatMap((t) => t.split(","));
+  for (const kind of towers ?? []) {
+    if (!(TOWER_KINDS as readonly string[]).includes(kind)) {
+      throw new UsageError(
+        `--towers: unknown tower '${kind}' (expected ${
+          TOWER_KINDS.join(", ")
+        })`,
       );
     }
   }
@@ -211,6 +237,7 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
     },
     json: v.json ?? null,
     profileKernels: v.profileKernels,
+    towers: towers as TowerKind[] | undefined,
     help,
   };
 }
@@ -260,6 +287,7 @@ export async function main(
         batchSize: o.batchSize,
         items: o.items,
         seed: o.seed,
+        kinds: parsed.towers,
         overrides: o.tower ? { dssm: o.tower } : undefined,
         progress,
       });

@@ -53,7 +53,11 @@ import {
   trainingPairs,
 } from "../data/mod.ts";
 import { mean } from "../eval/mod.ts";
-import { softmaxLoss } from "../losses/mod.ts";
+import {
+  type ScoreFunction,
+  softmaxLossFromScores,
+  withBatchScores,
+} from "../losses/mod.ts";
 import {
   createTower,
   type TowerConfigInput,
@@ -403,6 +407,10 @@ export async function profileStep(
     { seed, dataset: ds },
   );
   const inputs = model.prepare(ds);
+  // As in training: a multi-head tower (DPSR) scores with its own function.
+  const score: ScoreFunction | undefined = model.heads === 1
+    ? undefined
+    : (q, items) => model.scores(q, items);
   const batches: {
     queryRow: Int32Array;
     itemRow: Int32Array;
@@ -442,8 +450,12 @@ export async function profileStep(
       const loss = tf.tidy(() => {
         const q = model.encodeQueries(inputs, b.queryRow, { training: true });
         const v = model.encodeItems(inputs, b.itemRow, { training: true });
-        return softmaxLoss(q, v, { temperature: SOFTMAX_TAU, mask: b.mask })
-          .loss;
+        return withBatchScores(
+          q,
+          v,
+          { mask: b.mask, score },
+          (s) => softmaxLossFromScores(s, { temperature: SOFTMAX_TAU }),
+        ).loss;
       });
       t1 = performance.now();
       phase = "backward";
@@ -602,6 +614,9 @@ export function measurePeak(options: MeasurePeakOptions = {}): MachinePeak {
 // ---------------------------------------------------------------------------
 // The whole profile
 
+/** The towers the kernel profile runs unless told: the paper's two bases. */
+export const PROFILED_TOWERS: readonly TowerKind[] = ["dssm", "mgdspr"];
+
 /** Options of {@link runKernelProfile}; every field has a default. */
 export interface KernelProfileOptions {
   /** tfjs backend request (default: `initBackend`'s). */
@@ -618,8 +633,8 @@ export interface KernelProfileOptions {
   items?: number;
   /** Seed of data, weights and batches (default 1). */
   seed?: number;
-  /** Towers profiled, in order (default dssm, mgdspr). */
-  kinds?: TowerKind[];
+  /** Towers profiled, in order (default {@link PROFILED_TOWERS}). */
+  kinds?: readonly TowerKind[];
   /** Settings over a kind's defaults (default none: reference towers). */
   overrides?: Partial<Record<TowerKind, Record<string, unknown>>>;
   /** Sizes of the peak measurements. */
@@ -671,7 +686,7 @@ export async function runKernelProfile(
   progress(`generating synthetic ${profile} data`);
   const ds = generateSynthetic({ profile, seed, numItems: options.items });
   const profiles: StepProfile[] = [];
-  for (const kind of options.kinds ?? ["dssm", "mgdspr"]) {
+  for (const kind of options.kinds ?? PROFILED_TOWERS) {
     progress(
       `${kind}: ${warmup} warm-up, ${steps} unprofiled, ${steps} profiled steps`,
     );

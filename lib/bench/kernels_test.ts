@@ -5,6 +5,7 @@ import { main, parseBenchArgs } from "./cli.ts";
 import { profileCalls, runKernelProfile } from "./kernels.ts";
 import { formatKernelProfile } from "./kernels_format.ts";
 import type { Phase } from "./kernel_stats.ts";
+import { SMALL_TOWERS } from "../fixtures.ts";
 
 const SMALL_BUCKETS = {
   charTrigram: 1024,
@@ -217,4 +218,47 @@ Deno.test("kernels: --profile-kernels on the command line", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("kernels: --towers names the towers profiled; DPSR is scored by its own heads", async () => {
+  const kinds = (args: string[]) =>
+    parseBenchArgs(["--profile-kernels", ...args]).towers;
+  assertEquals(kinds([]), undefined);
+  assertEquals(kinds(["--towers", "dpsr,plain"]), ["dpsr", "plain"]);
+  assertEquals(kinds(["--towers", "dpsr", "--towers", "dssm"]), [
+    "dpsr",
+    "dssm",
+  ]);
+  for (
+    const [args, message] of [
+      [["--towers", "dpsr"], "--towers applies only to --profile-kernels"],
+      [
+        ["--profile-kernels", "--towers", "bert"],
+        "--towers: unknown tower 'bert' (expected dssm, mgdspr, dpsr, plain)",
+      ],
+    ] as const
+  ) {
+    const err: string[] = [];
+    const code = await main([...args], {
+      out: () => {},
+      err: (s) => err.push(s),
+    });
+    assertEquals(code, 2, args.join(" "));
+    assertTrue(err.join("\n").includes(message), err.join("\n"));
+  }
+  // DPSR's queries are m·d wide: only its own score can rank them.
+  const { dpsr, plain } = SMALL_TOWERS;
+  const r = await runKernelProfile({
+    backend: "wasm",
+    profile: "quick",
+    items: 300,
+    batchSize: 32,
+    steps: 1,
+    warmup: 0,
+    kinds: ["dpsr", "plain"],
+    overrides: { dpsr, plain },
+    peak: { matMulN: 64, floats: 4096, reps: 2 },
+  });
+  assertEquals(r.towers.map((t) => t.kind), ["dpsr", "plain"]);
+  for (const t of r.towers) assertTrue(t.loss.every(Number.isFinite), t.kind);
 });

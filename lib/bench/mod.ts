@@ -3,9 +3,8 @@
  * vs adaptive losses on the DSSM reference model, encode throughput,
  * IVF-PQ, the process's memory), its report and command line, the kernel
  * profile of `deno task bench --profile-kernels` (`runKernelProfile`:
- * per-kernel times of the DSSM and MGDSPR steps, a roofline, memory), and
- * `towers.ts`, the step time of each tower (`deno run -A
- * lib/bench/towers.ts`).
+ * step times and per-kernel times of each tower's training step, DSSM and
+ * MGDSPR unless `--towers` names others, a roofline, memory).
  *
  * ```ts
  * import { formatBench, runBench } from "./mod.ts";
@@ -23,4 +22,3 @@ export * from "./kernels.ts";
 export * from "./kernel_stats.ts";
 export * from "./kernels_format.ts";
 export * from "./cli.ts";
-export * from "./towers.ts";
