@@ -779,7 +779,7 @@ export async function main(args: string[]): Promise<number> {
       const c = await compareOutputs(a.check, fresh, {
         relTol: a.relTol,
         absTol: a.absTol,
-        only: a.only?.flatMap((o) => o.split(",")),
+        only: a.only,
       });
       console.log(formatComparison(c));
       status = c.differences.length > 0 ? 1 : 0;
