@@ -19,6 +19,7 @@ import {
   differenceText,
   familyList,
   familyOutcome,
+  fixedText,
   intervalText,
   pairedDifference,
   type PendingVerdict,
@@ -85,10 +86,6 @@ function perQueryFor(
   }
 }
 
-function fmt(x: number, digits: number): string {
-  return Number.isFinite(x) ? x.toFixed(digits) : "–";
-}
-
 /** Options of {@link baselineTable}. */
 export interface BaselineTableOptions {
   /** Metrics as columns (default all of {@link BASELINE_METRIC_TITLES}). */
@@ -121,7 +118,7 @@ export function baselineTable(
     for (const m of metrics) {
       const i = intervalFor(r, m);
       out[BASELINE_METRIC_TITLES[m]] = options.intervals === false
-        ? fmt(i.mean, digits)
+        ? fixedText(i.mean, digits)
         : intervalText(i, { digits });
     }
     out.steps = r.steps;

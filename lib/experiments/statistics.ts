@@ -336,6 +336,11 @@ export function signed(x: number, options: SignedOptions = {}): string {
   return x >= 0 && !/^-/.test(s) ? `+${s}` : s;
 }
 
+/** `x` with `digits` decimals (`toFixed`), or "–" when it is not finite. */
+export function fixedText(x: number, digits: number): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : "–";
+}
+
 /**
  * An interval as `mean [lo, hi]` with `digits` decimals (default 3); a
  * non-finite end shows as "–", and a non-finite mean makes the whole
@@ -346,7 +351,7 @@ export function intervalText(
   options: { digits?: number } = {},
 ): string {
   const digits = options.digits ?? DEFAULT_DIGITS;
-  const f = (x: number) => Number.isFinite(x) ? x.toFixed(digits) : "–";
+  const f = (x: number) => fixedText(x, digits);
   if (!Number.isFinite(interval.mean)) return "–";
   return `${f(interval.mean)} [${f(interval.lo)}, ${f(interval.hi)}]`;
 }

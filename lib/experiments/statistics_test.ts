@@ -7,6 +7,7 @@ import {
 import {
   differenceText,
   familyOutcome,
+  fixedText,
   holm,
   holmNote,
   intervalText,
@@ -48,6 +49,12 @@ Deno.test("pairedDifference: the mean difference, its interval and the outcome",
 // (`signed`, `fmtInterval`) returned for the same inputs. (For a non-finite
 // interval the experiments' `fmt` wrote "NaN [NaN, NaN]"; its comparisons
 // never had one, since `bootstrapCI` refuses non-finite values.)
+Deno.test("fixedText: toFixed, or a dash for what is not a number", () => {
+  assertEquals(fixedText(0.12345, 3), "0.123");
+  assertEquals(fixedText(2, 1), "2.0");
+  assertEquals([NaN, Infinity].map((x) => fixedText(x, 3)), ["–", "–"]);
+});
+
 Deno.test("signed and intervalText write what the former verdict helpers wrote", () => {
   const cases: [number, string, string, string][] = [
     // x, plain (3 digits), plain (2 digits), typeset
