@@ -7,6 +7,7 @@
  * @module
  */
 
+import { basename } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Rng } from "../data/mod.ts";
 import type { TowerInputs, TowerSide, TwoTowerModel } from "../towers/mod.ts";
@@ -223,7 +224,7 @@ export async function benchRun(
     const n = itemRows.length;
     return benchIndex(
       {
-        name: `run:${dir.replace(/\/+$/, "").split("/").pop()}`,
+        name: `run:${basename(dir)}`,
         description:
           `item and test-query embeddings of the trained run ${dir} (${run.model.kind}, step ${run.step}, ${run.ds.meta.name})`,
       },

@@ -155,7 +155,7 @@ export function onlyNotebookNames(only: readonly string[]): string[] {
  * URL anchors.
  */
 export function notebookName(path: string): string {
-  const base = path.split("/").pop() ?? path;
+  const base = basename(path);
   const name = base.replace(/\.ipynb$/, "");
   if (!base.endsWith(".ipynb") || !NAME_PATTERN.test(name)) {
     throw new NotebookError(
