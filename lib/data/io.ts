@@ -289,6 +289,15 @@ export function stableJson(value: unknown): string {
   return JSON.stringify(sort(value), null, 2);
 }
 
+/**
+ * A short key of `value`: the first 12 hex digits of the SHA-256 of its
+ * {@link stableJson}, so equal values give equal keys whatever their key
+ * order. A training config's hash and an experiment's run key are this.
+ */
+export function stableHash(value: unknown): string {
+  return sha256Hex(stableJson(value)).slice(0, 12);
+}
+
 function typeLabel(t: DataType): string {
   return String(t);
 }

@@ -20,6 +20,7 @@ import {
   pairsToArrow,
   pathExists,
   readDataset,
+  stableHash,
   validateDataset,
   writeDataset,
 } from "./io.ts";
@@ -304,4 +305,13 @@ Deno.test("fileExists, directoryExists and pathExists tell files, folders and no
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("stableHash: 12 hex digits of the SHA-256 of the stable JSON, whatever the key order", () => {
+  // The stable JSON is indented by two spaces: printf '{\n  "a": 2,\n  "b":
+  // [\n    1,\n    {\n      "c": null,\n      "d": "x"\n    }\n  ]\n}' | sha256sum
+  const want = "4b6e7e5bdc40";
+  assertEquals(stableHash({ a: 2, b: [1, { c: null, d: "x" }] }), want);
+  assertEquals(stableHash({ b: [1, { d: "x", c: null }], a: 2 }), want);
+  assertTrue(stableHash({ a: 3, b: [1, { c: null, d: "x" }] }) !== want);
 });

@@ -55,6 +55,7 @@ import {
   type Weights,
 } from "../towers/mod.ts";
 import {
+  batchesPerEpoch,
   batchRecallOfModel,
   checkConfigAgainstData,
   CHECKPOINT_FILE,
@@ -590,15 +591,13 @@ export async function collapseRun(
   return run.result;
 }
 
-// The run length as train computes it (batches per epoch drop the last,
-// smaller batch when the split holds at least one full batch).
+// The run length as train computes it.
 function plannedSteps(config: TrainConfig, ds: Dataset): number {
   const n = trainingPairs(ds, {
     split: "train",
     minRelevance: config.minRelevance,
   }).queryId.length;
-  const perEpoch = n >= config.batchSize ? Math.floor(n / config.batchSize) : 1;
-  return totalSteps(config, perEpoch);
+  return totalSteps(config, batchesPerEpoch(n, config.batchSize));
 }
 
 async function pruneCheckpoint(dir: string) {

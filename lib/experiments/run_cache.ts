@@ -17,19 +17,14 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
-import { stableJson } from "../data/mod.ts";
+import { stableHash } from "../data/mod.ts";
 
 /**
- * The key of a run: the first 12 hex digits of the SHA-256 of `parts` as
- * stable JSON (sorted keys), so equal parts give equal keys. (The same
- * hash as `lib/train`'s `configHash` of a config.)
+ * The key of a run: the {@link stableHash} of `parts`, everything its
+ * numbers depend on.
  */
 export function runKey(parts: unknown): string {
-  return createHash("sha256").update(stableJson(parts)).digest("hex").slice(
-    0,
-    12,
-  );
+  return stableHash(parts);
 }
 
 /** Options of {@link cachedRun}. */

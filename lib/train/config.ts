@@ -43,7 +43,6 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import {
   choice,
   type Dataset,
@@ -64,7 +63,7 @@ import {
   RELEVANCE,
   type Resolved,
   resolveOptions,
-  stableJson,
+  stableHash,
   trainingPairs,
 } from "../data/mod.ts";
 import {
@@ -601,12 +600,9 @@ export function checkConfigAgainstData(
   }
   if (config.earlyStopping) {
     const early = { ...config, earlyStopping: config.earlyStopping };
-    const perEpoch = n >= config.batchSize
-      ? Math.floor(n / config.batchSize)
-      : 1;
     warnings.push(...checkEarlyStoppingData(ds, {
       config: early,
-      totalSteps: totalSteps(config, perEpoch),
+      totalSteps: totalSteps(config, batchesPerEpoch(n, config.batchSize)),
       fail: (field, problem) => {
         throw new ConfigError(field, problem);
       },
@@ -636,12 +632,18 @@ export function checkConfigAgainstData(
   return { tower, warnings };
 }
 
-/** sha256 of the config's stable JSON (sorted keys), first 12 hex digits. */
+/** The config's {@link stableHash}: its run folder's name and cache key. */
 export function configHash(config: TrainConfig): string {
-  return createHash("sha256").update(stableJson(config)).digest("hex").slice(
-    0,
-    12,
-  );
+  return stableHash(config);
+}
+
+/**
+ * Batches in an epoch of `n` training pairs: whole batches only, the last,
+ * smaller one dropped, when the split holds at least one; else one batch
+ * of all of them.
+ */
+export function batchesPerEpoch(n: number, batchSize: number): number {
+  return n >= batchSize ? Math.floor(n / batchSize) : 1;
 }
 
 /** Steps of a run: `steps`, or `epochs` × batches per epoch. */

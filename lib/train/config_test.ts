@@ -7,6 +7,7 @@ import {
 import type { Dataset } from "../data/mod.ts";
 import { userlessSynthetic } from "../fixtures.ts";
 import {
+  batchesPerEpoch,
   checkConfigAgainstData,
   ConfigError,
   configHash,
@@ -208,6 +209,12 @@ Deno.test("checks against the data: users, pairs, towers, sampled negatives", ()
     );
     assertEquals(err.field, field);
   }
+});
+
+Deno.test("batchesPerEpoch: whole batches when there is one, else one batch of all", () => {
+  assertEquals(batchesPerEpoch(10, 4), 2);
+  assertEquals(batchesPerEpoch(8, 4), 2);
+  assertEquals(batchesPerEpoch(3, 4), 1);
 });
 
 Deno.test("configHash: 12 hex digits, independent of key order, sensitive to values", () => {

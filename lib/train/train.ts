@@ -74,6 +74,7 @@ import {
 import { DenseAdam } from "./dense_adam.ts";
 import { LazyTableAdam } from "./lazy_adam.ts";
 import {
+  batchesPerEpoch,
   checkConfigAgainstData,
   configHash,
   type ParallelSplit,
@@ -351,8 +352,8 @@ async function trainLocked(
   });
   const n = pairs.queryId.length;
   const dropLast = n >= config.batchSize;
-  const batchesPerEpoch = dropLast ? Math.floor(n / config.batchSize) : 1;
-  const T = totalSteps(config, batchesPerEpoch);
+  const perEpoch = batchesPerEpoch(n, config.batchSize);
+  const T = totalSteps(config, perEpoch);
 
   let log: StepRow[] = [];
   let valid: ValidRow[] = [];
@@ -519,7 +520,7 @@ async function trainLocked(
     tower,
     parameters,
     dataset: datasetSummary,
-    schedule: { batchesPerEpoch, totalSteps: T, trainPairs: n },
+    schedule: { batchesPerEpoch: perEpoch, totalSteps: T, trainPairs: n },
     warnings,
     status: session.status,
     steps: step,
@@ -613,8 +614,8 @@ async function trainLocked(
       }
       const t = step + 1;
       const g = t - 1;
-      const epoch = Math.floor(g / batchesPerEpoch);
-      const index = g % batchesPerEpoch;
+      const epoch = Math.floor(g / perEpoch);
+      const index = g % perEpoch;
       if (epoch !== currentEpoch) {
         epochBatches = makeBatches(pairs, {
           batchSize: config.batchSize,
