@@ -132,7 +132,20 @@ export function batchRanks(
       } entries, got ${mask.length}`,
     );
   }
-  const scores = innerProducts(queries, items, { d });
+  return positiveRanks(innerProducts(queries, items, { d }), { size, mask });
+}
+
+/**
+ * The rank of each anchor's positive among its in-batch candidates, from a
+ * row-major `[B, B]` score matrix whose diagonal holds the positives: 1 +
+ * the candidates j ≠ b that are not masked (`mask[b·B + j]` ≠ 0) and score
+ * at least as high (ties count against the positive).
+ */
+export function positiveRanks(
+  scores: ArrayLike<number>,
+  options: { size: number; mask?: ArrayLike<number> },
+): Int32Array {
+  const { size, mask } = options;
   const ranks = new Int32Array(size);
   for (let b = 0; b < size; b++) {
     const row = b * size;
@@ -145,6 +158,11 @@ export function batchRanks(
     ranks[b] = rank;
   }
   return ranks;
+}
+
+/** Per query, 1 when its positive's rank is at most `k`, else 0. */
+export function hitsAt(ranks: ArrayLike<number>, k: number): Float64Array {
+  return Float64Array.from(ranks, (r) => (r <= k ? 1 : 0));
 }
 
 /** Options for {@link batchRecall}. */
@@ -263,14 +281,8 @@ export function batchRecall(
   const recall: Record<number, number> = {};
   const hits: Record<number, Float64Array> = {};
   for (const k of ks) {
-    const h = new Float64Array(evaluated);
-    let sum = 0;
-    for (let i = 0; i < evaluated; i++) {
-      h[i] = ranks[i] <= k ? 1 : 0;
-      sum += h[i];
-    }
-    hits[k] = h;
-    recall[k] = evaluated > 0 ? sum / evaluated : NaN;
+    hits[k] = hitsAt(ranks, k);
+    recall[k] = mean(hits[k]);
   }
   return {
     ks,

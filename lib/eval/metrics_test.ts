@@ -10,9 +10,11 @@ import {
   batchRecall,
   bootstrapCI,
   exactSearch,
+  hitsAt,
   labelsFromPairs,
   mean,
   median,
+  positiveRanks,
   type QueryLabels,
   rankingMetrics,
   sampleSd,
@@ -347,4 +349,24 @@ Deno.test("mean, sampleSd and median: hand values, and NaN where undefined", () 
   assertTrue(Number.isNaN(mean([])));
   assertTrue(Number.isNaN(sampleSd([7])));
   assertTrue(Number.isNaN(median([])));
+});
+
+Deno.test("positiveRanks and hitsAt: hand values, ties against the positive, masked candidates skipped", () => {
+  // Row b: anchor b's scores; its positive on the diagonal.
+  const scores = [
+    0.9,
+    0.5,
+    0.9, // a tie with the positive counts against it: rank 2
+    0.8,
+    0.1,
+    0.3, // both others higher: rank 3
+    0.0,
+    0.2,
+    0.7, // the best: rank 1
+  ];
+  assertEquals(Array.from(positiveRanks(scores, { size: 3 })), [2, 3, 1]);
+  // Masking anchor 1's first candidate (an accidental hit) lifts it to 2.
+  const mask = [0, 0, 0, 1, 0, 0, 0, 0, 0];
+  assertEquals(Array.from(positiveRanks(scores, { size: 3, mask })), [2, 2, 1]);
+  assertEquals(Array.from(hitsAt([2, 3, 1], 2)), [1, 0, 1]);
 });

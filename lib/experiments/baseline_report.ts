@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Interval } from "../eval/mod.ts";
+import { hitsAt, type Interval } from "../eval/mod.ts";
 import { type BaselineVariant } from "./baselines.ts";
 import { type BaselineRow, NAN_INTERVAL } from "./baseline_runs.ts";
 import type { PerQueryValues } from "./evaluate.ts";
@@ -81,7 +81,7 @@ function perQueryFor(
       return p.mrr;
     default: {
       const k = Number(metric.split("@")[1]);
-      return Float64Array.from(p.batchRanks, (r) => (r <= k ? 1 : 0));
+      return hitsAt(p.batchRanks, k);
     }
   }
 }

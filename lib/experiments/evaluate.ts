@@ -56,6 +56,7 @@ import {
   DEFAULT_KS,
   effectiveRank,
   exactSearch,
+  hitsAt,
   type Interval,
   IvfPqIndex,
   labelsFromPairs,
@@ -251,9 +252,7 @@ function batchPart(run: ModelOnData, split: Split, minRelevance: number) {
     ks: DEFAULT_KS,
   });
   const hits: Record<number, Float64Array> = {};
-  for (const k of DEFAULT_KS) {
-    hits[k] = Float64Array.from(r.ranks, (x) => (x <= k ? 1 : 0));
-  }
+  for (const k of DEFAULT_KS) hits[k] = hitsAt(r.ranks, k);
   return { pairs, batches, ranks: r.ranks, hits, recall: r.recall };
 }
 

@@ -32,7 +32,7 @@ import {
   trainingPairs,
 } from "../data/mod.ts";
 import type { TowerInputs, TwoTowerModel } from "../towers/mod.ts";
-import { DEFAULT_KS } from "../eval/mod.ts";
+import { DEFAULT_KS, hitsAt, mean, positiveRanks } from "../eval/mod.ts";
 
 /** Options of {@link encodeAll}. */
 export interface EncodeAllOptions {
@@ -169,23 +169,11 @@ export function batchRecallOfModel(
     const s = scores.dataSync() as Float32Array;
     scores.dispose();
     const mask = accidentalHitMask(pairs, batch);
-    for (let b = 0; b < B; b++) {
-      const pos = s[b * B + b];
-      let rank = 1;
-      for (let j = 0; j < B; j++) {
-        if (j === b || mask[b * B + j] !== 0) continue;
-        if (s[b * B + j] >= pos) rank++;
-      }
-      ranks[offset + b] = rank;
-    }
+    ranks.set(positiveRanks(s, { size: B, mask }), offset);
     offset += B;
   }
   const recall: Record<number, number> = {};
-  for (const k of ks) {
-    let hits = 0;
-    for (const r of ranks) if (r <= k) hits++;
-    recall[k] = hits / ranks.length;
-  }
+  for (const k of ks) recall[k] = mean(hitsAt(ranks, k));
   return {
     split: options.split ?? "test",
     ks,
