@@ -11,7 +11,9 @@ import {
   adaptiveMarginLoss,
   adaptiveSoftmaxLoss,
   type LossResult,
+  MARGIN_LOSS_OPTIONS,
   marginLoss,
+  SOFTMAX_LOSS_OPTIONS,
   softmaxLoss,
 } from "../losses/mod.ts";
 import type { TowerInputs, TwoTowerModel, Weights } from "../towers/mod.ts";
@@ -21,7 +23,12 @@ import {
   variableGradsWithTables,
 } from "../train/mod.ts";
 import { median } from "../eval/mod.ts";
-import { DEFAULT_BATCH_SIZE, DEFAULT_SEED, type Profile } from "../data/mod.ts";
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_SEED,
+  type Profile,
+  valueLabel,
+} from "../data/mod.ts";
 import {
   BENCH_LOSSES,
   type BenchLoss,
@@ -32,10 +39,10 @@ import {
   type Timing,
 } from "./result.ts";
 
-/** Temperature of the fixed softmax loss timed. */
-export const SOFTMAX_TAU = 1 / 30;
-/** Margin of the fixed margin loss timed. */
-export const MARGIN = 0.1;
+/** Temperature of the fixed softmax loss timed: the loss's default, 1/30. */
+export const SOFTMAX_TAU: number = SOFTMAX_LOSS_OPTIONS.temperature.default;
+/** Margin of the fixed margin loss timed: the loss's default, 0.1. */
+export const MARGIN: number = MARGIN_LOSS_OPTIONS.margin.default;
 
 // The lazy tables' Adam: the training defaults without the clipping.
 const { clipNorm: _clipNorm, ...ADAM } = DEFAULT_OPTIMIZER;
@@ -112,8 +119,8 @@ const LOSS_FNS: Record<BenchLoss, LossFn> = {
 
 /** Each timed loss as the report names it. */
 export const LOSS_LABELS: Record<BenchLoss, string> = {
-  softmax: "softmax τ=1/30",
-  margin: "margin δ=0.1",
+  softmax: `softmax τ=${valueLabel(SOFTMAX_TAU)}`,
+  margin: `margin δ=${valueLabel(MARGIN)}`,
   adaptiveSoftmax: "adaptive softmax",
   adaptiveMargin: "adaptive margin",
 };

@@ -10,7 +10,13 @@
  */
 
 import { median } from "../eval/mod.ts";
-import { EXPERIMENTS_PLAIN, type ExperimentsConfig } from "./grid.ts";
+import {
+  EXPERIMENTS_PLAIN,
+  type ExperimentsConfig,
+  experimentsFixedConfigs,
+  PAPER_DELTA,
+  PAPER_TAU,
+} from "./grid.ts";
 import {
   EXPERIMENTS_RELATIONS,
   type ExperimentsPairValues,
@@ -18,6 +24,10 @@ import {
 
 /** The four runs of notebook 03: adaptive vs fixed margin and softmax. */
 export function experimentsMethodGrid(): ExperimentsConfig[] {
+  const [fixedMargin, fixedSoftmax] = experimentsFixedConfigs(
+    { deltas: [PAPER_DELTA], taus: [PAPER_TAU] },
+    { group: "method" },
+  );
   return [
     {
       name: "adaptive margin",
@@ -26,14 +36,7 @@ export function experimentsMethodGrid(): ExperimentsConfig[] {
       tower: EXPERIMENTS_PLAIN,
       loss: { kind: "adaptive-margin" },
     },
-    {
-      name: "fixed δ=0.1",
-      group: "method",
-      family: "margin",
-      value: 0.1,
-      tower: EXPERIMENTS_PLAIN,
-      loss: { kind: "margin", margin: 0.1 },
-    },
+    fixedMargin,
     {
       name: "adaptive softmax",
       group: "method",
@@ -41,14 +44,7 @@ export function experimentsMethodGrid(): ExperimentsConfig[] {
       tower: EXPERIMENTS_PLAIN,
       loss: { kind: "adaptive-softmax" },
     },
-    {
-      name: "fixed τ=1/30",
-      group: "method",
-      family: "softmax",
-      value: 1 / 30,
-      tower: EXPERIMENTS_PLAIN,
-      loss: { kind: "softmax", temperature: 1 / 30 },
-    },
+    fixedSoftmax,
   ];
 }
 

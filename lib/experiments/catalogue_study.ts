@@ -45,12 +45,13 @@ import {
   type ExperimentsData,
   type ExperimentsDatasetSpec,
 } from "./benchmark.ts";
-import type { ExperimentsConfig, ExperimentsRun } from "./grid.ts";
-import { experimentsMethodGrid } from "./adaptive_method.ts";
 import {
-  experimentsBestFixed,
+  type ExperimentsConfig,
   experimentsFixedConfigs,
-} from "./main_experiments.ts";
+  type ExperimentsRun,
+} from "./grid.ts";
+import { experimentsMethodGrid } from "./adaptive_method.ts";
+import { experimentsBestFixed } from "./main_experiments.ts";
 import { differenceText, type PendingVerdict, signed } from "./statistics.ts";
 
 /** A generator knob the study moves, with its values and why. */

@@ -31,8 +31,10 @@ import {
   type Profile,
   readJson,
   readJsonIfPresent,
+  valueLabel,
 } from "../data/mod.ts";
 import { initBackend } from "../backend/mod.ts";
+import { MARGIN_LOSS_OPTIONS, SOFTMAX_LOSS_OPTIONS } from "../losses/mod.ts";
 import type {
   TowerConfigInput,
   TowerInputs,
@@ -83,6 +85,54 @@ export const EXPERIMENTS_VERSION = 2;
 
 /** The plain two-tower model with its defaults: the method's own tower. */
 export const EXPERIMENTS_PLAIN: TowerConfigInput = { kind: "plain" };
+
+/** The paper's fixed margin δ: the fixed margin loss's default (0.1). */
+export const PAPER_DELTA: number = MARGIN_LOSS_OPTIONS.margin.default;
+
+/** The paper's fixed temperature τ: the fixed softmax's default (1/30). */
+export const PAPER_TAU: number = SOFTMAX_LOSS_OPTIONS.temperature.default;
+
+/** The run name of the fixed margin loss at `delta`: `fixed δ=0.1`. */
+export function fixedMarginName(delta: number): string {
+  return `fixed δ=${valueLabel(delta)}`;
+}
+
+/** The run name of the fixed softmax at `tau`: `fixed τ=1/30`. */
+export function fixedSoftmaxName(tau: number): string {
+  return `fixed τ=${valueLabel(tau)}`;
+}
+
+/**
+ * The fixed margin loss at each of `deltas` and the fixed softmax at each
+ * of `taus` (plain tower, names {@link fixedMarginName} /
+ * {@link fixedSoftmaxName}, `group` default "sensitivity"): the one place a
+ * fixed point's config is written, so every grid that runs one shares its
+ * run key.
+ */
+export function experimentsFixedConfigs(
+  values: { deltas: readonly number[]; taus: readonly number[] },
+  options: { group?: string } = {},
+): ExperimentsConfig[] {
+  const group = options.group ?? "sensitivity";
+  return [
+    ...values.deltas.map((delta): ExperimentsConfig => ({
+      name: fixedMarginName(delta),
+      group,
+      family: "margin",
+      value: delta,
+      tower: EXPERIMENTS_PLAIN,
+      loss: { kind: "margin", margin: delta },
+    })),
+    ...values.taus.map((tau): ExperimentsConfig => ({
+      name: fixedSoftmaxName(tau),
+      group,
+      family: "softmax",
+      value: tau,
+      tower: EXPERIMENTS_PLAIN,
+      loss: { kind: "softmax", temperature: tau },
+    })),
+  ];
+}
 
 /**
  * A sensitivity family: "margin" (fixed δ, or the adaptive margin) or

@@ -28,14 +28,14 @@ import {
 import { type Profile, valueLabel } from "../data/mod.ts";
 import type { ExperimentsRow } from "./aggregate.ts";
 import { checkProfile } from "./benchmark.ts";
-import {
-  experimentsFixedConfigs,
-  experimentsSensitivityGrid,
-} from "./main_experiments.ts";
+import { experimentsSensitivityGrid } from "./main_experiments.ts";
 import {
   EXPERIMENTS_PLAIN,
   type ExperimentsConfig,
   type ExperimentsFamily,
+  experimentsFixedConfigs,
+  fixedMarginName,
+  fixedSoftmaxName,
 } from "./grid.ts";
 
 /** α values of the knob sweep (full; quick: 0.1, 0.5, 2). */
@@ -134,7 +134,7 @@ export function experimentsKnobSeries(
       paper: MARGIN_LOSS_OPTIONS.margin.default,
       points: fixedDeltas.map((v) => ({
         value: v,
-        name: `fixed δ=${v}`,
+        name: fixedMarginName(v),
       })),
     },
     adaptive("margin", { ...alpha, paper: m.alpha.default }, alphas),
@@ -151,7 +151,7 @@ export function experimentsKnobSeries(
       paper: SOFTMAX_LOSS_OPTIONS.temperature.default,
       points: fixedTaus.map((v) => ({
         value: v,
-        name: `fixed τ=${valueLabel(v)}`,
+        name: fixedSoftmaxName(v),
       })),
     },
     adaptive("softmax", { ...alpha, paper: t.alpha.default }, alphas),

@@ -27,9 +27,11 @@ import {
   experimentsK,
   type ExperimentsKOption,
   type ExperimentsRun,
+  fixedMarginName,
+  fixedSoftmaxName,
   gridConfigs,
 } from "./grid.ts";
-import { type Profile, valueLabel } from "../data/mod.ts";
+import type { Profile } from "../data/mod.ts";
 
 /** The early-stopping budget of the learning curves of one profile. */
 export interface CurveBudget {
@@ -97,7 +99,7 @@ export function experimentsCurveGrid(
   });
   const fixed = [
     ...[0.05, 0.1, 0.3].map((delta) =>
-      c(`fixed δ=${delta}`, EXPERIMENTS_PLAIN, {
+      c(fixedMarginName(delta), EXPERIMENTS_PLAIN, {
         kind: "margin",
         margin: delta,
       }, {
@@ -106,7 +108,7 @@ export function experimentsCurveGrid(
       })
     ),
     ...[0.01, 1 / 30, 0.1].map((tau) =>
-      c(`fixed τ=${valueLabel(tau)}`, EXPERIMENTS_PLAIN, {
+      c(fixedSoftmaxName(tau), EXPERIMENTS_PLAIN, {
         kind: "softmax",
         temperature: tau,
       }, { family: "softmax", value: tau })

@@ -40,11 +40,21 @@ import {
   EXPERIMENTS_PLAIN,
   type ExperimentsConfig,
   type ExperimentsFamily,
+  experimentsFixedConfigs,
   experimentsK,
   type ExperimentsKOption,
   type ExperimentsRun,
+  fixedMarginName,
+  fixedSoftmaxName,
   gridConfigs,
+  PAPER_DELTA,
+  PAPER_TAU,
 } from "./grid.ts";
+
+// The paper's fixed points, which the verdicts compare the adaptive losses
+// with.
+const PAPER_MARGIN_NAME = fixedMarginName(PAPER_DELTA);
+const PAPER_SOFTMAX_NAME = fixedSoftmaxName(PAPER_TAU);
 import {
   differenceText,
   familyOutcome,
@@ -82,35 +92,6 @@ export const EXPERIMENTS_TAUS: readonly number[] = [
 
 const QUICK_DELTAS = [0.01, 0.1, 0.3, 0.5];
 const QUICK_TAUS = [0.01, 1 / 30, 0.1, 0.5];
-
-/**
- * The fixed margin loss at each of `deltas` and the fixed softmax at each
- * of `taus` (plain tower, group "sensitivity", names `fixed δ=…` /
- * `fixed τ=…`): the one place a fixed point's config is written, so every
- * grid that runs one shares its run key.
- */
-export function experimentsFixedConfigs(
-  values: { deltas: readonly number[]; taus: readonly number[] },
-): ExperimentsConfig[] {
-  return [
-    ...values.deltas.map((delta): ExperimentsConfig => ({
-      name: `fixed δ=${delta}`,
-      group: "sensitivity",
-      family: "margin",
-      value: delta,
-      tower: EXPERIMENTS_PLAIN,
-      loss: { kind: "margin", margin: delta },
-    })),
-    ...values.taus.map((tau): ExperimentsConfig => ({
-      name: `fixed τ=${valueLabel(tau)}`,
-      group: "sensitivity",
-      family: "softmax",
-      value: tau,
-      tower: EXPERIMENTS_PLAIN,
-      loss: { kind: "softmax", temperature: tau },
-    })),
-  ];
-}
 
 /**
  * The sensitivity sweep: the fixed margin loss over δ and the fixed softmax
@@ -169,10 +150,13 @@ export function experimentsMainTableGrid(
     m("Adap-τ", EXPERIMENTS_PLAIN, { ...ADAP_TAU_LOSS }, {
       datasets: quickBench,
     }),
-    m("fixed δ=0.1", EXPERIMENTS_PLAIN, { kind: "margin", margin: 0.1 }),
-    m("fixed τ=1/30", EXPERIMENTS_PLAIN, {
+    m(PAPER_MARGIN_NAME, EXPERIMENTS_PLAIN, {
+      kind: "margin",
+      margin: PAPER_DELTA,
+    }),
+    m(PAPER_SOFTMAX_NAME, EXPERIMENTS_PLAIN, {
       kind: "softmax",
-      temperature: 1 / 30,
+      temperature: PAPER_TAU,
     }),
     m("adaptive margin", EXPERIMENTS_PLAIN, { kind: "adaptive-margin" }),
     m("adaptive softmax", EXPERIMENTS_PLAIN, { kind: "adaptive-softmax" }, {
@@ -428,8 +412,8 @@ export function experimentsSensitivityPendings(
   const rows = experimentsAggregate(mine, { metric: `batch@${k}` });
   const lines: PendingVerdict[] = [];
   const families = [
-    ["margin", "adaptive margin", "fixed δ=0.1"],
-    ["softmax", "adaptive softmax", "fixed τ=1/30"],
+    ["margin", "adaptive margin", PAPER_MARGIN_NAME],
+    ["softmax", "adaptive softmax", PAPER_SOFTMAX_NAME],
   ] as const;
   for (const [family, adaptive, paperDefault] of families) {
     if (!rows.some((r) => r.family === family)) continue;
@@ -499,8 +483,8 @@ export function experimentsMainPendings(
     const has = (name: string) =>
       mine.some((r) => r.name === name && r.skipped === null);
     const pairs: [string, string][] = [
-      ["adaptive margin", "fixed δ=0.1"],
-      ["adaptive softmax", "fixed τ=1/30"],
+      ["adaptive margin", PAPER_MARGIN_NAME],
+      ["adaptive softmax", PAPER_SOFTMAX_NAME],
       ["MGDSPR + adaptive margin", "MGDSPR"],
     ];
     for (const [a, b] of pairs) {
@@ -524,7 +508,7 @@ export function experimentsMainPendings(
     // compared above.
     if (
       has("adaptive margin") && best !== null &&
-      !(best.name === "fixed δ=0.1" && has("fixed δ=0.1"))
+      !(best.name === PAPER_MARGIN_NAME && has(PAPER_MARGIN_NAME))
     ) {
       lines.push(
         experimentsPendingVerdict(mine, {

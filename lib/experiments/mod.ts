@@ -40,6 +40,7 @@ export {
   EXPERIMENTS_VERSION,
   type ExperimentsConfig,
   type ExperimentsFamily,
+  experimentsFixedConfigs,
   experimentsK,
   type ExperimentsKOption,
   experimentsResolveFor,
@@ -48,6 +49,10 @@ export {
   experimentsRunTask,
   type ExperimentsTask,
   experimentsTrainConfig,
+  fixedMarginName,
+  fixedSoftmaxName,
+  PAPER_DELTA,
+  PAPER_TAU,
   runExperimentGrid,
   type RunGridOptions,
 } from "./grid.ts";

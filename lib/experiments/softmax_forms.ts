@@ -26,12 +26,14 @@ import {
   EXPERIMENTS_PLAIN,
   type ExperimentsConfig,
   type ExperimentsRun,
+  fixedSoftmaxName,
   gridConfigs,
+  PAPER_TAU,
 } from "./grid.ts";
 import type { Profile } from "../data/mod.ts";
 
 /** Name of the fixed-temperature reference config. */
-export const SOFTMAX_FORM_REFERENCE = "fixed τ=1/30";
+export const SOFTMAX_FORM_REFERENCE: string = fixedSoftmaxName(PAPER_TAU);
 
 /** The config name of one form: "adaptive softmax (multiplicative)". */
 export function experimentsSoftmaxFormName(form: AdaptiveForm): string {
@@ -57,10 +59,10 @@ export function experimentsSoftmaxFormGrid(
   return [
     c(SOFTMAX_FORM_REFERENCE, EXPERIMENTS_PLAIN, {
       kind: "softmax",
-      temperature: 1 / 30,
+      temperature: PAPER_TAU,
     }, {
       family: "softmax",
-      value: 1 / 30,
+      value: PAPER_TAU,
     }),
     ...TEMPERATURE_FORMS.map((form) =>
       c(experimentsSoftmaxFormName(form), EXPERIMENTS_PLAIN, {

@@ -32,6 +32,7 @@ import {
 } from "./benchmark.ts";
 import {
   type ExperimentsConfig,
+  experimentsFixedConfigs,
   experimentsK,
   type ExperimentsKOption,
   type ExperimentsRun,
@@ -44,7 +45,6 @@ import {
 import {
   experimentsBestFixed,
   experimentsBestOnValid,
-  experimentsFixedConfigs,
 } from "./main_experiments.ts";
 import { experimentsPendingVerdict } from "./aggregate.ts";
 import type { PendingVerdict } from "./statistics.ts";
