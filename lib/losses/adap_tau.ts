@@ -27,6 +27,7 @@ import {
   type BatchScores,
   CANDIDATE_KEYS,
   type CandidateOptions,
+  candidates,
   withBatchScores,
 } from "./batch.ts";
 import { LAMBERT_W_MIN, lambertW } from "./lambert_w.ts";
@@ -550,19 +551,20 @@ export function adapTauLoss(
   }
   const record = options.record ?? true;
   const scales = adapTau.scales;
-  const { loss, stats, unscaled } = withBatchScores(q, v, {
-    mask: options.mask,
-    extraNegatives: options.extraNegatives,
-    inBatchNegatives: options.inBatchNegatives,
-    caller: fn,
-  }, (s) =>
-    adapTauLossFromScores(s, {
-      globalScale: adapTau.globalScale,
-      scales: Array.from(ids, (id) => scales[id]),
-      positiveInDenominator: o.positiveInDenominator,
-      unscaled: record,
-      stats: options.stats,
-    }));
+  const bundle = candidates(fn, options, false);
+  const { loss, stats, unscaled } = withBatchScores(
+    q,
+    v,
+    bundle,
+    (s) =>
+      adapTauLossFromScores(s, {
+        globalScale: adapTau.globalScale,
+        scales: Array.from(ids, (id) => scales[id]),
+        positiveInDenominator: o.positiveInDenominator,
+        unscaled: record,
+        stats: options.stats,
+      }),
+  );
   if (unscaled !== null) adapTau.record(ids, unscaled);
   return { loss, stats };
 }

@@ -409,6 +409,9 @@ export interface CandidateOptions {
   stats?: boolean;
 }
 
+/** The stats option alone, for the score-bundle forms of the losses. */
+export type StatsOption = Pick<CandidateOptions, "stats">;
+
 /** Option names of {@link CandidateOptions}. */
 export const CANDIDATE_KEYS: readonly string[] = [
   "mask",

@@ -16,6 +16,7 @@ import {
   CANDIDATE_KEYS,
   type CandidateOptions,
   lossOfPairs,
+  type StatsOption,
 } from "./batch.ts";
 import { lossOptions, type Options } from "./options.ts";
 import { number } from "../data/mod.ts";
@@ -44,9 +45,6 @@ export const ADAPTIVE_MARGIN_LOSS_OPTIONS = {
   ...ADAPTIVE_MARGIN_OPTIONS,
   ...SYMMETRIC_OPTIONS,
 };
-
-/** Return {@link LossResult.stats} (one device sync; default false). */
-type StatsOption = { stats?: boolean };
 
 /** Options of {@link marginLossFromScores}. */
 export type MarginScoreOptions =

@@ -58,6 +58,7 @@ export {
   disposeScores,
   type LogQOptions,
   type ScoreFunction,
+  type StatsOption,
   withBatchScores,
 } from "./batch.ts";
 export * from "./lambert_w.ts";

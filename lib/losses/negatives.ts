@@ -123,6 +123,12 @@ export function sampleRandomItems(
   return out;
 }
 
+/**
+ * MGDSPR's range of the positive's mixing weight, a ~ U(0.4, 0.6): the
+ * default of {@link mgdsprMixedNegatives} and of the `mgdspr` loss config.
+ */
+export const MGDSPR_MIX: readonly [number, number] = [0.4, 0.6];
+
 /** Options of {@link mgdsprMixedNegatives}. */
 export interface MixedNegativeOptions {
   /** Candidate items `[N, d]` (e.g. the batch's items or a cached bank). */
@@ -131,7 +137,7 @@ export interface MixedNegativeOptions {
   topN: number;
   /**
    * Mixing weight: a range `[lo, hi]` to draw a ~ U(lo, hi) per query from
-   * `rng` (default [0.4, 0.6]), or fixed values, one per query.
+   * `rng` (default {@link MGDSPR_MIX}), or fixed values, one per query.
    */
   a?: readonly [number, number] | Float32Array;
   /** Draws a when `a` is a range. */
@@ -215,7 +221,7 @@ export function mgdsprMixedNegatives(
 }
 
 function mixWeights(B: number, options: MixedNegativeOptions): Float32Array {
-  const a = options.a ?? [0.4, 0.6];
+  const a = options.a ?? MGDSPR_MIX;
   if (a instanceof Float32Array) {
     if (a.length !== B) {
       throw new RangeError(

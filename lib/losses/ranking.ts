@@ -7,12 +7,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-
-/**
- * Logit given to masked candidates: exp(−1e9 − max) underflows to exactly 0
- * in float32, and unlike −∞ it cannot produce ∞ − ∞ = NaN.
- */
-export const MASKED_LOGIT = -1e9;
+import { MASK_LOGIT } from "../towers/mod.ts";
 
 /** Options of {@link hingeRankingLoss}. */
 export interface HingeRankingOptions {
@@ -77,7 +72,7 @@ export function softmaxRankingLoss(
 ): tf.Tensor1D {
   const withPositive = options.positiveInDenominator ?? true;
   const isNeg = tf.greater(options.negatives, 0);
-  const masked = tf.where(isNeg, logits, tf.fill(logits.shape, MASKED_LOGIT));
+  const masked = tf.where(isNeg, logits, tf.fill(logits.shape, MASK_LOGIT));
   const all = withPositive
     ? tf.concat([tf.expandDims(positiveLogit, 1), masked], 1)
     : masked;

@@ -21,6 +21,7 @@ import {
   LOGQ_KEYS,
   type LogQOptions,
   lossOfPairs,
+  type StatsOption,
 } from "./batch.ts";
 import { lossOptions, type Options } from "./options.ts";
 import { choice, number } from "../data/mod.ts";
@@ -62,9 +63,6 @@ export const ADAPTIVE_SOFTMAX_LOSS_OPTIONS = {
     doc: "temperature of the positive logit (open choice A7)",
   }),
 };
-
-/** Return {@link LossResult.stats} (one device sync; default false). */
-type StatsOption = { stats?: boolean };
 
 /** Options of {@link softmaxLossFromScores}. */
 export type SoftmaxScoreOptions =

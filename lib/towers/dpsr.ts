@@ -24,6 +24,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { DpsrConfig } from "./config.ts";
 import { itemKey, type TowerInputs } from "./inputs.ts";
 import { BaseTower } from "./model.ts";
+import { glorotLimit } from "./params.ts";
 import { dense, embeddingBag, flatBag, l2Normalize, matMul } from "./ops.ts";
 
 /**
@@ -78,9 +79,9 @@ export class DpsrTower extends BaseTower<DpsrConfig> {
     this.textEmbeddings(config);
     const qIn = config.families.length * e;
     // Each head is its own MLP; W1 of all heads side by side, W2 per head.
-    p.uniform("query/w1", [qIn, m * h], Math.sqrt(6 / (qIn + h)));
+    p.uniform("query/w1", [qIn, m * h], glorotLimit(qIn, h));
     p.zeros("query/b1", [m * h]);
-    p.uniform("query/w2", [m, h, d], Math.sqrt(6 / (h + d)));
+    p.uniform("query/w2", [m, h, d], glorotLimit(h, d));
     p.zeros("query/b2", [m, d]);
     const sIn = config.itemFields.length * config.families.length * e;
     p.glorot("item/w1", sIn, h);

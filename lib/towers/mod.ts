@@ -91,6 +91,7 @@ export {
   collectRowGradients,
   gatherRows,
   l2Normalize,
+  MASK_LOGIT,
   matMul,
   type RowGradient,
 } from "./ops.ts";

@@ -472,5 +472,9 @@ export function l2Normalize<T extends tf.Tensor>(x: T): T {
   return tf.mul(x, tf.rsqrt(tf.maximum(sq, NORM_EPS))) as T;
 }
 
-/** Large negative logit that removes a masked position from a softmax. */
+/**
+ * Logit given to a masked position (a padded history step, a candidate that
+ * is not a negative): exp(−1e9 − max) underflows to exactly 0 in float32,
+ * and unlike −∞ it cannot produce ∞ − ∞ = NaN.
+ */
 export const MASK_LOGIT = -1e9;

@@ -14,6 +14,7 @@ import {
   ADAPTIVE_MARGIN_LOSS_OPTIONS,
   ADAPTIVE_TEMPERATURE_OPTIONS,
   MARGIN_LOSS_OPTIONS,
+  MGDSPR_MIX,
   SOFTMAX_LOSS_OPTIONS,
   SYMMETRIC_OPTIONS,
 } from "../losses/mod.ts";
@@ -130,7 +131,7 @@ export const LOSS_DEFAULTS = {
       doc: "highest-scoring in-batch items mixed with the positive, per query",
     }),
     mixLow: number({
-      default: 0.4,
+      default: MGDSPR_MIX[0],
       min: 0,
       max: 1,
       doc: "lower end of the positive's mixing weight a ~ U(mixLow, mixHigh)",
@@ -140,7 +141,7 @@ export const LOSS_DEFAULTS = {
           : null,
     }),
     mixHigh: number({
-      default: 0.6,
+      default: MGDSPR_MIX[1],
       min: 0,
       max: 1,
       doc: "upper end of the positive's mixing weight",

@@ -41,7 +41,11 @@ import {
   resolveConfig,
   type TrainConfig,
 } from "./config.ts";
-import { readBestWeights, readCheckpoint } from "./checkpoint.ts";
+import {
+  CHECKPOINT_FILE,
+  readBestWeights,
+  readCheckpoint,
+} from "./checkpoint.ts";
 import {
   type EarlyStoppingSummary,
   earlyStoppingSummary,
@@ -53,7 +57,7 @@ export const RUN_FILES = {
   run: "run.json",
   steps: "steps.arrow",
   valid: "valid.arrow",
-  checkpoint: "checkpoint.json",
+  checkpoint: CHECKPOINT_FILE,
   eval: "eval.json",
 } as const;
 
