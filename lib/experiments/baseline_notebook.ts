@@ -16,6 +16,7 @@ import {
   missingDatasetNote,
   type Profile,
   readDataset,
+  RELEVANCE,
 } from "../data/mod.ts";
 import { mainTable, trainingCurves, type VegaLiteSpec } from "../plot/mod.ts";
 import {
@@ -151,7 +152,7 @@ export async function readBaselineDataset(
   try {
     const ds = await readDataset(dir);
     const train = ds.pairs.split.filter((s, i) =>
-      s === "train" && ds.pairs.relevance[i] >= 3
+      s === "train" && ds.pairs.relevance[i] >= RELEVANCE.exact
     ).length;
     return {
       dataset: ds,

@@ -17,6 +17,8 @@ import {
   type Profile,
   profileChoices,
   readDataset,
+  RELEVANCE,
+  SOURCE_NAMES,
   stableJson,
   SYNTHETIC_PROFILES,
   SYNTHETIC_VERSION,
@@ -24,6 +26,7 @@ import {
   type SyntheticTruth,
 } from "../data/mod.ts";
 import { datasetContentHash, type EarlyStoppingConfig } from "../train/mod.ts";
+import { DEFAULT_BOOTSTRAP_SAMPLES } from "../eval/mod.ts";
 
 // ------------------------------------------------------------ settings
 
@@ -79,7 +82,7 @@ export function experimentsSettings(
       evalEvery: 10,
       earlyStopping: null,
       seeds: 1,
-      bootstrapSamples: 1000,
+      bootstrapSamples: DEFAULT_BOOTSTRAP_SAMPLES,
       snapshots: [0, 10, 40],
     }
     : {
@@ -88,7 +91,7 @@ export function experimentsSettings(
       evalEvery: 25,
       earlyStopping: { metric: "recall@10", patience: 6, minDelta: 0.002 },
       seeds: 3,
-      bootstrapSamples: 1000,
+      bootstrapSamples: DEFAULT_BOOTSTRAP_SAMPLES,
       // Every run lasts at least 25 + 6·25 = 175 steps, so each snapshot
       // comes before early stopping can end a run; the run's best-valid
       // model is recorded as well (grid.ts).
@@ -292,7 +295,7 @@ export function experimentsBenchmark(
 export function experimentsRealDatasets(
   dataDir = "../data",
 ): ExperimentsDatasetSpec[] {
-  return ["wands", "scifact", "movielens"].map((name) => ({
+  return SOURCE_NAMES.map((name) => ({
     name,
     path: joinPath(dataDir, name),
   }));
@@ -405,7 +408,10 @@ export async function experimentsDatasetRows(
     const positives = (split: string) => {
       let n = 0;
       for (let i = 0; i < ds.pairs.queryId.length; i++) {
-        if (ds.pairs.split[i] === split && ds.pairs.relevance[i] >= 3) n++;
+        if (
+          ds.pairs.split[i] === split &&
+          ds.pairs.relevance[i] >= RELEVANCE.exact
+        ) n++;
       }
       return n;
     };
