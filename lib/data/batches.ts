@@ -344,6 +344,15 @@ export interface MaskedBatch extends Batch {
   logQ: Float32Array;
 }
 
+/** `batch` of `pairs` with its accidental-hit mask and logQ. */
+export function maskedBatch(pairs: TrainingPairs, batch: Batch): MaskedBatch {
+  return {
+    ...batch,
+    mask: accidentalHitMask(pairs, batch),
+    logQ: batchLogQ(pairs, batch),
+  };
+}
+
 /**
  * The batches of one epoch with masks and logQ, built one at a time so that
  * only one `[B, B]` mask is alive (350² floats ≈ 0.5 MB each).
@@ -353,10 +362,6 @@ export function* iterateBatches(
   options: BatchOptions = {},
 ): Generator<MaskedBatch> {
   for (const batch of makeBatches(pairs, options)) {
-    yield {
-      ...batch,
-      mask: accidentalHitMask(pairs, batch),
-      logQ: batchLogQ(pairs, batch),
-    };
+    yield maskedBatch(pairs, batch);
   }
 }

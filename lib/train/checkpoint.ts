@@ -48,6 +48,23 @@ export const CHECKPOINT_FORMAT = 1;
 /** Name of the manifest in a run folder. */
 export const CHECKPOINT_FILE = "checkpoint.json";
 
+/**
+ * Prefix of the loss's own weights in a checkpoint (the trainable α and
+ * δ0 / τ0 of the adaptive losses), which sit beside the model's.
+ */
+export const LOSS_WEIGHT_PREFIX = "loss/";
+
+/** A checkpoint's weights split into the model's and the loss's. */
+export function splitWeights(
+  weights: Weights,
+): { model: Weights; loss: Weights } {
+  const model: Weights = {}, loss: Weights = {};
+  for (const [name, w] of Object.entries(weights)) {
+    (name.startsWith(LOSS_WEIGHT_PREFIX) ? loss : model)[name] = w;
+  }
+  return { model, loss };
+}
+
 /** Where one tensor lies in a `.bin` file (offsets in float32 elements). */
 export interface TensorEntry {
   /** Weight name (optimizer moments: weight name + `/m` or `/v`). */

@@ -12,6 +12,7 @@ import {
   readCheckpoint,
   readManifest,
   setAdamState,
+  splitWeights,
   unpackTensors,
   writeCheckpoint,
   writeTensors,
@@ -184,4 +185,17 @@ Deno.test("writeTensors writes packTensors' bytes and hash without joining them"
   });
   assertEquals([...Deno.readDirSync(dir)].length, 1, "no temporary left");
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("splitWeights: the loss's weights by their prefix, the rest the model's, order kept", () => {
+  const w = (x: number) => ({ shape: [], data: Float32Array.of(x) });
+  const { model, loss } = splitWeights({
+    "query/w1": w(1),
+    "loss/alpha": w(2),
+    "item/w1": w(3),
+    "loss/delta0": w(4),
+  });
+  assertEquals(Object.keys(model), ["query/w1", "item/w1"]);
+  assertEquals(Object.keys(loss), ["loss/alpha", "loss/delta0"]);
+  assertEquals(loss["loss/delta0"].data[0], 4);
 });

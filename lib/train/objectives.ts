@@ -50,6 +50,7 @@ import {
 } from "../losses/mod.ts";
 import { stopGradient } from "../backend/mod.ts";
 import type { TowerInputs, TwoTowerModel, Weights } from "../towers/mod.ts";
+import { LOSS_WEIGHT_PREFIX } from "./checkpoint.ts";
 import { ConfigError } from "./config.ts";
 import {
   type LossConfig,
@@ -306,7 +307,7 @@ function adaptiveObjective(
     getWeights() {
       const out: Weights = {};
       for (const [n, v] of Object.entries(vars)) {
-        out[`loss/${n}`] = {
+        out[`${LOSS_WEIGHT_PREFIX}${n}`] = {
           shape: [],
           data: Float32Array.from(v.dataSync() as Float32Array),
         };
@@ -315,7 +316,7 @@ function adaptiveObjective(
     },
     setWeights(w: Weights) {
       for (const [option, v] of Object.entries(vars)) {
-        const n = `loss/${option}`;
+        const n = `${LOSS_WEIGHT_PREFIX}${option}`;
         if (!w[n]) throw new Error(`checkpoint lacks the loss weight '${n}'`);
         tf.tidy(() => v.assign(tf.scalar(w[n].data[0])));
       }

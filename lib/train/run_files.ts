@@ -45,6 +45,7 @@ import {
   CHECKPOINT_FILE,
   readBestWeights,
   readCheckpoint,
+  splitWeights,
 } from "./checkpoint.ts";
 import {
   type EarlyStoppingSummary,
@@ -413,11 +414,7 @@ export async function loadRun(
   // The run's own tower: sized by the training data's ids, not by `ds`'s.
   const tower = info.tower ? towerConfig(info.tower) : checked.tower;
   const model = createTower(tower, { seed: config.seed });
-  const weights = Object.fromEntries(
-    Object.entries(best ?? ckpt.weights).filter(([n]) =>
-      !n.startsWith("loss/")
-    ),
-  );
+  const weights = splitWeights(best ?? ckpt.weights).model;
   let inputs: TowerInputs;
   try {
     model.setWeights(weights);

@@ -50,13 +50,11 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import {
-  accidentalHitMask,
   type Batch,
-  batchLogQ,
   type Dataset,
   joinPath,
   makeBatches,
-  type MaskedBatch,
+  maskedBatch,
   pathExists,
   readDataset,
   stableJson,
@@ -87,6 +85,7 @@ import {
   hasCheckpoint,
   readBestWeights,
   readCheckpoint,
+  splitWeights,
   weightsOnRead,
   writeBestWeights,
   writeCheckpoint,
@@ -221,13 +220,6 @@ export interface TrainResult {
   warnings: string[];
 }
 
-/** The model's weights among a checkpoint's (which has the loss's too). */
-function modelWeights(weights: Weights): Weights {
-  return Object.fromEntries(
-    Object.entries(weights).filter(([k]) => !k.startsWith("loss/")),
-  );
-}
-
 /** A model with given weights (for `keepModel` on a finished run). */
 function restoredModel(
   tower: TowerConfig,
@@ -235,7 +227,7 @@ function restoredModel(
   weights: Weights,
 ): TwoTowerModel {
   const model = createTower(tower, { seed: config.seed });
-  model.setWeights(modelWeights(weights));
+  model.setWeights(splitWeights(weights).model);
   return model;
 }
 
@@ -480,10 +472,7 @@ async function trainLocked(
   );
 
   if (ckpt) {
-    const modelW: Weights = {}, lossW: Weights = {};
-    for (const [k, w] of Object.entries(ckpt.weights)) {
-      (k.startsWith("loss/") ? lossW : modelW)[k] = w;
-    }
+    const { model: modelW, loss: lossW } = splitWeights(ckpt.weights);
     model.setWeights(modelW);
     objective.setWeights(lossW);
     if (ckpt.optimizer) {
@@ -627,12 +616,7 @@ async function trainLocked(
         await towers?.sync(); // Adap-τ encodes everything at an epoch's start
         objective.startEpoch(epoch);
       }
-      const base = epochBatches[index];
-      const batch: MaskedBatch = {
-        ...base,
-        mask: accidentalHitMask(pairs, base),
-        logQ: batchLogQ(pairs, base),
-      };
+      const batch = maskedBatch(pairs, epochBatches[index]);
       const wantStats = t === 1 || t % config.statsEvery === 0;
       const start = performance.now();
       const { loss, gradNorm, stats, recorded } = towers
@@ -722,7 +706,7 @@ async function trainLocked(
     towers?.dispose();
     // Test metrics from the best-valid weights (read back, sha256 checked).
     const best = await readBestWeights(dir, stopper?.state);
-    if (best) model.setWeights(modelWeights(best));
+    if (best) model.setWeights(splitWeights(best).model);
     evalResult = await finalEval();
     await writeTextAtomic(
       joinPath(dir, RUN_FILES.eval),
