@@ -239,8 +239,12 @@ export function resolveSource(
   name: SourceName,
   options: SourceOptions = {},
 ): string {
-  if (options.source) return options.source.replace(/(.)\/+$/, "$1");
-  return joinPath(datasetsRoot(), specOf(name).folder);
+  return givenSource(options) ?? joinPath(datasetsRoot(), specOf(name).folder);
+}
+
+/** `options.source` without trailing slashes, or undefined when not given. */
+export function givenSource(options: SourceOptions): string | undefined {
+  return options.source ? options.source.replace(/(.)\/+$/, "$1") : undefined;
 }
 
 /** The hosts the pinned URLs of {@link SOURCES} point at. */
@@ -322,17 +326,28 @@ export interface SourceStatus {
 }
 
 /**
- * Checks (without reading them) that a dataset's required source files are
- * in its folder, `dir` or {@link resolveSource}'s default.
+ * What the folder checks need to know of a dataset: its name, the files
+ * its loader reads, and the sentence that says how to get them.
  */
-export async function sourceStatus(
-  name: SourceName,
-  dir?: string,
-): Promise<SourceStatus> {
-  const root = dir ?? resolveSource(name);
-  const required = requiredSourceFiles(name);
+export interface FolderSpec<N extends string = string> {
+  /** The dataset's name, first in every message. */
+  name: N;
+  /** Files the loader reads, relative to the folder. */
+  files: readonly string[];
+  /** How to get them ({@link sourceHint}, or WordNet's own). */
+  hint: string;
+}
+
+/**
+ * Checks (without reading them) that the files of `spec` are in `root`:
+ * the {@link SourceStatus} of any dataset folder.
+ */
+export async function folderStatus<N extends string>(
+  root: string,
+  spec: FolderSpec<N>,
+): Promise<Omit<SourceStatus, "name"> & { name: N }> {
   const missing: string[] = [];
-  for (const f of required) {
+  for (const f of spec.files) {
     if (!(await fileExists(joinPath(root, f)))) missing.push(f);
   }
   const problem = missing.length === 0
@@ -341,31 +356,54 @@ export async function sourceStatus(
     ? `source folder ${root} not found`
     : `${missing.join(", ")} not found in ${root}`;
   return {
-    name,
+    name: spec.name,
     dir: root,
     present: missing.length === 0,
     missing,
     problem,
-    reason: problem && `${name}: ${problem}; ${sourceHint(name)}`,
+    reason: problem && `${spec.name}: ${problem}; ${spec.hint}`,
   };
 }
 
 /**
- * Checks that a dataset folder exists, with an error that says which files
- * were expected there and the commands that bring them.
+ * Checks (without reading them) that a dataset's required source files are
+ * in its folder, `dir` or {@link resolveSource}'s default.
  */
-export async function requireSourceDir(
+export function sourceStatus(
   name: SourceName,
+  dir?: string,
+): Promise<SourceStatus> {
+  return folderStatus(dir ?? resolveSource(name), {
+    name,
+    files: requiredSourceFiles(name),
+    hint: sourceHint(name),
+  });
+}
+
+/**
+ * Checks that a dataset folder exists, with an error that says which files
+ * were expected there (`spec.files`) and how to get them.
+ */
+export async function requireFolder(
   dir: string,
-  expected: readonly string[],
+  spec: FolderSpec,
 ): Promise<void> {
   if (await directoryExists(dir)) return;
   throw new DataError(
     dir,
-    `${name} source folder not found (expected ${expected.join(", ")} in it); ${
-      sourceHint(name)
-    }`,
+    `${spec.name} source folder not found (expected ${
+      spec.files.join(", ")
+    } in it); ${spec.hint}`,
   );
+}
+
+/** {@link requireFolder} for a downloadable dataset, expecting `expected`. */
+export function requireSourceDir(
+  name: SourceName,
+  dir: string,
+  expected: readonly string[],
+): Promise<void> {
+  return requireFolder(dir, { name, files: expected, hint: sourceHint(name) });
 }
 
 /** Reads one file of a dataset folder and hashes it. */

@@ -10,13 +10,17 @@
  */
 
 import { choice, type OptionTable, type Resolved, subset } from "../options.ts";
-import { DataError, fileExists, joinPath } from "../io.ts";
+import { DataError, joinPath } from "../io.ts";
 import type { Dataset, ItemsTable, Split } from "../schema.ts";
 import { decodeUtf8 } from "./csv.ts";
 import {
   DATASETS_ENV,
   datasetsRoot,
+  type FolderSpec,
+  folderStatus,
+  givenSource,
   readFolderFile,
+  requireFolder,
   type SourceOptions,
   type SourceStatus,
 } from "./source.ts";
@@ -92,7 +96,8 @@ function isDirectorySync(path: string): boolean {
  * {@link WORDNET_SYSTEM_DIR}.
  */
 export function resolveWordnetSource(options: SourceOptions = {}): string {
-  if (options.source) return options.source.replace(/(.)\/+$/, "$1");
+  const given = givenSource(options);
+  if (given !== undefined) return given;
   const own = joinPath(datasetsRoot(), WORDNET_FOLDER);
   return isDirectorySync(own) ? own : WORDNET_SYSTEM_DIR;
 }
@@ -121,24 +126,16 @@ export type WordnetStatus = Omit<SourceStatus, "name"> & { name: "wordnet" };
  * Checks (without reading them) that the data files are in `dir`, default
  * {@link resolveWordnetSource}; the same fields as `sourceStatus`.
  */
-export async function wordnetStatus(dir?: string): Promise<WordnetStatus> {
-  const root = dir ?? resolveWordnetSource();
-  const missing: string[] = [];
-  for (const f of wordnetRequiredFiles()) {
-    if (!(await fileExists(joinPath(root, f)))) missing.push(f);
-  }
-  const problem = missing.length === 0
-    ? ""
-    : !isDirectorySync(root)
-    ? `source folder ${root} not found`
-    : `${missing.join(", ")} not found in ${root}`;
+export function wordnetStatus(dir?: string): Promise<WordnetStatus> {
+  return folderStatus(dir ?? resolveWordnetSource(), wordnetFolderSpec());
+}
+
+// The files and the hint of every WordNet folder check.
+function wordnetFolderSpec(): FolderSpec<"wordnet"> {
   return {
     name: "wordnet",
-    dir: root,
-    present: missing.length === 0,
-    missing,
-    problem,
-    reason: problem && `wordnet: ${problem}; ${wordnetHint()}`,
+    files: wordnetRequiredFiles(),
+    hint: wordnetHint(),
   };
 }
 
@@ -195,14 +192,7 @@ export async function loadWordnet(
 ): Promise<Dataset> {
   const { parts, lemmaInGloss, valid, test, seed } = checkOptions(options);
   const dir = resolveWordnetSource(options);
-  if (!isDirectorySync(dir)) {
-    throw new DataError(
-      dir,
-      `wordnet source folder not found (expected ${
-        wordnetRequiredFiles().join(", ")
-      } in it); ${wordnetHint()}`,
-    );
-  }
+  await requireFolder(dir, wordnetFolderSpec());
   const files: Record<string, string> = {};
   const synsets: WordnetSynset[] = [];
   const synsetsByPos: Record<string, number> = {};
