@@ -60,6 +60,7 @@ import {
   generateSynthetic,
   iterateBatches,
   Rng,
+  splitRows,
   trainingPairs,
 } from "../data/mod.ts";
 import { createTower, type TowerConfigInput } from "../towers/mod.ts";
@@ -192,13 +193,8 @@ export async function runBench(
     // Encoding first, while the weights are the untrained initial ones.
     progress("encoding items and test queries (untrained DSSM)");
     const itemRows = Int32Array.from({ length: nItems }, (_, i) => i);
-    const testRows: number[] = [];
-    ds.queries.split.forEach((s, i) => {
-      if (s === "test") testRows.push(i);
-    });
-    const queryRows = Int32Array.from(
-      testRows.slice(0, options.queries ?? testRows.length),
-    );
+    const testRows = splitRows(ds.queries, "test");
+    const queryRows = testRows.slice(0, options.queries ?? testRows.length);
     if (queryRows.length === 0) {
       throw new RangeError("bench: the dataset has no test queries");
     }

@@ -8,10 +8,9 @@
  */
 
 import { basename } from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "../data/mod.ts";
+import { type Rng, splitRows } from "../data/mod.ts";
 import type { TowerInputs, TowerSide, TwoTowerModel } from "../towers/mod.ts";
-import { loadRun } from "../train/mod.ts";
+import { encodeAll, loadRun } from "../train/mod.ts";
 import { exactSearch, IvfPqIndex, type SearchResult } from "../eval/mod.ts";
 import {
   BENCH_NPROBES,
@@ -63,23 +62,16 @@ export function encodeRows(
   inputs: TowerInputs,
   options: { side: TowerSide; rows: Int32Array; batch: number },
 ): { vectors: Float32Array; bench: EncodeBench } {
-  const { side, rows, batch } = options;
-  const d = model.dim;
-  const run = (r: Int32Array) =>
-    tf.tidy(() =>
-      side === "item"
-        ? model.encodeItems(inputs, r)
-        : model.encodeQueries(inputs, r)
-    );
+  const { rows, batch } = options;
+  const side = options.side === "item" ? "items" : "queries";
   // One untimed batch: first calls compile kernels and allocate.
-  tf.dispose(run(rows.subarray(0, Math.min(batch, rows.length))));
-  const vectors = new Float32Array(rows.length * d);
+  encodeAll(model, inputs, {
+    side,
+    rows: rows.subarray(0, Math.min(batch, rows.length)),
+    batchSize: batch,
+  });
   const t0 = performance.now();
-  for (let i = 0; i < rows.length; i += batch) {
-    const t = run(rows.subarray(i, Math.min(rows.length, i + batch)));
-    vectors.set(t.dataSync() as Float32Array, i * d);
-    t.dispose();
-  }
+  const vectors = encodeAll(model, inputs, { side, rows, batchSize: batch });
   const ms = performance.now() - t0;
   return {
     vectors,
@@ -208,10 +200,7 @@ export async function benchRun(
     }
     const inputs = run.model.prepare(run.ds);
     const itemRows = Int32Array.from(run.ds.items.itemId, (_, i) => i);
-    const testRows: number[] = [];
-    run.ds.queries.split.forEach((s, i) => {
-      if (s === "test") testRows.push(i);
-    });
+    const testRows = splitRows(run.ds.queries, "test");
     if (testRows.length === 0) {
       throw new RangeError(
         `bench: the dataset of --run ${dir} has no test queries`,
@@ -220,7 +209,7 @@ export async function benchRun(
     const enc = (side: "item" | "query", rows: Int32Array) =>
       encodeRows(run.model, inputs, { side, rows, batch: 1000 }).vectors;
     const items = enc("item", itemRows);
-    const queries = enc("query", Int32Array.from(testRows));
+    const queries = enc("query", testRows);
     const n = itemRows.length;
     return benchIndex(
       {

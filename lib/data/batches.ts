@@ -113,6 +113,18 @@ function checkSplit(name: string, s: string): Split {
   return s as Split;
 }
 
+/** The rows of the queries table in `split`, in table order. */
+export function splitRows(
+  queries: Pick<Dataset["queries"], "split">,
+  split: Split,
+): Int32Array {
+  const rows: number[] = [];
+  queries.split.forEach((s, i) => {
+    if (s === split) rows.push(i);
+  });
+  return Int32Array.from(rows);
+}
+
 /**
  * The positive pairs of a split: every pairs-table row of that split with
  * relevance ≥ `minRelevance`, in table order (one pair per row). Also

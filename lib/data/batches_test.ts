@@ -11,6 +11,7 @@ import {
   iterateBatches,
   makeBatches,
   rowIndex,
+  splitRows,
   trainingPairs,
 } from "./batches.ts";
 import { DataError } from "./io.ts";
@@ -286,4 +287,10 @@ Deno.test("errors name the option, table or column", () => {
     DataError,
     "items: column 'item_id': duplicate id 1 at rows 0 and 2",
   );
+});
+
+Deno.test("splitRows: the query rows of one split, in table order", () => {
+  const queries = { split: ["train", "test", "valid", "test"] as Split[] };
+  assertEquals(Array.from(splitRows(queries, "test")), [1, 3]);
+  assertEquals(Array.from(splitRows(queries, "valid")), [2]);
 });

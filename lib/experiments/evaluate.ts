@@ -36,6 +36,7 @@ import {
   DEFAULT_BATCH_SIZE,
   RELEVANCE,
   type Split,
+  splitRows,
 } from "../data/mod.ts";
 import { type BackendRequest, initBackend } from "../backend/mod.ts";
 import {
@@ -290,11 +291,7 @@ export function evaluateModelPerQuery(
   };
 
   // Full corpus.
-  const splitQueries: number[] = [];
-  for (let r = 0; r < ds.queries.queryId.length; r++) {
-    if (ds.queries.split[r] === split) splitQueries.push(r);
-  }
-  const queryRows = Int32Array.from(splitQueries);
+  const queryRows = splitRows(ds.queries, split);
   const queryIds = Int32Array.from(queryRows, (r) => ds.queries.queryId[r]);
   const labels = labelsFromPairs(ds.pairs, {
     queryIds,
