@@ -46,6 +46,7 @@ import {
   onlyNotebookNames,
   parseNotebook,
 } from "./notebook.ts";
+import { outputFiles } from "./runner.ts";
 import { basename, extname } from "node:path";
 
 /**
@@ -324,14 +325,6 @@ function unitSegments(unit: Unit): Segment[] {
     }
   }
   return textSegments(prefix, unit.text);
-}
-
-function outputFiles(metadata: unknown): string[] {
-  const files = (metadata as { adaptive_retrieval?: { files?: unknown } })
-    ?.adaptive_retrieval?.files;
-  return Array.isArray(files)
-    ? files.filter((f): f is string => typeof f === "string")
-    : [];
 }
 
 const stem = (f: string) => basename(f, extname(f));

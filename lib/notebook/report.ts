@@ -24,7 +24,7 @@ import {
   type Notebook,
   type Output,
 } from "./notebook.ts";
-import { FILES_KEY } from "./runner.ts";
+import { outputFiles } from "./runner.ts";
 import { basename } from "node:path";
 
 /** One notebook in the report. */
@@ -74,8 +74,7 @@ function filesOf(o: Output): string[] {
   if (o.output_type !== "display_data" && o.output_type !== "execute_result") {
     return [];
   }
-  const meta = o.metadata?.[FILES_KEY] as { files?: unknown } | undefined;
-  return Array.isArray(meta?.files) ? meta.files.map(String) : [];
+  return outputFiles(o.metadata);
 }
 
 function fileWith(files: string[], ext: string): string | undefined {

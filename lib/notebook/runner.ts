@@ -48,6 +48,15 @@ import { dirname } from "node:path";
  */
 export const FILES_KEY = "adaptive_retrieval";
 
+/** The artefact files an output's metadata records under {@link FILES_KEY}. */
+export function outputFiles(metadata: unknown): string[] {
+  const files = (metadata as Record<string, { files?: unknown } | undefined>)
+    ?.[FILES_KEY]?.files;
+  return Array.isArray(files)
+    ? files.filter((f): f is string => typeof f === "string")
+    : [];
+}
+
 /**
  * How long one cell may run under `deno task reproduce`, headless or in
  * Jupyter, unless `--cell-timeout` says otherwise: an hour, well above the
