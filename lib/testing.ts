@@ -6,6 +6,18 @@
  */
 
 import assert from "node:assert/strict";
+import type { Rng } from "./data/mod.ts";
+
+/**
+ * The backends the kernel, gradient and loss tests run on: the two that
+ * load on every machine (tfjs-node, where it loads, adds no kernel of ours).
+ */
+export const TEST_BACKENDS = ["wasm", "cpu"] as const;
+
+/** A row-major `[rows, d]` matrix of standard normal draws from `rng`. */
+export function randomMatrix(rng: Rng, rows: number, d: number): Float32Array {
+  return Float32Array.from({ length: rows * d }, () => rng.normal());
+}
 
 /**
  * Whether the tests run under CI (`CI=true` or `CI=1`), where the real

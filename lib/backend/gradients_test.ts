@@ -1,9 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { assertEquals, assertTrue } from "../testing.ts";
+import { assertEquals, assertTrue, TEST_BACKENDS } from "../testing.ts";
 import { initBackend } from "./init.ts";
 import { GRADIENT_KERNELS } from "./gradients.ts";
-
-const BACKENDS = ["wasm", "cpu"] as const;
 
 interface Input {
   shape: number[];
@@ -220,7 +218,7 @@ const CASES: Case[] = [
   }, [m23]],
 ];
 
-for (const backend of BACKENDS) {
+for (const backend of TEST_BACKENDS) {
   Deno.test(`gradients match central differences [${backend}]`, async () => {
     await initBackend({ backend, quiet: true });
     for (const [name, f, inputs] of CASES) {

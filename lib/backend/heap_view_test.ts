@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { assertEquals, assertThrows } from "../testing.ts";
+import { assertEquals, assertThrows, TEST_BACKENDS } from "../testing.ts";
 import { readFloat32View } from "./heap_view.ts";
 import { initBackend } from "./init.ts";
 
-for (const backend of ["wasm", "cpu"] as const) {
+for (const backend of TEST_BACKENDS) {
   Deno.test(`readFloat32View on ${backend} reads the same values as dataSync`, async () => {
     await initBackend({ backend, quiet: true });
     const t = tf.tensor2d([[1.5, -2], [3, 4.25], [0, 7]]);

@@ -1,9 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { assertClose, assertEquals, assertThrows } from "../testing.ts";
+import {
+  assertClose,
+  assertEquals,
+  assertThrows,
+  TEST_BACKENDS,
+} from "../testing.ts";
 import { initBackend } from "./init.ts";
 import { segmentSumInto } from "./segment_sum.ts";
-
-const BACKENDS = ["wasm", "cpu"] as const;
 
 Deno.test("segmentSumInto sums duplicate ids and drops negative ids", () => {
   const out = new Float32Array(6);
@@ -17,7 +20,7 @@ Deno.test("segmentSumInto sums duplicate ids and drops negative ids", () => {
   );
 });
 
-for (const backend of BACKENDS) {
+for (const backend of TEST_BACKENDS) {
   Deno.test(`gather gradient with duplicate ids [${backend}]`, async () => {
     await initBackend({ backend, quiet: true });
     const before = tf.memory().numTensors;

@@ -1,11 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { assertClose, assertEquals } from "../testing.ts";
+import { assertClose, assertEquals, TEST_BACKENDS } from "../testing.ts";
 import { initBackend } from "./init.ts";
 import { stopGradient } from "./stop_gradient.ts";
 
-const BACKENDS = ["wasm", "cpu"] as const;
-
-for (const backend of BACKENDS) {
+for (const backend of TEST_BACKENDS) {
   Deno.test(`stopGradient: forward is identity, d/dx Σ sg(x)·x = x [${backend}]`, async () => {
     await initBackend({ backend, quiet: true });
     const before = tf.memory().numTensors;

@@ -3,6 +3,7 @@ import {
   assertEquals,
   assertThrows,
   assertTrue,
+  randomMatrix,
 } from "../testing.ts";
 import { Rng } from "../data/mod.ts";
 import {
@@ -13,10 +14,6 @@ import {
   TopK,
 } from "./kernels.ts";
 import { simdAvailable } from "./simd.ts";
-
-function randomMatrix(rng: Rng, rows: number, d: number): Float32Array {
-  return Float32Array.from({ length: rows * d }, () => rng.normal());
-}
 
 function naiveDots(a: Float32Array, b: Float32Array, d: number): number[] {
   const na = a.length / d, nb = b.length / d;

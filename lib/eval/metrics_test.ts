@@ -3,6 +3,7 @@ import {
   assertEquals,
   assertThrows,
   assertTrue,
+  randomMatrix,
 } from "../testing.ts";
 import { Rng } from "../data/mod.ts";
 import {
@@ -19,10 +20,6 @@ import {
   rankingMetrics,
   sampleSd,
 } from "./metrics.ts";
-
-function randomMatrix(rng: Rng, rows: number, d: number): Float32Array {
-  return Float32Array.from({ length: rows * d }, () => rng.normal());
-}
 
 // ---------------------------------------------------------------------------
 // exactSearch

@@ -8,12 +8,10 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { assertClose } from "../testing.ts";
+export { TEST_BACKENDS } from "../testing.ts";
 
 /** A matrix as rows of plain numbers. */
 export type Rows = number[][];
-
-/** The backends the loss tests run on. */
-export const TEST_BACKENDS = ["wasm", "cpu"] as const;
 
 /** A 2-D tensor of `rows`. */
 export function t(rows: Rows): tf.Tensor2D {

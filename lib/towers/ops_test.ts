@@ -1,7 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend/mod.ts";
 import type { PaddedIds } from "../features/mod.ts";
-import { assertClose, assertEquals, assertThrows } from "../testing.ts";
+import {
+  assertClose,
+  assertEquals,
+  assertThrows,
+  TEST_BACKENDS,
+} from "../testing.ts";
 import {
   collectRowGradients,
   embeddingBag,
@@ -43,7 +48,7 @@ Deno.test("flatBag and paddedBatch slice rows, merge parts, trim padding", () =>
   assertEquals(paddedBatch(a, Int32Array.from([2])).len, 0);
 });
 
-for (const backend of ["wasm", "cpu"] as const) {
+for (const backend of TEST_BACKENDS) {
   Deno.test(`embeddingBag and gatherRows match tf.gather, values and gradients [${backend}]`, async () => {
     await initBackend({ backend, quiet: true });
     const table = tf.tensor2d(

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend/mod.ts";
-import { assertEquals, assertThrows } from "../testing.ts";
+import { assertEquals, assertThrows, TEST_BACKENDS } from "../testing.ts";
 import { DenseAdam } from "./dense_adam.ts";
 
 const opts = { lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
@@ -13,7 +13,7 @@ function values(n: number, seed: number): Float32Array {
   );
 }
 
-for (const backend of ["wasm", "cpu"] as const) {
+for (const backend of TEST_BACKENDS) {
   Deno.test(`DenseAdam equals tf.train.adam bit for bit over 5 clipped steps (${backend})`, async () => {
     await initBackend({ backend, quiet: true });
     const shapes = [[6, 4], [4], [3, 5]];

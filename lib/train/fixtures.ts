@@ -7,6 +7,7 @@
 import { assertEquals, assertThrows, assertTrue } from "../testing.ts";
 import { ConfigError, resolveConfig, type TrainConfigInput } from "./config.ts";
 import { train, type TrainOptions, type TrainResult } from "./train.ts";
+import type { StepRow } from "./logs.ts";
 
 /**
  * Trains `config` with `options` and stops it after step `stopAfter`, as a
@@ -41,4 +42,9 @@ export function assertConfigFails(
   const err = assertThrows(() => resolveConfig(input), ConfigError, text);
   assertEquals(err.field, field, err.message);
   assertTrue(err.message.startsWith(`config.${field}`), err.message);
+}
+
+/** Step rows without their wall-clock times, to compare two runs' logs. */
+export function noMs(rows: readonly StepRow[]): Omit<StepRow, "ms">[] {
+  return rows.map(({ ms: _ms, ...r }) => r);
 }

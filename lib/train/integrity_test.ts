@@ -1,14 +1,19 @@
 // What a run folder must survive: kills between files, resumes of finished
 // runs, changed data, a second process, an output folder inside the data.
 
-import { assertEquals, assertRejects, assertTrue } from "../testing.ts";
+import {
+  assertEquals,
+  assertRejects,
+  assertTrue,
+  withTempDir,
+} from "../testing.ts";
 import { pathExists, writeDataset } from "../data/mod.ts";
 import { PLAIN_MEMORY_RUN, smallSynthetic } from "../fixtures.ts";
 import { readManifest } from "./checkpoint.ts";
-import { readSteps, type StepRow, writeSteps } from "./logs.ts";
+import { readSteps, writeSteps } from "./logs.ts";
 import { readRunInfo, RUN_FILES } from "./run_files.ts";
 import { acquireRunLock, LOCK_FILE, train, TrainError } from "./train.ts";
-import { trainUntil } from "./fixtures.ts";
+import { noMs, trainUntil } from "./fixtures.ts";
 import type { TrainConfigInput } from "./config.ts";
 
 const ds = smallSynthetic(5);
@@ -24,16 +29,8 @@ const config: TrainConfigInput = {
 const resumeIn = (dir: string) =>
   train(config, { dataset: ds, outDir: dir, quiet: true, resume: true });
 
-const noMs = (rows: StepRow[]) => rows.map(({ ms: _ms, ...r }) => r);
-
-async function withTmp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "train_integrity_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withTmp = (fn: (dir: string) => Promise<void>) =>
+  withTempDir("train_integrity_test_", fn);
 
 /** Trains `config` into `dir` and stops after `step` without a last checkpoint. */
 async function killedAfter(dir: string, step: number) {

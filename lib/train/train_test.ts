@@ -8,10 +8,10 @@ import {
   smallSynthetic,
 } from "../fixtures.ts";
 import { readManifest } from "./checkpoint.ts";
-import { readSteps, STEP_COLUMNS, type StepRow } from "./logs.ts";
+import { readSteps, STEP_COLUMNS } from "./logs.ts";
 import { readRunInfo, RUN_FILES } from "./run_files.ts";
 import { train, TrainError } from "./train.ts";
-import { trainUntil } from "./fixtures.ts";
+import { noMs, trainUntil } from "./fixtures.ts";
 import type { TrainConfigInput } from "./config.ts";
 
 const ds = smallSynthetic(5);
@@ -33,8 +33,6 @@ async function tmp(): Promise<string> {
 /** Resumes the run of `cfg` on `ds` in `dir`, quietly. */
 const resumeIn = (cfg: TrainConfigInput, dir: string) =>
   train(cfg, { dataset: ds, outDir: dir, quiet: true, resume: true });
-
-const noMs = (rows: StepRow[]) => rows.map(({ ms: _ms, ...r }) => r);
 
 Deno.test("train: same config, same backend → identical losses and weights", async () => {
   const [a, b] = [await tmp(), await tmp()];
