@@ -13,14 +13,17 @@
 
 import { murmur3String } from "./murmur3.ts";
 import { tokenize } from "./normalize.ts";
-import { FEATURE_FAMILIES, type FeatureFamily, visitUnits } from "./units.ts";
+import { checkFamily, type FeatureFamily, visitUnits } from "./units.ts";
 import {
+  BUCKET_OPTIONS,
   DEFAULT_FEATURE_CONFIG,
   type FeatureConfig,
   MAX_BUCKETS,
+  MAX_LEN_OPTIONS,
   maxLenFor,
   type TextField,
 } from "./config.ts";
+import { optionProblem } from "../data/mod.ts";
 
 /** MurmurHash3 seed of each family (fixed forever: changing one changes every id). */
 export const FAMILY_SEEDS: Readonly<Record<FeatureFamily, number>> = Object
@@ -46,30 +49,23 @@ export interface PaddedIds {
   maxLen: number;
 }
 
+// A bucket count or length given directly, checked against the bounds the
+// config's tables declare.
 function checkBuckets(buckets: number, what: string): number {
-  if (!Number.isInteger(buckets) || buckets < 2 || buckets > MAX_BUCKETS) {
-    throw new RangeError(
-      `${what} must be an integer in [2, ${MAX_BUCKETS}], got ${buckets}`,
-    );
-  }
+  const problem = optionProblem(BUCKET_OPTIONS.word, buckets);
+  if (problem !== null) throw new RangeError(`${what} ${problem}`);
   return buckets;
 }
 
 function checkMaxLen(maxLen: number): number {
-  if (!Number.isInteger(maxLen) || maxLen < 1) {
-    throw new RangeError(`maxLen must be a positive integer, got ${maxLen}`);
-  }
+  const problem = optionProblem(MAX_LEN_OPTIONS.query, maxLen);
+  if (problem !== null) throw new RangeError(`maxLen ${problem}`);
   return maxLen;
 }
 
-function checkFamily(family: FeatureFamily): void {
-  if (!FEATURE_FAMILIES.includes(family)) {
-    throw new RangeError(
-      `unknown feature family '${family}'; expected one of ${
-        FEATURE_FAMILIES.join(", ")
-      }`,
-    );
-  }
+/** The id in `[1, buckets)` of a unit hashed with `seed` (0: padding). */
+function bucketId(unit: string, seed: number, buckets: number): number {
+  return 1 + murmur3String(unit, seed) % (buckets - 1);
 }
 
 /** Options of {@link hashUnit}. */
@@ -92,7 +88,7 @@ export function hashUnit(
       (options.config ?? DEFAULT_FEATURE_CONFIG).buckets[family],
     "buckets",
   );
-  return 1 + murmur3String(unit, FAMILY_SEEDS[family]) % (buckets - 1);
+  return bucketId(unit, FAMILY_SEEDS[family], buckets);
 }
 
 /** Options of {@link encodeTexts} and {@link encodeFamilies}. */
@@ -113,10 +109,10 @@ function encodeWords(
   const maxLen = checkMaxLen(
     options.maxLen ?? maxLenFor(options.field ?? "query", family, { config }),
   );
-  const mod = checkBuckets(
+  const buckets = checkBuckets(
     options.buckets ?? config.buckets[family],
     `buckets of ${family}`,
-  ) - 1;
+  );
   const seed = FAMILY_SEEDS[family];
   const n = tokens.length;
   const ids = new Int32Array(n * maxLen);
@@ -126,7 +122,7 @@ function encodeWords(
   let pos = 0;
   // Truncation keeps the first units: the walk stops once the row is full.
   const emit = (unit: string): boolean => {
-    ids[base + pos] = 1 + murmur3String(unit, seed) % mod;
+    ids[base + pos] = bucketId(unit, seed, buckets);
     mask[base + pos] = 1;
     pos++;
     return pos < maxLen;

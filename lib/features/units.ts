@@ -111,11 +111,18 @@ export function visitUnits(
     case "charBigram":
       return visitCharNgrams(words, 2, emit);
     default:
-      throw new RangeError(
-        `unknown feature family '${family}'; expected one of ${
-          FEATURE_FAMILIES.join(", ")
-        }`,
-      );
+      checkFamily(family);
+  }
+}
+
+/** Throws a `RangeError` unless `family` is one of {@link FEATURE_FAMILIES}. */
+export function checkFamily(family: FeatureFamily): void {
+  if (!FEATURE_FAMILIES.includes(family)) {
+    throw new RangeError(
+      `unknown feature family '${family}'; expected one of ${
+        FEATURE_FAMILIES.join(", ")
+      }`,
+    );
   }
 }
 
