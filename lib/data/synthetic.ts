@@ -53,13 +53,14 @@
  */
 
 import { Rng } from "./rng.ts";
-import { type Dataset, RELEVANCE, type Split, SPLITS } from "./schema.ts";
+import { type Dataset, RELEVANCE, type Split } from "./schema.ts";
 import {
   buildCatalogue,
   buildUsers,
   type Catalogue,
   SUBS,
 } from "./synthetic_catalogue.ts";
+import { countBySplit } from "./real/split.ts";
 import {
   resolveSyntheticOptions,
   type SyntheticOptions,
@@ -80,9 +81,7 @@ export {
   type SyntheticSizes,
   type SyntheticSplitBy,
 } from "./synthetic_options.ts";
-
-/** Attribute keys, in the order they appear in the `attributes` column. */
-export const ATTRIBUTE_KEYS = ["color", "material", "size", "feature"] as const;
+export { ATTRIBUTE_KEYS } from "./synthetic_catalogue.ts";
 
 /** Version of the generator, stored in `meta.version`. */
 export const SYNTHETIC_VERSION = 1;
@@ -245,10 +244,6 @@ export function generateSynthetic(options: SyntheticOptions = {}): Dataset {
 }
 
 function countsOf(ds: Dataset, cat: Catalogue): Record<string, unknown> {
-  const bySplit = (xs: Split[]) =>
-    Object.fromEntries(
-      SPLITS.map((s) => [s, xs.reduce((n, x) => n + (x === s ? 1 : 0), 0)]),
-    );
   const rel = [0, 0, 0, 0];
   let training = 0;
   for (let p = 0; p < ds.pairs.relevance.length; p++) {
@@ -269,8 +264,11 @@ function countsOf(ds: Dataset, cat: Catalogue): Record<string, unknown> {
     subCategories: SUBS.length,
     nearDuplicateItems: nearDup,
     families: cat.families,
-    queries: { total: ds.queries.queryId.length, ...bySplit(ds.queries.split) },
-    pairs: { total: ds.pairs.queryId.length, ...bySplit(ds.pairs.split) },
+    queries: {
+      total: ds.queries.queryId.length,
+      ...countBySplit(ds.queries.split),
+    },
+    pairs: { total: ds.pairs.queryId.length, ...countBySplit(ds.pairs.split) },
     relevance: {
       exact: rel[RELEVANCE.exact],
       substitute: rel[RELEVANCE.substitute],

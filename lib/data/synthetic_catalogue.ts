@@ -22,6 +22,19 @@ export const COLOR = 4;
 /** How many slots a product has. */
 export const SLOTS = 5;
 const ATTR_SLOTS = [SIZE, MATERIAL, FEATURE, COLOR];
+
+/** The `attributes` column's keys, in its order, and the slot each reads. */
+const ATTRIBUTE_SLOTS = {
+  color: COLOR,
+  material: MATERIAL,
+  size: SIZE,
+  feature: FEATURE,
+} as const;
+
+/** Attribute keys, in the order they appear in the `attributes` column. */
+export const ATTRIBUTE_KEYS = Object.keys(ATTRIBUTE_SLOTS) as readonly (
+  keyof typeof ATTRIBUTE_SLOTS
+)[];
 /** Which attribute a near-duplicate variant changes, with weights. */
 const VARIANT_SLOTS = [COLOR, MATERIAL, SIZE, FEATURE];
 const VARIANT_WEIGHTS = cumulative([0.4, 0.25, 0.2, 0.15]);
@@ -290,9 +303,8 @@ export function buildCatalogue(
     ].join(" ");
     category[id] = SUBS[s].path;
     brand[id] = w(BRAND);
-    attributes[id] = `color=${w(COLOR)};material=${w(MATERIAL)};size=${
-      w(SIZE)
-    };feature=${w(FEATURE)}`;
+    attributes[id] = ATTRIBUTE_KEYS.map((k) => `${k}=${w(ATTRIBUTE_SLOTS[k])}`)
+      .join(";");
   }
 
   // Zipf popularity over a random ranking of the items.
@@ -307,14 +319,11 @@ export function buildCatalogue(
   for (let i = 0; i < N; i++) popularity[i] = 20 * N * weight[i] / total;
 
   const lists: number[][] = SUBS.map(() => []);
-  const brandLists = new Map<number, number[]>();
-  for (let id = 0; id < N; id++) {
-    lists[sub[id]].push(id);
-    const key = sub[id] * RADIX[BRAND] + slot[BRAND][id];
-    const l = brandLists.get(key);
-    if (l) l.push(id);
-    else brandLists.set(key, [id]);
-  }
+  for (let id = 0; id < N; id++) lists[sub[id]].push(id);
+  const brandLists = Map.groupBy(
+    Array.from({ length: N }, (_, id) => id),
+    (id) => sub[id] * RADIX[BRAND] + slot[BRAND][id],
+  );
   const subItems = lists.map((l) => Int32Array.from(l));
   const weightsOf = (ids: Int32Array) =>
     cumulative(Array.from(ids, (i) => weight[i]));

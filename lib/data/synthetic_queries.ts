@@ -290,12 +290,10 @@ export function assignSplits(
     }
     return split;
   }
-  const groups = new Map<string, number[]>();
-  for (let q = 0; q < Q; q++) {
-    const g = groups.get(intents[q]);
-    if (g) g.push(q);
-    else groups.set(intents[q], [q]);
-  }
+  const groups = Map.groupBy(
+    Array.from({ length: Q }, (_, q) => q),
+    (q) => intents[q],
+  );
   const list = rng.shuffle([...groups.values()]);
   let test = 0, valid = 0;
   for (const g of list) {
