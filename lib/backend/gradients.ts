@@ -59,12 +59,10 @@ function unbroadcast(g: T, shape: readonly number[]): T {
     if (s === 1 && out.shape[i] !== 1) axes.push(i);
   });
   if (axes.length > 0) out = tf.sum(out, axes, true);
-  if (!sameShape(out.shape, shape)) out = tf.reshape(out, [...shape]);
+  if (!tf.util.arraysEqual(out.shape, [...shape])) {
+    out = tf.reshape(out, [...shape]);
+  }
   return out === g ? tf.clone(g) : out;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /** dy of a reduction over `axes`, spread back over x's shape. */

@@ -113,7 +113,7 @@ function wasmKernel(args: KernelParams): tf.TensorInfo {
 function cpuKernel(args: KernelParams): tf.TensorInfo {
   const backend = args.backend as MathBackendCPU;
   const p = plan(args, (id) => backend.readSync(id));
-  const size = p.shape.reduce((a, b) => a * b, 1);
+  const size = tf.util.sizeFromShape(p.shape);
   const values = p.dtype === "int32"
     ? new Int32Array(size)
     : new Float32Array(size);

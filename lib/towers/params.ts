@@ -76,7 +76,7 @@ export class Params {
   /** A tensor of `shape` filled with U(−limit, limit) draws of the weight's Rng. */
   uniform(name: string, shape: number[], limit: number): tf.Variable {
     const rng = this.#rng(name);
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = tf.util.sizeFromShape(shape);
     const values = new Float32Array(size);
     for (let i = 0; i < size; i++) values[i] = (2 * rng.next() - 1) * limit;
     return this.#add(name, shape, values);
@@ -126,7 +126,7 @@ export class Params {
 
   /** A zero-initialised weight (biases). */
   zeros(name: string, shape: number[]): tf.Variable {
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = tf.util.sizeFromShape(shape);
     return this.#add(name, shape, new Float32Array(size));
   }
 
@@ -199,7 +199,7 @@ export class Params {
     for (const [name, v] of this.#vars) {
       const w = weights[name];
       if (!w) throw new RangeError(`setWeights: weight '${name}' is missing`);
-      const size = v.shape.reduce((a, b) => a * b, 1);
+      const size = tf.util.sizeFromShape(v.shape);
       if (
         w.shape.length !== v.shape.length ||
         w.shape.some((s, i) => s !== v.shape[i]) || w.data.length !== size

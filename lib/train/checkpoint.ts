@@ -173,7 +173,7 @@ export async function writeTensors(
   let offset = 0;
   for (const [name, w] of named) {
     // From the shape: `data` may be a getter that copies (DenseAdam's state).
-    const length = w.shape.reduce((a, b) => a * b, 1);
+    const length = tf.util.sizeFromShape(w.shape);
     tensors.push({ name, shape: [...w.shape], offset, length });
     offset += length;
   }
@@ -233,7 +233,7 @@ export function unpackTensors(
   );
   const out: Weights = {};
   for (const t of tensors) {
-    const size = t.shape.reduce((a, b) => a * b, 1);
+    const size = tf.util.sizeFromShape(t.shape);
     if (size !== t.length || t.offset + t.length > all.length) {
       throw new Error(
         `${file}: tensor '${t.name}' [${t.shape}] at ${t.offset} does not fit the file`,
