@@ -13,10 +13,15 @@ import {
   loadRealDataset,
   realSourceHint,
   realSourceStatus,
+  SOURCE_NAMES,
 } from "./real/mod.ts";
 import type { Dataset } from "./schema.ts";
-import { generateSynthetic, SYNTHETIC_PROFILES } from "./synthetic.ts";
-import { DEFAULT_PROFILE, type Profile } from "./profile.ts";
+import {
+  generateSynthetic,
+  SYNTHETIC_PROFILES,
+  syntheticDatasetName,
+} from "./synthetic.ts";
+import { DEFAULT_PROFILE, type Profile, PROFILE_NAMES } from "./profile.ts";
 import { DEFAULT_SEED } from "./rng.ts";
 import { basename } from "node:path";
 
@@ -24,12 +29,7 @@ import { basename } from "node:path";
  * The datasets the notebooks read: what `deno task data all` and `deno task
  * reproduce` build.
  */
-export const DATASET_NAMES = [
-  "synthetic",
-  "wands",
-  "scifact",
-  "movielens",
-] as const;
+export const DATASET_NAMES = ["synthetic", ...SOURCE_NAMES] as const;
 
 /**
  * Datasets built only when named (`deno task data wordnet`): no notebook
@@ -79,7 +79,7 @@ export function defaultDatasetDir(
   options: Pick<BuildOptions, "profile"> = {},
 ): string {
   return name === "synthetic"
-    ? joinPath("data", `synthetic-${options.profile ?? DEFAULT_PROFILE}`)
+    ? joinPath("data", syntheticDatasetName(options.profile ?? DEFAULT_PROFILE))
     : joinPath("data", name);
 }
 
@@ -231,7 +231,7 @@ export async function missingDatasetNote(dir: string): Promise<string | null> {
       ? `${head}; \`deno task data ${base}\` builds it from ${source.dir}`
       : `${head} (${base}: ${source.problem}); ${realSourceHint(base)}`;
   }
-  const profile = /^synthetic-(quick|full)$/.exec(base)?.[1];
+  const profile = PROFILE_NAMES.find((p) => base === syntheticDatasetName(p));
   return profile
     ? `${head}; \`deno task data synthetic --profile ${profile}\` builds it`
     : `${head}; \`deno task data <name> --out ${dir}\` builds one`;

@@ -53,6 +53,7 @@
  */
 
 import { Rng } from "./rng.ts";
+import type { Profile } from "./profile.ts";
 import { type Dataset, RELEVANCE, type Split } from "./schema.ts";
 import {
   buildCatalogue,
@@ -82,6 +83,11 @@ export {
   type SyntheticSplitBy,
 } from "./synthetic_options.ts";
 export { ATTRIBUTE_KEYS } from "./synthetic_catalogue.ts";
+
+/** The name of a synthetic catalogue of `profile`, and its folder's. */
+export function syntheticDatasetName(profile: Profile): string {
+  return `synthetic-${profile}`;
+}
 
 /** Version of the generator, stored in `meta.version`. */
 export const SYNTHETIC_VERSION = 1;
@@ -209,7 +215,7 @@ export function generateSyntheticWithTruth(
   const extend = (a: Int32Array) =>
     Int32Array.from(copyOf, (c, i) => a[c >= 0 ? c : i]);
   dataset.meta = {
-    name: `synthetic-${o.profile}`,
+    name: syntheticDatasetName(o.profile),
     generator: "synthetic",
     version: SYNTHETIC_VERSION,
     seed: o.seed,
