@@ -369,11 +369,11 @@ export async function folderStatus<N extends string>(
  * Checks (without reading them) that a dataset's required source files are
  * in its folder, `dir` or {@link resolveSource}'s default.
  */
-export function sourceStatus(
+export async function sourceStatus(
   name: SourceName,
   dir?: string,
 ): Promise<SourceStatus> {
-  return folderStatus(dir ?? resolveSource(name), {
+  return await folderStatus(dir ?? resolveSource(name), {
     name,
     files: requiredSourceFiles(name),
     hint: sourceHint(name),
@@ -398,12 +398,16 @@ export async function requireFolder(
 }
 
 /** {@link requireFolder} for a downloadable dataset, expecting `expected`. */
-export function requireSourceDir(
+export async function requireSourceDir(
   name: SourceName,
   dir: string,
   expected: readonly string[],
 ): Promise<void> {
-  return requireFolder(dir, { name, files: expected, hint: sourceHint(name) });
+  return await requireFolder(dir, {
+    name,
+    files: expected,
+    hint: sourceHint(name),
+  });
 }
 
 /** Reads one file of a dataset folder and hashes it. */

@@ -126,8 +126,8 @@ export type WordnetStatus = Omit<SourceStatus, "name"> & { name: "wordnet" };
  * Checks (without reading them) that the data files are in `dir`, default
  * {@link resolveWordnetSource}; the same fields as `sourceStatus`.
  */
-export function wordnetStatus(dir?: string): Promise<WordnetStatus> {
-  return folderStatus(dir ?? resolveWordnetSource(), wordnetFolderSpec());
+export async function wordnetStatus(dir?: string): Promise<WordnetStatus> {
+  return await folderStatus(dir ?? resolveWordnetSource(), wordnetFolderSpec());
 }
 
 // The files and the hint of every WordNet folder check.
