@@ -21,6 +21,7 @@ import {
   flagName,
   type FlagTable,
   flagUsage,
+  isRecord,
   parseCommand,
   stableJson,
   UsageError,
@@ -214,7 +215,7 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
     } catch (err) {
       throw new UsageError(`--tower is not JSON: ${(err as Error).message}`);
     }
-    if (!tower || typeof tower !== "object" || Array.isArray(tower)) {
+    if (!isRecord(tower)) {
       throw new UsageError("--tower must be a JSON object of DSSM settings");
     }
   }

@@ -24,6 +24,21 @@
  * @module
  */
 
+/** The first value that occurs a second time in `values`, or undefined. */
+export function firstRepeat<T>(values: Iterable<T>): T | undefined {
+  const seen = new Set<T>();
+  for (const v of values) {
+    if (seen.has(v)) return v;
+    seen.add(v);
+  }
+  return undefined;
+}
+
+/** Whether `v` is a plain object, as a JSON object reads: not null, no array. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 /**
  * Refuses the first key of `input` (in key order) that is not in `known`:
  * `fail(key, "is unknown; the options are …")`, the one wording of this

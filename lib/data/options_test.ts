@@ -1,8 +1,10 @@
 import { assertEquals, assertThrows } from "../testing.ts";
 import {
+  firstRepeat,
   flag,
   integer,
   integers,
+  isRecord,
   number,
   optionDefaults,
   optionProblem,
@@ -232,4 +234,17 @@ Deno.test("optionDefaults: every default, derived ones from the context; a bad d
     Error,
     "the default of n must be an integer",
   );
+});
+
+Deno.test("isRecord and firstRepeat: hand values", () => {
+  assertEquals([{}, { a: 1 }, null, [], "x", 3].map(isRecord), [
+    true,
+    true,
+    false,
+    false,
+    false,
+    false,
+  ]);
+  assertEquals(firstRepeat(["a", "b", "a", "b"]), "a");
+  assertEquals(firstRepeat(["a", "b"]), undefined);
 });

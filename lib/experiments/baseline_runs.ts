@@ -12,6 +12,7 @@
 import {
   absolutePath,
   type Dataset,
+  firstRepeat,
   joinPath,
   readDataset,
   readJson,
@@ -404,14 +405,11 @@ export async function runBaselineGrid(
   specs: readonly BaselineRunSpec[],
   options: RunBaselineGridOptions,
 ): Promise<BaselineRow[]> {
-  const names = new Set<string>();
-  for (const s of specs) {
-    if (names.has(s.name)) {
-      throw new RangeError(
-        `runBaselineGrid: run name "${s.name}" occurs twice; names must be unique (they name the run folders)`,
-      );
-    }
-    names.add(s.name);
+  const twice = firstRepeat(specs.map((s) => s.name));
+  if (twice !== undefined) {
+    throw new RangeError(
+      `runBaselineGrid: run name "${twice}" occurs twice; names must be unique (they name the run folders)`,
+    );
   }
   const samples = options.bootstrapSamples ?? DEFAULT_BOOTSTRAP_SAMPLES;
   const log = options.log ?? (() => {});

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { firstRepeat } from "../data/mod.ts";
 import type { OptionValue, TrainConfig } from "../train/mod.ts";
 import {
   CollapseError,
@@ -246,14 +247,11 @@ export async function collapseExperiment(
   if (variants.length === 0) {
     throw new CollapseError("collapseExperiment: no variants");
   }
-  const names = new Set<string>();
-  for (const v of variants) {
-    if (names.has(v.name)) {
-      throw new CollapseError(
-        `collapseExperiment: two variants are named "${v.name}"`,
-      );
-    }
-    names.add(v.name);
+  const twice = firstRepeat(variants.map((v) => v.name));
+  if (twice !== undefined) {
+    throw new CollapseError(
+      `collapseExperiment: two variants are named "${twice}"`,
+    );
   }
   const runs: CollapseRunResult[] = [];
   for (const v of variants) runs.push(await collapseRun(v, options));

@@ -26,6 +26,7 @@ import {
   absolutePath,
   type Dataset,
   DEFAULT_PROFILE,
+  firstRepeat,
   joinPath,
   pathExists,
   type Profile,
@@ -646,14 +647,11 @@ export async function runExperimentGrid(
 ): Promise<ExperimentsRun[]> {
   const profile = options.profile ?? DEFAULT_PROFILE;
   checkProfile(profile);
-  const names = new Set<string>();
-  for (const c of configs) {
-    if (names.has(c.name)) {
-      throw new RangeError(
-        `runExperimentGrid: config name "${c.name}" occurs twice`,
-      );
-    }
-    names.add(c.name);
+  const twice = firstRepeat(configs.map((c) => c.name));
+  if (twice !== undefined) {
+    throw new RangeError(
+      `runExperimentGrid: config name "${twice}" occurs twice`,
+    );
   }
   if (options.seeds.length === 0) {
     throw new RangeError("runExperimentGrid: seeds is empty");

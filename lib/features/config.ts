@@ -11,6 +11,7 @@
 
 import {
   integer,
+  isRecord,
   optionDefaults,
   type OptionTable,
   refuseUnknownKeys,
@@ -96,7 +97,7 @@ function fail(path: string): (name: string, problem: string) => never {
 }
 
 function checkKeys(path: string, obj: unknown, allowed: readonly string[]) {
-  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
+  if (!isRecord(obj)) {
     throw new RangeError(`FeatureConfig${path} must be an object`);
   }
   refuseUnknownKeys(obj, allowed, fail(path));

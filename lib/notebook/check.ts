@@ -38,7 +38,7 @@
  * @module
  */
 
-import { fileExists, pathExists } from "../data/mod.ts";
+import { fileExists, isRecord, pathExists } from "../data/mod.ts";
 import { fileExtension, listFiles } from "./hash.ts";
 import {
   joinSource,
@@ -272,7 +272,7 @@ function htmlText(html: string): string {
 
 /** A readable name for an array element: its text fields. */
 function elementName(value: unknown): string {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+  if (!isRecord(value)) {
     return "";
   }
   const words = Object.entries(value as Record<string, unknown>)

@@ -25,6 +25,7 @@ import {
   type FlagTable,
   flagUsage,
   type FlagValues,
+  isRecord,
   joinPath,
   parseCommand,
   readJson,
@@ -149,7 +150,7 @@ export async function main(args: readonly string[]): Promise<number> {
     const source = parsed.config ??
       joinPath(parsed.out as string, RUN_FILES.config);
     const raw = await readConfigFile(source);
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    if (!isRecord(raw)) {
       throw new ConfigError("(root)", `${source} must hold a JSON object`);
     }
     const input = { ...raw } as Record<string, unknown>;

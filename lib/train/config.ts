@@ -50,6 +50,7 @@ import {
   DEFAULT_PROFILE,
   DEFAULT_SEED,
   integer,
+  isRecord,
   number,
   optionDefaults,
   optionProblem,
@@ -329,10 +330,6 @@ const TOP_KEYS = [
   "earlyStopping",
 ];
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 // Top-level fields where null is a value: a resolved config gives its
 // length in steps or in epochs and sets the other to null; earlyStopping
 // null is off, as when absent.
@@ -359,7 +356,7 @@ function checkValues(field: string, v: unknown): void {
   }
   if (Array.isArray(v)) {
     v.forEach((x, i) => checkValues(`${field}[${i}]`, x));
-  } else if (isObject(v)) {
+  } else if (isRecord(v)) {
     for (const [k, x] of Object.entries(v)) {
       checkValues(field ? `${field}.${k}` : k, x);
     }
@@ -407,7 +404,7 @@ const RESOLVE: Resolvers = {
 /** Fills in a loss kind's defaults and checks every option. */
 export function resolveLoss(input: unknown): LossConfig {
   if (input === undefined) input = { kind: "softmax" };
-  if (!isObject(input)) {
+  if (!isRecord(input)) {
     throw new ConfigError("loss", "must be an object with a 'kind'");
   }
   const problem = optionProblem(
@@ -425,7 +422,7 @@ export function resolveLoss(input: unknown): LossConfig {
  * {@link ConfigError}s on `tower`.
  */
 function checkTower(input: unknown): TowerConfigInput {
-  if (!isObject(input)) {
+  if (!isRecord(input)) {
     throw new ConfigError("tower", "must be an object with a 'kind'");
   }
   if (!TOWER_KINDS.includes(input.kind as never)) {
@@ -450,11 +447,11 @@ function checkTower(input: unknown): TowerConfigInput {
 }
 
 function withProfileBuckets(tower: unknown, preset: ProfileDefaults): unknown {
-  if (preset.buckets === null || !isObject(tower)) return tower;
+  if (preset.buckets === null || !isRecord(tower)) return tower;
   const features = tower.features ?? {};
-  if (!isObject(features)) return tower;
+  if (!isRecord(features)) return tower;
   const given = features.buckets ?? {};
-  if (!isObject(given)) return tower;
+  if (!isRecord(given)) return tower;
   return {
     ...tower,
     features: { ...features, buckets: { ...preset.buckets, ...given } },
@@ -469,7 +466,7 @@ function withProfileBuckets(tower: unknown, preset: ProfileDefaults): unknown {
  * {@link checkConfigAgainstData}.
  */
 export function resolveConfig(input: unknown): TrainConfig {
-  if (!isObject(input)) {
+  if (!isRecord(input)) {
     throw new ConfigError("(root)", "must be a JSON object");
   }
   const fail = (prefix: string) => (name: string, problem: string): never => {
@@ -491,7 +488,7 @@ export function resolveConfig(input: unknown): TrainConfig {
   const tower = checkTower(withProfileBuckets(input.tower, preset));
   const loss = resolveLoss(input.loss);
   const opt = input.optimizer ?? {};
-  if (!isObject(opt)) throw new ConfigError("optimizer", "must be an object");
+  if (!isRecord(opt)) throw new ConfigError("optimizer", "must be an object");
   const { tables, ...adam } = resolveOptions(OPTIMIZER_OPTIONS, opt, {
     strict: {},
     fail: fail("optimizer."),

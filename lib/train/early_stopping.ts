@@ -44,6 +44,7 @@ import {
   choice,
   type Dataset,
   integer,
+  isRecord,
   number,
   type OptionTable,
   type Resolved,
@@ -113,7 +114,7 @@ export function resolveEarlyStopping(
 ): EarlyStoppingConfig | null {
   const { config, fail } = context;
   if (input === null) return null;
-  if (typeof input !== "object" || Array.isArray(input)) {
+  if (!isRecord(input)) {
     return fail(
       "earlyStopping",
       `must be an object ({ "metric", "patience", "minDelta" }; {} for the defaults) or null (off), got ${
