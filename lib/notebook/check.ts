@@ -47,6 +47,7 @@ import {
   parseNotebook,
 } from "./notebook.ts";
 import { outputFiles } from "./runner.ts";
+import { MANIFEST_FILE } from "./context.ts";
 import { basename, extname } from "node:path";
 
 /**
@@ -589,7 +590,7 @@ export async function assertOutputFolder(
   }
   if (!info.isDirectory) throw new CheckError(`${role} ${dir} is not a folder`);
   if (
-    !(await fileExists(`${dir}/manifest.json`)) &&
+    !(await fileExists(`${dir}/${MANIFEST_FILE}`)) &&
     (await notebookNames(dir)).length === 0
   ) {
     throw new CheckError(
@@ -638,22 +639,22 @@ async function compareManifests(
   into: Counter,
 ): Promise<void> {
   const read = async (dir: string) => {
-    const path = `${dir}/manifest.json`;
+    const path = `${dir}/${MANIFEST_FILE}`;
     if (!(await fileExists(path))) return null;
     const m = JSON.parse(await Deno.readTextFile(path));
     return Object.fromEntries(MANIFEST_FIELDS.map((f) => [f, m[f] ?? null]));
   };
   const a = await read(baselineDir), b = await read(freshDir);
   if (a !== null && b !== null) sameDataFacts(a, b);
-  const where = { notebook: "manifest.json", cell: "" };
+  const where = { notebook: MANIFEST_FILE, cell: "" };
   if (a === null || b === null) {
     if (a !== b) {
       into.differences.push({
         ...where,
-        location: "manifest.json",
+        location: MANIFEST_FILE,
         kind: a === null ? "fresh only" : "baseline only",
-        baseline: a === null ? null : "manifest.json",
-        fresh: b === null ? null : "manifest.json",
+        baseline: a === null ? null : MANIFEST_FILE,
+        fresh: b === null ? null : MANIFEST_FILE,
       });
     }
     return;

@@ -92,7 +92,15 @@ export function repoRoot(): string {
  * (absolute, so it does not depend on the kernel's working directory).
  */
 export function outDir(): string {
-  return env(OUT_ENV) ?? `${repoRoot()}/out`;
+  return env(OUT_ENV) ?? defaultOutDir(repoRoot());
+}
+
+/** The file in an output folder that says what produced it. */
+export const MANIFEST_FILE = "manifest.json";
+
+/** The output folder of a checkout at `root` when none is named: `<root>/out`. */
+export function defaultOutDir(root: string): string {
+  return `${root}/out`;
 }
 
 /**

@@ -26,7 +26,7 @@ import {
   parseCommand,
   userPath,
 } from "../data/mod.ts";
-import { repoRoot } from "./context.ts";
+import { defaultOutDir, repoRoot } from "./context.ts";
 import {
   type JupyterRun,
   lostOutputs,
@@ -103,7 +103,7 @@ export async function jupyterStress(
 ): Promise<StressResult> {
   const log = options.log ?? console.log;
   const root = repoRoot();
-  const out = options.out ?? `${root}/out`;
+  const out = options.out ?? defaultOutDir(root);
   const runs = options.runs ?? DEFAULT_STRESS_RUNS;
   log(`headless pass (quick) into ${out}`);
   const headless = await reproduce({

@@ -76,7 +76,7 @@ import {
   readEnv,
   resolvedPath,
 } from "../data/mod.ts";
-import { repoRoot } from "./context.ts";
+import { MANIFEST_FILE, repoRoot } from "./context.ts";
 import { fileExtension, listFiles } from "./hash.ts";
 import { dirname } from "node:path";
 
@@ -203,7 +203,7 @@ export function findMachinePaths(
 
 /** What a published folder holds: the shape an earlier publish wrote. */
 function isPublishedShape(file: string, notebooks: Set<string>): boolean {
-  if (file === "manifest.json" || file === "report.md") return true;
+  if (file === MANIFEST_FILE || file === "report.md") return true;
   const slash = file.indexOf("/");
   if (slash < 0) return file.endsWith(".ipynb");
   return notebooks.has(file.slice(0, slash));
@@ -225,7 +225,7 @@ interface Manifest {
 }
 
 async function readManifest(dir: string, role: string): Promise<Manifest> {
-  const path = `${dir}/manifest.json`;
+  const path = `${dir}/${MANIFEST_FILE}`;
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -291,7 +291,7 @@ export async function checkPublishTarget(
       `publish target ${target} holds runs/ or .runner/: it is an output folder of reproduce, not a published one; a publish replaces its target whole, so choose another folder (the repository's is results/full)`,
     );
   }
-  if (!files.includes("manifest.json")) {
+  if (!files.includes(MANIFEST_FILE)) {
     throw new PublishError(
       `publish target ${target} exists and has no manifest.json: it is not a folder an earlier publish wrote, and a publish replaces its target whole; choose a new or empty folder`,
     );
@@ -439,7 +439,7 @@ export async function publishOutputs(
   });
 
   // What to publish, relative to the output folder.
-  const files = ["manifest.json", "report.md"];
+  const files = [MANIFEST_FILE, "report.md"];
   const skipped: string[] = [];
   const missing: string[] = [];
   for (const n of notebooks) {
@@ -491,7 +491,7 @@ export async function publishOutputs(
       const raw = await Deno.readFile(`${out}/${f}`);
       let text = new TextDecoder().decode(raw);
       let data: Uint8Array = raw;
-      if (f === "manifest.json") {
+      if (f === MANIFEST_FILE) {
         text = JSON.stringify(normaliseManifest(JSON.parse(text)), null, 2) +
           "\n";
         data = new TextEncoder().encode(text);

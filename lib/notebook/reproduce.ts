@@ -80,7 +80,7 @@ import {
   compareOutputs,
   formatComparison,
 } from "./check.ts";
-import { repoRoot } from "./context.ts";
+import { defaultOutDir, MANIFEST_FILE, repoRoot } from "./context.ts";
 import {
   datasetHashes,
   hashFile,
@@ -378,7 +378,7 @@ export async function reproduce(
   if (seeds !== undefined && !(Number.isSafeInteger(seeds) && seeds >= 1)) {
     throw new ReproduceError(`--seeds must be an integer ≥ 1, got '${seeds}'`);
   }
-  const out = absolutePath(options.out ?? `${root}/out`);
+  const out = absolutePath(options.out ?? defaultOutDir(root));
   const nbDir = absolutePath(options.notebooks ?? `${root}/notebooks`);
   await checkOutFolder(out, sourceFolders(options.notebooks));
   const cellTimeoutS = options.cellTimeoutS ?? DEFAULT_CELL_TIMEOUT_S;
@@ -650,7 +650,7 @@ export async function reproduce(
     })) ?? null,
   };
   await writeTextAtomic(
-    `${out}/manifest.json`,
+    `${out}/${MANIFEST_FILE}`,
     JSON.stringify(manifest, null, 2) + "\n",
   );
   const skipped = realDatasets.filter((d) => d.status === "skipped");
@@ -686,7 +686,8 @@ async function checkFolders(a: ReproduceArgs): Promise<string | null> {
   }
   if (a.against !== undefined) return null;
   const real = (p: string) => resolvedPath(absolutePath(p));
-  return (await real(a.check!)) === (await real(a.out ?? `${repoRoot()}/out`))
+  return (await real(a.check!)) ===
+      (await real(a.out ?? defaultOutDir(repoRoot())))
     ? `--check ${a.check}: the baseline is the folder this run writes; record the baseline in another folder (reproduce --out DIR)`
     : null;
 }
@@ -694,7 +695,7 @@ async function checkFolders(a: ReproduceArgs): Promise<string | null> {
 /** Why `--publish` names an unusable folder, or null. */
 async function checkPublishFolder(a: ReproduceArgs): Promise<string | null> {
   const root = repoRoot();
-  const out = absolutePath(a.out ?? `${root}/out`);
+  const out = absolutePath(a.out ?? defaultOutDir(root));
   try {
     await checkOutFolder(a.publish!, sourceFolders(a.notebooks), "--publish");
     const clash = pathRelation(
