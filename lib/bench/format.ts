@@ -31,9 +31,12 @@ export function table(header: string[], rows: string[][]): string[] {
   ];
 }
 
-const f0 = (x: number) => x.toFixed(0);
-const f1 = (x: number) => x.toFixed(1);
-const f2 = (x: number) => x.toFixed(2);
+/** `x` with no decimals. */
+export const f0 = (x: number): string => x.toFixed(0);
+/** `x` with one decimal. */
+export const f1 = (x: number): string => x.toFixed(1);
+/** `x` with two decimals. */
+export const f2 = (x: number): string => x.toFixed(2);
 const f3 = (x: number) => x.toFixed(3);
 
 // Median, min, max, fwd+bwd, adam ms and steps/s of a step timing.

@@ -5,7 +5,14 @@
  * @module
  */
 
-import { type FormatReportOptions, reportHead, table } from "./format.ts";
+import {
+  f0,
+  f1,
+  f2,
+  type FormatReportOptions,
+  reportHead,
+  table,
+} from "./format.ts";
 import { formatMemory } from "./memory.ts";
 import type { KernelProfileResult, TowerProfile } from "./kernels.ts";
 import { type KernelRow, type MachinePeak, PHASES } from "./kernel_stats.ts";
@@ -13,9 +20,6 @@ import { type KernelRow, type MachinePeak, PHASES } from "./kernel_stats.ts";
 /** Kernel names listed per tower before the rest are summed into one row. */
 export const TOP_NAMES = 20;
 
-const f0 = (x: number) => x.toFixed(0);
-const f1 = (x: number) => x.toFixed(1);
-const f2 = (x: number) => x.toFixed(2);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 function phaseCells(ms: Record<string, number>): string[] {

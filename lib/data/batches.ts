@@ -113,6 +113,20 @@ function checkSplit(name: string, s: string): Split {
   return s as Split;
 }
 
+/** Whether `ds` has behaviour sequences: a users table with a user in it. */
+export function hasUsers(
+  ds: { users?: Pick<NonNullable<Dataset["users"]>, "userId"> },
+): boolean {
+  return ds.users !== undefined && ds.users.userId.length > 0;
+}
+
+/** Whether no query of `ds` has text (MovieLens: the user is the query). */
+export function lacksQueryText(
+  ds: { queries: Pick<Dataset["queries"], "text"> },
+): boolean {
+  return ds.queries.text.every((t) => t.trim() === "");
+}
+
 /** The rows of the queries table in `split`, in table order. */
 export function splitRows(
   queries: Pick<Dataset["queries"], "split">,

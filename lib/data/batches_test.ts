@@ -8,7 +8,9 @@ import {
   accidentalHitMask,
   type Batch,
   batchLogQ,
+  hasUsers,
   iterateBatches,
+  lacksQueryText,
   makeBatches,
   rowIndex,
   splitRows,
@@ -293,4 +295,16 @@ Deno.test("splitRows: the query rows of one split, in table order", () => {
   const queries = { split: ["train", "test", "valid", "test"] as Split[] };
   assertEquals(Array.from(splitRows(queries, "test")), [1, 3]);
   assertEquals(Array.from(splitRows(queries, "valid")), [2]);
+});
+
+Deno.test("hasUsers and lacksQueryText: what a dataset offers a tower", () => {
+  const queries = (text: string[]) => ({ queries: { text } });
+  assertEquals(lacksQueryText(queries(["", "  "])), true);
+  assertEquals(lacksQueryText(queries(["", "red chair"])), false);
+  const users = (n: number) => ({
+    users: { userId: new Int32Array(n), history: [] as Int32Array[] },
+  });
+  assertEquals(hasUsers({ users: undefined }), false);
+  assertEquals(hasUsers(users(0)), false);
+  assertEquals(hasUsers(users(2)), true);
 });

@@ -124,7 +124,7 @@ export function experimentsHits(
 }
 
 /** The runs of each (config, dataset), in first-appearance order. */
-function byConfigAndDataset(
+export function byConfigAndDataset(
   runs: readonly ExperimentsRun[],
 ): Map<string, ExperimentsRun[]> {
   return Map.groupBy(runs, (r) => JSON.stringify([r.name, r.dataset]));

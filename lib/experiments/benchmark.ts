@@ -13,6 +13,7 @@ import {
   generateSyntheticWithTruth,
   isProfile,
   joinPath,
+  lacksQueryText,
   missingDatasetNote,
   type Profile,
   profileChoices,
@@ -423,9 +424,7 @@ export async function experimentsDatasetRows(
       "train positives": positives("train"),
       "test positives": positives("test"),
       "test queries": queries("test"),
-      "query text": ds.queries.text.every((t) => t.trim() === "")
-        ? "none (user = query)"
-        : "yes",
+      "query text": lacksQueryText(ds) ? "none (user = query)" : "yes",
       users: ds.users?.userId.length ?? 0,
     });
   }

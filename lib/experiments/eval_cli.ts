@@ -40,6 +40,7 @@ import {
 } from "../data/mod.ts";
 import { BACKEND_REQUESTS } from "../backend/mod.ts";
 import { evaluateRun } from "./evaluate.ts";
+import { fileSlug } from "./grid.ts";
 
 /** The flags of `deno task eval`, each declared once (usage and checks). */
 export const EVAL_FLAGS = {
@@ -105,7 +106,7 @@ export function evalFileName(
   if (data === null) {
     return split === "test" ? "eval.json" : `eval-${split}.json`;
   }
-  const safe = data.name.replace(/[^A-Za-z0-9._-]+/g, "_");
+  const safe = fileSlug(data.name);
   return `eval-${split}-${safe}-${data.hash.slice(0, 8)}.json`;
 }
 

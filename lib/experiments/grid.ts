@@ -27,7 +27,9 @@ import {
   type Dataset,
   DEFAULT_PROFILE,
   firstRepeat,
+  hasUsers,
   joinPath,
+  lacksQueryText,
   pathExists,
   type Profile,
   readJson,
@@ -198,10 +200,8 @@ export function experimentsResolveFor(
   config: ExperimentsConfig,
   ds: Dataset,
 ): { tower: TowerConfigInput } | { skip: string } {
-  const noText = ds.queries.text.every((t) => t.trim() === "");
-  const hasUsers = ds.users !== undefined && ds.users.userId.length > 0;
-  if (!noText) return { tower: config.tower };
-  if (!hasUsers) {
+  if (!lacksQueryText(ds)) return { tower: config.tower };
+  if (!hasUsers(ds)) {
     return { skip: "the queries have no text and there are no users" };
   }
   switch (config.tower.kind) {
@@ -356,7 +356,8 @@ export function experimentsRunKey(
   });
 }
 
-function slug(text: string): string {
+/** `text` as a file-name part: each run of other characters becomes `_`. */
+export function fileSlug(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]+/g, "_");
 }
 
@@ -364,7 +365,7 @@ function runDir(task: ExperimentsTask, config: TrainConfig, key: string) {
   const towerKind = (config.tower as { kind: string }).kind;
   return joinPath(
     task.runsDir,
-    slug(task.dataset.name),
+    fileSlug(task.dataset.name),
     `${towerKind}-${config.loss.kind}-s${task.seed}-${key}`,
   );
 }

@@ -21,6 +21,7 @@ import {
   type AdaptiveForm,
   TEMPERATURE_FORMS,
 } from "../losses/mod.ts";
+import { byConfigAndDataset } from "./aggregate.ts";
 import { checkProfile } from "./benchmark.ts";
 import {
   EXPERIMENTS_PLAIN,
@@ -107,10 +108,7 @@ function validOf(run: ExperimentsRun): number {
 export function experimentsSoftmaxFormRows(
   runs: readonly ExperimentsRun[],
 ): SoftmaxFormRow[] {
-  const groups = Map.groupBy(
-    runs.filter((r) => r.skipped === null),
-    (r) => JSON.stringify([r.dataset, r.name]),
-  );
+  const groups = byConfigAndDataset(runs.filter((r) => r.skipped === null));
   return [...groups.values()].map((rs) => {
     const es = rs.map((r) => r.earlyStopping ?? null);
     return {

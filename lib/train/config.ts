@@ -49,6 +49,7 @@ import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_PROFILE,
   DEFAULT_SEED,
+  hasUsers,
   integer,
   isRecord,
   number,
@@ -567,14 +568,14 @@ export function checkConfigAgainstData(
       `${(err as Error).message} (dataset '${name}')`,
     );
   }
-  const hasUsers = ds.users !== undefined && ds.users.userId.length > 0;
-  if (tower.kind === "plain" && tower.userHistory && !hasUsers) {
+  const withUsers = hasUsers(ds);
+  if (tower.kind === "plain" && tower.userHistory && !withUsers) {
     throw new ConfigError(
       "tower.userHistory",
       `is true but dataset '${name}' has no users table (no behaviour sequences); set it to false`,
     );
   }
-  if (tower.kind === "mgdspr" && !hasUsers) {
+  if (tower.kind === "mgdspr" && !withUsers) {
     warnings.push(
       `tower mgdspr reads user behaviour sequences, but dataset '${name}' has no users table: its behaviour attention sees only the zero vector`,
     );
