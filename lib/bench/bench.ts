@@ -58,7 +58,6 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend/mod.ts";
 import {
   generateSynthetic,
-  iterateBatches,
   Rng,
   splitRows,
   trainingPairs,
@@ -87,6 +86,7 @@ import {
   stepParams,
   type StepTimes,
   summarise,
+  tensorBatches,
   timeLossOnly,
   timeTraining,
 } from "./steps.ts";
@@ -157,20 +157,12 @@ export async function runBench(
   const inputs = net.prepare(ds);
 
   // Real batches with their accidental-hit masks; as many as the run uses.
-  const batches: StepContext["batches"] = [];
-  for (const b of iterateBatches(pairs, { batchSize, seed, dropLast: true })) {
-    batches.push({
-      queryRow: b.queryRow,
-      itemRow: b.itemRow,
-      mask: tf.tensor2d(b.mask, [batchSize, batchSize]),
-    });
-    if (batches.length >= warmup + steps) break;
-  }
-  if (batches.length === 0) {
-    throw new RangeError(
-      `bench: ${pairs.queryId.length} training pairs give no full batch of ${batchSize}`,
-    );
-  }
+  const batches = tensorBatches(pairs, {
+    batchSize,
+    seed,
+    count: warmup + steps,
+    caller: "bench",
+  });
 
   const training = {} as Record<BenchLoss, StepBench>;
   let tables: BenchResult["tables"];

@@ -48,7 +48,6 @@ import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_SEED,
   generateSynthetic,
-  iterateBatches,
   type Profile,
   trainingPairs,
 } from "../data/mod.ts";
@@ -63,7 +62,13 @@ import {
   type TowerConfigInput,
   type TowerKind,
 } from "../towers/mod.ts";
-import { resolveStepRun, SOFTMAX_TAU, stepParams, summarise } from "./steps.ts";
+import {
+  resolveStepRun,
+  SOFTMAX_TAU,
+  stepParams,
+  summarise,
+  tensorBatches,
+} from "./steps.ts";
 import type { StepParams, Timing } from "./result.ts";
 import { type MemorySample, memorySample, processCpuMs } from "./memory.ts";
 import {
@@ -402,6 +407,12 @@ export async function profileStep(
   if (!(Number.isInteger(steps) && steps >= 1)) {
     throw new RangeError(`profileStep: steps must be ≥ 1, got ${steps}`);
   }
+  const batches = tensorBatches(trainingPairs(ds), {
+    batchSize,
+    seed,
+    count: warmup + 2 * steps,
+    caller: "profileStep",
+  });
   const model = createTower(
     { ...options.overrides, kind } as TowerConfigInput,
     { seed, dataset: ds },
@@ -411,31 +422,6 @@ export async function profileStep(
   const score: ScoreFunction | undefined = model.heads === 1
     ? undefined
     : (q, items) => model.scores(q, items);
-  const batches: {
-    queryRow: Int32Array;
-    itemRow: Int32Array;
-    mask: tf.Tensor;
-  }[] = [];
-  for (
-    const b of iterateBatches(trainingPairs(ds), {
-      batchSize,
-      seed,
-      dropLast: true,
-    })
-  ) {
-    batches.push({
-      queryRow: b.queryRow,
-      itemRow: b.itemRow,
-      mask: tf.tensor2d(b.mask, [batchSize, batchSize]),
-    });
-    if (batches.length >= warmup + 2 * steps) break;
-  }
-  if (batches.length === 0) {
-    model.dispose();
-    throw new RangeError(
-      `profileStep: the training pairs give no full batch of ${batchSize}`,
-    );
-  }
   const vars = model.variables();
   const opt = tf.train.adam(DEFAULT_OPTIMIZER.lr);
   let phase: Phase = "forward";

@@ -11,7 +11,7 @@ import { basename } from "node:path";
 import { type Rng, splitRows } from "../data/mod.ts";
 import type { TowerInputs, TowerSide, TwoTowerModel } from "../towers/mod.ts";
 import { encodeAll, loadRun } from "../train/mod.ts";
-import { exactSearch, IvfPqIndex, type SearchResult } from "../eval/mod.ts";
+import { exactSearch, IvfPqIndex, overlapAtK } from "../eval/mod.ts";
 import {
   BENCH_NPROBES,
   type EncodeBench,
@@ -113,17 +113,6 @@ export function clusteredSet(
   return { items: draw(options.n), queries: draw(options.nq) };
 }
 
-function recallAt(approx: SearchResult, exact: SearchResult, k: number) {
-  let hits = 0;
-  for (let q = 0; q < exact.nq; q++) {
-    const truth = new Set(exact.ids.subarray(q * exact.k, q * exact.k + k));
-    for (let j = 0; j < k; j++) {
-      if (truth.has(approx.ids[q * approx.k + j])) hits++;
-    }
-  }
-  return hits / (exact.nq * k);
-}
-
 /** Exact search, then IVF-PQ build and search per nprobe with recall@10 against exact search, on one set of vectors. */
 export function benchIndex(
   set: { name: string; description: string },
@@ -159,7 +148,7 @@ export function benchIndex(
       nprobe,
       ms,
       qps: nq / (ms / 1000),
-      recallAt10: recallAt(res, exact, TOP_K),
+      recallAt10: overlapAtK(res, exact, TOP_K),
     });
   }
   return {

@@ -26,7 +26,9 @@ import { median } from "../eval/mod.ts";
 import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_SEED,
+  iterateBatches,
   type Profile,
+  type TrainingPairs,
   valueLabel,
 } from "../data/mod.ts";
 import {
@@ -142,6 +144,33 @@ export interface StepContext {
   inputs: TowerInputs;
   batches: { queryRow: Int32Array; itemRow: Int32Array; mask: tf.Tensor }[];
   warmup: number;
+}
+
+/**
+ * The first `count` full batches of `pairs` (seeded), each with its
+ * accidental-hit mask as a tensor (the caller disposes them); `caller`
+ * names the refusal when the pairs give no full batch.
+ */
+export function tensorBatches(
+  pairs: TrainingPairs,
+  options: { batchSize: number; seed: number; count: number; caller: string },
+): StepContext["batches"] {
+  const { batchSize, seed, count, caller } = options;
+  const batches: StepContext["batches"] = [];
+  for (const b of iterateBatches(pairs, { batchSize, seed, dropLast: true })) {
+    batches.push({
+      queryRow: b.queryRow,
+      itemRow: b.itemRow,
+      mask: tf.tensor2d(b.mask, [batchSize, batchSize]),
+    });
+    if (batches.length >= count) break;
+  }
+  if (batches.length === 0) {
+    throw new RangeError(
+      `${caller}: ${pairs.queryId.length} training pairs give no full batch of ${batchSize}`,
+    );
+  }
+  return batches;
 }
 
 /** Raw per-step timings of one pass. */

@@ -87,6 +87,26 @@ export interface IvfPqStats {
   };
 }
 
+/**
+ * How much of exact search an approximate search finds: the share of each
+ * query's exact top `k` ids that its approximate top `k` holds, over all
+ * queries (recall@k against exact search).
+ */
+export function overlapAtK(
+  approx: SearchResult,
+  exact: SearchResult,
+  k: number,
+): number {
+  let hits = 0;
+  for (let q = 0; q < exact.nq; q++) {
+    const truth = new Set(exact.ids.subarray(q * exact.k, q * exact.k + k));
+    for (let j = 0; j < k; j++) {
+      if (truth.has(approx.ids[q * approx.k + j])) hits++;
+    }
+  }
+  return hits / (exact.nq * k);
+}
+
 /** An IVF-PQ index over the rows of a `[n, d]` matrix (ids = row numbers). */
 export class IvfPqIndex {
   /** Dimension. */

@@ -5,7 +5,8 @@ import {
   assertTrue,
 } from "../testing.ts";
 import { Rng } from "../data/mod.ts";
-import { IvfPqIndex } from "./ivf_pq.ts";
+import { IvfPqIndex, overlapAtK } from "./ivf_pq.ts";
+import { searchResult } from "./kernels.ts";
 import { exactSearch } from "./metrics.ts";
 
 /**
@@ -240,4 +241,18 @@ Deno.test("IVF-PQ rejects bad options, naming them", () => {
     "queries",
   );
   assertThrows(() => INDEX.reconstruct(5000), RangeError, "id");
+});
+
+Deno.test("overlapAtK: the share of the exact top k the approximate top k finds", () => {
+  const result = (ids: number[][]) => {
+    const r = searchResult(ids.length, ids[0].length);
+    r.ids.set(ids.flat());
+    return r;
+  };
+  const exact = result([[1, 2, 3], [4, 5, 6]]);
+  // Query 0 finds 2 and 3 of its exact three; query 1 finds all three.
+  const approx = result([[3, 9, 2], [6, 5, 4]]);
+  assertClose(overlapAtK(approx, exact, 3), 5 / 6, 1e-12);
+  // At k = 1 only each list's first id counts: 3 ≠ 1, 6 ≠ 4.
+  assertEquals(overlapAtK(approx, exact, 1), 0);
 });

@@ -62,6 +62,7 @@ import {
   IvfPqIndex,
   labelsFromPairs,
   meanCosine,
+  overlapAtK,
   rankingMetrics,
   type SearchResult,
   searchResult,
@@ -356,13 +357,6 @@ export function evaluateModelPerQuery(
       const s0 = performance.now();
       const approx = index.search(Q, { k: K, nprobe });
       const annMs = performance.now() - s0;
-      let overlap = 0;
-      for (let q = 0; q < exact.nq; q++) {
-        const truth = new Set(exact.ids.subarray(q * K, (q + 1) * K));
-        for (const id of approx.ids.subarray(q * K, (q + 1) * K)) {
-          if (truth.has(id)) overlap++;
-        }
-      }
       ann = {
         nlist,
         m: d / 8,
@@ -370,7 +364,7 @@ export function evaluateModelPerQuery(
         nprobe,
         buildMs: Math.round(buildMs),
         searchMs: Math.round(annMs),
-        overlapWithExact: roundMetric(overlap / (exact.nq * K)),
+        overlapWithExact: roundMetric(overlapAtK(approx, exact, K)),
         ...corpus(rankingMetrics(approx, labels, { ks, minRelevance })),
       };
     }
