@@ -59,6 +59,7 @@ import {
   resolveConfig,
   type TrainConfig,
   type TrainConfigInput,
+  withDefaultBuckets,
 } from "../train/mod.ts";
 import {} from "../eval/mod.ts";
 import { experimentsSettings } from "./benchmark.ts";
@@ -224,16 +225,6 @@ function lossOf(
   }
 }
 
-/** `tower` with {@link BASELINE_BUCKETS} under any buckets it sets itself. */
-function withBuckets(tower: Record<string, unknown>): Record<string, unknown> {
-  const features = (tower.features ?? {}) as Record<string, unknown>;
-  const buckets = (features.buckets ?? {}) as Record<string, number>;
-  return {
-    ...tower,
-    features: { ...features, buckets: { ...BASELINE_BUCKETS, ...buckets } },
-  };
-}
-
 /** One run of a grid: names, role and resolved training config. */
 export interface BaselineRunSpec {
   /** Unique, file-safe name, `<baseline>-<variant>` (the run folder's prefix). */
@@ -340,10 +331,10 @@ export function baselineGrid(
     const input: TrainConfigInput = {
       profile,
       data: options.data,
-      tower: withBuckets({
-        ...(options.tower ?? {}),
-        kind: spec.tower,
-      }) as TrainConfigInput["tower"],
+      tower: withDefaultBuckets(
+        { ...(options.tower ?? {}), kind: spec.tower },
+        BASELINE_BUCKETS,
+      ) as TrainConfigInput["tower"],
       loss: lossOf(baseline, variant) as TrainConfigInput["loss"],
       seed: options.seed ?? DEFAULT_SEED,
       ...length,

@@ -447,15 +447,22 @@ function checkTower(input: unknown): TowerConfigInput {
   return structuredClone(input) as unknown as TowerConfigInput;
 }
 
-function withProfileBuckets(tower: unknown, preset: ProfileDefaults): unknown {
-  if (preset.buckets === null || !isRecord(tower)) return tower;
+/**
+ * `tower` with `buckets` under any bucket counts it sets itself (none: as
+ * it is); a malformed tower comes back unchanged for the checks to name.
+ */
+export function withDefaultBuckets<T>(
+  tower: T,
+  buckets: Readonly<Record<string, number>> | null,
+): T {
+  if (buckets === null || !isRecord(tower)) return tower;
   const features = tower.features ?? {};
   if (!isRecord(features)) return tower;
   const given = features.buckets ?? {};
   if (!isRecord(given)) return tower;
   return {
     ...tower,
-    features: { ...features, buckets: { ...preset.buckets, ...given } },
+    features: { ...features, buckets: { ...buckets, ...given } },
   };
 }
 
@@ -486,7 +493,7 @@ export function resolveConfig(input: unknown): TrainConfig {
   if (input.tower === undefined) {
     throw new ConfigError("tower", 'is required, e.g. { "kind": "dssm" }');
   }
-  const tower = checkTower(withProfileBuckets(input.tower, preset));
+  const tower = checkTower(withDefaultBuckets(input.tower, preset.buckets));
   const loss = resolveLoss(input.loss);
   const opt = input.optimizer ?? {};
   if (!isRecord(opt)) throw new ConfigError("optimizer", "must be an object");
