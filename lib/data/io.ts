@@ -64,6 +64,11 @@ export function sha256Hex(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+/** `text` as a file-name part: each run of other characters becomes `_`. */
+export function fileSlug(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, "_");
+}
+
 /** Joins path segments with `/` without importing a path library. */
 export function joinPath(...parts: string[]): string {
   return parts.filter((p) => p.length > 0).join("/").replace(/\/+/g, "/");

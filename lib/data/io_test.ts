@@ -17,6 +17,7 @@ import {
   DataError,
   directoryExists,
   fileExists,
+  fileSlug,
   pairsToArrow,
   pathExists,
   readDataset,
@@ -314,4 +315,9 @@ Deno.test("stableHash: 12 hex digits of the SHA-256 of the stable JSON, whatever
   assertEquals(stableHash({ a: 2, b: [1, { c: null, d: "x" }] }), want);
   assertEquals(stableHash({ b: [1, { d: "x", c: null }], a: 2 }), want);
   assertTrue(stableHash({ a: 3, b: [1, { c: null, d: "x" }] }) !== want);
+});
+
+Deno.test("fileSlug: each run of other characters becomes one underscore", () => {
+  assertEquals(fileSlug("synthetic-quick"), "synthetic-quick");
+  assertEquals(fileSlug("fixed δ=0.1 / run 2"), "fixed_0.1_run_2");
 });

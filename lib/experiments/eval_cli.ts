@@ -25,6 +25,7 @@
 
 import {
   commandLine,
+  fileSlug,
   type FlagTable,
   flagUsage,
   type FlagValues,
@@ -40,7 +41,6 @@ import {
 } from "../data/mod.ts";
 import { BACKEND_REQUESTS } from "../backend/mod.ts";
 import { evaluateRun } from "./evaluate.ts";
-import { fileSlug } from "./grid.ts";
 
 /** The flags of `deno task eval`, each declared once (usage and checks). */
 export const EVAL_FLAGS = {

@@ -26,6 +26,7 @@ import {
   absolutePath,
   type Dataset,
   DEFAULT_PROFILE,
+  fileSlug,
   firstRepeat,
   hasUsers,
   joinPath,
@@ -354,11 +355,6 @@ export function experimentsRunKey(
     data: dataHash,
     bootstrapSamples,
   });
-}
-
-/** `text` as a file-name part: each run of other characters becomes `_`. */
-export function fileSlug(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, "_");
 }
 
 function runDir(task: ExperimentsTask, config: TrainConfig, key: string) {

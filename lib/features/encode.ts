@@ -50,13 +50,17 @@ export interface PaddedIds {
 }
 
 // A bucket count or length given directly, checked against the bounds the
-// config's tables declare.
-function checkBuckets(buckets: number, what: string): number {
-  const problem = optionProblem(BUCKET_OPTIONS.word, buckets);
-  if (problem !== null) throw new RangeError(`${what} ${problem}`);
+// config's tables declare for it.
+function checkBuckets(
+  buckets: number,
+  ref: { family: FeatureFamily; what: string },
+): number {
+  const problem = optionProblem(BUCKET_OPTIONS[ref.family], buckets);
+  if (problem !== null) throw new RangeError(`${ref.what} ${problem}`);
   return buckets;
 }
 
+// Every maximum length shares one bound (features/config.ts, maxLength).
 function checkMaxLen(maxLen: number): number {
   const problem = optionProblem(MAX_LEN_OPTIONS.query, maxLen);
   if (problem !== null) throw new RangeError(`maxLen ${problem}`);
@@ -86,7 +90,7 @@ export function hashUnit(
   const buckets = checkBuckets(
     options.buckets ??
       (options.config ?? DEFAULT_FEATURE_CONFIG).buckets[family],
-    "buckets",
+    { family, what: "buckets" },
   );
   return bucketId(unit, FAMILY_SEEDS[family], buckets);
 }
@@ -111,7 +115,7 @@ function encodeWords(
   );
   const buckets = checkBuckets(
     options.buckets ?? config.buckets[family],
-    `buckets of ${family}`,
+    { family, what: `buckets of ${family}` },
   );
   const seed = FAMILY_SEEDS[family];
   const n = tokens.length;
